@@ -1,0 +1,8 @@
+/* f2f — GStreamer peer-to-peer conference elements
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <gst/f2f/f2f-prelude.h>
+#include <gst/f2f/f2f-enumtypes.h>
+#include <gst/f2f/f2fprotocol.h>

@@ -1,0 +1,366 @@
+/* f2f-signaling-server
+ * Copyright (C) 2026 the f2f authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Everything here runs on the main loop's one thread: libsoup delivers
+ * every callback there and the registry is not thread-safe, so there is no
+ * lock.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+#include <libsoup/soup.h>
+
+#include "f2fserver.h"
+#include "f2fstore.h"
+
+struct _F2fServer
+{
+  SoupServer *soup;
+  F2fStore *store;
+  F2fRegistry *registry;
+  GHashTable *conns;            /* guint64* id → SoupWebsocketConnection* */
+  guint64 next_id;
+  guint tick_source;
+  gchar **origins;
+  gchar *static_dir;
+  gboolean tls;
+};
+
+/* Each SoupWebsocketConnection carries its registry id. */
+#define CONN_ID_KEY "f2f-conn-id"
+
+static gint64
+now_us (void)
+{
+  return g_get_monotonic_time ();
+}
+
+/* Carries out what the registry decided. */
+static void
+run_actions (F2fServer * self, GPtrArray * actions)
+{
+  guint i;
+
+  for (i = 0; i < actions->len; i++) {
+    F2fAction *a = g_ptr_array_index (actions, i);
+    SoupWebsocketConnection *ws = g_hash_table_lookup (self->conns, &a->conn);
+
+    if (ws == NULL)
+      continue;
+    if (soup_websocket_connection_get_state (ws) != SOUP_WEBSOCKET_STATE_OPEN)
+      continue;
+    if (a->kind == F2F_ACTION_SEND) {
+      soup_websocket_connection_send_message (ws, SOUP_WEBSOCKET_DATA_TEXT,
+          a->frame);
+    } else {
+      soup_websocket_connection_close (ws, a->close_code, a->close_reason);
+    }
+  }
+  g_ptr_array_set_size (actions, 0);
+}
+
+static void
+on_message (SoupWebsocketConnection * ws, gint type, GBytes * message,
+    F2fServer * self)
+{
+  guint64 id = *(guint64 *) g_object_get_data (G_OBJECT (ws), CONN_ID_KEY);
+  g_autoptr (GPtrArray) actions = f2f_actions_new ();
+  gsize len;
+  const gchar *data = g_bytes_get_data (message, &len);
+
+  f2f_registry_receive (self->registry, id, data, len,
+      type == SOUP_WEBSOCKET_DATA_BINARY, now_us (), actions);
+  run_actions (self, actions);
+}
+
+static void
+on_closed (SoupWebsocketConnection * ws, F2fServer * self)
+{
+  guint64 id = *(guint64 *) g_object_get_data (G_OBJECT (ws), CONN_ID_KEY);
+  g_autoptr (GPtrArray) actions = f2f_actions_new ();
+  gushort code = soup_websocket_connection_get_close_code (ws);
+  GstF2fLeaveReason reason = GST_F2F_LEAVE_REASON_LEFT;
+
+  /* A close frame with a normal code is a goodbye; anything else (no close
+   * frame at all, an error, a frame too big) is a lost connection. */
+  if (code != SOUP_WEBSOCKET_CLOSE_NORMAL
+      && code != SOUP_WEBSOCKET_CLOSE_GOING_AWAY)
+    reason = GST_F2F_LEAVE_REASON_DROPPED;
+  g_debug ("connection %" G_GUINT64_FORMAT " closed (code %u)", id, code);
+
+  f2f_registry_disconnect (self->registry, id, reason, now_us (), actions);
+  g_hash_table_remove (self->conns, &id);
+  run_actions (self, actions);
+}
+
+static void
+on_error (SoupWebsocketConnection * ws, GError * error, F2fServer * self)
+{
+  g_debug ("websocket error: %s", error->message);
+}
+
+static void
+websocket_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
+    SoupWebsocketConnection * ws, gpointer user_data)
+{
+  F2fServer *self = user_data;
+  g_autoptr (GPtrArray) actions = f2f_actions_new ();
+  const gchar *ip = soup_server_message_get_remote_host (msg);
+  guint64 *id = g_new (guint64, 1);
+
+  *id = ++self->next_id;
+  g_object_set_data_full (G_OBJECT (ws), CONN_ID_KEY, id, g_free);
+  /* libsoup itself closes a connection that sends a bigger frame, with
+   * 1009 "message too big", before the registry sees it. */
+  g_object_set (ws, "max-incoming-payload-size",
+      (guint64) GST_F2F_MAX_FRAME_SIZE, NULL);
+
+  g_hash_table_insert (self->conns, id, g_object_ref (ws));
+  g_signal_connect (ws, "message", G_CALLBACK (on_message), self);
+  g_signal_connect (ws, "closed", G_CALLBACK (on_closed), self);
+  g_signal_connect (ws, "error", G_CALLBACK (on_error), self);
+
+  f2f_registry_connect (self->registry, *id, ip ? ip : "unknown", now_us (),
+      actions);
+  run_actions (self, actions);
+}
+
+/* Refuses WebSocket handshakes from origins that are not allowed, before
+ * the upgrade, with a plain 403. */
+static void
+origin_check_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
+    GHashTable * query, gpointer user_data)
+{
+  F2fServer *self = user_data;
+  const gchar *origin;
+
+  if (self->origins == NULL)
+    return;
+  origin = soup_message_headers_get_one
+      (soup_server_message_get_request_headers (msg), "Origin");
+  if (origin && g_strv_contains ((const gchar * const *) self->origins, origin))
+    return;
+  g_message ("refused a connection from origin %s", origin ? origin : "(none)");
+  soup_server_message_set_status (msg, SOUP_STATUS_FORBIDDEN, NULL);
+}
+
+static const gchar *
+mime_type_for (const gchar * filename)
+{
+  static const struct
+  {
+    const gchar *ext;
+    const gchar *type;
+  } types[] = {
+    {".html", "text/html; charset=utf-8"},
+    {".htm", "text/html; charset=utf-8"},
+    {".js", "text/javascript; charset=utf-8"},
+    {".mjs", "text/javascript; charset=utf-8"},
+    {".css", "text/css; charset=utf-8"},
+    {".json", "application/json"},
+    {".svg", "image/svg+xml"},
+    {".png", "image/png"},
+    {".jpg", "image/jpeg"},
+    {".jpeg", "image/jpeg"},
+    {".ico", "image/x-icon"},
+    {".wasm", "application/wasm"},
+    {".txt", "text/plain; charset=utf-8"},
+    {".webm", "video/webm"},
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (types); i++) {
+    if (g_str_has_suffix (filename, types[i].ext))
+      return types[i].type;
+  }
+  return "application/octet-stream";
+}
+
+/* Maps a request path to a file under the static directory, or NULL when
+ * the path tries to leave it (.., encoded separators, NUL, hidden files). */
+static gchar *
+static_path_for (F2fServer * self, const gchar * request_path)
+{
+  g_autofree gchar *decoded = NULL;
+  g_auto (GStrv) parts = NULL;
+  g_autofree gchar *relative = NULL;
+  guint i;
+
+  decoded = g_uri_unescape_string (request_path, "/");
+  if (decoded == NULL || decoded[0] != '/')
+    return NULL;
+  if (strchr (decoded, '\\'))
+    return NULL;
+  parts = g_strsplit (decoded + 1, "/", -1);
+  for (i = 0; parts[i]; i++) {
+    if (parts[i][0] == '.' || (parts[i][0] == '\0' && parts[i + 1] != NULL))
+      return NULL;
+  }
+  relative = g_strjoinv (G_DIR_SEPARATOR_S, parts);
+  if (*relative == '\0' || g_str_has_suffix (decoded, "/"))
+    return g_build_filename (self->static_dir, relative, "index.html", NULL);
+  return g_build_filename (self->static_dir, relative, NULL);
+}
+
+static void
+static_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
+    GHashTable * query, gpointer user_data)
+{
+  F2fServer *self = user_data;
+  const gchar *method = soup_server_message_get_method (msg);
+  g_autofree gchar *file = NULL;
+  g_autofree gchar *contents = NULL;
+  gsize length = 0;
+
+  if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD) {
+    soup_server_message_set_status (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, NULL);
+    return;
+  }
+  if (self->static_dir == NULL) {
+    soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+    return;
+  }
+  file = static_path_for (self, path);
+  if (file == NULL) {
+    soup_server_message_set_status (msg, SOUP_STATUS_FORBIDDEN, NULL);
+    return;
+  }
+  if (!g_file_test (file, G_FILE_TEST_IS_REGULAR)
+      || !g_file_get_contents (file, &contents, &length, NULL)) {
+    soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+    return;
+  }
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+      "X-Content-Type-Options", "nosniff");
+  soup_server_message_set_response (msg, mime_type_for (file),
+      SOUP_MEMORY_TAKE, g_steal_pointer (&contents), length);
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+}
+
+static gboolean
+tick_cb (gpointer user_data)
+{
+  F2fServer *self = user_data;
+  g_autoptr (GPtrArray) actions = f2f_actions_new ();
+
+  f2f_registry_tick (self->registry, now_us (), actions);
+  run_actions (self, actions);
+  return G_SOURCE_CONTINUE;
+}
+
+F2fServer *
+f2f_server_new (const F2fServerConfig * config, GError ** error)
+{
+  F2fServer *self = g_new0 (F2fServer, 1);
+  F2fRegistryBackend backend = { 0, };
+  g_autoptr (GSocketAddress) addr = NULL;
+  g_autoptr (GTlsCertificate) cert = NULL;
+  guint tick_ms;
+
+  self->conns = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL,
+      g_object_unref);
+  self->origins = config->origins ? g_strdupv ((gchar **) config->origins) :
+      NULL;
+  self->static_dir = g_strdup (config->static_dir);
+
+  self->store = f2f_store_open (config->db_path, config->room_expiry_s, error);
+  if (self->store == NULL)
+    goto fail;
+  f2f_store_fill_backend (self->store, &backend);
+  self->registry = f2f_registry_new (&config->registry, &backend, self->store);
+
+  if (config->tls_cert || config->tls_key) {
+    if (!config->tls_cert || !config->tls_key) {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+          "--tls-cert and --tls-key go together");
+      goto fail;
+    }
+    cert = g_tls_certificate_new_from_files (config->tls_cert,
+        config->tls_key, error);
+    if (cert == NULL)
+      goto fail;
+    self->tls = TRUE;
+  }
+
+  self->soup = soup_server_new ("server-header", "f2f-signaling-server/"
+      VERSION, "tls-certificate", cert, NULL);
+  soup_server_add_early_handler (self->soup, "/ws", origin_check_cb, self,
+      NULL);
+  soup_server_add_websocket_handler (self->soup, "/ws", NULL, NULL,
+      websocket_cb, self, NULL);
+  soup_server_add_handler (self->soup, NULL, static_cb, self, NULL);
+
+  addr = g_inet_socket_address_new_from_string (config->address,
+      config->port);
+  if (addr == NULL) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+        "'%s' is not an IP address", config->address);
+    goto fail;
+  }
+  if (!soup_server_listen (self->soup, addr,
+          self->tls ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
+    goto fail;
+
+  tick_ms = CLAMP (config->registry.idle_timeout_ms / 4, 50, 1000);
+  self->tick_source = g_timeout_add (tick_ms, tick_cb, self);
+  return self;
+
+fail:
+  f2f_server_free (self);
+  return NULL;
+}
+
+gchar *
+f2f_server_get_ws_uri (F2fServer * self)
+{
+  GSList *uris = soup_server_get_uris (self->soup);
+  gchar *result = NULL;
+
+  if (uris) {
+    GUri *uri = uris->data;
+    result = g_strdup_printf ("%s://%s:%d/ws", self->tls ? "wss" : "ws",
+        g_uri_get_host (uri), g_uri_get_port (uri));
+  }
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  return result;
+}
+
+void
+f2f_server_shutdown (F2fServer * self)
+{
+  g_autoptr (GPtrArray) actions = f2f_actions_new ();
+
+  if (self->registry) {
+    f2f_registry_shutdown (self->registry, now_us (), actions);
+    run_actions (self, actions);
+  }
+  if (self->soup)
+    soup_server_disconnect (self->soup);
+}
+
+void
+f2f_server_free (F2fServer * self)
+{
+  if (self == NULL)
+    return;
+  if (self->tick_source)
+    g_source_remove (self->tick_source);
+  if (self->conns) {
+    GHashTableIter iter;
+    gpointer ws;
+    g_hash_table_iter_init (&iter, self->conns);
+    while (g_hash_table_iter_next (&iter, NULL, &ws))
+      g_signal_handlers_disconnect_by_data (ws, self);
+    g_hash_table_unref (self->conns);
+  }
+  g_clear_object (&self->soup);
+  f2f_registry_free (self->registry);
+  f2f_store_close (self->store);
+  g_strfreev (self->origins);
+  g_free (self->static_dir);
+  g_free (self);
+}
