@@ -331,11 +331,14 @@ gst_f2f_message_is_relay (const GstF2fMessage * msg)
 /* ---------------------------------------------------------------------- */
 /* Parsing */
 
-/* json-glib's parser recurses once per nesting level, so a frame of 64 KiB
- * of '[' could exhaust the stack. No valid frame nests deeper than a few
- * levels: measure the depth before handing the text to the parser. */
+/* Two things json-glib would let through to us, checked on the raw text
+ * before parsing: its parser recurses once per nesting level, so a frame of
+ * 64 KiB of '[' could exhaust the stack (no valid frame nests deeper than a
+ * few levels); and a "\u0000" escape yields a C string that silently ends
+ * early, so "name":"A\u0000B" would read as "A". */
 static gboolean
-nesting_within (const gchar * data, gsize length, guint max_depth)
+scan_frame (const gchar * data, gsize length, guint max_depth,
+    const gchar ** problem)
 {
   guint depth = 0;
   gboolean in_string = FALSE;
@@ -344,18 +347,29 @@ nesting_within (const gchar * data, gsize length, guint max_depth)
   for (i = 0; i < length; i++) {
     gchar c = data[i];
     if (in_string) {
-      if (c == '\\')
+      if (c == '\\') {
+        if (i + 5 < length && data[i + 1] == 'u'
+            && strncmp (data + i + 2, "0000", 4) == 0) {
+          *problem = "frame contains a NUL character";
+          return FALSE;
+        }
         i++;
-      else if (c == '"')
+      } else if (c == '"') {
         in_string = FALSE;
+      }
     } else if (c == '"') {
       in_string = TRUE;
     } else if (c == '[' || c == '{') {
-      if (++depth > max_depth)
+      if (++depth > max_depth) {
+        *problem = "frame nests too deeply";
         return FALSE;
+      }
     } else if (c == ']' || c == '}') {
       if (depth > 0)
         depth--;
+    } else if (c == '\0') {
+      *problem = "frame contains a NUL character";
+      return FALSE;
     }
   }
   return TRUE;
@@ -661,6 +675,7 @@ gst_f2f_message_parse (const gchar * data, gsize length,
   Fields f = { NULL, error };
   gint type, value = 0;
   gboolean ok = TRUE;
+  const gchar *problem = NULL;
 
   g_return_val_if_fail (data != NULL || length == 0, NULL);
 
@@ -673,8 +688,8 @@ gst_f2f_message_parse (const gchar * data, gsize length,
     fail (error, GST_F2F_ERROR_CODE_BAD_REQUEST, "frame is not UTF-8 text");
     return NULL;
   }
-  if (!nesting_within (data, length, GST_F2F_MAX_JSON_DEPTH)) {
-    fail (error, GST_F2F_ERROR_CODE_BAD_REQUEST, "frame nests too deeply");
+  if (!scan_frame (data, length, GST_F2F_MAX_JSON_DEPTH, &problem)) {
+    fail (error, GST_F2F_ERROR_CODE_BAD_REQUEST, "%s", problem);
     return NULL;
   }
 
