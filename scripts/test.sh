@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The test suite: installs what is missing, builds, runs every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+bash scripts/build.sh
+meson test -C build --print-errorlogs --num-processes 2 "$@"
