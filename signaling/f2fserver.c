@@ -12,6 +12,7 @@
 #endif
 
 #include <string.h>
+#include <gio/gnetworking.h>
 #include <libsoup/soup.h>
 
 #include "f2fserver.h"
@@ -32,6 +33,16 @@ struct _F2fServer
 
 /* Each SoupWebsocketConnection carries its registry id. */
 #define CONN_ID_KEY "f2f-conn-id"
+
+/* What libsoup reads before giving up on a frame; see websocket_cb(). */
+#define LIBSOUP_MAX_FRAME_SIZE (2 * GST_F2F_MAX_FRAME_SIZE)
+
+/* Pending handshakes the kernel queues for us. soup_server_listen() keeps
+ * GSocket's default of 10, and a burst of connections (every client
+ * coming back after a restart) overflows that: the kernel drops the extra
+ * handshakes and those clients stall for seconds, some for minutes. The
+ * kernel caps this at net.core.somaxconn. */
+#define LISTEN_BACKLOG 4096
 
 static gint64
 now_us (void)
@@ -71,6 +82,19 @@ on_message (SoupWebsocketConnection * ws, gint type, GBytes * message,
   g_autoptr (GPtrArray) actions = f2f_actions_new ();
   gsize len;
   const gchar *data = g_bytes_get_data (message, &len);
+
+  if (len > GST_F2F_MAX_FRAME_SIZE) {
+    g_message ("closing a connection that sent a %" G_GSIZE_FORMAT
+        "-byte frame", len);
+    /* Forget it first: libsoup still delivers frames while closing. */
+    f2f_registry_disconnect (self->registry, id,
+        GST_F2F_LEAVE_REASON_DROPPED, now_us (), actions);
+    run_actions (self, actions);
+    if (soup_websocket_connection_get_state (ws) == SOUP_WEBSOCKET_STATE_OPEN)
+      soup_websocket_connection_close (ws, SOUP_WEBSOCKET_CLOSE_TOO_BIG,
+          "frame too big");
+    return;
+  }
 
   f2f_registry_receive (self->registry, id, data, len,
       type == SOUP_WEBSOCKET_DATA_BINARY, now_us (), actions);
@@ -114,10 +138,18 @@ websocket_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
 
   *id = ++self->next_id;
   g_object_set_data_full (G_OBJECT (ws), CONN_ID_KEY, id, g_free);
-  /* libsoup itself closes a connection that sends a bigger frame, with
-   * 1009 "message too big", before the registry sees it. */
+  /* Over its limit libsoup drops the TCP connection without a close
+   * frame, so the peer never learns why. Its limit is therefore twice
+   * ours: on_message() answers frames up to that with 1009 "message too
+   * big", and only bigger ones hit libsoup's safety valve. libsoup before
+   * 3.7 assembles fragmented messages without any limit; newer ones cap
+   * the total too. */
   g_object_set (ws, "max-incoming-payload-size",
-      (guint64) GST_F2F_MAX_FRAME_SIZE, NULL);
+      (guint64) LIBSOUP_MAX_FRAME_SIZE, NULL);
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (ws),
+          "max-total-message-size"))
+    g_object_set (ws, "max-total-message-size",
+        (guint64) LIBSOUP_MAX_FRAME_SIZE, NULL);
 
   g_hash_table_insert (self->conns, id, g_object_ref (ws));
   g_signal_connect (ws, "message", G_CALLBACK (on_message), self);
@@ -241,6 +273,28 @@ static_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
 }
 
+/* soup_server_listen(), but with a listen backlog of LISTEN_BACKLOG. */
+static gboolean
+listen_on (F2fServer * self, GSocketAddress * addr, GError ** error)
+{
+  GSocketFamily family = g_socket_address_get_family (addr);
+  g_autoptr (GSocket) sock = NULL;
+
+  sock = g_socket_new (family, G_SOCKET_TYPE_STREAM,
+      G_SOCKET_PROTOCOL_DEFAULT, error);
+  if (sock == NULL)
+    return FALSE;
+  /* As libsoup does: an IPv6 address does not also take IPv4. */
+  if (family == G_SOCKET_FAMILY_IPV6)
+    g_socket_set_option (sock, IPPROTO_IPV6, IPV6_V6ONLY, TRUE, NULL);
+  g_socket_set_listen_backlog (sock, LISTEN_BACKLOG);
+  if (!g_socket_bind (sock, addr, TRUE, error) || !g_socket_listen (sock,
+          error))
+    return FALSE;
+  return soup_server_listen_socket (self->soup, sock,
+      self->tls ? SOUP_SERVER_LISTEN_HTTPS : 0, error);
+}
+
 static gboolean
 tick_cb (gpointer user_data)
 {
@@ -301,8 +355,7 @@ f2f_server_new (const F2fServerConfig * config, GError ** error)
         "'%s' is not an IP address", config->address);
     goto fail;
   }
-  if (!soup_server_listen (self->soup, addr,
-          self->tls ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
+  if (!listen_on (self, addr, error))
     goto fail;
 
   tick_ms = CLAMP (config->registry.idle_timeout_ms / 4, 50, 1000);
