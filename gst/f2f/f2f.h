@@ -6,5 +6,7 @@
 #include <gst/f2f/f2f-prelude.h>
 #include <gst/f2f/f2f-enumtypes.h>
 #include <gst/f2f/f2fprotocol.h>
+#include <gst/f2f/f2froom.h>
+#include <gst/f2f/f2fpeerproto.h>
 #include <gst/f2f/f2flayout.h>
 #include <gst/f2f/f2fspeaker.h>

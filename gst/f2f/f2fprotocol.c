@@ -11,6 +11,7 @@
 #include <json-glib/json-glib.h>
 
 #include "f2fprotocol.h"
+#include "f2fprotocol-private.h"
 #include "f2f-enumtypes.h"
 
 G_DEFINE_QUARK (gst-f2f-protocol-error-quark, gst_f2f_protocol_error);
@@ -336,8 +337,8 @@ gst_f2f_message_is_relay (const GstF2fMessage * msg)
  * 64 KiB of '[' could exhaust the stack (no valid frame nests deeper than a
  * few levels); and a "\u0000" escape yields a C string that silently ends
  * early, so "name":"A\u0000B" would read as "A". */
-static gboolean
-scan_frame (const gchar * data, gsize length, guint max_depth,
+gboolean
+gst_f2f_scan_frame (const gchar * data, gsize length, guint max_depth,
     const gchar ** problem)
 {
   guint depth = 0;
@@ -688,7 +689,7 @@ gst_f2f_message_parse (const gchar * data, gsize length,
     fail (error, GST_F2F_ERROR_CODE_BAD_REQUEST, "frame is not UTF-8 text");
     return NULL;
   }
-  if (!scan_frame (data, length, GST_F2F_MAX_JSON_DEPTH, &problem)) {
+  if (!gst_f2f_scan_frame (data, length, GST_F2F_MAX_JSON_DEPTH, &problem)) {
     fail (error, GST_F2F_ERROR_CODE_BAD_REQUEST, "%s", problem);
     return NULL;
   }

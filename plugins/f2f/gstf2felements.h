@@ -9,5 +9,7 @@
 G_BEGIN_DECLS
 
 /* One GST_ELEMENT_REGISTER_DECLARE per element of the plugin. */
+GST_ELEMENT_REGISTER_DECLARE (f2fcompositor);
+GST_ELEMENT_REGISTER_DECLARE (f2fsignal);
 
 G_END_DECLS

@@ -18,6 +18,8 @@ plugin_init (GstPlugin * plugin)
 
   /* Each element registers here as it arrives; see gstf2felements.h. */
   ret |= TRUE;
+  ret |= GST_ELEMENT_REGISTER (f2fcompositor, plugin);
+  ret |= GST_ELEMENT_REGISTER (f2fsignal, plugin);
 
   return ret;
 }

@@ -1,0 +1,142 @@
+/* f2f — GStreamer peer-to-peer conference elements
+ * Copyright (C) 2026 the f2f authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+#include <json-glib/json-glib.h>
+
+#include "f2fpeerproto.h"
+#include "f2fprotocol.h"
+#include "f2fprotocol-private.h"
+
+void
+gst_f2f_peer_message_free (GstF2fPeerMessage * msg)
+{
+  if (msg == NULL)
+    return;
+  g_free (msg->text);
+  g_free (msg);
+}
+
+static gchar *
+build (const gchar * type, const gchar * key, JsonNode * value,
+    const gchar * key2, gint64 value2)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new_immutable ();
+  g_autoptr (JsonNode) root = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, type);
+  if (key) {
+    json_builder_set_member_name (b, key);
+    json_builder_add_value (b, value);
+  }
+  if (key2) {
+    json_builder_set_member_name (b, key2);
+    json_builder_add_int_value (b, value2);
+  }
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  return json_to_string (root, FALSE);
+}
+
+gchar *
+gst_f2f_peer_message_heartbeat (guint64 seq)
+{
+  return build ("heartbeat", NULL, NULL, "seq", (gint64) seq);
+}
+
+gchar *
+gst_f2f_peer_message_chat (const gchar * text, gint64 time_ms)
+{
+  JsonNode *node = json_node_new (JSON_NODE_VALUE);
+
+  json_node_set_string (node, text);
+  return build ("chat", "text", node, "time", time_ms);
+}
+
+/* json-glib's *_with_default getters emit a critical for a member of the
+ * wrong kind; input from a peer must never do that. */
+static const gchar *
+get_str (JsonObject * obj, const gchar * name)
+{
+  JsonNode *node = json_object_get_member (obj, name);
+
+  if (node && JSON_NODE_HOLDS_VALUE (node)
+      && json_node_get_value_type (node) == G_TYPE_STRING)
+    return json_node_get_string (node);
+  return NULL;
+}
+
+static gint64
+get_int (JsonObject * obj, const gchar * name)
+{
+  JsonNode *node = json_object_get_member (obj, name);
+
+  if (node && JSON_NODE_HOLDS_VALUE (node)
+      && json_node_get_value_type (node) == G_TYPE_INT64)
+    return json_node_get_int (node);
+  return 0;
+}
+
+GstF2fPeerMessage *
+gst_f2f_peer_message_parse (const gchar * data, gsize length, GError ** error)
+{
+  g_autoptr (JsonParser) parser = NULL;
+  g_autoptr (GstF2fPeerMessage) msg = NULL;
+  JsonObject *obj;
+  JsonNode *root;
+  const gchar *type;
+
+  /* Same outer checks as the signaling protocol. */
+  const gchar *problem = NULL;
+
+  if (length > GST_F2F_MAX_FRAME_SIZE
+      || !g_utf8_validate_len (data, length, NULL)
+      || !gst_f2f_scan_frame (data, length, GST_F2F_MAX_JSON_DEPTH,
+          &problem)) {
+    g_set_error (error, GST_F2F_PROTOCOL_ERROR,
+        GST_F2F_ERROR_CODE_BAD_REQUEST, "not a valid peer message");
+    return NULL;
+  }
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, data, length, error))
+    return NULL;
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root)) {
+    g_set_error (error, GST_F2F_PROTOCOL_ERROR,
+        GST_F2F_ERROR_CODE_BAD_REQUEST, "a peer message must be an object");
+    return NULL;
+  }
+  obj = json_node_get_object (root);
+  type = get_str (obj, "type");
+  if (type == NULL)
+    type = "";
+  msg = g_new0 (GstF2fPeerMessage, 1);
+  if (strcmp (type, "heartbeat") == 0) {
+    msg->type = GST_F2F_PEER_MESSAGE_HEARTBEAT;
+    msg->seq = get_int (obj, "seq");
+  } else if (strcmp (type, "chat") == 0) {
+    const gchar *text = get_str (obj, "text");
+    if (text == NULL || strlen (text) > GST_F2F_MAX_CHAT_LENGTH) {
+      g_set_error (error, GST_F2F_PROTOCOL_ERROR,
+          GST_F2F_ERROR_CODE_BAD_REQUEST, "a chat message needs a text of "
+          "at most %d bytes", GST_F2F_MAX_CHAT_LENGTH);
+      return NULL;
+    }
+    msg->type = GST_F2F_PEER_MESSAGE_CHAT;
+    msg->text = g_strdup (text);
+    msg->time_ms = get_int (obj, "time");
+  } else {
+    g_set_error (error, GST_F2F_PROTOCOL_ERROR,
+        GST_F2F_ERROR_CODE_BAD_REQUEST, "unknown peer message type");
+    return NULL;
+  }
+  return g_steal_pointer (&msg);
+}

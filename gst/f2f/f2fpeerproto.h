@@ -1,0 +1,41 @@
+/* f2f — GStreamer peer-to-peer conference elements
+ * Copyright (C) 2026 the f2f authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The messages f2f peers exchange directly, on each link's control data
+ * channel ("f2f-control"): heartbeats and chat. JSON text, like the
+ * signaling protocol; see docs/protocol.md, "Peer to peer".
+ */
+#pragma once
+
+#include <gst/f2f/f2f-prelude.h>
+
+G_BEGIN_DECLS
+
+#define GST_F2F_CONTROL_CHANNEL "f2f-control"
+#define GST_F2F_MAX_CHAT_LENGTH 4096    /* bytes */
+
+typedef enum
+{
+  GST_F2F_PEER_MESSAGE_HEARTBEAT,
+  GST_F2F_PEER_MESSAGE_CHAT,
+} GstF2fPeerMessageType;
+
+typedef struct
+{
+  GstF2fPeerMessageType type;
+  guint64 seq;                  /* heartbeat */
+  gchar *text;                  /* chat: UTF-8 text, never markup */
+  gint64 time_ms;               /* chat: sender's wall clock, ms since epoch */
+} GstF2fPeerMessage;
+
+GST_F2F_API void gst_f2f_peer_message_free (GstF2fPeerMessage * msg);
+GST_F2F_API gchar *gst_f2f_peer_message_heartbeat (guint64 seq);
+GST_F2F_API gchar *gst_f2f_peer_message_chat (const gchar * text,
+    gint64 time_ms);
+GST_F2F_API GstF2fPeerMessage *gst_f2f_peer_message_parse (const gchar * data,
+    gsize length, GError ** error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GstF2fPeerMessage, gst_f2f_peer_message_free);
+
+G_END_DECLS

@@ -1,0 +1,15 @@
+/* f2f — GStreamer peer-to-peer conference elements
+ * Copyright (C) 2026 the f2f authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Checks raw JSON text before json-glib parses it; see f2fprotocol.c. */
+G_GNUC_INTERNAL gboolean gst_f2f_scan_frame (const gchar * data, gsize length,
+    guint max_depth, const gchar ** problem);
+
+G_END_DECLS

@@ -1,0 +1,407 @@
+/* f2f — GStreamer peer-to-peer conference elements
+ * Copyright (C) 2026 the f2f authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/**
+ * SECTION:gstf2froom
+ * @title: GstF2fRoom
+ * @short_description: the room shared by the f2f elements
+ *
+ * The room's identity, its peers and their names, the leader, and a way to
+ * send bytes to a peer on a named data channel. Signals:
+ *
+ * - `peer-joined` (id, name) and `peer-left` (id, reason): membership.
+ * - `leader-changed` (id).
+ * - `message` (peer id, channel, #GBytes): data arrived on a channel.
+ *
+ * Signals are emitted from whichever thread the transport reports from,
+ * never with the room's lock held.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <stdlib.h>
+
+#include "f2froom.h"
+
+GST_DEBUG_CATEGORY_STATIC (f2f_room_debug);
+#define GST_CAT_DEFAULT f2f_room_debug
+
+struct _GstF2fRoom
+{
+  GstObject parent;
+
+  /* protected by the object lock */
+  gchar *room_id;
+  gchar *local_id;
+  gchar *leader;
+  GHashTable *peers;            /* id → name */
+  GstF2fRoomSendFunc send;
+  gpointer send_data;
+  GDestroyNotify send_notify;
+};
+
+enum
+{
+  SIGNAL_PEER_JOINED,
+  SIGNAL_PEER_LEFT,
+  SIGNAL_LEADER_CHANGED,
+  SIGNAL_MESSAGE,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_TYPE_WITH_CODE (GstF2fRoom, gst_f2f_room, GST_TYPE_OBJECT,
+    GST_DEBUG_CATEGORY_INIT (f2f_room_debug, "f2froom", 0, "f2f room"));
+
+static void
+gst_f2f_room_finalize (GObject * object)
+{
+  GstF2fRoom *room = GST_F2F_ROOM (object);
+
+  if (room->send_notify)
+    room->send_notify (room->send_data);
+  g_free (room->room_id);
+  g_free (room->local_id);
+  g_free (room->leader);
+  g_hash_table_unref (room->peers);
+  G_OBJECT_CLASS (gst_f2f_room_parent_class)->finalize (object);
+}
+
+static void
+gst_f2f_room_class_init (GstF2fRoomClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+
+  gobject_class->finalize = gst_f2f_room_finalize;
+
+  signals[SIGNAL_PEER_JOINED] = g_signal_new ("peer-joined",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  signals[SIGNAL_PEER_LEFT] = g_signal_new ("peer-left",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  signals[SIGNAL_LEADER_CHANGED] = g_signal_new ("leader-changed",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_MESSAGE] = g_signal_new ("message",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_BYTES);
+}
+
+static void
+gst_f2f_room_init (GstF2fRoom * room)
+{
+  room->peers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      g_free);
+}
+
+GstF2fRoom *
+gst_f2f_room_new (void)
+{
+  return g_object_ref_sink (g_object_new (GST_TYPE_F2F_ROOM, NULL));
+}
+
+gchar *
+gst_f2f_room_dup_local_id (GstF2fRoom * room)
+{
+  gchar *id;
+
+  g_return_val_if_fail (GST_IS_F2F_ROOM (room), NULL);
+  GST_OBJECT_LOCK (room);
+  id = g_strdup (room->local_id);
+  GST_OBJECT_UNLOCK (room);
+  return id;
+}
+
+gchar *
+gst_f2f_room_dup_room_id (GstF2fRoom * room)
+{
+  gchar *id;
+
+  g_return_val_if_fail (GST_IS_F2F_ROOM (room), NULL);
+  GST_OBJECT_LOCK (room);
+  id = g_strdup (room->room_id);
+  GST_OBJECT_UNLOCK (room);
+  return id;
+}
+
+gchar *
+gst_f2f_room_dup_leader (GstF2fRoom * room)
+{
+  gchar *id;
+
+  g_return_val_if_fail (GST_IS_F2F_ROOM (room), NULL);
+  GST_OBJECT_LOCK (room);
+  id = g_strdup (room->leader);
+  GST_OBJECT_UNLOCK (room);
+  return id;
+}
+
+static int
+compare_ids (const void *a, const void *b)
+{
+  return g_strcmp0 (*(const gchar * const *) a, *(const gchar * const *) b);
+}
+
+/**
+ * gst_f2f_room_list_peers:
+ *
+ * Returns: (transfer full): the ids of the remote peers, sorted.
+ */
+GStrv
+gst_f2f_room_list_peers (GstF2fRoom * room)
+{
+  GStrv ids;
+
+  g_return_val_if_fail (GST_IS_F2F_ROOM (room), NULL);
+  GST_OBJECT_LOCK (room);
+  ids = (GStrv) g_hash_table_get_keys_as_array (room->peers, NULL);
+  for (guint i = 0; ids[i]; i++)
+    ids[i] = g_strdup (ids[i]);
+  GST_OBJECT_UNLOCK (room);
+  qsort (ids, g_strv_length (ids), sizeof (gchar *), compare_ids);
+  return ids;
+}
+
+gchar *
+gst_f2f_room_dup_peer_name (GstF2fRoom * room, const gchar * peer_id)
+{
+  gchar *name;
+
+  g_return_val_if_fail (GST_IS_F2F_ROOM (room), NULL);
+  GST_OBJECT_LOCK (room);
+  name = g_strdup (g_hash_table_lookup (room->peers, peer_id));
+  GST_OBJECT_UNLOCK (room);
+  return name;
+}
+
+gboolean
+gst_f2f_room_send (GstF2fRoom * room, const gchar * peer_id,
+    const gchar * channel, GBytes * data)
+{
+  GstF2fRoomSendFunc send;
+  gpointer send_data;
+
+  g_return_val_if_fail (GST_IS_F2F_ROOM (room), FALSE);
+  g_return_val_if_fail (peer_id != NULL && channel != NULL, FALSE);
+
+  GST_OBJECT_LOCK (room);
+  send = room->send;
+  send_data = room->send_data;
+  GST_OBJECT_UNLOCK (room);
+
+  /* The transport outlives every call here: it is only replaced or cleared
+   * by its owner, which stops using the room first. */
+  if (send == NULL)
+    return FALSE;
+  return send (send_data, peer_id, channel, data);
+}
+
+guint
+gst_f2f_room_broadcast (GstF2fRoom * room, const gchar * channel,
+    GBytes * data)
+{
+  g_auto (GStrv) peers = gst_f2f_room_list_peers (room);
+  guint sent = 0;
+
+  for (guint i = 0; peers[i]; i++)
+    sent += gst_f2f_room_send (room, peers[i], channel, data) ? 1 : 0;
+  return sent;
+}
+
+void
+gst_f2f_room_set_transport (GstF2fRoom * room, GstF2fRoomSendFunc send,
+    gpointer user_data, GDestroyNotify notify)
+{
+  GDestroyNotify old_notify;
+  gpointer old_data;
+
+  GST_OBJECT_LOCK (room);
+  old_notify = room->send_notify;
+  old_data = room->send_data;
+  room->send = send;
+  room->send_data = user_data;
+  room->send_notify = notify;
+  GST_OBJECT_UNLOCK (room);
+  if (old_notify)
+    old_notify (old_data);
+}
+
+void
+gst_f2f_room_set_identity (GstF2fRoom * room, const gchar * room_id,
+    const gchar * local_id)
+{
+  GST_OBJECT_LOCK (room);
+  g_free (room->room_id);
+  room->room_id = g_strdup (room_id);
+  g_free (room->local_id);
+  room->local_id = g_strdup (local_id);
+  GST_OBJECT_UNLOCK (room);
+}
+
+void
+gst_f2f_room_peer_joined (GstF2fRoom * room, const gchar * peer_id,
+    const gchar * name)
+{
+  gboolean is_new;
+
+  GST_OBJECT_LOCK (room);
+  is_new = !g_hash_table_contains (room->peers, peer_id);
+  g_hash_table_replace (room->peers, g_strdup (peer_id), g_strdup (name));
+  GST_OBJECT_UNLOCK (room);
+  if (is_new)
+    g_signal_emit (room, signals[SIGNAL_PEER_JOINED], 0, peer_id, name);
+}
+
+void
+gst_f2f_room_peer_left (GstF2fRoom * room, const gchar * peer_id,
+    const gchar * reason)
+{
+  gboolean was_there;
+
+  GST_OBJECT_LOCK (room);
+  was_there = g_hash_table_remove (room->peers, peer_id);
+  GST_OBJECT_UNLOCK (room);
+  if (was_there)
+    g_signal_emit (room, signals[SIGNAL_PEER_LEFT], 0, peer_id, reason);
+}
+
+void
+gst_f2f_room_set_leader (GstF2fRoom * room, const gchar * leader)
+{
+  gboolean changed;
+
+  GST_OBJECT_LOCK (room);
+  changed = g_strcmp0 (room->leader, leader) != 0;
+  if (changed) {
+    g_free (room->leader);
+    room->leader = g_strdup (leader);
+  }
+  GST_OBJECT_UNLOCK (room);
+  if (changed)
+    g_signal_emit (room, signals[SIGNAL_LEADER_CHANGED], 0, leader);
+}
+
+void
+gst_f2f_room_deliver (GstF2fRoom * room, const gchar * peer_id,
+    const gchar * channel, GBytes * data)
+{
+  g_signal_emit (room, signals[SIGNAL_MESSAGE], 0, peer_id, channel, data);
+}
+
+GstContext *
+gst_f2f_room_context_new (GstF2fRoom * room)
+{
+  GstContext *context = gst_context_new (GST_F2F_ROOM_CONTEXT_TYPE, TRUE);
+
+  gst_structure_set (gst_context_writable_structure (context), "room",
+      GST_TYPE_F2F_ROOM, room, NULL);
+  return context;
+}
+
+/**
+ * gst_f2f_room_context_get_room:
+ *
+ * Returns: (transfer full) (nullable): the room @context carries.
+ */
+GstF2fRoom *
+gst_f2f_room_context_get_room (GstContext * context)
+{
+  GstF2fRoom *room = NULL;
+
+  if (g_strcmp0 (gst_context_get_context_type (context),
+          GST_F2F_ROOM_CONTEXT_TYPE) != 0)
+    return NULL;
+  gst_structure_get (gst_context_get_structure (context), "room",
+      GST_TYPE_F2F_ROOM, &room, NULL);
+  return room;
+}
+
+static gboolean
+query_pads (const GValue * item, GValue * value, gpointer user_data)
+{
+  GstPad *pad = g_value_get_object (item);
+  GstQuery *query = user_data;
+
+  if (gst_pad_peer_query (pad, query)) {
+    g_value_set_boolean (value, TRUE);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+run_context_query (GstElement * element, GstQuery * query)
+{
+  GstIterator *it;
+  GValue res = G_VALUE_INIT;
+
+  g_value_init (&res, G_TYPE_BOOLEAN);
+  g_value_set_boolean (&res, FALSE);
+
+  it = gst_element_iterate_src_pads (element);
+  while (gst_iterator_fold (it, query_pads, &res, query) ==
+      GST_ITERATOR_RESYNC)
+    gst_iterator_resync (it);
+  gst_iterator_free (it);
+  if (g_value_get_boolean (&res))
+    return TRUE;
+
+  it = gst_element_iterate_sink_pads (element);
+  while (gst_iterator_fold (it, query_pads, &res, query) ==
+      GST_ITERATOR_RESYNC)
+    gst_iterator_resync (it);
+  gst_iterator_free (it);
+  return g_value_get_boolean (&res);
+}
+
+/**
+ * gst_f2f_room_ensure:
+ * @element: the element that needs the room
+ * @room: (inout): where the room goes; left alone if already set
+ *
+ * Finds the room the usual GstContext way: ask the neighbours with a
+ * context query, then the application and the pipeline with a
+ * NEED_CONTEXT message (f2fsignal answers it through set_context on every
+ * element when it posts HAVE_CONTEXT). An element that finds nothing here
+ * still gets the room later, when f2fsignal posts HAVE_CONTEXT and the
+ * pipeline distributes it through set_context.
+ *
+ * Returns: whether *@room is set.
+ */
+gboolean
+gst_f2f_room_ensure (GstElement * element, GstF2fRoom ** room)
+{
+  GstQuery *query;
+  GstContext *context = NULL;
+  GstMessage *msg;
+
+  g_return_val_if_fail (GST_IS_ELEMENT (element), FALSE);
+  g_return_val_if_fail (room != NULL, FALSE);
+
+  if (*room)
+    return TRUE;
+
+  query = gst_query_new_context (GST_F2F_ROOM_CONTEXT_TYPE);
+  if (run_context_query (element, query)) {
+    gst_query_parse_context (query, &context);
+    if (context)
+      gst_element_set_context (element, context);
+  }
+  gst_query_unref (query);
+  if (*room)
+    return TRUE;
+
+  /* set_context is called synchronously from the bus handler of whoever
+   * answers, so *room may be set when post_message returns. */
+  msg = gst_message_new_need_context (GST_OBJECT_CAST (element),
+      GST_F2F_ROOM_CONTEXT_TYPE);
+  gst_element_post_message (element, msg);
+
+  return *room != NULL;
+}

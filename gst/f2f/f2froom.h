@@ -1,0 +1,63 @@
+/* f2f — GStreamer peer-to-peer conference elements
+ * Copyright (C) 2026 the f2f authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * GstF2fRoom: the room as the f2f elements see it. f2fsignal owns one and
+ * implements its transport (data channels to each peer); sibling elements
+ * (f2ffileshare, f2ftopology, f2felection) find it through a GstContext of
+ * type GST_F2F_ROOM_CONTEXT_TYPE and only ever talk to this object.
+ */
+#pragma once
+
+#include <gst/f2f/f2f-prelude.h>
+
+G_BEGIN_DECLS
+
+#define GST_TYPE_F2F_ROOM (gst_f2f_room_get_type ())
+GST_F2F_API
+G_DECLARE_FINAL_TYPE (GstF2fRoom, gst_f2f_room, GST, F2F_ROOM, GstObject);
+
+/* The persistent GstContext type that carries the room. */
+#define GST_F2F_ROOM_CONTEXT_TYPE "f2f.room"
+
+/* What the transport (f2fsignal) provides: send @data to @peer_id on the
+ * data channel labelled @channel (opened on demand). Called from any
+ * thread; returns FALSE when the peer is unknown or its link is down. */
+typedef gboolean (*GstF2fRoomSendFunc) (gpointer user_data,
+    const gchar * peer_id, const gchar * channel, GBytes * data);
+
+GST_F2F_API GstF2fRoom *gst_f2f_room_new (void);
+
+/* For consumers */
+GST_F2F_API gchar *gst_f2f_room_dup_local_id (GstF2fRoom * room);
+GST_F2F_API gchar *gst_f2f_room_dup_room_id (GstF2fRoom * room);
+GST_F2F_API gchar *gst_f2f_room_dup_leader (GstF2fRoom * room);
+GST_F2F_API GStrv gst_f2f_room_list_peers (GstF2fRoom * room);
+GST_F2F_API gchar *gst_f2f_room_dup_peer_name (GstF2fRoom * room,
+    const gchar * peer_id);
+GST_F2F_API gboolean gst_f2f_room_send (GstF2fRoom * room,
+    const gchar * peer_id, const gchar * channel, GBytes * data);
+GST_F2F_API guint gst_f2f_room_broadcast (GstF2fRoom * room,
+    const gchar * channel, GBytes * data);
+
+/* For the transport */
+GST_F2F_API void gst_f2f_room_set_transport (GstF2fRoom * room,
+    GstF2fRoomSendFunc send, gpointer user_data, GDestroyNotify notify);
+GST_F2F_API void gst_f2f_room_set_identity (GstF2fRoom * room,
+    const gchar * room_id, const gchar * local_id);
+GST_F2F_API void gst_f2f_room_peer_joined (GstF2fRoom * room,
+    const gchar * peer_id, const gchar * name);
+GST_F2F_API void gst_f2f_room_peer_left (GstF2fRoom * room,
+    const gchar * peer_id, const gchar * reason);
+GST_F2F_API void gst_f2f_room_set_leader (GstF2fRoom * room,
+    const gchar * leader);
+GST_F2F_API void gst_f2f_room_deliver (GstF2fRoom * room,
+    const gchar * peer_id, const gchar * channel, GBytes * data);
+
+/* GstContext helpers */
+GST_F2F_API GstContext *gst_f2f_room_context_new (GstF2fRoom * room);
+GST_F2F_API GstF2fRoom *gst_f2f_room_context_get_room (GstContext * context);
+GST_F2F_API gboolean gst_f2f_room_ensure (GstElement * element,
+    GstF2fRoom ** room);
+
+G_END_DECLS

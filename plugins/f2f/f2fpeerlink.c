@@ -1,0 +1,895 @@
+/* f2f — GStreamer peer-to-peer conference elements
+ * Copyright (C) 2026 the f2f authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Threads: the link is made, started, fed signaling and destroyed on
+ * f2fsignal's private thread (its GMainContext). webrtcbin calls back on
+ * its own threads; those callbacks only hop to the private context
+ * (invoke()), except pad-added, which must link the new pad at once.
+ * link->lock guards what other threads read: the data channels, the state
+ * and the heartbeat clock. Lock order: f2fsignal's locks, then link->lock;
+ * never call out with link->lock held.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+#include <gst/sdp/sdp.h>
+
+#include "f2fpeerlink.h"
+
+GST_DEBUG_CATEGORY_EXTERN (gst_f2f_signal_debug);
+#define GST_CAT_DEFAULT gst_f2f_signal_debug
+
+struct _F2fPeerLink
+{
+  gint refcount;
+  GMutex lock;
+
+  /* Set at creation, then read-only. */
+  GstBin *bin;
+  GMainContext *context;
+  gchar *peer_id;
+  gchar *peer_name;
+  gboolean offerer;
+  F2fPeerLinkCallbacks cb;
+  gpointer user_data;
+  GstElement *webrtc;
+  GstElement *video_queue, *video_pay;
+  GstElement *audio_queue, *audio_pay;
+  guint heartbeat_timeout_ms;
+
+  /* Private thread only. */
+  gboolean remote_set;
+  GPtrArray *pending_candidates;        /* GstF2fMessage* */
+  guint64 heartbeat_seq;
+
+  /* Protected by lock. */
+  GHashTable *channels;         /* label → GstWebRTCDataChannel* */
+  F2fLinkState state;
+  gint64 last_rx_us;
+  gboolean destroyed;
+};
+
+#define LINK_LOCK(l) g_mutex_lock (&(l)->lock)
+#define LINK_UNLOCK(l) g_mutex_unlock (&(l)->lock)
+
+F2fPeerLink *
+f2f_peer_link_ref (F2fPeerLink * link)
+{
+  g_atomic_int_inc (&link->refcount);
+  return link;
+}
+
+void
+f2f_peer_link_unref (F2fPeerLink * link)
+{
+  if (!g_atomic_int_dec_and_test (&link->refcount))
+    return;
+  g_hash_table_unref (link->channels);
+  g_ptr_array_unref (link->pending_candidates);
+  g_clear_object (&link->webrtc);
+  g_clear_object (&link->video_queue);
+  g_clear_object (&link->video_pay);
+  g_clear_object (&link->audio_queue);
+  g_clear_object (&link->audio_pay);
+  g_main_context_unref (link->context);
+  g_mutex_clear (&link->lock);
+  g_free (link->peer_id);
+  g_free (link->peer_name);
+  g_free (link);
+}
+
+static gboolean
+is_destroyed (F2fPeerLink * link)
+{
+  gboolean d;
+
+  LINK_LOCK (link);
+  d = link->destroyed;
+  LINK_UNLOCK (link);
+  return d;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Hopping to the private thread */
+
+typedef void (*LinkFunc) (F2fPeerLink * link, gpointer data);
+
+typedef struct
+{
+  F2fPeerLink *link;
+  LinkFunc func;
+  gpointer data;
+  GDestroyNotify notify;
+} Call;
+
+static gboolean
+call_cb (gpointer user_data)
+{
+  Call *call = user_data;
+
+  if (!is_destroyed (call->link))
+    call->func (call->link, call->data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+call_free (gpointer user_data)
+{
+  Call *call = user_data;
+
+  if (call->notify)
+    call->notify (call->data);
+  f2f_peer_link_unref (call->link);
+  g_free (call);
+}
+
+static void
+invoke (F2fPeerLink * link, LinkFunc func, gpointer data,
+    GDestroyNotify notify)
+{
+  Call *call = g_new0 (Call, 1);
+  GSource *source = g_idle_source_new ();
+
+  call->link = f2f_peer_link_ref (link);
+  call->func = func;
+  call->data = data;
+  call->notify = notify;
+  g_source_set_callback (source, call_cb, call, call_free);
+  g_source_attach (source, link->context);
+  g_source_unref (source);
+}
+
+/* ---------------------------------------------------------------------- */
+/* State */
+
+static void
+set_state (F2fPeerLink * link, F2fLinkState state, const gchar * why)
+{
+  gboolean changed;
+
+  LINK_LOCK (link);
+  changed = link->state != state && link->state != F2F_LINK_FAILED;
+  if (changed) {
+    link->state = state;
+    if (state == F2F_LINK_CONNECTED)
+      link->last_rx_us = g_get_monotonic_time ();
+  }
+  LINK_UNLOCK (link);
+  if (changed)
+    link->cb.state_changed (link, state, why, link->user_data);
+}
+
+static void
+fail (F2fPeerLink * link, const gchar * why)
+{
+  GST_WARNING ("link to %s failed: %s", link->peer_id, why);
+  set_state (link, F2F_LINK_FAILED, why);
+}
+
+static void
+connection_state_on_thread (F2fPeerLink * link, gpointer data)
+{
+  GstWebRTCPeerConnectionState pc_state;
+
+  g_object_get (link->webrtc, "connection-state", &pc_state, NULL);
+  GST_DEBUG ("link to %s: connection state %d", link->peer_id, pc_state);
+  switch (pc_state) {
+    case GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTING:
+      set_state (link, F2F_LINK_CONNECTING, NULL);
+      break;
+    case GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED:
+      set_state (link, F2F_LINK_CONNECTED, NULL);
+      break;
+    case GST_WEBRTC_PEER_CONNECTION_STATE_FAILED:
+      fail (link, "ICE or DTLS failed");
+      break;
+    default:
+      break;
+  }
+}
+
+static void
+on_connection_state (GstElement * webrtc, GParamSpec * pspec,
+    F2fPeerLink * link)
+{
+  invoke (link, connection_state_on_thread, NULL, NULL);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Data channels */
+
+static void
+touch (F2fPeerLink * link)
+{
+  LINK_LOCK (link);
+  link->last_rx_us = g_get_monotonic_time ();
+  LINK_UNLOCK (link);
+}
+
+typedef struct
+{
+  gchar *channel;
+  GBytes *data;
+} Received;
+
+static void
+received_free (gpointer data)
+{
+  Received *r = data;
+
+  g_free (r->channel);
+  g_bytes_unref (r->data);
+  g_free (r);
+}
+
+static void
+deliver_on_thread (F2fPeerLink * link, gpointer data)
+{
+  Received *r = data;
+
+  link->cb.data (link, r->channel, r->data, link->user_data);
+}
+
+static void
+deliver (F2fPeerLink * link, GstWebRTCDataChannel * channel, GBytes * bytes)
+{
+  Received *r;
+  gchar *label = NULL;
+
+  touch (link);
+  g_object_get (channel, "label", &label, NULL);
+  /* Heartbeats only prove the peer is alive; keep them off the thread hop. */
+  if (g_strcmp0 (label, GST_F2F_CONTROL_CHANNEL) == 0) {
+    gsize len;
+    const gchar *text = g_bytes_get_data (bytes, &len);
+    g_autoptr (GstF2fPeerMessage) msg = gst_f2f_peer_message_parse (text, len,
+        NULL);
+    if (msg && msg->type == GST_F2F_PEER_MESSAGE_HEARTBEAT) {
+      g_free (label);
+      return;
+    }
+  }
+  r = g_new0 (Received, 1);
+  r->channel = label;
+  r->data = g_bytes_ref (bytes);
+  invoke (link, deliver_on_thread, r, received_free);
+}
+
+static void
+on_message_string (GstWebRTCDataChannel * channel, const gchar * text,
+    F2fPeerLink * link)
+{
+  g_autoptr (GBytes) bytes = NULL;
+
+  if (text == NULL)
+    return;
+  bytes = g_bytes_new (text, strlen (text));
+  deliver (link, channel, bytes);
+}
+
+static void
+on_message_data (GstWebRTCDataChannel * channel, GBytes * data,
+    F2fPeerLink * link)
+{
+  if (data)
+    deliver (link, channel, data);
+}
+
+static void
+on_channel_open (GstWebRTCDataChannel * channel, F2fPeerLink * link)
+{
+  touch (link);
+}
+
+static void
+add_channel (F2fPeerLink * link, GstWebRTCDataChannel * channel)
+{
+  gchar *label = NULL;
+
+  g_object_get (channel, "label", &label, NULL);
+  g_signal_connect (channel, "on-message-string",
+      G_CALLBACK (on_message_string), link);
+  g_signal_connect (channel, "on-message-data", G_CALLBACK (on_message_data),
+      link);
+  g_signal_connect (channel, "on-open", G_CALLBACK (on_channel_open), link);
+  LINK_LOCK (link);
+  /* If both sides opened a channel of the same label, keep the first for
+   * sending; messages on either are delivered. */
+  if (!g_hash_table_contains (link->channels, label))
+    g_hash_table_insert (link->channels, label, g_object_ref (channel));
+  else
+    g_free (label);
+  LINK_UNLOCK (link);
+}
+
+static void
+on_data_channel (GstElement * webrtc, GstWebRTCDataChannel * channel,
+    F2fPeerLink * link)
+{
+  add_channel (link, channel);
+}
+
+static GstWebRTCDataChannel *
+create_channel (F2fPeerLink * link, const gchar * label)
+{
+  GstWebRTCDataChannel *channel = NULL;
+
+  g_signal_emit_by_name (link->webrtc, "create-data-channel", label, NULL,
+      &channel);
+  if (channel) {
+    add_channel (link, channel);
+    g_object_unref (channel);
+  }
+  return channel;
+}
+
+gboolean
+f2f_peer_link_send (F2fPeerLink * link, const gchar * label, GBytes * data)
+{
+  GstWebRTCDataChannel *channel;
+  GstWebRTCDataChannelState ready = GST_WEBRTC_DATA_CHANNEL_STATE_CLOSED;
+  gboolean create = FALSE;
+  GError *error = NULL;
+  gboolean ok;
+
+  LINK_LOCK (link);
+  channel = g_hash_table_lookup (link->channels, label);
+  if (channel)
+    g_object_ref (channel);
+  else
+    create = link->state == F2F_LINK_CONNECTED && !link->destroyed;
+  LINK_UNLOCK (link);
+
+  if (channel == NULL) {
+    /* Opened in-band (DCEP): no renegotiation. It is usable once open. */
+    if (create)
+      create_channel (link, label);
+    return FALSE;
+  }
+  g_object_get (channel, "ready-state", &ready, NULL);
+  if (ready != GST_WEBRTC_DATA_CHANNEL_STATE_OPEN) {
+    g_object_unref (channel);
+    return FALSE;
+  }
+  ok = gst_webrtc_data_channel_send_data_full (channel, data, &error);
+  if (!ok) {
+    GST_WARNING ("sending to %s on %s failed: %s", link->peer_id, label,
+        error ? error->message : "?");
+    g_clear_error (&error);
+  }
+  g_object_unref (channel);
+  return ok;
+}
+
+gboolean
+f2f_peer_link_heartbeat (F2fPeerLink * link, gint64 now_us)
+{
+  g_autofree gchar *text = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  gboolean alive = TRUE;
+
+  text = gst_f2f_peer_message_heartbeat (++link->heartbeat_seq);
+  bytes = g_bytes_new (text, strlen (text));
+  f2f_peer_link_send (link, GST_F2F_CONTROL_CHANNEL, bytes);
+
+  LINK_LOCK (link);
+  if (link->state == F2F_LINK_CONNECTED && link->heartbeat_timeout_ms > 0
+      && now_us - link->last_rx_us >
+      (gint64) link->heartbeat_timeout_ms * 1000)
+    alive = FALSE;
+  LINK_UNLOCK (link);
+  return alive;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Negotiation */
+
+static void
+send_signal (F2fPeerLink * link, GstF2fMessage * msg)
+{
+  link->cb.send_signal (link, msg, link->user_data);
+  gst_f2f_message_free (msg);
+}
+
+static void
+send_ice_on_thread (F2fPeerLink * link, gpointer data)
+{
+  GstF2fMessage *msg = data;
+
+  link->cb.send_signal (link, msg, link->user_data);
+}
+
+static void
+on_ice_candidate (GstElement * webrtc, guint mline, const gchar * candidate,
+    F2fPeerLink * link)
+{
+  invoke (link, send_ice_on_thread, gst_f2f_message_new_ice (link->peer_id,
+          mline, candidate), (GDestroyNotify) gst_f2f_message_free);
+}
+
+static void
+add_candidate (F2fPeerLink * link, GstF2fMessage * msg)
+{
+  /* An empty candidate marks the end of the remote's candidates; 1.22's
+   * webrtcbin has nothing to do with it. */
+  if (msg->candidate == NULL || *msg->candidate == '\0')
+    return;
+  g_signal_emit_by_name (link->webrtc, "add-ice-candidate", msg->mline_index,
+      msg->candidate);
+}
+
+static void
+remote_description_set (F2fPeerLink * link)
+{
+  guint i;
+
+  link->remote_set = TRUE;
+  for (i = 0; i < link->pending_candidates->len; i++)
+    add_candidate (link, g_ptr_array_index (link->pending_candidates, i));
+  g_ptr_array_set_size (link->pending_candidates, 0);
+}
+
+/* Returns the promise's error, if the reply carries one. */
+static gchar *
+promise_error (GstPromise * promise)
+{
+  const GstStructure *reply;
+  GError *error = NULL;
+  gchar *why;
+
+  if (gst_promise_wait (promise) != GST_PROMISE_RESULT_REPLIED)
+    return g_strdup ("no reply");
+  reply = gst_promise_get_reply (promise);
+  if (reply == NULL || !gst_structure_has_field (reply, "error"))
+    return NULL;
+  gst_structure_get (reply, "error", G_TYPE_ERROR, &error, NULL);
+  why = g_strdup (error ? error->message : "unknown error");
+  g_clear_error (&error);
+  return why;
+}
+
+typedef struct
+{
+  gchar *error;
+  GstF2fMessage *msg;
+} PromiseResult;
+
+static void
+promise_result_free (gpointer data)
+{
+  PromiseResult *r = data;
+
+  g_free (r->error);
+  if (r->msg)
+    gst_f2f_message_free (r->msg);
+  g_free (r);
+}
+
+static void
+description_done_on_thread (F2fPeerLink * link, gpointer data)
+{
+  PromiseResult *r = data;
+
+  if (r->error) {
+    g_autofree gchar *why = g_strdup_printf ("negotiation failed: %s",
+        r->error);
+    fail (link, why);
+    return;
+  }
+  if (r->msg) {
+    send_signal (link, r->msg);
+    r->msg = NULL;
+  }
+}
+
+/* create-offer / create-answer replied: set it locally, send it. */
+static void
+on_description_created (GstPromise * promise, gpointer user_data)
+{
+  F2fPeerLink *link = user_data;
+  PromiseResult *r = g_new0 (PromiseResult, 1);
+  const gchar *field = link->offerer ? "offer" : "answer";
+  GstWebRTCSessionDescription *desc = NULL;
+
+  r->error = promise_error (promise);
+  if (r->error == NULL) {
+    gst_structure_get (gst_promise_get_reply (promise), field,
+        GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &desc, NULL);
+    if (desc == NULL)
+      r->error = g_strdup_printf ("webrtcbin made no %s", field);
+  }
+  gst_promise_unref (promise);
+
+  if (desc) {
+    g_autofree gchar *sdp = gst_sdp_message_as_text (desc->sdp);
+    GstPromise *local = gst_promise_new ();
+
+    g_signal_emit_by_name (link->webrtc, "set-local-description", desc, local);
+    gst_promise_interrupt (local);
+    gst_promise_unref (local);
+    r->msg = gst_f2f_message_new_sdp (link->offerer ? GST_F2F_MESSAGE_OFFER :
+        GST_F2F_MESSAGE_ANSWER, link->peer_id, sdp);
+    gst_webrtc_session_description_free (desc);
+  }
+  invoke (link, description_done_on_thread, r, promise_result_free);
+}
+
+static void
+remote_set_on_thread (F2fPeerLink * link, gpointer data)
+{
+  PromiseResult *r = data;
+  GstPromise *promise;
+
+  if (r->error) {
+    g_autofree gchar *why = g_strdup_printf ("the peer's %s was refused: %s",
+        link->offerer ? "answer" : "offer", r->error);
+    fail (link, why);
+    return;
+  }
+  remote_description_set (link);
+  if (!link->offerer) {
+    promise = gst_promise_new_with_change_func (on_description_created,
+        f2f_peer_link_ref (link), (GDestroyNotify) f2f_peer_link_unref);
+    g_signal_emit_by_name (link->webrtc, "create-answer", NULL, promise);
+  }
+}
+
+static void
+on_remote_set (GstPromise * promise, gpointer user_data)
+{
+  F2fPeerLink *link = user_data;
+  PromiseResult *r = g_new0 (PromiseResult, 1);
+
+  r->error = promise_error (promise);
+  gst_promise_unref (promise);
+  invoke (link, remote_set_on_thread, r, promise_result_free);
+}
+
+static void
+set_remote (F2fPeerLink * link, const gchar * sdp_text, GstWebRTCSDPType type)
+{
+  GstSDPMessage *sdp = NULL;
+  GstWebRTCSessionDescription *desc;
+  GstPromise *promise;
+
+  if (gst_sdp_message_new_from_text (sdp_text, &sdp) != GST_SDP_OK
+      || gst_sdp_message_medias_len (sdp) == 0) {
+    if (sdp)
+      gst_sdp_message_free (sdp);
+    fail (link, "the peer sent an SDP that cannot be parsed");
+    return;
+  }
+  desc = gst_webrtc_session_description_new (type, sdp);
+  promise = gst_promise_new_with_change_func (on_remote_set,
+      f2f_peer_link_ref (link), (GDestroyNotify) f2f_peer_link_unref);
+  g_signal_emit_by_name (link->webrtc, "set-remote-description", desc,
+      promise);
+  gst_webrtc_session_description_free (desc);
+}
+
+void
+f2f_peer_link_handle_signal (F2fPeerLink * link, GstF2fMessage * msg)
+{
+  switch (msg->type) {
+    case GST_F2F_MESSAGE_OFFER:
+      if (link->offerer || link->remote_set) {
+        GST_WARNING ("ignoring an unexpected offer from %s", link->peer_id);
+        return;
+      }
+      set_state (link, F2F_LINK_CONNECTING, NULL);
+      set_remote (link, msg->sdp, GST_WEBRTC_SDP_TYPE_OFFER);
+      break;
+    case GST_F2F_MESSAGE_ANSWER:
+      if (!link->offerer || link->remote_set) {
+        GST_WARNING ("ignoring an unexpected answer from %s", link->peer_id);
+        return;
+      }
+      set_remote (link, msg->sdp, GST_WEBRTC_SDP_TYPE_ANSWER);
+      break;
+    case GST_F2F_MESSAGE_ICE:
+      if (link->remote_set)
+        add_candidate (link, msg);
+      else
+        g_ptr_array_add (link->pending_candidates,
+            gst_f2f_message_copy (msg));
+      break;
+    default:
+      break;
+  }
+}
+
+void
+f2f_peer_link_start (F2fPeerLink * link)
+{
+  GstPromise *promise;
+
+  g_return_if_fail (link->offerer);
+
+  /* The control channel goes into the offer, so the SCTP association is
+   * negotiated once; later channels open in-band. */
+  create_channel (link, GST_F2F_CONTROL_CHANNEL);
+  set_state (link, F2F_LINK_CONNECTING, NULL);
+  promise = gst_promise_new_with_change_func (on_description_created,
+      f2f_peer_link_ref (link), (GDestroyNotify) f2f_peer_link_unref);
+  g_signal_emit_by_name (link->webrtc, "create-offer", NULL, promise);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Media */
+
+static void
+on_pad_added (GstElement * webrtc, GstPad * pad, F2fPeerLink * link)
+{
+  GstWebRTCRTPTransceiver *trans = NULL;
+  GstWebRTCKind kind = GST_WEBRTC_KIND_UNKNOWN;
+  const gchar *media = NULL;
+
+  if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC || is_destroyed (link))
+    return;
+  g_object_get (pad, "transceiver", &trans, NULL);
+  if (trans) {
+    g_object_get (trans, "kind", &kind, NULL);
+    gst_object_unref (trans);
+  }
+  if (kind == GST_WEBRTC_KIND_VIDEO)
+    media = "video";
+  else if (kind == GST_WEBRTC_KIND_AUDIO)
+    media = "audio";
+  if (media == NULL) {
+    g_autoptr (GstCaps) caps = gst_pad_query_caps (pad, NULL);
+    const GstStructure *s;
+    if (caps && !gst_caps_is_empty (caps)
+        && (s = gst_caps_get_structure (caps, 0)))
+      media = g_intern_string (gst_structure_get_string (s, "media"));
+  }
+  if (media == NULL) {
+    GST_WARNING ("link to %s: ignoring a stream of unknown kind",
+        link->peer_id);
+    return;
+  }
+  link->cb.src_pad (link, pad, media, link->user_data);
+}
+
+static gboolean
+add_sender (F2fPeerLink * link, const gchar * media, GstCaps * caps,
+    const gchar * payloader, GstElement ** queue_out, GstElement ** pay_out)
+{
+  GstElement *queue, *pay;
+  GstWebRTCRTPTransceiver *trans = NULL;
+  GstPad *sink, *src;
+  gint pt = 96;
+  gboolean ok;
+
+  queue = gst_element_factory_make ("queue", NULL);
+  pay = gst_element_factory_make (payloader, NULL);
+  if (queue == NULL || pay == NULL) {
+    GST_ERROR ("missing element %s", pay ? "queue" : payloader);
+    g_clear_object (&queue);
+    g_clear_object (&pay);
+    return FALSE;
+  }
+  gst_structure_get_int (gst_caps_get_structure (caps, 0), "payload", &pt);
+  /* A stalled link must never hold back the shared encoder: drop old
+   * buffers instead of blocking the tee. */
+  g_object_set (queue, "leaky", 2, "max-size-buffers", 60,
+      "max-size-bytes", 0, "max-size-time", (guint64) 0, NULL);
+  g_object_set (pay, "pt", pt, NULL);
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (pay),
+          "picture-id-mode"))
+    gst_util_set_object_arg (G_OBJECT (pay), "picture-id-mode", "15-bit");
+  gst_bin_add_many (link->bin, queue, pay, NULL);
+  gst_element_link (queue, pay);
+
+  sink = gst_element_request_pad_simple (link->webrtc, "sink_%u");
+  g_object_get (sink, "transceiver", &trans, NULL);
+  g_object_set (trans, "codec-preferences", caps, "direction",
+      GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV, NULL);
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (trans), "do-nack"))
+    g_object_set (trans, "do-nack", TRUE, NULL);
+  if (strcmp (media, "audio") == 0
+      && g_object_class_find_property (G_OBJECT_GET_CLASS (trans), "fec-type"))
+    /* Opus carries its own FEC in-band; no RTP-level FEC for audio. */
+    ;
+  gst_object_unref (trans);
+
+  src = gst_element_get_static_pad (pay, "src");
+  ok = gst_pad_link (src, sink) == GST_PAD_LINK_OK;
+  gst_object_unref (src);
+  gst_object_unref (sink);
+  if (!ok)
+    GST_ERROR ("could not link the %s payloader of %s", media, link->peer_id);
+
+  *queue_out = gst_object_ref (queue);
+  *pay_out = gst_object_ref (pay);
+  gst_element_sync_state_with_parent (pay);
+  gst_element_sync_state_with_parent (queue);
+  return ok;
+}
+
+static void
+configure_ice (F2fPeerLink * link, const F2fPeerLinkConfig * config)
+{
+  GObject *ice = NULL;
+  GObject *agent = NULL;
+  guint i;
+
+  g_object_get (link->webrtc, "ice-agent", &ice, NULL);
+  if (ice == NULL)
+    return;
+  /* TCP candidates only slow down gathering on the networks f2f targets;
+   * UPnP port mapping costs start-up time and prints warnings. */
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "ice-tcp"))
+    g_object_set (ice, "ice-tcp", FALSE, NULL);
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "agent"))
+    g_object_get (ice, "agent", &agent, NULL);
+  if (agent) {
+    if (g_object_class_find_property (G_OBJECT_GET_CLASS (agent), "upnp"))
+      g_object_set (agent, "upnp", FALSE, NULL);
+    g_object_unref (agent);
+  }
+  for (i = 0; config->local_addresses && config->local_addresses[i]; i++) {
+    gboolean ok = FALSE;
+    g_signal_emit_by_name (ice, "add-local-ip-address",
+        config->local_addresses[i], &ok);
+    if (!ok)
+      GST_WARNING ("ICE refused local address %s",
+          config->local_addresses[i]);
+  }
+  g_object_unref (ice);
+}
+
+F2fPeerLink *
+f2f_peer_link_new (GstBin * bin, const gchar * peer_id,
+    const gchar * peer_name, gboolean offerer,
+    const F2fPeerLinkConfig * config, const F2fPeerLinkCallbacks * callbacks,
+    gpointer user_data)
+{
+  F2fPeerLink *link = g_new0 (F2fPeerLink, 1);
+  g_autofree gchar *name = g_strdup_printf ("webrtc-%s", peer_id);
+
+  link->refcount = 1;
+  g_mutex_init (&link->lock);
+  link->bin = bin;
+  link->context = g_main_context_ref_thread_default ();
+  link->peer_id = g_strdup (peer_id);
+  link->peer_name = g_strdup (peer_name);
+  link->offerer = offerer;
+  link->cb = *callbacks;
+  link->user_data = user_data;
+  link->heartbeat_timeout_ms = config->heartbeat_timeout_ms;
+  link->pending_candidates =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) gst_f2f_message_free);
+  link->channels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      g_object_unref);
+  link->state = F2F_LINK_NEW;
+
+  link->webrtc = gst_element_factory_make ("webrtcbin", name);
+  if (link->webrtc == NULL) {
+    f2f_peer_link_unref (link);
+    return NULL;
+  }
+  gst_object_ref_sink (link->webrtc);
+  gst_util_set_object_arg (G_OBJECT (link->webrtc), "bundle-policy",
+      "max-bundle");
+  g_object_set (link->webrtc, "latency", config->latency_ms, NULL);
+  if (config->stun_server)
+    g_object_set (link->webrtc, "stun-server", config->stun_server, NULL);
+  if (config->turn_server)
+    g_object_set (link->webrtc, "turn-server", config->turn_server, NULL);
+
+  g_signal_connect (link->webrtc, "on-ice-candidate",
+      G_CALLBACK (on_ice_candidate), link);
+  g_signal_connect (link->webrtc, "notify::connection-state",
+      G_CALLBACK (on_connection_state), link);
+  g_signal_connect (link->webrtc, "on-data-channel",
+      G_CALLBACK (on_data_channel), link);
+  g_signal_connect (link->webrtc, "pad-added", G_CALLBACK (on_pad_added),
+      link);
+
+  gst_bin_add (bin, link->webrtc);
+  configure_ice (link, config);
+
+  /* Transceivers in a fixed order, video then audio, on both sides, so
+   * the offer's m-lines match the answerer's transceivers. */
+  if (!add_sender (link, "video", config->video_caps, config->video_payloader,
+          &link->video_queue, &link->video_pay)
+      || !add_sender (link, "audio", config->audio_caps, "rtpopuspay",
+          &link->audio_queue, &link->audio_pay)) {
+    f2f_peer_link_destroy (link);
+    f2f_peer_link_unref (link);
+    return NULL;
+  }
+  gst_element_sync_state_with_parent (link->webrtc);
+  return link;
+}
+
+const gchar *
+f2f_peer_link_get_peer_id (F2fPeerLink * link)
+{
+  return link->peer_id;
+}
+
+const gchar *
+f2f_peer_link_get_peer_name (F2fPeerLink * link)
+{
+  return link->peer_name;
+}
+
+gboolean
+f2f_peer_link_is_offerer (F2fPeerLink * link)
+{
+  return link->offerer;
+}
+
+F2fLinkState
+f2f_peer_link_get_state (F2fPeerLink * link)
+{
+  F2fLinkState state;
+
+  LINK_LOCK (link);
+  state = link->state;
+  LINK_UNLOCK (link);
+  return state;
+}
+
+GstElement *
+f2f_peer_link_get_webrtcbin (F2fPeerLink * link)
+{
+  return link->webrtc;
+}
+
+GstPad *
+f2f_peer_link_get_sink (F2fPeerLink * link, const gchar * media)
+{
+  GstElement *queue = strcmp (media, "video") == 0 ? link->video_queue :
+      link->audio_queue;
+
+  return queue ? gst_element_get_static_pad (queue, "sink") : NULL;
+}
+
+static void
+remove_element (GstBin * bin, GstElement * element)
+{
+  if (element == NULL)
+    return;
+  gst_element_set_locked_state (element, TRUE);
+  gst_element_set_state (element, GST_STATE_NULL);
+  gst_bin_remove (bin, element);
+}
+
+void
+f2f_peer_link_destroy (F2fPeerLink * link)
+{
+  GHashTable *channels;
+  GHashTableIter iter;
+  gpointer channel;
+
+  LINK_LOCK (link);
+  if (link->destroyed) {
+    LINK_UNLOCK (link);
+    return;
+  }
+  link->destroyed = TRUE;
+  channels = link->channels;
+  link->channels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      g_object_unref);
+  LINK_UNLOCK (link);
+
+  g_hash_table_iter_init (&iter, channels);
+  while (g_hash_table_iter_next (&iter, NULL, &channel))
+    g_signal_handlers_disconnect_by_data (channel, link);
+  g_hash_table_unref (channels);
+
+  if (link->webrtc) {
+    g_signal_handlers_disconnect_by_data (link->webrtc, link);
+    remove_element (link->bin, link->webrtc);
+  }
+  remove_element (link->bin, link->video_pay);
+  remove_element (link->bin, link->video_queue);
+  remove_element (link->bin, link->audio_pay);
+  remove_element (link->bin, link->audio_queue);
+}

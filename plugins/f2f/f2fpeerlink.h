@@ -1,0 +1,84 @@
+/* f2f — GStreamer peer-to-peer conference elements
+ * Copyright (C) 2026 the f2f authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * One link of f2fsignal: the webrtcbin that connects this peer to one
+ * remote peer, its per-link RTP payloaders (fed from f2fsignal's shared
+ * encoders), its data channels and its heartbeat. All transceivers are
+ * negotiated once, sendrecv, at creation; nothing here ever renegotiates.
+ */
+#pragma once
+
+#include <gst/gst.h>
+#define GST_USE_UNSTABLE_API
+#include <gst/webrtc/webrtc.h>
+#include <gst/f2f/f2f.h>
+
+G_BEGIN_DECLS
+
+typedef struct _F2fPeerLink F2fPeerLink;
+
+typedef enum
+{
+  F2F_LINK_NEW,
+  F2F_LINK_CONNECTING,
+  F2F_LINK_CONNECTED,
+  F2F_LINK_FAILED,
+} F2fLinkState;
+
+typedef struct
+{
+  /* All but src_pad are called on the link's GMainContext thread. */
+  void (*send_signal) (F2fPeerLink * link, GstF2fMessage * msg,
+      gpointer user_data);
+  void (*state_changed) (F2fPeerLink * link, F2fLinkState state,
+      const gchar * why, gpointer user_data);
+  void (*data) (F2fPeerLink * link, const gchar * channel, GBytes * data,
+      gpointer user_data);
+  /* Called on a streaming thread from webrtcbin's pad-added, when remote
+   * media ("video" or "audio") arrives; link it before returning. */
+  void (*src_pad) (F2fPeerLink * link, GstPad * pad, const gchar * media,
+      gpointer user_data);
+} F2fPeerLinkCallbacks;
+
+typedef struct
+{
+  const gchar *stun_server;
+  const gchar *turn_server;
+  const gchar *const *local_addresses;
+  guint latency_ms;
+  GstCaps *video_caps;          /* RTP caps of the video transceiver */
+  GstCaps *audio_caps;          /* RTP caps of the audio transceiver */
+  const gchar *video_payloader; /* element factory, e.g. rtpvp8pay */
+  guint heartbeat_timeout_ms;
+} F2fPeerLinkConfig;
+
+F2fPeerLink *f2f_peer_link_new (GstBin * bin, const gchar * peer_id,
+    const gchar * peer_name, gboolean offerer,
+    const F2fPeerLinkConfig * config, const F2fPeerLinkCallbacks * callbacks,
+    gpointer user_data);
+F2fPeerLink *f2f_peer_link_ref (F2fPeerLink * link);
+void f2f_peer_link_unref (F2fPeerLink * link);
+
+const gchar *f2f_peer_link_get_peer_id (F2fPeerLink * link);
+const gchar *f2f_peer_link_get_peer_name (F2fPeerLink * link);
+gboolean f2f_peer_link_is_offerer (F2fPeerLink * link);
+F2fLinkState f2f_peer_link_get_state (F2fPeerLink * link);
+GstElement *f2f_peer_link_get_webrtcbin (F2fPeerLink * link);
+/* The pads f2fsignal links its encoders' tees to: encoded video / audio. */
+GstPad *f2f_peer_link_get_sink (F2fPeerLink * link, const gchar * media);
+
+/* Offerer: makes the control channel and sends the offer. */
+void f2f_peer_link_start (F2fPeerLink * link);
+/* An offer, answer or ice message from this peer. */
+void f2f_peer_link_handle_signal (F2fPeerLink * link, GstF2fMessage * msg);
+/* Any thread. FALSE when the channel cannot carry data now. */
+gboolean f2f_peer_link_send (F2fPeerLink * link, const gchar * channel,
+    GBytes * data);
+/* Sends a heartbeat; returns FALSE when nothing came from the peer for
+ * longer than the heartbeat timeout (only once it had connected). */
+gboolean f2f_peer_link_heartbeat (F2fPeerLink * link, gint64 now_us);
+/* Takes the link's elements out of the bin, on the calling thread. */
+void f2f_peer_link_destroy (F2fPeerLink * link);
+
+G_END_DECLS

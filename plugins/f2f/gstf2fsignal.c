@@ -1,0 +1,1993 @@
+/* f2f — GStreamer peer-to-peer conference elements
+ * Copyright (C) 2026 the f2f authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/**
+ * SECTION:element-f2fsignal
+ * @title: f2fsignal
+ * @short_description: join an f2f conference room from a pipeline
+ *
+ * f2fsignal joins a room on an f2f-signaling-server and connects to every
+ * other peer of the room with its own webrtcbin. The local camera and
+ * microphone (the `video_sink` and `audio_sink` request pads) are encoded
+ * once and sent to every peer; what the peers send is decoded and composited
+ * into the room view (`video_src`, `audio_src`, through f2fcompositor), or,
+ * with `room-view=per-peer`, exposed as one pad per peer and media. Chat
+ * travels over each link's data channel and comes out of `text_src`.
+ *
+ * Who offers to whom is fixed by the protocol (the later joiner offers), so
+ * peers that join at once never glare. Every link negotiates video and
+ * audio once, send and receive, whether or not this peer has a camera or a
+ * microphone; nothing is ever renegotiated.
+ *
+ * ## Pads
+ *
+ * * `video_sink` (request): raw video to send; encoded once (VP8, or H.264
+ *   with `video-codec=h264`).
+ * * `audio_sink` (request): raw audio to send; encoded once (Opus, 20 ms
+ *   frames, in-band FEC).
+ * * `video_src`, `audio_src` (always): the room view — every remote peer's
+ *   video in a grid, everyone's audio mixed. Unlinked, they drop their data.
+ * * `text_src` (always): chat, as text/x-raw "Name: text" buffers; overlay
+ *   it with `textoverlay wait-text=false`. Unlinked, it drops its data.
+ * * `video_src_<peer-id>`, `audio_src_<peer-id>` (sometimes, with
+ *   `room-view=per-peer`): one peer's decoded video or audio.
+ *
+ * ## Messages (element messages on the bus; `gst-launch-1.0 -m` shows them)
+ *
+ * * `f2f-joined`: `room` (string), `peer-id` (string), `leader` (string),
+ *   `peers` (guint, remote peers present).
+ * * `f2f-peer-joined`: `peer-id`, `name` (strings).
+ * * `f2f-peer-left`: `peer-id`, `reason` (strings: left, dropped,
+ *   timed-out).
+ * * `f2f-leader-changed`: `leader` (string).
+ * * `f2f-link-state`: `peer-id`, `state` (strings: connecting, connected,
+ *   failed), `reason` (string, with failed).
+ * * `f2f-media`: `peer-id`, `media` ("video" or "audio"): the first frame
+ *   from that peer was decoded.
+ * * `f2f-peer-stats` (every #GstF2fSignal:stats-interval): `peer-id`
+ *   (string), `state` (string), `video-frames`, `audio-frames` (guint64,
+ *   decoded so far).
+ * * `f2f-chat`: `peer-id`, `name`, `text` (strings), `time` (gint64, the
+ *   sender's clock, ms since 1970).
+ * * `f2f-signaling`: `state` (string: lost, reconnected), `reason`.
+ *
+ * Errors: a wrong password ends with "wrong password for room '…'"; an
+ * unreachable server, after #GstF2fSignal:connect-timeout, with "Could not
+ * reach the signaling server …".
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 -m f2fsignal name=room server-uri=ws://127.0.0.1:8443/ws room=demo display-name=Ann \
+ *     videotestsrc is-live=true ! video/x-raw,width=320,height=240,framerate=15/1 ! room.video_sink \
+ *     audiotestsrc is-live=true wave=ticks ! room.audio_sink \
+ *     room.video_src ! queue ! videoconvert ! autovideosink \
+ *     room.audio_src ! queue ! audioconvert ! autoaudiosink
+ * ]| Joins room "demo" with a test pattern and ticks, and shows the room.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+#include <gst/app/gstappsrc.h>
+#include <gst/video/video.h>
+
+#include "gstf2fsignal.h"
+#include "gstf2felements.h"
+#include "f2fsignalconn.h"
+#include "f2fpeerlink.h"
+
+GST_DEBUG_CATEGORY (gst_f2f_signal_debug);
+#define GST_CAT_DEFAULT gst_f2f_signal_debug
+
+typedef enum
+{
+  GST_F2F_LATENCY_LAN,
+  GST_F2F_LATENCY_WAN,
+} GstF2fLatencyProfile;
+
+typedef enum
+{
+  GST_F2F_VIDEO_CODEC_VP8,
+  GST_F2F_VIDEO_CODEC_H264,
+} GstF2fVideoCodec;
+
+typedef enum
+{
+  GST_F2F_ROOM_VIEW_COMPOSITE,
+  GST_F2F_ROOM_VIEW_PER_PEER,
+} GstF2fRoomView;
+
+#define GST_TYPE_F2F_LATENCY_PROFILE (gst_f2f_latency_profile_get_type ())
+static GType
+gst_f2f_latency_profile_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_F2F_LATENCY_LAN, "LAN: 40 ms jitterbuffer, realtime VP8, Opus 20 ms "
+          "with FEC", "lan"},
+    {GST_F2F_LATENCY_WAN, "WAN: 200 ms jitterbuffer for lossy, jittery paths",
+        "wan"},
+    {0, NULL, NULL}
+  };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstF2fLatencyProfile",
+            values));
+  return type;
+}
+
+#define GST_TYPE_F2F_VIDEO_CODEC (gst_f2f_video_codec_get_type ())
+static GType
+gst_f2f_video_codec_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_F2F_VIDEO_CODEC_VP8, "VP8", "vp8"},
+    {GST_F2F_VIDEO_CODEC_H264, "H.264 (needs x264enc and a decoder)", "h264"},
+    {0, NULL, NULL}
+  };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstF2fVideoCodec",
+            values));
+  return type;
+}
+
+#define GST_TYPE_F2F_ROOM_VIEW (gst_f2f_room_view_get_type ())
+static GType
+gst_f2f_room_view_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_F2F_ROOM_VIEW_COMPOSITE, "One composited video and one audio mix",
+        "composite"},
+    {GST_F2F_ROOM_VIEW_PER_PEER, "A video and an audio pad per remote peer",
+        "per-peer"},
+    {0, NULL, NULL}
+  };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstF2fRoomView",
+            values));
+  return type;
+}
+
+#define DEFAULT_SERVER_URI "ws://127.0.0.1:8443/ws"
+#define DEFAULT_ROOM NULL
+#define DEFAULT_NAME NULL
+#define DEFAULT_STUN_SERVER NULL
+#define DEFAULT_TURN_SERVER NULL
+#define DEFAULT_LATENCY_PROFILE GST_F2F_LATENCY_LAN
+#define DEFAULT_VIDEO_CODEC GST_F2F_VIDEO_CODEC_VP8
+#define DEFAULT_MAX_BITRATE 800
+#define DEFAULT_ROOM_VIEW GST_F2F_ROOM_VIEW_COMPOSITE
+#define DEFAULT_LOCAL_ADDRESSES NULL
+#define DEFAULT_CONNECT_TIMEOUT 10000
+#define DEFAULT_HEARTBEAT_TIMEOUT 5000
+#define DEFAULT_STATS_INTERVAL 0
+
+enum
+{
+  PROP_0,
+  PROP_SERVER_URI,
+  PROP_ROOM,
+  PROP_PASSWORD,
+  PROP_DISPLAY_NAME,
+  PROP_PEER_ID,
+  PROP_STUN_SERVER,
+  PROP_TURN_SERVER,
+  PROP_LATENCY_PROFILE,
+  PROP_VIDEO_CODEC,
+  PROP_MAX_BITRATE,
+  PROP_ROOM_VIEW,
+  PROP_LOCAL_ADDRESSES,
+  PROP_CONNECT_TIMEOUT,
+  PROP_HEARTBEAT_TIMEOUT,
+  PROP_STATS_INTERVAL,
+};
+
+enum
+{
+  SIGNAL_SEND_CHAT,
+  SIGNAL_CHAT_RECEIVED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static GstStaticPadTemplate video_sink_template =
+GST_STATIC_PAD_TEMPLATE ("video_sink", GST_PAD_SINK, GST_PAD_REQUEST,
+    GST_STATIC_CAPS ("video/x-raw"));
+static GstStaticPadTemplate audio_sink_template =
+GST_STATIC_PAD_TEMPLATE ("audio_sink", GST_PAD_SINK, GST_PAD_REQUEST,
+    GST_STATIC_CAPS ("audio/x-raw"));
+static GstStaticPadTemplate video_src_template =
+GST_STATIC_PAD_TEMPLATE ("video_src", GST_PAD_SRC, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("video/x-raw"));
+static GstStaticPadTemplate audio_src_template =
+GST_STATIC_PAD_TEMPLATE ("audio_src", GST_PAD_SRC, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("audio/x-raw"));
+static GstStaticPadTemplate text_src_template =
+GST_STATIC_PAD_TEMPLATE ("text_src", GST_PAD_SRC, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("text/x-raw, format=(string)utf8"));
+static GstStaticPadTemplate peer_video_src_template =
+GST_STATIC_PAD_TEMPLATE ("video_src_%s", GST_PAD_SRC, GST_PAD_SOMETIMES,
+    GST_STATIC_CAPS ("video/x-raw"));
+static GstStaticPadTemplate peer_audio_src_template =
+GST_STATIC_PAD_TEMPLATE ("audio_src_%s", GST_PAD_SRC, GST_PAD_SOMETIMES,
+    GST_STATIC_CAPS ("audio/x-raw"));
+
+/* One remote peer as f2fsignal knows it: its link and what it decodes. */
+typedef struct
+{
+  gchar *peer_id;
+  gchar *name;
+  F2fPeerLink *link;            /* NULL between a failure and the rebuild */
+  GstPad *video_tee_pad;        /* local video → this link */
+  GstPad *audio_tee_pad;
+  GPtrArray *elements;          /* decode branches */
+  GPtrArray *view_pads;         /* f2fcompositor request pads */
+  GPtrArray *ghost_pads;        /* per-peer src pads */
+  guint64 video_frames;         /* atomic */
+  guint64 audio_frames;         /* atomic */
+  gint video_seen, audio_seen;  /* atomic */
+} Peer;
+
+struct _GstF2fSignal
+{
+  GstBin parent;
+
+  /* Properties: protected by the object lock. */
+  gchar *server_uri;
+  gchar *room_id;
+  gchar *password;
+  gchar *name;
+  gchar *peer_id;
+  gchar *stun_server;
+  gchar *turn_server;
+  GstF2fLatencyProfile latency_profile;
+  GstF2fVideoCodec video_codec;
+  guint max_bitrate;
+  GstF2fRoomView room_view;
+  gchar *local_addresses;
+  guint connect_timeout;
+  guint heartbeat_timeout;
+  guint stats_interval;
+
+  /* The private thread (NULL→READY until READY→NULL). */
+  GThread *thread;
+  GMainContext *context;
+  GMainLoop *loop;
+
+  /* Private thread only. */
+  F2fSignalConn *conn;
+  gboolean joined;
+  GSource *heartbeat_source;
+  GSource *stats_source;
+  F2fPeerLinkConfig link_config;
+  gchar **link_addresses;
+  gchar *link_stun, *link_turn;
+  GstF2fRoomView view_mode;
+
+  /* Lock order: self->lock, then a link's lock, then pad and object locks.
+   * Protected by self->lock: */
+  GMutex lock;
+  GHashTable *peers;            /* id → Peer*; members and their links */
+  GstElement *video_tee;        /* encoded local video, or NULL */
+  GstElement *audio_tee;        /* encoded local audio, or NULL */
+
+  /* Made in init, never replaced. */
+  GstElement *view;             /* f2fcompositor, or NULL if missing */
+  GstElement *text_appsrc;
+  GstF2fRoom *room;
+};
+
+#define SIGNAL_LOCK(s) g_mutex_lock (&(s)->lock)
+#define SIGNAL_UNLOCK(s) g_mutex_unlock (&(s)->lock)
+
+#define gst_f2f_signal_parent_class parent_class
+G_DEFINE_TYPE_WITH_CODE (GstF2fSignal, gst_f2f_signal, GST_TYPE_BIN,
+    GST_DEBUG_CATEGORY_INIT (gst_f2f_signal_debug, "f2fsignal", 0,
+        "f2f room signaling and peer links"));
+GST_ELEMENT_REGISTER_DEFINE (f2fsignal, "f2fsignal", GST_RANK_NONE,
+    GST_TYPE_F2F_SIGNAL);
+
+/* ---------------------------------------------------------------------- */
+/* Running things on the private thread */
+
+typedef void (*SignalFunc) (GstF2fSignal * self, gpointer data);
+
+typedef struct
+{
+  GstF2fSignal *self;
+  SignalFunc func;
+  gpointer data;
+  GMutex mutex;
+  GCond cond;
+  gboolean done;
+} SyncCall;
+
+static gboolean
+sync_call_cb (gpointer user_data)
+{
+  SyncCall *call = user_data;
+
+  call->func (call->self, call->data);
+  g_mutex_lock (&call->mutex);
+  call->done = TRUE;
+  g_cond_signal (&call->cond);
+  g_mutex_unlock (&call->mutex);
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs @func on the private thread and waits for it. */
+static void
+run_on_thread_sync (GstF2fSignal * self, SignalFunc func, gpointer data)
+{
+  SyncCall call = { self, func, data };
+
+  if (g_main_context_is_owner (self->context)) {
+    func (self, data);
+    return;
+  }
+  g_mutex_init (&call.mutex);
+  g_cond_init (&call.cond);
+  g_main_context_invoke (self->context, sync_call_cb, &call);
+  g_mutex_lock (&call.mutex);
+  while (!call.done)
+    g_cond_wait (&call.cond, &call.mutex);
+  g_mutex_unlock (&call.mutex);
+  g_mutex_clear (&call.mutex);
+  g_cond_clear (&call.cond);
+}
+
+static gpointer
+thread_func (gpointer data)
+{
+  GstF2fSignal *self = data;
+
+  g_main_context_push_thread_default (self->context);
+  g_main_loop_run (self->loop);
+  g_main_context_pop_thread_default (self->context);
+  return NULL;
+}
+
+static GSource *
+add_timeout (GstF2fSignal * self, guint ms, GSourceFunc func)
+{
+  GSource *source = g_timeout_source_new (ms);
+
+  g_source_set_callback (source, func, self, NULL);
+  g_source_attach (source, self->context);
+  return source;
+}
+
+static void
+clear_source (GSource ** source)
+{
+  if (*source) {
+    g_source_destroy (*source);
+    g_source_unref (*source);
+    *source = NULL;
+  }
+}
+
+/* ---------------------------------------------------------------------- */
+/* Bus messages */
+
+static void
+post_element_message (GstF2fSignal * self, GstStructure * s)
+{
+  gst_element_post_message (GST_ELEMENT_CAST (self),
+      gst_message_new_element (GST_OBJECT_CAST (self), s));
+}
+
+static const gchar *
+link_state_name (F2fLinkState state)
+{
+  switch (state) {
+    case F2F_LINK_NEW:
+      return "new";
+    case F2F_LINK_CONNECTING:
+      return "connecting";
+    case F2F_LINK_CONNECTED:
+      return "connected";
+    case F2F_LINK_FAILED:
+    default:
+      return "failed";
+  }
+}
+
+/* ---------------------------------------------------------------------- */
+/* Peers */
+
+static Peer *
+peer_new (const gchar * id, const gchar * name)
+{
+  Peer *peer = g_new0 (Peer, 1);
+
+  peer->peer_id = g_strdup (id);
+  peer->name = g_strdup (name);
+  peer->elements = g_ptr_array_new_with_free_func (gst_object_unref);
+  peer->view_pads = g_ptr_array_new_with_free_func (gst_object_unref);
+  peer->ghost_pads = g_ptr_array_new_with_free_func (gst_object_unref);
+  return peer;
+}
+
+static void
+peer_free (Peer * peer)
+{
+  g_free (peer->peer_id);
+  g_free (peer->name);
+  g_ptr_array_unref (peer->elements);
+  g_ptr_array_unref (peer->view_pads);
+  g_ptr_array_unref (peer->ghost_pads);
+  g_clear_object (&peer->video_tee_pad);
+  g_clear_object (&peer->audio_tee_pad);
+  if (peer->link)
+    f2f_peer_link_unref (peer->link);
+  g_free (peer);
+}
+
+/* Connects the local encoder's tee to a link's payloader input. Called
+ * with self->lock held. */
+static GstPad *
+connect_tee (GstElement * tee, F2fPeerLink * link, const gchar * media)
+{
+  GstPad *tee_pad, *sink;
+  GstEvent *event;
+
+  if (tee == NULL || link == NULL)
+    return NULL;
+  sink = f2f_peer_link_get_sink (link, media);
+  if (sink == NULL)
+    return NULL;
+  tee_pad = gst_element_request_pad_simple (tee, "src_%u");
+  if (gst_pad_link (tee_pad, sink) != GST_PAD_LINK_OK) {
+    GST_WARNING ("could not feed the local %s to %s", media,
+        f2f_peer_link_get_peer_id (link));
+    gst_element_release_request_pad (tee, tee_pad);
+    gst_object_unref (tee_pad);
+    gst_object_unref (sink);
+    return NULL;
+  }
+  /* A new receiver needs a keyframe now, not at the next interval. */
+  event = gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE,
+      TRUE, 0);
+  gst_pad_push_event (sink, event);
+  gst_object_unref (sink);
+  return tee_pad;
+}
+
+static void
+disconnect_tee (GstElement * tee, GstPad ** tee_pad)
+{
+  GstPad *peer_pad;
+
+  if (*tee_pad == NULL)
+    return;
+  peer_pad = gst_pad_get_peer (*tee_pad);
+  if (peer_pad) {
+    gst_pad_unlink (*tee_pad, peer_pad);
+    gst_object_unref (peer_pad);
+  }
+  if (tee)
+    gst_element_release_request_pad (tee, *tee_pad);
+  gst_clear_object (tee_pad);
+}
+
+/* Takes a peer's link and decode branches out of the pipeline. Private
+ * thread, or the state change thread once the private thread is idle. */
+static void
+peer_teardown (GstF2fSignal * self, Peer * peer)
+{
+  GstElement *video_tee, *audio_tee;
+  F2fPeerLink *link;
+  GPtrArray *elements, *view_pads, *ghost_pads;
+  guint i;
+
+  SIGNAL_LOCK (self);
+  video_tee = self->video_tee ? gst_object_ref (self->video_tee) : NULL;
+  audio_tee = self->audio_tee ? gst_object_ref (self->audio_tee) : NULL;
+  link = peer->link;
+  peer->link = NULL;
+  elements = peer->elements;
+  view_pads = peer->view_pads;
+  ghost_pads = peer->ghost_pads;
+  peer->elements = g_ptr_array_new_with_free_func (gst_object_unref);
+  peer->view_pads = g_ptr_array_new_with_free_func (gst_object_unref);
+  peer->ghost_pads = g_ptr_array_new_with_free_func (gst_object_unref);
+  g_atomic_int_set (&peer->video_seen, 0);
+  g_atomic_int_set (&peer->audio_seen, 0);
+  SIGNAL_UNLOCK (self);
+
+  disconnect_tee (video_tee, &peer->video_tee_pad);
+  disconnect_tee (audio_tee, &peer->audio_tee_pad);
+  gst_clear_object (&video_tee);
+  gst_clear_object (&audio_tee);
+
+  if (link) {
+    f2f_peer_link_destroy (link);
+    f2f_peer_link_unref (link);
+  }
+  for (i = 0; i < elements->len; i++) {
+    GstElement *e = g_ptr_array_index (elements, i);
+    gst_element_set_locked_state (e, TRUE);
+    gst_element_set_state (e, GST_STATE_NULL);
+    gst_bin_remove (GST_BIN_CAST (self), e);
+  }
+  for (i = 0; i < view_pads->len; i++)
+    gst_element_release_request_pad (self->view,
+        g_ptr_array_index (view_pads, i));
+  for (i = 0; i < ghost_pads->len; i++) {
+    GstPad *ghost = g_ptr_array_index (ghost_pads, i);
+    gst_pad_set_active (ghost, FALSE);
+    gst_element_remove_pad (GST_ELEMENT_CAST (self), ghost);
+  }
+  g_ptr_array_unref (elements);
+  g_ptr_array_unref (view_pads);
+  g_ptr_array_unref (ghost_pads);
+}
+
+static void link_send_signal (F2fPeerLink * link, GstF2fMessage * msg,
+    gpointer user_data);
+static void link_state_changed (F2fPeerLink * link, F2fLinkState state,
+    const gchar * why, gpointer user_data);
+static void link_data (F2fPeerLink * link, const gchar * channel,
+    GBytes * data, gpointer user_data);
+static void link_src_pad (F2fPeerLink * link, GstPad * pad,
+    const gchar * media, gpointer user_data);
+
+static const F2fPeerLinkCallbacks link_callbacks = {
+  link_send_signal, link_state_changed, link_data, link_src_pad
+};
+
+/* Makes a new link to @peer (private thread). */
+static void
+peer_connect (GstF2fSignal * self, Peer * peer, gboolean offerer)
+{
+  F2fPeerLink *link;
+
+  link = f2f_peer_link_new (GST_BIN_CAST (self), peer->peer_id, peer->name,
+      offerer, &self->link_config, &link_callbacks, self);
+  if (link == NULL) {
+    GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
+        ("Could not make a WebRTC link: is gst-plugins-bad's webrtcbin "
+            "installed?"), ("f2f_peer_link_new failed for %s",
+            peer->peer_id));
+    return;
+  }
+  SIGNAL_LOCK (self);
+  peer->link = link;
+  peer->video_tee_pad = connect_tee (self->video_tee, link, "video");
+  peer->audio_tee_pad = connect_tee (self->audio_tee, link, "audio");
+  SIGNAL_UNLOCK (self);
+
+  GST_INFO_OBJECT (self, "linking to %s (%s), we %s", peer->peer_id,
+      peer->name, offerer ? "offer" : "answer");
+  if (offerer)
+    f2f_peer_link_start (link);
+}
+
+static Peer *
+find_peer_by_link (GstF2fSignal * self, F2fPeerLink * link)
+{
+  Peer *peer;
+
+  SIGNAL_LOCK (self);
+  peer = g_hash_table_lookup (self->peers, f2f_peer_link_get_peer_id (link));
+  if (peer && peer->link != link)
+    peer = NULL;
+  SIGNAL_UNLOCK (self);
+  return peer;
+}
+
+/* Private thread: forget a peer that left the room. */
+static void
+remove_peer (GstF2fSignal * self, const gchar * peer_id, const gchar * reason)
+{
+  Peer *peer;
+
+  SIGNAL_LOCK (self);
+  peer = g_hash_table_lookup (self->peers, peer_id);
+  if (peer)
+    g_hash_table_steal (self->peers, peer_id);
+  SIGNAL_UNLOCK (self);
+  if (peer == NULL)
+    return;
+
+  GST_INFO_OBJECT (self, "%s left (%s)", peer_id, reason);
+  peer_teardown (self, peer);
+  peer_free (peer);
+  gst_f2f_room_peer_left (self->room, peer_id, reason);
+  post_element_message (self, gst_structure_new ("f2f-peer-left",
+          "peer-id", G_TYPE_STRING, peer_id, "reason", G_TYPE_STRING, reason,
+          NULL));
+}
+
+static Peer *
+add_peer (GstF2fSignal * self, const gchar * peer_id, const gchar * name)
+{
+  Peer *peer;
+  gboolean is_new = FALSE;
+
+  SIGNAL_LOCK (self);
+  peer = g_hash_table_lookup (self->peers, peer_id);
+  if (peer == NULL) {
+    peer = peer_new (peer_id, name);
+    g_hash_table_insert (self->peers, peer->peer_id, peer);
+    is_new = TRUE;
+  }
+  SIGNAL_UNLOCK (self);
+
+  if (is_new) {
+    gst_f2f_room_peer_joined (self->room, peer_id, name);
+    post_element_message (self, gst_structure_new ("f2f-peer-joined",
+            "peer-id", G_TYPE_STRING, peer_id, "name", G_TYPE_STRING, name,
+            NULL));
+  }
+  return peer;
+}
+
+/* A link that failed is rebuilt with a fresh webrtcbin by the side that
+ * offered it; the other side waits for the new offer. */
+static void
+rebuild_link (GstF2fSignal * self, Peer * peer, gboolean offerer)
+{
+  peer_teardown (self, peer);
+  peer_connect (self, peer, offerer);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Link callbacks */
+
+static void
+link_send_signal (F2fPeerLink * link, GstF2fMessage * msg, gpointer user_data)
+{
+  GstF2fSignal *self = user_data;
+
+  if (self->conn == NULL || !f2f_signal_conn_send (self->conn, msg))
+    GST_DEBUG_OBJECT (self, "signaling is down; a %s for %s is lost",
+        gst_f2f_message_type_to_string (msg->type),
+        f2f_peer_link_get_peer_id (link));
+}
+
+static void
+link_state_changed (F2fPeerLink * link, F2fLinkState state, const gchar * why,
+    gpointer user_data)
+{
+  GstF2fSignal *self = user_data;
+  Peer *peer = find_peer_by_link (self, link);
+  GstStructure *s;
+
+  if (peer == NULL)
+    return;
+  s = gst_structure_new ("f2f-link-state", "peer-id", G_TYPE_STRING,
+      peer->peer_id, "state", G_TYPE_STRING, link_state_name (state), NULL);
+  if (why)
+    gst_structure_set (s, "reason", G_TYPE_STRING, why, NULL);
+  post_element_message (self, s);
+
+  if (state == F2F_LINK_FAILED) {
+    GST_ELEMENT_WARNING (self, RESOURCE, FAILED,
+        ("The link to peer '%s' failed; rebuilding it.", peer->name),
+        ("%s: %s", peer->peer_id, why ? why : ""));
+    rebuild_link (self, peer, f2f_peer_link_is_offerer (link));
+  }
+}
+
+static void
+push_chat_text (GstF2fSignal * self, const gchar * name, const gchar * text)
+{
+  g_autofree gchar *line = g_strdup_printf ("%s: %s", name, text);
+  gsize len = strlen (line);
+  GstBuffer *buf = gst_buffer_new_memdup (line, len);
+
+  /* A live appsrc stamps it; with nobody linked, the tee drops it. */
+  GST_BUFFER_DURATION (buf) = 5 * GST_SECOND;
+  gst_app_src_push_buffer (GST_APP_SRC (self->text_appsrc), buf);
+}
+
+static void
+link_data (F2fPeerLink * link, const gchar * channel, GBytes * data,
+    gpointer user_data)
+{
+  GstF2fSignal *self = user_data;
+  Peer *peer = find_peer_by_link (self, link);
+  g_autoptr (GstF2fPeerMessage) msg = NULL;
+  g_autoptr (GError) error = NULL;
+  gsize len;
+  const gchar *text;
+
+  if (peer == NULL)
+    return;
+  if (g_strcmp0 (channel, GST_F2F_CONTROL_CHANNEL) != 0) {
+    gst_f2f_room_deliver (self->room, peer->peer_id, channel, data);
+    return;
+  }
+
+  text = g_bytes_get_data (data, &len);
+  msg = gst_f2f_peer_message_parse (text, len, &error);
+  if (msg == NULL) {
+    GST_WARNING_OBJECT (self, "ignoring a malformed message from %s: %s",
+        peer->peer_id, error->message);
+    return;
+  }
+  if (msg->type == GST_F2F_PEER_MESSAGE_CHAT) {
+    g_signal_emit (self, signals[SIGNAL_CHAT_RECEIVED], 0, peer->peer_id,
+        peer->name, msg->text, msg->time_ms);
+    post_element_message (self, gst_structure_new ("f2f-chat",
+            "peer-id", G_TYPE_STRING, peer->peer_id,
+            "name", G_TYPE_STRING, peer->name,
+            "text", G_TYPE_STRING, msg->text,
+            "time", G_TYPE_INT64, msg->time_ms, NULL));
+    push_chat_text (self, peer->name, msg->text);
+  }
+}
+
+/* Counts decoded frames per peer; the first one is announced. */
+static GstPadProbeReturn
+count_frames (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstF2fSignal *self = g_object_get_data (G_OBJECT (pad), "f2f-signal");
+  const gchar *media = g_object_get_data (G_OBJECT (pad), "f2f-media");
+  const gchar *peer_id = user_data;
+  Peer *peer;
+  gboolean first = FALSE;
+
+  SIGNAL_LOCK (self);
+  peer = g_hash_table_lookup (self->peers, peer_id);
+  if (peer) {
+    if (media[0] == 'v') {
+      peer->video_frames++;
+      first = g_atomic_int_compare_and_exchange (&peer->video_seen, 0, 1);
+    } else {
+      peer->audio_frames++;
+      first = g_atomic_int_compare_and_exchange (&peer->audio_seen, 0, 1);
+    }
+  }
+  SIGNAL_UNLOCK (self);
+
+  if (first)
+    post_element_message (self, gst_structure_new ("f2f-media",
+            "peer-id", G_TYPE_STRING, peer_id, "media", G_TYPE_STRING, media,
+            NULL));
+  return GST_PAD_PROBE_OK;
+}
+
+static GstElement *
+make (const gchar * factory)
+{
+  GstElement *e = gst_element_factory_make (factory, NULL);
+
+  if (e == NULL)
+    GST_ERROR ("missing element %s", factory);
+  return e;
+}
+
+/* Streaming thread (webrtcbin's pad-added): decode what a peer sends and
+ * hand it to the room view. This must link before returning, or the first
+ * buffers hit an unlinked pad; so, unlike everything else, it rearranges
+ * the bin from a streaming thread. */
+static void
+link_src_pad (F2fPeerLink * link, GstPad * pad, const gchar * media,
+    gpointer user_data)
+{
+  GstF2fSignal *self = user_data;
+  gboolean video = strcmp (media, "video") == 0;
+  GstElement *depay, *dec, *conv, *resample = NULL, *queue, *tee = NULL;
+  GstElement *out;
+  GstPad *sink, *target = NULL;
+  Peer *peer;
+  gchar *peer_id;
+  g_autofree gchar *name = NULL;
+  GstCaps *caps;
+  const gchar *encoding = NULL;
+
+  caps = gst_pad_get_current_caps (pad);
+  if (caps == NULL)
+    caps = gst_pad_query_caps (pad, NULL);
+  if (caps && gst_caps_get_size (caps) > 0)
+    encoding = gst_structure_get_string (gst_caps_get_structure (caps, 0),
+        "encoding-name");
+  if (video) {
+    gboolean h264 = g_strcmp0 (encoding, "H264") == 0;
+    depay = make (h264 ? "rtph264depay" : "rtpvp8depay");
+    dec = make (h264 ? "avdec_h264" : "vp8dec");
+    conv = make ("videoconvert");
+  } else {
+    depay = make ("rtpopusdepay");
+    dec = make ("opusdec");
+    conv = make ("audioconvert");
+    resample = make ("audioresample");
+    if (dec) {
+      g_object_set (dec, "plc", TRUE, "use-inband-fec", TRUE, NULL);
+    }
+  }
+  gst_clear_caps (&caps);
+  queue = make ("queue");
+  if (!depay || !dec || !conv || !queue || (!video && !resample)) {
+    GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
+        ("A decoder for the %s of peer %s is missing.", media,
+            f2f_peer_link_get_peer_id (link)), (NULL));
+    gst_clear_object (&depay);
+    gst_clear_object (&dec);
+    gst_clear_object (&conv);
+    gst_clear_object (&resample);
+    gst_clear_object (&queue);
+    return;
+  }
+
+  gst_bin_add_many (GST_BIN_CAST (self), queue, depay, dec, conv, NULL);
+  gst_element_link_many (queue, depay, dec, conv, NULL);
+  out = conv;
+  if (resample) {
+    gst_bin_add (GST_BIN_CAST (self), resample);
+    gst_element_link (conv, resample);
+    out = resample;
+  }
+  if (self->view_mode == GST_F2F_ROOM_VIEW_PER_PEER || self->view == NULL) {
+    /* A per-peer pad nobody links (gst-launch cannot name it in advance)
+     * drops its data instead of failing the link with not-linked. */
+    tee = make ("tee");
+    g_object_set (tee, "allow-not-linked", TRUE, NULL);
+    gst_bin_add (GST_BIN_CAST (self), tee);
+    gst_element_link (out, tee);
+  }
+
+  SIGNAL_LOCK (self);
+  peer = g_hash_table_lookup (self->peers, f2f_peer_link_get_peer_id (link));
+  if (peer == NULL || peer->link != link) {
+    SIGNAL_UNLOCK (self);
+    GST_DEBUG_OBJECT (self, "stream from a link that is gone");
+    return;
+  }
+  peer_id = g_strdup (peer->peer_id);
+  g_ptr_array_add (peer->elements, gst_object_ref (queue));
+  g_ptr_array_add (peer->elements, gst_object_ref (depay));
+  g_ptr_array_add (peer->elements, gst_object_ref (dec));
+  g_ptr_array_add (peer->elements, gst_object_ref (conv));
+  if (resample)
+    g_ptr_array_add (peer->elements, gst_object_ref (resample));
+  if (tee)
+    g_ptr_array_add (peer->elements, gst_object_ref (tee));
+
+  if (tee == NULL) {
+    target = gst_element_request_pad_simple (self->view,
+        video ? "video_%u" : "audio_%u");
+    g_object_set (target, "participant-id", peer->peer_id, "display-name",
+        peer->name, NULL);
+    g_ptr_array_add (peer->view_pads, gst_object_ref (target));
+  } else {
+    GstPadTemplate *templ = gst_static_pad_template_get (video ?
+        &peer_video_src_template : &peer_audio_src_template);
+    name = g_strdup_printf ("%s_src_%s", media, peer->peer_id);
+    target = gst_ghost_pad_new_no_target_from_template (name, templ);
+    gst_object_unref (templ);
+    g_ptr_array_add (peer->ghost_pads, gst_object_ref (target));
+  }
+  SIGNAL_UNLOCK (self);
+
+  {
+    GstPad *dec_src = gst_element_get_static_pad (dec, "src");
+    g_object_set_data (G_OBJECT (dec_src), "f2f-signal", self);
+    g_object_set_data (G_OBJECT (dec_src), "f2f-media",
+        (gpointer) (video ? "video" : "audio"));
+    gst_pad_add_probe (dec_src, GST_PAD_PROBE_TYPE_BUFFER, count_frames,
+        peer_id, g_free);
+    gst_object_unref (dec_src);
+  }
+
+  if (tee) {
+    GstPad *tee_src = gst_element_request_pad_simple (tee, "src_%u");
+    gst_ghost_pad_set_target (GST_GHOST_PAD (target), tee_src);
+    gst_object_unref (tee_src);
+    gst_pad_set_active (target, TRUE);
+    /* takes the floating reference */
+    gst_element_add_pad (GST_ELEMENT_CAST (self), target);
+    gst_element_sync_state_with_parent (tee);
+  } else {
+    GstPad *out_src = gst_element_get_static_pad (out, "src");
+    if (gst_pad_link (out_src, target) != GST_PAD_LINK_OK)
+      GST_WARNING_OBJECT (self, "could not link %s of %s to the room view",
+          media, f2f_peer_link_get_peer_id (link));
+    gst_object_unref (out_src);
+    gst_object_unref (target);
+  }
+
+  gst_element_sync_state_with_parent (out);
+  if (resample)
+    gst_element_sync_state_with_parent (conv);
+  gst_element_sync_state_with_parent (dec);
+  gst_element_sync_state_with_parent (depay);
+  gst_element_sync_state_with_parent (queue);
+
+  sink = gst_element_get_static_pad (queue, "sink");
+  if (gst_pad_link (pad, sink) != GST_PAD_LINK_OK)
+    GST_WARNING_OBJECT (self, "could not link the %s of %s", media,
+        f2f_peer_link_get_peer_id (link));
+  gst_object_unref (sink);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Signaling (private thread) */
+
+static void
+handle_welcome (GstF2fSignal * self, GstF2fMessage * msg)
+{
+  gboolean rejoin = self->joined;
+  guint i;
+
+  GST_OBJECT_LOCK (self);
+  g_free (self->peer_id);
+  self->peer_id = g_strdup (msg->peer_id);
+  GST_OBJECT_UNLOCK (self);
+  g_object_notify (G_OBJECT (self), "peer-id");
+  self->joined = TRUE;
+
+  gst_f2f_room_set_identity (self->room, msg->room, msg->peer_id);
+  gst_f2f_room_set_leader (self->room, msg->leader);
+  f2f_signal_conn_set_ping_interval (self->conn,
+      MAX (1, msg->idle_timeout / 3));
+  GST_INFO_OBJECT (self, "%s room %s as %s; %u peers", rejoin ? "rejoined" :
+      "joined", msg->room, msg->peer_id, msg->peers->len);
+  post_element_message (self, gst_structure_new ("f2f-joined",
+          "room", G_TYPE_STRING, msg->room, "peer-id", G_TYPE_STRING,
+          msg->peer_id, "leader", G_TYPE_STRING, msg->leader, "peers",
+          G_TYPE_UINT, msg->peers->len, NULL));
+
+  /* We are the newest member: we offer to everyone present. On a rejoin
+   * (after losing the server) links that still exist are kept. */
+  for (i = 0; i < msg->peers->len; i++) {
+    GstF2fPeerInfo *info = g_ptr_array_index (msg->peers, i);
+    Peer *peer = add_peer (self, info->id, info->name);
+    if (peer->link == NULL)
+      peer_connect (self, peer, TRUE);
+  }
+}
+
+static void
+handle_relay (GstF2fSignal * self, GstF2fMessage * msg)
+{
+  Peer *peer;
+
+  SIGNAL_LOCK (self);
+  peer = g_hash_table_lookup (self->peers, msg->from);
+  SIGNAL_UNLOCK (self);
+  if (peer == NULL) {
+    GST_DEBUG_OBJECT (self, "%s from unknown peer %s",
+        gst_f2f_message_type_to_string (msg->type), msg->from);
+    return;
+  }
+
+  if (msg->type == GST_F2F_MESSAGE_OFFER) {
+    /* An offer to a link that already has one is the peer rebuilding it:
+     * answer with a fresh webrtcbin rather than renegotiating. */
+    if (peer->link == NULL || f2f_peer_link_is_offerer (peer->link)
+        || f2f_peer_link_get_state (peer->link) != F2F_LINK_NEW)
+      rebuild_link (self, peer, FALSE);
+  }
+  if (peer->link)
+    f2f_peer_link_handle_signal (peer->link, msg);
+}
+
+static void
+handle_error (GstF2fSignal * self, GstF2fMessage * msg)
+{
+  g_autofree gchar *room = NULL;
+
+  GST_OBJECT_LOCK (self);
+  room = g_strdup (self->room_id);
+  GST_OBJECT_UNLOCK (self);
+
+  switch (msg->code) {
+    case GST_F2F_ERROR_CODE_WRONG_PASSWORD:
+      GST_ELEMENT_ERROR (self, RESOURCE, NOT_AUTHORIZED,
+          ("wrong password for room '%s'", room), ("%s", msg->text));
+      break;
+    case GST_F2F_ERROR_CODE_ROOM_FULL:
+      GST_ELEMENT_ERROR (self, RESOURCE, BUSY,
+          ("room '%s' is full", room), ("%s", msg->text));
+      break;
+    case GST_F2F_ERROR_CODE_RATE_LIMITED:
+    case GST_F2F_ERROR_CODE_UNSUPPORTED_VERSION:
+    case GST_F2F_ERROR_CODE_INTERNAL:
+      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
+          ("The signaling server refused to let us join room '%s': %s", room,
+              msg->text), ("error code %s",
+              gst_f2f_error_code_to_string (msg->code)));
+      break;
+    default:
+      GST_WARNING_OBJECT (self, "signaling error %s: %s",
+          gst_f2f_error_code_to_string (msg->code), msg->text);
+      break;
+  }
+}
+
+static void
+conn_connected (gpointer user_data)
+{
+  GstF2fSignal *self = user_data;
+  g_autoptr (GstF2fMessage) join = NULL;
+
+  GST_OBJECT_LOCK (self);
+  /* A rejoin asks for the id we had, so peers keep recognising us. */
+  join = gst_f2f_message_new_join (self->room_id, self->name,
+      self->password, self->peer_id);
+  GST_OBJECT_UNLOCK (self);
+  if (self->joined)
+    post_element_message (self, gst_structure_new ("f2f-signaling",
+            "state", G_TYPE_STRING, "reconnected", "reason", G_TYPE_STRING,
+            "", NULL));
+  f2f_signal_conn_send (self->conn, join);
+}
+
+static void
+conn_message (GstF2fMessage * msg, gpointer user_data)
+{
+  GstF2fSignal *self = user_data;
+
+  switch (msg->type) {
+    case GST_F2F_MESSAGE_WELCOME:
+      handle_welcome (self, msg);
+      break;
+    case GST_F2F_MESSAGE_PEER_JOINED:{
+      Peer *peer = add_peer (self, msg->peer->id, msg->peer->name);
+      /* The newcomer offers; we wait for it with a link ready to answer. */
+      if (peer->link == NULL)
+        peer_connect (self, peer, FALSE);
+      break;
+    }
+    case GST_F2F_MESSAGE_PEER_LEFT:
+      remove_peer (self, msg->peer_id,
+          gst_f2f_leave_reason_to_string (msg->reason));
+      break;
+    case GST_F2F_MESSAGE_LEADER_CHANGED:
+      gst_f2f_room_set_leader (self->room, msg->leader);
+      post_element_message (self, gst_structure_new ("f2f-leader-changed",
+              "leader", G_TYPE_STRING, msg->leader, NULL));
+      break;
+    case GST_F2F_MESSAGE_OFFER:
+    case GST_F2F_MESSAGE_ANSWER:
+    case GST_F2F_MESSAGE_ICE:
+      handle_relay (self, msg);
+      break;
+    case GST_F2F_MESSAGE_ERROR:
+      handle_error (self, msg);
+      break;
+    default:
+      break;
+  }
+}
+
+static void
+conn_lost (const gchar * why, gpointer user_data)
+{
+  GstF2fSignal *self = user_data;
+
+  GST_ELEMENT_WARNING (self, RESOURCE, READ,
+      ("Lost the signaling server; the call goes on and f2fsignal "
+          "reconnects."), ("%s", why));
+  post_element_message (self, gst_structure_new ("f2f-signaling",
+          "state", G_TYPE_STRING, "lost", "reason", G_TYPE_STRING, why, NULL));
+}
+
+static void
+conn_failed (const gchar * why, gpointer user_data)
+{
+  GstF2fSignal *self = user_data;
+  g_autofree gchar *uri = NULL;
+
+  GST_OBJECT_LOCK (self);
+  uri = g_strdup (self->server_uri);
+  GST_OBJECT_UNLOCK (self);
+  GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
+      ("Could not reach the signaling server %s.", uri), ("%s", why));
+}
+
+static const F2fSignalConnCallbacks conn_callbacks = {
+  conn_connected, conn_message, conn_lost, conn_failed
+};
+
+static gboolean
+heartbeat_cb (gpointer user_data)
+{
+  GstF2fSignal *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+  GPtrArray *links = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      f2f_peer_link_unref);
+  GHashTableIter iter;
+  gpointer value;
+  guint i;
+
+  /* Collect first: sending calls into webrtcbin, never under our lock. */
+  SIGNAL_LOCK (self);
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    Peer *peer = value;
+    if (peer->link)
+      g_ptr_array_add (links, f2f_peer_link_ref (peer->link));
+  }
+  SIGNAL_UNLOCK (self);
+
+  for (i = 0; i < links->len; i++) {
+    F2fPeerLink *link = g_ptr_array_index (links, i);
+    Peer *peer;
+    g_autofree gchar *why = NULL;
+
+    if (f2f_peer_link_heartbeat (link, now))
+      continue;
+    peer = find_peer_by_link (self, link);
+    if (peer == NULL)
+      continue;
+    why = g_strdup_printf ("nothing heard for %u ms",
+        self->link_config.heartbeat_timeout_ms);
+    post_element_message (self, gst_structure_new ("f2f-link-state",
+            "peer-id", G_TYPE_STRING, peer->peer_id, "state", G_TYPE_STRING,
+            "failed", "reason", G_TYPE_STRING, why, NULL));
+    GST_INFO_OBJECT (self, "link to %s: %s", peer->peer_id, why);
+    rebuild_link (self, peer, f2f_peer_link_is_offerer (link));
+  }
+  g_ptr_array_unref (links);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+stats_cb (gpointer user_data)
+{
+  GstF2fSignal *self = user_data;
+  GPtrArray *msgs = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer value;
+  guint i;
+
+  SIGNAL_LOCK (self);
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    Peer *peer = value;
+    g_ptr_array_add (msgs, gst_structure_new ("f2f-peer-stats",
+            "peer-id", G_TYPE_STRING, peer->peer_id,
+            "state", G_TYPE_STRING, peer->link ?
+            link_state_name (f2f_peer_link_get_state (peer->link)) : "failed",
+            "video-frames", G_TYPE_UINT64, peer->video_frames,
+            "audio-frames", G_TYPE_UINT64, peer->audio_frames, NULL));
+  }
+  SIGNAL_UNLOCK (self);
+  for (i = 0; i < msgs->len; i++)
+    post_element_message (self, g_ptr_array_index (msgs, i));
+  g_ptr_array_unref (msgs);
+  return G_SOURCE_CONTINUE;
+}
+
+static GstCaps *
+video_rtp_caps (GstF2fVideoCodec codec)
+{
+  if (codec == GST_F2F_VIDEO_CODEC_H264)
+    return gst_caps_from_string ("application/x-rtp, media=(string)video, "
+        "encoding-name=(string)H264, payload=(int)102, clock-rate=(int)90000, "
+        "packetization-mode=(string)1, profile-level-id=(string)42e01f");
+  return gst_caps_from_string ("application/x-rtp, media=(string)video, "
+      "encoding-name=(string)VP8, payload=(int)96, clock-rate=(int)90000");
+}
+
+/* Private thread: READY→PAUSED. */
+static void
+start_on_thread (GstF2fSignal * self, gpointer data)
+{
+  g_autofree gchar *uri = NULL;
+  guint timeout;
+
+  GST_OBJECT_LOCK (self);
+  uri = g_strdup (self->server_uri);
+  timeout = self->connect_timeout;
+  g_strfreev (self->link_addresses);
+  self->link_addresses = self->local_addresses ?
+      g_strsplit_set (self->local_addresses, ", ", -1) : NULL;
+  g_free (self->link_stun);
+  self->link_stun = g_strdup (self->stun_server);
+  g_free (self->link_turn);
+  self->link_turn = g_strdup (self->turn_server);
+  self->link_config.stun_server = self->link_stun;
+  self->link_config.turn_server = self->link_turn;
+  self->link_config.local_addresses = (const gchar * const *)
+      self->link_addresses;
+  self->link_config.latency_ms =
+      self->latency_profile == GST_F2F_LATENCY_WAN ? 200 : 40;
+  gst_clear_caps (&self->link_config.video_caps);
+  self->link_config.video_caps = video_rtp_caps (self->video_codec);
+  self->link_config.video_payloader =
+      self->video_codec == GST_F2F_VIDEO_CODEC_H264 ? "rtph264pay" :
+      "rtpvp8pay";
+  self->link_config.heartbeat_timeout_ms = self->heartbeat_timeout;
+  self->view_mode = self->room_view;
+  GST_OBJECT_UNLOCK (self);
+
+  if (self->link_config.audio_caps == NULL)
+    self->link_config.audio_caps =
+        gst_caps_from_string ("application/x-rtp, media=(string)audio, "
+        "encoding-name=(string)OPUS, payload=(int)97, clock-rate=(int)48000, "
+        "encoding-params=(string)2");
+
+  self->joined = FALSE;
+  self->conn = f2f_signal_conn_new (uri, timeout, &conn_callbacks, self);
+  f2f_signal_conn_start (self->conn);
+  self->heartbeat_source = add_timeout (self, 1000, heartbeat_cb);
+  GST_OBJECT_LOCK (self);
+  if (self->stats_interval > 0)
+    self->stats_source = add_timeout (self, self->stats_interval, stats_cb);
+  GST_OBJECT_UNLOCK (self);
+}
+
+/* Private thread: PAUSED→READY. Leaves the room and drops every link. */
+static void
+stop_on_thread (GstF2fSignal * self, gpointer data)
+{
+  GList *peers, *l;
+
+  clear_source (&self->heartbeat_source);
+  clear_source (&self->stats_source);
+  if (self->conn) {
+    f2f_signal_conn_close (self->conn, TRUE);
+    f2f_signal_conn_free (self->conn);
+    self->conn = NULL;
+  }
+  self->joined = FALSE;
+
+  SIGNAL_LOCK (self);
+  peers = g_hash_table_get_values (self->peers);
+  g_hash_table_steal_all (self->peers);
+  SIGNAL_UNLOCK (self);
+  for (l = peers; l; l = l->next) {
+    Peer *peer = l->data;
+    peer_teardown (self, peer);
+    gst_f2f_room_peer_left (self->room, peer->peer_id, "left");
+    peer_free (peer);
+  }
+  g_list_free (peers);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The room object's transport and chat */
+
+static gboolean
+room_send (gpointer user_data, const gchar * peer_id, const gchar * channel,
+    GBytes * data)
+{
+  GstF2fSignal *self = user_data;
+  F2fPeerLink *link = NULL;
+  Peer *peer;
+  gboolean ok;
+
+  SIGNAL_LOCK (self);
+  peer = g_hash_table_lookup (self->peers, peer_id);
+  if (peer && peer->link)
+    link = f2f_peer_link_ref (peer->link);
+  SIGNAL_UNLOCK (self);
+  if (link == NULL)
+    return FALSE;
+  ok = f2f_peer_link_send (link, channel, data);
+  f2f_peer_link_unref (link);
+  return ok;
+}
+
+static gboolean
+gst_f2f_signal_send_chat (GstF2fSignal * self, const gchar * text)
+{
+  g_autofree gchar *json = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autofree gchar *name = NULL;
+  guint sent;
+
+  if (text == NULL || !g_utf8_validate (text, -1, NULL)
+      || strlen (text) > GST_F2F_MAX_CHAT_LENGTH) {
+    GST_WARNING_OBJECT (self, "not sending a chat message that is not "
+        "UTF-8 text of at most %d bytes", GST_F2F_MAX_CHAT_LENGTH);
+    return FALSE;
+  }
+  json = gst_f2f_peer_message_chat (text, g_get_real_time () / 1000);
+  bytes = g_bytes_new (json, strlen (json));
+  sent = gst_f2f_room_broadcast (self->room, GST_F2F_CONTROL_CHANNEL, bytes);
+
+  GST_OBJECT_LOCK (self);
+  name = g_strdup (self->name);
+  GST_OBJECT_UNLOCK (self);
+  push_chat_text (self, name, text);
+  return sent > 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Local media: encoded once, teed to every link */
+
+static GstElement *
+make_video_encoder (GstF2fSignal * self, GstF2fVideoCodec codec, guint kbps,
+    GstElement ** last)
+{
+  GstElement *enc;
+
+  if (codec == GST_F2F_VIDEO_CODEC_H264) {
+    GstElement *parse;
+    enc = gst_element_factory_make ("x264enc", NULL);
+    parse = gst_element_factory_make ("h264parse", NULL);
+    if (enc == NULL || parse == NULL) {
+      gst_clear_object (&enc);
+      gst_clear_object (&parse);
+      return NULL;
+    }
+    gst_util_set_object_arg (G_OBJECT (enc), "tune", "zerolatency");
+    gst_util_set_object_arg (G_OBJECT (enc), "speed-preset", "ultrafast");
+    g_object_set (enc, "bitrate", kbps, "key-int-max", 60, NULL);
+    g_object_set (parse, "config-interval", -1, NULL);
+    gst_bin_add_many (GST_BIN_CAST (self), enc, parse, NULL);
+    gst_element_link (enc, parse);
+    *last = parse;
+    return enc;
+  }
+
+  enc = gst_element_factory_make ("vp8enc", NULL);
+  if (enc == NULL)
+    return NULL;
+  /* Realtime settings (FACTS.md): the defaults are tuned for quality. */
+  g_object_set (enc, "deadline", (gint64) 1, "cpu-used", 4,
+      "lag-in-frames", 0, "target-bitrate", (gint) kbps * 1000,
+      "keyframe-max-dist", 60, NULL);
+  gst_util_set_object_arg (G_OBJECT (enc), "end-usage", "cbr");
+  gst_util_set_object_arg (G_OBJECT (enc), "error-resilient", "default");
+  gst_bin_add (GST_BIN_CAST (self), enc);
+  *last = enc;
+  return enc;
+}
+
+static GstPad *
+gst_f2f_signal_request_new_pad (GstElement * element, GstPadTemplate * templ,
+    const gchar * req_name, const GstCaps * caps)
+{
+  GstF2fSignal *self = GST_F2F_SIGNAL (element);
+  gboolean video = templ == gst_element_class_get_pad_template
+      (GST_ELEMENT_GET_CLASS (element), "video_sink");
+  GstElement *queue, *conv, *scale = NULL, *filter, *enc, *last = NULL, *tee;
+  GstPad *target, *ghost;
+  GstF2fVideoCodec codec;
+  GHashTableIter iter;
+  gpointer value;
+  guint kbps;
+
+  SIGNAL_LOCK (self);
+  if ((video && self->video_tee) || (!video && self->audio_tee)) {
+    SIGNAL_UNLOCK (self);
+    GST_WARNING_OBJECT (self, "there is already a %s pad",
+        GST_PAD_TEMPLATE_NAME_TEMPLATE (templ));
+    return NULL;
+  }
+  SIGNAL_UNLOCK (self);
+
+  GST_OBJECT_LOCK (self);
+  codec = self->video_codec;
+  kbps = self->max_bitrate;
+  GST_OBJECT_UNLOCK (self);
+
+  queue = gst_element_factory_make ("queue", NULL);
+  filter = gst_element_factory_make ("capsfilter", NULL);
+  tee = gst_element_factory_make ("tee", NULL);
+  g_object_set (tee, "allow-not-linked", TRUE, NULL);
+  gst_bin_add_many (GST_BIN_CAST (self), queue, filter, tee, NULL);
+  if (video) {
+    conv = gst_element_factory_make ("videoconvert", NULL);
+    scale = gst_element_factory_make ("videoscale", NULL);
+    gst_bin_add_many (GST_BIN_CAST (self), conv, scale, NULL);
+    g_object_set (filter, "caps", gst_caps_new_simple ("video/x-raw",
+            "format", G_TYPE_STRING, "I420", NULL), NULL);
+    enc = make_video_encoder (self, codec, kbps, &last);
+    if (enc == NULL) {
+      GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
+          ("No %s video encoder is installed.",
+              codec == GST_F2F_VIDEO_CODEC_H264 ? "H.264 (x264enc)" :
+              "VP8 (vp8enc)"), (NULL));
+      return NULL;
+    }
+    gst_element_link_many (queue, conv, scale, filter, enc, NULL);
+  } else {
+    GstElement *resample = gst_element_factory_make ("audioresample", NULL);
+    conv = gst_element_factory_make ("audioconvert", NULL);
+    enc = gst_element_factory_make ("opusenc", NULL);
+    if (enc == NULL) {
+      GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
+          ("No Opus encoder (opusenc) is installed."), (NULL));
+      return NULL;
+    }
+    g_object_set (filter, "caps", gst_caps_new_simple ("audio/x-raw",
+            "rate", G_TYPE_INT, 48000, NULL), NULL);
+    g_object_set (enc, "frame-size", 20, "inband-fec", TRUE,
+        "packet-loss-percentage", 10, "bitrate", 32000, NULL);
+    gst_util_set_object_arg (G_OBJECT (enc), "audio-type", "voice");
+    gst_bin_add_many (GST_BIN_CAST (self), conv, resample, enc, NULL);
+    gst_element_link_many (queue, conv, resample, filter, enc, NULL);
+    last = enc;
+    scale = resample;
+  }
+  gst_element_link (last, tee);
+
+  target = gst_element_get_static_pad (queue, "sink");
+  ghost = gst_ghost_pad_new_from_template (GST_PAD_TEMPLATE_NAME_TEMPLATE
+      (templ), target, templ);
+  gst_object_unref (target);
+
+  gst_element_sync_state_with_parent (tee);
+  if (last != enc)
+    gst_element_sync_state_with_parent (last);
+  gst_element_sync_state_with_parent (enc);
+  gst_element_sync_state_with_parent (filter);
+  gst_element_sync_state_with_parent (scale);
+  gst_element_sync_state_with_parent (conv);
+  gst_element_sync_state_with_parent (queue);
+
+  SIGNAL_LOCK (self);
+  if (video)
+    self->video_tee = gst_object_ref (tee);
+  else
+    self->audio_tee = gst_object_ref (tee);
+  /* Links made before this pad get the media now; no renegotiation, their
+   * transceivers were sendrecv from the start. */
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    Peer *peer = value;
+    if (video && peer->video_tee_pad == NULL)
+      peer->video_tee_pad = connect_tee (tee, peer->link, "video");
+    else if (!video && peer->audio_tee_pad == NULL)
+      peer->audio_tee_pad = connect_tee (tee, peer->link, "audio");
+  }
+  SIGNAL_UNLOCK (self);
+
+  gst_pad_set_active (ghost, TRUE);
+  gst_element_add_pad (element, ghost);
+  return ghost;
+}
+
+static void
+gst_f2f_signal_release_pad (GstElement * element, GstPad * pad)
+{
+  GstF2fSignal *self = GST_F2F_SIGNAL (element);
+  gboolean video = g_str_equal (GST_PAD_NAME (pad), "video_sink");
+  GstElement *tee;
+  GstPad *target;
+  GHashTableIter iter;
+  gpointer value;
+  GList *chain = NULL, *l;
+  GstElement *e;
+
+  if (!g_str_equal (GST_PAD_NAME (pad), "video_sink")
+      && !g_str_equal (GST_PAD_NAME (pad), "audio_sink")) {
+    GST_WARNING_OBJECT (self, "%s is not a pad f2fsignal handed out",
+        GST_PAD_NAME (pad));
+    return;
+  }
+
+  SIGNAL_LOCK (self);
+  tee = video ? self->video_tee : self->audio_tee;
+  if (video)
+    self->video_tee = NULL;
+  else
+    self->audio_tee = NULL;
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    Peer *peer = value;
+    disconnect_tee (tee, video ? &peer->video_tee_pad : &peer->audio_tee_pad);
+  }
+  SIGNAL_UNLOCK (self);
+
+  /* Walk the chain from the ghost pad's target down to the tee. */
+  target = gst_ghost_pad_get_target (GST_GHOST_PAD (pad));
+  e = target ? gst_pad_get_parent_element (target) : NULL;
+  gst_clear_object (&target);
+  while (e) {
+    GstPad *src = gst_element_get_static_pad (e, "src");
+    GstPad *peer_pad = src ? gst_pad_get_peer (src) : NULL;
+    chain = g_list_prepend (chain, e);
+    e = (e == tee || peer_pad == NULL) ? NULL :
+        gst_pad_get_parent_element (peer_pad);
+    gst_clear_object (&peer_pad);
+    gst_clear_object (&src);
+  }
+  for (l = chain; l; l = l->next) {
+    gst_element_set_locked_state (l->data, TRUE);
+    gst_element_set_state (l->data, GST_STATE_NULL);
+    gst_bin_remove (GST_BIN_CAST (self), l->data);
+  }
+  g_list_free_full (chain, gst_object_unref);
+  gst_clear_object (&tee);
+
+  gst_pad_set_active (pad, FALSE);
+  gst_element_remove_pad (element, pad);
+}
+
+/* ---------------------------------------------------------------------- */
+/* GstElement / GObject */
+
+static gboolean
+codec_available (GstF2fVideoCodec codec, const gchar ** missing)
+{
+  static const gchar *vp8[] = { "vp8enc", "vp8dec", "rtpvp8pay",
+    "rtpvp8depay", NULL
+  };
+  static const gchar *h264[] = { "x264enc", "avdec_h264", "rtph264pay",
+    "rtph264depay", "h264parse", NULL
+  };
+  static const gchar *common[] = { "webrtcbin", "opusenc", "opusdec",
+    "rtpopuspay", "rtpopusdepay", NULL
+  };
+  const gchar **lists[] = { codec == GST_F2F_VIDEO_CODEC_H264 ? h264 : vp8,
+    common
+  };
+  guint i, j;
+
+  for (i = 0; i < G_N_ELEMENTS (lists); i++) {
+    for (j = 0; lists[i][j]; j++) {
+      GstElementFactory *f = gst_element_factory_find (lists[i][j]);
+      if (f == NULL) {
+        *missing = lists[i][j];
+        return FALSE;
+      }
+      gst_object_unref (f);
+    }
+  }
+  return TRUE;
+}
+
+/* webrtcbin makes its DTLS certificate (RSA-2048, up to half a second) on
+ * first use; make it now, off the join path. */
+static void
+warm_up_dtls (GstF2fSignal * self, gpointer data)
+{
+  GstElement *dtls = gst_element_factory_make ("dtlssrtpenc", NULL);
+
+  if (dtls) {
+    gchar *pem = NULL;
+    if (g_object_class_find_property (G_OBJECT_GET_CLASS (dtls), "pem"))
+      g_object_get (dtls, "pem", &pem, NULL);
+    g_free (pem);
+    gst_object_unref (dtls);
+  }
+}
+
+static gboolean
+warm_up_cb (gpointer data)
+{
+  warm_up_dtls (data, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static GstStateChangeReturn
+gst_f2f_signal_change_state (GstElement * element, GstStateChange transition)
+{
+  GstF2fSignal *self = GST_F2F_SIGNAL (element);
+  GstStateChangeReturn ret;
+  const gchar *missing = NULL;
+  gboolean has_room;
+
+  switch (transition) {
+    case GST_STATE_CHANGE_NULL_TO_READY:
+      GST_OBJECT_LOCK (self);
+      has_room = self->room_id != NULL;
+      GST_OBJECT_UNLOCK (self);
+      if (!has_room) {
+        GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+            ("Set the room to join (the 'room' property)."), (NULL));
+        return GST_STATE_CHANGE_FAILURE;
+      }
+      if (!codec_available (self->video_codec, &missing)) {
+        GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
+            ("The element '%s' is missing; f2fsignal needs it.", missing),
+            (NULL));
+        return GST_STATE_CHANGE_FAILURE;
+      }
+      self->context = g_main_context_new ();
+      self->loop = g_main_loop_new (self->context, FALSE);
+      self->thread = g_thread_new ("f2fsignal", thread_func, self);
+      {
+        GSource *idle = g_idle_source_new ();
+        g_source_set_callback (idle, warm_up_cb, self, NULL);
+        g_source_attach (idle, self->context);
+        g_source_unref (idle);
+      }
+      /* Let sibling elements find the room. */
+      gst_element_post_message (element,
+          gst_message_new_have_context (GST_OBJECT_CAST (self),
+              gst_f2f_room_context_new (self->room)));
+      break;
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
+      run_on_thread_sync (self, start_on_thread, NULL);
+      break;
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      run_on_thread_sync (self, stop_on_thread, NULL);
+      break;
+    default:
+      break;
+  }
+
+  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+  if (ret == GST_STATE_CHANGE_FAILURE)
+    return ret;
+
+  switch (transition) {
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
+    case GST_STATE_CHANGE_PLAYING_TO_PAUSED:
+      /* A live source: media comes from the network. */
+      ret = GST_STATE_CHANGE_NO_PREROLL;
+      break;
+    case GST_STATE_CHANGE_READY_TO_NULL:
+      g_main_loop_quit (self->loop);
+      g_thread_join (self->thread);
+      self->thread = NULL;
+      g_main_loop_unref (self->loop);
+      self->loop = NULL;
+      g_main_context_unref (self->context);
+      self->context = NULL;
+      break;
+    default:
+      break;
+  }
+  return ret;
+}
+
+static gboolean
+gst_f2f_signal_query (GstElement * element, GstQuery * query)
+{
+  GstF2fSignal *self = GST_F2F_SIGNAL (element);
+
+  if (GST_QUERY_TYPE (query) == GST_QUERY_CONTEXT) {
+    const gchar *type = NULL;
+    gst_query_parse_context_type (query, &type);
+    if (g_strcmp0 (type, GST_F2F_ROOM_CONTEXT_TYPE) == 0) {
+      GstContext *context = gst_f2f_room_context_new (self->room);
+      gst_query_set_context (query, context);
+      gst_context_unref (context);
+      return TRUE;
+    }
+  }
+  return GST_ELEMENT_CLASS (parent_class)->query (element, query);
+}
+
+static void
+gst_f2f_signal_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstF2fSignal *self = GST_F2F_SIGNAL (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_SERVER_URI:
+      g_free (self->server_uri);
+      self->server_uri = g_value_dup_string (value);
+      break;
+    case PROP_ROOM:
+      g_free (self->room_id);
+      self->room_id = g_value_dup_string (value);
+      break;
+    case PROP_PASSWORD:
+      g_free (self->password);
+      self->password = g_value_dup_string (value);
+      break;
+    case PROP_DISPLAY_NAME:
+      g_free (self->name);
+      self->name = g_value_dup_string (value);
+      if (self->name == NULL)
+        self->name = g_strdup (g_get_host_name ());
+      break;
+    case PROP_STUN_SERVER:
+      g_free (self->stun_server);
+      self->stun_server = g_value_dup_string (value);
+      break;
+    case PROP_TURN_SERVER:
+      g_free (self->turn_server);
+      self->turn_server = g_value_dup_string (value);
+      break;
+    case PROP_LATENCY_PROFILE:
+      self->latency_profile = g_value_get_enum (value);
+      break;
+    case PROP_VIDEO_CODEC:
+      self->video_codec = g_value_get_enum (value);
+      break;
+    case PROP_MAX_BITRATE:
+      self->max_bitrate = g_value_get_uint (value);
+      break;
+    case PROP_ROOM_VIEW:
+      self->room_view = g_value_get_enum (value);
+      break;
+    case PROP_LOCAL_ADDRESSES:
+      g_free (self->local_addresses);
+      self->local_addresses = g_value_dup_string (value);
+      break;
+    case PROP_CONNECT_TIMEOUT:
+      self->connect_timeout = g_value_get_uint (value);
+      break;
+    case PROP_HEARTBEAT_TIMEOUT:
+      self->heartbeat_timeout = g_value_get_uint (value);
+      break;
+    case PROP_STATS_INTERVAL:
+      self->stats_interval = g_value_get_uint (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_f2f_signal_get_property (GObject * object, guint prop_id, GValue * value,
+    GParamSpec * pspec)
+{
+  GstF2fSignal *self = GST_F2F_SIGNAL (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_SERVER_URI:
+      g_value_set_string (value, self->server_uri);
+      break;
+    case PROP_ROOM:
+      g_value_set_string (value, self->room_id);
+      break;
+    case PROP_DISPLAY_NAME:
+      g_value_set_string (value, self->name);
+      break;
+    case PROP_PEER_ID:
+      g_value_set_string (value, self->peer_id);
+      break;
+    case PROP_STUN_SERVER:
+      g_value_set_string (value, self->stun_server);
+      break;
+    case PROP_TURN_SERVER:
+      g_value_set_string (value, self->turn_server);
+      break;
+    case PROP_LATENCY_PROFILE:
+      g_value_set_enum (value, self->latency_profile);
+      break;
+    case PROP_VIDEO_CODEC:
+      g_value_set_enum (value, self->video_codec);
+      break;
+    case PROP_MAX_BITRATE:
+      g_value_set_uint (value, self->max_bitrate);
+      break;
+    case PROP_ROOM_VIEW:
+      g_value_set_enum (value, self->room_view);
+      break;
+    case PROP_LOCAL_ADDRESSES:
+      g_value_set_string (value, self->local_addresses);
+      break;
+    case PROP_CONNECT_TIMEOUT:
+      g_value_set_uint (value, self->connect_timeout);
+      break;
+    case PROP_HEARTBEAT_TIMEOUT:
+      g_value_set_uint (value, self->heartbeat_timeout);
+      break;
+    case PROP_STATS_INTERVAL:
+      g_value_set_uint (value, self->stats_interval);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_f2f_signal_finalize (GObject * object)
+{
+  GstF2fSignal *self = GST_F2F_SIGNAL (object);
+
+  gst_f2f_room_set_transport (self->room, NULL, NULL, NULL);
+  gst_object_unref (self->room);
+  g_hash_table_unref (self->peers);
+  gst_clear_object (&self->video_tee);
+  gst_clear_object (&self->audio_tee);
+  gst_clear_caps (&self->link_config.video_caps);
+  gst_clear_caps (&self->link_config.audio_caps);
+  g_strfreev (self->link_addresses);
+  g_free (self->link_stun);
+  g_free (self->link_turn);
+  g_free (self->server_uri);
+  g_free (self->room_id);
+  g_free (self->password);
+  g_free (self->name);
+  g_free (self->peer_id);
+  g_free (self->stun_server);
+  g_free (self->turn_server);
+  g_free (self->local_addresses);
+  g_mutex_clear (&self->lock);
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_f2f_signal_class_init (GstF2fSignalClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS;
+  const GParamFlags ready = rw | GST_PARAM_MUTABLE_READY;
+
+  gobject_class->set_property = gst_f2f_signal_set_property;
+  gobject_class->get_property = gst_f2f_signal_get_property;
+  gobject_class->finalize = gst_f2f_signal_finalize;
+
+  g_object_class_install_property (gobject_class, PROP_SERVER_URI,
+      g_param_spec_string ("server-uri", "Server URI",
+          "The f2f-signaling-server WebSocket to join through "
+          "(ws://host:port/ws or wss://...)", DEFAULT_SERVER_URI, ready));
+  g_object_class_install_property (gobject_class, PROP_ROOM,
+      g_param_spec_string ("room", "Room",
+          "The room to join (1-64 characters of A-Z a-z 0-9 - _ .)",
+          DEFAULT_ROOM, ready));
+  g_object_class_install_property (gobject_class, PROP_PASSWORD,
+      g_param_spec_string ("password", "Password",
+          "The room's password; the first peer of a room sets it",
+          NULL, G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_DISPLAY_NAME,
+      g_param_spec_string ("display-name", "Display name",
+          "The name the other peers see (default: the host name)",
+          DEFAULT_NAME, ready));
+  g_object_class_install_property (gobject_class, PROP_PEER_ID,
+      g_param_spec_string ("peer-id", "Peer id",
+          "The id the server gave this peer, once joined", NULL,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_STUN_SERVER,
+      g_param_spec_string ("stun-server", "STUN server",
+          "STUN server, stun://host:port (none by default: LAN and loopback "
+          "need none)", DEFAULT_STUN_SERVER, ready));
+  g_object_class_install_property (gobject_class, PROP_TURN_SERVER,
+      g_param_spec_string ("turn-server", "TURN server",
+          "TURN server, turn(s)://user:password@host:port",
+          DEFAULT_TURN_SERVER, ready));
+  g_object_class_install_property (gobject_class, PROP_LATENCY_PROFILE,
+      g_param_spec_enum ("latency-profile", "Latency profile",
+          "How much latency to trade for robustness",
+          GST_TYPE_F2F_LATENCY_PROFILE, DEFAULT_LATENCY_PROFILE, ready));
+  g_object_class_install_property (gobject_class, PROP_VIDEO_CODEC,
+      g_param_spec_enum ("video-codec", "Video codec",
+          "The codec of the video sent to every peer",
+          GST_TYPE_F2F_VIDEO_CODEC, DEFAULT_VIDEO_CODEC, ready));
+  g_object_class_install_property (gobject_class, PROP_MAX_BITRATE,
+      g_param_spec_uint ("max-bitrate", "Maximum bitrate",
+          "Video bitrate in kbit/s, the same to every peer", 50, 20000,
+          DEFAULT_MAX_BITRATE, ready));
+  g_object_class_install_property (gobject_class, PROP_ROOM_VIEW,
+      g_param_spec_enum ("room-view", "Room view",
+          "Composite the room on video_src/audio_src, or expose a pad per "
+          "peer", GST_TYPE_F2F_ROOM_VIEW, DEFAULT_ROOM_VIEW, ready));
+  g_object_class_install_property (gobject_class, PROP_LOCAL_ADDRESSES,
+      g_param_spec_string ("local-addresses", "Local addresses",
+          "Comma-separated IP addresses ICE may use besides the ones it "
+          "finds (libnice skips loopback: set 127.0.0.1 to use it)",
+          DEFAULT_LOCAL_ADDRESSES, ready));
+  g_object_class_install_property (gobject_class, PROP_CONNECT_TIMEOUT,
+      g_param_spec_uint ("connect-timeout", "Connect timeout",
+          "How long to keep trying to reach the signaling server at start, "
+          "in ms, before failing", 0, G_MAXUINT, DEFAULT_CONNECT_TIMEOUT,
+          ready));
+  g_object_class_install_property (gobject_class, PROP_HEARTBEAT_TIMEOUT,
+      g_param_spec_uint ("heartbeat-timeout", "Heartbeat timeout",
+          "A link that hears nothing from its peer for this long (ms) is "
+          "declared failed and rebuilt (0: never)", 0, G_MAXUINT,
+          DEFAULT_HEARTBEAT_TIMEOUT, ready));
+  g_object_class_install_property (gobject_class, PROP_STATS_INTERVAL,
+      g_param_spec_uint ("stats-interval", "Stats interval",
+          "Post an f2f-peer-stats message per peer this often, in ms "
+          "(0: never)", 0, G_MAXUINT, DEFAULT_STATS_INTERVAL, ready));
+
+  /**
+   * GstF2fSignal::send-chat:
+   * @text: UTF-8 text, at most 4096 bytes; sent as text, never markup
+   *
+   * Sends a chat message to every peer. Returns whether any peer got it.
+   */
+  signals[SIGNAL_SEND_CHAT] = g_signal_new_class_handler ("send-chat",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_f2f_signal_send_chat), NULL, NULL, NULL,
+      G_TYPE_BOOLEAN, 1, G_TYPE_STRING);
+  /**
+   * GstF2fSignal::chat-received:
+   * @peer_id, @name, @text, @time (ms since 1970 on the sender's clock)
+   *
+   * Emitted on f2fsignal's own thread when a chat message arrives.
+   */
+  signals[SIGNAL_CHAT_RECEIVED] = g_signal_new ("chat-received",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 4, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING,
+      G_TYPE_INT64);
+
+  gst_element_class_add_static_pad_template (element_class,
+      &video_sink_template);
+  gst_element_class_add_static_pad_template (element_class,
+      &audio_sink_template);
+  gst_element_class_add_static_pad_template (element_class,
+      &video_src_template);
+  gst_element_class_add_static_pad_template (element_class,
+      &audio_src_template);
+  gst_element_class_add_static_pad_template (element_class,
+      &text_src_template);
+  gst_element_class_add_static_pad_template (element_class,
+      &peer_video_src_template);
+  gst_element_class_add_static_pad_template (element_class,
+      &peer_audio_src_template);
+
+  element_class->change_state = gst_f2f_signal_change_state;
+  element_class->request_new_pad = gst_f2f_signal_request_new_pad;
+  element_class->release_pad = gst_f2f_signal_release_pad;
+  element_class->query = gst_f2f_signal_query;
+
+  gst_element_class_set_static_metadata (element_class,
+      "f2f conference room", "Source/Sink/Network/WebRTC",
+      "Joins an f2f room: one webrtcbin per remote peer, local media "
+      "encoded once, the room composited", "the f2f authors");
+
+  gst_type_mark_as_plugin_api (GST_TYPE_F2F_LATENCY_PROFILE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_F2F_VIDEO_CODEC, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_F2F_ROOM_VIEW, 0);
+}
+
+/* Exposes @element's @pad_name as the always pad @templ through a tee that
+ * does not mind being unlinked: a gst-launch line that uses only the video
+ * of the room view must not fail on its unused audio. */
+static void
+expose_always_pad (GstF2fSignal * self, GstElement * element,
+    const gchar * pad_name, GstStaticPadTemplate * templ)
+{
+  g_autofree gchar *tee_name = g_strdup_printf ("%s-tee", templ->name_template);
+  GstElement *tee = gst_element_factory_make ("tee", tee_name);
+  GstPadTemplate *t = gst_static_pad_template_get (templ);
+  GstPad *tee_src, *ghost;
+
+  g_object_set (tee, "allow-not-linked", TRUE, NULL);
+  gst_bin_add (GST_BIN_CAST (self), tee);
+  if (element)
+    gst_element_link_pads (element, pad_name, tee, "sink");
+  tee_src = gst_element_request_pad_simple (tee, "src_%u");
+  ghost = gst_ghost_pad_new_from_template (templ->name_template, tee_src, t);
+  gst_object_unref (tee_src);
+  gst_object_unref (t);
+  gst_element_add_pad (GST_ELEMENT_CAST (self), ghost);
+}
+
+static void
+gst_f2f_signal_init (GstF2fSignal * self)
+{
+  GstCaps *caps;
+
+  g_mutex_init (&self->lock);
+  self->server_uri = g_strdup (DEFAULT_SERVER_URI);
+  self->name = g_strdup (g_get_host_name ());
+  self->latency_profile = DEFAULT_LATENCY_PROFILE;
+  self->video_codec = DEFAULT_VIDEO_CODEC;
+  self->max_bitrate = DEFAULT_MAX_BITRATE;
+  self->room_view = DEFAULT_ROOM_VIEW;
+  self->connect_timeout = DEFAULT_CONNECT_TIMEOUT;
+  self->heartbeat_timeout = DEFAULT_HEARTBEAT_TIMEOUT;
+  self->stats_interval = DEFAULT_STATS_INTERVAL;
+  self->peers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+      (GDestroyNotify) peer_free);
+
+  self->room = gst_f2f_room_new ();
+  gst_f2f_room_set_transport (self->room, room_send, self, NULL);
+
+  /* The room view. Without f2fcompositor the always pads stay unlinked
+   * inside and the error comes when a peer's media arrives. */
+  self->view = gst_element_factory_make ("f2fcompositor", "view");
+  if (self->view)
+    gst_bin_add (GST_BIN_CAST (self), self->view);
+
+  self->text_appsrc = gst_element_factory_make ("appsrc", "chat");
+  caps = gst_caps_new_simple ("text/x-raw", "format", G_TYPE_STRING, "utf8",
+      NULL);
+  g_object_set (self->text_appsrc, "is-live", TRUE, "format", GST_FORMAT_TIME,
+      "do-timestamp", TRUE, "caps", caps, "max-bytes", (guint64) 65536,
+      "leaky-type", 2, NULL);
+  gst_caps_unref (caps);
+  gst_bin_add (GST_BIN_CAST (self), self->text_appsrc);
+
+  expose_always_pad (self, self->view, "video_src", &video_src_template);
+  expose_always_pad (self, self->view, "audio_src", &audio_src_template);
+  expose_always_pad (self, self->text_appsrc, "src", &text_src_template);
+}
