@@ -630,21 +630,30 @@ on_pad_added (GstElement * webrtc, GstPad * pad, F2fPeerLink * link)
 
   if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC || is_destroyed (link))
     return;
-  g_object_get (pad, "transceiver", &trans, NULL);
-  if (trans) {
-    g_object_get (trans, "kind", &kind, NULL);
-    gst_object_unref (trans);
-  }
-  if (kind == GST_WEBRTC_KIND_VIDEO)
-    media = "video";
-  else if (kind == GST_WEBRTC_KIND_AUDIO)
-    media = "audio";
-  if (media == NULL) {
-    g_autoptr (GstCaps) caps = gst_pad_query_caps (pad, NULL);
+  /* The pad's caps say what it carries; the transceiver's kind is the
+   * fallback (it can be unknown for transceivers made from pads). */
+  {
+    g_autoptr (GstCaps) caps = gst_pad_get_current_caps (pad);
     const GstStructure *s;
-    if (caps && !gst_caps_is_empty (caps)
-        && (s = gst_caps_get_structure (caps, 0)))
+    if (caps == NULL)
+      caps = gst_pad_query_caps (pad, NULL);
+    if (caps && !gst_caps_is_empty (caps) && !gst_caps_is_any (caps)
+        && (s = gst_caps_get_structure (caps, 0))
+        && gst_structure_get_string (s, "media"))
       media = g_intern_string (gst_structure_get_string (s, "media"));
+    GST_DEBUG ("link to %s: new pad %s with caps %" GST_PTR_FORMAT,
+        link->peer_id, GST_PAD_NAME (pad), caps);
+  }
+  if (media == NULL) {
+    g_object_get (pad, "transceiver", &trans, NULL);
+    if (trans) {
+      g_object_get (trans, "kind", &kind, NULL);
+      gst_object_unref (trans);
+    }
+    if (kind == GST_WEBRTC_KIND_VIDEO)
+      media = "video";
+    else if (kind == GST_WEBRTC_KIND_AUDIO)
+      media = "audio";
   }
   if (media == NULL) {
     GST_WARNING ("link to %s: ignoring a stream of unknown kind",

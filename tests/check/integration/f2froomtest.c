@@ -1,0 +1,378 @@
+/* f2f — GStreamer peer-to-peer conference elements
+ * Copyright (C) 2026 the f2f authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#define _GNU_SOURCE
+#include <sched.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <gst/check/gstcheck.h>
+
+#include "f2froomtest.h"
+
+#define LOOP_TICK_MS 20
+
+void
+f2f_test_enter_private_netns (void)
+{
+  int status;
+
+  /* Before any thread exists: unshare() applies to this thread only, and
+   * every process started from here on inherits the namespace. */
+  if (unshare (CLONE_NEWNET) != 0) {
+    g_print ("SKIP: cannot make a private network namespace (%s); these "
+        "tests run only where no packet can leave the machine\n",
+        g_strerror (errno));
+    exit (77);
+  }
+  if (!g_spawn_command_line_sync ("ip link set lo up", NULL, NULL, &status,
+          NULL) || !g_spawn_check_wait_status (status, NULL)) {
+    g_print ("SKIP: could not bring up loopback in the namespace\n");
+    exit (77);
+  }
+}
+
+gint64
+f2f_test_deadline_ms (guint ms)
+{
+  guint factor = g_getenv ("F2F_UNDER_VALGRIND") ? 10 : 1;
+
+  return g_get_monotonic_time () + (gint64) ms * 1000 * factor;
+}
+
+static gboolean
+tick_cb (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean
+f2f_test_wait (gboolean (*cond) (gpointer), gpointer data, guint timeout_ms)
+{
+  gint64 deadline = f2f_test_deadline_ms (timeout_ms);
+  guint tick = g_timeout_add (LOOP_TICK_MS, tick_cb, NULL);
+  gboolean ok;
+
+  while (!(ok = cond (data)) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (tick);
+  return ok;
+}
+
+/* Children die with the test, even when a failed check exits at once. */
+static void
+child_setup (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static GSubprocess *
+spawn (GPtrArray * argv, GSubprocessFlags flags, GError ** error)
+{
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (flags);
+
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  g_ptr_array_add (argv, NULL);
+  return g_subprocess_launcher_spawnv (launcher,
+      (const gchar * const *) argv->pdata, error);
+}
+
+TestServer *
+f2f_test_server_start (guint port, const gchar * const *extra)
+{
+  TestServer *server = g_new0 (TestServer, 1);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDataInputStream) out = NULL;
+  g_autofree gchar *line = NULL;
+  const gchar *bin = g_getenv ("F2F_SIGNALING_SERVER");
+  guint i;
+
+  fail_unless (bin != NULL, "F2F_SIGNALING_SERVER is not set");
+  g_ptr_array_add (argv, g_strdup (bin));
+  g_ptr_array_add (argv, g_strdup_printf ("--port=%u", port));
+  g_ptr_array_add (argv, g_strdup ("--db=:memory:"));
+  g_ptr_array_add (argv, g_strdup ("--log-level=warning"));
+  for (i = 0; extra && extra[i]; i++)
+    g_ptr_array_add (argv, g_strdup (extra[i]));
+  server->proc = spawn (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  fail_unless (server->proc != NULL, "could not start the server: %s",
+      error ? error->message : "");
+
+  /* The first line says where it listens. */
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server->proc));
+  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+  fail_unless (line != NULL && strstr (line, "listening on ws://"),
+      "the server did not start: %s", line ? line : "(no output)");
+  server->uri = g_strdup (strstr (line, "ws://"));
+  server->port = atoi (strrchr (server->uri, ':') + 1);
+  return server;
+}
+
+void
+f2f_test_server_stop (TestServer * server, gboolean kill)
+{
+  if (server->proc == NULL)
+    return;
+  if (kill)
+    g_subprocess_force_exit (server->proc);
+  else
+    g_subprocess_send_signal (server->proc, SIGTERM);
+  g_subprocess_wait (server->proc, NULL, NULL);
+  g_clear_object (&server->proc);
+}
+
+void
+f2f_test_server_free (TestServer * server)
+{
+  if (server == NULL)
+    return;
+  f2f_test_server_stop (server, TRUE);
+  g_free (server->uri);
+  g_free (server);
+}
+
+static void read_next (TestPeer * peer);
+
+static void
+set_count (GHashTable * table, const gchar * id, guint64 value)
+{
+  g_hash_table_replace (table, g_strdup (id), g_memdup2 (&value,
+          sizeof value));
+}
+
+static void
+handle_msg (TestPeer * peer, const gchar * text)
+{
+  g_autoptr (GstStructure) s = gst_structure_from_string (text, NULL);
+  const gchar *name, *id;
+
+  if (s == NULL) {
+    GST_WARNING ("%s: unparsable message %s", peer->name, text);
+    return;
+  }
+  name = gst_structure_get_name (s);
+  id = gst_structure_get_string (s, "peer-id");
+  if (strcmp (name, "f2f-joined") == 0) {
+    g_free (peer->peer_id);
+    peer->peer_id = g_strdup (id);
+    peer->joins++;
+  } else if (strcmp (name, "f2f-peer-stats") == 0) {
+    guint64 v = 0, a = 0;
+    gst_structure_get_uint64 (s, "video-frames", &v);
+    gst_structure_get_uint64 (s, "audio-frames", &a);
+    set_count (peer->video, id, v);
+    set_count (peer->audio, id, a);
+  } else if (strcmp (name, "f2f-peer-joined") == 0) {
+    g_hash_table_add (peer->present, g_strdup (id));
+  } else if (strcmp (name, "f2f-peer-left") == 0) {
+    g_hash_table_remove (peer->present, id);
+    g_hash_table_remove (peer->video, id);
+    g_hash_table_remove (peer->audio, id);
+    g_ptr_array_add (peer->left, g_strdup_printf ("%s/%s", id,
+            gst_structure_get_string (s, "reason")));
+  } else if (strcmp (name, "f2f-chat") == 0) {
+    g_ptr_array_add (peer->chats, g_strdup_printf ("%s|%s",
+            gst_structure_get_string (s, "name"),
+            gst_structure_get_string (s, "text")));
+  } else if (strcmp (name, "f2f-link-state") == 0) {
+    if (g_strcmp0 (gst_structure_get_string (s, "state"), "failed") == 0)
+      g_ptr_array_add (peer->failures,
+          g_strdup (gst_structure_get_string (s, "reason")));
+  } else if (strcmp (name, "f2f-signaling") == 0) {
+    if (g_strcmp0 (gst_structure_get_string (s, "state"),
+            "reconnected") == 0)
+      peer->reconnected = TRUE;
+  }
+}
+
+static void
+line_cb (GObject * source, GAsyncResult * res, gpointer data)
+{
+  TestPeer *peer = data;
+  g_autofree gchar *line = NULL;
+  gsize len;
+
+  line = g_data_input_stream_read_line_finish_utf8 (peer->out, res, &len,
+      NULL);
+  if (line == NULL) {
+    peer->exited = TRUE;
+    return;
+  }
+  GST_LOG ("%s: %s", peer->name, line);
+  if (g_str_has_prefix (line, "msg "))
+    handle_msg (peer, line + 4);
+  else if (g_str_has_prefix (line, "error ") && peer->error == NULL)
+    peer->error = g_strdup (line + 6);
+  read_next (peer);
+}
+
+static void
+read_next (TestPeer * peer)
+{
+  g_data_input_stream_read_line_async (peer->out, G_PRIORITY_DEFAULT, NULL,
+      line_cb, peer);
+}
+
+static const gchar *patterns[] = { "smpte", "ball", "snow", "red", "green",
+  "blue", "checkers-8", "circular"
+};
+
+TestPeer *
+f2f_test_peer_start (TestServer * server, const gchar * room,
+    const gchar * name, guint index, const gchar * extra)
+{
+  TestPeer *peer = g_new0 (TestPeer, 1);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *tool = g_build_filename (g_getenv ("F2F_BUILD_ROOT"),
+      "tests", "tools", "f2f-peer-tool", NULL);
+  g_autofree gchar *launch = NULL;
+  g_auto (GStrv) words = NULL;
+  guint i;
+
+  peer->name = g_strdup (name);
+  peer->video = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      g_free);
+  peer->audio = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      g_free);
+  peer->present = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      NULL);
+  peer->left = g_ptr_array_new_with_free_func (g_free);
+  peer->chats = g_ptr_array_new_with_free_func (g_free);
+  peer->failures = g_ptr_array_new_with_free_func (g_free);
+
+  /* Small pictures at a low rate: six peers must fit two cores. */
+  launch = g_strdup_printf ("f2fsignal name=s server-uri=%s room=%s "
+      "display-name=%s local-addresses=127.0.0.1 stats-interval=250 "
+      "connect-timeout=5000 %s %s "
+      "videotestsrc is-live=true pattern=%s ! "
+      "video/x-raw,width=160,height=120,framerate=10/1 ! s.video_sink "
+      "audiotestsrc is-live=true freq=%u ! s.audio_sink "
+      "s.video_src ! fakesink async=false s.audio_src ! fakesink async=false",
+      server ? server->uri : "ws://127.0.0.1:1/ws", room, name,
+      extra ? extra : "", g_getenv ("F2F_TEST_PEER_PROPS") ?
+      g_getenv ("F2F_TEST_PEER_PROPS") : "", patterns[index % G_N_ELEMENTS (patterns)],
+      300 + 100 * index);
+  words = g_strsplit (launch, " ", -1);
+  g_ptr_array_add (argv, g_strdup (tool));
+  for (i = 0; words[i]; i++)
+    if (*words[i])
+      g_ptr_array_add (argv, g_strdup (words[i]));
+
+  peer->proc = spawn (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+      G_SUBPROCESS_FLAGS_STDIN_PIPE, &error);
+  fail_unless (peer->proc != NULL, "could not start peer %s: %s", name,
+      error ? error->message : "");
+  peer->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe
+      (peer->proc));
+  peer->in = g_object_ref (g_subprocess_get_stdin_pipe (peer->proc));
+  read_next (peer);
+  return peer;
+}
+
+void
+f2f_test_peer_send (TestPeer * peer, const gchar * line)
+{
+  g_autofree gchar *text = g_strdup_printf ("%s\n", line);
+
+  g_output_stream_write_all (peer->in, text, strlen (text), NULL, NULL,
+      NULL);
+  g_output_stream_flush (peer->in, NULL, NULL);
+}
+
+void
+f2f_test_peer_kill (TestPeer * peer)
+{
+  if (peer->proc == NULL)
+    return;
+  g_subprocess_force_exit (peer->proc);
+  g_subprocess_wait (peer->proc, NULL, NULL);
+}
+
+static gboolean
+peer_exited (gpointer data)
+{
+  return ((TestPeer *) data)->exited;
+}
+
+gboolean
+f2f_test_peer_quit (TestPeer * peer, guint timeout_ms)
+{
+  f2f_test_peer_send (peer, "quit");
+  if (!f2f_test_wait (peer_exited, peer, timeout_ms))
+    return FALSE;
+  g_subprocess_wait (peer->proc, NULL, NULL);
+  peer->exit_status = g_subprocess_get_exit_status (peer->proc);
+  return TRUE;
+}
+
+void
+f2f_test_peer_free (TestPeer * peer)
+{
+  if (peer == NULL)
+    return;
+  if (peer->proc) {
+    g_subprocess_force_exit (peer->proc);
+    g_subprocess_wait (peer->proc, NULL, NULL);
+  }
+  /* Let the pending read finish (it sees end of file) before freeing. */
+  f2f_test_wait (peer_exited, peer, 2000);
+  g_clear_object (&peer->proc);
+  g_clear_object (&peer->out);
+  g_clear_object (&peer->in);
+  g_hash_table_unref (peer->video);
+  g_hash_table_unref (peer->audio);
+  g_hash_table_unref (peer->present);
+  g_ptr_array_unref (peer->left);
+  g_ptr_array_unref (peer->chats);
+  g_ptr_array_unref (peer->failures);
+  g_free (peer->peer_id);
+  g_free (peer->error);
+  g_free (peer->name);
+  g_free (peer);
+}
+
+static guint64
+count_of (GHashTable * table, const gchar * id)
+{
+  guint64 *v = id ? g_hash_table_lookup (table, id) : NULL;
+
+  return v ? *v : 0;
+}
+
+guint64
+f2f_test_peer_video_from (TestPeer * peer, const gchar * from)
+{
+  return count_of (peer->video, from);
+}
+
+guint64
+f2f_test_peer_audio_from (TestPeer * peer, const gchar * from)
+{
+  return count_of (peer->audio, from);
+}
+
+gboolean
+f2f_test_all_decode (GPtrArray * peers, guint64 frames)
+{
+  guint i, j;
+
+  for (i = 0; i < peers->len; i++) {
+    TestPeer *p = g_ptr_array_index (peers, i);
+    for (j = 0; j < peers->len; j++) {
+      TestPeer *q = g_ptr_array_index (peers, j);
+      if (p == q)
+        continue;
+      if (q->peer_id == NULL
+          || f2f_test_peer_video_from (p, q->peer_id) < frames
+          || f2f_test_peer_audio_from (p, q->peer_id) < frames)
+        return FALSE;
+    }
+  }
+  return TRUE;
+}

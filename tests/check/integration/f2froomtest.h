@@ -1,0 +1,75 @@
+/* f2f — GStreamer peer-to-peer conference elements
+ * Copyright (C) 2026 the f2f authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Multi-process room tests: a real f2f-signaling-server and real peer
+ * processes (tests/tools/f2f-peer-tool running an f2fsignal pipeline), on
+ * 127.0.0.1 inside the private network namespace the test runs in. Every
+ * wait is a condition with a deadline; every child is killed and reaped.
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  GSubprocess *proc;
+  gchar *uri;
+  guint port;
+} TestServer;
+
+typedef struct
+{
+  gchar *name;
+  GSubprocess *proc;
+  GDataInputStream *out;
+  GOutputStream *in;
+  gchar *peer_id;
+  guint joins;                  /* f2f-joined messages seen */
+  GHashTable *video;            /* peer id → latest decoded video frames */
+  GHashTable *audio;            /* peer id → latest decoded audio frames */
+  GHashTable *present;          /* peer id → TRUE while in the room */
+  GPtrArray *left;              /* "id/reason" of f2f-peer-left, in order */
+  GPtrArray *chats;             /* "name|text" of f2f-chat, in order */
+  GPtrArray *failures;          /* reasons of failed links */
+  gchar *error;                 /* the first error line */
+  gboolean exited;
+  gint exit_status;
+  gboolean reconnected;
+} TestPeer;
+
+/* Moves the test into a new network namespace with only loopback, or
+ * skips it (exit 77): these tests never send a packet off the machine.
+ * Call first thing in main(). */
+void f2f_test_enter_private_netns (void);
+
+gint64 f2f_test_deadline_ms (guint ms);
+/* Iterates the default main context until @cond or the deadline. */
+gboolean f2f_test_wait (gboolean (*cond) (gpointer), gpointer data,
+    guint timeout_ms);
+
+TestServer *f2f_test_server_start (guint port, const gchar * const *extra);
+void f2f_test_server_stop (TestServer * server, gboolean kill);
+void f2f_test_server_free (TestServer * server);
+
+/* Starts a peer with a test pattern and tone. @extra: more f2fsignal
+ * properties ("password=x"), or NULL. */
+TestPeer *f2f_test_peer_start (TestServer * server, const gchar * room,
+    const gchar * name, guint index, const gchar * extra);
+void f2f_test_peer_send (TestPeer * peer, const gchar * line);
+void f2f_test_peer_kill (TestPeer * peer);
+/* Sends quit and waits for the process to end. */
+gboolean f2f_test_peer_quit (TestPeer * peer, guint timeout_ms);
+void f2f_test_peer_free (TestPeer * peer);
+
+guint64 f2f_test_peer_video_from (TestPeer * peer, const gchar * from);
+guint64 f2f_test_peer_audio_from (TestPeer * peer, const gchar * from);
+
+/* TRUE when every peer of @peers decoded at least @frames video and audio
+ * frames from every other. */
+gboolean f2f_test_all_decode (GPtrArray * peers, guint64 frames);
+
+G_END_DECLS

@@ -1,0 +1,426 @@
+/* f2f — GStreamer peer-to-peer conference elements
+ * Copyright (C) 2026 the f2f authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Rooms of real peer processes (f2fsignal pipelines) around a real
+ * f2f-signaling-server, on loopback in a private network namespace.
+ * What is checked is what a person in the room would notice: every peer
+ * decodes video and audio from every other, departures are seen, chat
+ * arrives intact, errors say what went wrong.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+#include <gst/check/gstcheck.h>
+
+#include "f2froomtest.h"
+
+/* Frames each peer must decode from each other peer: about a second of
+ * video at the tests' 10 fps, half a second of 20 ms audio frames. */
+#define FRAMES 10
+
+typedef struct
+{
+  GPtrArray *peers;
+  guint64 frames;
+} AllDecode;
+
+static gboolean
+all_decode (gpointer data)
+{
+  AllDecode *d = data;
+
+  return f2f_test_all_decode (d->peers, d->frames);
+}
+
+static gchar *
+describe (GPtrArray * peers)
+{
+  GString *s = g_string_new (NULL);
+  guint i, j;
+
+  for (i = 0; i < peers->len; i++) {
+    TestPeer *p = g_ptr_array_index (peers, i);
+    g_string_append_printf (s, "\n  %s (%s)%s%s:", p->name, p->peer_id,
+        p->error ? " error: " : "", p->error ? p->error : "");
+    for (j = 0; j < peers->len; j++) {
+      TestPeer *q = g_ptr_array_index (peers, j);
+      if (p != q)
+        g_string_append_printf (s, " %s v%" G_GUINT64_FORMAT " a%"
+            G_GUINT64_FORMAT, q->name, f2f_test_peer_video_from (p,
+                q->peer_id), f2f_test_peer_audio_from (p, q->peer_id));
+    }
+  }
+  return g_string_free (s, FALSE);
+}
+
+static GPtrArray *
+start_room (TestServer * server, const gchar * room, guint n)
+{
+  GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      f2f_test_peer_free);
+  guint i;
+
+  for (i = 0; i < n; i++) {
+    g_autofree gchar *name = g_strdup_printf ("P%u", i + 1);
+    g_ptr_array_add (peers, f2f_test_peer_start (server, room, name, i,
+            NULL));
+  }
+  return peers;
+}
+
+static void
+check_full_mesh (guint n, guint timeout_ms)
+{
+  TestServer *server = f2f_test_server_start (0, NULL);
+  GPtrArray *peers = start_room (server, "mesh", n);
+  AllDecode d = { peers, FRAMES };
+
+  if (!f2f_test_wait (all_decode, &d, timeout_ms)) {
+    g_autofree gchar *state = describe (peers);
+    fail ("not every peer decoded %d frames of video and audio from every "
+        "other within %u ms:%s", FRAMES, timeout_ms, state);
+  }
+  g_ptr_array_unref (peers);
+  f2f_test_server_free (server);
+}
+
+GST_START_TEST (test_two_peers)
+{
+  check_full_mesh (2, 15000);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_three_peers)
+{
+  check_full_mesh (3, 20000);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_six_peers)
+{
+  check_full_mesh (6, 45000);
+}
+
+GST_END_TEST;
+
+static gboolean
+no_error (GPtrArray * peers, gchar ** why)
+{
+  guint i;
+
+  for (i = 0; i < peers->len; i++) {
+    TestPeer *p = g_ptr_array_index (peers, i);
+    if (p->error) {
+      *why = g_strdup_printf ("%s: %s", p->name, p->error);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+/* Five peers started at the same moment, again and again: every directed
+ * link carries media, nobody errors (no glare, no negotiation failure). */
+GST_START_TEST (test_simultaneous_join)
+{
+  const gchar *env = g_getenv ("F2F_STRESS_REPETITIONS");
+  guint reps = env ? atoi (env) : 10, r;
+
+  for (r = 0; r < reps; r++) {
+    TestServer *server = f2f_test_server_start (0, NULL);
+    GPtrArray *peers = start_room (server, "rush", 5);
+    AllDecode d = { peers, 3 };
+    g_autofree gchar *why = NULL;
+    guint i;
+
+    if (!f2f_test_wait (all_decode, &d, 30000)) {
+      g_autofree gchar *state = describe (peers);
+      fail ("repetition %u: not every link carried media:%s", r + 1, state);
+    }
+    fail_unless (no_error (peers, &why), "repetition %u: %s", r + 1, why);
+    for (i = 0; i < peers->len; i++) {
+      TestPeer *p = g_ptr_array_index (peers, i);
+      fail_unless_equals_int (p->failures->len, 0);
+    }
+    g_ptr_array_unref (peers);
+    f2f_test_server_free (server);
+  }
+}
+
+GST_END_TEST;
+
+typedef struct
+{
+  TestPeer *watcher;
+  const gchar *id;
+} SeesLeft;
+
+static gboolean
+sees_left (gpointer data)
+{
+  SeesLeft *s = data;
+  guint i;
+
+  for (i = 0; i < s->watcher->left->len; i++)
+    if (g_str_has_prefix (g_ptr_array_index (s->watcher->left, i), s->id))
+      return TRUE;
+  return FALSE;
+}
+
+typedef struct
+{
+  TestPeer *p;
+  const gchar *from;
+  guint64 video, audio;
+} Grows;
+
+static gboolean
+grows (gpointer data)
+{
+  Grows *g = data;
+
+  return f2f_test_peer_video_from (g->p, g->from) >= g->video
+      && f2f_test_peer_audio_from (g->p, g->from) >= g->audio;
+}
+
+static void
+expect_growth (TestPeer * p, TestPeer * from, guint64 more, guint timeout_ms)
+{
+  Grows g = { p, from->peer_id,
+    f2f_test_peer_video_from (p, from->peer_id) + more,
+    f2f_test_peer_audio_from (p, from->peer_id) + more
+  };
+
+  fail_unless (f2f_test_wait (grows, &g, timeout_ms),
+      "%s stopped receiving from %s (video %" G_GUINT64_FORMAT "/%"
+      G_GUINT64_FORMAT ", audio %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT ")",
+      p->name, from->name, f2f_test_peer_video_from (p, from->peer_id),
+      g.video, f2f_test_peer_audio_from (p, from->peer_id), g.audio);
+}
+
+/* One peer leaves cleanly, one is SIGKILLed: the others see both go within
+ * 5 s and keep receiving from each other; the killed one comes back. */
+GST_START_TEST (test_leave_and_kill)
+{
+  TestServer *server = f2f_test_server_start (0, NULL);
+  GPtrArray *peers = start_room (server, "churn", 4);
+  TestPeer *a = peers->pdata[0], *b = peers->pdata[1];
+  TestPeer *leaver = peers->pdata[2], *victim = peers->pdata[3];
+  g_autofree gchar *leaver_id = NULL, *victim_id = NULL;
+  AllDecode d = { peers, FRAMES };
+  SeesLeft s;
+  guint i;
+
+  fail_unless (f2f_test_wait (all_decode, &d, 30000), "room did not form");
+  leaver_id = g_strdup (leaver->peer_id);
+  victim_id = g_strdup (victim->peer_id);
+
+  fail_unless (f2f_test_peer_quit (leaver, 10000), "quit did not end it");
+  fail_unless_equals_int (leaver->exit_status, 0);
+  f2f_test_peer_kill (victim);
+
+  for (i = 0; i < 2; i++) {
+    TestPeer *w = i ? b : a;
+    s.watcher = w;
+    s.id = leaver_id;
+    fail_unless (f2f_test_wait (sees_left, &s, 5000),
+        "%s did not see the leaver go within 5 s", w->name);
+    s.id = victim_id;
+    fail_unless (f2f_test_wait (sees_left, &s, 5000),
+        "%s did not see the killed peer go within 5 s", w->name);
+  }
+  expect_growth (a, b, 20, 5000);
+  expect_growth (b, a, 20, 5000);
+
+  /* The killed peer, restarted, is seen and heard again. */
+  g_ptr_array_remove_index (peers, 3);
+  g_ptr_array_remove_index (peers, 2);
+  g_ptr_array_add (peers, f2f_test_peer_start (server, "churn", "P4again", 3,
+          NULL));
+  fail_unless (f2f_test_wait (all_decode, &d, 30000),
+      "the restarted peer did not rejoin the media");
+
+  g_ptr_array_unref (peers);
+  f2f_test_server_free (server);
+}
+
+GST_END_TEST;
+
+static gboolean
+all_reconnected (gpointer data)
+{
+  GPtrArray *peers = data;
+  guint i;
+
+  for (i = 0; i < peers->len; i++)
+    if (((TestPeer *) peers->pdata[i])->joins < 2)
+      return FALSE;
+  return TRUE;
+}
+
+/* The server goes away during a call: media keeps flowing peer to peer,
+ * and the peers rejoin the restarted server with the ids they had. */
+GST_START_TEST (test_server_restart)
+{
+  TestServer *server = f2f_test_server_start (0, NULL);
+  GPtrArray *peers = start_room (server, "phoenix", 3);
+  TestPeer *a = peers->pdata[0], *b = peers->pdata[1];
+  AllDecode d = { peers, FRAMES };
+  g_autofree gchar *a_id = NULL;
+  guint port = server->port;
+  gchar *extra[] = { NULL };
+
+  fail_unless (f2f_test_wait (all_decode, &d, 30000), "room did not form");
+  a_id = g_strdup (a->peer_id);
+
+  f2f_test_server_stop (server, FALSE);
+  expect_growth (a, b, 20, 5000);
+  expect_growth (b, a, 20, 5000);
+
+  f2f_test_server_free (server);
+  server = f2f_test_server_start (port, (const gchar * const *) extra);
+  fail_unless (f2f_test_wait (all_reconnected, peers, 10000),
+      "the peers did not rejoin the restarted server");
+  fail_unless_equals_string (a->peer_id, a_id);
+  expect_growth (a, b, 20, 5000);
+
+  g_ptr_array_unref (peers);
+  f2f_test_server_free (server);
+}
+
+GST_END_TEST;
+
+typedef struct
+{
+  TestPeer *p;
+  guint n;
+} HasChats;
+
+static gboolean
+has_chats (gpointer data)
+{
+  HasChats *h = data;
+
+  return h->p->chats->len >= h->n;
+}
+
+GST_START_TEST (test_chat)
+{
+  TestServer *server = f2f_test_server_start (0, NULL);
+  GPtrArray *peers = start_room (server, "talk", 3);
+  AllDecode d = { peers, 3 };
+  const gchar *texts[] = { "héllo 👋 <b>not bold</b> & 'quotes'",
+    "second; with \"double\" quotes", "third: <script>x</script>"
+  };
+  guint i, j;
+
+  fail_unless (f2f_test_wait (all_decode, &d, 30000), "room did not form");
+  for (i = 0; i < G_N_ELEMENTS (texts); i++) {
+    g_autofree gchar *cmd = g_strdup_printf ("chat %s", texts[i]);
+    f2f_test_peer_send (peers->pdata[0], cmd);
+  }
+  for (i = 1; i < 3; i++) {
+    TestPeer *p = peers->pdata[i];
+    HasChats h = { p, G_N_ELEMENTS (texts) };
+    fail_unless (f2f_test_wait (has_chats, &h, 5000),
+        "%s got %u of %u chat messages", p->name, p->chats->len, h.n);
+    for (j = 0; j < G_N_ELEMENTS (texts); j++) {
+      g_autofree gchar *want = g_strdup_printf ("P1|%s", texts[j]);
+      fail_unless_equals_string (g_ptr_array_index (p->chats, j), want);
+    }
+  }
+  g_ptr_array_unref (peers);
+  f2f_test_server_free (server);
+}
+
+GST_END_TEST;
+
+static gboolean
+has_error (gpointer data)
+{
+  return ((TestPeer *) data)->error != NULL;
+}
+
+static gboolean
+has_joined (gpointer data)
+{
+  return ((TestPeer *) data)->joins > 0;
+}
+
+GST_START_TEST (test_wrong_password)
+{
+  TestServer *server = f2f_test_server_start (0, NULL);
+  TestPeer *owner = f2f_test_peer_start (server, "vault", "Owner", 0,
+      "password=right");
+  TestPeer *guest;
+
+  fail_unless (f2f_test_wait (has_joined, owner, 10000));
+  guest = f2f_test_peer_start (server, "vault", "Guest", 1, "password=wrong");
+  fail_unless (f2f_test_wait (has_error, guest, 10000),
+      "a wrong password gave no error");
+  fail_unless (strstr (guest->error, "wrong password for room 'vault'"),
+      "unexpected error: %s", guest->error);
+  g_subprocess_wait (guest->proc, NULL, NULL);
+  fail_unless (g_subprocess_get_if_exited (guest->proc));
+  fail_unless (g_subprocess_get_exit_status (guest->proc) != 0);
+  f2f_test_peer_free (guest);
+  f2f_test_peer_free (owner);
+  f2f_test_server_free (server);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_unreachable_server)
+{
+  TestPeer *lonely = f2f_test_peer_start (NULL, "nowhere", "Lonely", 0,
+      "connect-timeout=1000");
+  gint64 start = g_get_monotonic_time ();
+
+  fail_unless (f2f_test_wait (has_error, lonely, 10000),
+      "an unreachable server gave no error");
+  fail_unless (strstr (lonely->error, "Could not reach the signaling server"),
+      "unexpected error: %s", lonely->error);
+  /* it retried for the time it was given, not forever and not at once */
+  fail_unless (g_get_monotonic_time () - start >= 900 * 1000);
+  g_subprocess_wait (lonely->proc, NULL, NULL);
+  fail_unless (g_subprocess_get_exit_status (lonely->proc) != 0);
+  f2f_test_peer_free (lonely);
+}
+
+GST_END_TEST;
+
+static Suite *
+room_suite (void)
+{
+  Suite *s = suite_create ("f2f room");
+  TCase *tc = tcase_create ("general");
+
+  tcase_set_timeout (tc, 300);
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_two_peers);
+  tcase_add_test (tc, test_three_peers);
+  tcase_add_test (tc, test_six_peers);
+  tcase_add_test (tc, test_simultaneous_join);
+  tcase_add_test (tc, test_leave_and_kill);
+  tcase_add_test (tc, test_server_restart);
+  tcase_add_test (tc, test_chat);
+  tcase_add_test (tc, test_wrong_password);
+  tcase_add_test (tc, test_unreachable_server);
+  return s;
+}
+
+int
+main (int argc, char **argv)
+{
+  Suite *s;
+
+  f2f_test_enter_private_netns ();
+  gst_check_init (&argc, &argv);
+  s = room_suite ();
+  return gst_check_run_suite (s, "room", __FILE__);
+}

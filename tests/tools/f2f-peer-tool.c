@@ -1,0 +1,165 @@
+/* f2f — GStreamer peer-to-peer conference elements
+ * Copyright (C) 2026 the f2f authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * A scriptable peer for the multi-process tests: runs a pipeline from a
+ * gst-launch description and prints one line per bus event that matters,
+ * in a form the tests parse with gst_structure_from_string():
+ *
+ *   msg <structure>      an element message (f2f-joined, f2f-peer-stats, …)
+ *   warning <text>
+ *   error <text>         then it exits with status 1
+ *   playing              the pipeline reached PLAYING
+ *
+ * Commands on standard input, one per line:
+ *
+ *   chat <text>          emit send-chat on the element named "s"
+ *   quit                 stop the pipeline and exit 0
+ *
+ * End of input is not a quit, so a test can leave stdin open.
+ */
+
+#include <stdio.h>
+#include <string.h>
+#include <glib-unix.h>
+#include <gio/gio.h>
+#include <gio/gunixinputstream.h>
+#include <gst/gst.h>
+
+static GMainLoop *loop;
+static GstElement *pipeline;
+static int exit_code;
+
+static void
+say (const gchar * kind, const gchar * text)
+{
+  /* One line per event: newlines inside the text would break parsing. */
+  g_autofree gchar *flat = g_strdup (text);
+  g_strdelimit (flat, "\r\n", ' ');
+  printf ("%s %s\n", kind, flat);
+  fflush (stdout);
+}
+
+static gboolean
+bus_cb (GstBus * bus, GstMessage * message, gpointer data)
+{
+  switch (GST_MESSAGE_TYPE (message)) {
+    case GST_MESSAGE_ELEMENT:{
+      const GstStructure *s = gst_message_get_structure (message);
+      if (s && g_str_has_prefix (gst_structure_get_name (s), "f2f-")) {
+        g_autofree gchar *text = gst_structure_to_string (s);
+        say ("msg", text);
+      }
+      break;
+    }
+    case GST_MESSAGE_WARNING:{
+      g_autoptr (GError) err = NULL;
+      g_autofree gchar *debug = NULL;
+      gst_message_parse_warning (message, &err, &debug);
+      say ("warning", err->message);
+      break;
+    }
+    case GST_MESSAGE_ERROR:{
+      g_autoptr (GError) err = NULL;
+      g_autofree gchar *debug = NULL;
+      g_autofree gchar *line = NULL;
+      gst_message_parse_error (message, &err, &debug);
+      line = g_strdup_printf ("%s (%s)", err->message, debug ? debug : "");
+      say ("error", line);
+      exit_code = 1;
+      g_main_loop_quit (loop);
+      break;
+    }
+    case GST_MESSAGE_STATE_CHANGED:
+      if (GST_MESSAGE_SRC (message) == GST_OBJECT (pipeline)) {
+        GstState new_state;
+        gst_message_parse_state_changed (message, NULL, &new_state, NULL);
+        if (new_state == GST_STATE_PLAYING)
+          say ("playing", "");
+      }
+      break;
+    case GST_MESSAGE_EOS:
+      g_main_loop_quit (loop);
+      break;
+    default:
+      break;
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+read_line_cb (GObject * source, GAsyncResult * res, gpointer data)
+{
+  GDataInputStream *in = G_DATA_INPUT_STREAM (source);
+  g_autofree gchar *line = NULL;
+  gsize len;
+
+  line = g_data_input_stream_read_line_finish_utf8 (in, res, &len, NULL);
+  if (line == NULL)
+    return;                     /* end of input: keep running */
+  if (g_str_has_prefix (line, "chat ")) {
+    GstElement *s = gst_bin_get_by_name (GST_BIN (pipeline), "s");
+    gboolean sent = FALSE;
+    if (s) {
+      g_signal_emit_by_name (s, "send-chat", line + 5, &sent);
+      gst_object_unref (s);
+    }
+    say ("chat-sent", sent ? "yes" : "no");
+  } else if (strcmp (line, "quit") == 0) {
+    g_main_loop_quit (loop);
+    return;
+  }
+  g_data_input_stream_read_line_async (in, G_PRIORITY_DEFAULT, NULL,
+      read_line_cb, NULL);
+}
+
+static gboolean
+signal_cb (gpointer data)
+{
+  g_main_loop_quit (loop);
+  return G_SOURCE_REMOVE;
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GInputStream) stdin_stream = NULL;
+  g_autoptr (GDataInputStream) in = NULL;
+  GstBus *bus;
+
+  gst_init (&argc, &argv);
+  if (argc < 2) {
+    g_printerr ("usage: %s PIPELINE-DESCRIPTION...\n", argv[0]);
+    return 2;
+  }
+  pipeline = gst_parse_launchv ((const gchar **) argv + 1, &error);
+  if (pipeline == NULL) {
+    say ("error", error->message);
+    return 1;
+  }
+  loop = g_main_loop_new (NULL, FALSE);
+  bus = gst_element_get_bus (pipeline);
+  gst_bus_add_watch (bus, bus_cb, NULL);
+  gst_object_unref (bus);
+
+  stdin_stream = g_unix_input_stream_new (0, FALSE);
+  in = g_data_input_stream_new (stdin_stream);
+  g_data_input_stream_read_line_async (in, G_PRIORITY_DEFAULT, NULL,
+      read_line_cb, NULL);
+  g_unix_signal_add (SIGINT, signal_cb, NULL);
+  g_unix_signal_add (SIGTERM, signal_cb, NULL);
+
+  if (gst_element_set_state (pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE) {
+    /* the error message on the bus says why */
+    exit_code = 1;
+  }
+  g_main_loop_run (loop);
+
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+  g_main_loop_unref (loop);
+  say ("exited", exit_code ? "1" : "0");
+  return exit_code;
+}
