@@ -1,20 +1,36 @@
 #!/usr/bin/env bash
-# The main job: a local f2f room on loopback, with a visible result.
-# Installs what is missing, builds, starts f2f-signaling-server on an
-# OS-chosen port with a throwaway store, lets three peers join a
-# password-protected room, greet each other and leave (the lead passes on),
-# shows a wrong password being refused, and stops everything cleanly.
+# The main job: a local f2f conference room on loopback, with a visible
+# result. Installs what is missing, builds, then (in a private network
+# namespace, so nothing leaves this machine) starts f2f-signaling-server and
+# three peers — gst-launch pipelines with distinct test patterns and tones —
+# in a password-protected room, records a fourth, receive-only peer's room
+# view for a few seconds, prints who joined and how many frames it decoded
+# from each peer, saves the recording and a snapshot of it, shows a wrong
+# password being refused, and stops everything cleanly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-deps.sh
-bash scripts/build.sh
+top=$PWD
 
-work=$(mktemp -d)
+if [ -z "${F2F_IN_PRIVATE_NETNS:-}" ]; then
+  bash scripts/install-deps.sh
+  bash scripts/build.sh
+  if unshare -n true 2>/dev/null; then
+    exec unshare -n env F2F_IN_PRIVATE_NETNS=1 bash -c 'ip link set lo up && exec bash "$0" "$@"' "$0" "$@"
+  fi
+  echo "run-room: cannot make a private network namespace (run as root); using loopback as is" >&2
+fi
+
+out=${F2F_OUTPUT_DIR:-$top/room-output}
+seconds=${F2F_RECORD_SECONDS:-8}
+mkdir -p "$out"
+rm -f "$out"/*.log "$out/room-view.webm" "$out/room-view.png"
+export GST_PLUGIN_PATH="$top/build/plugins/f2f"
+export F2F_HEADLESS=1 F2F_LOCAL_ADDRESSES=127.0.0.1 F2F_ROOM=demo F2F_PASSWORD=s3cret
+
 pids=()
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
 }
 trap cleanup EXIT
 
@@ -23,41 +39,63 @@ wait_for() {
   local deadline=$((SECONDS + $3))
   until grep -q -- "$2" "$1" 2>/dev/null; do
     if [ $SECONDS -ge $deadline ]; then
-      echo "run-room: timed out waiting for '$2'" >&2
-      cat "$work"/*.log >&2 || true
+      echo "run-room: timed out waiting for '$2' in $1" >&2
+      tail -20 "$1" >&2 || true
       exit 1
     fi
-    sleep 0.05
+    sleep 0.1
   done
 }
 
-server=build/signaling/f2f-signaling-server
-client=build/signaling/f2f-signaling-client
+build/signaling/f2f-signaling-server --port 0 --db :memory: --log-level warning \
+  >"$out/server.log" 2>&1 &
+pids+=($!)
+wait_for "$out/server.log" "listening on" 10
+export F2F_SERVER
+F2F_SERVER=$(sed -n 's/.*listening on \(ws:[^ ]*\).*/\1/p' "$out/server.log")
+echo "== f2f-signaling-server is listening on $F2F_SERVER (room '$F2F_ROOM', password-protected)"
 
-"$server" --port 0 --db :memory: --log-level warning >"$work/server.log" 2>&1 &
-pids+=($!)
-wait_for "$work/server.log" "listening on" 10
-uri=$(sed -n 's/.*listening on \(ws:[^ ]*\).*/\1/p' "$work/server.log")
-echo "== f2f-signaling-server is listening on $uri"
+peer() { # NAME PATTERN FREQ
+  gst-launch-1.0 -m f2fsignal name=s server-uri="$F2F_SERVER" room=$F2F_ROOM \
+    password=$F2F_PASSWORD display-name="$1" local-addresses=127.0.0.1 \
+    videotestsrc is-live=true pattern="$2" ! video/x-raw,width=320,height=240,framerate=15/1 ! \
+      textoverlay text="$1" font-desc="Sans 24" ! s.video_sink \
+    audiotestsrc is-live=true freq="$3" volume=0.3 ! s.audio_sink \
+    s.video_src ! fakesink s.audio_src ! fakesink >"$out/$1.log" 2>&1 &
+  pids+=($!)
+}
+peer Alice smpte 440
+peer Bob ball 660
+peer Carol pinwheel 880
+for who in Alice Bob Carol; do wait_for "$out/$who.log" "f2f-joined" 20; done
+echo "== Alice, Bob and Carol joined; recording the room view of a receive-only peer for ${seconds}s"
 
-room=demo-room
-"$client" -s "$uri" -r "$room" -n Alice -p s3cret --stay 3 >"$work/alice.log" &
-pids+=($!)
-wait_for "$work/alice.log" "joined room" 10
-"$client" -s "$uri" -r "$room" -n Bob -p s3cret --greet --stay 5 >"$work/bob.log" &
-pids+=($!)
-wait_for "$work/bob.log" "joined room" 10
-"$client" -s "$uri" -r "$room" -n Carol -p s3cret --greet --stay 5 >"$work/carol.log" &
-pids+=($!)
-wait_for "$work/carol.log" "joined room" 10
-"$client" -s "$uri" -r "$room" -n Mallory -p guess >"$work/mallory.log" || true
+F2F_NAME=Recorder bash pipelines/record.sh "$out/room-view.webm" "$seconds" >"$out/Recorder.log" 2>&1
 
-for who in alice bob carol; do
-  wait_for "$work/$who.log" "connection closed" 15
+echo "== a peer with a wrong password:"
+F2F_NAME=Mallory F2F_PASSWORD=guess timeout 20 bash pipelines/bot.sh >"$out/Mallory.log" 2>&1 || true
+grep -o "wrong password for room '[^']*'" "$out/Mallory.log" | head -1 | sed 's/^/   refused: /'
+
+echo "== what the recorder saw:"
+declare -A names
+while read -r id name; do names[$id]=$name; done < <(
+  sed -n 's/.*f2f-peer-joined, peer-id=(string)\([^,]*\), name=(string)\([^;]*\);.*/\1 \2/p' "$out/Recorder.log")
+for id in "${!names[@]}"; do
+  line=$(grep "f2f-peer-stats, peer-id=(string)$id," "$out/Recorder.log" | tail -1)
+  v=$(sed -n 's/.*video-frames=(guint64)\([0-9]*\).*/\1/p' <<<"$line")
+  a=$(sed -n 's/.*audio-frames=(guint64)\([0-9]*\).*/\1/p' <<<"$line")
+  printf '   %-8s (%s): %5s video frames, %5s audio frames decoded\n' "${names[$id]}" "$id" "${v:-0}" "${a:-0}"
 done
-kill -TERM "${pids[0]}"
-wait "${pids[0]}"
 
-echo "== what happened, in order:"
-sort -s -k1,1 "$work"/alice.log "$work"/bob.log "$work"/carol.log "$work"/mallory.log
-echo "== server stopped cleanly"
+gst-launch-1.0 -q filesrc location="$out/room-view.webm" ! matroskademux ! vp8dec ! videoconvert ! \
+  videoscale ! video/x-raw,width=640,height=360 ! pngenc snapshot=false ! \
+  multifilesink location="$out/frame-%05d.png" max-files=1 >/dev/null 2>&1 || true
+last=$(ls "$out"/frame-*.png 2>/dev/null | tail -1 || true)
+[ -n "$last" ] && mv "$last" "$out/room-view.png"
+rm -f "$out"/frame-*.png
+echo "== recording: $out/room-view.webm ($(du -h "$out/room-view.webm" | cut -f1))"
+[ -f "$out/room-view.png" ] && echo "== snapshot of the room view: $out/room-view.png"
+
+cleanup
+pids=()
+echo "== everyone left; the server stopped cleanly"

@@ -1632,6 +1632,64 @@ gst_f2f_signal_change_state (GstElement * element, GstStateChange transition)
   return ret;
 }
 
+static void
+send_eos_to_tee (GstElement * tee)
+{
+  GstPad *sink = gst_element_get_static_pad (tee, "sink");
+
+  gst_pad_send_event (sink, gst_event_new_eos ());
+  gst_object_unref (sink);
+}
+
+/* An application's EOS (gst-launch -e, a recorder that finalises its file)
+ * must come out of every src pad. The pipeline hands it to the sources
+ * inside the bin, but webrtcbin does not carry it through its dynamic
+ * receive pads and the room view is live; so end the outputs here. */
+static gboolean
+gst_f2f_signal_send_event (GstElement * element, GstEvent * event)
+{
+  GstF2fSignal *self = GST_F2F_SIGNAL (element);
+  GPtrArray *tees;
+  GHashTableIter iter;
+  gpointer value;
+  const gchar *names[] = { "video_src-tee", "audio_src-tee", "text_src-tee" };
+  guint i, j;
+
+  if (GST_EVENT_TYPE (event) != GST_EVENT_EOS)
+    return GST_ELEMENT_CLASS (parent_class)->send_event (element, event);
+
+  GST_INFO_OBJECT (self, "ending every output");
+  tees = g_ptr_array_new_with_free_func (gst_object_unref);
+  for (i = 0; i < G_N_ELEMENTS (names); i++) {
+    GstElement *tee = gst_bin_get_by_name (GST_BIN_CAST (self), names[i]);
+    if (tee)
+      g_ptr_array_add (tees, tee);
+  }
+  SIGNAL_LOCK (self);
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    Peer *peer = value;
+    for (j = 0; j < peer->elements->len; j++) {
+      GstElement *e = g_ptr_array_index (peer->elements, j);
+      GstElementFactory *f = gst_element_get_factory (e);
+      if (f && g_str_equal (GST_OBJECT_NAME (f), "tee"))
+        g_ptr_array_add (tees, gst_object_ref (e));
+    }
+  }
+  SIGNAL_UNLOCK (self);
+
+  for (i = 0; i < tees->len; i++)
+    send_eos_to_tee (g_ptr_array_index (tees, i));
+  g_ptr_array_unref (tees);
+  gst_event_unref (event);
+
+  /* The network sinks inside (one per webrtcbin) never end; as far as the
+   * pipeline is concerned, this element is done now. */
+  gst_element_post_message (element,
+      gst_message_new_eos (GST_OBJECT_CAST (self)));
+  return TRUE;
+}
+
 static gboolean
 gst_f2f_signal_query (GstElement * element, GstQuery * query)
 {
@@ -1917,6 +1975,7 @@ gst_f2f_signal_class_init (GstF2fSignalClass * klass)
   element_class->request_new_pad = gst_f2f_signal_request_new_pad;
   element_class->release_pad = gst_f2f_signal_release_pad;
   element_class->query = gst_f2f_signal_query;
+  element_class->send_event = gst_f2f_signal_send_event;
 
   gst_element_class_set_static_metadata (element_class,
       "f2f conference room", "Source/Sink/Network/WebRTC",

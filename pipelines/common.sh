@@ -1,0 +1,43 @@
+# Shared by the recipes: finds the f2f plugin of this source tree's build
+# (./build) unless f2f is installed, and parses the common options.
+# shellcheck shell=bash
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+if [ -f "$here/../build/plugins/f2f/libgstf2f.so" ]; then
+  export GST_PLUGIN_PATH="$here/../build/plugins/f2f${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
+fi
+
+server=${F2F_SERVER:-ws://127.0.0.1:8443/ws}
+room=${F2F_ROOM:-demo}
+name=${F2F_NAME:-$(hostname)}
+password=${F2F_PASSWORD:-}
+# libnice ignores loopback; on one machine give it 127.0.0.1 explicitly.
+addresses=${F2F_LOCAL_ADDRESSES:-}
+
+signal_props() {
+  local props="server-uri=$server room=$room display-name=$name"
+  [ -n "$password" ] && props="$props password=$password"
+  [ -n "$addresses" ] && props="$props local-addresses=$addresses"
+  printf '%s' "$props"
+}
+
+# A sink that shows things when there is a display, and swallows them when
+# not (headless machines, CI).
+video_out() {
+  if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -z "${F2F_HEADLESS:-}" ]; then
+    printf 'videoconvert ! autovideosink'
+  else
+    printf 'fakesink'
+  fi
+}
+audio_out() {
+  if [ -z "${F2F_HEADLESS:-}" ] && gst-inspect-1.0 pulsesink >/dev/null 2>&1 \
+      && [ -n "${PULSE_SERVER:-}${XDG_RUNTIME_DIR:-}" ]; then
+    printf 'audioconvert ! autoaudiosink'
+  else
+    printf 'fakesink'
+  fi
+}
+
+usage_common="Environment: F2F_SERVER (default ws://127.0.0.1:8443/ws), F2F_ROOM (demo),
+F2F_NAME (host name), F2F_PASSWORD, F2F_LOCAL_ADDRESSES (e.g. 127.0.0.1 on one
+machine), F2F_HEADLESS=1 to never open a window or a sound device."

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Share the X screen ($DISPLAY) into a room.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+if [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ] || [ -z "${DISPLAY:-}" ]; then
+  echo "usage: DISPLAY=:0 $0   share the screen of \$DISPLAY into \$F2F_ROOM"
+  echo "$usage_common"
+  [ -n "${DISPLAY:-}" ] || { echo "error: DISPLAY is not set" >&2; exit 2; }
+  exit 0
+fi
+# shellcheck disable=SC2046
+exec gst-launch-1.0 -m f2fsignal name=s $(signal_props) \
+  ximagesrc use-damage=false show-pointer=true ! video/x-raw,framerate=10/1 ! \
+    videoconvert ! videoscale ! video/x-raw,width=1280,height=720 ! s.video_sink
