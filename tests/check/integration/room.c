@@ -15,6 +15,8 @@
 
 #include <string.h>
 #include <gst/check/gstcheck.h>
+#include <libsoup/soup.h>
+#include <gst/f2f/f2f.h>
 
 #include "f2froomtest.h"
 
@@ -394,6 +396,127 @@ GST_START_TEST (test_unreachable_server)
 
 GST_END_TEST;
 
+/* A peer that speaks the protocol but sends an offer that is not SDP. */
+typedef struct
+{
+  SoupSession *session;
+  SoupWebsocketConnection *ws;
+  gchar *id;
+  GPtrArray *peers;             /* ids in its welcome */
+  gboolean failed;
+} FakePeer;
+
+static void
+fake_message (SoupWebsocketConnection * ws, gint type, GBytes * bytes,
+    FakePeer * fake)
+{
+  gsize len;
+  const gchar *data = g_bytes_get_data (bytes, &len);
+  g_autoptr (GstF2fMessage) msg = gst_f2f_message_parse (data, len,
+      GST_F2F_DIRECTION_TO_CLIENT, NULL);
+  guint i;
+
+  if (msg && msg->type == GST_F2F_MESSAGE_WELCOME) {
+    fake->id = g_strdup (msg->peer_id);
+    for (i = 0; i < msg->peers->len; i++)
+      g_ptr_array_add (fake->peers, g_strdup (((GstF2fPeerInfo *)
+                  msg->peers->pdata[i])->id));
+  }
+}
+
+static void
+fake_connected (GObject * source, GAsyncResult * res, gpointer data)
+{
+  FakePeer *fake = data;
+  g_autoptr (GstF2fMessage) join = gst_f2f_message_new_join ("sdp", "Fake",
+      NULL, NULL);
+  g_autofree gchar *text = gst_f2f_message_serialize (join);
+
+  fake->ws = soup_session_websocket_connect_finish (SOUP_SESSION (source),
+      res, NULL);
+  if (fake->ws == NULL) {
+    fake->failed = TRUE;
+    return;
+  }
+  g_signal_connect (fake->ws, "message", G_CALLBACK (fake_message), fake);
+  soup_websocket_connection_send_text (fake->ws, text);
+}
+
+static gboolean
+fake_ready (gpointer data)
+{
+  FakePeer *fake = data;
+
+  return fake->failed || fake->id != NULL;
+}
+
+static gboolean
+has_failure (gpointer data)
+{
+  return ((TestPeer *) data)->failures->len > 0;
+}
+
+/* A peer sends an offer that is not SDP, and ICE that is not a candidate:
+ * that link fails with a warning, and the room carries on. */
+GST_START_TEST (test_malformed_sdp)
+{
+  TestServer *server = f2f_test_server_start (0, NULL);
+  GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      f2f_test_peer_free);
+  FakePeer fake = { 0, };
+  g_autoptr (SoupMessage) req = soup_message_new ("GET", server->uri);
+  TestPeer *a;
+  AllDecode d = { peers, FRAMES };
+  guint i;
+
+  g_ptr_array_add (peers, f2f_test_peer_start (server, "sdp", "A", 0, NULL));
+  a = peers->pdata[0];
+  fail_unless (f2f_test_wait (has_joined, a, 10000));
+
+  fake.session = soup_session_new ();
+  fake.peers = g_ptr_array_new_with_free_func (g_free);
+  soup_session_websocket_connect_async (fake.session, req, NULL, NULL,
+      G_PRIORITY_DEFAULT, NULL, fake_connected, &fake);
+  fail_unless (f2f_test_wait (fake_ready, &fake, 10000) && !fake.failed,
+      "the fake peer could not join");
+  fail_unless_equals_int (fake.peers->len, 1);
+  {
+    const gchar *to = fake.peers->pdata[0];
+    gchar *frames[] = {
+      g_strdup_printf ("{\"type\":\"offer\",\"to\":\"%s\","
+          "\"sdp\":\"this is not SDP\"}", to),
+      g_strdup_printf ("{\"type\":\"ice\",\"to\":\"%s\","
+          "\"candidate\":\"garbage\",\"sdpMLineIndex\":7}", to),
+      g_strdup_printf ("{\"type\":\"answer\",\"to\":\"%s\","
+          "\"sdp\":\"v=0\"}", to),
+    };
+    for (i = 0; i < G_N_ELEMENTS (frames); i++) {
+      soup_websocket_connection_send_text (fake.ws, frames[i]);
+      g_free (frames[i]);
+    }
+  }
+  fail_unless (f2f_test_wait (has_failure, a, 10000),
+      "the bad offer did not fail its link");
+  fail_unless (strstr (a->failures->pdata[0], "SDP") != NULL,
+      "unexpected reason: %s", (gchar *) a->failures->pdata[0]);
+  fail_unless (a->error == NULL, "a bad peer ended the pipeline: %s",
+      a->error);
+
+  /* the room carries on */
+  g_ptr_array_add (peers, f2f_test_peer_start (server, "sdp", "B", 1, NULL));
+  fail_unless (f2f_test_wait (all_decode, &d, 30000),
+      "the room did not carry on after a bad peer");
+
+  g_clear_object (&fake.ws);
+  g_clear_object (&fake.session);
+  g_ptr_array_unref (fake.peers);
+  g_free (fake.id);
+  g_ptr_array_unref (peers);
+  f2f_test_server_free (server);
+}
+
+GST_END_TEST;
+
 static Suite *
 room_suite (void)
 {
@@ -411,6 +534,7 @@ room_suite (void)
   tcase_add_test (tc, test_chat);
   tcase_add_test (tc, test_wrong_password);
   tcase_add_test (tc, test_unreachable_server);
+  tcase_add_test (tc, test_malformed_sdp);
   return s;
 }
 
