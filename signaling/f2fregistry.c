@@ -493,8 +493,12 @@ handle_relay (F2fRegistry * reg, Conn * conn, GstF2fMessage * msg,
   }
   /* The sender is stamped here, never taken from the client. */
   g_clear_pointer (&msg->to, g_free);
+  g_free (msg->from);
   msg->from = g_strdup (conn->peer_id);
-  send_msg (actions, to->id, gst_f2f_message_copy (msg));
+  {
+    g_autoptr (GBytes) frame = frame_of (msg);
+    push_frame (actions, to->id, frame);
+  }
 }
 
 void

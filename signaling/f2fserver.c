@@ -29,6 +29,7 @@ struct _F2fServer
   gchar **origins;
   gchar *static_dir;
   gboolean tls;
+  guint handshake_timeout_s;
 };
 
 /* Each SoupWebsocketConnection carries its registry id. */
@@ -151,6 +152,9 @@ websocket_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
     g_object_set (ws, "max-total-message-size",
         (guint64) LIBSOUP_MAX_FRAME_SIZE, NULL);
 
+  if (soup_server_message_get_socket (msg))
+    g_socket_set_timeout (soup_server_message_get_socket (msg), 0);
+
   g_hash_table_insert (self->conns, id, g_object_ref (ws));
   g_signal_connect (ws, "message", G_CALLBACK (on_message), self);
   g_signal_connect (ws, "closed", G_CALLBACK (on_closed), self);
@@ -159,6 +163,21 @@ websocket_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
   f2f_registry_connect (self->registry, *id, ip ? ip : "unknown", now_us (),
       actions);
   run_actions (self, actions);
+}
+
+/* A connection gets handshake_timeout_s to send its request (a socket
+ * timeout makes libsoup's pending read fail and drop it): a client that
+ * connects and stalls holds a descriptor only that long. WebSockets clear
+ * it in websocket_cb(); after that the registry's idle timeout rules. */
+static void
+request_started_cb (SoupServer * soup, SoupServerMessage * msg,
+    gpointer user_data)
+{
+  F2fServer *self = user_data;
+  GSocket *sock = soup_server_message_get_socket (msg);
+
+  if (sock && self->handshake_timeout_s > 0)
+    g_socket_set_timeout (sock, self->handshake_timeout_s);
 }
 
 /* Refuses WebSocket handshakes from origins that are not allowed, before
@@ -320,6 +339,7 @@ f2f_server_new (const F2fServerConfig * config, GError ** error)
   self->origins = config->origins ? g_strdupv ((gchar **) config->origins) :
       NULL;
   self->static_dir = g_strdup (config->static_dir);
+  self->handshake_timeout_s = config->handshake_timeout_s;
 
   self->store = f2f_store_open (config->db_path, config->room_expiry_s, error);
   if (self->store == NULL)
@@ -342,6 +362,8 @@ f2f_server_new (const F2fServerConfig * config, GError ** error)
 
   self->soup = soup_server_new ("server-header", "f2f-signaling-server/"
       VERSION, "tls-certificate", cert, NULL);
+  g_signal_connect (self->soup, "request-started",
+      G_CALLBACK (request_started_cb), self);
   soup_server_add_early_handler (self->soup, "/ws", origin_check_cb, self,
       NULL);
   soup_server_add_websocket_handler (self->soup, "/ws", NULL, NULL,

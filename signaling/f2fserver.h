@@ -27,6 +27,9 @@ typedef struct
   gint64 room_expiry_s;
   const gchar *const *origins;  /* allowed Origin headers; NULL: any */
   const gchar *static_dir;      /* NULL: serve no files */
+  guint handshake_timeout_s;    /* a connection that has not finished its
+                                 * HTTP request or WebSocket handshake in
+                                 * this time is closed; 0: never */
 } F2fServerConfig;
 
 F2fServer *f2f_server_new (const F2fServerConfig * config, GError ** error);

@@ -93,7 +93,7 @@ main (int argc, char **argv)
 {
   F2fServerConfig config = { {0,}, };
   gint port = 8443, max_peers = 16, max_conns = 64, idle = 20, burst = 20;
-  gint max_failures = 5;
+  gint max_failures = 5, handshake = 10;
   gdouble join_rate = 5.0, expiry_h = 24 * 7;
   g_autofree gchar *address = g_strdup ("127.0.0.1");
   g_autofree gchar *tls_cert = NULL, *tls_key = NULL, *db = NULL;
@@ -136,6 +136,10 @@ main (int argc, char **argv)
     {"idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle,
           "Seconds without a frame (send ping) before a peer is timed out "
           "(default 20)", "SECONDS"},
+    {"handshake-timeout", 0, 0, G_OPTION_ARG_INT, &handshake,
+          "Seconds a new connection has to send its HTTP request or "
+          "WebSocket handshake before it is closed (default 10, 0: never)",
+        "SECONDS"},
     {"origin", 0, 0, G_OPTION_ARG_STRING_ARRAY, &origins,
           "Allow WebSocket connections whose Origin header is ORIGIN; repeat "
           "for several (default: any origin, and clients without one)",
@@ -164,7 +168,7 @@ main (int argc, char **argv)
     return 2;
   }
   if (port < 0 || port > 65535 || max_peers < 0 || max_conns < 0 || idle < 1
-      || burst < 1 || max_failures < 0 || join_rate < 0 || expiry_h < 0) {
+      || burst < 1 || max_failures < 0 || handshake < 0 || join_rate < 0 || expiry_h < 0) {
     g_printerr ("f2f-signaling-server: a numeric option is out of range\n");
     return 2;
   }
@@ -190,6 +194,7 @@ main (int argc, char **argv)
   if (static_dir == NULL)
     static_dir = default_static_dir ();
   config.static_dir = static_dir;
+  config.handshake_timeout_s = handshake;
 
   server = f2f_server_new (&config, &error);
   if (server == NULL) {

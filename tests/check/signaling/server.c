@@ -1506,6 +1506,48 @@ GST_START_TEST (test_static_files)
 
 GST_END_TEST;
 
+/* Reads until the server closes @io; fails if it sends more than a reply's
+ * worth or does not close within the read deadline. */
+static void
+tcp_expect_closed (GIOStream * io, const gchar * what)
+{
+  guint i;
+
+  for (i = 0; i < 16; i++) {
+    g_autoptr (GBytes) bytes = tcp_read (io, what);
+    if (g_bytes_get_size (bytes) == 0)
+      return;
+  }
+  fail ("%s: the server kept the connection open", what);
+}
+
+/* A client that connects and never finishes (or never starts) its
+ * handshake is dropped after --handshake-timeout; a WebSocket that did
+ * finish is not. */
+GST_START_TEST (test_handshake_timeout)
+{
+  TestServer *server = server_start (":memory:", "--handshake-timeout=1",
+      NULL);
+  g_autoptr (GIOStream) silent = tcp_connect (server);
+  g_autoptr (GIOStream) partial = tcp_connect (server);
+  TestClient *good = client_new (server, "good");
+  GstF2fMessage *welcome;
+  gint64 start = g_get_monotonic_time ();
+
+  tcp_write (partial, "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+  welcome = client_join (good, "patient", NULL);
+  gst_f2f_message_free (welcome);
+
+  tcp_expect_closed (silent, "a connection that sent nothing");
+  tcp_expect_closed (partial, "a connection that stopped mid-handshake");
+  /* they were given their second, not dropped at once */
+  fail_unless (g_get_monotonic_time () - start >= 900 * 1000);
+  /* the finished handshake outlived the timeout */
+  client_sync (good);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_origin_allowlist)
 {
   TestServer *server = server_start (":memory:",
@@ -1604,6 +1646,7 @@ signaling_server_suite (void)
   tcase_add_test (tc, test_connections_per_ip);
   tcase_add_test (tc, test_room_full);
   tcase_add_test (tc, test_static_files);
+  tcase_add_test (tc, test_handshake_timeout);
   tcase_add_test (tc, test_origin_allowlist);
   tcase_add_test (tc, test_tls);
   return s;
