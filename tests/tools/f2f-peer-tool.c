@@ -10,6 +10,7 @@
  *   warning <text>
  *   error <text>         then it exits with status 1
  *   playing              the pipeline reached PLAYING
+ *   critical <domain>: <text>   a g_critical or g_warning, from anyone
  *
  * Commands on standard input, one per line:
  *
@@ -113,6 +114,18 @@ read_line_cb (GObject * source, GAsyncResult * res, gpointer data)
       read_line_cb, NULL);
 }
 
+static void
+log_handler (const gchar * domain, GLogLevelFlags level, const gchar * text,
+    gpointer data)
+{
+  if (level & (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING)) {
+    g_autofree gchar *line = g_strdup_printf ("%s: %s", domain ? domain : "",
+        text);
+    say ("critical", line);
+  }
+  g_log_default_handler (domain, level, text, data);
+}
+
 static gboolean
 signal_cb (gpointer data)
 {
@@ -128,6 +141,9 @@ main (int argc, char **argv)
   g_autoptr (GDataInputStream) in = NULL;
   GstBus *bus;
 
+  g_log_set_default_handler (log_handler, NULL);
+  g_log_set_handler (NULL, G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING,
+      log_handler, NULL);
   gst_init (&argc, &argv);
   if (argc < 2) {
     g_printerr ("usage: %s PIPELINE-DESCRIPTION...\n", argv[0]);

@@ -36,6 +36,7 @@ typedef struct
   GPtrArray *chats;             /* "name|text" of f2f-chat, in order */
   GPtrArray *failures;          /* reasons of failed links */
   gchar *error;                 /* the first error line */
+  GPtrArray *criticals;         /* "domain: text" of criticals/warnings */
   gboolean exited;
   gint exit_status;
   gboolean reconnected;
