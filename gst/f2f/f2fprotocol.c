@@ -332,17 +332,22 @@ gst_f2f_message_is_relay (const GstF2fMessage * msg)
 /* ---------------------------------------------------------------------- */
 /* Parsing */
 
-/* Two things json-glib would let through to us, checked on the raw text
- * before parsing: its parser recurses once per nesting level, so a frame of
- * 64 KiB of '[' could exhaust the stack (no valid frame nests deeper than a
- * few levels); and a "\u0000" escape yields a C string that silently ends
- * early, so "name":"A\u0000B" would read as "A". */
+/* Checks on the raw text, before json-glib sees it, for what json-glib
+ * would handle badly:
+ * - its parser recurses once per nesting level, so a frame of 64 KiB of
+ *   '[' could exhaust the stack (no valid frame nests deeper than a few
+ *   levels);
+ * - a "\u0000" escape yields a C string that silently ends early, so
+ *   "name":"A\u0000B" would read as "A";
+ * - text holding more than one value ("{…} {…}", "1e9{…}") makes json-glib
+ *   1.6 leak the first one; every frame is exactly one object, so anything
+ *   but whitespace around it is refused here. */
 gboolean
 gst_f2f_scan_frame (const gchar * data, gsize length, guint max_depth,
     const gchar ** problem)
 {
   guint depth = 0;
-  gboolean in_string = FALSE;
+  gboolean in_string = FALSE, started = FALSE, ended = FALSE;
   gsize i;
 
   for (i = 0; i < length; i++) {
@@ -357,8 +362,20 @@ gst_f2f_scan_frame (const gchar * data, gsize length, guint max_depth,
         i++;
       } else if (c == '"') {
         in_string = FALSE;
+      } else if (c == '\0') {
+        *problem = "frame contains a NUL character";
+        return FALSE;
       }
-    } else if (c == '"') {
+      continue;
+    }
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+      continue;
+    if (ended || (!started && c != '{')) {
+      *problem = "a frame must be exactly one JSON object";
+      return FALSE;
+    }
+    started = TRUE;
+    if (c == '"') {
       in_string = TRUE;
     } else if (c == '[' || c == '{') {
       if (++depth > max_depth) {
@@ -366,8 +383,8 @@ gst_f2f_scan_frame (const gchar * data, gsize length, guint max_depth,
         return FALSE;
       }
     } else if (c == ']' || c == '}') {
-      if (depth > 0)
-        depth--;
+      if (depth > 0 && --depth == 0)
+        ended = TRUE;
     } else if (c == '\0') {
       *problem = "frame contains a NUL character";
       return FALSE;
