@@ -1352,6 +1352,7 @@ gst_f2f_signal_request_new_pad (GstElement * element, GstPadTemplate * templ,
   GstPad *target, *ghost;
   GstF2fVideoCodec codec;
   GHashTableIter iter;
+  GstCaps *filter_caps;
   gpointer value;
   guint kbps;
 
@@ -1378,8 +1379,10 @@ gst_f2f_signal_request_new_pad (GstElement * element, GstPadTemplate * templ,
     conv = gst_element_factory_make ("videoconvert", NULL);
     scale = gst_element_factory_make ("videoscale", NULL);
     gst_bin_add_many (GST_BIN_CAST (self), conv, scale, NULL);
-    g_object_set (filter, "caps", gst_caps_new_simple ("video/x-raw",
-            "format", G_TYPE_STRING, "I420", NULL), NULL);
+    filter_caps = gst_caps_new_simple ("video/x-raw", "format",
+        G_TYPE_STRING, "I420", NULL);
+    g_object_set (filter, "caps", filter_caps, NULL);
+    gst_caps_unref (filter_caps);
     enc = make_video_encoder (self, codec, kbps, &last);
     if (enc == NULL) {
       GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
@@ -1398,8 +1401,10 @@ gst_f2f_signal_request_new_pad (GstElement * element, GstPadTemplate * templ,
           ("No Opus encoder (opusenc) is installed."), (NULL));
       return NULL;
     }
-    g_object_set (filter, "caps", gst_caps_new_simple ("audio/x-raw",
-            "rate", G_TYPE_INT, 48000, NULL), NULL);
+    filter_caps = gst_caps_new_simple ("audio/x-raw", "rate", G_TYPE_INT,
+        48000, NULL);
+    g_object_set (filter, "caps", filter_caps, NULL);
+    gst_caps_unref (filter_caps);
     g_object_set (enc, "frame-size", 20, "inband-fec", TRUE,
         "packet-loss-percentage", 10, "bitrate", 32000, NULL);
     gst_util_set_object_arg (G_OBJECT (enc), "audio-type", "voice");
