@@ -1,9 +1,18 @@
-# Shared by the recipes: finds the f2f plugin of this source tree's build
-# (./build) unless f2f is installed, and parses the common options.
+# Shared by the recipes: finds the f2f plugin ($F2F_PLUGIN_DIR, else this
+# source tree's build in ./build, else an installed f2f) and parses the
+# common options.
 # shellcheck shell=bash
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-if [ -f "$here/../build/plugins/f2f/libgstf2f.so" ]; then
-  export GST_PLUGIN_PATH="$here/../build/plugins/f2f${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
+plugin_dir=${F2F_PLUGIN_DIR:-}
+if [ -z "$plugin_dir" ] && [ -f "$here/../build/plugins/f2f/libgstf2f.so" ]; then
+  plugin_dir="$here/../build/plugins/f2f"
+fi
+if [ -n "$plugin_dir" ]; then
+  export GST_PLUGIN_PATH="$plugin_dir${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
+  # GStreamer reads GST_PLUGIN_PATH_1_0 instead of GST_PLUGIN_PATH when set.
+  if [ -n "${GST_PLUGIN_PATH_1_0:-}" ]; then
+    export GST_PLUGIN_PATH_1_0="$plugin_dir:$GST_PLUGIN_PATH_1_0"
+  fi
 fi
 
 server=${F2F_SERVER:-ws://127.0.0.1:8443/ws}
@@ -40,4 +49,5 @@ audio_out() {
 
 usage_common="Environment: F2F_SERVER (default ws://127.0.0.1:8443/ws), F2F_ROOM (demo),
 F2F_NAME (host name), F2F_PASSWORD, F2F_LOCAL_ADDRESSES (e.g. 127.0.0.1 on one
-machine), F2F_HEADLESS=1 to never open a window or a sound device."
+machine), F2F_HEADLESS=1 to never open a window or a sound device,
+F2F_PLUGIN_DIR (the directory of libgstf2f.so; default ./build/plugins/f2f)."

@@ -2,11 +2,18 @@
 # Share the X screen ($DISPLAY) into a room.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
-if [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ] || [ -z "${DISPLAY:-}" ]; then
+usage() {
   echo "usage: DISPLAY=:0 $0   share the screen of \$DISPLAY into \$F2F_ROOM"
   echo "$usage_common"
-  [ -n "${DISPLAY:-}" ] || { echo "error: DISPLAY is not set" >&2; exit 2; }
+}
+if [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
+  usage
   exit 0
+fi
+if [ -z "${DISPLAY:-}" ]; then
+  usage
+  echo "error: DISPLAY is not set" >&2
+  exit 2
 fi
 # shellcheck disable=SC2046
 exec gst-launch-1.0 -m f2fsignal name=s $(signal_props) \
