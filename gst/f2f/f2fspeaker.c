@@ -76,6 +76,14 @@ gst_f2f_speaker_tracker_set_hold_time (GstF2fSpeakerTracker * tracker,
   tracker->hold_time = hold_time;
 }
 
+void
+gst_f2f_speaker_tracker_set_threshold (GstF2fSpeakerTracker * tracker,
+    gdouble threshold_db)
+{
+  g_return_if_fail (tracker != NULL);
+  tracker->threshold_db = threshold_db;
+}
+
 /* The loudest participant at or above the threshold; ties go to the
  * smallest id so the answer does not depend on hash order. */
 static const gchar *

@@ -26,6 +26,10 @@ void gst_f2f_speaker_tracker_set_hold_time (GstF2fSpeakerTracker * tracker,
     GstClockTime hold_time);
 
 GST_F2F_API
+void gst_f2f_speaker_tracker_set_threshold (GstF2fSpeakerTracker * tracker,
+    gdouble threshold_db);
+
+GST_F2F_API
 gboolean gst_f2f_speaker_tracker_update (GstF2fSpeakerTracker * tracker,
     const gchar * participant, gdouble level_db, GstClockTime now);
 
