@@ -893,12 +893,13 @@ f2f_peer_link_destroy (F2fPeerLink * link)
     g_signal_handlers_disconnect_by_data (channel, link);
   g_hash_table_unref (channels);
 
+  /* Upstream first: nothing is pushed into a webrtcbin that is stopping. */
+  remove_element (link->bin, link->video_queue);
+  remove_element (link->bin, link->video_pay);
+  remove_element (link->bin, link->audio_queue);
+  remove_element (link->bin, link->audio_pay);
   if (link->webrtc) {
     g_signal_handlers_disconnect_by_data (link->webrtc, link);
     remove_element (link->bin, link->webrtc);
   }
-  remove_element (link->bin, link->video_pay);
-  remove_element (link->bin, link->video_queue);
-  remove_element (link->bin, link->audio_pay);
-  remove_element (link->bin, link->audio_queue);
 }

@@ -284,6 +284,8 @@ struct _GstF2fSignal
   GstElement *view;             /* f2fcompositor, or NULL if missing */
   GstElement *text_appsrc;
   GstF2fRoom *room;
+  gint ended;                   /* atomic: outputs ended (EOS) */
+  guint inputs_ended;           /* protected by lock: sink pads at EOS */
 };
 
 #define SIGNAL_LOCK(s) g_mutex_lock (&(s)->lock)
@@ -1341,6 +1343,9 @@ make_video_encoder (GstF2fSignal * self, GstF2fVideoCodec codec, guint kbps,
   return enc;
 }
 
+static GstPadProbeReturn input_eos_probe (GstPad * pad,
+    GstPadProbeInfo * info, gpointer user_data);
+
 static GstPad *
 gst_f2f_signal_request_new_pad (GstElement * element, GstPadTemplate * templ,
     const gchar * req_name, const GstCaps * caps)
@@ -1414,6 +1419,12 @@ gst_f2f_signal_request_new_pad (GstElement * element, GstPadTemplate * templ,
     scale = resample;
   }
   gst_element_link (last, tee);
+  {
+    GstPad *tee_sink = gst_element_get_static_pad (tee, "sink");
+    gst_pad_add_probe (tee_sink, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+        input_eos_probe, self, NULL);
+    gst_object_unref (tee_sink);
+  }
 
   target = gst_element_get_static_pad (queue, "sink");
   ghost = gst_ghost_pad_new_from_template (GST_PAD_TEMPLATE_NAME_TEMPLATE
@@ -1603,6 +1614,10 @@ gst_f2f_signal_change_state (GstElement * element, GstStateChange transition)
               gst_f2f_room_context_new (self->room)));
       break;
     case GST_STATE_CHANGE_READY_TO_PAUSED:
+      g_atomic_int_set (&self->ended, 0);
+      SIGNAL_LOCK (self);
+      self->inputs_ended = 0;
+      SIGNAL_UNLOCK (self);
       run_on_thread_sync (self, start_on_thread, NULL);
       break;
     case GST_STATE_CHANGE_PAUSED_TO_READY:
@@ -1646,22 +1661,20 @@ send_eos_to_tee (GstElement * tee)
   gst_object_unref (sink);
 }
 
-/* An application's EOS (gst-launch -e, a recorder that finalises its file)
- * must come out of every src pad. The pipeline hands it to the sources
- * inside the bin, but webrtcbin does not carry it through its dynamic
- * receive pads and the room view is live; so end the outputs here. */
-static gboolean
-gst_f2f_signal_send_event (GstElement * element, GstEvent * event)
+/* Ends every src pad: EOS through the room view's, chat's and per-peer
+ * tees, then an EOS message of our own, because the network sinks inside
+ * (one per webrtcbin) never end. Once only. */
+static void
+end_outputs (GstF2fSignal * self)
 {
-  GstF2fSignal *self = GST_F2F_SIGNAL (element);
   GPtrArray *tees;
   GHashTableIter iter;
   gpointer value;
   const gchar *names[] = { "video_src-tee", "audio_src-tee", "text_src-tee" };
   guint i, j;
 
-  if (GST_EVENT_TYPE (event) != GST_EVENT_EOS)
-    return GST_ELEMENT_CLASS (parent_class)->send_event (element, event);
+  if (!g_atomic_int_compare_and_exchange (&self->ended, 0, 1))
+    return;
 
   GST_INFO_OBJECT (self, "ending every output");
   tees = g_ptr_array_new_with_free_func (gst_object_unref);
@@ -1686,13 +1699,59 @@ gst_f2f_signal_send_event (GstElement * element, GstEvent * event)
   for (i = 0; i < tees->len; i++)
     send_eos_to_tee (g_ptr_array_index (tees, i));
   g_ptr_array_unref (tees);
-  gst_event_unref (event);
-
-  /* The network sinks inside (one per webrtcbin) never end; as far as the
-   * pipeline is concerned, this element is done now. */
-  gst_element_post_message (element,
+  gst_element_post_message (GST_ELEMENT_CAST (self),
       gst_message_new_eos (GST_OBJECT_CAST (self)));
+}
+
+/* An application's EOS (gst-launch -e, a recorder that finalises its file)
+ * reaches the sources inside the bin, but webrtcbin does not carry it
+ * through its dynamic receive pads and the room view is live: end the
+ * outputs here. */
+static gboolean
+gst_f2f_signal_send_event (GstElement * element, GstEvent * event)
+{
+  if (GST_EVENT_TYPE (event) != GST_EVENT_EOS)
+    return GST_ELEMENT_CLASS (parent_class)->send_event (element, event);
+  end_outputs (GST_F2F_SIGNAL (element));
+  gst_event_unref (event);
   return TRUE;
+}
+
+static void
+inputs_ended_on_thread (GstF2fSignal * self, gpointer data)
+{
+  end_outputs (self);
+}
+
+static gboolean
+inputs_ended_cb (gpointer data)
+{
+  inputs_ended_on_thread (data, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* What this peer sends has ended (a streamed file, num-buffers): once every
+ * requested sink pad saw EOS, the peer is done, like gst-launch expects. */
+static GstPadProbeReturn
+input_eos_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstF2fSignal *self = user_data;
+  gboolean all;
+
+  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) != GST_EVENT_EOS)
+    return GST_PAD_PROBE_OK;
+  SIGNAL_LOCK (self);
+  self->inputs_ended++;
+  all = self->inputs_ended >= (self->video_tee ? 1 : 0) +
+      (self->audio_tee ? 1 : 0);
+  SIGNAL_UNLOCK (self);
+  if (all && self->context) {
+    GST_INFO_OBJECT (self, "every input ended");
+    /* not from this streaming thread: ending the outputs waits for their
+     * streaming threads */
+    g_main_context_invoke (self->context, inputs_ended_cb, self);
+  }
+  return GST_PAD_PROBE_OK;
 }
 
 static gboolean
