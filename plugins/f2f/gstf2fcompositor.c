@@ -1600,13 +1600,32 @@ gst_f2f_compositor_set_property (GObject * object, guint prop_id,
 
   if (prop_id == PROP_AUDIO_RATE || prop_id == PROP_AUDIO_CHANNELS) {
     GstCaps *caps = mix_caps (self);
+    GList *filters = NULL, *silences = NULL, *l;
 
+    GST_OBJECT_LOCK (self);
+    for (l = self->audio_inputs; l; l = l->next)
+      filters = g_list_prepend (filters,
+          gst_object_ref (((AudioInput *) l->data)->capsfilter));
+    for (l = self->minus_outputs; l; l = l->next) {
+      MinusOutput *out = l->data;
+
+      filters = g_list_prepend (filters, gst_object_ref (out->capsfilter));
+      filters = g_list_prepend (filters, gst_object_ref (out->silence_caps));
+      silences = g_list_prepend (silences, gst_object_ref (out->silence));
+    }
+    GST_OBJECT_UNLOCK (self);
     if (self->mixer_caps)
-      g_object_set (self->mixer_caps, "caps", caps, NULL);
+      filters = g_list_prepend (filters, gst_object_ref (self->mixer_caps));
     if (self->silence_caps)
-      g_object_set (self->silence_caps, "caps", caps, NULL);
+      filters = g_list_prepend (filters, gst_object_ref (self->silence_caps));
     if (self->silence)
-      configure_silence (self, self->silence);
+      silences = g_list_prepend (silences, gst_object_ref (self->silence));
+    for (l = filters; l; l = l->next)
+      g_object_set (l->data, "caps", caps, NULL);
+    for (l = silences; l; l = l->next)
+      configure_silence (self, l->data);
+    g_list_free_full (filters, gst_object_unref);
+    g_list_free_full (silences, gst_object_unref);
     gst_caps_unref (caps);
   }
 }

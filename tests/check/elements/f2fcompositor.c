@@ -605,8 +605,10 @@ GST_START_TEST (test_full_and_minus_mixes)
     capture_init (&c);
     capture_until (pipeline, sinks[i], &c, 900 * GST_MSECOND);
     fail_unless_equals_int (c.discontinuities, 0);
-    /* the middle of the second every input covers */
-    for (t = 300 * GST_MSECOND; t < 800 * GST_MSECOND; t += GST_MSECOND) {
+    /* the middle of the second every input covers; under valgrind the
+     * feeders cannot keep real time, so only the code paths run */
+    for (t = 300 * GST_MSECOND; !under_valgrind () && t < 800 * GST_MSECOND;
+        t += GST_MSECOND) {
       fail_unless_equals_int (sample_at (&c, c.left, t), expected[i]);
       fail_unless_equals_int (sample_at (&c, c.right, t), -expected[i]);
     }
@@ -638,8 +640,11 @@ GST_START_TEST (test_mix_clips)
   play (pipeline);
   capture_init (&c);
   capture_until (pipeline, "full", &c, 900 * GST_MSECOND);
-  fail_unless_equals_int (sample_at (&c, c.left, 500 * GST_MSECOND), 32767);
-  fail_unless_equals_int (sample_at (&c, c.right, 500 * GST_MSECOND), -32768);
+  if (!under_valgrind ()) {
+    fail_unless_equals_int (sample_at (&c, c.left, 500 * GST_MSECOND), 32767);
+    fail_unless_equals_int (sample_at (&c, c.right, 500 * GST_MSECOND),
+        -32768);
+  }
   capture_clear (&c);
   stop (pipeline);
   g_free (f0);
@@ -864,7 +869,9 @@ check_join_leave (GstClockTime joiner_buffer, GstClockTime budget,
       ", dropped-samples %" G_GUINT64_FORMAT, joiner.samples_pushed,
       with_joiner_bit, dropped);
 
-  if (expect_drops) {
+  if (under_valgrind ()) {
+    /* Too slow for real time: the counts mean nothing, the paths ran. */
+  } else if (expect_drops) {
     fail_unless (with_joiner_bit < joiner.samples_pushed);
     fail_unless (dropped > 0, "the drop counter missed the drops");
   } else {
@@ -880,7 +887,7 @@ check_join_leave (GstClockTime joiner_buffer, GstClockTime budget,
   GST_INFO ("video: %u frames, worst pts step %" GST_STIME_FORMAT
       ", worst arrival gap %" G_GINT64_FORMAT " us", watch.frames,
       GST_STIME_ARGS (watch.worst_pts_step), watch.worst_arrival_gap);
-  fail_unless (watch.frames > 2 * FPS);
+  fail_unless (watch.frames > (under_valgrind ()? 2 : 2 * FPS));
   fail_unless (watch.worst_pts_step <= FRAME_NS + GST_MSECOND,
       "video timestamps jumped %" GST_STIME_FORMAT,
       GST_STIME_ARGS (watch.worst_pts_step));
