@@ -13,6 +13,7 @@
 #include "config.h"
 #endif
 
+#include <signal.h>
 #include <string.h>
 #include <gst/check/gstcheck.h>
 #include <libsoup/soup.h>
@@ -405,6 +406,71 @@ GST_START_TEST (test_unreachable_server)
 
 GST_END_TEST;
 
+typedef struct
+{
+  TestPeer *watcher;
+  guint after;
+} FailsAfter;
+
+static gboolean
+fails_after (gpointer data)
+{
+  FailsAfter *f = data;
+
+  return f->watcher->failures->len > f->after;
+}
+
+/* A peer that freezes (SIGSTOP) stays in the room as far as the server
+ * knows, but its links go silent: the heartbeat declares them failed within
+ * the timeout, the others carry on, and when it thaws the links are rebuilt
+ * with fresh webrtcbins and its media comes back. */
+GST_START_TEST (test_frozen_peer)
+{
+  TestServer *server = f2f_test_server_start (0, NULL);
+  GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      f2f_test_peer_free);
+  TestPeer *a, *b, *c;
+  AllDecode d = { peers, FRAMES };
+  FailsAfter fa, fb;
+  gint64 frozen_at;
+  guint i;
+
+  for (i = 0; i < 3; i++) {
+    g_autofree gchar *name = g_strdup_printf ("P%u", i + 1);
+    g_ptr_array_add (peers, f2f_test_peer_start (server, "ice", name, i,
+            "heartbeat-timeout=2000"));
+  }
+  a = peers->pdata[0];
+  b = peers->pdata[1];
+  c = peers->pdata[2];
+  fail_unless (f2f_test_wait (all_decode, &d, 30000), "room did not form");
+
+  fa.watcher = a;
+  fa.after = a->failures->len;
+  fb.watcher = b;
+  fb.after = b->failures->len;
+  g_subprocess_send_signal (c->proc, SIGSTOP);
+  frozen_at = g_get_monotonic_time ();
+  fail_unless (f2f_test_wait (fails_after, &fa, 5000),
+      "P1 did not notice the frozen peer within 5 s");
+  fail_unless (f2f_test_wait (fails_after, &fb, 5000),
+      "P2 did not notice the frozen peer within 5 s");
+  fail_unless (g_get_monotonic_time () - frozen_at < 5 * G_USEC_PER_SEC);
+  fail_unless (strstr (a->failures->pdata[fa.after], "nothing heard"),
+      "unexpected reason %s", (gchar *) a->failures->pdata[fa.after]);
+  expect_growth (a, b, 20, 5000);
+
+  g_subprocess_send_signal (c->proc, SIGCONT);
+  expect_growth (a, c, 20, 20000);
+  expect_growth (b, c, 20, 20000);
+  expect_growth (c, a, 20, 20000);
+
+  g_ptr_array_unref (peers);
+  f2f_test_server_free (server);
+}
+
+GST_END_TEST;
+
 /* A peer that speaks the protocol but sends an offer that is not SDP. */
 typedef struct
 {
@@ -544,6 +610,7 @@ room_suite (void)
   tcase_add_test (tc, test_wrong_password);
   tcase_add_test (tc, test_unreachable_server);
   tcase_add_test (tc, test_malformed_sdp);
+  tcase_add_test (tc, test_frozen_peer);
   return s;
 }
 
