@@ -1171,7 +1171,7 @@ video_rtp_caps (GstF2fVideoCodec codec)
   if (codec == GST_F2F_VIDEO_CODEC_H264)
     return gst_caps_from_string ("application/x-rtp, media=(string)video, "
         "encoding-name=(string)H264, payload=(int)102, clock-rate=(int)90000, "
-        "packetization-mode=(string)1, profile-level-id=(string)42e01f");
+        "packetization-mode=(string)1");
   return gst_caps_from_string ("application/x-rtp, media=(string)video, "
       "encoding-name=(string)VP8, payload=(int)96, clock-rate=(int)90000");
 }
@@ -1324,7 +1324,13 @@ make_video_encoder (GstF2fSignal * self, GstF2fVideoCodec codec, guint kbps,
     g_object_set (enc, "bitrate", kbps, "key-int-max", 60, NULL);
     g_object_set (parse, "config-interval", -1, NULL);
     gst_bin_add_many (GST_BIN_CAST (self), enc, parse, NULL);
-    gst_element_link (enc, parse);
+    {
+      /* constrained baseline: what every WebRTC H.264 decoder takes */
+      GstCaps *caps = gst_caps_from_string ("video/x-h264, "
+          "profile=(string)constrained-baseline");
+      gst_element_link_filtered (enc, parse, caps);
+      gst_caps_unref (caps);
+    }
     *last = parse;
     return enc;
   }

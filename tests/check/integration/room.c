@@ -105,6 +105,44 @@ GST_START_TEST (test_three_peers)
 
 GST_END_TEST;
 
+/* H.264 instead of VP8, where an encoder and a decoder are installed. */
+GST_START_TEST (test_two_peers_h264)
+{
+  GstElementFactory *enc = gst_element_factory_find ("x264enc");
+  GstElementFactory *dec = gst_element_factory_find ("avdec_h264");
+  TestServer *server;
+  GPtrArray *peers;
+  AllDecode d;
+  guint i;
+
+  if (enc == NULL || dec == NULL) {
+    g_print ("SKIP test_two_peers_h264: x264enc or avdec_h264 missing\n");
+    gst_clear_object (&enc);
+    gst_clear_object (&dec);
+    return;
+  }
+  gst_object_unref (enc);
+  gst_object_unref (dec);
+
+  server = f2f_test_server_start (0, NULL);
+  peers = g_ptr_array_new_with_free_func ((GDestroyNotify) f2f_test_peer_free);
+  for (i = 0; i < 2; i++) {
+    g_autofree gchar *name = g_strdup_printf ("H%u", i + 1);
+    g_ptr_array_add (peers, f2f_test_peer_start (server, "h264", name, i,
+            "video-codec=h264"));
+  }
+  d.peers = peers;
+  d.frames = FRAMES;
+  if (!f2f_test_wait (all_decode, &d, 20000)) {
+    g_autofree gchar *state = describe (peers);
+    fail ("H.264 peers did not decode each other:%s", state);
+  }
+  g_ptr_array_unref (peers);
+  f2f_test_server_free (server);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_six_peers)
 {
   check_full_mesh (6, 45000);
@@ -603,6 +641,7 @@ room_suite (void)
   tcase_add_test (tc, test_two_peers);
   tcase_add_test (tc, test_three_peers);
   tcase_add_test (tc, test_six_peers);
+  tcase_add_test (tc, test_two_peers_h264);
   tcase_add_test (tc, test_simultaneous_join);
   tcase_add_test (tc, test_leave_and_kill);
   tcase_add_test (tc, test_server_restart);
