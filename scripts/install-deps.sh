@@ -9,7 +9,7 @@ packages=(
   libgstreamer-plugins-bad1.0-dev gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-nice gstreamer1.0-tools libnice-dev
   libsoup-3.0-dev libjson-glib-dev libsqlite3-dev libsodium-dev graphviz
-  gstreamer1.0-plugins-ugly gstreamer1.0-libav
+  gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x
   glib-networking openssl iproute2 util-linux procps xvfb
 )
 if [ "${F2F_EXTRA_PACKAGES:-}" ]; then

@@ -465,18 +465,52 @@ connect_tee (GstElement * tee, F2fPeerLink * link, const gchar * media)
   return tee_pad;
 }
 
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  gboolean done;
+} Unlinked;
+
+static GstPadProbeReturn
+unlink_when_idle (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  Unlinked *u = user_data;
+  GstPad *peer_pad = gst_pad_get_peer (pad);
+
+  if (peer_pad) {
+    gst_pad_unlink (pad, peer_pad);
+    gst_object_unref (peer_pad);
+  }
+  g_mutex_lock (&u->lock);
+  u->done = TRUE;
+  g_cond_signal (&u->cond);
+  g_mutex_unlock (&u->lock);
+  return GST_PAD_PROBE_REMOVE;
+}
+
+/* Unlinks a tee branch between two buffers, never during a push: a push
+ * that met the branch's elements going to NULL would return FLUSHING, and
+ * the tee would pass that up and stop the shared encoder for everyone.
+ * The branch's queues are leaky, so a push never blocks for long. */
 static void
 disconnect_tee (GstElement * tee, GstPad ** tee_pad)
 {
-  GstPad *peer_pad;
+  Unlinked u = { 0, };
 
   if (*tee_pad == NULL)
     return;
-  peer_pad = gst_pad_get_peer (*tee_pad);
-  if (peer_pad) {
-    gst_pad_unlink (*tee_pad, peer_pad);
-    gst_object_unref (peer_pad);
-  }
+  g_mutex_init (&u.lock);
+  g_cond_init (&u.cond);
+  gst_pad_add_probe (*tee_pad, GST_PAD_PROBE_TYPE_IDLE, unlink_when_idle, &u,
+      NULL);
+  g_mutex_lock (&u.lock);
+  while (!u.done)
+    g_cond_wait (&u.cond, &u.lock);
+  g_mutex_unlock (&u.lock);
+  g_mutex_clear (&u.lock);
+  g_cond_clear (&u.cond);
+
   if (tee)
     gst_element_release_request_pad (tee, *tee_pad);
   gst_clear_object (tee_pad);
@@ -563,10 +597,11 @@ peer_connect (GstF2fSignal * self, Peer * peer, gboolean offerer)
             peer->peer_id));
     return;
   }
+  /* The encoders feed the link once it is connected (link_state_changed):
+   * a webrtcbin that has not negotiated yet refuses buffers, and the tee
+   * would pass that refusal up and stop the encoder for every peer. */
   SIGNAL_LOCK (self);
   peer->link = link;
-  peer->video_tee_pad = connect_tee (self->video_tee, link, "video");
-  peer->audio_tee_pad = connect_tee (self->audio_tee, link, "audio");
   SIGNAL_UNLOCK (self);
 
   GST_INFO_OBJECT (self, "linking to %s (%s), we %s", peer->peer_id,
@@ -668,6 +703,14 @@ link_state_changed (F2fPeerLink * link, F2fLinkState state, const gchar * why,
 
   if (peer == NULL)
     return;
+  if (state == F2F_LINK_CONNECTED) {
+    SIGNAL_LOCK (self);
+    if (peer->video_tee_pad == NULL)
+      peer->video_tee_pad = connect_tee (self->video_tee, link, "video");
+    if (peer->audio_tee_pad == NULL)
+      peer->audio_tee_pad = connect_tee (self->audio_tee, link, "audio");
+    SIGNAL_UNLOCK (self);
+  }
   s = gst_structure_new ("f2f-link-state", "peer-id", G_TYPE_STRING,
       peer->peer_id, "state", G_TYPE_STRING, link_state_name (state), NULL);
   if (why)
@@ -1456,6 +1499,9 @@ gst_f2f_signal_request_new_pad (GstElement * element, GstPadTemplate * templ,
   g_hash_table_iter_init (&iter, self->peers);
   while (g_hash_table_iter_next (&iter, NULL, &value)) {
     Peer *peer = value;
+    if (peer->link == NULL
+        || f2f_peer_link_get_state (peer->link) != F2F_LINK_CONNECTED)
+      continue;
     if (video && peer->video_tee_pad == NULL)
       peer->video_tee_pad = connect_tee (tee, peer->link, "video");
     else if (!video && peer->audio_tee_pad == NULL)
