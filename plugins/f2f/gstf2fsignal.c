@@ -1604,27 +1604,31 @@ codec_available (GstF2fVideoCodec codec, const gchar ** missing)
   return TRUE;
 }
 
-/* webrtcbin makes its DTLS certificate (RSA-2048, up to half a second) on
- * first use; make it now, off the join path. */
-static void
-warm_up_dtls (GstF2fSignal * self, gpointer data)
+/* webrtcbin makes its process-wide DTLS certificate (RSA-2048: 60-270 ms
+ * here, docs/performance.md) inside the first create-offer or
+ * set-remote-description, on the join path; in a room of five every
+ * answerer only starts on its key when the first offer arrives. Creating a
+ * dtlsdec makes that same key, so do it once per process, in the
+ * background, as soon as an f2fsignal goes to READY. */
+static gpointer
+make_dtls_key (gpointer data)
 {
-  GstElement *dtls = gst_element_factory_make ("dtlssrtpenc", NULL);
+  GstElement *dtls = gst_element_factory_make ("dtlsdec", NULL);
 
-  if (dtls) {
-    gchar *pem = NULL;
-    if (g_object_class_find_property (G_OBJECT_GET_CLASS (dtls), "pem"))
-      g_object_get (dtls, "pem", &pem, NULL);
-    g_free (pem);
+  if (dtls)
     gst_object_unref (dtls);
-  }
+  return NULL;
 }
 
-static gboolean
-warm_up_cb (gpointer data)
+static void
+warm_up_dtls (void)
 {
-  warm_up_dtls (data, NULL);
-  return G_SOURCE_REMOVE;
+  static gsize started = 0;
+
+  if (g_once_init_enter (&started)) {
+    g_thread_unref (g_thread_new ("f2f-dtls-key", make_dtls_key, NULL));
+    g_once_init_leave (&started, 1);
+  }
 }
 
 static GstStateChangeReturn
@@ -1654,12 +1658,7 @@ gst_f2f_signal_change_state (GstElement * element, GstStateChange transition)
       self->context = g_main_context_new ();
       self->loop = g_main_loop_new (self->context, FALSE);
       self->thread = g_thread_new ("f2fsignal", thread_func, self);
-      {
-        GSource *idle = g_idle_source_new ();
-        g_source_set_callback (idle, warm_up_cb, self, NULL);
-        g_source_attach (idle, self->context);
-        g_source_unref (idle);
-      }
+      warm_up_dtls ();
       /* Let sibling elements find the room. */
       gst_element_post_message (element,
           gst_message_new_have_context (GST_OBJECT_CAST (self),
