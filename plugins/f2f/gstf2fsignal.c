@@ -1620,15 +1620,35 @@ make_dtls_key (gpointer data)
   return NULL;
 }
 
+/* The key thread, until someone joins it; a process must not exit while
+ * it runs (OpenSSL's exit handlers would pull the key out from under it). */
+static GMutex dtls_key_lock;
+static GThread *dtls_key_thread;        /* protected by dtls_key_lock */
+static gboolean dtls_key_started;       /* protected by dtls_key_lock */
+
 static void
 warm_up_dtls (void)
 {
-  static gsize started = 0;
-
-  if (g_once_init_enter (&started)) {
-    g_thread_unref (g_thread_new ("f2f-dtls-key", make_dtls_key, NULL));
-    g_once_init_leave (&started, 1);
+  g_mutex_lock (&dtls_key_lock);
+  if (!dtls_key_started) {
+    dtls_key_started = TRUE;
+    dtls_key_thread = g_thread_new ("f2f-dtls-key", make_dtls_key, NULL);
   }
+  g_mutex_unlock (&dtls_key_lock);
+}
+
+/* READY→NULL: the key is made by now or soon; wait for it. */
+static void
+warm_up_dtls_join (void)
+{
+  GThread *thread;
+
+  g_mutex_lock (&dtls_key_lock);
+  thread = dtls_key_thread;
+  dtls_key_thread = NULL;
+  g_mutex_unlock (&dtls_key_lock);
+  if (thread)
+    g_thread_join (thread);
 }
 
 static GstStateChangeReturn
@@ -1689,6 +1709,7 @@ gst_f2f_signal_change_state (GstElement * element, GstStateChange transition)
       ret = GST_STATE_CHANGE_NO_PREROLL;
       break;
     case GST_STATE_CHANGE_READY_TO_NULL:
+      warm_up_dtls_join ();
       g_main_loop_quit (self->loop);
       g_thread_join (self->thread);
       self->thread = NULL;
