@@ -1691,14 +1691,18 @@ gst_f2f_signal_change_state (GstElement * element, GstStateChange transition)
       SIGNAL_UNLOCK (self);
       run_on_thread_sync (self, start_on_thread, NULL);
       break;
-    case GST_STATE_CHANGE_PAUSED_TO_READY:
-      run_on_thread_sync (self, stop_on_thread, NULL);
-      break;
     default:
       break;
   }
 
   ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
+    /* After the children stopped, not before: with the room view's mixers
+     * stopped, webrtcbin's receive threads can be blocked pushing into them,
+     * and a webrtcbin going to NULL would wait for those threads for ever.
+     * Flushing the whole bin first unblocks them. */
+    run_on_thread_sync (self, stop_on_thread, NULL);
+  }
   if (ret == GST_STATE_CHANGE_FAILURE)
     return ret;
 

@@ -270,7 +270,7 @@ GST_START_TEST (test_leave_and_kill)
   leaver_id = g_strdup (leaver->peer_id);
   victim_id = g_strdup (victim->peer_id);
 
-  fail_unless (f2f_test_peer_quit (leaver, 10000), "quit did not end it");
+  fail_unless (f2f_test_peer_quit (leaver, 20000), "quit did not end it");
   fail_unless_equals_int (leaver->exit_status, 0);
   f2f_test_peer_kill (victim);
 
