@@ -15,6 +15,11 @@
  * Commands on standard input, one per line:
  *
  *   chat <text>          emit send-chat on the element named "s"
+ *   send <peer> <channel> <text>   send through the room object (GstContext)
+ *                        on a named data channel; answers "sent yes|no"
+ *
+ * and it prints "room-message <peer> <channel> <text>" for what the room
+ * object delivers.
  *   quit                 stop the pipeline and exit 0
  *
  * End of input is not a quit, so a test can leave stdin open.
@@ -26,6 +31,7 @@
 #include <gio/gio.h>
 #include <gio/gunixinputstream.h>
 #include <gst/gst.h>
+#include <gst/f2f/f2f.h>
 
 static GMainLoop *loop;
 static GstElement *pipeline;
@@ -88,6 +94,41 @@ bus_cb (GstBus * bus, GstMessage * message, gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+static GstF2fRoom *room;
+
+static void
+room_message_cb (GstF2fRoom * r, const gchar * peer, const gchar * channel,
+    GBytes * data, gpointer user_data)
+{
+  g_autofree gchar *line = g_strdup_printf ("%s %s %.*s", peer, channel,
+      (int) g_bytes_get_size (data), (const gchar *) g_bytes_get_data (data,
+          NULL));
+  say ("room-message", line);
+}
+
+/* Finds the room the way a sibling element would: a context query. */
+static GstF2fRoom *
+get_room (void)
+{
+  GstElement *s;
+  GstQuery *query;
+
+  if (room)
+    return room;
+  s = gst_bin_get_by_name (GST_BIN (pipeline), "s");
+  if (s == NULL)
+    return NULL;
+  query = gst_query_new_context (GST_F2F_ROOM_CONTEXT_TYPE);
+  if (gst_element_query (s, query)) {
+    GstContext *context = NULL;
+    gst_query_parse_context (query, &context);
+    room = gst_f2f_room_context_get_room (context);
+  }
+  gst_query_unref (query);
+  gst_object_unref (s);
+  return room;
+}
+
 static void
 read_line_cb (GObject * source, GAsyncResult * res, gpointer data)
 {
@@ -106,6 +147,15 @@ read_line_cb (GObject * source, GAsyncResult * res, gpointer data)
       gst_object_unref (s);
     }
     say ("chat-sent", sent ? "yes" : "no");
+  } else if (g_str_has_prefix (line, "send ")) {
+    g_auto (GStrv) words = g_strsplit (line + 5, " ", 3);
+    GstF2fRoom *r = get_room ();
+    gboolean sent = FALSE;
+    if (r && g_strv_length (words) == 3) {
+      g_autoptr (GBytes) bytes = g_bytes_new (words[2], strlen (words[2]));
+      sent = gst_f2f_room_send (r, words[0], words[1], bytes);
+    }
+    say ("sent", sent ? "yes" : "no");
   } else if (strcmp (line, "quit") == 0) {
     g_main_loop_quit (loop);
     return;
@@ -166,6 +216,9 @@ main (int argc, char **argv)
   g_unix_signal_add (SIGINT, signal_cb, NULL);
   g_unix_signal_add (SIGTERM, signal_cb, NULL);
 
+  if (get_room ())
+    g_signal_connect (room, "message", G_CALLBACK (room_message_cb), NULL);
+
   if (gst_element_set_state (pipeline, GST_STATE_PLAYING) ==
       GST_STATE_CHANGE_FAILURE) {
     /* the error message on the bus says why */
@@ -174,6 +227,10 @@ main (int argc, char **argv)
   g_main_loop_run (loop);
 
   gst_element_set_state (pipeline, GST_STATE_NULL);
+  if (room) {
+    g_signal_handlers_disconnect_by_func (room, room_message_cb, NULL);
+    gst_object_unref (room);
+  }
   gst_object_unref (pipeline);
   g_main_loop_unref (loop);
   say ("exited", exit_code ? "1" : "0");

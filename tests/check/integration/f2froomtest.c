@@ -208,6 +208,12 @@ line_cb (GObject * source, GAsyncResult * res, gpointer data)
     handle_msg (peer, line + 4);
   else if (g_str_has_prefix (line, "error ") && peer->error == NULL)
     peer->error = g_strdup (line + 6);
+  else if (g_str_has_prefix (line, "room-message "))
+    g_ptr_array_add (peer->room_messages, g_strdup (line + 13));
+  else if (strcmp (line, "sent yes") == 0)
+    peer->sent_yes++;
+  else if (strcmp (line, "sent no") == 0)
+    peer->sent_no++;
   else if (g_str_has_prefix (line, "critical "))
     g_ptr_array_add (peer->criticals, g_strdup (line + 9));
   read_next (peer);
@@ -248,6 +254,7 @@ f2f_test_peer_start (TestServer * server, const gchar * room,
   peer->chats = g_ptr_array_new_with_free_func (g_free);
   peer->failures = g_ptr_array_new_with_free_func (g_free);
   peer->criticals = g_ptr_array_new_with_free_func (g_free);
+  peer->room_messages = g_ptr_array_new_with_free_func (g_free);
 
   /* Small pictures at a low rate: six peers must fit two cores. */
   launch = g_strdup_printf ("f2fsignal name=s server-uri=%s room=%s "
@@ -335,6 +342,7 @@ f2f_test_peer_free (TestPeer * peer)
   g_ptr_array_unref (peer->chats);
   g_ptr_array_unref (peer->failures);
   g_ptr_array_unref (peer->criticals);
+  g_ptr_array_unref (peer->room_messages);
   g_free (peer->peer_id);
   g_free (peer->error);
   g_free (peer->name);

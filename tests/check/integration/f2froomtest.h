@@ -34,6 +34,8 @@ typedef struct
   GHashTable *present;          /* peer id → TRUE while in the room */
   GPtrArray *left;              /* "id/reason" of f2f-peer-left, in order */
   GPtrArray *chats;             /* "name|text" of f2f-chat, in order */
+  GPtrArray *room_messages;     /* "peer channel text" from the room object */
+  guint sent_yes, sent_no;      /* answers to send commands */
   GPtrArray *failures;          /* reasons of failed links */
   gchar *error;                 /* the first error line */
   GPtrArray *criticals;         /* "domain: text" of criticals/warnings */

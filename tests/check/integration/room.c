@@ -390,6 +390,64 @@ GST_START_TEST (test_chat)
 
 GST_END_TEST;
 
+typedef struct
+{
+  TestPeer *p;
+  guint yes, no;
+} Answered;
+
+static gboolean
+answered (gpointer data)
+{
+  Answered *a = data;
+
+  return a->p->sent_yes > a->yes || a->p->sent_no > a->no;
+}
+
+static gboolean
+has_room_message (gpointer data)
+{
+  return ((TestPeer *) data)->room_messages->len > 0;
+}
+
+/* A sibling element's view: the room object found through the GstContext
+ * sends on a named data channel, opened in-band on first use, and the other
+ * peer's room object delivers exactly that, from exactly that peer. */
+GST_START_TEST (test_room_object_channels)
+{
+  TestServer *server = f2f_test_server_start (0, NULL);
+  GPtrArray *peers = start_room (server, "objects", 2);
+  TestPeer *a = peers->pdata[0], *b = peers->pdata[1];
+  AllDecode d = { peers, 3 };
+  g_autofree gchar *cmd = NULL, *want = NULL;
+  gint64 deadline;
+
+  fail_unless (f2f_test_wait (all_decode, &d, 30000), "room did not form");
+  cmd = g_strdup_printf ("send %s files héllo, files", b->peer_id);
+  /* the first send opens the channel; send until it is open */
+  deadline = f2f_test_deadline_ms (10000);
+  while (a->sent_yes == 0) {
+    Answered an = { a, a->sent_yes, a->sent_no };
+    fail_unless (g_get_monotonic_time () < deadline,
+        "the files channel never opened");
+    f2f_test_peer_send (a, cmd);
+    fail_unless (f2f_test_wait (answered, &an, 5000), "no answer to send");
+    if (a->sent_yes == 0)
+      f2f_test_wait ((gboolean (*)(gpointer)) has_room_message, b, 100);
+  }
+  fail_unless (f2f_test_wait (has_room_message, b, 5000),
+      "nothing arrived on the files channel");
+  want = g_strdup_printf ("%s files héllo, files", a->peer_id);
+  fail_unless_equals_string (g_ptr_array_index (b->room_messages, 0), want);
+  /* chat is not the room object's: nothing from the control channel */
+  fail_unless_equals_int (b->room_messages->len, 1);
+
+  g_ptr_array_unref (peers);
+  f2f_test_server_free (server);
+}
+
+GST_END_TEST;
+
 static gboolean
 has_error (gpointer data)
 {
@@ -665,6 +723,7 @@ room_suite (void)
   tcase_add_test (tc, test_leave_and_kill);
   tcase_add_test (tc, test_server_restart);
   tcase_add_test (tc, test_chat);
+  tcase_add_test (tc, test_room_object_channels);
   tcase_add_test (tc, test_wrong_password);
   tcase_add_test (tc, test_unreachable_server);
   tcase_add_test (tc, test_malformed_sdp);
