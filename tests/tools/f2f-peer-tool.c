@@ -11,6 +11,7 @@
  *   error <text>         then it exits with status 1
  *   playing              the pipeline reached PLAYING
  *   critical <domain>: <text>   a g_critical or g_warning, from anyone
+ *   pad-added <name>     the element named "s" added a pad
  *
  * Commands on standard input, one per line:
  *
@@ -95,6 +96,12 @@ bus_cb (GstBus * bus, GstMessage * message, gpointer data)
 }
 
 static GstF2fRoom *room;
+
+static void
+pad_added_cb (GstElement * element, GstPad * pad, gpointer data)
+{
+  say ("pad-added", GST_PAD_NAME (pad));
+}
 
 static void
 room_message_cb (GstF2fRoom * r, const gchar * peer, const gchar * channel,
@@ -218,6 +225,13 @@ main (int argc, char **argv)
 
   if (get_room ())
     g_signal_connect (room, "message", G_CALLBACK (room_message_cb), NULL);
+  {
+    GstElement *s = gst_bin_get_by_name (GST_BIN (pipeline), "s");
+    if (s) {
+      g_signal_connect (s, "pad-added", G_CALLBACK (pad_added_cb), NULL);
+      gst_object_unref (s);
+    }
+  }
 
   if (gst_element_set_state (pipeline, GST_STATE_PLAYING) ==
       GST_STATE_CHANGE_FAILURE) {

@@ -210,6 +210,8 @@ line_cb (GObject * source, GAsyncResult * res, gpointer data)
     peer->error = g_strdup (line + 6);
   else if (g_str_has_prefix (line, "room-message "))
     g_ptr_array_add (peer->room_messages, g_strdup (line + 13));
+  else if (g_str_has_prefix (line, "pad-added "))
+    g_ptr_array_add (peer->pads, g_strdup (line + 10));
   else if (strcmp (line, "sent yes") == 0)
     peer->sent_yes++;
   else if (strcmp (line, "sent no") == 0)
@@ -255,6 +257,7 @@ f2f_test_peer_start (TestServer * server, const gchar * room,
   peer->failures = g_ptr_array_new_with_free_func (g_free);
   peer->criticals = g_ptr_array_new_with_free_func (g_free);
   peer->room_messages = g_ptr_array_new_with_free_func (g_free);
+  peer->pads = g_ptr_array_new_with_free_func (g_free);
 
   /* Small pictures at a low rate: six peers must fit two cores. */
   launch = g_strdup_printf ("f2fsignal name=s server-uri=%s room=%s "
@@ -343,6 +346,7 @@ f2f_test_peer_free (TestPeer * peer)
   g_ptr_array_unref (peer->failures);
   g_ptr_array_unref (peer->criticals);
   g_ptr_array_unref (peer->room_messages);
+  g_ptr_array_unref (peer->pads);
   g_free (peer->peer_id);
   g_free (peer->error);
   g_free (peer->name);

@@ -15,6 +15,7 @@
 
 #include <signal.h>
 #include <string.h>
+#include <glib/gstdio.h>
 #include <gst/check/gstcheck.h>
 #include <libsoup/soup.h>
 #include <gst/f2f/f2f.h>
@@ -448,6 +449,103 @@ GST_START_TEST (test_room_object_channels)
 
 GST_END_TEST;
 
+typedef struct
+{
+  TestPeer *p;
+  gchar *name;
+} HasPad;
+
+static gboolean
+has_pad (gpointer data)
+{
+  HasPad *h = data;
+  guint i;
+
+  for (i = 0; i < h->p->pads->len; i++)
+    if (g_str_equal (g_ptr_array_index (h->p->pads, i), h->name))
+      return TRUE;
+  return FALSE;
+}
+
+/* room-view=per-peer: each remote peer's video and audio on pads named
+ * after it, decoded. */
+GST_START_TEST (test_per_peer_view)
+{
+  TestServer *server = f2f_test_server_start (0, NULL);
+  GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      f2f_test_peer_free);
+  AllDecode d = { peers, FRAMES };
+  guint i, j;
+
+  for (i = 0; i < 2; i++) {
+    g_autofree gchar *name = g_strdup_printf ("V%u", i + 1);
+    g_ptr_array_add (peers, f2f_test_peer_start (server, "views", name, i,
+            "room-view=per-peer"));
+  }
+  fail_unless (f2f_test_wait (all_decode, &d, 20000), "no media");
+  for (i = 0; i < 2; i++) {
+    TestPeer *p = peers->pdata[i], *q = peers->pdata[1 - i];
+    for (j = 0; j < 2; j++) {
+      HasPad h = { p, g_strdup_printf ("%s_src_%s", j ? "audio" : "video",
+            q->peer_id)
+      };
+      fail_unless (f2f_test_wait (has_pad, &h, 5000), "%s has no pad %s",
+          p->name, h.name);
+      g_free (h.name);
+    }
+  }
+  g_ptr_array_unref (peers);
+  f2f_test_server_free (server);
+}
+
+GST_END_TEST;
+
+typedef struct
+{
+  const gchar *path;
+  const gchar *want;
+} FileHas;
+
+static gboolean
+file_has (gpointer data)
+{
+  FileHas *f = data;
+  g_autofree gchar *contents = NULL;
+
+  return g_file_get_contents (f->path, &contents, NULL, NULL)
+      && strstr (contents, f->want) != NULL;
+}
+
+/* Chat comes out of text_src as "Name: text", for textoverlay. */
+GST_START_TEST (test_chat_text_pad)
+{
+  TestServer *server = f2f_test_server_start (0, NULL);
+  g_autofree gchar *dir = g_dir_make_tmp ("f2f-chat-XXXXXX", NULL);
+  g_autofree gchar *path = g_build_filename (dir, "chat.txt", NULL);
+  g_autofree gchar *extra = g_strdup_printf ("s.text_src ! filesink "
+      "buffer-mode=unbuffered location=%s", path);
+  GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      f2f_test_peer_free);
+  AllDecode d = { peers, 3 };
+  FileHas f = { path, "T1: written <i>as is</i>" };
+
+  g_ptr_array_add (peers, f2f_test_peer_start (server, "text", "T1", 0,
+          NULL));
+  g_ptr_array_add (peers, f2f_test_peer_start (server, "text", "T2", 1,
+          extra));
+  fail_unless (f2f_test_wait (all_decode, &d, 20000), "no media");
+  f2f_test_peer_send (peers->pdata[0], "chat written <i>as is</i>");
+  fail_unless (f2f_test_wait (file_has, &f, 5000),
+      "the chat line did not come out of text_src");
+
+  g_ptr_array_unref (peers);
+  f2f_test_server_free (server);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+GST_END_TEST;
+
 static gboolean
 has_error (gpointer data)
 {
@@ -723,6 +821,8 @@ room_suite (void)
   tcase_add_test (tc, test_leave_and_kill);
   tcase_add_test (tc, test_server_restart);
   tcase_add_test (tc, test_chat);
+  tcase_add_test (tc, test_chat_text_pad);
+  tcase_add_test (tc, test_per_peer_view);
   tcase_add_test (tc, test_room_object_channels);
   tcase_add_test (tc, test_wrong_password);
   tcase_add_test (tc, test_unreachable_server);
