@@ -106,40 +106,37 @@ gst_f2f_room_new (void)
   return g_object_ref_sink (g_object_new (GST_TYPE_F2F_ROOM, NULL));
 }
 
+/* A copy of one of the room's strings, taken under its lock. */
+static gchar *
+dup_field (GstF2fRoom * room, gchar ** field)
+{
+  gchar *copy;
+
+  GST_OBJECT_LOCK (room);
+  copy = g_strdup (*field);
+  GST_OBJECT_UNLOCK (room);
+  return copy;
+}
+
 gchar *
 gst_f2f_room_dup_local_id (GstF2fRoom * room)
 {
-  gchar *id;
-
   g_return_val_if_fail (GST_IS_F2F_ROOM (room), NULL);
-  GST_OBJECT_LOCK (room);
-  id = g_strdup (room->local_id);
-  GST_OBJECT_UNLOCK (room);
-  return id;
+  return dup_field (room, &room->local_id);
 }
 
 gchar *
 gst_f2f_room_dup_room_id (GstF2fRoom * room)
 {
-  gchar *id;
-
   g_return_val_if_fail (GST_IS_F2F_ROOM (room), NULL);
-  GST_OBJECT_LOCK (room);
-  id = g_strdup (room->room_id);
-  GST_OBJECT_UNLOCK (room);
-  return id;
+  return dup_field (room, &room->room_id);
 }
 
 gchar *
 gst_f2f_room_dup_leader (GstF2fRoom * room)
 {
-  gchar *id;
-
   g_return_val_if_fail (GST_IS_F2F_ROOM (room), NULL);
-  GST_OBJECT_LOCK (room);
-  id = g_strdup (room->leader);
-  GST_OBJECT_UNLOCK (room);
-  return id;
+  return dup_field (room, &room->leader);
 }
 
 static int
