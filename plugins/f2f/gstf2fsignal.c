@@ -887,8 +887,14 @@ link_src_pad (F2fPeerLink * link, GstPad * pad, const gchar * media,
   SIGNAL_LOCK (self);
   peer = g_hash_table_lookup (self->peers, f2f_peer_link_get_peer_id (link));
   if (peer == NULL || peer->link != link) {
+    GstElement *made[] = { queue, depay, dec, conv, resample, tee };
+    guint i;
+
     SIGNAL_UNLOCK (self);
     GST_DEBUG_OBJECT (self, "stream from a link that is gone");
+    for (i = 0; i < G_N_ELEMENTS (made); i++)
+      if (made[i])
+        gst_bin_remove (GST_BIN_CAST (self), made[i]);
     return;
   }
   peer_id = g_strdup (peer->peer_id);
