@@ -8,5 +8,6 @@
 #include <gst/f2f/f2fprotocol.h>
 #include <gst/f2f/f2froom.h>
 #include <gst/f2f/f2fpeerproto.h>
+#include <gst/f2f/f2ftopology.h>
 #include <gst/f2f/f2flayout.h>
 #include <gst/f2f/f2fspeaker.h>
