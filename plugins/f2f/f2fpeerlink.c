@@ -571,8 +571,20 @@ set_remote (F2fPeerLink * link, const gchar * sdp_text, GstWebRTCSDPType type)
   gst_webrtc_session_description_free (desc);
 }
 
+static void handle_signal (F2fPeerLink * link, GstF2fMessage * msg);
+
 void
 f2f_peer_link_handle_signal (F2fPeerLink * link, GstF2fMessage * msg)
+{
+  /* A failure reported from here can make the owner drop its reference
+   * before this returns. */
+  f2f_peer_link_ref (link);
+  handle_signal (link, msg);
+  f2f_peer_link_unref (link);
+}
+
+static void
+handle_signal (F2fPeerLink * link, GstF2fMessage * msg)
 {
   switch (msg->type) {
     case GST_F2F_MESSAGE_OFFER:

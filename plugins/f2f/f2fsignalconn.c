@@ -42,7 +42,15 @@ struct _F2fSignalConn
   /* Connections closed by us, kept until libsoup has sent the close
    * handshake, so a leave frame is delivered before the socket goes. */
   GPtrArray *closing_ws;
+  /* The connect in flight: its callback may run after the connection
+   * object is freed, so it holds this instead and finds conn NULL. */
+  struct Attempt *attempt;
 };
+
+typedef struct Attempt
+{
+  F2fSignalConn *conn;
+} Attempt;
 
 static void connect_now (F2fSignalConn * conn);
 
@@ -167,12 +175,24 @@ on_closed (SoupWebsocketConnection * ws, F2fSignalConn * conn)
 static void
 connected_cb (GObject * source, GAsyncResult * res, gpointer data)
 {
-  F2fSignalConn *conn = data;
+  Attempt *attempt = data;
+  F2fSignalConn *conn = attempt->conn;
   g_autoptr (GError) error = NULL;
   SoupWebsocketConnection *ws;
 
   ws = soup_session_websocket_connect_finish (SOUP_SESSION (source), res,
       &error);
+  g_free (attempt);
+  if (conn == NULL) {
+    /* the connection object is gone */
+    if (ws) {
+      soup_websocket_connection_close (ws, SOUP_WEBSOCKET_CLOSE_GOING_AWAY,
+          NULL);
+      g_object_unref (ws);
+    }
+    return;
+  }
+  conn->attempt = NULL;
   if (ws == NULL) {
     if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
       schedule_retry (conn, error->message);
@@ -210,8 +230,10 @@ connect_now (F2fSignalConn * conn)
     conn->callbacks.failed (why, conn->user_data);
     return;
   }
+  conn->attempt = g_new0 (Attempt, 1);
+  conn->attempt->conn = conn;
   soup_session_websocket_connect_async (conn->session, msg, NULL, NULL,
-      G_PRIORITY_DEFAULT, conn->cancellable, connected_cb, conn);
+      G_PRIORITY_DEFAULT, conn->cancellable, connected_cb, conn->attempt);
 }
 
 void
@@ -296,6 +318,8 @@ f2f_signal_conn_free (F2fSignalConn * conn)
   if (conn == NULL)
     return;
   f2f_signal_conn_close (conn, FALSE);
+  if (conn->attempt)
+    conn->attempt->conn = NULL;
   for (guint i = 0; i < conn->closing_ws->len; i++) {
     g_signal_handlers_disconnect_by_data (conn->closing_ws->pdata[i], conn);
     g_object_unref (conn->closing_ws->pdata[i]);
