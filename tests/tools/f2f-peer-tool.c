@@ -12,6 +12,7 @@
  *   playing              the pipeline reached PLAYING
  *   critical <domain>: <text>   a g_critical or g_warning, from anyone
  *   pad-added <name>     the element named "s" added a pad
+ *   pad-removed <name>   … or removed one
  *
  * Commands on standard input, one per line:
  *
@@ -101,6 +102,12 @@ static void
 pad_added_cb (GstElement * element, GstPad * pad, gpointer data)
 {
   say ("pad-added", GST_PAD_NAME (pad));
+}
+
+static void
+pad_removed_cb (GstElement * element, GstPad * pad, gpointer data)
+{
+  say ("pad-removed", GST_PAD_NAME (pad));
 }
 
 static void
@@ -229,6 +236,7 @@ main (int argc, char **argv)
     GstElement *s = gst_bin_get_by_name (GST_BIN (pipeline), "s");
     if (s) {
       g_signal_connect (s, "pad-added", G_CALLBACK (pad_added_cb), NULL);
+      g_signal_connect (s, "pad-removed", G_CALLBACK (pad_removed_cb), NULL);
       gst_object_unref (s);
     }
   }

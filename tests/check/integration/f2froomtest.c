@@ -212,6 +212,12 @@ line_cb (GObject * source, GAsyncResult * res, gpointer data)
     g_ptr_array_add (peer->room_messages, g_strdup (line + 13));
   else if (g_str_has_prefix (line, "pad-added "))
     g_ptr_array_add (peer->pads, g_strdup (line + 10));
+  else if (g_str_has_prefix (line, "pad-removed ")) {
+    guint i;
+    for (i = 0; i < peer->pads->len; i++)
+      if (g_str_equal (g_ptr_array_index (peer->pads, i), line + 12))
+        g_ptr_array_remove_index (peer->pads, i--);
+  }
   else if (strcmp (line, "sent yes") == 0)
     peer->sent_yes++;
   else if (strcmp (line, "sent no") == 0)

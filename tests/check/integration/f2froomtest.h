@@ -36,7 +36,7 @@ typedef struct
   GPtrArray *chats;             /* "name|text" of f2f-chat, in order */
   GPtrArray *room_messages;     /* "peer channel text" from the room object */
   guint sent_yes, sent_no;      /* answers to send commands */
-  GPtrArray *pads;              /* names of pads f2fsignal added */
+  GPtrArray *pads;              /* names of f2fsignal's pads that are there */
   GPtrArray *failures;          /* reasons of failed links */
   gchar *error;                 /* the first error line */
   GPtrArray *criticals;         /* "domain: text" of criticals/warnings */

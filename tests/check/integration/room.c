@@ -467,8 +467,14 @@ has_pad (gpointer data)
   return FALSE;
 }
 
+static gboolean
+no_pad (gpointer data)
+{
+  return !has_pad (data);
+}
+
 /* room-view=per-peer: each remote peer's video and audio on pads named
- * after it, decoded. */
+ * after it, decoded; they go when the peer does. */
 GST_START_TEST (test_per_peer_view)
 {
   TestServer *server = f2f_test_server_start (0, NULL);
@@ -493,6 +499,18 @@ GST_START_TEST (test_per_peer_view)
           p->name, h.name);
       g_free (h.name);
     }
+  }
+  /* a peer leaves: its pads go, nothing else does */
+  {
+    TestPeer *p = peers->pdata[0], *q = peers->pdata[1];
+    guint before = p->pads->len;
+    HasPad h = { p, g_strdup_printf ("video_src_%s", q->peer_id) };
+
+    fail_unless (f2f_test_peer_quit (q, 20000));
+    fail_unless (f2f_test_wait (no_pad, &h, 5000), "%s kept %s", p->name,
+        h.name);
+    fail_unless_equals_int (p->pads->len, before - 2);
+    g_free (h.name);
   }
   g_ptr_array_unref (peers);
   f2f_test_server_free (server);
