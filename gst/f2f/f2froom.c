@@ -24,6 +24,7 @@
 #endif
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "f2froom.h"
 
@@ -42,6 +43,8 @@ struct _GstF2fRoom
   GstF2fRoomSendFunc send;
   gpointer send_data;
   GDestroyNotify send_notify;
+  GstF2fRoomSampleFunc sample;
+  gpointer sample_data;
 };
 
 enum
@@ -227,6 +230,50 @@ gst_f2f_room_set_transport (GstF2fRoom * room, GstF2fRoomSendFunc send,
   GST_OBJECT_UNLOCK (room);
   if (old_notify)
     old_notify (old_data);
+}
+
+/* Like the send function, the sampler is set and cleared by the transport,
+ * which stops using the room before it goes. */
+void
+gst_f2f_room_set_sampler (GstF2fRoom * room, GstF2fRoomSampleFunc sample,
+    gpointer user_data)
+{
+  GST_OBJECT_LOCK (room);
+  room->sample = sample;
+  room->sample_data = user_data;
+  GST_OBJECT_UNLOCK (room);
+}
+
+void
+gst_f2f_link_sample_clear (GstF2fLinkSample * sample)
+{
+  g_clear_pointer (&sample->state, g_free);
+}
+
+/**
+ * gst_f2f_room_sample_link:
+ *
+ * Returns: whether @sample was filled (clear it with
+ *   gst_f2f_link_sample_clear()).
+ */
+gboolean
+gst_f2f_room_sample_link (GstF2fRoom * room, const gchar * peer_id,
+    GstF2fLinkSample * sample)
+{
+  GstF2fRoomSampleFunc func;
+  gpointer data;
+
+  g_return_val_if_fail (GST_IS_F2F_ROOM (room), FALSE);
+  g_return_val_if_fail (peer_id != NULL && sample != NULL, FALSE);
+
+  memset (sample, 0, sizeof *sample);
+  sample->rtt_ms = -1;
+  sample->jitter_ms = -1;
+  GST_OBJECT_LOCK (room);
+  func = room->sample;
+  data = room->sample_data;
+  GST_OBJECT_UNLOCK (room);
+  return func ? func (data, peer_id, sample) : FALSE;
 }
 
 void

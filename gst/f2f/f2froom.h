@@ -26,6 +26,26 @@ G_DECLARE_FINAL_TYPE (GstF2fRoom, gst_f2f_room, GST, F2F_ROOM, GstObject);
 typedef gboolean (*GstF2fRoomSendFunc) (gpointer user_data,
     const gchar * peer_id, const gchar * channel, GBytes * data);
 
+/* What the transport measured on the link to one peer, totals since the
+ * link was made. */
+typedef struct
+{
+  gchar *state;                 /* "connecting", "connected", "failed" */
+  guint64 bytes_sent;           /* RTP payload and headers, all streams */
+  guint64 bytes_received;
+  gdouble rtt_ms;               /* < 0: not known yet */
+  gdouble loss_out;             /* fraction lost on the way out, 0..1 */
+  gdouble loss_in;              /* fraction lost on the way in, 0..1 */
+  gdouble jitter_ms;            /* < 0: not known yet */
+} GstF2fLinkSample;
+
+GST_F2F_API void gst_f2f_link_sample_clear (GstF2fLinkSample * sample);
+
+/* Fills @sample for the link to @peer_id; FALSE when there is none. May
+ * block briefly (it asks webrtcbin); not for streaming threads. */
+typedef gboolean (*GstF2fRoomSampleFunc) (gpointer user_data,
+    const gchar * peer_id, GstF2fLinkSample * sample);
+
 GST_F2F_API GstF2fRoom *gst_f2f_room_new (void);
 
 /* For consumers */
@@ -39,10 +59,14 @@ GST_F2F_API gboolean gst_f2f_room_send (GstF2fRoom * room,
     const gchar * peer_id, const gchar * channel, GBytes * data);
 GST_F2F_API guint gst_f2f_room_broadcast (GstF2fRoom * room,
     const gchar * channel, GBytes * data);
+GST_F2F_API gboolean gst_f2f_room_sample_link (GstF2fRoom * room,
+    const gchar * peer_id, GstF2fLinkSample * sample);
 
 /* For the transport */
 GST_F2F_API void gst_f2f_room_set_transport (GstF2fRoom * room,
     GstF2fRoomSendFunc send, gpointer user_data, GDestroyNotify notify);
+GST_F2F_API void gst_f2f_room_set_sampler (GstF2fRoom * room,
+    GstF2fRoomSampleFunc sample, gpointer user_data);
 GST_F2F_API void gst_f2f_room_set_identity (GstF2fRoom * room,
     const gchar * room_id, const gchar * local_id);
 GST_F2F_API void gst_f2f_room_peer_joined (GstF2fRoom * room,

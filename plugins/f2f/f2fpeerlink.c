@@ -386,6 +386,89 @@ f2f_peer_link_heartbeat (F2fPeerLink * link, gint64 now_us)
 }
 
 /* ---------------------------------------------------------------------- */
+/* Statistics */
+
+static gboolean
+stats_type_is (const GstStructure * s, GstWebRTCStatsType want)
+{
+  GstWebRTCStatsType type;
+
+  return gst_structure_get (s, "type", GST_TYPE_WEBRTC_STATS_TYPE, &type,
+      NULL) && type == want;
+}
+
+static gdouble
+get_double (const GstStructure * s, const gchar * field, gdouble fallback)
+{
+  gdouble v;
+
+  return gst_structure_get_double (s, field, &v) ? v : fallback;
+}
+
+static guint64
+get_u64 (const GstStructure * s, const gchar * field)
+{
+  guint64 v = 0;
+
+  gst_structure_get_uint64 (s, field, &v);
+  return v;
+}
+
+gboolean
+f2f_peer_link_sample (F2fPeerLink * link, GstF2fLinkSample * sample)
+{
+  GstPromise *promise;
+  const GstStructure *reply;
+  guint64 lost_in = 0, received_in = 0;
+  gint i, n;
+
+  if (is_destroyed (link))
+    return FALSE;
+  sample->state = g_strdup (f2f_peer_link_get_state (link) ==
+      F2F_LINK_CONNECTED ? "connected" : f2f_peer_link_get_state (link) ==
+      F2F_LINK_FAILED ? "failed" : "connecting");
+
+  promise = gst_promise_new ();
+  g_signal_emit_by_name (link->webrtc, "get-stats", NULL, promise);
+  if (gst_promise_wait (promise) != GST_PROMISE_RESULT_REPLIED
+      || (reply = gst_promise_get_reply (promise)) == NULL) {
+    gst_promise_unref (promise);
+    return TRUE;
+  }
+  n = gst_structure_n_fields (reply);
+  for (i = 0; i < n; i++) {
+    const GValue *v = gst_structure_get_value (reply,
+        gst_structure_nth_field_name (reply, i));
+    const GstStructure *s;
+
+    if (!GST_VALUE_HOLDS_STRUCTURE (v))
+      continue;
+    s = gst_value_get_structure (v);
+    if (stats_type_is (s, GST_WEBRTC_STATS_OUTBOUND_RTP)) {
+      sample->bytes_sent += get_u64 (s, "bytes-sent");
+    } else if (stats_type_is (s, GST_WEBRTC_STATS_INBOUND_RTP)) {
+      gint64 lost = 0;
+      sample->bytes_received += get_u64 (s, "bytes-received");
+      received_in += get_u64 (s, "packets-received");
+      if (gst_structure_get_int64 (s, "packets-lost", &lost) && lost > 0)
+        lost_in += lost;
+      sample->jitter_ms = MAX (sample->jitter_ms,
+          1000 * get_double (s, "jitter", -0.001));
+    } else if (stats_type_is (s, GST_WEBRTC_STATS_REMOTE_INBOUND_RTP)) {
+      gdouble rtt = get_double (s, "round-trip-time", -1);
+      if (rtt >= 0)
+        sample->rtt_ms = MAX (sample->rtt_ms, 1000 * rtt);
+      sample->loss_out = MAX (sample->loss_out,
+          get_double (s, "fraction-lost", 0));
+    }
+  }
+  if (lost_in + received_in > 0)
+    sample->loss_in = (gdouble) lost_in / (lost_in + received_in);
+  gst_promise_unref (promise);
+  return TRUE;
+}
+
+/* ---------------------------------------------------------------------- */
 /* Negotiation */
 
 static void

@@ -78,6 +78,9 @@ gboolean f2f_peer_link_send (F2fPeerLink * link, const gchar * channel,
 /* Sends a heartbeat; returns FALSE when nothing came from the peer for
  * longer than the heartbeat timeout (only once it had connected). */
 gboolean f2f_peer_link_heartbeat (F2fPeerLink * link, gint64 now_us);
+/* Asks webrtcbin for its statistics (waits up to a second). Any thread but
+ * a streaming one. */
+gboolean f2f_peer_link_sample (F2fPeerLink * link, GstF2fLinkSample * sample);
 /* Takes the link's elements out of the bin, on the calling thread. */
 void f2f_peer_link_destroy (F2fPeerLink * link);
 

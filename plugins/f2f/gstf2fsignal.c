@@ -1326,6 +1326,27 @@ room_send (gpointer user_data, const gchar * peer_id, const gchar * channel,
 }
 
 static gboolean
+room_sample (gpointer user_data, const gchar * peer_id,
+    GstF2fLinkSample * sample)
+{
+  GstF2fSignal *self = user_data;
+  F2fPeerLink *link = NULL;
+  Peer *peer;
+  gboolean ok;
+
+  SIGNAL_LOCK (self);
+  peer = g_hash_table_lookup (self->peers, peer_id);
+  if (peer && peer->link)
+    link = f2f_peer_link_ref (peer->link);
+  SIGNAL_UNLOCK (self);
+  if (link == NULL)
+    return FALSE;
+  ok = f2f_peer_link_sample (link, sample);
+  f2f_peer_link_unref (link);
+  return ok;
+}
+
+static gboolean
 gst_f2f_signal_send_chat (GstF2fSignal * self, const gchar * text)
 {
   g_autofree gchar *json = NULL;
@@ -1983,6 +2004,7 @@ gst_f2f_signal_finalize (GObject * object)
   GstF2fSignal *self = GST_F2F_SIGNAL (object);
 
   gst_f2f_room_set_transport (self->room, NULL, NULL, NULL);
+  gst_f2f_room_set_sampler (self->room, NULL, NULL);
   gst_object_unref (self->room);
   g_hash_table_unref (self->peers);
   gst_clear_object (&self->video_tee);
@@ -2176,6 +2198,7 @@ gst_f2f_signal_init (GstF2fSignal * self)
 
   self->room = gst_f2f_room_new ();
   gst_f2f_room_set_transport (self->room, room_send, self, NULL);
+  gst_f2f_room_set_sampler (self->room, room_sample, self);
 
   /* The room view. Without f2fcompositor the always pads stay unlinked
    * inside and the error comes when a peer's media arrives. */

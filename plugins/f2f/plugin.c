@@ -20,6 +20,7 @@ plugin_init (GstPlugin * plugin)
   ret |= TRUE;
   ret |= GST_ELEMENT_REGISTER (f2fcompositor, plugin);
   ret |= GST_ELEMENT_REGISTER (f2fsignal, plugin);
+  ret |= GST_ELEMENT_REGISTER (f2ftopology, plugin);
 
   return ret;
 }

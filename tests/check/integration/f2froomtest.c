@@ -183,6 +183,10 @@ handle_msg (TestPeer * peer, const gchar * text)
     if (g_strcmp0 (gst_structure_get_string (s, "state"), "failed") == 0)
       g_ptr_array_add (peer->failures,
           g_strdup (gst_structure_get_string (s, "reason")));
+  } else if (strcmp (name, "f2f-topology") == 0) {
+    if (peer->topology)
+      gst_structure_free (peer->topology);
+    peer->topology = gst_structure_copy (s);
   } else if (strcmp (name, "f2f-signaling") == 0) {
     if (g_strcmp0 (gst_structure_get_string (s, "state"),
             "reconnected") == 0)
@@ -353,6 +357,8 @@ f2f_test_peer_free (TestPeer * peer)
   g_ptr_array_unref (peer->criticals);
   g_ptr_array_unref (peer->room_messages);
   g_ptr_array_unref (peer->pads);
+  if (peer->topology)
+    gst_structure_free (peer->topology);
   g_free (peer->peer_id);
   g_free (peer->error);
   g_free (peer->name);

@@ -37,6 +37,7 @@ typedef struct
   GPtrArray *room_messages;     /* "peer channel text" from the room object */
   guint sent_yes, sent_no;      /* answers to send commands */
   GPtrArray *pads;              /* names of f2fsignal's pads that are there */
+  GstStructure *topology;       /* the latest f2f-topology message */
   GPtrArray *failures;          /* reasons of failed links */
   gchar *error;                 /* the first error line */
   GPtrArray *criticals;         /* "domain: text" of criticals/warnings */

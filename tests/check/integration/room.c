@@ -564,6 +564,100 @@ GST_START_TEST (test_chat_text_pad)
 
 GST_END_TEST;
 
+typedef struct
+{
+  TestPeer *p;
+  guint nodes;
+  gboolean need_traffic;
+} TopologyIs;
+
+/* The peer's latest graph has @nodes peers, a link to each other one, and
+ * (if asked) traffic both ways on every link. */
+static gboolean
+topology_is (gpointer data)
+{
+  TopologyIs *t = data;
+  const GValue *nodes, *links;
+  guint i;
+
+  if (t->p->topology == NULL)
+    return FALSE;
+  nodes = gst_structure_get_value (t->p->topology, "nodes");
+  links = gst_structure_get_value (t->p->topology, "links");
+  if (nodes == NULL || links == NULL
+      || gst_value_list_get_size (nodes) != t->nodes
+      || gst_value_list_get_size (links) != t->nodes - 1)
+    return FALSE;
+  for (i = 0; t->need_traffic && i < gst_value_list_get_size (links); i++) {
+    const GstStructure *l =
+        gst_value_get_structure (gst_value_list_get_value (links, i));
+    guint64 ab = 0, ba = 0;
+    gst_structure_get_uint64 (l, "a-to-b-bitrate", &ab);
+    gst_structure_get_uint64 (l, "b-to-a-bitrate", &ba);
+    if (ab == 0 || ba == 0
+        || g_strcmp0 (gst_structure_get_string (l, "state"), "connected"))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* f2ftopology beside f2fsignal: the room's graph with live bitrates, as bus
+ * messages and DOT files that Graphviz accepts; a departure shows. */
+GST_START_TEST (test_topology)
+{
+  TestServer *server = f2f_test_server_start (0, NULL);
+  g_autofree gchar *dir = g_dir_make_tmp ("f2f-topo-XXXXXX", NULL);
+  g_autofree gchar *extra = g_strdup_printf ("f2ftopology "
+      "location=%s/room-%%05d.dot interval=300", dir);
+  GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      f2f_test_peer_free);
+  AllDecode d = { peers, 3 };
+  TopologyIs full = { NULL, 3, TRUE }, after = { NULL, 2, FALSE };
+  const gchar *path;
+  g_autofree gchar *dot_bin = g_find_program_in_path ("dot");
+  guint i;
+
+  for (i = 0; i < 3; i++) {
+    g_autofree gchar *name = g_strdup_printf ("G%u", i + 1);
+    g_ptr_array_add (peers, f2f_test_peer_start (server, "graph", name, i,
+            i == 0 ? extra : NULL));
+  }
+  fail_unless (f2f_test_wait (all_decode, &d, 30000), "room did not form");
+  full.p = after.p = peers->pdata[0];
+  fail_unless (f2f_test_wait (topology_is, &full, 10000),
+      "no graph of 3 peers with traffic on every link");
+  path = gst_structure_get_string (full.p->topology, "location");
+  fail_unless (path && g_file_test (path, G_FILE_TEST_EXISTS),
+      "no DOT file written");
+  if (dot_bin) {
+    g_autofree gchar *cmd = g_strdup_printf ("dot -Tsvg -o /dev/null %s",
+        path);
+    gint status;
+    fail_unless (g_spawn_command_line_sync (cmd, NULL, NULL, &status, NULL)
+        && g_spawn_check_wait_status (status, NULL), "dot refused %s", path);
+  }
+
+  fail_unless (f2f_test_peer_quit (peers->pdata[2], 20000));
+  fail_unless (f2f_test_wait (topology_is, &after, 10000),
+      "the graph did not lose the peer that left");
+
+  g_ptr_array_unref (peers);
+  f2f_test_server_free (server);
+  {
+    GDir *d2 = g_dir_open (dir, 0, NULL);
+    const gchar *f;
+    while (d2 && (f = g_dir_read_name (d2))) {
+      g_autofree gchar *p = g_build_filename (dir, f, NULL);
+      g_unlink (p);
+    }
+    if (d2)
+      g_dir_close (d2);
+    g_rmdir (dir);
+  }
+}
+
+GST_END_TEST;
+
 static gboolean
 has_error (gpointer data)
 {
@@ -841,6 +935,7 @@ room_suite (void)
   tcase_add_test (tc, test_chat);
   tcase_add_test (tc, test_chat_text_pad);
   tcase_add_test (tc, test_per_peer_view);
+  tcase_add_test (tc, test_topology);
   tcase_add_test (tc, test_room_object_channels);
   tcase_add_test (tc, test_wrong_password);
   tcase_add_test (tc, test_unreachable_server);

@@ -1,0 +1,509 @@
+/* f2f — GStreamer peer-to-peer conference elements
+ * Copyright (C) 2026 the f2f authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/**
+ * SECTION:element-f2ftopology
+ * @title: f2ftopology
+ * @short_description: the room's network graph as DOT files and bus messages
+ *
+ * f2ftopology finds the room of the f2fsignal in the same pipeline through
+ * the "f2f.room" GstContext and keeps a graph of it: this peer and every
+ * remote peer (name, id, leader, role), and the link to each with its state,
+ * bitrate each way, round-trip time, loss and jitter from webrtcbin's
+ * statistics. Every #GstF2fTopologyElement:interval it writes the graph as a
+ * Graphviz DOT file and posts it on the bus. It has no pads.
+ *
+ * This first version draws the links this peer has (a star around it);
+ * peers do not exchange their views yet, and there is no video pad.
+ *
+ * ## Messages
+ *
+ * `f2f-topology` (element message) after every update: `room` (string),
+ * `nodes` (list of structures `node`: id, name, role, leader, local,
+ * served-by), `links` (list of structures `link`: a, b, state, quality,
+ * a-to-b-bitrate, b-to-a-bitrate (guint64, bit/s), a-to-b-loss,
+ * b-to-a-loss, rtt-ms, jitter-ms (doubles; negative when unknown)),
+ * `location` (string, the file written, if any).
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 -m f2fsignal name=s server-uri=ws://127.0.0.1:8443/ws room=demo \
+ *     videotestsrc is-live=true ! s.video_sink s.video_src ! fakesink \
+ *     f2ftopology location=/tmp/room-%05d.dot interval=2000
+ * ]| writes /tmp/room-00000.dot, /tmp/room-00001.dot, … (`dot -Tsvg` draws
+ * them).
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+#include <gst/f2f/f2f.h>
+
+#include "gstf2ftopology.h"
+#include "gstf2felements.h"
+
+GST_DEBUG_CATEGORY_STATIC (gst_f2f_topology_debug);
+#define GST_CAT_DEFAULT gst_f2f_topology_debug
+
+#define DEFAULT_LOCATION NULL
+#define DEFAULT_INTERVAL 1000
+
+enum
+{
+  PROP_0,
+  PROP_LOCATION,
+  PROP_INTERVAL,
+};
+
+enum
+{
+  SIGNAL_GET_DOT,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+typedef struct
+{
+  guint64 sent, received;
+  gint64 time_us;
+} Previous;
+
+struct _GstF2fTopologyElement
+{
+  GstElement parent;
+
+  /* Protected by the object lock. */
+  gchar *location;
+  guint interval;
+  GstF2fRoom *room;
+  gchar *last_dot;
+  guint index;
+
+  /* The worker: protected by lock. Lock order: lock, then object lock. */
+  GMutex lock;
+  GCond cond;
+  GThread *thread;
+  gboolean running;
+  gboolean dirty;
+  GHashTable *previous;         /* peer id → Previous; worker only */
+};
+
+G_DEFINE_TYPE_WITH_CODE (GstF2fTopologyElement, gst_f2f_topology_element,
+    GST_TYPE_ELEMENT, GST_DEBUG_CATEGORY_INIT (gst_f2f_topology_debug,
+        "f2ftopology", 0, "f2f room topology"));
+GST_ELEMENT_REGISTER_DEFINE (f2ftopology, "f2ftopology", GST_RANK_NONE,
+    GST_TYPE_F2F_TOPOLOGY);
+
+static void
+wake (GstF2fTopologyElement * self)
+{
+  g_mutex_lock (&self->lock);
+  self->dirty = TRUE;
+  g_cond_signal (&self->cond);
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+on_peer_changed (GstF2fRoom * room, const gchar * id, const gchar * other,
+    GstF2fTopologyElement * self)
+{
+  wake (self);
+}
+
+static void
+on_leader_changed (GstF2fRoom * room, const gchar * id,
+    GstF2fTopologyElement * self)
+{
+  wake (self);
+}
+
+static void
+take_room (GstF2fTopologyElement * self, GstF2fRoom * room)
+{
+  GstF2fRoom *old;
+
+  GST_OBJECT_LOCK (self);
+  old = self->room;
+  self->room = room ? gst_object_ref (room) : NULL;
+  GST_OBJECT_UNLOCK (self);
+  if (old) {
+    g_signal_handlers_disconnect_by_data (old, self);
+    gst_object_unref (old);
+  }
+  if (room) {
+    g_signal_connect (room, "peer-joined", G_CALLBACK (on_peer_changed), self);
+    g_signal_connect (room, "peer-left", G_CALLBACK (on_peer_changed), self);
+    g_signal_connect (room, "leader-changed", G_CALLBACK (on_leader_changed),
+        self);
+    wake (self);
+  }
+}
+
+static GstF2fRoom *
+dup_room (GstF2fTopologyElement * self)
+{
+  GstF2fRoom *room;
+
+  GST_OBJECT_LOCK (self);
+  room = self->room ? gst_object_ref (self->room) : NULL;
+  GST_OBJECT_UNLOCK (self);
+  return room;
+}
+
+static void
+gst_f2f_topology_element_set_context (GstElement * element,
+    GstContext * context)
+{
+  GstF2fTopologyElement *self = GST_F2F_TOPOLOGY_ELEMENT (element);
+  GstF2fRoom *room = gst_f2f_room_context_get_room (context);
+
+  if (room) {
+    take_room (self, room);
+    gst_object_unref (room);
+  }
+  GST_ELEMENT_CLASS (gst_f2f_topology_element_parent_class)->set_context
+      (element, context);
+}
+
+/* Bits per second since the previous sample of this link. */
+static guint64
+rate (guint64 now_bytes, guint64 then_bytes, gint64 dt_us)
+{
+  if (dt_us <= 0 || now_bytes < then_bytes)
+    return 0;
+  return (now_bytes - then_bytes) * 8 * G_USEC_PER_SEC / dt_us;
+}
+
+/* One %u or %d (optionally zero-padded to a width), and no other %. */
+static gboolean
+pattern_is_safe (const gchar * pattern)
+{
+  return g_regex_match_simple ("^[^%]*%0?[0-9]{0,2}[ud][^%]*$", pattern, 0,
+      0);
+}
+
+static gchar *
+file_name (GstF2fTopologyElement * self, const gchar * room_id, guint index)
+{
+  g_autofree gchar *location = NULL;
+  const gchar *dump_dir;
+
+  GST_OBJECT_LOCK (self);
+  location = g_strdup (self->location);
+  GST_OBJECT_UNLOCK (self);
+  if (location) {
+    gchar *name;
+
+    /* A user's pattern reaches printf only after pattern_is_safe() said it
+     * has exactly one integer conversion (set_property checks). */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+    name = g_strdup_printf (location, index);
+#pragma GCC diagnostic pop
+    return name;
+  }
+  dump_dir = g_getenv ("GST_DEBUG_DUMP_DOT_DIR");
+  if (dump_dir && *dump_dir)
+    return g_strdup_printf ("%s/f2f-room-%s-%05u.dot", dump_dir, room_id,
+        index);
+  return NULL;
+}
+
+static void
+update (GstF2fTopologyElement * self)
+{
+  g_autoptr (GstF2fRoom) room = dup_room (self);
+  g_autofree gchar *local = NULL, *room_id = NULL, *leader = NULL;
+  g_auto (GStrv) peers = NULL;
+  g_autofree gchar *path = NULL;
+  GstF2fTopology *topo;
+  GstStructure *s;
+  gchar *dot;
+  gint64 now = g_get_monotonic_time ();
+  guint i, index;
+
+  if (room == NULL) {
+    gst_f2f_room_ensure (GST_ELEMENT_CAST (self), &self->room);
+    return;
+  }
+  local = gst_f2f_room_dup_local_id (room);
+  if (local == NULL)
+    return;                     /* not joined yet */
+  room_id = gst_f2f_room_dup_room_id (room);
+  leader = gst_f2f_room_dup_leader (room);
+  peers = gst_f2f_room_list_peers (room);
+
+  topo = gst_f2f_topology_new (room_id);
+  gst_f2f_topology_set_peer (topo, local, "this peer", GST_F2F_ROLE_CLIENT,
+      g_strcmp0 (leader, local) == 0, TRUE);
+  for (i = 0; peers[i]; i++) {
+    g_autofree gchar *name = gst_f2f_room_dup_peer_name (room, peers[i]);
+    GstF2fLinkSample sample;
+    Previous *prev = g_hash_table_lookup (self->previous, peers[i]);
+    GstF2fLinkInfo info = { 0, };
+
+    gst_f2f_topology_set_peer (topo, peers[i], name, GST_F2F_ROLE_CLIENT,
+        g_strcmp0 (leader, peers[i]) == 0, FALSE);
+    if (!gst_f2f_room_sample_link (room, peers[i], &sample))
+      continue;
+    info.state = sample.state;
+    info.rtt_ms = sample.rtt_ms;
+    info.jitter_ms = sample.jitter_ms;
+    info.a_to_b.loss = sample.loss_out;
+    info.b_to_a.loss = sample.loss_in;
+    if (prev) {
+      info.a_to_b.bitrate = rate (sample.bytes_sent, prev->sent,
+          now - prev->time_us);
+      info.b_to_a.bitrate = rate (sample.bytes_received, prev->received,
+          now - prev->time_us);
+    } else {
+      prev = g_new0 (Previous, 1);
+      g_hash_table_insert (self->previous, g_strdup (peers[i]), prev);
+    }
+    prev->sent = sample.bytes_sent;
+    prev->received = sample.bytes_received;
+    prev->time_us = now;
+    gst_f2f_topology_set_link (topo, local, peers[i], &info);
+    gst_f2f_link_sample_clear (&sample);
+  }
+  /* forget the counters of peers that left */
+  {
+    GHashTableIter iter;
+    gpointer key;
+    g_hash_table_iter_init (&iter, self->previous);
+    while (g_hash_table_iter_next (&iter, &key, NULL))
+      if (!g_strv_contains ((const gchar * const *) peers, key))
+        g_hash_table_iter_remove (&iter);
+  }
+
+  dot = gst_f2f_topology_to_dot (topo);
+  s = gst_f2f_topology_to_structure (topo);
+  gst_f2f_topology_free (topo);
+
+  GST_OBJECT_LOCK (self);
+  g_free (self->last_dot);
+  self->last_dot = g_strdup (dot);
+  index = self->index;
+  GST_OBJECT_UNLOCK (self);
+
+  path = file_name (self, room_id, index);
+  if (path) {
+    g_autoptr (GError) error = NULL;
+    if (g_file_set_contents (path, dot, -1, &error)) {
+      GST_OBJECT_LOCK (self);
+      self->index++;
+      GST_OBJECT_UNLOCK (self);
+      gst_structure_set (s, "location", G_TYPE_STRING, path, NULL);
+    } else {
+      GST_ELEMENT_WARNING (self, RESOURCE, OPEN_WRITE,
+          ("Could not write the room graph to %s.", path),
+          ("%s", error->message));
+    }
+  }
+  g_free (dot);
+  gst_element_post_message (GST_ELEMENT_CAST (self),
+      gst_message_new_element (GST_OBJECT_CAST (self), s));
+}
+
+static gpointer
+worker (gpointer data)
+{
+  GstF2fTopologyElement *self = data;
+
+  g_mutex_lock (&self->lock);
+  while (self->running) {
+    guint interval;
+    gint64 until;
+
+    GST_OBJECT_LOCK (self);
+    interval = self->interval;
+    GST_OBJECT_UNLOCK (self);
+    until = g_get_monotonic_time () + (gint64) (interval ? interval : 3600000)
+        * 1000;
+    while (self->running && !self->dirty)
+      if (!g_cond_wait_until (&self->cond, &self->lock, until))
+        break;
+    if (!self->running)
+      break;
+    self->dirty = FALSE;
+    /* not under our lock: sampling waits for webrtcbin */
+    g_mutex_unlock (&self->lock);
+    update (self);
+    g_mutex_lock (&self->lock);
+  }
+  g_mutex_unlock (&self->lock);
+  return NULL;
+}
+
+static gchar *
+gst_f2f_topology_element_get_dot (GstF2fTopologyElement * self)
+{
+  gchar *dot;
+
+  GST_OBJECT_LOCK (self);
+  dot = g_strdup (self->last_dot);
+  GST_OBJECT_UNLOCK (self);
+  return dot;
+}
+
+static GstStateChangeReturn
+gst_f2f_topology_element_change_state (GstElement * element,
+    GstStateChange transition)
+{
+  GstF2fTopologyElement *self = GST_F2F_TOPOLOGY_ELEMENT (element);
+  GstStateChangeReturn ret;
+
+  switch (transition) {
+    case GST_STATE_CHANGE_NULL_TO_READY:
+      /* may find nothing yet: f2fsignal shares the room when it reaches
+       * READY, and update() asks again */
+      gst_f2f_room_ensure (element, &self->room);
+      break;
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
+      g_mutex_lock (&self->lock);
+      self->running = TRUE;
+      self->dirty = TRUE;
+      self->thread = g_thread_new ("f2ftopology", worker, self);
+      g_mutex_unlock (&self->lock);
+      break;
+    default:
+      break;
+  }
+
+  ret = GST_ELEMENT_CLASS (gst_f2f_topology_element_parent_class)->change_state
+      (element, transition);
+
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
+    GThread *thread;
+    g_mutex_lock (&self->lock);
+    self->running = FALSE;
+    g_cond_signal (&self->cond);
+    thread = self->thread;
+    self->thread = NULL;
+    g_mutex_unlock (&self->lock);
+    if (thread)
+      g_thread_join (thread);
+    g_hash_table_remove_all (self->previous);
+  }
+  return ret;
+}
+
+static void
+gst_f2f_topology_element_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstF2fTopologyElement *self = GST_F2F_TOPOLOGY_ELEMENT (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_LOCATION:{
+      const gchar *location = g_value_get_string (value);
+      if (location && !pattern_is_safe (location)) {
+        g_warning ("f2ftopology: location '%s' needs exactly one integer "
+            "conversion such as %%05d, and no other %%; ignored", location);
+        break;
+      }
+      g_free (self->location);
+      self->location = g_strdup (location);
+      break;
+    }
+    case PROP_INTERVAL:
+      self->interval = g_value_get_uint (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_f2f_topology_element_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstF2fTopologyElement *self = GST_F2F_TOPOLOGY_ELEMENT (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_LOCATION:
+      g_value_set_string (value, self->location);
+      break;
+    case PROP_INTERVAL:
+      g_value_set_uint (value, self->interval);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_f2f_topology_element_finalize (GObject * object)
+{
+  GstF2fTopologyElement *self = GST_F2F_TOPOLOGY_ELEMENT (object);
+
+  take_room (self, NULL);
+  g_hash_table_unref (self->previous);
+  g_free (self->location);
+  g_free (self->last_dot);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->cond);
+  G_OBJECT_CLASS (gst_f2f_topology_element_parent_class)->finalize (object);
+}
+
+static void
+gst_f2f_topology_element_class_init (GstF2fTopologyElementClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+
+  gobject_class->set_property = gst_f2f_topology_element_set_property;
+  gobject_class->get_property = gst_f2f_topology_element_get_property;
+  gobject_class->finalize = gst_f2f_topology_element_finalize;
+
+  g_object_class_install_property (gobject_class, PROP_LOCATION,
+      g_param_spec_string ("location", "Location",
+          "Where to write the DOT files: a pattern with one integer "
+          "conversion, e.g. room-%05d.dot (default: none, or "
+          "$GST_DEBUG_DUMP_DOT_DIR/f2f-room-ROOM-NNNNN.dot when set)",
+          DEFAULT_LOCATION, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_INTERVAL,
+      g_param_spec_uint ("interval", "Interval",
+          "Milliseconds between updates (0: only when the room changes)", 0,
+          G_MAXUINT, DEFAULT_INTERVAL, G_PARAM_READWRITE |
+          G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstF2fTopologyElement::get-dot:
+   *
+   * Returns: (transfer full) (nullable): the latest graph as DOT text.
+   */
+  signals[SIGNAL_GET_DOT] = g_signal_new_class_handler ("get-dot",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_f2f_topology_element_get_dot), NULL, NULL, NULL,
+      G_TYPE_STRING, 0);
+
+  element_class->change_state = gst_f2f_topology_element_change_state;
+  element_class->set_context = gst_f2f_topology_element_set_context;
+  gst_element_class_set_static_metadata (element_class,
+      "f2f room topology", "Sink/Network",
+      "Draws the f2f room's network graph as DOT files and bus messages",
+      "the f2f authors");
+}
+
+static void
+gst_f2f_topology_element_init (GstF2fTopologyElement * self)
+{
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
+  self->interval = DEFAULT_INTERVAL;
+  self->previous = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      g_free);
+}
