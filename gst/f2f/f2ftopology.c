@@ -9,7 +9,11 @@
 
 #include <string.h>
 
+#include <json-glib/json-glib.h>
+
 #include "f2ftopology.h"
+#include "f2fprotocol.h"
+#include "f2fprotocol-private.h"
 
 typedef struct
 {
@@ -443,4 +447,170 @@ gst_f2f_topology_to_structure (GstF2fTopology * topo)
   gst_structure_take_value (s, "nodes", &nodes);
   gst_structure_take_value (s, "links", &edges);
   return s;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Views exchanged between peers */
+
+gchar *
+gst_f2f_topology_view_to_json (GstF2fTopology * topo, const gchar * local)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new_immutable ();
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (GPtrArray) links = sorted_values (topo->links, compare_links);
+  guint i;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, "topology-view");
+  json_builder_set_member_name (b, "links");
+  json_builder_begin_array (b);
+  for (i = 0; i < links->len; i++) {
+    Link *l = g_ptr_array_index (links, i);
+    gboolean local_is_a = strcmp (l->a, local) == 0;
+    const GstF2fFlow *out, *in;
+
+    if (!local_is_a && strcmp (l->b, local) != 0)
+      continue;
+    out = local_is_a ? &l->info.a_to_b : &l->info.b_to_a;
+    in = local_is_a ? &l->info.b_to_a : &l->info.a_to_b;
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "peer");
+    json_builder_add_string_value (b, local_is_a ? l->b : l->a);
+    json_builder_set_member_name (b, "state");
+    json_builder_add_string_value (b, l->info.state);
+    json_builder_set_member_name (b, "sent");
+    json_builder_add_int_value (b, (gint64) MIN (out->bitrate, G_MAXINT64));
+    json_builder_set_member_name (b, "received");
+    json_builder_add_int_value (b, (gint64) MIN (in->bitrate, G_MAXINT64));
+    json_builder_set_member_name (b, "lossOut");
+    json_builder_add_double_value (b, out->loss);
+    json_builder_set_member_name (b, "lossIn");
+    json_builder_add_double_value (b, in->loss);
+    json_builder_set_member_name (b, "rtt");
+    json_builder_add_double_value (b, l->info.rtt_ms);
+    json_builder_set_member_name (b, "jitter");
+    json_builder_add_double_value (b, l->info.jitter_ms);
+    json_builder_end_object (b);
+  }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  return json_to_string (root, FALSE);
+}
+
+/* json-glib's typed getters emit criticals for members of the wrong kind;
+ * a view comes from the network, so every member is checked first. */
+static gboolean
+member_string (JsonObject * o, const gchar * name, const gchar ** out)
+{
+  JsonNode *n = json_object_get_member (o, name);
+
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n)
+      || json_node_get_value_type (n) != G_TYPE_STRING)
+    return FALSE;
+  *out = json_node_get_string (n);
+  return TRUE;
+}
+
+static gboolean
+member_number (JsonObject * o, const gchar * name, gdouble * out)
+{
+  JsonNode *n = json_object_get_member (o, name);
+  GType t;
+
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n))
+    return FALSE;
+  t = json_node_get_value_type (n);
+  if (t == G_TYPE_INT64)
+    *out = json_node_get_int (n);
+  else if (t == G_TYPE_DOUBLE)
+    *out = json_node_get_double (n);
+  else
+    return FALSE;
+  return TRUE;
+}
+
+static gboolean
+bad_view (GError ** error, const gchar * why)
+{
+  g_set_error (error, GST_F2F_PROTOCOL_ERROR, GST_F2F_ERROR_CODE_BAD_REQUEST,
+      "malformed topology view: %s", why);
+  return FALSE;
+}
+
+gboolean
+gst_f2f_topology_merge_view (GstF2fTopology * topo, const gchar * reporter,
+    const gchar * json, gsize length, GError ** error)
+{
+  g_autoptr (JsonParser) parser = NULL;
+  const gchar *problem = NULL, *type = NULL;
+  JsonNode *root, *links_node;
+  JsonArray *links;
+  JsonObject *obj;
+  guint i, n;
+
+  if (length > GST_F2F_MAX_FRAME_SIZE
+      || !g_utf8_validate_len (json, length, NULL)
+      || !gst_f2f_scan_frame (json, length, GST_F2F_MAX_JSON_DEPTH, &problem))
+    return bad_view (error, problem ? problem : "not UTF-8 text");
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, json, length, NULL))
+    return bad_view (error, "not JSON");
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return bad_view (error, "not an object");
+  obj = json_node_get_object (root);
+  if (!member_string (obj, "type", &type)
+      || strcmp (type, "topology-view") != 0)
+    return bad_view (error, "not a topology view");
+  links_node = json_object_get_member (obj, "links");
+  if (links_node == NULL || !JSON_NODE_HOLDS_ARRAY (links_node))
+    return bad_view (error, "no links");
+  links = json_node_get_array (links_node);
+  n = json_array_get_length (links);
+  if (n > GST_F2F_TOPOLOGY_MAX_VIEW_LINKS)
+    return bad_view (error, "too many links");
+  if (!g_hash_table_contains (topo->peers, reporter))
+    return TRUE;                /* not (or no longer) in the room */
+
+  for (i = 0; i < n; i++) {
+    JsonNode *ln = json_array_get_element (links, i);
+    JsonObject *l;
+    const gchar *peer, *state;
+    gdouble sent = 0, received = 0, loss_out = 0, loss_in = 0;
+    gdouble rtt = -1, jitter = -1;
+    GstF2fLinkInfo info = { 0, };
+    g_autofree gchar *key = NULL;
+    Peer *local_end;
+
+    if (!JSON_NODE_HOLDS_OBJECT (ln))
+      return bad_view (error, "a link is not an object");
+    l = json_node_get_object (ln);
+    if (!member_string (l, "peer", &peer) || !member_string (l, "state",
+            &state) || !gst_f2f_is_valid_peer_id (peer))
+      return bad_view (error, "a link lacks its peer or state");
+    member_number (l, "sent", &sent);
+    member_number (l, "received", &received);
+    member_number (l, "lossOut", &loss_out);
+    member_number (l, "lossIn", &loss_in);
+    member_number (l, "rtt", &rtt);
+    member_number (l, "jitter", &jitter);
+
+    local_end = g_hash_table_lookup (topo->peers, peer);
+    if (local_end == NULL || local_end->local || strcmp (peer, reporter) == 0)
+      continue;
+    key = link_key (reporter, peer);
+    if (g_hash_table_contains (topo->links, key))
+      continue;
+    info.state = (gchar *) state;
+    info.a_to_b.bitrate = sent > 0 ? (guint64) MIN (sent, 1e12) : 0;
+    info.b_to_a.bitrate = received > 0 ? (guint64) MIN (received, 1e12) : 0;
+    info.a_to_b.loss = CLAMP (loss_out, 0, 1);
+    info.b_to_a.loss = CLAMP (loss_in, 0, 1);
+    info.rtt_ms = rtt;
+    info.jitter_ms = jitter;
+    gst_f2f_topology_set_link (topo, reporter, peer, &info);
+  }
+  return TRUE;
 }

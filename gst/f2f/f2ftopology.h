@@ -71,6 +71,21 @@ GST_F2F_API gchar *gst_f2f_topology_to_dot (GstF2fTopology * topo);
 GST_F2F_API GstStructure *gst_f2f_topology_to_structure (GstF2fTopology *
     topo);
 
+/* Peers exchange their own views so each draws the whole room. A view is
+ * the reporter's links (JSON text, see docs/protocol.md, "Peer to peer"). */
+#define GST_F2F_TOPOLOGY_CHANNEL "f2f-topology"
+#define GST_F2F_TOPOLOGY_MAX_VIEW_LINKS 64
+
+/* (transfer full): @local's links in @topo, as the view to send. */
+GST_F2F_API gchar *gst_f2f_topology_view_to_json (GstF2fTopology * topo,
+    const gchar * local);
+/* Adds the links of @reporter's view that @topo does not have yet, to
+ * peers it knows; never the links of the peer drawing (its own
+ * measurements win). FALSE, with @error, for a malformed view. */
+GST_F2F_API gboolean gst_f2f_topology_merge_view (GstF2fTopology * topo,
+    const gchar * reporter, const gchar * json, gsize length,
+    GError ** error);
+
 /* How a link is drawn: "good", "fair", "bad" or "down". */
 GST_F2F_API const gchar *gst_f2f_link_quality (const GstF2fLinkInfo * info);
 

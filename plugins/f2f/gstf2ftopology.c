@@ -15,8 +15,10 @@
  * statistics. Every #GstF2fTopologyElement:interval it writes the graph as a
  * Graphviz DOT file and posts it on the bus. It has no pads.
  *
- * This first version draws the links this peer has (a star around it);
- * peers do not exchange their views yet, and there is no video pad.
+ * Each f2ftopology sends the links it measured to the other peers (data
+ * channel "f2f-topology"), so a room where every peer has one draws the
+ * whole mesh everywhere; a peer without one shows up with the links others
+ * measured to it. There is no video pad yet.
  *
  * ## Messages
  *
@@ -83,6 +85,7 @@ struct _GstF2fTopologyElement
   GstF2fRoom *room;
   gchar *last_dot;
   guint index;
+  GHashTable *views;            /* reporter id → GBytes, its latest view */
 
   /* The worker: protected by lock. Lock order: lock, then object lock. */
   GMutex lock;
@@ -122,6 +125,18 @@ on_leader_changed (GstF2fRoom * room, const gchar * id,
   wake (self);
 }
 
+/* Another peer's view of its links arrived; drawn at the next update. */
+static void
+on_message (GstF2fRoom * room, const gchar * peer, const gchar * channel,
+    GBytes * data, GstF2fTopologyElement * self)
+{
+  if (g_strcmp0 (channel, GST_F2F_TOPOLOGY_CHANNEL) != 0)
+    return;
+  GST_OBJECT_LOCK (self);
+  g_hash_table_replace (self->views, g_strdup (peer), g_bytes_ref (data));
+  GST_OBJECT_UNLOCK (self);
+}
+
 static void
 take_room (GstF2fTopologyElement * self, GstF2fRoom * room)
 {
@@ -140,6 +155,7 @@ take_room (GstF2fTopologyElement * self, GstF2fRoom * room)
     g_signal_connect (room, "peer-left", G_CALLBACK (on_peer_changed), self);
     g_signal_connect (room, "leader-changed", G_CALLBACK (on_leader_changed),
         self);
+    g_signal_connect (room, "message", G_CALLBACK (on_message), self);
     wake (self);
   }
 }
@@ -222,8 +238,9 @@ update (GstF2fTopologyElement * self)
   g_auto (GStrv) peers = NULL;
   g_autofree gchar *path = NULL;
   GstF2fTopology *topo;
+  GHashTable *views;
   GstStructure *s;
-  gchar *dot;
+  gchar *dot, *view;
   gint64 now = g_get_monotonic_time ();
   guint i, index;
 
@@ -281,9 +298,42 @@ update (GstF2fTopologyElement * self)
         g_hash_table_iter_remove (&iter);
   }
 
+  /* What this peer measured goes to the others; what they measured
+   * completes the picture here. */
+  view = gst_f2f_topology_view_to_json (topo, local);
+  GST_OBJECT_LOCK (self);
+  views = g_hash_table_ref (self->views);
+  GST_OBJECT_UNLOCK (self);
+  {
+    GHashTableIter iter;
+    gpointer key, value;
+    GST_OBJECT_LOCK (self);
+    g_hash_table_iter_init (&iter, views);
+    while (g_hash_table_iter_next (&iter, &key, &value)) {
+      g_autoptr (GError) error = NULL;
+      gsize len;
+      const gchar *text = g_bytes_get_data (value, &len);
+      if (!g_strv_contains ((const gchar * const *) peers, key)) {
+        g_hash_table_iter_remove (&iter);
+        continue;
+      }
+      if (!gst_f2f_topology_merge_view (topo, key, text, len, &error)) {
+        GST_WARNING_OBJECT (self, "dropping %s's view: %s", (gchar *) key,
+            error->message);
+        g_hash_table_iter_remove (&iter);
+      }
+    }
+    GST_OBJECT_UNLOCK (self);
+  }
+  g_hash_table_unref (views);
+
   dot = gst_f2f_topology_to_dot (topo);
   s = gst_f2f_topology_to_structure (topo);
   gst_f2f_topology_free (topo);
+  {
+    g_autoptr (GBytes) bytes = g_bytes_new_take (view, strlen (view));
+    gst_f2f_room_broadcast (room, GST_F2F_TOPOLOGY_CHANNEL, bytes);
+  }
 
   GST_OBJECT_LOCK (self);
   g_free (self->last_dot);
@@ -450,6 +500,7 @@ gst_f2f_topology_element_finalize (GObject * object)
 
   take_room (self, NULL);
   g_hash_table_unref (self->previous);
+  g_hash_table_unref (self->views);
   g_free (self->location);
   g_free (self->last_dot);
   g_mutex_clear (&self->lock);
@@ -506,4 +557,6 @@ gst_f2f_topology_element_init (GstF2fTopologyElement * self)
   self->interval = DEFAULT_INTERVAL;
   self->previous = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       g_free);
+  self->views = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      (GDestroyNotify) g_bytes_unref);
 }

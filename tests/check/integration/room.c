@@ -571,8 +571,9 @@ typedef struct
   gboolean need_traffic;
 } TopologyIs;
 
-/* The peer's latest graph has @nodes peers, a link to each other one, and
- * (if asked) traffic both ways on every link. */
+/* The peer's latest graph has @nodes peers, the full mesh of links between
+ * them (its own and those the others reported), and (if asked) traffic
+ * both ways on every link. */
 static gboolean
 topology_is (gpointer data)
 {
@@ -586,7 +587,7 @@ topology_is (gpointer data)
   links = gst_structure_get_value (t->p->topology, "links");
   if (nodes == NULL || links == NULL
       || gst_value_list_get_size (nodes) != t->nodes
-      || gst_value_list_get_size (links) != t->nodes - 1)
+      || gst_value_list_get_size (links) != t->nodes * (t->nodes - 1) / 2)
     return FALSE;
   for (i = 0; t->need_traffic && i < gst_value_list_get_size (links); i++) {
     const GstStructure *l =
@@ -601,7 +602,8 @@ topology_is (gpointer data)
   return TRUE;
 }
 
-/* f2ftopology beside f2fsignal: the room's graph with live bitrates, as bus
+/* f2ftopology beside f2fsignal in every peer: each draws the whole room
+ * (its links and the ones the others report) with live bitrates, as bus
  * messages and DOT files that Graphviz accepts; a departure shows. */
 GST_START_TEST (test_topology)
 {
@@ -620,12 +622,12 @@ GST_START_TEST (test_topology)
   for (i = 0; i < 3; i++) {
     g_autofree gchar *name = g_strdup_printf ("G%u", i + 1);
     g_ptr_array_add (peers, f2f_test_peer_start (server, "graph", name, i,
-            i == 0 ? extra : NULL));
+            i == 0 ? extra : "f2ftopology interval=300"));
   }
   fail_unless (f2f_test_wait (all_decode, &d, 30000), "room did not form");
   full.p = after.p = peers->pdata[0];
   fail_unless (f2f_test_wait (topology_is, &full, 10000),
-      "no graph of 3 peers with traffic on every link");
+      "no graph of 3 peers and 3 links with traffic on each");
   path = gst_structure_get_string (full.p->topology, "location");
   fail_unless (path && g_file_test (path, G_FILE_TEST_EXISTS),
       "no DOT file written");

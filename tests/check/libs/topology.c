@@ -277,6 +277,89 @@ GST_START_TEST (test_hostile_names)
 
 GST_END_TEST;
 
+/* Three peers each measure their own links; merging the others' views
+ * gives each the whole triangle, own measurements first. */
+GST_START_TEST (test_views)
+{
+  GstF2fTopology *b_view = gst_f2f_topology_new ("v");
+  GstF2fTopology *a = gst_f2f_topology_new ("v");
+  GstF2fLinkInfo bc = { (gchar *) "connected", {300000, 0.01},
+  {200000, 0.02}, 30, 4
+  };
+  GstF2fLinkInfo ab = good_link (1000000, 1000000);
+  GstF2fLinkInfo ba_other = good_link (5, 5);
+  g_autofree gchar *json = NULL, *dot = NULL;
+  g_autoptr (GError) error = NULL;
+  GstStructure *s;
+  const GstStructure *l;
+  guint64 rate = 0;
+
+  /* b's own view: b–c and b–a */
+  gst_f2f_topology_set_peer (b_view, "b", "B", GST_F2F_ROLE_CLIENT, FALSE,
+      TRUE);
+  gst_f2f_topology_set_peer (b_view, "c", "C", GST_F2F_ROLE_CLIENT, FALSE,
+      FALSE);
+  gst_f2f_topology_set_peer (b_view, "a", "A", GST_F2F_ROLE_CLIENT, FALSE,
+      FALSE);
+  gst_f2f_topology_set_link (b_view, "b", "c", &bc);
+  gst_f2f_topology_set_link (b_view, "b", "a", &ba_other);
+  json = gst_f2f_topology_view_to_json (b_view, "b");
+
+  /* a draws: its own a–b link and b's view */
+  gst_f2f_topology_set_peer (a, "a", "A", GST_F2F_ROLE_CLIENT, TRUE, TRUE);
+  gst_f2f_topology_set_peer (a, "b", "B", GST_F2F_ROLE_CLIENT, FALSE, FALSE);
+  gst_f2f_topology_set_peer (a, "c", "C", GST_F2F_ROLE_CLIENT, FALSE, FALSE);
+  gst_f2f_topology_set_link (a, "a", "b", &ab);
+  fail_unless (gst_f2f_topology_merge_view (a, "b", json, strlen (json),
+          &error), "%s", error ? error->message : "");
+  fail_unless_equals_int (gst_f2f_topology_get_n_links (a), 2);
+  /* a's own measurement of a–b is kept; b–c comes from b, oriented */
+  s = gst_f2f_topology_to_structure (a);
+  l = gst_value_get_structure (gst_value_list_get_value
+      (gst_structure_get_value (s, "links"), 0));
+  fail_unless_equals_string (gst_structure_get_string (l, "b"), "b");
+  gst_structure_get_uint64 (l, "a-to-b-bitrate", &rate);
+  fail_unless_equals_uint64 (rate, 1000000);
+  l = gst_value_get_structure (gst_value_list_get_value
+      (gst_structure_get_value (s, "links"), 1));
+  fail_unless_equals_string (gst_structure_get_string (l, "a"), "b");
+  fail_unless_equals_string (gst_structure_get_string (l, "b"), "c");
+  gst_structure_get_uint64 (l, "a-to-b-bitrate", &rate);
+  fail_unless_equals_uint64 (rate, 300000);
+  gst_structure_get_uint64 (l, "b-to-a-bitrate", &rate);
+  fail_unless_equals_uint64 (rate, 200000);
+  gst_structure_free (s);
+  dot = gst_f2f_topology_to_dot (a);
+  check_dot (dot);
+
+  /* views from strangers are ignored, broken ones refused without harm */
+  fail_unless (gst_f2f_topology_merge_view (a, "zed", json, strlen (json),
+          NULL));
+  {
+    const gchar *bad[] = { "", "[]", "{\"type\":\"topology-view\"}",
+      "{\"type\":\"other\",\"links\":[]}",
+      "{\"type\":\"topology-view\",\"links\":[1]}",
+      "{\"type\":\"topology-view\",\"links\":[{\"peer\":7,"
+          "\"state\":\"x\"}]}",
+      "{\"type\":\"topology-view\",\"links\":[{\"peer\":\"../x\","
+          "\"state\":\"x\"}]}",
+      "{\"type\":\"topology-view\",\"links\":[]} {}",
+    };
+    guint i;
+    for (i = 0; i < G_N_ELEMENTS (bad); i++) {
+      g_clear_error (&error);
+      fail_if (gst_f2f_topology_merge_view (a, "b", bad[i], strlen (bad[i]),
+              &error), "accepted %s", bad[i]);
+      fail_unless (error != NULL);
+    }
+  }
+  fail_unless_equals_int (gst_f2f_topology_get_n_links (a), 2);
+  gst_f2f_topology_free (a);
+  gst_f2f_topology_free (b_view);
+}
+
+GST_END_TEST;
+
 static Suite *
 topology_suite (void)
 {
@@ -289,6 +372,7 @@ topology_suite (void)
   tcase_add_test (tc, test_two_mixers);
   tcase_add_test (tc, test_quality);
   tcase_add_test (tc, test_hostile_names);
+  tcase_add_test (tc, test_views);
   return s;
 }
 
