@@ -42,10 +42,41 @@ check_direction (const guint8 * data, size_t size, GstF2fDirection direction)
   gst_f2f_message_free (again);
 }
 
+static void
+check_peer_messages (const guint8 * data, size_t size)
+{
+  GstF2fPeerMessage *msg;
+  GstF2fTopology *topo;
+  GError *error = NULL;
+  gchar *dot;
+
+  msg = gst_f2f_peer_message_parse ((const gchar *) data, size, &error);
+  if (msg == NULL && error == NULL)
+    abort ();
+  g_clear_error (&error);
+  gst_f2f_peer_message_free (msg);
+
+  topo = gst_f2f_topology_new ("fuzz");
+  gst_f2f_topology_set_peer (topo, "me", "Me", GST_F2F_ROLE_CLIENT, TRUE,
+      TRUE);
+  gst_f2f_topology_set_peer (topo, "p2", "P2", GST_F2F_ROLE_CLIENT, FALSE,
+      FALSE);
+  gst_f2f_topology_set_peer (topo, "p3", "P3", GST_F2F_ROLE_MIXER, FALSE,
+      FALSE);
+  if (!gst_f2f_topology_merge_view (topo, "p2", (const gchar *) data, size,
+          &error) && error == NULL)
+    abort ();
+  g_clear_error (&error);
+  dot = gst_f2f_topology_to_dot (topo);
+  g_free (dot);
+  gst_f2f_topology_free (topo);
+}
+
 int
 LLVMFuzzerTestOneInput (const guint8 * data, size_t size)
 {
   check_direction (data, size, GST_F2F_DIRECTION_TO_SERVER);
   check_direction (data, size, GST_F2F_DIRECTION_TO_CLIENT);
+  check_peer_messages (data, size);
   return 0;
 }
