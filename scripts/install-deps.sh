@@ -8,7 +8,7 @@ packages=(
   libglib2.0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   libgstreamer-plugins-bad1.0-dev gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-nice gstreamer1.0-tools libnice-dev
-  libsoup-3.0-dev libjson-glib-dev libsqlite3-dev libsodium-dev graphviz
+  libsoup-3.0-dev libjson-glib-dev libsqlite3-dev libsodium-dev graphviz libgraphviz-dev
   gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x
   glib-networking openssl iproute2 util-linux procps xvfb
 )

@@ -38,6 +38,7 @@ struct _GstF2fRoom
   /* protected by the object lock */
   gchar *room_id;
   gchar *local_id;
+  gchar *local_name;
   gchar *leader;
   GHashTable *peers;            /* id → name */
   GstF2fRoomSendFunc send;
@@ -70,6 +71,7 @@ gst_f2f_room_finalize (GObject * object)
     room->send_notify (room->send_data);
   g_free (room->room_id);
   g_free (room->local_id);
+  g_free (room->local_name);
   g_free (room->leader);
   g_hash_table_unref (room->peers);
   G_OBJECT_CLASS (gst_f2f_room_parent_class)->finalize (object);
@@ -126,6 +128,13 @@ gst_f2f_room_dup_local_id (GstF2fRoom * room)
 {
   g_return_val_if_fail (GST_IS_F2F_ROOM (room), NULL);
   return dup_field (room, &room->local_id);
+}
+
+gchar *
+gst_f2f_room_dup_local_name (GstF2fRoom * room)
+{
+  g_return_val_if_fail (GST_IS_F2F_ROOM (room), NULL);
+  return dup_field (room, &room->local_name);
 }
 
 gchar *
@@ -278,13 +287,15 @@ gst_f2f_room_sample_link (GstF2fRoom * room, const gchar * peer_id,
 
 void
 gst_f2f_room_set_identity (GstF2fRoom * room, const gchar * room_id,
-    const gchar * local_id)
+    const gchar * local_id, const gchar * local_name)
 {
   GST_OBJECT_LOCK (room);
   g_free (room->room_id);
   room->room_id = g_strdup (room_id);
   g_free (room->local_id);
   room->local_id = g_strdup (local_id);
+  g_free (room->local_name);
+  room->local_name = g_strdup (local_name);
   GST_OBJECT_UNLOCK (room);
 }
 
@@ -407,7 +418,9 @@ run_context_query (GstElement * element, GstQuery * query)
 /**
  * gst_f2f_room_ensure:
  * @element: the element that needs the room
- * @room: (inout): where the room goes; left alone if already set
+ * @room: the field in which @element's set_context() stores the room it
+ *   is given (read, not written, here: the room arrives through
+ *   set_context(), synchronously when a neighbour or a bin answers)
  *
  * Finds the room the usual GstContext way: ask the neighbours with a
  * context query, then the application and the pipeline with a

@@ -50,6 +50,7 @@ GST_F2F_API GstF2fRoom *gst_f2f_room_new (void);
 
 /* For consumers */
 GST_F2F_API gchar *gst_f2f_room_dup_local_id (GstF2fRoom * room);
+GST_F2F_API gchar *gst_f2f_room_dup_local_name (GstF2fRoom * room);
 GST_F2F_API gchar *gst_f2f_room_dup_room_id (GstF2fRoom * room);
 GST_F2F_API gchar *gst_f2f_room_dup_leader (GstF2fRoom * room);
 GST_F2F_API GStrv gst_f2f_room_list_peers (GstF2fRoom * room);
@@ -68,7 +69,7 @@ GST_F2F_API void gst_f2f_room_set_transport (GstF2fRoom * room,
 GST_F2F_API void gst_f2f_room_set_sampler (GstF2fRoom * room,
     GstF2fRoomSampleFunc sample, gpointer user_data);
 GST_F2F_API void gst_f2f_room_set_identity (GstF2fRoom * room,
-    const gchar * room_id, const gchar * local_id);
+    const gchar * room_id, const gchar * local_id, const gchar * local_name);
 GST_F2F_API void gst_f2f_room_peer_joined (GstF2fRoom * room,
     const gchar * peer_id, const gchar * name);
 GST_F2F_API void gst_f2f_room_peer_left (GstF2fRoom * room,

@@ -971,6 +971,7 @@ static void
 handle_welcome (GstF2fSignal * self, GstF2fMessage * msg)
 {
   gboolean rejoin = self->joined;
+  g_autofree gchar *name = NULL;
   guint i;
 
   GST_OBJECT_LOCK (self);
@@ -980,7 +981,10 @@ handle_welcome (GstF2fSignal * self, GstF2fMessage * msg)
   g_object_notify (G_OBJECT (self), "peer-id");
   self->joined = TRUE;
 
-  gst_f2f_room_set_identity (self->room, msg->room, msg->peer_id);
+  GST_OBJECT_LOCK (self);
+  name = g_strdup (self->name);
+  GST_OBJECT_UNLOCK (self);
+  gst_f2f_room_set_identity (self->room, msg->room, msg->peer_id, name);
   gst_f2f_room_set_leader (self->room, msg->leader);
   f2f_signal_conn_set_ping_interval (self->conn,
       MAX (1, msg->idle_timeout / 3));

@@ -43,7 +43,11 @@
 #endif
 
 #include <string.h>
+#include <gst/app/gstappsrc.h>
 #include <gst/f2f/f2f.h>
+#if HAVE_GVC
+#include <graphviz/gvc.h>
+#endif
 
 #include "gstf2ftopology.h"
 #include "gstf2felements.h"
@@ -53,13 +57,24 @@ GST_DEBUG_CATEGORY_STATIC (gst_f2f_topology_debug);
 
 #define DEFAULT_LOCATION NULL
 #define DEFAULT_INTERVAL 1000
+#define DEFAULT_FORMAT "dot"
+#define DEFAULT_WIDTH 640
+#define DEFAULT_HEIGHT 360
+#define DEFAULT_FPS 5
 
 enum
 {
   PROP_0,
   PROP_LOCATION,
   PROP_INTERVAL,
+  PROP_FORMAT,
+  PROP_WIDTH,
+  PROP_HEIGHT,
 };
+
+static GstStaticPadTemplate video_src_template =
+GST_STATIC_PAD_TEMPLATE ("video_src", GST_PAD_SRC, GST_PAD_REQUEST,
+    GST_STATIC_CAPS ("video/x-raw"));
 
 enum
 {
@@ -77,7 +92,7 @@ typedef struct
 
 struct _GstF2fTopologyElement
 {
-  GstElement parent;
+  GstBin parent;
 
   /* Protected by the object lock. */
   gchar *location;
@@ -86,6 +101,9 @@ struct _GstF2fTopologyElement
   gchar *last_dot;
   guint index;
   GHashTable *views;            /* reporter id → GBytes, its latest view */
+  gchar *format;                /* of the files: dot, svg or png */
+  guint width, height;          /* of video_src */
+  GstElement *graph_src;        /* appsrc feeding video_src, or NULL */
 
   /* The worker: protected by lock. Lock order: lock, then object lock. */
   GMutex lock;
@@ -97,7 +115,7 @@ struct _GstF2fTopologyElement
 };
 
 G_DEFINE_TYPE_WITH_CODE (GstF2fTopologyElement, gst_f2f_topology_element,
-    GST_TYPE_ELEMENT, GST_DEBUG_CATEGORY_INIT (gst_f2f_topology_debug,
+    GST_TYPE_BIN, GST_DEBUG_CATEGORY_INIT (gst_f2f_topology_debug,
         "f2ftopology", 0, "f2f room topology"));
 GST_ELEMENT_REGISTER_DEFINE (f2ftopology, "f2ftopology", GST_RANK_NONE,
     GST_TYPE_F2F_TOPOLOGY);
@@ -230,11 +248,79 @@ file_name (GstF2fTopologyElement * self, const gchar * room_id, guint index)
   return NULL;
 }
 
+/* Graphviz's graph reader keeps global state: one render at a time per
+ * process. */
+static GMutex render_lock;
+
+/* (transfer full) (nullable): @dot drawn as @format ("png", "svg") by
+ * Graphviz's library, with the layout the graph asks for. */
+static GBytes *
+render (const gchar * dot, const gchar * format)
+{
+#if HAVE_GVC
+  GVC_t *gvc;
+  Agraph_t *g;
+  char *data = NULL;
+  unsigned int length = 0;
+  GBytes *bytes = NULL;
+  const char *layout;
+
+  g_mutex_lock (&render_lock);
+  gvc = gvContext ();
+  g = agmemread (dot);
+  if (g) {
+    layout = agget (g, (char *) "layout");
+    if (gvLayout (gvc, g, layout && *layout ? layout : "dot") == 0) {
+      if (gvRenderData (gvc, g, format, &data, &length) == 0 && data)
+        bytes = g_bytes_new (data, length);
+      if (data)
+        gvFreeRenderData (data);
+      gvFreeLayout (gvc, g);
+    }
+    agclose (g);
+  }
+  gvFreeContext (gvc);
+  g_mutex_unlock (&render_lock);
+  return bytes;
+#else
+  return NULL;
+#endif
+}
+
+/* Feeds the picture of @dot to video_src, if it exists. */
+static void
+push_picture (GstF2fTopologyElement * self, const gchar * dot)
+{
+  GstElement *src;
+  GBytes *png;
+
+  GST_OBJECT_LOCK (self);
+  src = self->graph_src ? gst_object_ref (self->graph_src) : NULL;
+  GST_OBJECT_UNLOCK (self);
+  if (src == NULL)
+    return;
+  png = render (dot, "png");
+  if (png) {
+    gst_app_src_push_buffer (GST_APP_SRC (src),
+        gst_buffer_new_wrapped_bytes (png));
+    g_bytes_unref (png);
+  } else {
+    GST_WARNING_OBJECT (self, "could not render the graph");
+  }
+  gst_object_unref (src);
+}
+
+static const gchar waiting_dot[] = "graph \"f2f room\" {\n"
+    "  graph [label=\"waiting to join the room\", fontname=\"Sans\"];\n"
+    "  node [fontname=\"Sans\", shape=ellipse, style=dashed];\n"
+    "  \"…\";\n}\n";
+
 static void
 update (GstF2fTopologyElement * self)
 {
   g_autoptr (GstF2fRoom) room = dup_room (self);
   g_autofree gchar *local = NULL, *room_id = NULL, *leader = NULL;
+  g_autofree gchar *local_name = NULL;
   g_auto (GStrv) peers = NULL;
   g_autofree gchar *path = NULL;
   GstF2fTopology *topo;
@@ -245,18 +331,28 @@ update (GstF2fTopologyElement * self)
   guint i, index;
 
   if (room == NULL) {
-    gst_f2f_room_ensure (GST_ELEMENT_CAST (self), &self->room);
+    /* set_context (from a bus handler) may answer at once */
+    GstF2fRoom *found = NULL;
+    gst_f2f_room_ensure (GST_ELEMENT_CAST (self), &found);
+    if (found) {
+      take_room (self, found);
+      gst_object_unref (found);
+    }
+    push_picture (self, waiting_dot);
     return;
   }
   local = gst_f2f_room_dup_local_id (room);
-  if (local == NULL)
-    return;                     /* not joined yet */
+  if (local == NULL) {
+    push_picture (self, waiting_dot);   /* not joined yet */
+    return;
+  }
   room_id = gst_f2f_room_dup_room_id (room);
   leader = gst_f2f_room_dup_leader (room);
   peers = gst_f2f_room_list_peers (room);
 
+  local_name = gst_f2f_room_dup_local_name (room);
   topo = gst_f2f_topology_new (room_id);
-  gst_f2f_topology_set_peer (topo, local, "this peer", GST_F2F_ROLE_CLIENT,
+  gst_f2f_topology_set_peer (topo, local, local_name, GST_F2F_ROLE_CLIENT,
       g_strcmp0 (leader, local) == 0, TRUE);
   for (i = 0; peers[i]; i++) {
     g_autofree gchar *name = gst_f2f_room_dup_peer_name (room, peers[i]);
@@ -341,10 +437,27 @@ update (GstF2fTopologyElement * self)
   index = self->index;
   GST_OBJECT_UNLOCK (self);
 
+  push_picture (self, dot);
   path = file_name (self, room_id, index);
   if (path) {
     g_autoptr (GError) error = NULL;
-    if (g_file_set_contents (path, dot, -1, &error)) {
+    g_autoptr (GBytes) drawn = NULL;
+    g_autofree gchar *format = NULL;
+    const gchar *contents = dot;
+    gsize length = strlen (dot);
+
+    GST_OBJECT_LOCK (self);
+    format = g_strdup (self->format);
+    GST_OBJECT_UNLOCK (self);
+    if (g_strcmp0 (format, "dot") != 0) {
+      drawn = render (dot, format);
+      if (drawn)
+        contents = g_bytes_get_data (drawn, &length);
+      else
+        GST_WARNING_OBJECT (self, "could not render %s; writing DOT",
+            format);
+    }
+    if (g_file_set_contents (path, contents, length, &error)) {
       GST_OBJECT_LOCK (self);
       self->index++;
       GST_OBJECT_UNLOCK (self);
@@ -399,6 +512,85 @@ gst_f2f_topology_element_get_dot (GstF2fTopologyElement * self)
   dot = g_strdup (self->last_dot);
   GST_OBJECT_UNLOCK (self);
   return dot;
+}
+
+static GstPad *
+gst_f2f_topology_element_request_new_pad (GstElement * element,
+    GstPadTemplate * templ, const gchar * name, const GstCaps * caps)
+{
+  GstF2fTopologyElement *self = GST_F2F_TOPOLOGY_ELEMENT (element);
+  GstElement *src, *dec, *freeze, *conv, *scale, *filter;
+  GstCaps *png_caps, *out_caps;
+  GstPad *target, *ghost;
+  guint width, height;
+
+  if (!HAVE_GVC) {
+    GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
+        ("f2ftopology was built without Graphviz's library (libgvc), so it "
+            "cannot draw video."), (NULL));
+    return NULL;
+  }
+  GST_OBJECT_LOCK (self);
+  if (self->graph_src) {
+    GST_OBJECT_UNLOCK (self);
+    GST_WARNING_OBJECT (self, "there is already a video_src pad");
+    return NULL;
+  }
+  width = self->width;
+  height = self->height;
+  GST_OBJECT_UNLOCK (self);
+
+  src = gst_element_factory_make ("appsrc", NULL);
+  dec = gst_element_factory_make ("pngdec", NULL);
+  freeze = gst_element_factory_make ("imagefreeze", NULL);
+  conv = gst_element_factory_make ("videoconvert", NULL);
+  scale = gst_element_factory_make ("videoscale", NULL);
+  filter = gst_element_factory_make ("capsfilter", NULL);
+  if (!src || !dec || !freeze || !conv || !scale || !filter) {
+    GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
+        ("f2ftopology's video needs appsrc, pngdec, imagefreeze, videoconvert "
+            "and videoscale."), (NULL));
+    gst_clear_object (&src);
+    gst_clear_object (&dec);
+    gst_clear_object (&freeze);
+    gst_clear_object (&conv);
+    gst_clear_object (&scale);
+    gst_clear_object (&filter);
+    return NULL;
+  }
+  png_caps = gst_caps_new_empty_simple ("image/png");
+  g_object_set (src, "caps", png_caps, "format", GST_FORMAT_TIME,
+      "max-buffers", (guint64) 2, "leaky-type", 2, NULL);
+  gst_caps_unref (png_caps);
+  /* the newest picture, repeated as a live stream at a fixed rate */
+  g_object_set (freeze, "is-live", TRUE, "allow-replace", TRUE, NULL);
+  g_object_set (scale, "add-borders", TRUE, NULL);
+  out_caps = gst_caps_new_simple ("video/x-raw", "width", G_TYPE_INT, width,
+      "height", G_TYPE_INT, height, "framerate", GST_TYPE_FRACTION,
+      DEFAULT_FPS, 1, "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, NULL);
+  g_object_set (filter, "caps", out_caps, NULL);
+  gst_caps_unref (out_caps);
+
+  gst_bin_add_many (GST_BIN_CAST (self), src, dec, freeze, conv, scale,
+      filter, NULL);
+  gst_element_link_many (src, dec, freeze, conv, scale, filter, NULL);
+  target = gst_element_get_static_pad (filter, "src");
+  ghost = gst_ghost_pad_new_from_template ("video_src", target, templ);
+  gst_object_unref (target);
+  gst_pad_set_active (ghost, TRUE);
+  gst_element_add_pad (element, ghost);
+  gst_element_sync_state_with_parent (filter);
+  gst_element_sync_state_with_parent (scale);
+  gst_element_sync_state_with_parent (conv);
+  gst_element_sync_state_with_parent (freeze);
+  gst_element_sync_state_with_parent (dec);
+  gst_element_sync_state_with_parent (src);
+
+  GST_OBJECT_LOCK (self);
+  self->graph_src = gst_object_ref (src);
+  GST_OBJECT_UNLOCK (self);
+  wake (self);
+  return ghost;
 }
 
 static GstStateChangeReturn
@@ -465,6 +657,25 @@ gst_f2f_topology_element_set_property (GObject * object, guint prop_id,
     case PROP_INTERVAL:
       self->interval = g_value_get_uint (value);
       break;
+    case PROP_FORMAT:{
+      const gchar *format = g_value_get_string (value);
+      if (g_strcmp0 (format, "dot") != 0 && (!HAVE_GVC
+              || (g_strcmp0 (format, "svg") != 0
+                  && g_strcmp0 (format, "png") != 0))) {
+        g_warning ("f2ftopology: format '%s' is not dot%s; ignored",
+            format ? format : "(null)", HAVE_GVC ? ", svg or png" : "");
+        break;
+      }
+      g_free (self->format);
+      self->format = g_strdup (format);
+      break;
+    }
+    case PROP_WIDTH:
+      self->width = g_value_get_uint (value);
+      break;
+    case PROP_HEIGHT:
+      self->height = g_value_get_uint (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -486,6 +697,15 @@ gst_f2f_topology_element_get_property (GObject * object, guint prop_id,
     case PROP_INTERVAL:
       g_value_set_uint (value, self->interval);
       break;
+    case PROP_FORMAT:
+      g_value_set_string (value, self->format);
+      break;
+    case PROP_WIDTH:
+      g_value_set_uint (value, self->width);
+      break;
+    case PROP_HEIGHT:
+      g_value_set_uint (value, self->height);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -501,6 +721,8 @@ gst_f2f_topology_element_finalize (GObject * object)
   take_room (self, NULL);
   g_hash_table_unref (self->previous);
   g_hash_table_unref (self->views);
+  gst_clear_object (&self->graph_src);
+  g_free (self->format);
   g_free (self->location);
   g_free (self->last_dot);
   g_mutex_clear (&self->lock);
@@ -531,6 +753,20 @@ gst_f2f_topology_element_class_init (GstF2fTopologyElementClass * klass)
           G_MAXUINT, DEFAULT_INTERVAL, G_PARAM_READWRITE |
           G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
 
+  g_object_class_install_property (gobject_class, PROP_FORMAT,
+      g_param_spec_string ("format", "Format",
+          "What the files hold: dot (the graph's text), or svg or png drawn "
+          "by Graphviz", DEFAULT_FORMAT, G_PARAM_READWRITE |
+          G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_WIDTH,
+      g_param_spec_uint ("width", "Width", "Width of video_src", 16, 7680,
+          DEFAULT_WIDTH, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_HEIGHT,
+      g_param_spec_uint ("height", "Height", "Height of video_src", 16, 4320,
+          DEFAULT_HEIGHT, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
   /**
    * GstF2fTopologyElement::get-dot:
    *
@@ -541,10 +777,13 @@ gst_f2f_topology_element_class_init (GstF2fTopologyElementClass * klass)
       G_CALLBACK (gst_f2f_topology_element_get_dot), NULL, NULL, NULL,
       G_TYPE_STRING, 0);
 
+  gst_element_class_add_static_pad_template (element_class,
+      &video_src_template);
+  element_class->request_new_pad = gst_f2f_topology_element_request_new_pad;
   element_class->change_state = gst_f2f_topology_element_change_state;
   element_class->set_context = gst_f2f_topology_element_set_context;
   gst_element_class_set_static_metadata (element_class,
-      "f2f room topology", "Sink/Network",
+      "f2f room topology", "Source/Video/Network",
       "Draws the f2f room's network graph as DOT files and bus messages",
       "the f2f authors");
 }
@@ -555,6 +794,9 @@ gst_f2f_topology_element_init (GstF2fTopologyElement * self)
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
   self->interval = DEFAULT_INTERVAL;
+  self->format = g_strdup (DEFAULT_FORMAT);
+  self->width = DEFAULT_WIDTH;
+  self->height = DEFAULT_HEIGHT;
   self->previous = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       g_free);
   self->views = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,

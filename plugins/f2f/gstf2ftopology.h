@@ -10,6 +10,6 @@ G_BEGIN_DECLS
 
 #define GST_TYPE_F2F_TOPOLOGY (gst_f2f_topology_element_get_type ())
 G_DECLARE_FINAL_TYPE (GstF2fTopologyElement, gst_f2f_topology_element, GST,
-    F2F_TOPOLOGY_ELEMENT, GstElement);
+    F2F_TOPOLOGY_ELEMENT, GstBin);
 
 G_END_DECLS

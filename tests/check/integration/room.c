@@ -18,6 +18,7 @@
 #include <glib/gstdio.h>
 #include <gst/check/gstcheck.h>
 #include <libsoup/soup.h>
+#include <gst/app/gstappsink.h>
 #include <gst/f2f/f2f.h>
 
 #include "f2froomtest.h"
@@ -621,8 +622,10 @@ GST_START_TEST (test_topology)
 
   for (i = 0; i < 3; i++) {
     g_autofree gchar *name = g_strdup_printf ("G%u", i + 1);
+    g_autofree gchar *other = g_strdup_printf ("f2ftopology interval=300 "
+        "format=svg location=%s/%s-%%05d.svg", dir, name);
     g_ptr_array_add (peers, f2f_test_peer_start (server, "graph", name, i,
-            i == 0 ? extra : "f2ftopology interval=300"));
+            i == 0 ? extra : other));
   }
   fail_unless (f2f_test_wait (all_decode, &d, 30000), "room did not form");
   full.p = after.p = peers->pdata[0];
@@ -637,6 +640,15 @@ GST_START_TEST (test_topology)
     gint status;
     fail_unless (g_spawn_command_line_sync (cmd, NULL, NULL, &status, NULL)
         && g_spawn_check_wait_status (status, NULL), "dot refused %s", path);
+  }
+
+  /* format=svg: Graphviz drew the others' files */
+  {
+    g_autofree gchar *svg = g_build_filename (dir, "G2-00001.svg", NULL);
+    g_autofree gchar *contents = NULL;
+    fail_unless (g_file_get_contents (svg, &contents, NULL, NULL),
+        "no %s", svg);
+    fail_unless (strstr (contents, "<svg") != NULL, "%s is not SVG", svg);
   }
 
   fail_unless (f2f_test_peer_quit (peers->pdata[2], 20000));
@@ -656,6 +668,119 @@ GST_START_TEST (test_topology)
       g_dir_close (d2);
     g_rmdir (dir);
   }
+}
+
+GST_END_TEST;
+
+/* Pulls one GRAY8 frame from @sink within @ms; its checksum and how many
+ * grey levels it spans (a blank picture spans none). */
+static gboolean
+pull_frame (GstElement * sink, guint ms, gchar ** checksum, guint * span)
+{
+  gint64 deadline = f2f_test_deadline_ms (ms);
+
+  while (g_get_monotonic_time () < deadline) {
+    GstSample *sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink),
+        100 * GST_MSECOND);
+    GstMapInfo map;
+    guint8 lo = 255, hi = 0;
+    gsize i;
+
+    /* keep the test's own main context turning for the peer processes */
+    while (g_main_context_iteration (NULL, FALSE));
+    if (sample == NULL)
+      continue;
+    gst_buffer_map (gst_sample_get_buffer (sample), &map, GST_MAP_READ);
+    for (i = 0; i < map.size; i++) {
+      lo = MIN (lo, map.data[i]);
+      hi = MAX (hi, map.data[i]);
+    }
+    *checksum = g_compute_checksum_for_data (G_CHECKSUM_SHA256, map.data,
+        map.size);
+    *span = hi - lo;
+    gst_buffer_unmap (gst_sample_get_buffer (sample), &map);
+    gst_sample_unref (sample);
+    return TRUE;
+  }
+  return FALSE;
+}
+
+typedef struct
+{
+  GstBus *bus;
+  guint nodes;
+} BusTopology;
+
+/* TRUE once an f2f-topology message with @nodes nodes came on @bus. */
+static gboolean
+bus_topology_has (gpointer data)
+{
+  BusTopology *b = data;
+  GstMessage *msg;
+  gboolean found = FALSE;
+
+  while ((msg = gst_bus_pop_filtered (b->bus, GST_MESSAGE_ELEMENT))) {
+    const GstStructure *s = gst_message_get_structure (msg);
+    if (gst_structure_has_name (s, "f2f-topology")
+        && gst_value_list_get_size (gst_structure_get_value (s,
+                "nodes")) == b->nodes)
+      found = TRUE;
+    gst_message_unref (msg);
+  }
+  return found;
+}
+
+/* f2ftopology's video pad: live frames of the graph, not blank, and a
+ * different picture when the room changes. */
+GST_START_TEST (test_topology_video)
+{
+  TestServer *server = f2f_test_server_start (0, NULL);
+  g_autofree gchar *desc = g_strdup_printf ("f2fsignal name=s server-uri=%s "
+      "room=picture display-name=T local-addresses=127.0.0.1 "
+      "videotestsrc is-live=true ! video/x-raw,width=160,height=120,"
+      "framerate=10/1 ! s.video_sink s.video_src ! fakesink async=false "
+      "f2ftopology name=t interval=300 width=320 height=180 t.video_src ! "
+      "videoconvert ! video/x-raw,format=GRAY8 ! appsink name=sink "
+      "max-buffers=1 drop=true sync=false", server->uri);
+  GstElement *pipeline = gst_parse_launch (desc, NULL);
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  GstBus *bus = gst_element_get_bus (pipeline);
+  TestPeer *p2, *p3;
+  BusTopology two = { bus, 2 }, three = { bus, 3 };
+  g_autofree gchar *before = NULL, *after = NULL;
+  guint span = 0;
+
+  fail_unless (pipeline != NULL && sink != NULL);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  p2 = f2f_test_peer_start (server, "picture", "P2", 1, NULL);
+  fail_unless (f2f_test_wait (bus_topology_has, &two, 20000),
+      "no graph of 2 peers");
+  fail_unless (pull_frame (sink, 5000, &before, &span), "no video frame");
+  fail_unless (span > 64, "the graph's picture is blank (span %u)", span);
+
+  p3 = f2f_test_peer_start (server, "picture", "P3", 2, NULL);
+  fail_unless (f2f_test_wait (bus_topology_has, &three, 20000),
+      "no graph of 3 peers");
+  /* the picture of the new graph arrives within an update or two */
+  {
+    gint64 deadline = f2f_test_deadline_ms (5000);
+    do {
+      g_clear_pointer (&after, g_free);
+      fail_unless (pull_frame (sink, 2000, &after, &span), "video stopped");
+    } while (g_strcmp0 (before, after) == 0
+        && g_get_monotonic_time () < deadline);
+  }
+  fail_if (g_strcmp0 (before, after) == 0,
+      "the picture did not change when a peer joined");
+  fail_unless (span > 64);
+
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (sink);
+  gst_object_unref (pipeline);
+  f2f_test_peer_free (p3);
+  f2f_test_peer_free (p2);
+  f2f_test_server_free (server);
 }
 
 GST_END_TEST;
@@ -938,6 +1063,7 @@ room_suite (void)
   tcase_add_test (tc, test_chat_text_pad);
   tcase_add_test (tc, test_per_peer_view);
   tcase_add_test (tc, test_topology);
+  tcase_add_test (tc, test_topology_video);
   tcase_add_test (tc, test_room_object_channels);
   tcase_add_test (tc, test_wrong_password);
   tcase_add_test (tc, test_unreachable_server);

@@ -91,7 +91,7 @@ GST_START_TEST (test_membership_and_sending)
   fail_if (gst_f2f_room_send (room, "b", "files", hello));
   gst_f2f_room_set_transport (room, fake_send, &log, NULL);
 
-  gst_f2f_room_set_identity (room, "r", "me");
+  gst_f2f_room_set_identity (room, "r", "me", "Me");
   gst_f2f_room_set_leader (room, "me");
   gst_f2f_room_set_leader (room, "me");       /* no change, no signal */
   gst_f2f_room_peer_joined (room, "b", "Bo");
@@ -108,6 +108,10 @@ GST_START_TEST (test_membership_and_sending)
   fail_unless_equals_string (name, "Bo");
   local = gst_f2f_room_dup_local_id (room);
   fail_unless_equals_string (local, "me");
+  {
+    g_autofree gchar *local_name = gst_f2f_room_dup_local_name (room);
+    fail_unless_equals_string (local_name, "Me");
+  }
 
   fail_unless (gst_f2f_room_send (room, "b", "files", hello));
   fail_if (gst_f2f_room_send (room, "down", "files", hello));
