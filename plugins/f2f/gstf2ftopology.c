@@ -249,8 +249,13 @@ file_name (GstF2fTopologyElement * self, const gchar * room_id, guint index)
 }
 
 /* Graphviz's graph reader keeps global state: one render at a time per
- * process. */
+ * process. One context for the process, never freed: Graphviz's pango
+ * plugin keeps a pointer to the last font name, which lives in the
+ * context's font table, and a fresh context per render left it dangling. */
 static GMutex render_lock;
+#if HAVE_GVC
+static GVC_t *gvc;              /* protected by render_lock */
+#endif
 
 /* (transfer full) (nullable): @dot drawn as @format ("png", "svg") by
  * Graphviz's library, with the layout the graph asks for. */
@@ -258,7 +263,6 @@ static GBytes *
 render (const gchar * dot, const gchar * format)
 {
 #if HAVE_GVC
-  GVC_t *gvc;
   Agraph_t *g;
   char *data = NULL;
   unsigned int length = 0;
@@ -266,7 +270,8 @@ render (const gchar * dot, const gchar * format)
   const char *layout;
 
   g_mutex_lock (&render_lock);
-  gvc = gvContext ();
+  if (gvc == NULL)
+    gvc = gvContext ();
   g = agmemread (dot);
   if (g) {
     layout = agget (g, (char *) "layout");
@@ -279,7 +284,6 @@ render (const gchar * dot, const gchar * format)
     }
     agclose (g);
   }
-  gvFreeContext (gvc);
   g_mutex_unlock (&render_lock);
   return bytes;
 #else
