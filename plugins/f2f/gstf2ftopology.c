@@ -328,7 +328,6 @@ update (GstF2fTopologyElement * self)
   g_auto (GStrv) peers = NULL;
   g_autofree gchar *path = NULL;
   GstF2fTopology *topo;
-  GHashTable *views;
   GstStructure *s;
   gchar *dot, *view;
   gint64 now = g_get_monotonic_time ();
@@ -401,14 +400,12 @@ update (GstF2fTopologyElement * self)
   /* What this peer measured goes to the others; what they measured
    * completes the picture here. */
   view = gst_f2f_topology_view_to_json (topo, local);
-  GST_OBJECT_LOCK (self);
-  views = g_hash_table_ref (self->views);
-  GST_OBJECT_UNLOCK (self);
   {
     GHashTableIter iter;
     gpointer key, value;
+    /* merging is pure code: fine under the object lock */
     GST_OBJECT_LOCK (self);
-    g_hash_table_iter_init (&iter, views);
+    g_hash_table_iter_init (&iter, self->views);
     while (g_hash_table_iter_next (&iter, &key, &value)) {
       g_autoptr (GError) error = NULL;
       gsize len;
@@ -425,7 +422,6 @@ update (GstF2fTopologyElement * self)
     }
     GST_OBJECT_UNLOCK (self);
   }
-  g_hash_table_unref (views);
 
   dot = gst_f2f_topology_to_dot (topo);
   s = gst_f2f_topology_to_structure (topo);
