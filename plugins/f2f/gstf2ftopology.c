@@ -401,9 +401,13 @@ update (GstF2fTopologyElement * self)
    * completes the picture here. */
   view = gst_f2f_topology_view_to_json (topo, local);
   {
+    g_autoptr (GPtrArray) refused = g_ptr_array_new_with_free_func (g_free);
     GHashTableIter iter;
     gpointer key, value;
-    /* merging is pure code: fine under the object lock */
+    guint j;
+
+    /* merging is pure code: fine under the object lock; logging is not
+     * (it may name the object, which takes that lock) */
     GST_OBJECT_LOCK (self);
     g_hash_table_iter_init (&iter, self->views);
     while (g_hash_table_iter_next (&iter, &key, &value)) {
@@ -415,12 +419,15 @@ update (GstF2fTopologyElement * self)
         continue;
       }
       if (!gst_f2f_topology_merge_view (topo, key, text, len, &error)) {
-        GST_WARNING_OBJECT (self, "dropping %s's view: %s", (gchar *) key,
-            error->message);
+        g_ptr_array_add (refused, g_strdup_printf ("%s: %s", (gchar *) key,
+                error->message));
         g_hash_table_iter_remove (&iter);
       }
     }
     GST_OBJECT_UNLOCK (self);
+    for (j = 0; j < refused->len; j++)
+      GST_WARNING_OBJECT (self, "dropped a peer's view: %s",
+          (gchar *) g_ptr_array_index (refused, j));
   }
 
   dot = gst_f2f_topology_to_dot (topo);
