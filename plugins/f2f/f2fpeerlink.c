@@ -884,6 +884,8 @@ f2f_peer_link_new (GstBin * bin, const gchar * peer_id,
     g_object_set (link->webrtc, "stun-server", config->stun_server, NULL);
   if (config->turn_server)
     g_object_set (link->webrtc, "turn-server", config->turn_server, NULL);
+  g_object_set (link->webrtc, "ice-transport-policy",
+      config->ice_transport_policy, NULL);
 
   g_signal_connect (link->webrtc, "on-ice-candidate",
       G_CALLBACK (on_ice_candidate), link);

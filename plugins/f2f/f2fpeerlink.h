@@ -51,6 +51,7 @@ typedef struct
   GstCaps *audio_caps;          /* RTP caps of the audio transceiver */
   const gchar *video_payloader; /* element factory, e.g. rtpvp8pay */
   guint heartbeat_timeout_ms;
+  GstWebRTCICETransportPolicy ice_transport_policy;
 } F2fPeerLinkConfig;
 
 F2fPeerLink *f2f_peer_link_new (GstBin * bin, const gchar * peer_id,

@@ -188,6 +188,7 @@ enum
   PROP_CONNECT_TIMEOUT,
   PROP_HEARTBEAT_TIMEOUT,
   PROP_STATS_INTERVAL,
+  PROP_ICE_TRANSPORT_POLICY,
 };
 
 enum
@@ -257,6 +258,7 @@ struct _GstF2fSignal
   guint connect_timeout;
   guint heartbeat_timeout;
   guint stats_interval;
+  GstWebRTCICETransportPolicy ice_transport_policy;
 
   /* The private thread (NULL→READY until READY→NULL). */
   GThread *thread;
@@ -1258,6 +1260,7 @@ start_on_thread (GstF2fSignal * self, gpointer data)
       self->video_codec == GST_F2F_VIDEO_CODEC_H264 ? "rtph264pay" :
       "rtpvp8pay";
   self->link_config.heartbeat_timeout_ms = self->heartbeat_timeout;
+  self->link_config.ice_transport_policy = self->ice_transport_policy;
   self->view_mode = self->room_view;
   GST_OBJECT_UNLOCK (self);
 
@@ -1938,6 +1941,9 @@ gst_f2f_signal_set_property (GObject * object, guint prop_id,
     case PROP_STATS_INTERVAL:
       self->stats_interval = g_value_get_uint (value);
       break;
+    case PROP_ICE_TRANSPORT_POLICY:
+      self->ice_transport_policy = g_value_get_enum (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1994,6 +2000,9 @@ gst_f2f_signal_get_property (GObject * object, guint prop_id, GValue * value,
       break;
     case PROP_STATS_INTERVAL:
       g_value_set_uint (value, self->stats_interval);
+      break;
+    case PROP_ICE_TRANSPORT_POLICY:
+      g_value_set_enum (value, self->ice_transport_policy);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -2106,6 +2115,12 @@ gst_f2f_signal_class_init (GstF2fSignalClass * klass)
       g_param_spec_uint ("stats-interval", "Stats interval",
           "Post an f2f-peer-stats message per peer this often, in ms "
           "(0: never)", 0, G_MAXUINT, DEFAULT_STATS_INTERVAL, ready));
+
+  g_object_class_install_property (gobject_class, PROP_ICE_TRANSPORT_POLICY,
+      g_param_spec_enum ("ice-transport-policy", "ICE transport policy",
+          "all: any candidate; relay: only through the TURN server",
+          GST_TYPE_WEBRTC_ICE_TRANSPORT_POLICY,
+          GST_WEBRTC_ICE_TRANSPORT_POLICY_ALL, ready));
 
   /**
    * GstF2fSignal::send-chat:

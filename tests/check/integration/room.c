@@ -14,6 +14,7 @@
 #endif
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <string.h>
 #include <glib/gstdio.h>
 #include <gst/check/gstcheck.h>
@@ -794,6 +795,98 @@ GST_START_TEST (test_topology_video)
 
 GST_END_TEST;
 
+static void
+die_with_test (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/* A free UDP port on 127.0.0.1, chosen by the OS. */
+static guint
+free_udp_port (void)
+{
+  g_autoptr (GSocket) sock = g_socket_new (G_SOCKET_FAMILY_IPV4,
+      G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback
+      (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  g_autoptr (GSocketAddress) bound = NULL;
+
+  fail_unless (g_socket_bind (sock, any, FALSE, NULL));
+  bound = g_socket_get_local_address (sock, NULL);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+/* Only through a TURN server (coturn on loopback, ice-transport-policy=
+ * relay): media flows with the right credentials and not with wrong ones,
+ * so it really is the relay that carries it. */
+GST_START_TEST (test_turn_relay)
+{
+  g_autofree gchar *turnserver = g_find_program_in_path ("turnserver");
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GSubprocess) turn = NULL;
+  g_autofree gchar *port_arg = NULL, *good = NULL, *bad = NULL;
+  TestServer *server;
+  GPtrArray *peers;
+  AllDecode d;
+  guint port, i;
+
+  if (turnserver == NULL) {
+    g_print ("SKIP test_turn_relay: turnserver (coturn) not installed\n");
+    return;
+  }
+  port = free_udp_port ();
+  port_arg = g_strdup_printf ("--listening-port=%u", port);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+      G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_test, NULL, NULL);
+  turn = g_subprocess_launcher_spawn (launcher, NULL, turnserver, "-n",
+      "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1", port_arg,
+      "--lt-cred-mech", "--user=f2f:s3cret", "--realm=f2f", "--no-tls",
+      "--no-dtls", "--no-cli", "--allow-loopback-peers", "--log-file=stdout",
+      NULL);
+  fail_unless (turn != NULL);
+
+  server = f2f_test_server_start (0, NULL);
+  good = g_strdup_printf ("turn-server=turn://f2f:s3cret@127.0.0.1:%u "
+      "ice-transport-policy=relay", port);
+  bad = g_strdup_printf ("turn-server=turn://f2f:wrong@127.0.0.1:%u "
+      "ice-transport-policy=relay", port);
+
+  /* wrong credentials: no relay, no media */
+  peers = g_ptr_array_new_with_free_func ((GDestroyNotify) f2f_test_peer_free);
+  for (i = 0; i < 2; i++) {
+    g_autofree gchar *name = g_strdup_printf ("X%u", i + 1);
+    g_ptr_array_add (peers, f2f_test_peer_start (server, "denied", name, i,
+            bad));
+  }
+  d.peers = peers;
+  d.frames = 1;
+  fail_if (f2f_test_wait (all_decode, &d, 6000),
+      "media flowed without the relay it was restricted to");
+  g_ptr_array_unref (peers);
+
+  /* the right credentials: media through the relay */
+  peers = g_ptr_array_new_with_free_func ((GDestroyNotify) f2f_test_peer_free);
+  for (i = 0; i < 2; i++) {
+    g_autofree gchar *name = g_strdup_printf ("R%u", i + 1);
+    g_ptr_array_add (peers, f2f_test_peer_start (server, "relayed", name, i,
+            good));
+  }
+  d.peers = peers;
+  d.frames = FRAMES;
+  if (!f2f_test_wait (all_decode, &d, 20000)) {
+    g_autofree gchar *state = describe (peers);
+    fail ("no media through the TURN relay:%s", state);
+  }
+  g_ptr_array_unref (peers);
+  f2f_test_server_free (server);
+  g_subprocess_force_exit (turn);
+  g_subprocess_wait (turn, NULL, NULL);
+}
+
+GST_END_TEST;
+
 static gboolean
 has_error (gpointer data)
 {
@@ -1065,6 +1158,7 @@ room_suite (void)
   tcase_add_test (tc, test_three_peers);
   tcase_add_test (tc, test_six_peers);
   tcase_add_test (tc, test_two_peers_h264);
+  tcase_add_test (tc, test_turn_relay);
   tcase_add_test (tc, test_simultaneous_join);
   tcase_add_test (tc, test_leave_and_kill);
   tcase_add_test (tc, test_server_restart);
