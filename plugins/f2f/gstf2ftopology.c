@@ -13,12 +13,15 @@
  * remote peer (name, id, leader, role), and the link to each with its state,
  * bitrate each way, round-trip time, loss and jitter from webrtcbin's
  * statistics. Every #GstF2fTopologyElement:interval it writes the graph as a
- * Graphviz DOT file and posts it on the bus. It has no pads.
+ * Graphviz DOT file and posts it on the bus.
  *
  * Each f2ftopology sends the links it measured to the other peers (data
  * channel "f2f-topology"), so a room where every peer has one draws the
  * whole mesh everywhere; a peer without one shows up with the links others
- * measured to it. There is no video pad yet.
+ * measured to it. With `format=svg` or `png` the files are drawn by
+ * Graphviz's library, and the `video_src` request pad shows the current
+ * graph as live raw video (#GstF2fTopologyElement:width ×
+ * #GstF2fTopologyElement:height, 5 fps).
  *
  * ## Messages
  *

@@ -70,12 +70,20 @@ child_setup (gpointer data)
   prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
+GSubprocessLauncher *
+f2f_test_launcher_new (GSubprocessFlags flags)
+{
+  GSubprocessLauncher *launcher = g_subprocess_launcher_new (flags);
+
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  return launcher;
+}
+
 static GSubprocess *
 spawn (GPtrArray * argv, GSubprocessFlags flags, GError ** error)
 {
-  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (flags);
+  g_autoptr (GSubprocessLauncher) launcher = f2f_test_launcher_new (flags);
 
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
   g_ptr_array_add (argv, NULL);
   return g_subprocess_launcher_spawnv (launcher,
       (const gchar * const *) argv->pdata, error);
@@ -138,8 +146,8 @@ f2f_test_server_free (TestServer * server)
 
 static void read_next (TestPeer * peer);
 
-static void
-set_count (GHashTable * table, const gchar * id, guint64 value)
+void
+f2f_test_set_count (GHashTable * table, const gchar * id, guint64 value)
 {
   g_hash_table_replace (table, g_strdup (id), g_memdup2 (&value,
           sizeof value));
@@ -165,8 +173,8 @@ handle_msg (TestPeer * peer, const gchar * text)
     guint64 v = 0, a = 0;
     gst_structure_get_uint64 (s, "video-frames", &v);
     gst_structure_get_uint64 (s, "audio-frames", &a);
-    set_count (peer->video, id, v);
-    set_count (peer->audio, id, a);
+    f2f_test_set_count (peer->video, id, v);
+    f2f_test_set_count (peer->audio, id, a);
   } else if (strcmp (name, "f2f-peer-joined") == 0) {
     g_hash_table_add (peer->present, g_strdup (id));
   } else if (strcmp (name, "f2f-peer-left") == 0) {
@@ -365,8 +373,8 @@ f2f_test_peer_free (TestPeer * peer)
   g_free (peer);
 }
 
-static guint64
-count_of (GHashTable * table, const gchar * id)
+guint64
+f2f_test_count_of (GHashTable * table, const gchar * id)
 {
   guint64 *v = id ? g_hash_table_lookup (table, id) : NULL;
 
@@ -376,13 +384,13 @@ count_of (GHashTable * table, const gchar * id)
 guint64
 f2f_test_peer_video_from (TestPeer * peer, const gchar * from)
 {
-  return count_of (peer->video, from);
+  return f2f_test_count_of (peer->video, from);
 }
 
 guint64
 f2f_test_peer_audio_from (TestPeer * peer, const gchar * from)
 {
-  return count_of (peer->audio, from);
+  return f2f_test_count_of (peer->audio, from);
 }
 
 gboolean

@@ -51,6 +51,10 @@ typedef struct
  * Call first thing in main(). */
 void f2f_test_enter_private_netns (void);
 
+/* A launcher whose children are killed when the test process dies, even
+ * when a failed check exits at once. */
+GSubprocessLauncher *f2f_test_launcher_new (GSubprocessFlags flags);
+
 gint64 f2f_test_deadline_ms (guint ms);
 /* Iterates the default main context until @cond or the deadline. */
 gboolean f2f_test_wait (gboolean (*cond) (gpointer), gpointer data,
@@ -69,6 +73,11 @@ void f2f_test_peer_kill (TestPeer * peer);
 /* Sends quit and waits for the process to end. */
 gboolean f2f_test_peer_quit (TestPeer * peer, guint timeout_ms);
 void f2f_test_peer_free (TestPeer * peer);
+
+/* Tables of peer id → frame count (guint64), as the peers' stats report. */
+void f2f_test_set_count (GHashTable * table, const gchar * id,
+    guint64 value);
+guint64 f2f_test_count_of (GHashTable * table, const gchar * id);
 
 guint64 f2f_test_peer_video_from (TestPeer * peer, const gchar * from);
 guint64 f2f_test_peer_audio_from (TestPeer * peer, const gchar * from);

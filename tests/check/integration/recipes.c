@@ -17,7 +17,6 @@
 
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <glib/gstdio.h>
 #include <gst/check/gstcheck.h>
 #include <gst/video/video.h>
@@ -46,27 +45,6 @@ typedef struct
   GString *tail;                /* its last lines, other than bus messages */
   gboolean eof;
 } Recipe;
-
-static void
-child_setup (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
-static void
-set_count (GHashTable * table, const gchar * id, guint64 value)
-{
-  g_hash_table_replace (table, g_strdup (id), g_memdup2 (&value,
-          sizeof value));
-}
-
-static guint64
-count_of (GHashTable * table, const gchar * id)
-{
-  guint64 *v = id ? g_hash_table_lookup (table, id) : NULL;
-
-  return v ? *v : 0;
-}
 
 static void
 remember (Recipe * r, const gchar * line)
@@ -104,8 +82,8 @@ handle_line (Recipe * r, const gchar * line)
     guint64 v = 0, a = 0;
     gst_structure_get_uint64 (s, "video-frames", &v);
     gst_structure_get_uint64 (s, "audio-frames", &a);
-    set_count (r->video, id, v);
-    set_count (r->audio, id, a);
+    f2f_test_set_count (r->video, id, v);
+    f2f_test_set_count (r->audio, id, a);
   }
 }
 
@@ -161,9 +139,8 @@ recipe_start (TestServer * server, const gchar * room, const gchar * script,
     g_ptr_array_add (argv, g_strdup (args[i]));
   g_ptr_array_add (argv, NULL);
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+  launcher = f2f_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
       G_SUBPROCESS_FLAGS_STDERR_MERGE);
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
   g_subprocess_launcher_setenv (launcher, "F2F_SERVER", server->uri, TRUE);
   g_subprocess_launcher_setenv (launcher, "F2F_ROOM", room, TRUE);
   g_subprocess_launcher_setenv (launcher, "F2F_NAME", script, TRUE);
@@ -261,7 +238,7 @@ describe (Room * room)
       " a%" G_GUINT64_FORMAT "%s%s"
       "\n  P (%s): from %s v%" G_GUINT64_FORMAT " a%" G_GUINT64_FORMAT
       "%s%s\n  %s said:%s", r->name, r->peer_id,
-      count_of (r->video, p->peer_id), count_of (r->audio, p->peer_id),
+      f2f_test_count_of (r->video, p->peer_id), f2f_test_count_of (r->audio, p->peer_id),
       r->error ? ", " : "", r->error ? r->error : "", p->peer_id, r->name,
       f2f_test_peer_video_from (p, r->peer_id),
       f2f_test_peer_audio_from (p, r->peer_id), p->error ? ", error: " : "",
@@ -309,8 +286,8 @@ recipe_sees_peer (gpointer data)
   Recipe *r = room->recipe;
   const gchar *id = room->peer->peer_id;
 
-  return count_of (r->video, id) >= 2 * FRAMES
-      && count_of (r->audio, id) >= 2 * FRAMES
+  return f2f_test_count_of (r->video, id) >= 2 * FRAMES
+      && f2f_test_count_of (r->audio, id) >= 2 * FRAMES
       && r->peer_id && g_hash_table_contains (room->peer->video, r->peer_id);
 }
 
@@ -628,9 +605,8 @@ xserver_start (void)
     g_print ("SKIP: test_screen_share needs Xvfb (Debian package xvfb)\n");
     return NULL;
   }
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+  launcher = f2f_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
       G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
   x = g_new0 (Xserver, 1);
   /* Xvfb picks a free display and writes its number to standard output. */
   x->proc = g_subprocess_launcher_spawn (launcher, &error, bin,
@@ -718,7 +694,7 @@ GST_START_TEST (test_usage)
 
   for (i = 0; i < G_N_ELEMENTS (scripts); i++) {
     g_autoptr (GSubprocessLauncher) launcher =
-        g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+        f2f_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
         G_SUBPROCESS_FLAGS_STDERR_MERGE);
     g_autoptr (GSubprocess) proc = NULL;
     g_autoptr (GError) error = NULL;
@@ -726,7 +702,6 @@ GST_START_TEST (test_usage)
         "pipelines", scripts[i], NULL);
     Usage u = { 0, };
 
-    g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
     g_subprocess_launcher_unsetenv (launcher, "DISPLAY");
     proc = g_subprocess_launcher_spawn (launcher, &error, path, "-h", NULL);
     fail_unless (proc != NULL, "%s: %s", path, error ? error->message : "");

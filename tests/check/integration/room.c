@@ -14,7 +14,6 @@
 #endif
 
 #include <signal.h>
-#include <sys/prctl.h>
 #include <string.h>
 #include <glib/gstdio.h>
 #include <gst/check/gstcheck.h>
@@ -795,12 +794,6 @@ GST_START_TEST (test_topology_video)
 
 GST_END_TEST;
 
-static void
-die_with_test (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
 /* A free UDP port on 127.0.0.1, chosen by the OS. */
 static guint
 free_udp_port (void)
@@ -837,9 +830,8 @@ GST_START_TEST (test_turn_relay)
   }
   port = free_udp_port ();
   port_arg = g_strdup_printf ("--listening-port=%u", port);
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+  launcher = f2f_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
       G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_test, NULL, NULL);
   turn = g_subprocess_launcher_spawn (launcher, NULL, turnserver, "-n",
       "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1", port_arg,
       "--lt-cred-mech", "--user=f2f:s3cret", "--realm=f2f", "--no-tls",
