@@ -11,3 +11,4 @@
 #include <gst/f2f/f2ftopology.h>
 #include <gst/f2f/f2flayout.h>
 #include <gst/f2f/f2fspeaker.h>
+#include <gst/f2f/f2ffileproto.h>

@@ -14,6 +14,9 @@
  * - `peer-joined` (id, name) and `peer-left` (id, reason): membership.
  * - `leader-changed` (id).
  * - `message` (peer id, channel, #GBytes): data arrived on a channel.
+ * - `channel-low` (peer id, channel): the bytes queued on a channel fell to
+ *   its low threshold (gst_f2f_room_set_low_threshold()): a sender that
+ *   stopped at its high-water mark may go on.
  *
  * Signals are emitted from whichever thread the transport reports from,
  * never with the room's lock held.
@@ -46,6 +49,9 @@ struct _GstF2fRoom
   GDestroyNotify send_notify;
   GstF2fRoomSampleFunc sample;
   gpointer sample_data;
+  GstF2fRoomBufferedFunc buffered;
+  gpointer buffered_data;
+  GHashTable *low_thresholds;   /* channel label → guint64* */
 };
 
 enum
@@ -54,6 +60,7 @@ enum
   SIGNAL_PEER_LEFT,
   SIGNAL_LEADER_CHANGED,
   SIGNAL_MESSAGE,
+  SIGNAL_CHANNEL_LOW,
   N_SIGNALS
 };
 
@@ -74,6 +81,7 @@ gst_f2f_room_finalize (GObject * object)
   g_free (room->local_name);
   g_free (room->leader);
   g_hash_table_unref (room->peers);
+  g_hash_table_unref (room->low_thresholds);
   G_OBJECT_CLASS (gst_f2f_room_parent_class)->finalize (object);
 }
 
@@ -96,6 +104,9 @@ gst_f2f_room_class_init (GstF2fRoomClass * klass)
   signals[SIGNAL_MESSAGE] = g_signal_new ("message",
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
       G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_BYTES);
+  signals[SIGNAL_CHANNEL_LOW] = g_signal_new ("channel-low",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
 }
 
 static void
@@ -103,6 +114,8 @@ gst_f2f_room_init (GstF2fRoom * room)
 {
   room->peers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       g_free);
+  room->low_thresholds = g_hash_table_new_full (g_str_hash, g_str_equal,
+      g_free, g_free);
 }
 
 GstF2fRoom *
@@ -283,6 +296,75 @@ gst_f2f_room_sample_link (GstF2fRoom * room, const gchar * peer_id,
   data = room->sample_data;
   GST_OBJECT_UNLOCK (room);
   return func ? func (data, peer_id, sample) : FALSE;
+}
+
+/* Like the send function, set and cleared by the transport. */
+void
+gst_f2f_room_set_flow (GstF2fRoom * room, GstF2fRoomBufferedFunc buffered,
+    gpointer user_data)
+{
+  GST_OBJECT_LOCK (room);
+  room->buffered = buffered;
+  room->buffered_data = user_data;
+  GST_OBJECT_UNLOCK (room);
+}
+
+/**
+ * gst_f2f_room_get_buffered_amount:
+ *
+ * Returns: the bytes queued on @channel to @peer_id and not sent yet, or -1
+ *   when that channel is not open (or there is no transport).
+ */
+gint64
+gst_f2f_room_get_buffered_amount (GstF2fRoom * room, const gchar * peer_id,
+    const gchar * channel)
+{
+  GstF2fRoomBufferedFunc func;
+  gpointer data;
+
+  g_return_val_if_fail (GST_IS_F2F_ROOM (room), -1);
+  g_return_val_if_fail (peer_id != NULL && channel != NULL, -1);
+  GST_OBJECT_LOCK (room);
+  func = room->buffered;
+  data = room->buffered_data;
+  GST_OBJECT_UNLOCK (room);
+  return func ? func (data, peer_id, channel) : -1;
+}
+
+void
+gst_f2f_room_set_low_threshold (GstF2fRoom * room, const gchar * channel,
+    guint64 bytes)
+{
+  g_return_if_fail (GST_IS_F2F_ROOM (room));
+  g_return_if_fail (channel != NULL);
+  GST_OBJECT_LOCK (room);
+  if (bytes == 0)
+    g_hash_table_remove (room->low_thresholds, channel);
+  else
+    g_hash_table_replace (room->low_thresholds, g_strdup (channel),
+        g_memdup2 (&bytes, sizeof bytes));
+  GST_OBJECT_UNLOCK (room);
+}
+
+guint64
+gst_f2f_room_get_low_threshold (GstF2fRoom * room, const gchar * channel)
+{
+  guint64 *bytes;
+  guint64 value;
+
+  g_return_val_if_fail (GST_IS_F2F_ROOM (room), 0);
+  GST_OBJECT_LOCK (room);
+  bytes = g_hash_table_lookup (room->low_thresholds, channel);
+  value = bytes ? *bytes : 0;
+  GST_OBJECT_UNLOCK (room);
+  return value;
+}
+
+void
+gst_f2f_room_channel_low (GstF2fRoom * room, const gchar * peer_id,
+    const gchar * channel)
+{
+  g_signal_emit (room, signals[SIGNAL_CHANNEL_LOW], 0, peer_id, channel);
 }
 
 void

@@ -46,6 +46,11 @@ GST_F2F_API void gst_f2f_link_sample_clear (GstF2fLinkSample * sample);
 typedef gboolean (*GstF2fRoomSampleFunc) (gpointer user_data,
     const gchar * peer_id, GstF2fLinkSample * sample);
 
+/* Flow control: bytes queued on @channel to @peer_id and not yet handed to
+ * the network, or -1 when that channel is not open. Any thread. */
+typedef gint64 (*GstF2fRoomBufferedFunc) (gpointer user_data,
+    const gchar * peer_id, const gchar * channel);
+
 GST_F2F_API GstF2fRoom *gst_f2f_room_new (void);
 
 /* For consumers */
@@ -62,12 +67,26 @@ GST_F2F_API guint gst_f2f_room_broadcast (GstF2fRoom * room,
     const gchar * channel, GBytes * data);
 GST_F2F_API gboolean gst_f2f_room_sample_link (GstF2fRoom * room,
     const gchar * peer_id, GstF2fLinkSample * sample);
+GST_F2F_API gint64 gst_f2f_room_get_buffered_amount (GstF2fRoom * room,
+    const gchar * peer_id, const gchar * channel);
+/* The "channel-low" signal is emitted when the bytes queued on a channel
+ * of this label fall to @bytes or below. Set it before the first send on
+ * that channel; 0 (the default) means no signal. */
+GST_F2F_API void gst_f2f_room_set_low_threshold (GstF2fRoom * room,
+    const gchar * channel, guint64 bytes);
+GST_F2F_API guint64 gst_f2f_room_get_low_threshold (GstF2fRoom * room,
+    const gchar * channel);
 
 /* For the transport */
 GST_F2F_API void gst_f2f_room_set_transport (GstF2fRoom * room,
     GstF2fRoomSendFunc send, gpointer user_data, GDestroyNotify notify);
 GST_F2F_API void gst_f2f_room_set_sampler (GstF2fRoom * room,
     GstF2fRoomSampleFunc sample, gpointer user_data);
+GST_F2F_API void gst_f2f_room_set_flow (GstF2fRoom * room,
+    GstF2fRoomBufferedFunc buffered, gpointer user_data);
+/* Emits "channel-low"; any thread. */
+GST_F2F_API void gst_f2f_room_channel_low (GstF2fRoom * room,
+    const gchar * peer_id, const gchar * channel);
 GST_F2F_API void gst_f2f_room_set_identity (GstF2fRoom * room,
     const gchar * room_id, const gchar * local_id, const gchar * local_name);
 GST_F2F_API void gst_f2f_room_peer_joined (GstF2fRoom * room,

@@ -286,11 +286,29 @@ on_channel_open (GstWebRTCDataChannel * channel, F2fPeerLink * link)
 }
 
 static void
+on_buffered_amount_low (GstWebRTCDataChannel * channel, F2fPeerLink * link)
+{
+  g_autofree gchar *label = NULL;
+
+  g_object_get (channel, "label", &label, NULL);
+  if (link->cb.channel_low)
+    link->cb.channel_low (link, label, link->user_data);
+}
+
+static void
 add_channel (F2fPeerLink * link, GstWebRTCDataChannel * channel)
 {
   gchar *label = NULL;
+  guint64 threshold = 0;
 
   g_object_get (channel, "label", &label, NULL);
+  if (link->cb.low_threshold)
+    threshold = link->cb.low_threshold (link, label, link->user_data);
+  if (threshold > 0) {
+    g_object_set (channel, "buffered-amount-low-threshold", threshold, NULL);
+    g_signal_connect (channel, "on-buffered-amount-low",
+        G_CALLBACK (on_buffered_amount_low), link);
+  }
   g_signal_connect (channel, "on-message-string",
       G_CALLBACK (on_message_string), link);
   g_signal_connect (channel, "on-message-data", G_CALLBACK (on_message_data),
@@ -363,6 +381,28 @@ f2f_peer_link_send (F2fPeerLink * link, const gchar * label, GBytes * data)
   }
   g_object_unref (channel);
   return ok;
+}
+
+gint64
+f2f_peer_link_buffered_amount (F2fPeerLink * link, const gchar * label)
+{
+  GstWebRTCDataChannel *channel;
+  GstWebRTCDataChannelState ready = GST_WEBRTC_DATA_CHANNEL_STATE_CLOSED;
+  guint64 amount = 0;
+
+  LINK_LOCK (link);
+  channel = g_hash_table_lookup (link->channels, label);
+  if (channel)
+    g_object_ref (channel);
+  LINK_UNLOCK (link);
+  if (channel == NULL)
+    return -1;
+  g_object_get (channel, "ready-state", &ready, "buffered-amount", &amount,
+      NULL);
+  g_object_unref (channel);
+  if (ready != GST_WEBRTC_DATA_CHANNEL_STATE_OPEN)
+    return -1;
+  return (gint64) MIN (amount, (guint64) G_MAXINT64);
 }
 
 gboolean

@@ -39,6 +39,12 @@ typedef struct
    * media ("video" or "audio") arrives; link it before returning. */
   void (*src_pad) (F2fPeerLink * link, GstPad * pad, const gchar * media,
       gpointer user_data);
+  /* Any thread, no lock held: the low threshold for channels of this
+   * label (0: none), and the notice that one fell to it. */
+  guint64 (*low_threshold) (F2fPeerLink * link, const gchar * channel,
+      gpointer user_data);
+  void (*channel_low) (F2fPeerLink * link, const gchar * channel,
+      gpointer user_data);
 } F2fPeerLinkCallbacks;
 
 typedef struct
@@ -76,6 +82,9 @@ void f2f_peer_link_handle_signal (F2fPeerLink * link, GstF2fMessage * msg);
 /* Any thread. FALSE when the channel cannot carry data now. */
 gboolean f2f_peer_link_send (F2fPeerLink * link, const gchar * channel,
     GBytes * data);
+/* Any thread. Bytes queued on the channel, -1 when it is not open. */
+gint64 f2f_peer_link_buffered_amount (F2fPeerLink * link,
+    const gchar * channel);
 /* Sends a heartbeat; returns FALSE when nothing came from the peer for
  * longer than the heartbeat timeout (only once it had connected). */
 gboolean f2f_peer_link_heartbeat (F2fPeerLink * link, gint64 now_us);

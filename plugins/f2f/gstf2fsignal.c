@@ -579,9 +579,14 @@ static void link_data (F2fPeerLink * link, const gchar * channel,
     GBytes * data, gpointer user_data);
 static void link_src_pad (F2fPeerLink * link, GstPad * pad,
     const gchar * media, gpointer user_data);
+static guint64 link_low_threshold (F2fPeerLink * link, const gchar * channel,
+    gpointer user_data);
+static void link_channel_low (F2fPeerLink * link, const gchar * channel,
+    gpointer user_data);
 
 static const F2fPeerLinkCallbacks link_callbacks = {
-  link_send_signal, link_state_changed, link_data, link_src_pad
+  link_send_signal, link_state_changed, link_data, link_src_pad,
+  link_low_threshold, link_channel_low
 };
 
 /* Makes a new link to @peer (private thread). */
@@ -1332,6 +1337,48 @@ room_send (gpointer user_data, const gchar * peer_id, const gchar * channel,
   return ok;
 }
 
+static gint64
+room_buffered (gpointer user_data, const gchar * peer_id,
+    const gchar * channel)
+{
+  GstF2fSignal *self = user_data;
+  F2fPeerLink *link = NULL;
+  Peer *peer;
+  gint64 amount;
+
+  SIGNAL_LOCK (self);
+  peer = g_hash_table_lookup (self->peers, peer_id);
+  if (peer && peer->link)
+    link = f2f_peer_link_ref (peer->link);
+  SIGNAL_UNLOCK (self);
+  if (link == NULL)
+    return -1;
+  amount = f2f_peer_link_buffered_amount (link, channel);
+  f2f_peer_link_unref (link);
+  return amount;
+}
+
+/* Flow control of the room's channels: the thresholds the room's users
+ * set, and their low-water notices, pass straight through. */
+static guint64
+link_low_threshold (F2fPeerLink * link, const gchar * channel,
+    gpointer user_data)
+{
+  GstF2fSignal *self = user_data;
+
+  return gst_f2f_room_get_low_threshold (self->room, channel);
+}
+
+static void
+link_channel_low (F2fPeerLink * link, const gchar * channel,
+    gpointer user_data)
+{
+  GstF2fSignal *self = user_data;
+
+  gst_f2f_room_channel_low (self->room, f2f_peer_link_get_peer_id (link),
+      channel);
+}
+
 static gboolean
 room_sample (gpointer user_data, const gchar * peer_id,
     GstF2fLinkSample * sample)
@@ -2018,6 +2065,7 @@ gst_f2f_signal_finalize (GObject * object)
 
   gst_f2f_room_set_transport (self->room, NULL, NULL, NULL);
   gst_f2f_room_set_sampler (self->room, NULL, NULL);
+  gst_f2f_room_set_flow (self->room, NULL, NULL);
   gst_object_unref (self->room);
   g_hash_table_unref (self->peers);
   gst_clear_object (&self->video_tee);
@@ -2218,6 +2266,7 @@ gst_f2f_signal_init (GstF2fSignal * self)
   self->room = gst_f2f_room_new ();
   gst_f2f_room_set_transport (self->room, room_send, self, NULL);
   gst_f2f_room_set_sampler (self->room, room_sample, self);
+  gst_f2f_room_set_flow (self->room, room_buffered, self);
 
   /* The room view. Without f2fcompositor the always pads stay unlinked
    * inside and the error comes when a peer's media arrives. */
