@@ -21,6 +21,7 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (f2fcompositor, plugin);
   ret |= GST_ELEMENT_REGISTER (f2fsignal, plugin);
   ret |= GST_ELEMENT_REGISTER (f2ftopology, plugin);
+  ret |= GST_ELEMENT_REGISTER (f2ffileshare, plugin);
 
   return ret;
 }

@@ -13,6 +13,7 @@
  *   critical <domain>: <text>   a g_critical or g_warning, from anyone
  *   pad-added <name>     the element named "s" added a pad
  *   pad-removed <name>   … or removed one
+ *   progress <structure> a GST_MESSAGE_PROGRESS (f2ffileshare transfers)
  *
  * Commands on standard input, one per line:
  *
@@ -22,6 +23,8 @@
  *
  * and it prints "room-message <peer> <channel> <text>" for what the room
  * object delivers.
+ *   share <path> [name]  emit share-file on the element named "f"
+ *                        (f2ffileshare); answers "shared <id>"
  *   quit                 stop the pipeline and exit 0
  *
  * End of input is not a quit, so a test can leave stdin open.
@@ -59,6 +62,12 @@ bus_cb (GstBus * bus, GstMessage * message, gpointer data)
         g_autofree gchar *text = gst_structure_to_string (s);
         say ("msg", text);
       }
+      break;
+    }
+    case GST_MESSAGE_PROGRESS:{
+      const GstStructure *s = gst_message_get_structure (message);
+      g_autofree gchar *text = gst_structure_to_string (s);
+      say ("progress", text);
       break;
     }
     case GST_MESSAGE_WARNING:{
@@ -114,7 +123,12 @@ static void
 room_message_cb (GstF2fRoom * r, const gchar * peer, const gchar * channel,
     GBytes * data, gpointer user_data)
 {
-  g_autofree gchar *line = g_strdup_printf ("%s %s %.*s", peer, channel,
+  g_autofree gchar *line = NULL;
+
+  /* File chunks are binary and many. */
+  if (strcmp (channel, GST_F2F_FILE_DATA_CHANNEL) == 0)
+    return;
+  line = g_strdup_printf ("%s %s %.*s", peer, channel,
       (int) g_bytes_get_size (data), (const gchar *) g_bytes_get_data (data,
           NULL));
   say ("room-message", line);
@@ -170,6 +184,15 @@ read_line_cb (GObject * source, GAsyncResult * res, gpointer data)
       sent = gst_f2f_room_send (r, words[0], words[1], bytes);
     }
     say ("sent", sent ? "yes" : "no");
+  } else if (g_str_has_prefix (line, "share ")) {
+    g_auto (GStrv) words = g_strsplit (line + 6, " ", 2);
+    GstElement *f = gst_bin_get_by_name (GST_BIN (pipeline), "f");
+    g_autofree gchar *id = NULL;
+    if (f && words[0]) {
+      g_signal_emit_by_name (f, "share-file", words[0], words[1], &id);
+    }
+    g_clear_object (&f);
+    say ("shared", id ? id : "none");
   } else if (strcmp (line, "quit") == 0) {
     g_main_loop_quit (loop);
     return;
