@@ -24,7 +24,9 @@
  * and it prints "room-message <peer> <channel> <text>" for what the room
  * object delivers.
  *   share <path> [name]  emit share-file on the element named "f"
- *                        (f2ffileshare); answers "shared <id>"
+ *                        (f2ffileshare); @name may hold C escapes (\n);
+ *                        answers "shared <id>"
+ *   list                 emit list-files on "f"; answers "files <structure>"
  *   quit                 stop the pipeline and exit 0
  *
  * End of input is not a quit, so a test can leave stdin open.
@@ -188,11 +190,24 @@ read_line_cb (GObject * source, GAsyncResult * res, gpointer data)
     g_auto (GStrv) words = g_strsplit (line + 6, " ", 2);
     GstElement *f = gst_bin_get_by_name (GST_BIN (pipeline), "f");
     g_autofree gchar *id = NULL;
+    g_autofree gchar *name = words[0] && words[1] ?
+        g_strcompress (words[1]) : NULL;
     if (f && words[0]) {
-      g_signal_emit_by_name (f, "share-file", words[0], words[1], &id);
+      g_signal_emit_by_name (f, "share-file", words[0], name, &id);
     }
     g_clear_object (&f);
     say ("shared", id ? id : "none");
+  } else if (strcmp (line, "list") == 0) {
+    GstElement *f = gst_bin_get_by_name (GST_BIN (pipeline), "f");
+    GstStructure *files = NULL;
+    g_autofree gchar *text = NULL;
+    if (f)
+      g_signal_emit_by_name (f, "list-files", &files);
+    g_clear_object (&f);
+    text = files ? gst_structure_to_string (files) : g_strdup ("none");
+    if (files)
+      gst_structure_free (files);
+    say ("files", text);
   } else if (strcmp (line, "quit") == 0) {
     g_main_loop_quit (loop);
     return;

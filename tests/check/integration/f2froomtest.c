@@ -164,6 +164,10 @@ handle_msg (TestPeer * peer, const gchar * text)
     return;
   }
   name = gst_structure_get_name (s);
+  if (g_str_has_prefix (name, "f2f-file-")) {
+    g_ptr_array_add (peer->file_events, g_steal_pointer (&s));
+    return;
+  }
   id = gst_structure_get_string (s, "peer-id");
   if (strcmp (name, "f2f-joined") == 0) {
     g_free (peer->peer_id);
@@ -184,9 +188,12 @@ handle_msg (TestPeer * peer, const gchar * text)
     g_ptr_array_add (peer->left, g_strdup_printf ("%s/%s", id,
             gst_structure_get_string (s, "reason")));
   } else if (strcmp (name, "f2f-chat") == 0) {
+    gint64 *now = g_new (gint64, 1);
+    *now = g_get_monotonic_time ();
     g_ptr_array_add (peer->chats, g_strdup_printf ("%s|%s",
             gst_structure_get_string (s, "name"),
             gst_structure_get_string (s, "text")));
+    g_ptr_array_add (peer->chat_times, now);
   } else if (strcmp (name, "f2f-link-state") == 0) {
     if (g_strcmp0 (gst_structure_get_string (s, "state"), "failed") == 0)
       g_ptr_array_add (peer->failures,
@@ -230,7 +237,19 @@ line_cb (GObject * source, GAsyncResult * res, gpointer data)
       if (g_str_equal (g_ptr_array_index (peer->pads, i), line + 12))
         g_ptr_array_remove_index (peer->pads, i--);
   }
-  else if (strcmp (line, "sent yes") == 0)
+  else if (g_str_has_prefix (line, "progress ")) {
+    GstStructure *s = gst_structure_from_string (line + 9, NULL);
+    if (s)
+      g_ptr_array_add (peer->file_events, s);
+  } else if (g_str_has_prefix (line, "warning "))
+    g_ptr_array_add (peer->warnings, g_strdup (line + 8));
+  else if (g_str_has_prefix (line, "shared "))
+    g_ptr_array_add (peer->shared_ids, g_strdup (line + 7));
+  else if (g_str_has_prefix (line, "files ")) {
+    if (peer->files)
+      gst_structure_free (peer->files);
+    peer->files = gst_structure_from_string (line + 6, NULL);
+  } else if (strcmp (line, "sent yes") == 0)
     peer->sent_yes++;
   else if (strcmp (line, "sent no") == 0)
     peer->sent_no++;
@@ -276,6 +295,11 @@ f2f_test_peer_start (TestServer * server, const gchar * room,
   peer->criticals = g_ptr_array_new_with_free_func (g_free);
   peer->room_messages = g_ptr_array_new_with_free_func (g_free);
   peer->pads = g_ptr_array_new_with_free_func (g_free);
+  peer->file_events = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_structure_free);
+  peer->warnings = g_ptr_array_new_with_free_func (g_free);
+  peer->chat_times = g_ptr_array_new_with_free_func (g_free);
+  peer->shared_ids = g_ptr_array_new_with_free_func (g_free);
 
   /* Small pictures at a low rate: six peers must fit two cores. */
   launch = g_strdup_printf ("f2fsignal name=s server-uri=%s room=%s "
@@ -325,6 +349,23 @@ f2f_test_peer_kill (TestPeer * peer)
   g_subprocess_wait (peer->proc, NULL, NULL);
 }
 
+guint64
+f2f_test_peer_rss_kib (TestPeer * peer)
+{
+  g_autofree gchar *path = NULL;
+  g_autofree gchar *status = NULL;
+  const gchar *line;
+
+  if (peer->proc == NULL || peer->exited)
+    return 0;
+  path = g_strdup_printf ("/proc/%s/status",
+      g_subprocess_get_identifier (peer->proc));
+  if (!g_file_get_contents (path, &status, NULL, NULL))
+    return 0;
+  line = strstr (status, "VmRSS:");
+  return line ? g_ascii_strtoull (line + 6, NULL, 10) : 0;
+}
+
 static gboolean
 peer_exited (gpointer data)
 {
@@ -365,6 +406,12 @@ f2f_test_peer_free (TestPeer * peer)
   g_ptr_array_unref (peer->criticals);
   g_ptr_array_unref (peer->room_messages);
   g_ptr_array_unref (peer->pads);
+  g_ptr_array_unref (peer->file_events);
+  g_ptr_array_unref (peer->warnings);
+  g_ptr_array_unref (peer->chat_times);
+  g_ptr_array_unref (peer->shared_ids);
+  if (peer->files)
+    gst_structure_free (peer->files);
   if (peer->topology)
     gst_structure_free (peer->topology);
   g_free (peer->peer_id);

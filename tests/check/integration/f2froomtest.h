@@ -44,6 +44,12 @@ typedef struct
   gboolean exited;
   gint exit_status;
   gboolean reconnected;
+  GPtrArray *file_events;       /* GstStructure: f2f-file-* messages and
+                                 * progress messages, in order */
+  GPtrArray *warnings;          /* warning texts */
+  GPtrArray *chat_times;        /* monotonic µs at which each chat arrived */
+  GPtrArray *shared_ids;        /* answers to share commands */
+  GstStructure *files;          /* the latest answer to a list command */
 } TestPeer;
 
 /* Moves the test into a new network namespace with only loopback, or
@@ -70,6 +76,8 @@ TestPeer *f2f_test_peer_start (TestServer * server, const gchar * room,
     const gchar * name, guint index, const gchar * extra);
 void f2f_test_peer_send (TestPeer * peer, const gchar * line);
 void f2f_test_peer_kill (TestPeer * peer);
+/* The resident set size of the peer's process, in KiB (0 if gone). */
+guint64 f2f_test_peer_rss_kib (TestPeer * peer);
 /* Sends quit and waits for the process to end. */
 gboolean f2f_test_peer_quit (TestPeer * peer, guint timeout_ms);
 void f2f_test_peer_free (TestPeer * peer);
