@@ -42,6 +42,7 @@ typedef struct
   GHashTable *video;            /* peer id → decoded video frames */
   GHashTable *audio;            /* peer id → decoded audio frames */
   gchar *error;                 /* the first ERROR line */
+  GstStructure *received;       /* its first f2f-file-received */
   GString *tail;                /* its last lines, other than bus messages */
   gboolean eof;
 } Recipe;
@@ -75,7 +76,9 @@ handle_line (Recipe * r, const gchar * line)
     return;
   name = gst_structure_get_name (s);
   id = gst_structure_get_string (s, "peer-id");
-  if (strcmp (name, "f2f-joined") == 0) {
+  if (strcmp (name, "f2f-file-received") == 0 && r->received == NULL) {
+    r->received = g_steal_pointer (&s);
+  } else if (strcmp (name, "f2f-joined") == 0) {
     g_free (r->peer_id);
     r->peer_id = g_strdup (id);
   } else if (strcmp (name, "f2f-peer-stats") == 0 && id) {
@@ -185,6 +188,8 @@ recipe_free (Recipe * r)
   g_hash_table_unref (r->video);
   g_hash_table_unref (r->audio);
   g_string_free (r->tail, TRUE);
+  if (r->received)
+    gst_structure_free (r->received);
   g_free (r->peer_id);
   g_free (r->error);
   g_free (r->name);
@@ -685,10 +690,74 @@ usage_done (gpointer data)
 
 /* Every recipe explains itself with -h, and exits 0, even where it could
  * not run (no DISPLAY, no server). */
+static gboolean
+recipe_received (gpointer data)
+{
+  Recipe *r = data;
+
+  return r->received != NULL || r->eof;
+}
+
+/* share-files.sh shares a file from one peer; share-files.sh without
+ * files receives it in another: the same bytes land in its directory. */
+GST_START_TEST (test_share_files)
+{
+  Room room = { 0, };
+  g_autofree gchar *dir = g_dir_make_tmp ("f2f-share-XXXXXX", NULL);
+  g_autofree gchar *src = g_build_filename (dir, "notes from the call.txt",
+      NULL);
+  g_autofree gchar *incoming = g_build_filename (dir, "incoming", NULL);
+  g_autofree gchar *env_dir = g_strdup_printf ("F2F_DOWNLOAD_DIR=%s",
+      incoming);
+  const gchar *share_args[] = { src, NULL };
+  const gchar *receive_env[] = { env_dir, NULL };
+  g_autoptr (GString) text = g_string_new (NULL);
+  g_autofree gchar *expected = NULL;
+  g_autofree gchar *landed = NULL;
+  g_autofree gchar *landed_sha = NULL;
+  g_autofree gchar *path = NULL;
+  Recipe *receiver;
+  gsize len;
+
+  for (guint i = 0; i < 20000; i++)
+    g_string_append_printf (text, "line %u: ✓ shared through the room\n", i);
+  fail_unless (g_file_set_contents (src, text->str, text->len, NULL));
+  expected = g_compute_checksum_for_data (G_CHECKSUM_SHA256,
+      (const guchar *) text->str, text->len);
+
+  room_start (&room, "recipes", "share-files.sh", share_args, NULL);
+  receiver = recipe_start (room.server, "recipes", "share-files.sh", NULL,
+      receive_env);
+  if (!f2f_test_wait (recipe_received, receiver, MEDIA_TIMEOUT_MS))
+    fail ("share-files.sh did not receive the file:%s\n  sharer said:%s",
+        receiver->tail->str, room.recipe->tail->str);
+  fail_unless (receiver->received != NULL, "the receiver ended:%s",
+      receiver->tail->str);
+  fail_unless_equals_string (gst_structure_get_string (receiver->received,
+          "sha256"), expected);
+  path = g_build_filename (incoming, "notes from the call.txt", NULL);
+  fail_unless_equals_string (gst_structure_get_string (receiver->received,
+          "path"), path);
+  fail_unless (g_file_get_contents (path, &landed, &len, NULL));
+  landed_sha = g_compute_checksum_for_data (G_CHECKSUM_SHA256,
+      (const guchar *) landed, len);
+  fail_unless_equals_string (landed_sha, expected);
+
+  recipe_free (receiver);
+  room_stop (&room);
+  g_unlink (path);
+  g_rmdir (incoming);
+  g_unlink (src);
+  g_rmdir (dir);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_usage)
 {
   const gchar *scripts[] = { "join.sh", "viewer.sh", "audio-only.sh",
-    "screen-share.sh", "stream-file.sh", "record.sh", "bot.sh"
+    "screen-share.sh", "stream-file.sh", "record.sh", "bot.sh",
+    "share-files.sh"
   };
   guint i;
 
@@ -740,6 +809,7 @@ recipes_suite (void)
   tcase_add_test (tc, test_record);
   tcase_add_test (tc, test_stream_file);
   tcase_add_test (tc, test_screen_share);
+  tcase_add_test (tc, test_share_files);
   return s;
 }
 
