@@ -67,7 +67,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
 #include <gio/gio.h>
@@ -75,6 +74,7 @@
 
 #include "gstf2felements.h"
 #include "gstf2ffileshare.h"
+#include "f2ffilestore.h"
 
 GST_DEBUG_CATEGORY_STATIC (f2f_file_share_debug);
 #define GST_CAT_DEFAULT f2f_file_share_debug
@@ -93,7 +93,6 @@ GST_DEBUG_CATEGORY_STATIC (f2f_file_share_debug);
  * is only the safety net should a notice be missed. */
 #define PUMP_RETRY_MS 50
 #define PROGRESS_INTERVAL_US (250 * G_TIME_SPAN_MILLISECOND)
-#define HASH_BLOCK (1024 * 1024)
 
 #define FS_LOCK(s) g_mutex_lock (&(s)->lock)
 #define FS_UNLOCK(s) g_mutex_unlock (&(s)->lock)
@@ -117,13 +116,8 @@ typedef struct
 {
   gchar *source;                /* peer id, NULL while waiting for one */
   guint32 transfer;
-  int fd;
-  GChecksum *sum;
-  guint64 offset;               /* bytes on disk and in @sum */
-  guint64 resumed_from;
+  F2fPartial *partial;          /* the bytes so far, on disk */
   guint64 received;             /* bytes received in this session */
-  gchar *part_path;
-  gchar *meta_path;
   gint64 started_us;
   gint64 last_data_us;
   gint64 last_progress_us;
@@ -274,14 +268,15 @@ download_free (Download * dl)
 {
   if (dl == NULL)
     return;
-  if (dl->fd >= 0)
-    close (dl->fd);
-  if (dl->sum)
-    g_checksum_free (dl->sum);
+  f2f_partial_free (dl->partial);
   g_free (dl->source);
-  g_free (dl->part_path);
-  g_free (dl->meta_path);
   g_free (dl);
+}
+
+static guint64
+download_offset (Download * dl)
+{
+  return dl->partial ? f2f_partial_get_offset (dl->partial) : 0;
 }
 
 static void
@@ -447,17 +442,6 @@ announce_held (GstF2fFileShare * self, const gchar * peer, SharedFile * only)
 
 static void start_download (GstF2fFileShare * self, SharedFile * f);
 
-static void
-remove_partial (Download * dl)
-{
-  if (dl->fd >= 0) {
-    close (dl->fd);
-    dl->fd = -1;
-  }
-  g_unlink (dl->part_path);
-  g_unlink (dl->meta_path);
-}
-
 /* Ends @f's download with @reason; the partial file goes when @remove. */
 static void
 download_fail (GstF2fFileShare * self, SharedFile * f, const gchar * reason,
@@ -469,10 +453,11 @@ download_fail (GstF2fFileShare * self, SharedFile * f, const gchar * reason,
     if (dl->source)
       send_control (self, dl->source,
           gst_f2f_file_message_cancel (dl->transfer, reason));
-    if (remove)
-      remove_partial (dl);
+    if (remove && dl->partial)
+      f2f_partial_discard (dl->partial);
     post_progress (self, GST_PROGRESS_TYPE_ERROR, "f2f-download", f->m->id,
-        display_name (f), dl->source, dl->offset, f->m->size, reason);
+        display_name (f), dl->source, download_offset (dl), f->m->size,
+        reason);
     download_free (dl);
     f->dl = NULL;
   }
@@ -519,87 +504,36 @@ request_from_next (GstF2fFileShare * self, SharedFile * f)
   }
   if (dl->source == NULL) {
     post_progress (self, GST_PROGRESS_TYPE_CONTINUE, "f2f-download",
-        f->m->id, display_name (f), NULL, dl->offset, f->m->size,
+        f->m->id, display_name (f), NULL, download_offset (dl), f->m->size,
         "waiting for a peer that holds the file");
     return;
   }
   dl->transfer = ++self->next_transfer;
   dl->last_data_us = g_get_monotonic_time ();
   GST_INFO_OBJECT (self, "fetching %s from %s at %" G_GUINT64_FORMAT,
-      f->m->id, dl->source, dl->offset);
+      f->m->id, dl->source, download_offset (dl));
   send_control (self, dl->source, gst_f2f_file_message_request (f->m->id,
-          dl->offset, dl->transfer));
+          download_offset (dl), dl->transfer));
   text = g_strdup_printf ("receiving '%s' from %s", display_name (f),
       dl->source);
   post_progress (self, GST_PROGRESS_TYPE_CONTINUE, "f2f-download", f->m->id,
-      display_name (f), dl->source, dl->offset, f->m->size, text);
-}
-
-/* Moves the verified partial file to its name in @dir, never replacing a
- * file that is there. Returns the path, or NULL with errno set. */
-static gchar *
-move_into_place (const gchar * part_path, const gchar * dir,
-    const gchar * safe_name)
-{
-  for (guint n = 1; n < 10000; n++) {
-    g_autofree gchar *name = n == 1 ? g_strdup (safe_name) :
-        gst_f2f_file_numbered_name (safe_name, n);
-    g_autofree gchar *path = g_build_filename (dir, name, NULL);
-
-    if (renameat2 (AT_FDCWD, part_path, AT_FDCWD, path,
-            RENAME_NOREPLACE) == 0)
-      return g_steal_pointer (&path);
-    if (errno == EEXIST)
-      continue;
-    if (errno != EINVAL && errno != ENOSYS)
-      return NULL;
-    /* A file system without RENAME_NOREPLACE: link() does not replace
-     * either. */
-    if (link (part_path, path) == 0) {
-      g_unlink (part_path);
-      return g_steal_pointer (&path);
-    }
-    if (errno != EEXIST)
-      return NULL;
-  }
-  errno = EEXIST;
-  return NULL;
+      display_name (f), dl->source, download_offset (dl), f->m->size, text);
 }
 
 static void
 download_finish (GstF2fFileShare * self, SharedFile * f)
 {
   Download *dl = f->dl;
-  g_autofree gchar *dir = dup_download_dir (self);
+  g_autoptr (GError) error = NULL;
   g_autofree gchar *path = NULL;
-  const gchar *digest;
   gdouble seconds;
   struct stat st;
 
-  if (fsync (dl->fd) != 0) {
-    g_autofree gchar *why = g_strdup_printf ("could not write '%s' to %s: %s",
-        display_name (f), dir, g_strerror (errno));
-    download_fail (self, f, why, TRUE);
-    return;
-  }
-  digest = g_checksum_get_string (dl->sum);
-  if (strcmp (digest, f->m->sha256) != 0) {
-    g_autofree gchar *why = g_strdup_printf ("'%s' arrived damaged: its "
-        "SHA-256 is %s, the sharer announced %s; the copy was deleted",
-        display_name (f), digest, f->m->sha256);
-    download_fail (self, f, why, TRUE);
-    return;
-  }
-  close (dl->fd);
-  dl->fd = -1;
-  path = move_into_place (dl->part_path, dir, f->safe_name);
+  path = f2f_partial_finish (dl->partial, f->safe_name, &error);
   if (path == NULL) {
-    g_autofree gchar *why = g_strdup_printf ("could not move '%s' into %s: "
-        "%s", display_name (f), dir, g_strerror (errno));
-    download_fail (self, f, why, TRUE);
+    download_fail (self, f, error->message, FALSE);
     return;
   }
-  g_unlink (dl->meta_path);
   seconds = (g_get_monotonic_time () - dl->started_us) / 1e6;
   f->state = FILE_HELD;
   f->path = g_strdup (path);
@@ -614,7 +548,8 @@ download_finish (GstF2fFileShare * self, SharedFile * f)
           "size", G_TYPE_UINT64, f->m->size,
           "sha256", G_TYPE_STRING, f->m->sha256,
           "source", G_TYPE_STRING, dl->source ? dl->source : "",
-          "resumed-from", G_TYPE_UINT64, dl->resumed_from,
+          "resumed-from", G_TYPE_UINT64,
+          f2f_partial_get_resumed_from (dl->partial),
           "bytes-received", G_TYPE_UINT64, dl->received,
           "seconds", G_TYPE_DOUBLE, seconds, NULL));
   download_free (dl);
@@ -623,117 +558,35 @@ download_finish (GstF2fFileShare * self, SharedFile * f)
   announce_held (self, NULL, f);
 }
 
-/* Reads the partial file back through SHA-256: the hash state cannot be
- * saved, and what is on disk is what counts. */
-static gboolean
-rehash_partial (Download * dl, guint64 length)
-{
-  g_autofree guint8 *buf = g_malloc (HASH_BLOCK);
-  guint64 done = 0;
-
-  while (done < length) {
-    ssize_t n = pread (dl->fd, buf, MIN (HASH_BLOCK, length - done), done);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return FALSE;
-    g_checksum_update (dl->sum, buf, n);
-    done += n;
-  }
-  return TRUE;
-}
-
-/* A partial file from an earlier run, if it belongs to this very file. */
-static gboolean
-open_partial (Download * dl, SharedFile * f)
-{
-  g_autofree gchar *meta = NULL;
-  gsize len;
-  g_autoptr (GstF2fFileMessage) saved = NULL;
-  struct stat st;
-
-  if (!g_file_get_contents (dl->meta_path, &meta, &len, NULL))
-    return FALSE;
-  saved = gst_f2f_file_message_parse (meta, len, NULL);
-  if (saved == NULL || saved->type != GST_F2F_FILE_MESSAGE_OFFER
-      || saved->manifest->size != f->m->size
-      || strcmp (saved->manifest->sha256, f->m->sha256) != 0)
-    return FALSE;
-  dl->fd = open (dl->part_path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-  if (dl->fd < 0)
-    return FALSE;
-  if (fstat (dl->fd, &st) != 0 || !S_ISREG (st.st_mode)
-      || (guint64) st.st_size > f->m->size
-      || !rehash_partial (dl, st.st_size)) {
-    close (dl->fd);
-    dl->fd = -1;
-    return FALSE;
-  }
-  dl->offset = dl->resumed_from = st.st_size;
-  return TRUE;
-}
-
 static void
 start_download (GstF2fFileShare * self, SharedFile * f)
 {
   g_autofree gchar *dir = dup_download_dir (self);
-  g_autofree gchar *base = g_strdup_printf (".f2f-%s", f->m->id);
-  g_autofree gchar *meta = NULL;
   g_autofree gchar *text = NULL;
   g_autoptr (GError) error = NULL;
   Download *dl;
-  struct statvfs vfs;
+  guint64 offset;
 
   if (f->state == FILE_DOWNLOADING || f->state == FILE_HELD)
     return;
   dl = g_new0 (Download, 1);
-  dl->fd = -1;
-  dl->sum = g_checksum_new (G_CHECKSUM_SHA256);
-  dl->part_path = g_strdup_printf ("%s/%s.part", dir, base);
-  dl->meta_path = g_strdup_printf ("%s/%s.json", dir, base);
   dl->started_us = dl->last_progress_us = g_get_monotonic_time ();
   f->dl = dl;
   f->state = FILE_DOWNLOADING;
   g_clear_pointer (&f->reason, g_free);
 
-  if (g_mkdir_with_parents (dir, 0755) != 0) {
-    g_autofree gchar *why = g_strdup_printf ("could not create the download "
-        "directory %s: %s", dir, g_strerror (errno));
-    download_fail (self, f, why, FALSE);
+  dl->partial = f2f_partial_open (dir, f->m, display_name (f), &error);
+  if (dl->partial == NULL) {
+    download_fail (self, f, error->message, FALSE);
     return;
   }
-  if (!open_partial (dl, f)) {
-    g_checksum_reset (dl->sum);
-    dl->offset = dl->resumed_from = 0;
-    meta = gst_f2f_file_message_offer (f->m);
-    dl->fd = open (dl->part_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC |
-        O_NOFOLLOW, 0666);
-    if (dl->fd < 0 || !g_file_set_contents (dl->meta_path, meta, -1, &error)) {
-      g_autofree gchar *why = g_strdup_printf ("could not write into the "
-          "download directory %s: %s", dir, error ? error->message :
-          g_strerror (errno));
-      download_fail (self, f, why, TRUE);
-      return;
-    }
-  }
-  /* Refuse at once what cannot fit, rather than fill the disk first. */
-  if (statvfs (dir, &vfs) == 0) {
-    guint64 free_bytes = (guint64) vfs.f_bavail * vfs.f_frsize;
-    guint64 needed = f->m->size - dl->offset;
-    if (needed > free_bytes) {
-      g_autofree gchar *n = g_format_size (needed);
-      g_autofree gchar *fr = g_format_size (free_bytes);
-      g_autofree gchar *why = g_strdup_printf ("not enough space for '%s' "
-          "in %s: %s needed, %s free", display_name (f), dir, n, fr);
-      download_fail (self, f, why, TRUE);
-      return;
-    }
-  }
-  text = g_strdup_printf (dl->offset ? "resuming '%s' at byte %"
-      G_GUINT64_FORMAT : "receiving '%s'", display_name (f), dl->offset);
+  offset = f2f_partial_get_offset (dl->partial);
+  text = offset ? g_strdup_printf ("resuming '%s' at byte %" G_GUINT64_FORMAT,
+      display_name (f), offset) : g_strdup_printf ("receiving '%s'",
+      display_name (f));
   post_progress (self, GST_PROGRESS_TYPE_START, "f2f-download", f->m->id,
-      display_name (f), NULL, dl->offset, f->m->size, text);
-  if (dl->offset == f->m->size) {
+      display_name (f), NULL, offset, f->m->size, text);
+  if (offset == f->m->size) {
     download_finish (self, f);
     return;
   }
@@ -836,7 +689,8 @@ handle_chunk (GstF2fFileShare * self, const gchar * peer, GBytes * bytes)
   guint32 transfer;
   guint64 offset;
   const guint8 *payload;
-  gsize length, done = 0;
+  gsize length;
+  g_autoptr (GError) error = NULL;
   SharedFile *f;
   Download *dl;
   gint64 now;
@@ -850,7 +704,8 @@ handle_chunk (GstF2fFileShare * self, const gchar * peer, GBytes * bytes)
   if (f == NULL)
     return;                     /* of a transfer we gave up */
   dl = f->dl;
-  if (offset != dl->offset || length > f->m->size - dl->offset) {
+  if (offset != download_offset (dl)
+      || length > f->m->size - download_offset (dl)) {
     /* The channel is reliable and ordered: this peer is not following the
      * protocol. Try another. */
     g_hash_table_add (f->bad_holders, g_strdup (peer));
@@ -859,35 +714,24 @@ handle_chunk (GstF2fFileShare * self, const gchar * peer, GBytes * bytes)
     request_from_next (self, f);
     return;
   }
-  while (done < length) {
-    ssize_t n = pwrite (dl->fd, payload + done, length - done,
-        dl->offset + done);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0) {
-      g_autofree gchar *dir = dup_download_dir (self);
-      g_autofree gchar *why = g_strdup_printf ("could not write '%s' to %s: "
-          "%s; the partial file was deleted", display_name (f), dir,
-          n < 0 ? g_strerror (errno) : "short write");
-      download_fail (self, f, why, TRUE);
-      return;
-    }
-    done += n;
+  if (!f2f_partial_append (dl->partial, payload, length, &error)) {
+    g_autofree gchar *why = g_strdup_printf ("%s; the partial file was "
+        "deleted", error->message);
+    download_fail (self, f, why, TRUE);
+    return;
   }
-  g_checksum_update (dl->sum, payload, length);
-  dl->offset += length;
   dl->received += length;
   now = g_get_monotonic_time ();
   dl->last_data_us = now;
-  if (dl->offset == f->m->size) {
+  if (download_offset (dl) == f->m->size) {
     download_finish (self, f);
     return;
   }
   if (now - dl->last_progress_us >= PROGRESS_INTERVAL_US) {
     dl->last_progress_us = now;
     post_progress (self, GST_PROGRESS_TYPE_CONTINUE, "f2f-download",
-        f->m->id, display_name (f), dl->source, dl->offset, f->m->size,
-        "receiving");
+        f->m->id, display_name (f), dl->source, download_offset (dl),
+        f->m->size, "receiving");
   }
 }
 
@@ -1168,7 +1012,7 @@ typedef struct
   gchar *sha256;
   gchar *media_type;
   guint64 size;
-  guint64 mtime;
+  gint64 mtime;
 } HashJob;
 
 static void
@@ -1185,70 +1029,13 @@ hash_thread (GTask * task, gpointer source, gpointer data,
     GCancellable * cancellable)
 {
   HashJob *job = data;
-  g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
-  g_autofree guint8 *buf = g_malloc (HASH_BLOCK);
-  g_autofree gchar *type = NULL;
-  gboolean uncertain;
-  struct stat st;
-  gboolean first = TRUE;
-  int fd;
+  GError *error = NULL;
 
-  fd = open (job->path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0 || fstat (fd, &st) != 0) {
-    int e = errno;
-    if (fd >= 0)
-      close (fd);
-    g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (e),
-        "%s", g_strerror (e));
-    return;
-  }
-  if (!S_ISREG (st.st_mode)) {
-    close (fd);
-    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE,
-        "not a regular file");
-    return;
-  }
-  /* Streamed: never the whole file in memory. */
-  for (;;) {
-    ssize_t n = read (fd, buf, HASH_BLOCK);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      int e = errno;
-      close (fd);
-      g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (e),
-          "%s", g_strerror (e));
-      return;
-    }
-    if (first) {
-      type = g_content_type_guess (job->path, buf, n, &uncertain);
-      first = FALSE;
-    }
-    if (n == 0)
-      break;
-    g_checksum_update (sum, buf, n);
-    if (g_cancellable_is_cancelled (cancellable)) {
-      close (fd);
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-          "stopped");
-      return;
-    }
-  }
-  job->size = st.st_size;
-  job->mtime = st.st_mtime;
-  if (fstat (fd, &st) != 0 || (guint64) st.st_size != job->size
-      || (guint64) st.st_mtime != job->mtime) {
-    close (fd);
-    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_BUSY,
-        "the file changed while it was being read");
-    return;
-  }
-  close (fd);
-  job->sha256 = g_strdup (g_checksum_get_string (sum));
-  job->media_type = type ? g_content_type_get_mime_type (type) : NULL;
-  if (job->media_type == NULL)
-    job->media_type = g_strdup ("application/octet-stream");
-  g_task_return_boolean (task, TRUE);
+  if (f2f_file_hash (job->path, cancellable, &job->sha256, &job->size,
+          &job->mtime, &job->media_type, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
 }
 
 static void
@@ -1264,13 +1051,11 @@ hash_done (GObject * source, GAsyncResult * res, gpointer data)
   self->hashing--;
   if (!g_task_propagate_boolean (task, &error)) {
     if (f && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-      g_autofree gchar *why = g_strdup_printf ("could not share %s: %s",
-          job->path, error->message);
       f->state = FILE_FAILED;
-      f->reason = g_strdup (why);
-      GST_ELEMENT_WARNING (self, RESOURCE, READ, ("Could not share %s: %s",
-              job->path, error->message), (NULL));
-      post_failed (self, f, why);
+      f->reason = g_strdup (error->message);
+      GST_ELEMENT_WARNING (self, RESOURCE, READ, ("%s", error->message),
+          (NULL));
+      post_failed (self, f, error->message);
     }
     return;
   }
@@ -1426,7 +1211,7 @@ peer_left (GstF2fFileShare * self, const gchar * peer)
     g_hash_table_remove (f->bad_holders, peer);
     if (f->dl && g_strcmp0 (f->dl->source, peer) == 0) {
       GST_INFO_OBJECT (self, "source %s of %s left at %" G_GUINT64_FORMAT,
-          peer, f->m->id, f->dl->offset);
+          peer, f->m->id, download_offset (f->dl));
       request_from_next (self, f);
     } else if (f->state == FILE_OFFERED
         && g_hash_table_size (f->holders) == 0) {
@@ -1485,9 +1270,10 @@ run_event (gpointer data)
           send_control (self, f->dl->source,
               gst_f2f_file_message_cancel (f->dl->transfer, "canceled"));
         post_progress (self, GST_PROGRESS_TYPE_CANCELED, "f2f-download",
-            f->m->id, display_name (f), f->dl->source, f->dl->offset,
-            f->m->size, "canceled");
-        remove_partial (f->dl);
+            f->m->id, display_name (f), f->dl->source,
+            download_offset (f->dl), f->m->size, "canceled");
+        if (f->dl->partial)
+          f2f_partial_discard (f->dl->partial);
         g_clear_pointer (&f->dl, download_free);
         f->state = FILE_OFFERED;
       }
@@ -1775,7 +1561,7 @@ describe_files (GstF2fFileShare * self)
         "holders", G_TYPE_UINT, g_hash_table_size (f->holders) + (f->state ==
             FILE_HELD ? 1 : 0),
         "bytes", G_TYPE_UINT64, f->state == FILE_HELD ? f->m->size :
-        f->dl ? f->dl->offset : 0, NULL);
+        f->dl ? download_offset (f->dl) : 0, NULL);
     if (f->path && f->state == FILE_HELD)
       gst_structure_set (s, "path", G_TYPE_STRING, f->path, NULL);
     if (f->reason)
