@@ -99,29 +99,13 @@ finish (JsonBuilder * b)
   return json_to_string (root, FALSE);
 }
 
-static void
-add_str (JsonBuilder * b, const gchar * name, const gchar * value)
-{
-  if (value == NULL)
-    return;
-  json_builder_set_member_name (b, name);
-  json_builder_add_string_value (b, value);
-}
-
-static void
-add_int (JsonBuilder * b, const gchar * name, gint64 value)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_add_int_value (b, value);
-}
-
 static JsonBuilder *
 begin (const gchar * type)
 {
   JsonBuilder *b = json_builder_new_immutable ();
 
   json_builder_begin_object (b);
-  add_str (b, "type", type);
+  gst_f2f_json_add_string (b, "type", type);
   return b;
 }
 
@@ -131,14 +115,14 @@ gst_f2f_file_message_offer (const GstF2fFileManifest * m)
   g_autoptr (JsonBuilder) b = begin ("file-offer");
 
   g_return_val_if_fail (m != NULL, NULL);
-  add_str (b, "id", m->id);
-  add_str (b, "name", m->name);
+  gst_f2f_json_add_string (b, "id", m->id);
+  gst_f2f_json_add_string (b, "name", m->name);
   /* JSON integers are signed 64-bit in json-glib; no file comes near. */
-  add_int (b, "size", (gint64) m->size);
-  add_str (b, "sha256", m->sha256);
-  add_str (b, "media-type", m->media_type);
-  add_str (b, "sharer", m->sharer);
-  add_str (b, "sharer-name", m->sharer_name);
+  gst_f2f_json_add_int (b, "size", (gint64) m->size);
+  gst_f2f_json_add_string (b, "sha256", m->sha256);
+  gst_f2f_json_add_string (b, "media-type", m->media_type);
+  gst_f2f_json_add_string (b, "sharer", m->sharer);
+  gst_f2f_json_add_string (b, "sharer-name", m->sharer_name);
   return finish (b);
 }
 
@@ -147,7 +131,7 @@ gst_f2f_file_message_unshare (const gchar * id)
 {
   g_autoptr (JsonBuilder) b = begin ("file-unshare");
 
-  add_str (b, "id", id);
+  gst_f2f_json_add_string (b, "id", id);
   return finish (b);
 }
 
@@ -157,9 +141,9 @@ gst_f2f_file_message_request (const gchar * id, guint64 offset,
 {
   g_autoptr (JsonBuilder) b = begin ("file-request");
 
-  add_str (b, "id", id);
-  add_int (b, "offset", (gint64) offset);
-  add_int (b, "transfer", transfer);
+  gst_f2f_json_add_string (b, "id", id);
+  gst_f2f_json_add_int (b, "offset", (gint64) offset);
+  gst_f2f_json_add_int (b, "transfer", transfer);
   return finish (b);
 }
 
@@ -168,8 +152,8 @@ gst_f2f_file_message_cancel (guint32 transfer, const gchar * reason)
 {
   g_autoptr (JsonBuilder) b = begin ("file-cancel");
 
-  add_int (b, "transfer", transfer);
-  add_str (b, "reason", reason);
+  gst_f2f_json_add_int (b, "transfer", transfer);
+  gst_f2f_json_add_string (b, "reason", reason);
   return finish (b);
 }
 

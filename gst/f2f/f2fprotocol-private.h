@@ -5,11 +5,18 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
 /* Checks raw JSON text before json-glib parses it; see f2fprotocol.c. */
 G_GNUC_INTERNAL gboolean gst_f2f_scan_frame (const gchar * data, gsize length,
     guint max_depth, const gchar ** problem);
+
+/* Members of JSON objects being built; a NULL string adds nothing. */
+G_GNUC_INTERNAL void gst_f2f_json_add_string (JsonBuilder * b,
+    const gchar * name, const gchar * value);
+G_GNUC_INTERNAL void gst_f2f_json_add_int (JsonBuilder * b,
+    const gchar * name, gint64 value);
 
 G_END_DECLS

@@ -791,8 +791,9 @@ gst_f2f_message_parse (const gchar * data, gsize length,
 /* ---------------------------------------------------------------------- */
 /* Serializing */
 
-static void
-add_string (JsonBuilder * b, const gchar * name, const gchar * value)
+void
+gst_f2f_json_add_string (JsonBuilder * b, const gchar * name,
+    const gchar * value)
 {
   if (value == NULL)
     return;
@@ -800,8 +801,8 @@ add_string (JsonBuilder * b, const gchar * name, const gchar * value)
   json_builder_add_string_value (b, value);
 }
 
-static void
-add_int (JsonBuilder * b, const gchar * name, gint64 value)
+void
+gst_f2f_json_add_int (JsonBuilder * b, const gchar * name, gint64 value)
 {
   json_builder_set_member_name (b, name);
   json_builder_add_int_value (b, value);
@@ -811,9 +812,9 @@ static void
 add_peer_info (JsonBuilder * b, const GstF2fPeerInfo * info)
 {
   json_builder_begin_object (b);
-  add_string (b, "id", info->id);
-  add_string (b, "name", info->name);
-  add_int (b, "order", (gint64) info->order);
+  gst_f2f_json_add_string (b, "id", info->id);
+  gst_f2f_json_add_string (b, "name", info->name);
+  gst_f2f_json_add_int (b, "order", (gint64) info->order);
   json_builder_end_object (b);
 }
 
@@ -832,22 +833,22 @@ gst_f2f_message_serialize (const GstF2fMessage * msg)
   g_return_val_if_fail (msg != NULL, NULL);
 
   json_builder_begin_object (b);
-  add_string (b, "type", gst_f2f_message_type_to_string (msg->type));
+  gst_f2f_json_add_string (b, "type", gst_f2f_message_type_to_string (msg->type));
   switch (msg->type) {
     case GST_F2F_MESSAGE_JOIN:
-      add_int (b, "version", msg->version);
-      add_string (b, "room", msg->room);
-      add_string (b, "name", msg->name);
-      add_string (b, "password", msg->password);
-      add_string (b, "id", msg->peer_id);
+      gst_f2f_json_add_int (b, "version", msg->version);
+      gst_f2f_json_add_string (b, "room", msg->room);
+      gst_f2f_json_add_string (b, "name", msg->name);
+      gst_f2f_json_add_string (b, "password", msg->password);
+      gst_f2f_json_add_string (b, "id", msg->peer_id);
       break;
     case GST_F2F_MESSAGE_WELCOME:
-      add_string (b, "room", msg->room);
-      add_string (b, "id", msg->peer_id);
-      add_string (b, "leader", msg->leader);
+      gst_f2f_json_add_string (b, "room", msg->room);
+      gst_f2f_json_add_string (b, "id", msg->peer_id);
+      gst_f2f_json_add_string (b, "leader", msg->leader);
       json_builder_set_member_name (b, "protected");
       json_builder_add_boolean_value (b, msg->protected);
-      add_int (b, "idleTimeout", msg->idle_timeout);
+      gst_f2f_json_add_int (b, "idleTimeout", msg->idle_timeout);
       json_builder_set_member_name (b, "peers");
       json_builder_begin_array (b);
       for (i = 0; msg->peers && i < msg->peers->len; i++)
@@ -855,8 +856,8 @@ gst_f2f_message_serialize (const GstF2fMessage * msg)
       json_builder_end_array (b);
       break;
     case GST_F2F_MESSAGE_ERROR:
-      add_string (b, "code", gst_f2f_error_code_to_string (msg->code));
-      add_string (b, "message", msg->text);
+      gst_f2f_json_add_string (b, "code", gst_f2f_error_code_to_string (msg->code));
+      gst_f2f_json_add_string (b, "message", msg->text);
       break;
     case GST_F2F_MESSAGE_PEER_JOINED:
       if (msg->peer) {
@@ -865,25 +866,25 @@ gst_f2f_message_serialize (const GstF2fMessage * msg)
       }
       break;
     case GST_F2F_MESSAGE_PEER_LEFT:
-      add_string (b, "id", msg->peer_id);
-      add_string (b, "reason", gst_f2f_leave_reason_to_string (msg->reason));
+      gst_f2f_json_add_string (b, "id", msg->peer_id);
+      gst_f2f_json_add_string (b, "reason", gst_f2f_leave_reason_to_string (msg->reason));
       break;
     case GST_F2F_MESSAGE_LEADER_CHANGED:
-      add_string (b, "leader", msg->leader);
+      gst_f2f_json_add_string (b, "leader", msg->leader);
       break;
     case GST_F2F_MESSAGE_OFFER:
     case GST_F2F_MESSAGE_ANSWER:
     case GST_F2F_MESSAGE_ICE:
     case GST_F2F_MESSAGE_APP:
-      add_string (b, "to", msg->to);
-      add_string (b, "from", msg->from);
-      add_string (b, "sdp", msg->sdp);
+      gst_f2f_json_add_string (b, "to", msg->to);
+      gst_f2f_json_add_string (b, "from", msg->from);
+      gst_f2f_json_add_string (b, "sdp", msg->sdp);
       if (msg->type == GST_F2F_MESSAGE_ICE) {
-        add_string (b, "candidate", msg->candidate ? msg->candidate : "");
-        add_string (b, "sdpMid", msg->sdp_mid);
-        add_int (b, "sdpMLineIndex", msg->mline_index);
+        gst_f2f_json_add_string (b, "candidate", msg->candidate ? msg->candidate : "");
+        gst_f2f_json_add_string (b, "sdpMid", msg->sdp_mid);
+        gst_f2f_json_add_int (b, "sdpMLineIndex", msg->mline_index);
       }
-      add_string (b, "payload", msg->payload);
+      gst_f2f_json_add_string (b, "payload", msg->payload);
       break;
     case GST_F2F_MESSAGE_PING:
     case GST_F2F_MESSAGE_PONG:

@@ -1316,20 +1316,28 @@ stop_on_thread (GstF2fSignal * self, gpointer data)
 /* ---------------------------------------------------------------------- */
 /* The room object's transport and chat */
 
-static gboolean
-room_send (gpointer user_data, const gchar * peer_id, const gchar * channel,
-    GBytes * data)
+/* The link to @peer_id, if any, with a reference. */
+static F2fPeerLink *
+dup_link (GstF2fSignal * self, const gchar * peer_id)
 {
-  GstF2fSignal *self = user_data;
   F2fPeerLink *link = NULL;
   Peer *peer;
-  gboolean ok;
 
   SIGNAL_LOCK (self);
   peer = g_hash_table_lookup (self->peers, peer_id);
   if (peer && peer->link)
     link = f2f_peer_link_ref (peer->link);
   SIGNAL_UNLOCK (self);
+  return link;
+}
+
+static gboolean
+room_send (gpointer user_data, const gchar * peer_id, const gchar * channel,
+    GBytes * data)
+{
+  F2fPeerLink *link = dup_link (user_data, peer_id);
+  gboolean ok;
+
   if (link == NULL)
     return FALSE;
   ok = f2f_peer_link_send (link, channel, data);
@@ -1341,16 +1349,9 @@ static gint64
 room_buffered (gpointer user_data, const gchar * peer_id,
     const gchar * channel)
 {
-  GstF2fSignal *self = user_data;
-  F2fPeerLink *link = NULL;
-  Peer *peer;
+  F2fPeerLink *link = dup_link (user_data, peer_id);
   gint64 amount;
 
-  SIGNAL_LOCK (self);
-  peer = g_hash_table_lookup (self->peers, peer_id);
-  if (peer && peer->link)
-    link = f2f_peer_link_ref (peer->link);
-  SIGNAL_UNLOCK (self);
   if (link == NULL)
     return -1;
   amount = f2f_peer_link_buffered_amount (link, channel);
@@ -1383,16 +1384,9 @@ static gboolean
 room_sample (gpointer user_data, const gchar * peer_id,
     GstF2fLinkSample * sample)
 {
-  GstF2fSignal *self = user_data;
-  F2fPeerLink *link = NULL;
-  Peer *peer;
+  F2fPeerLink *link = dup_link (user_data, peer_id);
   gboolean ok;
 
-  SIGNAL_LOCK (self);
-  peer = g_hash_table_lookup (self->peers, peer_id);
-  if (peer && peer->link)
-    link = f2f_peer_link_ref (peer->link);
-  SIGNAL_UNLOCK (self);
   if (link == NULL)
     return FALSE;
   ok = f2f_peer_link_sample (link, sample);

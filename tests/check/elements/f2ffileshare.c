@@ -82,6 +82,24 @@ parse_sent (Sent * s)
   return gst_f2f_file_message_parse (text, len, NULL);
 }
 
+/* The next request sent to @peer (offers of files received before may
+ * come first). */
+static GstF2fFileMessage *
+next_request (const gchar * peer)
+{
+  Sent *r;
+
+  while ((r = next_sent (peer, GST_F2F_FILES_CHANNEL))) {
+    GstF2fFileMessage *msg = parse_sent (r);
+    sent_free (r);
+    fail_unless (msg != NULL);
+    if (msg->type == GST_F2F_FILE_MESSAGE_REQUEST)
+      return msg;
+    gst_f2f_file_message_free (msg);
+  }
+  return NULL;
+}
+
 /* The next element message called @name (others are dropped). */
 static GstMessage *
 next_message (GstBus * bus, const gchar * name)
@@ -231,18 +249,9 @@ receive_file (Fixture * fx, const gchar * id, const gchar * name,
   g_autoptr (GstMessage) msg = NULL;
   const GstStructure *s;
   gchar *path;
-  Sent *r;
 
   deliver_text (fx->room, "peer1", gst_f2f_file_message_offer (m));
-  /* (offers of files received before may come first) */
-  while ((r = next_sent ("peer1", GST_F2F_FILES_CHANNEL))) {
-    req = parse_sent (r);
-    sent_free (r);
-    fail_unless (req != NULL);
-    if (req->type == GST_F2F_FILE_MESSAGE_REQUEST)
-      break;
-    g_clear_pointer (&req, gst_f2f_file_message_free);
-  }
+  req = next_request ("peer1");
   fail_unless (req != NULL, "no request");
   fail_unless_equals_string (req->id, id);
   fail_unless_equals_uint64 (req->offset, 0);
@@ -327,16 +336,8 @@ GST_START_TEST (test_receive_verify_and_serve)
     g_autoptr (GstF2fFileManifest) m = manifest_for ("file-2", "x.bin",
         other, wrong);
     g_autoptr (GstF2fFileMessage) req = NULL;
-    Sent *r;
     deliver_text (fx.room, "peer1", gst_f2f_file_message_offer (m));
-    while ((r = next_sent ("peer1", GST_F2F_FILES_CHANNEL))) {
-      req = parse_sent (r);
-      sent_free (r);
-      fail_unless (req != NULL);
-      if (req->type == GST_F2F_FILE_MESSAGE_REQUEST)
-        break;
-      g_clear_pointer (&req, gst_f2f_file_message_free);
-    }
+    req = next_request ("peer1");
     fail_unless (req != NULL);
     deliver_chunks (fx.room, "peer1", req->transfer, other, 0);
   }
