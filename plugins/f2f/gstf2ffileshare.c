@@ -1404,9 +1404,15 @@ tick_cb (gpointer data)
   gint64 stall;
 
   if (room) {
+    g_auto (GStrv) present = gst_f2f_room_list_peers (room);
     g_hash_table_iter_init (&iter, self->outbox);
-    while (g_hash_table_iter_next (&iter, &peer, &queue))
-      flush_outbox (self, room, peer, queue);
+    while (g_hash_table_iter_next (&iter, &peer, &queue)) {
+      /* A message to someone who left has no one to wait for. */
+      if (!g_strv_contains ((const gchar * const *) present, peer))
+        g_hash_table_iter_remove (&iter);
+      else
+        flush_outbox (self, room, peer, queue);
+    }
   }
   FS_LOCK (self);
   stall = (gint64) self->stall_timeout * G_TIME_SPAN_MILLISECOND;
