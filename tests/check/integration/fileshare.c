@@ -327,7 +327,10 @@ GST_START_TEST (test_three_peers_50mb)
   GST_INFO ("sender RSS %" G_GUINT64_FORMAT " KiB before, peak %"
       G_GUINT64_FORMAT " KiB", rss_before, rss_peak);
   fail_unless (rss_before > 0 && rss_peak > 0);
-  fail_unless (rss_peak - rss_before < 24 * 1024,
+  /* Under AddressSanitizer freed memory sits in its quarantine (256 MB by
+   * default), so resident size says nothing there; the plain build checks. */
+  if (g_getenv ("ASAN_OPTIONS") == NULL)
+    fail_unless (rss_peak - rss_before < 24 * 1024,
       "the sender grew by %" G_GUINT64_FORMAT " KiB sending 50 MB",
       rss_peak - rss_before);
   /* No hidden partial files are left behind. */
