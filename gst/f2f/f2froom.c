@@ -17,6 +17,8 @@
  * - `channel-low` (peer id, channel): the bytes queued on a channel fell to
  *   its low threshold (gst_f2f_room_set_low_threshold()): a sender that
  *   stopped at its high-water mark may go on.
+ * - `channel-open` (peer id, channel): a channel to that peer can carry
+ *   data now (gst_f2f_room_send() failed before it was).
  *
  * Signals are emitted from whichever thread the transport reports from,
  * never with the room's lock held.
@@ -61,6 +63,7 @@ enum
   SIGNAL_LEADER_CHANGED,
   SIGNAL_MESSAGE,
   SIGNAL_CHANNEL_LOW,
+  SIGNAL_CHANNEL_OPEN,
   N_SIGNALS
 };
 
@@ -105,6 +108,9 @@ gst_f2f_room_class_init (GstF2fRoomClass * klass)
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
       G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_BYTES);
   signals[SIGNAL_CHANNEL_LOW] = g_signal_new ("channel-low",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  signals[SIGNAL_CHANNEL_OPEN] = g_signal_new ("channel-open",
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
       G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
 }
@@ -365,6 +371,13 @@ gst_f2f_room_channel_low (GstF2fRoom * room, const gchar * peer_id,
     const gchar * channel)
 {
   g_signal_emit (room, signals[SIGNAL_CHANNEL_LOW], 0, peer_id, channel);
+}
+
+void
+gst_f2f_room_channel_open (GstF2fRoom * room, const gchar * peer_id,
+    const gchar * channel)
+{
+  g_signal_emit (room, signals[SIGNAL_CHANNEL_OPEN], 0, peer_id, channel);
 }
 
 void

@@ -84,8 +84,10 @@ GST_F2F_API void gst_f2f_room_set_sampler (GstF2fRoom * room,
     GstF2fRoomSampleFunc sample, gpointer user_data);
 GST_F2F_API void gst_f2f_room_set_flow (GstF2fRoom * room,
     GstF2fRoomBufferedFunc buffered, gpointer user_data);
-/* Emits "channel-low"; any thread. */
+/* Emit "channel-low" and "channel-open"; any thread. */
 GST_F2F_API void gst_f2f_room_channel_low (GstF2fRoom * room,
+    const gchar * peer_id, const gchar * channel);
+GST_F2F_API void gst_f2f_room_channel_open (GstF2fRoom * room,
     const gchar * peer_id, const gchar * channel);
 GST_F2F_API void gst_f2f_room_set_identity (GstF2fRoom * room,
     const gchar * room_id, const gchar * local_id, const gchar * local_name);

@@ -282,7 +282,12 @@ on_message_data (GstWebRTCDataChannel * channel, GBytes * data,
 static void
 on_channel_open (GstWebRTCDataChannel * channel, F2fPeerLink * link)
 {
+  g_autofree gchar *label = NULL;
+
   touch (link);
+  g_object_get (channel, "label", &label, NULL);
+  if (link->cb.channel_open)
+    link->cb.channel_open (link, label, link->user_data);
 }
 
 static void
@@ -300,6 +305,7 @@ add_channel (F2fPeerLink * link, GstWebRTCDataChannel * channel)
 {
   gchar *label = NULL;
   guint64 threshold = 0;
+  GstWebRTCDataChannelState ready = GST_WEBRTC_DATA_CHANNEL_STATE_CLOSED;
 
   g_object_get (channel, "label", &label, NULL);
   if (link->cb.low_threshold)
@@ -322,6 +328,10 @@ add_channel (F2fPeerLink * link, GstWebRTCDataChannel * channel)
   else
     g_free (label);
   LINK_UNLOCK (link);
+  /* A channel the peer opened may be open already: on-open will not come. */
+  g_object_get (channel, "ready-state", &ready, NULL);
+  if (ready == GST_WEBRTC_DATA_CHANNEL_STATE_OPEN)
+    on_channel_open (channel, link);
 }
 
 static void

@@ -45,6 +45,9 @@ typedef struct
       gpointer user_data);
   void (*channel_low) (F2fPeerLink * link, const gchar * channel,
       gpointer user_data);
+  /* Any thread, no lock held: a channel of this label can carry data. */
+  void (*channel_open) (F2fPeerLink * link, const gchar * channel,
+      gpointer user_data);
 } F2fPeerLinkCallbacks;
 
 typedef struct

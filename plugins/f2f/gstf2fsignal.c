@@ -583,10 +583,12 @@ static guint64 link_low_threshold (F2fPeerLink * link, const gchar * channel,
     gpointer user_data);
 static void link_channel_low (F2fPeerLink * link, const gchar * channel,
     gpointer user_data);
+static void link_channel_open (F2fPeerLink * link, const gchar * channel,
+    gpointer user_data);
 
 static const F2fPeerLinkCallbacks link_callbacks = {
   link_send_signal, link_state_changed, link_data, link_src_pad,
-  link_low_threshold, link_channel_low
+  link_low_threshold, link_channel_low, link_channel_open
 };
 
 /* Makes a new link to @peer (private thread). */
@@ -1377,6 +1379,16 @@ link_channel_low (F2fPeerLink * link, const gchar * channel,
   GstF2fSignal *self = user_data;
 
   gst_f2f_room_channel_low (self->room, f2f_peer_link_get_peer_id (link),
+      channel);
+}
+
+static void
+link_channel_open (F2fPeerLink * link, const gchar * channel,
+    gpointer user_data)
+{
+  GstF2fSignal *self = user_data;
+
+  gst_f2f_room_channel_open (self->room, f2f_peer_link_get_peer_id (link),
       channel);
 }
 
