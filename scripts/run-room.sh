@@ -5,8 +5,9 @@
 # three peers — gst-launch pipelines with distinct test patterns and tones —
 # in a password-protected room, records a fourth, receive-only peer's room
 # view for a few seconds, prints who joined and how many frames it decoded
-# from each peer, saves the recording and a snapshot of it, shows a wrong
-# password being refused, and stops everything cleanly.
+# from each peer, saves the recording and a snapshot of it, shares a file
+# from one more peer to another (f2ffileshare) and checks its SHA-256,
+# shows a wrong password being refused, and stops everything cleanly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -23,7 +24,8 @@ fi
 out=${F2F_OUTPUT_DIR:-$top/room-output}
 seconds=${F2F_RECORD_SECONDS:-8}
 mkdir -p "$out"
-rm -f "$out"/*.log "$out/room-view.webm" "$out/room-view.png"
+rm -f "$out"/*.log "$out/room-view.webm" "$out/room-view.png" "$out/shared.bin"
+rm -rf "$out/received"
 export GST_PLUGIN_PATH="$top/build/plugins/f2f"
 export F2F_HEADLESS=1 F2F_LOCAL_ADDRESSES=127.0.0.1 F2F_ROOM=demo F2F_PASSWORD=s3cret
 
@@ -71,6 +73,24 @@ for who in Alice Bob Carol; do wait_for "$out/$who.log" "f2f-joined" 20; done
 echo "== Alice, Bob and Carol joined; recording the room view of a receive-only peer for ${seconds}s"
 
 F2F_NAME=Recorder bash pipelines/record.sh "$out/room-view.webm" "$seconds" >"$out/Recorder.log" 2>&1
+
+echo "== file sharing: Dave shares a 5 MB file with the room, Erin receives it"
+head -c 5000000 /dev/urandom >"$out/shared.bin"
+F2F_NAME=Dave bash pipelines/share-files.sh "$out/shared.bin" >"$out/Dave.log" 2>&1 &
+pids+=($!)
+F2F_NAME=Erin F2F_DOWNLOAD_DIR="$out/received" bash pipelines/share-files.sh >"$out/Erin.log" 2>&1 &
+pids+=($!)
+wait_for "$out/Erin.log" "f2f-file-received" 30
+sent=$(sha256sum "$out/shared.bin" | cut -d' ' -f1)
+got=$(sha256sum "$out/received/shared.bin" | cut -d' ' -f1)
+secs=$(sed -n 's/.*f2f-file-received.*seconds=(double)\([0-9.]*\).*/\1/p' "$out/Erin.log" | head -1)
+if [ "$sent" = "$got" ]; then
+  printf '   Erin received %s in %.2f s; SHA-256 %s… equals the original\n' \
+    "$out/received/shared.bin" "${secs:-0}" "${got:0:16}"
+else
+  echo "   the received file differs from the original" >&2
+  exit 1
+fi
 
 echo "== a peer with a wrong password:"
 F2F_NAME=Mallory F2F_PASSWORD=guess timeout 20 bash pipelines/bot.sh >"$out/Mallory.log" 2>&1 || true
