@@ -56,15 +56,11 @@
  * or post a message while holding self->lock.
  */
 
-#define _GNU_SOURCE
-
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
-#include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -427,13 +423,13 @@ announce_held (GstF2fFileShare * self, const gchar * peer, SharedFile * only)
       : gst_f2f_room_list_peers (room);
   g_hash_table_iter_init (&iter, self->files);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) & f)) {
+    g_autofree gchar *json = NULL;
+
     if (f->state != FILE_HELD || (only && f != only))
       continue;
-    for (guint i = 0; peers[i]; i++) {
-      gchar *json = offer_json (self, f);
-      if (json)
-        send_control (self, peers[i], json);
-    }
+    json = offer_json (self, f);
+    for (guint i = 0; json && peers[i]; i++)
+      send_control (self, peers[i], g_strdup (json));
   }
 }
 
