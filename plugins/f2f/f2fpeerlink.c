@@ -171,6 +171,27 @@ fail (F2fPeerLink * link, const gchar * why)
 }
 
 static void
+fail_on_thread (F2fPeerLink * link, gpointer data)
+{
+  fail (link, data);
+}
+
+void
+f2f_peer_link_fail (F2fPeerLink * link, const gchar * why)
+{
+  invoke (link, fail_on_thread, g_strdup (why), g_free);
+}
+
+gboolean
+f2f_peer_link_owns (F2fPeerLink * link, GstElement * element)
+{
+  /* Set when the link is made and kept until it is freed. */
+  return element != NULL && (element == link->webrtc
+      || element == link->video_queue || element == link->video_pay
+      || element == link->audio_queue || element == link->audio_pay);
+}
+
+static void
 connection_state_on_thread (F2fPeerLink * link, gpointer data)
 {
   GstWebRTCPeerConnectionState pc_state;
@@ -896,6 +917,31 @@ configure_ice (F2fPeerLink * link, const F2fPeerLinkConfig * config)
   g_object_unref (ice);
 }
 
+/* webrtcbin (1.22) puts a clocksync with sync=TRUE behind each of its sink
+ * pads, so every packet waits for its timestamp plus the whole pipeline's
+ * latency before it is sent. In a call that latency is the receiving side's
+ * (jitterbuffers, decoders, the room view's mixers: 100+ ms), so it would be
+ * added to every peer's one-way delay. Worse, a new link's clocksync learns
+ * the latency only when the application redistributes it, after the first
+ * frames went out at once: the receiver's jitterbuffer takes its reference
+ * from those, every later frame then looks a frame or more late, its first
+ * packet is declared lost, and no frame of that peer's video decodes
+ * (seen in about one main-job run of five). f2fsignal's inputs are live
+ * (captured, or paced by the user's own clocksync, as stream-file.sh does),
+ * so sending as soon as a packet is ready is right. */
+static void
+on_deep_element_added (GstBin * webrtc, GstBin * sub_bin, GstElement * element,
+    gpointer user_data)
+{
+  GstElementFactory *factory = gst_element_get_factory (element);
+
+  if (factory && strcmp (GST_OBJECT_NAME (factory), "clocksync") == 0) {
+    GST_DEBUG_OBJECT (webrtc, "not syncing %" GST_PTR_FORMAT " to the clock",
+        element);
+    g_object_set (element, "sync", FALSE, NULL);
+  }
+}
+
 F2fPeerLink *
 f2f_peer_link_new (GstBin * bin, const gchar * peer_id,
     const gchar * peer_name, gboolean offerer,
@@ -930,6 +976,8 @@ f2f_peer_link_new (GstBin * bin, const gchar * peer_id,
   gst_util_set_object_arg (G_OBJECT (link->webrtc), "bundle-policy",
       "max-bundle");
   g_object_set (link->webrtc, "latency", config->latency_ms, NULL);
+  g_signal_connect (link->webrtc, "deep-element-added",
+      G_CALLBACK (on_deep_element_added), NULL);
   if (config->stun_server)
     g_object_set (link->webrtc, "stun-server", config->stun_server, NULL);
   if (config->turn_server)
@@ -1040,13 +1088,19 @@ f2f_peer_link_destroy (F2fPeerLink * link)
     g_signal_handlers_disconnect_by_data (channel, link);
   g_hash_table_unref (channels);
 
-  /* Upstream first: nothing is pushed into a webrtcbin that is stopping. */
-  remove_element (link->bin, link->video_queue);
-  remove_element (link->bin, link->video_pay);
-  remove_element (link->bin, link->audio_queue);
-  remove_element (link->bin, link->audio_pay);
+  /* webrtcbin first. The encoders' tees are already unlinked from this
+   * link, but a queue's thread can still be inside webrtcbin, blocked in
+   * its network sink: a sink that is PAUSED (the pipeline is pausing or
+   * stopping while this peer leaves) holds every buffer until it plays.
+   * Stopping the queue first would wait for that thread for ever; stopping
+   * webrtcbin first flushes the sink and lets the thread go. Buffers the
+   * queues still push are refused with FLUSHING and go nowhere. */
   if (link->webrtc) {
     g_signal_handlers_disconnect_by_data (link->webrtc, link);
     remove_element (link->bin, link->webrtc);
   }
+  remove_element (link->bin, link->video_queue);
+  remove_element (link->bin, link->video_pay);
+  remove_element (link->bin, link->audio_queue);
+  remove_element (link->bin, link->audio_pay);
 }

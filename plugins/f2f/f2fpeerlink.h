@@ -94,6 +94,12 @@ gboolean f2f_peer_link_heartbeat (F2fPeerLink * link, gint64 now_us);
 /* Asks webrtcbin for its statistics (waits up to a second). Any thread but
  * a streaming one. */
 gboolean f2f_peer_link_sample (F2fPeerLink * link, GstF2fLinkSample * sample);
+/* Any thread: the link failed for a reason found outside it (an error
+ * message from one of its elements). Reported like an ICE failure. */
+void f2f_peer_link_fail (F2fPeerLink * link, const gchar * why);
+/* Any thread: whether @element is one of the link's own elements (its
+ * webrtcbin, payloaders and their queues). */
+gboolean f2f_peer_link_owns (F2fPeerLink * link, GstElement * element);
 /* Takes the link's elements out of the bin, on the calling thread. */
 void f2f_peer_link_destroy (F2fPeerLink * link);
 

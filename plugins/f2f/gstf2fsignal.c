@@ -1738,6 +1738,105 @@ warm_up_dtls_join (void)
     g_thread_join (thread);
 }
 
+/* ---------------------------------------------------------------------- */
+/* An error inside one link fails that link, not the pipeline */
+
+/* The child of @self that @object is or is inside of, with a reference. */
+static GstObject *
+own_child (GstF2fSignal * self, GstObject * object)
+{
+  GstObject *o = object ? gst_object_ref (object) : NULL;
+
+  while (o) {
+    GstObject *parent = gst_object_get_parent (o);
+
+    if (parent == GST_OBJECT_CAST (self)) {
+      gst_object_unref (parent);
+      return o;
+    }
+    gst_object_unref (o);
+    o = parent;
+  }
+  return NULL;
+}
+
+/* The link whose elements (webrtcbin, payloaders, decoders) include
+ * @child, with a reference. */
+static F2fPeerLink *
+link_of_child (GstF2fSignal * self, GstElement * child)
+{
+  GHashTableIter iter;
+  gpointer value;
+  F2fPeerLink *link = NULL;
+
+  SIGNAL_LOCK (self);
+  g_hash_table_iter_init (&iter, self->peers);
+  while (link == NULL && g_hash_table_iter_next (&iter, NULL, &value)) {
+    Peer *peer = value;
+
+    if (peer->link && (f2f_peer_link_owns (peer->link, child)
+            || g_ptr_array_find (peer->elements, child, NULL)))
+      link = f2f_peer_link_ref (peer->link);
+  }
+  SIGNAL_UNLOCK (self);
+  return link;
+}
+
+static gboolean
+is_webrtcbin (GstObject * object)
+{
+  GType type = g_type_from_name ("GstWebRTCBin");
+
+  return type != 0 && g_type_is_a (G_OBJECT_TYPE (object), type);
+}
+
+/* Any thread (the poster's). One peer's trouble must not end the call with
+ * everyone else: an SCTP association that breaks when a peer vanishes, a
+ * DTLS alert, a decoder that chokes on what one peer sends. Such an error
+ * fails that peer's link, which is then rebuilt (link_state_changed posts
+ * the warning); an error from a link already being taken down is only
+ * logged. Everything else goes up as usual. */
+static void
+gst_f2f_signal_handle_message (GstBin * bin, GstMessage * message)
+{
+  GstF2fSignal *self = GST_F2F_SIGNAL (bin);
+  GstObject *child;
+  F2fPeerLink *link = NULL;
+  gboolean contained = FALSE;
+
+  if (GST_MESSAGE_TYPE (message) != GST_MESSAGE_ERROR)
+    goto forward;
+  child = own_child (self, GST_MESSAGE_SRC (message));
+  if (child == NULL)
+    goto forward;
+  if (GST_IS_ELEMENT (child))
+    link = link_of_child (self, GST_ELEMENT_CAST (child));
+  if (link || is_webrtcbin (child)) {
+    GError *err = NULL;
+    gchar *debug = NULL;
+
+    gst_message_parse_error (message, &err, &debug);
+    GST_INFO_OBJECT (self, "error from %" GST_PTR_FORMAT " (link to %s): "
+        "%s (%s)", GST_MESSAGE_SRC (message),
+        link ? f2f_peer_link_get_peer_id (link) : "one being removed",
+        err->message, GST_STR_NULL (debug));
+    if (link)
+      f2f_peer_link_fail (link, err->message);
+    g_clear_error (&err);
+    g_free (debug);
+    contained = TRUE;
+  }
+  if (link)
+    f2f_peer_link_unref (link);
+  gst_object_unref (child);
+  if (contained) {
+    gst_message_unref (message);
+    return;
+  }
+forward:
+  GST_BIN_CLASS (parent_class)->handle_message (bin, message);
+}
+
 static GstStateChangeReturn
 gst_f2f_signal_change_state (GstElement * element, GstStateChange transition)
 {
@@ -2213,6 +2312,7 @@ gst_f2f_signal_class_init (GstF2fSignalClass * klass)
       &peer_audio_src_template);
 
   element_class->change_state = gst_f2f_signal_change_state;
+  GST_BIN_CLASS (klass)->handle_message = gst_f2f_signal_handle_message;
   element_class->request_new_pad = gst_f2f_signal_request_new_pad;
   element_class->release_pad = gst_f2f_signal_release_pad;
   element_class->query = gst_f2f_signal_query;

@@ -208,6 +208,33 @@ read_line_cb (GObject * source, GAsyncResult * res, gpointer data)
     if (files)
       gst_structure_free (files);
     say ("files", text);
+  } else if (g_str_has_prefix (line, "break-link ")) {
+    /* An error from deep inside the webrtcbin of the link to a peer, as
+     * sctpenc posts when an association breaks. */
+    GstElement *s = gst_bin_get_by_name (GST_BIN (pipeline), "s");
+    g_autofree gchar *name = g_strdup_printf ("webrtc-%s", line + 11);
+    GstElement *w = s ? gst_bin_get_by_name (GST_BIN (s), name) : NULL;
+    GstElement *inner = NULL;
+    if (w) {
+      GstIterator *it = gst_bin_iterate_recurse (GST_BIN (w));
+      GValue v = G_VALUE_INIT;
+      if (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
+        inner = g_value_dup_object (&v);
+        g_value_unset (&v);
+      }
+      gst_iterator_free (it);
+    }
+    if (inner) {
+      GError *err = g_error_new_literal (GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_WRITE, "injected: the association broke");
+      gst_element_post_message (inner, gst_message_new_error (GST_OBJECT
+              (inner), err, "f2f-peer-tool break-link"));
+      g_error_free (err);
+    }
+    say ("broken", inner ? "yes" : "no");
+    g_clear_object (&inner);
+    g_clear_object (&w);
+    g_clear_object (&s);
   } else if (strcmp (line, "quit") == 0) {
     g_main_loop_quit (loop);
     return;

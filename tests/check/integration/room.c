@@ -77,6 +77,47 @@ start_room (TestServer * server, const gchar * room, guint n)
   return peers;
 }
 
+static gboolean
+all_exited (gpointer data)
+{
+  GPtrArray *peers = data;
+  guint i;
+
+  for (i = 0; i < peers->len; i++)
+    if (!((TestPeer *) g_ptr_array_index (peers, i))->exited)
+      return FALSE;
+  return TRUE;
+}
+
+/* Everyone quits at the same moment, so each peer sees the others leave
+ * while its own pipeline is stopping: all must exit, cleanly. (A link torn
+ * down while its network sink was PAUSED used to hang both.) */
+static void
+quit_all (GPtrArray * peers)
+{
+  guint i;
+
+  for (i = 0; i < peers->len; i++)
+    f2f_test_peer_send (g_ptr_array_index (peers, i), "quit");
+  if (!f2f_test_wait (all_exited, peers, 15000)) {
+    GString *stuck = g_string_new (NULL);
+    for (i = 0; i < peers->len; i++) {
+      TestPeer *p = g_ptr_array_index (peers, i);
+      if (!p->exited)
+        g_string_append_printf (stuck, " %s", p->name);
+    }
+    fail ("peers still running 15 s after all were told to quit:%s",
+        stuck->str);
+  }
+  for (i = 0; i < peers->len; i++) {
+    TestPeer *p = g_ptr_array_index (peers, i);
+    g_subprocess_wait (p->proc, NULL, NULL);
+    fail_unless (g_subprocess_get_if_exited (p->proc)
+        && g_subprocess_get_exit_status (p->proc) == 0,
+        "%s did not exit cleanly after quit", p->name);
+  }
+}
+
 static void
 check_full_mesh (guint n, guint timeout_ms)
 {
@@ -89,6 +130,7 @@ check_full_mesh (guint n, guint timeout_ms)
     fail ("not every peer decoded %d frames of video and audio from every "
         "other within %u ms:%s", FRAMES, timeout_ms, state);
   }
+  quit_all (peers);
   g_ptr_array_unref (peers);
   f2f_test_server_free (server);
 }
@@ -998,6 +1040,105 @@ GST_START_TEST (test_frozen_peer)
 
 GST_END_TEST;
 
+typedef struct
+{
+  TestPeer *peer;
+  GPtrArray *from;
+  guint64 frames;
+} DecodesFrom;
+
+static gboolean
+decodes_from_all (gpointer data)
+{
+  DecodesFrom *d = data;
+  guint i;
+
+  for (i = 0; i < d->from->len; i++) {
+    TestPeer *q = g_ptr_array_index (d->from, i);
+    if (f2f_test_peer_video_from (d->peer, q->peer_id) < d->frames
+        || f2f_test_peer_audio_from (d->peer, q->peer_id) < d->frames)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* A peer joining a call that is under way gets continuous video from
+ * everyone, not just the first few frames, time after time. (webrtcbin's
+ * per-pad clocksync used to send a new link's first frames at once and the
+ * rest a pipeline latency later; the receiver then dropped the first packet
+ * of every frame as late, in about one join of five.) */
+GST_START_TEST (test_late_joiner_video)
+{
+  TestServer *server = f2f_test_server_start (0, NULL);
+  GPtrArray *peers = start_room (server, "late", 3);
+  AllDecode d = { peers, FRAMES };
+  guint round, i;
+
+  fail_unless (f2f_test_wait (all_decode, &d, 30000), "room did not form");
+  for (round = 0; round < 5; round++) {
+    g_autofree gchar *name = g_strdup_printf ("Late%u", round + 1);
+    TestPeer *late = f2f_test_peer_start (server, "late", name, 3, NULL);
+    DecodesFrom df = { late, peers, FRAMES };
+
+    fail_unless (f2f_test_wait (decodes_from_all, &df, 20000),
+        "%s did not decode everyone", name);
+    /* 15 frames a second: 30 more in 4 s leaves room for a slow machine
+     * and none for a stream whose frames are dropped. */
+    for (i = 0; i < peers->len; i++)
+      expect_growth (late, g_ptr_array_index (peers, i), 30, 4000);
+    fail_unless (f2f_test_peer_quit (late, 10000), "%s did not quit", name);
+    f2f_test_peer_free (late);
+  }
+  g_ptr_array_unref (peers);
+  f2f_test_server_free (server);
+}
+
+GST_END_TEST;
+
+/* An error from inside one link's webrtcbin (as sctpenc posts when an
+ * association breaks) fails and rebuilds that link only: the peer keeps
+ * running and receiving from the others, and gets the peer back. */
+GST_START_TEST (test_error_inside_link)
+{
+  TestServer *server = f2f_test_server_start (0, NULL);
+  GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      f2f_test_peer_free);
+  TestPeer *a, *b, *c;
+  AllDecode d = { peers, FRAMES };
+  FailsAfter fb;
+  g_autofree gchar *command = NULL;
+  guint i;
+
+  for (i = 0; i < 3; i++) {
+    g_autofree gchar *name = g_strdup_printf ("P%u", i + 1);
+    g_ptr_array_add (peers, f2f_test_peer_start (server, "err", name, i,
+            NULL));
+  }
+  a = peers->pdata[0];
+  b = peers->pdata[1];
+  c = peers->pdata[2];
+  fail_unless (f2f_test_wait (all_decode, &d, 30000), "room did not form");
+
+  fb.watcher = b;
+  fb.after = b->failures->len;
+  command = g_strdup_printf ("break-link %s", a->peer_id);
+  f2f_test_peer_send (b, command);
+  fail_unless (f2f_test_wait (fails_after, &fb, 5000),
+      "P2 did not fail its link to P1 after an error inside it");
+  fail_unless (strstr (b->failures->pdata[fb.after], "association broke"),
+      "unexpected reason %s", (gchar *) b->failures->pdata[fb.after]);
+  expect_growth (b, c, 20, 5000);
+  expect_growth (b, a, 20, 20000);
+  expect_growth (a, b, 20, 20000);
+  fail_if (b->exited, "P2 exited after an error inside one link");
+  fail_unless (b->error == NULL, "P2 posted an error: %s", b->error);
+
+  g_ptr_array_unref (peers);
+  f2f_test_server_free (server);
+}
+
+GST_END_TEST;
+
 /* A peer that speaks the protocol but sends an offer that is not SDP. */
 typedef struct
 {
@@ -1165,6 +1306,8 @@ room_suite (void)
   tcase_add_test (tc, test_malformed_sdp);
   tcase_add_test (tc, test_silent_peer);
   tcase_add_test (tc, test_frozen_peer);
+  tcase_add_test (tc, test_error_inside_link);
+  tcase_add_test (tc, test_late_joiner_video);
   return s;
 }
 
