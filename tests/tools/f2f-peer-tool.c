@@ -101,6 +101,10 @@ bus_cb (GstBus * bus, GstMessage * message, gpointer data)
     case GST_MESSAGE_EOS:
       g_main_loop_quit (loop);
       break;
+    case GST_MESSAGE_LATENCY:
+      /* As gst-launch-1.0 and well-behaved applications do. */
+      gst_bin_recalculate_latency (GST_BIN (pipeline));
+      break;
     default:
       break;
   }
