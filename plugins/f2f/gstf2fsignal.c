@@ -1876,6 +1876,15 @@ gst_f2f_signal_change_state (GstElement * element, GstStateChange transition)
       self->inputs_ended = 0;
       SIGNAL_UNLOCK (self);
       run_on_thread_sync (self, start_on_thread, NULL);
+      if (self->view) {
+        /* In per-peer mode nothing feeds the room view: keep its background
+         * pictures and silence from costing CPU in every call. */
+        gboolean idle = self->view_mode == GST_F2F_ROOM_VIEW_PER_PEER;
+
+        gst_element_set_locked_state (self->view, idle);
+        if (idle)
+          gst_element_set_state (self->view, GST_STATE_NULL);
+      }
       break;
     default:
       break;
