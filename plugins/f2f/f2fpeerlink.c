@@ -754,6 +754,9 @@ handle_signal (F2fPeerLink * link, GstF2fMessage * msg)
         GST_WARNING ("ignoring an unexpected answer from %s", link->peer_id);
         return;
       }
+      /* "connecting" = both descriptions known, ICE and DTLS under way, on
+       * both sides (f2fsignal asks for a keyframe then). */
+      set_state (link, F2F_LINK_CONNECTING, NULL);
       set_remote (link, msg->sdp, GST_WEBRTC_SDP_TYPE_ANSWER);
       break;
     case GST_F2F_MESSAGE_ICE:
@@ -778,7 +781,6 @@ f2f_peer_link_start (F2fPeerLink * link)
   /* The control channel goes into the offer, so the SCTP association is
    * negotiated once; later channels open in-band. */
   create_channel (link, GST_F2F_CONTROL_CHANNEL);
-  set_state (link, F2F_LINK_CONNECTING, NULL);
   promise = gst_promise_new_with_change_func (on_description_created,
       f2f_peer_link_ref (link), (GDestroyNotify) f2f_peer_link_unref);
   g_signal_emit_by_name (link->webrtc, "create-offer", NULL, promise);
