@@ -7,6 +7,9 @@
  * in a form the tests parse with gst_structure_from_string():
  *
  *   msg <structure>      an element message (f2f-joined, f2f-peer-stats, …)
+ *   msg@<name> <structure>   … from the f2fsignal named <name>, or from
+ *                        inside it, when that name is not "s" (a pipeline
+ *                        with several f2fsignals)
  *   warning <text>
  *   error <text>         then it exits with status 1
  *   playing              the pipeline reached PLAYING
@@ -54,6 +57,25 @@ say (const gchar * kind, const gchar * text)
   fflush (stdout);
 }
 
+/* The f2fsignal @object is or is inside, or NULL; a new reference. */
+static GstObject *
+enclosing_signal (GstObject * object)
+{
+  GstObject *o = object ? gst_object_ref (object) : NULL;
+
+  while (o) {
+    GstElementFactory *factory = GST_IS_ELEMENT (o) ?
+        gst_element_get_factory (GST_ELEMENT (o)) : NULL;
+    GstObject *parent;
+    if (factory && strcmp (GST_OBJECT_NAME (factory), "f2fsignal") == 0)
+      return o;
+    parent = gst_object_get_parent (o);
+    gst_object_unref (o);
+    o = parent;
+  }
+  return NULL;
+}
+
 static gboolean
 bus_cb (GstBus * bus, GstMessage * message, gpointer data)
 {
@@ -62,7 +84,17 @@ bus_cb (GstBus * bus, GstMessage * message, gpointer data)
       const GstStructure *s = gst_message_get_structure (message);
       if (s && g_str_has_prefix (gst_structure_get_name (s), "f2f-")) {
         g_autofree gchar *text = gst_structure_to_string (s);
-        say ("msg", text);
+        g_autoptr (GstObject) owner =
+            enclosing_signal (GST_MESSAGE_SRC (message));
+        /* "msg" alone for "s" and for elements outside any f2fsignal
+         * (f2ffileshare, f2ftopology): what the tests parse. */
+        if (owner && strcmp (GST_OBJECT_NAME (owner), "s") != 0) {
+          g_autofree gchar *kind = g_strdup_printf ("msg@%s",
+              GST_OBJECT_NAME (owner));
+          say (kind, text);
+        } else {
+          say ("msg", text);
+        }
       }
       break;
     }

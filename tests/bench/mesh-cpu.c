@@ -1,0 +1,956 @@
+/* f2f — GStreamer peer-to-peer conference elements
+ * Copyright (C) 2026 the f2f authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * mesh-cpu: the CPU an N-peer f2fsignal room costs, against a plain
+ * webrtcbin mesh of the same shape (raw-mesh), measured in the same run.
+ *
+ * For each N of --peers-list and each shape, --runs times, alternating
+ * which side goes first:
+ *
+ * - f2f: an f2f-signaling-server (started once) and N f2fsignal peers,
+ *   each with live 320x240@15 test video and test audio, in a fresh room.
+ *   With --f2f-process one (the default, like for like with raw-mesh, which
+ *   runs its N peers in one process) the N f2fsignals, s1..sN, are in the
+ *   pipeline of ONE f2f-peer-tool, which reports each one's messages as
+ *   "msg@sI ..."; with --f2f-process each, every peer is an f2f-peer-tool
+ *   process of its own (f2fsignal named s, "msg ..."), so f2f also pays N
+ *   times the per-process costs (GStreamer init, main loops, idle threads).
+ *   Shape "per-peer": room-view=per-peer, decoded pads left unlinked; shape
+ *   "composite": the default room view, video_src and audio_src into
+ *   fakesinks. Once every peer decoded video and audio from every other
+ *   (f2f-peer-stats, every second) and --warmup seconds passed, the CPU
+ *   (utime + stime, /proc/PID/stat) of the peer process(es) is summed over
+ *   --seconds; the server's is reported apart.
+ *   Frames: each peer's stats give the frames decoded per remote peer;
+ *   the counts from the first stats after the window's start and after
+ *   its end, scaled to the window's length (the stats timer drifts, so
+ *   that span can be a period more or less), give the frames per window;
+ *   the fewest any stream decoded is reported against fps * seconds.
+ * - raw: raw-mesh --peers N (with --composite for the composite shape),
+ *   which measures its own CPU the same way over the same window.
+ *
+ * It prints a line per run and then a table with the medians and their
+ * ratio. Every child gets PR_SET_PDEATHSIG and is killed and reaped by the
+ * end of its run. Run it in a private network namespace with lo up
+ * (mesh-cpu.sh does), since the peers use local-addresses=127.0.0.1.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+#include <gio/gio.h>
+#include <gst/gst.h>
+
+#define FPS 15
+/* Above this share of fps * seconds, every stream counts as flowing. */
+#define FLOW_SHARE 0.9
+
+typedef struct
+{
+  guint64 video, audio;         /* decoded so far, latest stats */
+  guint64 mark_video[2];        /* at the first stats after mark k */
+  gint64 mark_at[2];            /* when that stats line arrived, µs */
+  gboolean marked[2];
+} Remote;
+
+/* One f2fsignal of an f2f-peer-tool. */
+typedef struct
+{
+  gchar *name;                  /* the element's: "s", or "s1".."sN" */
+  GHashTable *remotes;          /* peer-id -> Remote */
+} Local;
+
+typedef struct
+{
+  gchar *name;
+  GSubprocess *proc;
+  GDataInputStream *out;
+  GOutputStream *in;
+  gboolean playing;
+  GHashTable *locals;           /* element name -> Local; none for raw-mesh */
+  gchar *result;                /* raw-mesh's "result" line */
+  gchar *error;
+  gboolean eof, exited;
+} Child;
+
+typedef struct
+{
+  gchar *tool, *server, *raw;
+  gchar *peers_list, *shapes, *pattern, *f2f_process;
+  gint runs, seconds, warmup, timeout;
+  gboolean verbose;
+  gboolean one_process;         /* --f2f-process one */
+} Options;
+
+static Options opts = {
+  NULL, NULL, NULL, NULL, NULL, NULL, NULL, 3, 20, 5, 60, FALSE, TRUE
+};
+
+static gchar *server_uri;
+static GSubprocess *server_proc;
+/* Monotonic µs of the window's start and end (marks), -1 when not set. */
+static gint64 mark_us[2] = { -1, -1 };
+
+/* ---------------------------------------------------------------------- */
+/* Children */
+
+static void
+child_setup (gpointer user_data)
+{
+  /* Between fork and exec: only async-signal-safe calls. */
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static void
+note_stats (Local * l, const GstStructure * s, gint64 now)
+{
+  const gchar *peer = gst_structure_get_string (s, "peer-id");
+  Remote *r;
+  gint k;
+
+  if (peer == NULL)
+    return;
+  r = g_hash_table_lookup (l->remotes, peer);
+  if (r == NULL) {
+    r = g_new0 (Remote, 1);
+    g_hash_table_insert (l->remotes, g_strdup (peer), r);
+  }
+  gst_structure_get_uint64 (s, "video-frames", &r->video);
+  gst_structure_get_uint64 (s, "audio-frames", &r->audio);
+  for (k = 0; k < 2; k++)
+    if (mark_us[k] >= 0 && now >= mark_us[k] && !r->marked[k]) {
+      r->marked[k] = TRUE;
+      r->mark_video[k] = r->video;
+      r->mark_at[k] = now;
+    }
+}
+
+static void
+handle_line (Child * c, const gchar * line, gint64 now)
+{
+  g_autoptr (GstStructure) s = NULL;
+  g_autofree gchar *element = NULL;
+  const gchar *text;
+  Local *l;
+
+  if (g_str_has_prefix (line, "playing") || strcmp (line, "ready") == 0) {
+    c->playing = TRUE;
+    return;
+  }
+  if (g_str_has_prefix (line, "result ")) {
+    g_free (c->result);
+    c->result = g_strdup (line + 7);
+    return;
+  }
+  if (g_str_has_prefix (line, "error ") || g_str_has_prefix (line, "failed ")
+      || g_str_has_prefix (line, "warning ")) {
+    if (c->error == NULL && !g_str_has_prefix (line, "warning "))
+      c->error = g_strdup (line);
+    g_printerr ("mesh-cpu: %s: %s\n", c->name, line);
+    return;
+  }
+  /* "msg <structure>" from the f2fsignal named s, "msg@NAME <structure>"
+   * from any other. */
+  if (g_str_has_prefix (line, "msg ")) {
+    element = g_strdup ("s");
+    text = line + 4;
+  } else if (g_str_has_prefix (line, "msg@") && strchr (line, ' ')) {
+    text = strchr (line, ' ');
+    element = g_strndup (line + 4, text - (line + 4));
+    text++;
+  } else {
+    return;
+  }
+  l = g_hash_table_lookup (c->locals, element);
+  if (l == NULL)
+    return;
+  s = gst_structure_from_string (text, NULL);
+  if (s && strcmp (gst_structure_get_name (s), "f2f-peer-stats") == 0)
+    note_stats (l, s, now);
+}
+
+static void read_next (Child * c);
+
+static void
+line_cb (GObject * source, GAsyncResult * res, gpointer user_data)
+{
+  Child *c = user_data;
+  gint64 now = g_get_monotonic_time ();
+  g_autofree gchar *line = NULL;
+
+  line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM
+      (source), res, NULL, NULL);
+  if (line == NULL) {
+    c->eof = TRUE;
+    return;
+  }
+  handle_line (c, line, now);
+  read_next (c);
+}
+
+static void
+read_next (Child * c)
+{
+  g_data_input_stream_read_line_async (c->out, G_PRIORITY_DEFAULT, NULL,
+      line_cb, c);
+}
+
+static void
+exited_cb (GObject * source, GAsyncResult * res, gpointer user_data)
+{
+  Child *c = user_data;
+
+  g_subprocess_wait_finish (G_SUBPROCESS (source), res, NULL);
+  c->exited = TRUE;
+}
+
+static void
+local_free (gpointer data)
+{
+  Local *l = data;
+
+  g_hash_table_unref (l->remotes);
+  g_free (l->name);
+  g_free (l);
+}
+
+/* @locals: the names of the child's f2fsignals, NULL-terminated, or NULL. */
+static Child *
+child_spawn (const gchar * name, GPtrArray * argv, const gchar * const *locals)
+{
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GError) error = NULL;
+  Child *c = g_new0 (Child, 1);
+
+  c->name = g_strdup (name);
+  c->locals = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, local_free);
+  for (; locals && *locals; locals++) {
+    Local *l = g_new0 (Local, 1);
+    l->name = g_strdup (*locals);
+    l->remotes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+        g_free);
+    g_hash_table_insert (c->locals, l->name, l);
+  }
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+      G_SUBPROCESS_FLAGS_STDIN_PIPE | (opts.verbose ? 0 :
+          G_SUBPROCESS_FLAGS_STDERR_SILENCE));
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  c->proc = g_subprocess_launcher_spawnv (launcher,
+      (const gchar * const *) argv->pdata, &error);
+  if (c->proc == NULL) {
+    g_printerr ("mesh-cpu: cannot start %s: %s\n", name, error->message);
+    exit (1);
+  }
+  c->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (c->proc));
+  c->in = g_object_ref (g_subprocess_get_stdin_pipe (c->proc));
+  read_next (c);
+  g_subprocess_wait_async (c->proc, NULL, exited_cb, c);
+  return c;
+}
+
+typedef gboolean (*Predicate) (gpointer data);
+
+static gboolean
+wake_cb (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* Runs the default main context until @pred holds or @timeout_ms passed. */
+static gboolean
+wait_for (Predicate pred, gpointer data, gint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  guint tick = g_timeout_add (20, wake_cb, NULL);
+  gboolean ok;
+
+  while (!(ok = pred (data)) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (tick);
+  return ok;
+}
+
+static gboolean
+never (gpointer data)
+{
+  return FALSE;
+}
+
+/* Keeps reading the children's lines for @ms. */
+static void
+pause_ms (gint ms)
+{
+  wait_for (never, NULL, ms);
+}
+
+static gboolean
+child_gone (gpointer data)
+{
+  Child *c = data;
+
+  return c->exited && c->eof;
+}
+
+/* Asks a child to quit, kills it if it does not within 3 s, reaps it. */
+static void
+child_stop (Child * c)
+{
+  if (!c->exited) {
+    g_output_stream_write_all (c->in, "quit\n", 5, NULL, NULL, NULL);
+    g_output_stream_flush (c->in, NULL, NULL);
+  }
+  if (!wait_for (child_gone, c, 3000)) {
+    g_subprocess_force_exit (c->proc);
+    wait_for (child_gone, c, 3000);
+  }
+}
+
+static void
+child_free (Child * c)
+{
+  /* Reaped (exited) and read to the end: no callback is pending. */
+  if (!child_gone (c)) {
+    g_printerr ("mesh-cpu: %s would not go away\n", c->name);
+    exit (1);
+  }
+  g_object_unref (c->proc);
+  g_object_unref (c->out);
+  g_object_unref (c->in);
+  g_hash_table_unref (c->locals);
+  g_free (c->name);
+  g_free (c->result);
+  g_free (c->error);
+  g_free (c);
+}
+
+/* utime + stime of a live process in seconds, every thread included;
+ * -1 if it is gone. */
+static gdouble
+cpu_of (GSubprocess * proc)
+{
+  const gchar *pid = g_subprocess_get_identifier (proc);
+  g_autofree gchar *path = NULL, *text = NULL;
+  g_auto (GStrv) fields = NULL;
+  const gchar *after;
+
+  if (pid == NULL)
+    return -1;
+  path = g_strdup_printf ("/proc/%s/stat", pid);
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return -1;
+  /* The command name may hold spaces and parentheses: count from the last
+   * ')'. Fields after it start at 3 (state); utime is 14, stime 15. */
+  after = strrchr (text, ')');
+  if (after == NULL)
+    return -1;
+  fields = g_strsplit (after + 2, " ", -1);
+  if (g_strv_length (fields) < 13)
+    return -1;
+  return (g_ascii_strtod (fields[11], NULL) + g_ascii_strtod (fields[12],
+          NULL)) / sysconf (_SC_CLK_TCK);
+}
+
+/* ---------------------------------------------------------------------- */
+/* One measurement */
+
+typedef struct
+{
+  gdouble cores;                /* -1: the run failed */
+  gdouble server;               /* f2f only */
+  gint frames_min, frames_expected;
+} Sample;
+
+typedef struct
+{
+  Child **procs;                /* the f2f-peer-tools: 1 or n */
+  gint nprocs;
+  Local **peers;                /* the n f2fsignals, over every process */
+  gint n;
+} Room;
+
+static gboolean
+room_alive (Room * room)
+{
+  gint i;
+
+  for (i = 0; i < room->nprocs; i++)
+    if (room->procs[i]->exited)
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+room_media (gpointer data)
+{
+  Room *room = data;
+  gint i;
+
+  /* A peer that died ends the wait: the run has failed. */
+  if (!room_alive (room))
+    return TRUE;
+  for (i = 0; i < room->n; i++) {
+    GHashTableIter iter;
+    gpointer value;
+    gint flowing = 0;
+
+    g_hash_table_iter_init (&iter, room->peers[i]->remotes);
+    while (g_hash_table_iter_next (&iter, NULL, &value)) {
+      Remote *r = value;
+      flowing += r->video > 0 && r->audio > 0;
+    }
+    if (flowing < room->n - 1)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+room_marked (gpointer data)
+{
+  Room *room = data;
+  gint i;
+
+  if (!room_alive (room))
+    return TRUE;
+  for (i = 0; i < room->n; i++) {
+    GHashTableIter iter;
+    gpointer value;
+
+    g_hash_table_iter_init (&iter, room->peers[i]->remotes);
+    while (g_hash_table_iter_next (&iter, NULL, &value))
+      if (!((Remote *) value)->marked[1])
+        return FALSE;
+  }
+  return TRUE;
+}
+
+static gdouble
+room_cpu (Room * room)
+{
+  gdouble sum = 0;
+  gint i;
+
+  for (i = 0; i < room->nprocs; i++) {
+    gdouble t = cpu_of (room->procs[i]->proc);
+    if (t < 0)
+      return -1;
+    sum += t;
+  }
+  return sum;
+}
+
+/* Appends to @argv the f2fsignal named @element of peer @index (display
+ * name P<index>) with its sources and, for the composite shape, its sinks. */
+static void
+add_peer (GPtrArray * argv, const gchar * element, const gchar * room,
+    gint index, gboolean composite)
+{
+  g_ptr_array_add (argv, g_strdup ("f2fsignal"));
+  g_ptr_array_add (argv, g_strdup_printf ("name=%s", element));
+  g_ptr_array_add (argv, g_strdup_printf ("server-uri=%s", server_uri));
+  g_ptr_array_add (argv, g_strdup_printf ("room=%s", room));
+  g_ptr_array_add (argv, g_strdup_printf ("display-name=P%d", index));
+  g_ptr_array_add (argv, g_strdup ("local-addresses=127.0.0.1"));
+  g_ptr_array_add (argv, g_strdup ("stats-interval=1000"));
+  if (!composite)
+    g_ptr_array_add (argv, g_strdup ("room-view=per-peer"));
+  g_ptr_array_add (argv, g_strdup ("videotestsrc"));
+  g_ptr_array_add (argv, g_strdup ("is-live=true"));
+  g_ptr_array_add (argv, g_strdup_printf ("pattern=%s", opts.pattern));
+  g_ptr_array_add (argv, g_strdup ("!"));
+  g_ptr_array_add (argv, g_strdup_printf
+      ("video/x-raw,width=320,height=240,framerate=%d/1", FPS));
+  g_ptr_array_add (argv, g_strdup ("!"));
+  g_ptr_array_add (argv, g_strdup_printf ("%s.video_sink", element));
+  g_ptr_array_add (argv, g_strdup ("audiotestsrc"));
+  g_ptr_array_add (argv, g_strdup ("is-live=true"));
+  /* The same tone per index as raw-mesh. */
+  g_ptr_array_add (argv, g_strdup_printf ("freq=%d", 300 + 100 * index));
+  g_ptr_array_add (argv, g_strdup ("!"));
+  g_ptr_array_add (argv, g_strdup_printf ("%s.audio_sink", element));
+  if (composite) {
+    g_ptr_array_add (argv, g_strdup_printf ("%s.video_src", element));
+    g_ptr_array_add (argv, g_strdup ("!"));
+    g_ptr_array_add (argv, g_strdup ("fakesink"));
+    g_ptr_array_add (argv, g_strdup ("async=false"));
+    g_ptr_array_add (argv, g_strdup_printf ("%s.audio_src", element));
+    g_ptr_array_add (argv, g_strdup ("!"));
+    g_ptr_array_add (argv, g_strdup ("fakesink"));
+    g_ptr_array_add (argv, g_strdup ("async=false"));
+  }
+}
+
+/* --f2f-process each: peer @index alone in an f2f-peer-tool, as "s". */
+static Child *
+peer_spawn (const gchar * room, gint index, gboolean composite)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autofree gchar *name = g_strdup_printf ("P%d", index);
+  const gchar *locals[] = { "s", NULL };
+
+  g_ptr_array_add (argv, g_strdup (opts.tool));
+  add_peer (argv, "s", room, index, composite);
+  g_ptr_array_add (argv, NULL);
+  return child_spawn (name, argv, locals);
+}
+
+/* --f2f-process one: the @n peers in one f2f-peer-tool, as s1..sN. */
+static Child *
+peers_spawn (const gchar * room, gint n, gboolean composite)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_auto (GStrv) locals = g_new0 (gchar *, n + 1);
+  gint i;
+
+  g_ptr_array_add (argv, g_strdup (opts.tool));
+  for (i = 0; i < n; i++) {
+    locals[i] = g_strdup_printf ("s%d", i + 1);
+    add_peer (argv, locals[i], room, i, composite);
+  }
+  g_ptr_array_add (argv, NULL);
+  return child_spawn ("f2f", argv, (const gchar * const *) locals);
+}
+
+static Sample
+run_f2f (gint n, gboolean composite, const gchar * room_name)
+{
+  Sample out = { -1, -1, 0, FPS * opts.seconds };
+  Room room = { g_new0 (Child *, n), 0, g_new0 (Local *, n), n };
+  gdouble cpu0, cpu1, srv0, srv1;
+  gint64 t0, t1;
+  gint i, min = G_MAXINT;
+
+  mark_us[0] = mark_us[1] = -1;
+  if (opts.one_process) {
+    room.procs[room.nprocs++] = peers_spawn (room_name, n, composite);
+    for (i = 0; i < n; i++) {
+      g_autofree gchar *element = g_strdup_printf ("s%d", i + 1);
+      room.peers[i] = g_hash_table_lookup (room.procs[0]->locals, element);
+    }
+  } else {
+    for (i = 0; i < n; i++) {
+      room.procs[room.nprocs++] = peer_spawn (room_name, i, composite);
+      room.peers[i] = g_hash_table_lookup (room.procs[i]->locals, "s");
+    }
+  }
+  if (!wait_for (room_media, &room, opts.timeout * 1000))
+    g_printerr ("mesh-cpu: f2f N=%d: not every peer decoded every other "
+        "within %d s; measuring anyway\n", n, opts.timeout);
+  pause_ms (opts.warmup * 1000);
+  if (!room_alive (&room)) {
+    g_printerr ("mesh-cpu: f2f N=%d: a peer exited\n", n);
+    goto done;
+  }
+
+  t0 = mark_us[0] = g_get_monotonic_time ();
+  cpu0 = room_cpu (&room);
+  srv0 = cpu_of (server_proc);
+  pause_ms (opts.seconds * 1000);
+  t1 = mark_us[1] = g_get_monotonic_time ();
+  cpu1 = room_cpu (&room);
+  srv1 = cpu_of (server_proc);
+  /* The window's frame counts come with the next stats, within 1 s. */
+  wait_for (room_marked, &room, 3000);
+  if (cpu0 < 0 || cpu1 < 0 || !room_alive (&room)) {
+    g_printerr ("mesh-cpu: f2f N=%d: a peer exited\n", n);
+    goto done;
+  }
+  out.cores = (cpu1 - cpu0) / ((t1 - t0) / 1e6);
+  out.server = (srv1 - srv0) / ((t1 - t0) / 1e6);
+  for (i = 0; i < n; i++) {
+    GHashTableIter iter;
+    gpointer value;
+    gint seen = 0;
+
+    g_hash_table_iter_init (&iter, room.peers[i]->remotes);
+    while (g_hash_table_iter_next (&iter, NULL, &value)) {
+      Remote *r = value;
+      gint frames = 0;
+
+      if (r->marked[0] && r->marked[1] && r->mark_at[1] > r->mark_at[0])
+        frames = (gint) ((r->mark_video[1] - r->mark_video[0]) *
+            (gdouble) (t1 - t0) / (r->mark_at[1] - r->mark_at[0]) + 0.5);
+      min = MIN (min, frames);
+      seen++;
+    }
+    /* A peer never heard from decoded nothing. */
+    if (seen < n - 1)
+      min = 0;
+  }
+  out.frames_min = min == G_MAXINT ? 0 : min;
+
+done:
+  for (i = 0; i < room.nprocs; i++)
+    child_stop (room.procs[i]);
+  /* The Locals go with their child. */
+  for (i = 0; i < room.nprocs; i++)
+    child_free (room.procs[i]);
+  g_free (room.procs);
+  g_free (room.peers);
+  return out;
+}
+
+/* "key=value ..." -> value of @key, or -1. */
+static gdouble
+result_field (const gchar * line, const gchar * key)
+{
+  g_auto (GStrv) words = g_strsplit (line, " ", -1);
+  gsize len = strlen (key);
+  guint i;
+
+  for (i = 0; words[i]; i++)
+    if (strncmp (words[i], key, len) == 0 && words[i][len] == '=')
+      return g_ascii_strtod (words[i] + len + 1, NULL);
+  return -1;
+}
+
+static Sample
+run_raw (gint n, gboolean composite)
+{
+  Sample out = { -1, -1, 0, FPS * opts.seconds };
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  Child *c;
+
+  g_ptr_array_add (argv, g_strdup (opts.raw));
+  g_ptr_array_add (argv, g_strdup_printf ("--peers=%d", n));
+  g_ptr_array_add (argv, g_strdup_printf ("--seconds=%d", opts.seconds));
+  g_ptr_array_add (argv, g_strdup_printf ("--warmup=%d", opts.warmup));
+  g_ptr_array_add (argv, g_strdup_printf ("--timeout=%d", opts.timeout));
+  g_ptr_array_add (argv, g_strdup_printf ("--pattern=%s", opts.pattern));
+  if (composite)
+    g_ptr_array_add (argv, g_strdup ("--composite"));
+  g_ptr_array_add (argv, NULL);
+  c = child_spawn ("raw-mesh", argv, NULL);
+  /* It ends by itself after the window; the margin covers its teardown. */
+  if (!wait_for (child_gone, c, (opts.timeout + opts.warmup + opts.seconds
+              + 30) * 1000)) {
+    g_printerr ("mesh-cpu: raw-mesh N=%d did not finish in time\n", n);
+    g_subprocess_force_exit (c->proc);
+    wait_for (child_gone, c, 3000);
+  }
+  if (c->result) {
+    out.cores = result_field (c->result, "cpu");
+    out.frames_min = (gint) result_field (c->result, "frames_min");
+    out.frames_expected = (gint) result_field (c->result, "frames_expected");
+  } else {
+    g_printerr ("mesh-cpu: raw-mesh N=%d gave no result\n", n);
+  }
+  child_free (c);
+  return out;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Figures */
+
+typedef struct
+{
+  gint n;
+  gboolean composite;
+  GArray *f2f, *raw, *server;   /* gdouble cores of the runs that worked */
+  gint f2f_frames, raw_frames;  /* fewest over every run, -1 before one */
+  gint expected;
+  gint failed;
+} Row;
+
+static gint
+cmp_double (gconstpointer a, gconstpointer b)
+{
+  gdouble x = *(const gdouble *) a, y = *(const gdouble *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+static gdouble
+median (GArray * values)
+{
+  g_autoptr (GArray) v = NULL;
+  guint n = values->len;
+
+  if (n == 0)
+    return -1;
+  v = g_array_sized_new (FALSE, FALSE, sizeof (gdouble), n);
+  g_array_append_vals (v, values->data, n);
+  g_array_sort (v, cmp_double);
+  return n % 2 ? g_array_index (v, gdouble, n / 2) :
+      (g_array_index (v, gdouble, n / 2 - 1) +
+      g_array_index (v, gdouble, n / 2)) / 2;
+}
+
+static void
+add_sample (Row * row, Sample * s, gboolean f2f)
+{
+  gint *frames = f2f ? &row->f2f_frames : &row->raw_frames;
+
+  if (s->cores < 0) {
+    row->failed++;
+    *frames = 0;
+    return;
+  }
+  g_array_append_val (f2f ? row->f2f : row->raw, s->cores);
+  if (f2f)
+    g_array_append_val (row->server, s->server);
+  *frames = *frames < 0 ? s->frames_min : MIN (*frames, s->frames_min);
+  row->expected = s->frames_expected;
+}
+
+static gboolean
+flowed (gint frames, gint expected)
+{
+  return frames >= 0 && frames >= FLOW_SHARE * expected;
+}
+
+static void
+print_table (GPtrArray * rows)
+{
+  gdouble worst = 0;
+  gboolean all_flowed = TRUE;
+  guint i;
+
+  g_print ("\nf2f-process %s: %s\n", opts.one_process ? "one" : "each",
+      opts.one_process ? "the N f2f peers in ONE f2f-peer-tool process, "
+      "like raw-mesh's N peers in one process" : "each f2f peer in an "
+      "f2f-peer-tool process of its own (raw-mesh: one process)");
+  g_print ("%-3s %-10s %10s %10s %7s %10s %12s %12s %5s\n", "N", "shape",
+      "f2f cores", "raw cores", "ratio", "server", "f2f frames",
+      "raw frames", "media");
+  for (i = 0; i < rows->len; i++) {
+    Row *row = g_ptr_array_index (rows, i);
+    gdouble f = median (row->f2f), r = median (row->raw);
+    gdouble ratio = f > 0 && r > 0 ? f / r : -1;
+    gboolean ok = flowed (row->f2f_frames, row->expected)
+        && flowed (row->raw_frames, row->expected) && row->failed == 0;
+    g_autofree gchar *ff = g_strdup_printf ("%d/%d", row->f2f_frames,
+        row->expected);
+    g_autofree gchar *rf = g_strdup_printf ("%d/%d", row->raw_frames,
+        row->expected);
+
+    g_print ("%-3d %-10s %10.3f %10.3f %6.2fx %10.3f %12s %12s %5s\n",
+        row->n, row->composite ? "composite" : "per-peer", f, r, ratio,
+        median (row->server), ff, rf, ok ? "yes" : "NO");
+    worst = MAX (worst, ratio);
+    all_flowed &= ok;
+  }
+  g_print ("\nworst ratio %.2fx (target <= 1.10x): %s%s\n", worst,
+      worst <= 1.10 ? "met" : "MISSED", all_flowed ? "" :
+      "; media did not flow in every run (see the frames columns)");
+  g_print ("cores: median CPU over the window, 1.0 = one core busy; f2f = "
+      "%s, server apart; frames: fewest video frames any stream decoded in "
+      "the window, worst run / fps * window\n", opts.one_process ?
+      "the one process of the N peers" : "sum of the N peer processes");
+}
+
+/* ---------------------------------------------------------------------- */
+
+static void
+start_server (void)
+{
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GDataInputStream) out = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *line = NULL;
+  const gchar *marker;
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  server_proc = g_subprocess_launcher_spawn (launcher, &error, opts.server,
+      "--port", "0", "--db", ":memory:", "--max-connections-per-ip", "0",
+      "--join-rate", "0", "--log-level", "warning", NULL);
+  if (server_proc == NULL) {
+    g_printerr ("mesh-cpu: cannot start the server: %s\n", error->message);
+    exit (1);
+  }
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server_proc));
+  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  marker = line ? strstr (line, " listening on ") : NULL;
+  if (marker == NULL) {
+    g_printerr ("mesh-cpu: the server did not start\n");
+    g_subprocess_force_exit (server_proc);
+    exit (1);
+  }
+  server_uri = g_strdup (marker + strlen (" listening on "));
+}
+
+static void
+print_load (void)
+{
+  g_autofree gchar *load = NULL;
+
+  g_file_get_contents ("/proc/loadavg", &load, NULL, NULL);
+  g_print ("loadavg %s", load ? load : "?\n");
+}
+
+static GArray *
+parse_peers (const gchar * list)
+{
+  g_auto (GStrv) words = g_strsplit (list, ",", -1);
+  GArray *out = g_array_new (FALSE, FALSE, sizeof (gint));
+  guint i;
+
+  for (i = 0; words[i]; i++) {
+    gchar *end = NULL;
+    gint64 n = g_ascii_strtoll (words[i], &end, 10);
+    gint v = (gint) n;
+
+    if (end == words[i] || *end != '\0' || n < 2 || n > 16) {
+      g_array_unref (out);
+      return NULL;
+    }
+    g_array_append_val (out, v);
+  }
+  return out;
+}
+
+int
+main (int argc, char **argv)
+{
+  GOptionEntry entries[] = {
+    {"tool", 0, 0, G_OPTION_ARG_FILENAME, &opts.tool,
+        "f2f-peer-tool to run the peers with", "PATH"},
+    {"server", 0, 0, G_OPTION_ARG_FILENAME, &opts.server,
+        "f2f-signaling-server", "PATH"},
+    {"raw", 0, 0, G_OPTION_ARG_FILENAME, &opts.raw, "raw-mesh", "PATH"},
+    {"peers-list", 'p', 0, G_OPTION_ARG_STRING, &opts.peers_list,
+        "Room sizes to measure (default 2,4,6)", "N,N,..."},
+    {"shapes", 0, 0, G_OPTION_ARG_STRING, &opts.shapes,
+        "per-peer, composite or both (default both)", "SHAPE"},
+    {"runs", 'r', 0, G_OPTION_ARG_INT, &opts.runs,
+        "Runs of each side per case (default 3)", "R"},
+    {"seconds", 's', 0, G_OPTION_ARG_INT, &opts.seconds,
+        "Measurement window (default 20)", "S"},
+    {"warmup", 'w', 0, G_OPTION_ARG_INT, &opts.warmup,
+        "Seconds between full media and the window (default 5)", "W"},
+    {"timeout", 't', 0, G_OPTION_ARG_INT, &opts.timeout,
+          "Seconds to wait for every peer to decode every other (default 60)",
+        "S"},
+    {"pattern", 0, 0, G_OPTION_ARG_STRING, &opts.pattern,
+          "videotestsrc pattern of every peer, both sides (default ball)",
+        "NAME"},
+    {"f2f-process", 0, 0, G_OPTION_ARG_STRING, &opts.f2f_process,
+        "one: the N f2f peers in one f2f-peer-tool process, like raw-mesh "
+          "(default); each: a process per peer", "one|each"},
+    {"verbose", 'v', 0, G_OPTION_ARG_NONE, &opts.verbose,
+        "Let the children's stderr through", NULL},
+    {NULL}
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("- CPU of f2f "
+      "rooms against a plain webrtcbin mesh");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) sizes = NULL;
+  g_autoptr (GPtrArray) rows = g_ptr_array_new ();
+  gboolean shape_on[2];
+  guint i, shape;
+  gint r;
+
+  gst_init (NULL, NULL);
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error)) {
+    g_printerr ("mesh-cpu: %s\n", error->message);
+    return 2;
+  }
+  if (!opts.tool || !opts.server || !opts.raw) {
+    g_printerr ("mesh-cpu: --tool, --server and --raw are needed\n");
+    return 2;
+  }
+  sizes = parse_peers (opts.peers_list ? opts.peers_list : "2,4,6");
+  if (sizes == NULL || sizes->len == 0) {
+    g_printerr ("mesh-cpu: --peers-list wants sizes 2..16, comma-separated\n");
+    return 2;
+  }
+  if (opts.shapes == NULL || strcmp (opts.shapes, "both") == 0) {
+    shape_on[0] = shape_on[1] = TRUE;
+  } else if (strcmp (opts.shapes, "per-peer") == 0
+      || strcmp (opts.shapes, "composite") == 0) {
+    shape_on[0] = strcmp (opts.shapes, "per-peer") == 0;
+    shape_on[1] = !shape_on[0];
+  } else {
+    g_printerr ("mesh-cpu: --shapes wants per-peer, composite or both\n");
+    return 2;
+  }
+  if (opts.runs < 1 || opts.seconds < 1 || opts.warmup < 0
+      || opts.timeout < 1) {
+    g_printerr ("mesh-cpu: --runs, --seconds and --timeout must be "
+        "positive\n");
+    return 2;
+  }
+  if (opts.f2f_process == NULL || strcmp (opts.f2f_process, "one") == 0) {
+    opts.one_process = TRUE;
+  } else if (strcmp (opts.f2f_process, "each") == 0) {
+    opts.one_process = FALSE;
+  } else {
+    g_printerr ("mesh-cpu: --f2f-process wants one or each\n");
+    return 2;
+  }
+  if (opts.pattern == NULL)
+    opts.pattern = g_strdup ("ball");
+  /* A write to a peer that died must not kill us. */
+  signal (SIGPIPE, SIG_IGN);
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+
+  print_load ();
+  g_print ("%ld cores; %dx%d@%d, window %d s after %d s warm-up, %d runs per "
+      "side, f2f-process %s\n", sysconf (_SC_NPROCESSORS_ONLN), 320, 240, FPS,
+      opts.seconds, opts.warmup, opts.runs, opts.one_process ? "one" : "each");
+  start_server ();
+
+  for (i = 0; i < sizes->len; i++) {
+    gint n = g_array_index (sizes, gint, i);
+
+    for (shape = 0; shape < 2; shape++) {
+      Row *row;
+
+      if (!shape_on[shape])
+        continue;
+      row = g_new0 (Row, 1);
+      row->n = n;
+      row->composite = shape == 1;
+      row->f2f = g_array_new (FALSE, FALSE, sizeof (gdouble));
+      row->raw = g_array_new (FALSE, FALSE, sizeof (gdouble));
+      row->server = g_array_new (FALSE, FALSE, sizeof (gdouble));
+      row->f2f_frames = row->raw_frames = -1;
+      row->expected = FPS * opts.seconds;
+      g_ptr_array_add (rows, row);
+
+      for (r = 0; r < opts.runs; r++) {
+        g_autofree gchar *room = g_strdup_printf ("cpu-%d-%s-%d", n,
+            row->composite ? "composite" : "per-peer", r);
+        /* Alternate which side goes first, so drift in the machine's load
+         * hits both. */
+        gboolean f2f_first = (r + i + shape) % 2 == 0;
+        Sample f, w;
+
+        if (f2f_first) {
+          f = run_f2f (n, row->composite, room);
+          w = run_raw (n, row->composite);
+        } else {
+          w = run_raw (n, row->composite);
+          f = run_f2f (n, row->composite, room);
+        }
+        add_sample (row, &f, TRUE);
+        add_sample (row, &w, FALSE);
+        g_print ("run N=%d shape=%s %d/%d: f2f %.3f cores (server %.3f, "
+            "frames_min %d/%d), raw %.3f cores (frames_min %d/%d)%s\n", n,
+            row->composite ? "composite" : "per-peer", r + 1, opts.runs,
+            f.cores, f.server, f.frames_min, f.frames_expected, w.cores,
+            w.frames_min, w.frames_expected, f2f_first ? "" : " [raw first]");
+      }
+    }
+  }
+
+  g_subprocess_force_exit (server_proc);
+  g_subprocess_wait (server_proc, NULL, NULL);
+  g_object_unref (server_proc);
+  print_load ();
+  print_table (rows);
+  for (i = 0; i < rows->len; i++) {
+    Row *row = g_ptr_array_index (rows, i);
+    g_array_unref (row->f2f);
+    g_array_unref (row->raw);
+    g_array_unref (row->server);
+    g_free (row);
+  }
+  return 0;
+}

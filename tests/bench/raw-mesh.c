@@ -1,0 +1,818 @@
+/* f2f — GStreamer peer-to-peer conference elements
+ * Copyright (C) 2026 the f2f authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * raw-mesh: the floor under the CPU of an f2fsignal room. A full mesh of N
+ * peers built from plain webrtcbins, all in this one process: each peer
+ * has live test sources encoded once with f2fsignal's settings, teed to
+ * N-1 webrtcbins (one per other peer, each behind a leaky queue and a
+ * payloader as f2fpeerlink adds them), and decodes every stream it
+ * receives. Every pair is connected in-process: offer and answer handed
+ * over as SDP text, trickle ICE on 127.0.0.1. No signaling server, no data
+ * channels, no room logic.
+ *
+ * With --composite each peer also mixes what it decodes: compositor (the
+ * same grid at 640x360@15) and audiomixer into fakesinks, the shape of
+ * f2fsignal's default room view, without its labels and level meters.
+ *
+ * Output on stdout, one line per event, read by mesh-cpu:
+ *
+ *   ready                    gst_init done
+ *   connected                every webrtcbin reached "connected"
+ *   media                    every peer decoded video and audio from every
+ *                            other ("warning media incomplete" if it did
+ *                            not within --timeout; it measures anyway)
+ *   result peers=N cpu=C frames_min=F frames_expected=E
+ *                            C: CPU of this process over the window, in
+ *                            cores; F: fewest video frames any one stream
+ *                            decoded in the window; E: fps * window
+ *   failed <why>             then it exits with status 1
+ *
+ * Run it inside `unshare -n` with lo up (see tests/bench/mesh-cpu.sh).
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <gst/gst.h>
+#include <gst/sdp/sdp.h>
+#include <gst/webrtc/webrtc.h>
+
+#define WIDTH 320
+#define HEIGHT 240
+#define FPS 15
+/* f2fsignal's defaults: max-bitrate 800 kbit/s, latency-profile lan. */
+#define VIDEO_BITRATE 800000
+#define LATENCY_MS 40
+/* f2fcompositor's defaults. */
+#define VIEW_WIDTH 640
+#define VIEW_HEIGHT 360
+#define VIEW_LATENCY (100 * GST_MSECOND)
+
+typedef struct _Mesh Mesh;
+
+/* Peer @from's end of its link to peer @to. */
+typedef struct
+{
+  Mesh *mesh;
+  gint from, to;
+  GstElement *webrtc;
+  GstElement *queue[2];         /* [audio?]: sender branch input */
+  gint connected;               /* atomic */
+} End;
+
+typedef struct
+{
+  GstElement *tee[2];           /* [audio?]: encoded local media */
+  GstElement *comp, *mix;       /* --composite */
+} Peer;
+
+/* One decoded stream; frames is counted in the decoder's thread. */
+typedef struct
+{
+  gint from, to;
+  gboolean audio;
+  gint frames;                  /* atomic */
+  gint frames_at_start;
+} Stream;
+
+struct _Mesh
+{
+  gint n;
+  gboolean composite;
+  GMainLoop *loop;
+  GstElement *pipeline;
+  Peer *peers;
+  End **ends;                   /* [from * n + to]; NULL where from == to */
+  GMutex lock;
+  GPtrArray *streams;           /* Stream *, protected by lock */
+  gint connected_ends;          /* atomic */
+  gint exit_code;
+};
+
+static gint n_peers = 2;
+static gint seconds = 20;
+static gint warmup = 5;
+static gint timeout_s = 30;
+static gboolean composite = FALSE;
+static gchar *pattern = NULL;
+
+/* ---------------------------------------------------------------------- */
+
+static void
+fail (Mesh * m, const gchar * why)
+{
+  /* Printed from any thread; the main loop ends the process. */
+  g_mutex_lock (&m->lock);
+  if (m->exit_code == 0) {
+    m->exit_code = 1;
+    printf ("failed %s\n", why);
+    fflush (stdout);
+  }
+  g_mutex_unlock (&m->lock);
+  g_main_loop_quit (m->loop);
+}
+
+static gdouble
+cpu_seconds (void)
+{
+  struct rusage ru;
+
+  /* RUSAGE_SELF covers every thread of the process. */
+  getrusage (RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+      (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+static GstPadProbeReturn
+count_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  Stream *s = user_data;
+
+  g_atomic_int_inc (&s->frames);
+  return GST_PAD_PROBE_OK;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Receiving */
+
+/* Where remote peer @to's picture goes in @from's room: the grid
+ * f2fcompositor draws for N-1 participants (cols = ceil(sqrt(tiles))). */
+static void
+place_tile (Mesh * m, GstPad * pad, gint from, gint to)
+{
+  gint tiles = m->n - 1, index = to < from ? to : to - 1;
+  gint cols = 1, rows, w, h;
+
+  while (cols * cols < tiles)
+    cols++;
+  rows = (tiles + cols - 1) / cols;
+  w = VIEW_WIDTH / cols;
+  h = VIEW_HEIGHT / rows;
+  g_object_set (pad, "xpos", (index % cols) * w, "ypos", (index / cols) * h,
+      "width", w, "height", h, NULL);
+  gst_util_set_object_arg (G_OBJECT (pad), "sizing-policy",
+      "keep-aspect-ratio");
+}
+
+/* Streaming thread (pad-added): link at once, or the first buffers hit an
+ * unlinked pad. */
+static void
+on_pad_added (GstElement * webrtc, GstPad * pad, End * e)
+{
+  Mesh *m = e->mesh;
+  g_autoptr (GstCaps) caps = NULL;
+  const gchar *media = NULL;
+  gboolean audio;
+  GstElement *queue, *depay, *dec, *conv, *resample = NULL, *last, *sink;
+  GstPad *pad_in, *dec_src;
+  Stream *s;
+
+  if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
+    return;
+  caps = gst_pad_get_current_caps (pad);
+  if (caps == NULL)
+    caps = gst_pad_query_caps (pad, NULL);
+  if (caps && gst_caps_get_size (caps) > 0)
+    media = gst_structure_get_string (gst_caps_get_structure (caps, 0),
+        "media");
+  audio = g_strcmp0 (media, "audio") == 0;
+
+  queue = gst_element_factory_make ("queue", NULL);
+  depay = gst_element_factory_make (audio ? "rtpopusdepay" : "rtpvp8depay",
+      NULL);
+  dec = gst_element_factory_make (audio ? "opusdec" : "vp8dec", NULL);
+  conv = gst_element_factory_make (audio ? "audioconvert" : "videoconvert",
+      NULL);
+  if (audio) {
+    resample = gst_element_factory_make ("audioresample", NULL);
+    g_object_set (dec, "plc", TRUE, "use-inband-fec", TRUE, NULL);
+  }
+  gst_bin_add_many (GST_BIN (m->pipeline), queue, depay, dec, conv, NULL);
+  gst_element_link_many (queue, depay, dec, conv, NULL);
+  last = conv;
+  if (resample) {
+    gst_bin_add (GST_BIN (m->pipeline), resample);
+    gst_element_link (conv, resample);
+    last = resample;
+  }
+
+  if (m->composite) {
+    GstElement *mixer = audio ? m->peers[e->from].mix : m->peers[e->from].comp;
+    GstPad *src = gst_element_get_static_pad (last, "src");
+    GstPad *mixer_pad = gst_element_request_pad_simple (mixer, "sink_%u");
+
+    if (!audio)
+      place_tile (m, mixer_pad, e->from, e->to);
+    if (gst_pad_link (src, mixer_pad) != GST_PAD_LINK_OK)
+      fail (m, "could not link a received stream to the mixer");
+    gst_object_unref (mixer_pad);
+    gst_object_unref (src);
+  } else {
+    sink = gst_element_factory_make ("fakesink", NULL);
+    g_object_set (sink, "async", FALSE, "sync", FALSE, NULL);
+    gst_bin_add (GST_BIN (m->pipeline), sink);
+    gst_element_link (last, sink);
+    gst_element_sync_state_with_parent (sink);
+  }
+
+  s = g_new0 (Stream, 1);
+  s->from = e->from;
+  s->to = e->to;
+  s->audio = audio;
+  g_mutex_lock (&m->lock);
+  g_ptr_array_add (m->streams, s);
+  g_mutex_unlock (&m->lock);
+  dec_src = gst_element_get_static_pad (dec, "src");
+  gst_pad_add_probe (dec_src, GST_PAD_PROBE_TYPE_BUFFER, count_probe, s, NULL);
+  gst_object_unref (dec_src);
+
+  if (resample)
+    gst_element_sync_state_with_parent (resample);
+  gst_element_sync_state_with_parent (conv);
+  gst_element_sync_state_with_parent (dec);
+  gst_element_sync_state_with_parent (depay);
+  gst_element_sync_state_with_parent (queue);
+  pad_in = gst_element_get_static_pad (queue, "sink");
+  if (gst_pad_link (pad, pad_in) != GST_PAD_LINK_OK)
+    fail (m, "could not link a received stream");
+  gst_object_unref (pad_in);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Sending */
+
+static GstEvent *
+force_key_unit_event (void)
+{
+  /* What gst_video_event_new_upstream_force_key_unit() makes, by hand so
+   * this program needs only the core library. */
+  return gst_event_new_custom (GST_EVENT_CUSTOM_UPSTREAM,
+      gst_structure_new ("GstForceKeyUnit", "running-time",
+          GST_TYPE_CLOCK_TIME, GST_CLOCK_TIME_NONE, "all-headers",
+          G_TYPE_BOOLEAN, TRUE, "count", G_TYPE_UINT, 0, NULL));
+}
+
+/* Main thread: feed a connected link from the peer's encoders, as
+ * f2fsignal does once a link is connected: before that, webrtcbin refuses
+ * buffers, and the refusal would stop the sender queue's thread. */
+static gboolean
+feed_end (gpointer user_data)
+{
+  End *e = user_data;
+  Mesh *m = e->mesh;
+  gint audio;
+
+  for (audio = 0; audio < 2; audio++) {
+    GstPad *src = gst_element_request_pad_simple (m->peers[e->from].tee[audio],
+        "src_%u");
+    GstPad *sink = gst_element_get_static_pad (e->queue[audio], "sink");
+
+    if (gst_pad_link (src, sink) != GST_PAD_LINK_OK)
+      fail (m, "could not feed a link");
+    else if (!audio)
+      /* A new receiver needs a keyframe now, not at the next interval. */
+      gst_pad_push_event (sink, force_key_unit_event ());
+    gst_object_unref (sink);
+    gst_object_unref (src);
+  }
+  if (g_atomic_int_add (&m->connected_ends, 1) + 1 == m->n * (m->n - 1)) {
+    printf ("connected\n");
+    fflush (stdout);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+/* A queue and payloader into a new sendrecv transceiver, the way
+ * f2fpeerlink's add_sender() makes them. */
+static void
+add_sender (End * e, gboolean audio)
+{
+  GstElement *queue = gst_element_factory_make ("queue", NULL);
+  GstElement *pay = gst_element_factory_make (audio ? "rtpopuspay" :
+      "rtpvp8pay", NULL);
+  GstWebRTCRTPTransceiver *trans = NULL;
+  GstPad *src, *sink;
+  GstCaps *caps;
+
+  /* A stalled link must never hold back the shared encoder. */
+  g_object_set (queue, "leaky", 2, "max-size-buffers", 60,
+      "max-size-bytes", 0, "max-size-time", (guint64) 0, NULL);
+  g_object_set (pay, "pt", audio ? 97 : 96, NULL);
+  if (!audio)
+    gst_util_set_object_arg (G_OBJECT (pay), "picture-id-mode", "15-bit");
+  gst_bin_add_many (GST_BIN (e->mesh->pipeline), queue, pay, NULL);
+  gst_element_link (queue, pay);
+
+  caps = gst_caps_from_string (audio ? "application/x-rtp, "
+      "media=(string)audio, encoding-name=(string)OPUS, payload=(int)97, "
+      "clock-rate=(int)48000, encoding-params=(string)2" :
+      "application/x-rtp, media=(string)video, encoding-name=(string)VP8, "
+      "payload=(int)96, clock-rate=(int)90000");
+  sink = gst_element_request_pad_simple (e->webrtc, "sink_%u");
+  g_object_get (sink, "transceiver", &trans, NULL);
+  g_object_set (trans, "codec-preferences", caps, "direction",
+      GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV, "do-nack", TRUE, NULL);
+  gst_object_unref (trans);
+  gst_caps_unref (caps);
+  src = gst_element_get_static_pad (pay, "src");
+  if (gst_pad_link (src, sink) != GST_PAD_LINK_OK)
+    fail (e->mesh, "could not link a payloader");
+  gst_object_unref (src);
+  gst_object_unref (sink);
+  e->queue[audio] = queue;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Negotiation, in-process */
+
+static End *
+other_end (End * e)
+{
+  return e->mesh->ends[e->to * e->mesh->n + e->from];
+}
+
+static void
+on_ice_candidate (GstElement * webrtc, guint mline, const gchar * candidate,
+    End * e)
+{
+  g_signal_emit_by_name (other_end (e)->webrtc, "add-ice-candidate", mline,
+      candidate);
+}
+
+static void
+on_connection_state (GstElement * webrtc, GParamSpec * pspec, End * e)
+{
+  GstWebRTCPeerConnectionState state;
+
+  g_object_get (webrtc, "connection-state", &state, NULL);
+  if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED) {
+    if (g_atomic_int_compare_and_exchange (&e->connected, 0, 1))
+      g_idle_add (feed_end, e);
+  } else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED) {
+    fail (e->mesh, "a connection failed");
+  }
+}
+
+/* webrtcbin (1.22) puts a clocksync with sync=TRUE behind each sink pad;
+ * f2fpeerlink turns it off (see on_deep_element_added there), so the
+ * baseline sends the same way. */
+static void
+on_deep_element_added (GstBin * webrtc, GstBin * sub_bin, GstElement * element,
+    gpointer user_data)
+{
+  GstElementFactory *factory = gst_element_get_factory (element);
+
+  if (factory && strcmp (GST_OBJECT_NAME (factory), "clocksync") == 0)
+    g_object_set (element, "sync", FALSE, NULL);
+}
+
+static GstWebRTCSessionDescription *
+take_description (GstPromise * promise, const gchar * field)
+{
+  GstWebRTCSessionDescription *desc = NULL;
+  const GstStructure *reply;
+
+  if (gst_promise_wait (promise) == GST_PROMISE_RESULT_REPLIED
+      && (reply = gst_promise_get_reply (promise)) != NULL)
+    gst_structure_get (reply, field, GST_TYPE_WEBRTC_SESSION_DESCRIPTION,
+        &desc, NULL);
+  gst_promise_unref (promise);
+  return desc;
+}
+
+/* The SDP goes through text, as it would through a signaling server. */
+static GstWebRTCSessionDescription *
+through_text (GstWebRTCSessionDescription * desc)
+{
+  g_autofree gchar *text = gst_sdp_message_as_text (desc->sdp);
+  GstSDPMessage *sdp = NULL;
+
+  if (gst_sdp_message_new_from_text (text, &sdp) != GST_SDP_OK)
+    return NULL;
+  return gst_webrtc_session_description_new (desc->type, sdp);
+}
+
+static void
+on_answer_created (GstPromise * promise, gpointer user_data)
+{
+  End *answerer = user_data;
+  GstWebRTCSessionDescription *answer = take_description (promise, "answer");
+  GstWebRTCSessionDescription *copy;
+
+  if (answer == NULL || (copy = through_text (answer)) == NULL) {
+    if (answer)
+      gst_webrtc_session_description_free (answer);
+    fail (answerer->mesh, "no answer");
+    return;
+  }
+  g_signal_emit_by_name (answerer->webrtc, "set-local-description", answer,
+      NULL);
+  g_signal_emit_by_name (other_end (answerer)->webrtc,
+      "set-remote-description", copy, NULL);
+  gst_webrtc_session_description_free (copy);
+  gst_webrtc_session_description_free (answer);
+}
+
+static void
+on_offer_set (GstPromise * promise, gpointer user_data)
+{
+  End *answerer = user_data;
+
+  gst_promise_unref (promise);
+  g_signal_emit_by_name (answerer->webrtc, "create-answer", NULL,
+      gst_promise_new_with_change_func (on_answer_created, answerer, NULL));
+}
+
+static void
+on_offer_created (GstPromise * promise, gpointer user_data)
+{
+  End *offerer = user_data;
+  End *answerer = other_end (offerer);
+  GstWebRTCSessionDescription *offer = take_description (promise, "offer");
+  GstWebRTCSessionDescription *copy;
+
+  if (offer == NULL || (copy = through_text (offer)) == NULL) {
+    if (offer)
+      gst_webrtc_session_description_free (offer);
+    fail (offerer->mesh, "no offer");
+    return;
+  }
+  g_signal_emit_by_name (offerer->webrtc, "set-local-description", offer, NULL);
+  g_signal_emit_by_name (answerer->webrtc, "set-remote-description", copy,
+      gst_promise_new_with_change_func (on_offer_set, answerer, NULL));
+  gst_webrtc_session_description_free (copy);
+  gst_webrtc_session_description_free (offer);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Building */
+
+static void
+configure_ice (GstElement * webrtc)
+{
+  GObject *ice = NULL, *agent = NULL;
+  gboolean ok = FALSE;
+
+  /* As f2fpeerlink's configure_ice() with local-addresses=127.0.0.1. */
+  g_object_get (webrtc, "ice-agent", &ice, NULL);
+  g_object_set (ice, "ice-tcp", FALSE, NULL);
+  g_object_get (ice, "agent", &agent, NULL);
+  g_object_set (agent, "upnp", FALSE, NULL);
+  g_object_unref (agent);
+  g_signal_emit_by_name (ice, "add-local-ip-address", "127.0.0.1", &ok);
+  g_object_unref (ice);
+}
+
+static End *
+make_end (Mesh * m, gint from, gint to)
+{
+  End *e = g_new0 (End, 1);
+  g_autofree gchar *name = g_strdup_printf ("webrtc-%d-%d", from, to);
+
+  e->mesh = m;
+  e->from = from;
+  e->to = to;
+  e->webrtc = gst_element_factory_make ("webrtcbin", name);
+  gst_util_set_object_arg (G_OBJECT (e->webrtc), "bundle-policy", "max-bundle");
+  g_object_set (e->webrtc, "latency", LATENCY_MS, NULL);
+  g_signal_connect (e->webrtc, "deep-element-added",
+      G_CALLBACK (on_deep_element_added), NULL);
+  g_signal_connect (e->webrtc, "on-ice-candidate",
+      G_CALLBACK (on_ice_candidate), e);
+  g_signal_connect (e->webrtc, "notify::connection-state",
+      G_CALLBACK (on_connection_state), e);
+  g_signal_connect (e->webrtc, "pad-added", G_CALLBACK (on_pad_added), e);
+  gst_bin_add (GST_BIN (m->pipeline), e->webrtc);
+  configure_ice (e->webrtc);
+  /* Video then audio on both ends, so the m-lines match. */
+  add_sender (e, FALSE);
+  add_sender (e, TRUE);
+  return e;
+}
+
+/* Peer @i's sources and encoders (exactly f2fsignal's chain behind its
+ * video_sink and audio_sink) and, with --composite, its room view. */
+static gchar *
+peer_description (gint i, gboolean with_view)
+{
+  GString *s = g_string_new (NULL);
+
+  g_string_append_printf (s, "videotestsrc is-live=true pattern=%s ! "
+      "video/x-raw,width=%d,height=%d,framerate=%d/1 ! queue ! videoconvert ! "
+      "videoscale ! video/x-raw,format=I420 ! vp8enc deadline=1 cpu-used=4 "
+      "lag-in-frames=0 target-bitrate=%d keyframe-max-dist=60 "
+      "end-usage=cbr error-resilient=default ! tee name=vtee%d "
+      "allow-not-linked=true ", pattern, WIDTH, HEIGHT, FPS, VIDEO_BITRATE, i);
+  g_string_append_printf (s, "audiotestsrc is-live=true freq=%d ! queue ! "
+      "audioconvert ! audioresample ! audio/x-raw,rate=48000 ! opusenc "
+      "frame-size=20 inband-fec=true packet-loss-percentage=10 bitrate=32000 "
+      "audio-type=voice ! tee name=atee%d allow-not-linked=true ",
+      300 + 100 * i, i);
+  if (with_view) {
+    /* Like f2fcompositor: a tiny, invisible live background and live
+     * silence keep both mixers live and ticking from the start. */
+    g_string_append_printf (s, "compositor name=comp%d background=black "
+        "latency=%" G_GUINT64_FORMAT " start-time-selection=first "
+        "ignore-inactive-pads=true ! video/x-raw,format=I420,width=%d,"
+        "height=%d,pixel-aspect-ratio=1/1,framerate=%d/1 ! fakesink "
+        "async=false ", i, (guint64) VIEW_LATENCY, VIEW_WIDTH, VIEW_HEIGHT,
+        FPS);
+    g_string_append_printf (s, "videotestsrc is-live=true pattern=black ! "
+        "video/x-raw,format=I420,width=16,height=16,framerate=%d/1 ! comp%d. ",
+        FPS, i);
+    g_string_append_printf (s, "audiomixer name=mix%d latency=%"
+        G_GUINT64_FORMAT " start-time-selection=first "
+        "ignore-inactive-pads=true ! audio/x-raw,format=S16LE,"
+        "layout=interleaved,rate=48000,channels=2 ! fakesink async=false ",
+        i, (guint64) VIEW_LATENCY);
+    g_string_append_printf (s, "audiotestsrc is-live=true wave=silence "
+        "samplesperbuffer=480 ! audio/x-raw,format=S16LE,rate=48000,"
+        "channels=2 ! mix%d. ", i);
+  }
+  return g_string_free (s, FALSE);
+}
+
+static GstElement *
+get_named (Mesh * m, const gchar * prefix, gint i)
+{
+  g_autofree gchar *name = g_strdup_printf ("%s%d", prefix, i);
+  GstElement *e = gst_bin_get_by_name (GST_BIN (m->pipeline), name);
+
+  /* The pipeline holds it for as long as we use it. */
+  if (e)
+    gst_object_unref (e);
+  return e;
+}
+
+static gboolean
+build (Mesh * m)
+{
+  GString *desc = g_string_new (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *text = NULL;
+  gint i, j;
+
+  for (i = 0; i < m->n; i++) {
+    g_autofree gchar *part = peer_description (i, m->composite);
+    g_string_append (desc, part);
+  }
+  text = g_string_free (desc, FALSE);
+  m->pipeline = gst_parse_launch_full (text, NULL, GST_PARSE_FLAG_FATAL_ERRORS,
+      &error);
+  if (m->pipeline == NULL) {
+    printf ("failed cannot build the pipeline: %s\n", error->message);
+    return FALSE;
+  }
+  m->peers = g_new0 (Peer, m->n);
+  for (i = 0; i < m->n; i++) {
+    m->peers[i].tee[0] = get_named (m, "vtee", i);
+    m->peers[i].tee[1] = get_named (m, "atee", i);
+    if (m->composite) {
+      GstPad *background;
+
+      m->peers[i].comp = get_named (m, "comp", i);
+      m->peers[i].mix = get_named (m, "mix", i);
+      /* Only the background is linked yet; it draws nothing. */
+      background = gst_element_get_static_pad (m->peers[i].comp, "sink_0");
+      if (background) {
+        g_object_set (background, "alpha", 0.0, NULL);
+        gst_object_unref (background);
+      }
+    }
+  }
+  m->ends = g_new0 (End *, m->n * m->n);
+  for (i = 0; i < m->n; i++)
+    for (j = 0; j < m->n; j++)
+      if (i != j)
+        m->ends[i * m->n + j] = make_end (m, i, j);
+  return TRUE;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Measuring */
+
+static gdouble cpu0;
+static gint64 t0;
+static gint64 deadline_us;
+
+static gboolean
+media_complete (Mesh * m)
+{
+  gint have = 0;
+  guint k;
+
+  g_mutex_lock (&m->lock);
+  for (k = 0; k < m->streams->len; k++) {
+    Stream *s = g_ptr_array_index (m->streams, k);
+    have += g_atomic_int_get (&s->frames) > 0;
+  }
+  g_mutex_unlock (&m->lock);
+  return have == 2 * m->n * (m->n - 1);
+}
+
+static gboolean
+end_window_cb (gpointer user_data)
+{
+  Mesh *m = user_data;
+  gdouble cpu = cpu_seconds () - cpu0;
+  gdouble wall = (g_get_monotonic_time () - t0) / 1e6;
+  gint min = G_MAXINT, video_streams = 0;
+  guint k;
+
+  g_mutex_lock (&m->lock);
+  for (k = 0; k < m->streams->len; k++) {
+    Stream *s = g_ptr_array_index (m->streams, k);
+    if (s->audio)
+      continue;
+    video_streams++;
+    min = MIN (min, g_atomic_int_get (&s->frames) - s->frames_at_start);
+  }
+  g_mutex_unlock (&m->lock);
+  /* A stream that never appeared decoded nothing. */
+  if (video_streams < m->n * (m->n - 1))
+    min = 0;
+  printf ("result peers=%d cpu=%.3f frames_min=%d frames_expected=%d\n",
+      m->n, cpu / wall, min, FPS * seconds);
+  fflush (stdout);
+  g_main_loop_quit (m->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+start_window_cb (gpointer user_data)
+{
+  Mesh *m = user_data;
+  guint k;
+
+  g_mutex_lock (&m->lock);
+  for (k = 0; k < m->streams->len; k++) {
+    Stream *s = g_ptr_array_index (m->streams, k);
+    s->frames_at_start = g_atomic_int_get (&s->frames);
+  }
+  g_mutex_unlock (&m->lock);
+  t0 = g_get_monotonic_time ();
+  cpu0 = cpu_seconds ();
+  g_timeout_add (seconds * 1000, end_window_cb, m);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+poll_cb (gpointer user_data)
+{
+  Mesh *m = user_data;
+  gboolean connected = g_atomic_int_get (&m->connected_ends) ==
+      m->n * (m->n - 1);
+  gboolean late = g_get_monotonic_time () > deadline_us;
+
+  if (!connected) {
+    if (!late)
+      return G_SOURCE_CONTINUE;
+    fail (m, "not every link connected in time");
+    return G_SOURCE_REMOVE;
+  }
+  if (media_complete (m)) {
+    printf ("media\n");
+  } else if (late) {
+    printf ("warning media incomplete\n");
+  } else {
+    return G_SOURCE_CONTINUE;
+  }
+  fflush (stdout);
+  g_timeout_add (warmup * 1000, start_window_cb, m);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+start_cb (gpointer user_data)
+{
+  Mesh *m = user_data;
+  gint i, j;
+
+  /* The lower-numbered peer of each pair offers. */
+  for (i = 0; i < m->n; i++)
+    for (j = i + 1; j < m->n; j++) {
+      End *e = m->ends[i * m->n + j];
+      g_signal_emit_by_name (e->webrtc, "create-offer", NULL,
+          gst_promise_new_with_change_func (on_offer_created, e, NULL));
+    }
+  deadline_us = g_get_monotonic_time () + (gint64) timeout_s * G_USEC_PER_SEC;
+  g_timeout_add (100, poll_cb, m);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+bus_cb (GstBus * bus, GstMessage * msg, gpointer user_data)
+{
+  Mesh *m = user_data;
+
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
+    g_autoptr (GError) error = NULL;
+    g_autofree gchar *text = NULL;
+
+    gst_message_parse_error (msg, &error, NULL);
+    text = g_strdup_printf ("pipeline error from %s: %s",
+        GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)), error->message);
+    g_strdelimit (text, "\r\n", ' ');
+    fail (m, text);
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+check_elements (void)
+{
+  const gchar *needed[] = { "webrtcbin", "videotestsrc", "audiotestsrc",
+    "vp8enc", "vp8dec", "opusenc", "opusdec", "rtpvp8pay", "rtpvp8depay",
+    "rtpopuspay", "rtpopusdepay", "compositor", "audiomixer"
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (needed); i++) {
+    GstElementFactory *f = gst_element_factory_find (needed[i]);
+    if (f == NULL) {
+      printf ("failed missing element %s\n", needed[i]);
+      return FALSE;
+    }
+    gst_object_unref (f);
+  }
+  return TRUE;
+}
+
+int
+main (int argc, char **argv)
+{
+  GOptionEntry entries[] = {
+    {"peers", 'n', 0, G_OPTION_ARG_INT, &n_peers,
+        "Peers in the mesh (default 2)", "N"},
+    {"seconds", 's', 0, G_OPTION_ARG_INT, &seconds,
+        "Measurement window (default 20)", "S"},
+    {"warmup", 'w', 0, G_OPTION_ARG_INT, &warmup,
+        "Seconds between full media and the window (default 5)", "W"},
+    {"timeout", 't', 0, G_OPTION_ARG_INT, &timeout_s,
+        "Seconds to wait for every link and every stream (default 30)", "S"},
+    {"composite", 'c', 0, G_OPTION_ARG_NONE, &composite,
+        "Each peer mixes what it receives (compositor + audiomixer)", NULL},
+    {"pattern", 0, 0, G_OPTION_ARG_STRING, &pattern,
+        "videotestsrc pattern of every peer (default ball)", "NAME"},
+    {NULL}
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("- plain webrtcbin "
+      "mesh, CPU baseline for f2fsignal rooms");
+  g_autoptr (GError) error = NULL;
+  Mesh m = { 0 };
+  GstBus *bus;
+  guint k;
+
+  gst_init (&argc, &argv);
+  printf ("ready\n");
+  fflush (stdout);
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error)) {
+    g_printerr ("raw-mesh: %s\n", error->message);
+    return 2;
+  }
+  if (n_peers < 2 || n_peers > 16 || seconds < 1 || warmup < 0
+      || timeout_s < 1) {
+    g_printerr ("raw-mesh: --peers must be 2..16, --seconds and --timeout "
+        "positive\n");
+    return 2;
+  }
+  if (pattern == NULL)
+    pattern = g_strdup ("ball");
+  if (!check_elements ())
+    return 1;
+
+  m.n = n_peers;
+  m.composite = composite;
+  m.loop = g_main_loop_new (NULL, FALSE);
+  m.streams = g_ptr_array_new_with_free_func (g_free);
+  g_mutex_init (&m.lock);
+  /* A failure while building is printed, but no loop ran to end on it. */
+  if (!build (&m) || m.exit_code != 0)
+    return 1;
+  bus = gst_element_get_bus (m.pipeline);
+  gst_bus_add_watch (bus, bus_cb, &m);
+  if (gst_element_set_state (m.pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE) {
+    printf ("failed the pipeline would not play\n");
+    return 1;
+  }
+  g_idle_add (start_cb, &m);
+  g_main_loop_run (m.loop);
+
+  gst_element_set_state (m.pipeline, GST_STATE_NULL);
+  gst_bus_remove_watch (bus);
+  gst_object_unref (bus);
+  gst_object_unref (m.pipeline);
+  for (k = 0; k < (guint) (m.n * m.n); k++)
+    g_free (m.ends[k]);
+  g_free (m.ends);
+  g_free (m.peers);
+  g_ptr_array_unref (m.streams);
+  g_main_loop_unref (m.loop);
+  g_mutex_clear (&m.lock);
+  g_free (pattern);
+  return m.exit_code;
+}
