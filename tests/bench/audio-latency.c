@@ -16,8 +16,9 @@
  * takes the time it is there: the clock when the buffer arrives + the
  * sample's offset in it. (Times are compared as "later than", never by
  * unsigned differences: two decoded buffers arriving in one burst give the
- * second one's samples earlier times than the first one's last samples.) Both pipelines run in this process on the system
- * clock (CLOCK_MONOTONIC), so the difference is the one-way latency:
+ * second one's samples earlier times than the first one's last samples.)
+ * Both pipelines run in this process on the system clock
+ * (CLOCK_MONOTONIC), so the difference is the one-way latency:
  * capture buffer, Opus framing (20 ms), payloading, SRTP, ICE on 127.0.0.1,
  * jitterbuffer, depayloading, decoding. A playback device's buffer and a
  * syncing sink's render delay come on top, equally for both.
@@ -42,12 +43,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
-#include <sys/prctl.h>
 #include <gio/gio.h>
 #include <gst/gst.h>
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
+
+#include "benchutil.h"
 
 #define LOUD 3000               /* |sample| of a tick (volume 0.8 → ~26000) */
 #define QUIET_NS (60 * GST_MSECOND)     /* silence before a tick's start */
@@ -80,12 +81,6 @@ typedef struct
 
 static gchar *server_uri;
 static GSubprocess *server_proc;
-
-static void
-child_setup (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
 
 static void
 run_fail (Run * r, const gchar * why)
@@ -364,18 +359,9 @@ no_clock_wait (GstBin * bin, GstBin * sub, GstElement * element, gpointer d)
 static void
 configure_webrtc (GstElement * webrtc, gboolean nosync)
 {
-  GObject *ice = NULL, *agent = NULL;
-  gboolean ok = FALSE;
-
   gst_util_set_object_arg (G_OBJECT (webrtc), "bundle-policy", "max-bundle");
   g_object_set (webrtc, "latency", opts.latency_ms, NULL);
-  g_object_get (webrtc, "ice-agent", &ice, NULL);
-  g_object_set (ice, "ice-tcp", FALSE, NULL);
-  g_object_get (ice, "agent", &agent, NULL);
-  g_object_set (agent, "upnp", FALSE, NULL);
-  g_object_unref (agent);
-  g_signal_emit_by_name (ice, "add-local-ip-address", "127.0.0.1", &ok);
-  g_object_unref (ice);
+  bench_configure_ice (webrtc);
   if (nosync)
     g_signal_connect (webrtc, "deep-element-added", G_CALLBACK (no_clock_wait),
         NULL);
@@ -419,43 +405,24 @@ raw_pad (GstElement * webrtc, GstPad * pad, Raw * raw)
   gst_object_unref (sink);
 }
 
-static GstWebRTCSessionDescription *
-take_description (GstPromise * promise, const gchar * field)
-{
-  GstWebRTCSessionDescription *desc = NULL;
-  const GstStructure *reply;
-
-  if (gst_promise_wait (promise) == GST_PROMISE_RESULT_REPLIED
-      && (reply = gst_promise_get_reply (promise)) != NULL)
-    gst_structure_get (reply, field, GST_TYPE_WEBRTC_SESSION_DESCRIPTION,
-        &desc, NULL);
-  gst_promise_unref (promise);
-  return desc;
-}
-
-/* Through SDP text, as a real signaling path would. */
-static GstWebRTCSessionDescription *
-via_text (GstWebRTCSessionDescription * desc)
-{
-  g_autofree gchar *text = gst_sdp_message_as_text (desc->sdp);
-  GstSDPMessage *sdp;
-
-  gst_sdp_message_new_from_text (text, &sdp);
-  return gst_webrtc_session_description_new (desc->type, sdp);
-}
-
 static void
 raw_answer_created (GstPromise * promise, gpointer user_data)
 {
   Raw *raw = user_data;
-  GstWebRTCSessionDescription *answer = take_description (promise, "answer");
+  GstWebRTCSessionDescription *answer =
+      bench_take_description (promise, "answer");
   GstWebRTCSessionDescription *copy;
 
   if (answer == NULL) {
     run_fail (raw->r, "no answer");
     return;
   }
-  copy = via_text (answer);
+  copy = bench_copy_via_text (answer);
+  if (copy == NULL) {
+    gst_webrtc_session_description_free (answer);
+    run_fail (raw->r, "the answer did not survive SDP text");
+    return;
+  }
   g_signal_emit_by_name (raw->listener, "set-local-description", answer,
       NULL);
   g_signal_emit_by_name (raw->talker, "set-remote-description", copy, NULL);
@@ -477,14 +444,20 @@ static void
 raw_offer_created (GstPromise * promise, gpointer user_data)
 {
   Raw *raw = user_data;
-  GstWebRTCSessionDescription *offer = take_description (promise, "offer");
+  GstWebRTCSessionDescription *offer =
+      bench_take_description (promise, "offer");
   GstWebRTCSessionDescription *copy;
 
   if (offer == NULL) {
     run_fail (raw->r, "no offer");
     return;
   }
-  copy = via_text (offer);
+  copy = bench_copy_via_text (offer);
+  if (copy == NULL) {
+    gst_webrtc_session_description_free (offer);
+    run_fail (raw->r, "the offer did not survive SDP text");
+    return;
+  }
   g_signal_emit_by_name (raw->talker, "set-local-description", offer, NULL);
   g_signal_emit_by_name (raw->listener, "set-remote-description", copy,
       gst_promise_new_with_change_func (raw_offer_set, raw, NULL));
@@ -559,43 +532,6 @@ run_raw (Run * r, gboolean nosync)
 
 /* ---------------------------------------------------------------------- */
 
-static void
-start_server (void)
-{
-  g_autoptr (GSubprocessLauncher) launcher = NULL;
-  g_autoptr (GDataInputStream) out = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree gchar *line = NULL;
-  const gchar *marker;
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
-  server_proc = g_subprocess_launcher_spawn (launcher, &error, opts.server,
-      "--port", "0", "--address", "127.0.0.1", "--db", ":memory:",
-      "--log-level", "warning", NULL);
-  if (server_proc == NULL) {
-    g_printerr ("audio-latency: cannot start the server: %s\n",
-        error->message);
-    exit (1);
-  }
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server_proc));
-  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
-  marker = line ? strstr (line, " listening on ") : NULL;
-  if (marker == NULL) {
-    g_printerr ("audio-latency: the server did not start\n");
-    exit (1);
-  }
-  server_uri = g_strdup (marker + strlen (" listening on "));
-}
-
-static gint
-cmp_double (gconstpointer a, gconstpointer b)
-{
-  gdouble x = *(const gdouble *) a, y = *(const gdouble *) b;
-
-  return x < y ? -1 : x > y;
-}
-
 static gdouble
 percentile (GArray * a, gdouble p)
 {
@@ -603,7 +539,7 @@ percentile (GArray * a, gdouble p)
 
   if (a->len == 0)
     return -1;
-  g_array_sort (a, cmp_double);
+  g_array_sort (a, bench_cmp_double);
   i = (guint) (p / 100.0 * (a->len - 1) + 0.5);
   return g_array_index (a, gdouble, MIN (i, a->len - 1));
 }
@@ -658,7 +594,9 @@ main (int argc, char **argv)
     {"rounds", 'r', 0, G_OPTION_ARG_INT, &opts.rounds,
         "Rounds of every mode, alternating (default 3)", "R"},
     {"interval", 'i', 0, G_OPTION_ARG_INT, &opts.interval_ms,
-        "ms between ticks (default 407: not a multiple of the 10 ms capture buffers or 20 ms Opus frames, so the ticks fall at every phase)", "MS"},
+        "ms between ticks (default 407: not a multiple of the 10 ms capture "
+          "buffers or 20 ms Opus frames, so the ticks fall at every phase)",
+        "MS"},
     {"latency", 'l', 0, G_OPTION_ARG_INT, &opts.latency_ms,
         "webrtcbin latency of the raw modes (default 40, the lan profile)",
         "MS"},
@@ -674,14 +612,15 @@ main (int argc, char **argv)
       (GDestroyNotify) g_array_unref);
   guint round, m, n_modes;
 
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  bench_child_setup (NULL);
   gst_init (&argc, &argv);
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error)) {
     g_printerr ("audio-latency: %s\n", error->message);
     return 2;
   }
-  modes = g_strsplit (opts.modes ? opts.modes : "f2f,f2f-view,raw,raw-nosync", ",", 0);
+  modes = g_strsplit (opts.modes ? opts.modes : "f2f,f2f-view,raw,raw-nosync",
+      ",", 0);
   n_modes = g_strv_length (modes);
   for (m = 0; m < n_modes; m++) {
     g_hash_table_insert (results, modes[m], g_array_new (FALSE, FALSE,
@@ -692,7 +631,8 @@ main (int argc, char **argv)
     }
   }
   if (opts.server)
-    start_server ();
+    server_uri = bench_start_server ("audio-latency", opts.server,
+        &server_proc);
 
   for (round = 0; round < (guint) opts.rounds; round++) {
     for (m = 0; m < n_modes; m++) {

@@ -67,6 +67,8 @@
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
 
+#include "benchutil.h"
+
 #define CHUNK_MESSAGE_MAX 65536
 #define CHUNK_HEADER 16
 #define CHUNK_PAYLOAD (CHUNK_MESSAGE_MAX - CHUNK_HEADER)
@@ -434,25 +436,12 @@ on_tx_string (GstWebRTCDataChannel * channel, const gchar * text,
 /* ---------------------------------------------------------------------- */
 /* Connecting */
 
-static GstWebRTCSessionDescription *
-take_description (GstPromise * promise, const gchar * field)
-{
-  GstWebRTCSessionDescription *desc = NULL;
-  const GstStructure *reply;
-
-  if (gst_promise_wait (promise) == GST_PROMISE_RESULT_REPLIED
-      && (reply = gst_promise_get_reply (promise)) != NULL)
-    gst_structure_get (reply, field, GST_TYPE_WEBRTC_SESSION_DESCRIPTION,
-        &desc, NULL);
-  gst_promise_unref (promise);
-  return desc;
-}
-
 static void
 on_answer_created (GstPromise * promise, gpointer user_data)
 {
   Conn *c = user_data;
-  GstWebRTCSessionDescription *answer = take_description (promise, "answer");
+  GstWebRTCSessionDescription *answer =
+      bench_take_description (promise, "answer");
 
   if (answer == NULL) {
     bench_fail ("connection %u: no answer", c->index);
@@ -477,7 +466,8 @@ static void
 on_offer_created (GstPromise * promise, gpointer user_data)
 {
   Conn *c = user_data;
-  GstWebRTCSessionDescription *offer = take_description (promise, "offer");
+  GstWebRTCSessionDescription *offer =
+      bench_take_description (promise, "offer");
   g_autofree gchar *text = NULL;
   GstSDPMessage *sdp;
   GstWebRTCSessionDescription *copy;
@@ -525,21 +515,6 @@ on_data_channel (GstElement * webrtc, GstWebRTCDataChannel * channel, Conn * c)
   }
 }
 
-static void
-configure_ice (GstElement * webrtc)
-{
-  GObject *ice = NULL, *agent = NULL;
-  gboolean ok = FALSE;
-
-  g_object_get (webrtc, "ice-agent", &ice, NULL);
-  g_object_set (ice, "ice-tcp", FALSE, NULL);
-  g_object_get (ice, "agent", &agent, NULL);
-  g_object_set (agent, "upnp", FALSE, NULL);
-  g_object_unref (agent);
-  g_signal_emit_by_name (ice, "add-local-ip-address", "127.0.0.1", &ok);
-  g_object_unref (ice);
-}
-
 static GstElement *
 make_webrtc (Conn * c, const gchar * role)
 {
@@ -552,7 +527,7 @@ make_webrtc (Conn * c, const gchar * role)
   }
   gst_util_set_object_arg (G_OBJECT (webrtc), "bundle-policy", "max-bundle");
   gst_bin_add (GST_BIN (bench.pipeline), webrtc);
-  configure_ice (webrtc);
+  bench_configure_ice (webrtc);
   g_signal_connect (webrtc, "on-ice-candidate", G_CALLBACK (on_ice_candidate),
       c);
   return webrtc;

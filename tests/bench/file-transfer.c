@@ -51,10 +51,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/prctl.h>
 #include <glib/gstdio.h>
 #include <gio/gio.h>
 #include <gst/gst.h>
+
+#include "benchutil.h"
 
 typedef struct
 {
@@ -91,13 +92,6 @@ typedef struct
   GPtrArray *lines;             /* every line, in order */
   gboolean eof, exited;
 } Child;
-
-static void
-child_setup (gpointer user_data)
-{
-  /* Between fork and exec: only async-signal-safe calls. */
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
 
 static void read_next (Child * c);
 
@@ -145,7 +139,8 @@ child_spawn (const gchar * name, GPtrArray * argv)
   c->lines = g_ptr_array_new_with_free_func (g_free);
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
       G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, bench_child_setup, NULL,
+      NULL);
   c->proc = g_subprocess_launcher_spawnv (launcher,
       (const gchar * const *) argv->pdata, &error);
   if (c->proc == NULL) {
@@ -605,14 +600,6 @@ run_raw (guint window, const gchar * extra, Result * r)
 /* ---------------------------------------------------------------------- */
 /* Figures */
 
-static gint
-cmp_double (gconstpointer a, gconstpointer b)
-{
-  gdouble x = *(const gdouble *) a, y = *(const gdouble *) b;
-
-  return x < y ? -1 : x > y;
-}
-
 /* Median of the values >= 0, or -1. */
 static gdouble
 median (GArray * values)
@@ -624,7 +611,7 @@ median (GArray * values)
       g_array_append_val (v, g_array_index (values, gdouble, i));
   if (v->len == 0)
     return -1;
-  g_array_sort (v, cmp_double);
+  g_array_sort (v, bench_cmp_double);
   return v->len % 2 ? g_array_index (v, gdouble, v->len / 2) :
       (g_array_index (v, gdouble, v->len / 2 - 1) +
       g_array_index (v, gdouble, v->len / 2)) / 2;
@@ -805,36 +792,6 @@ three_peers (void)
 
 /* ---------------------------------------------------------------------- */
 
-static void
-start_server (void)
-{
-  g_autoptr (GSubprocessLauncher) launcher = NULL;
-  g_autoptr (GDataInputStream) out = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree gchar *line = NULL;
-  const gchar *marker;
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
-  /* --port 0: the system picks a free port, the server prints it. */
-  server_proc = g_subprocess_launcher_spawn (launcher, &error, opts.server,
-      "--port", "0", "--address", "127.0.0.1", "--db", ":memory:",
-      "--max-connections-per-ip", "0", "--join-rate", "0", "--log-level",
-      "warning", NULL);
-  if (server_proc == NULL) {
-    g_printerr ("file-transfer: cannot start the server: %s\n", error->message);
-    exit (1);
-  }
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server_proc));
-  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
-  marker = line ? strstr (line, " listening on ") : NULL;
-  if (marker == NULL) {
-    g_printerr ("file-transfer: the server did not start\n");
-    exit (1);
-  }
-  server_uri = g_strdup (marker + strlen (" listening on "));
-}
-
 int
 main (int argc, char **argv)
 {
@@ -894,7 +851,7 @@ main (int argc, char **argv)
     return 1;
   }
   make_source ();
-  start_server ();
+  server_uri = bench_start_server ("file-transfer", opts.server, &server_proc);
   g_print ("file-transfer: %" G_GINT64_FORMAT " bytes (SHA-256 %s) in %s, "
       "server %s, %d runs, %ld cores\n", opts.size, src_sha256, work_dir,
       server_uri, opts.runs, sysconf (_SC_NPROCESSORS_ONLN));

@@ -34,6 +34,8 @@
 #include <gio/gio.h>
 #include <gst/gst.h>
 
+#include "benchutil.h"
+
 typedef struct
 {
   gchar *name;
@@ -71,13 +73,6 @@ static GSubprocess *server_proc;
 
 /* ---------------------------------------------------------------------- */
 /* Children */
-
-static void
-child_setup (gpointer user_data)
-{
-  /* Between fork and exec: only async-signal-safe calls. */
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
 
 static GHashTable *
 time_table (void)
@@ -203,7 +198,8 @@ child_spawn (const gchar * name, GPtrArray * argv, const gchar * debug_file)
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
       G_SUBPROCESS_FLAGS_STDIN_PIPE | (debug_file ? 0 :
           G_SUBPROCESS_FLAGS_STDERR_SILENCE));
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, bench_child_setup, NULL,
+      NULL);
   if (debug_file) {
     g_subprocess_launcher_setenv (launcher, "GST_DEBUG", opts.trace, TRUE);
     g_subprocess_launcher_setenv (launcher, "GST_DEBUG_FILE", debug_file,
@@ -344,14 +340,6 @@ peer_spawn (const gchar * room, const gchar * name, gint index,
 /* ---------------------------------------------------------------------- */
 /* Figures */
 
-static gint
-cmp_double (gconstpointer a, gconstpointer b)
-{
-  gdouble x = *(const gdouble *) a, y = *(const gdouble *) b;
-
-  return x < y ? -1 : x > y;
-}
-
 /* Nearest-rank percentile of the values >= 0; -1 if there are none. */
 static gdouble
 percentile (GArray * values, gdouble p)
@@ -364,7 +352,7 @@ percentile (GArray * values, gdouble p)
       g_array_append_val (v, g_array_index (values, gdouble, i));
   if (v->len == 0)
     return -1;
-  g_array_sort (v, cmp_double);
+  g_array_sort (v, bench_cmp_double);
   rank = (guint) (p / 100.0 * v->len + 0.999999);
   rank = CLAMP (rank, 1, v->len);
   return g_array_index (v, gdouble, rank - 1);
@@ -670,34 +658,6 @@ run_baseline (void)
 /* ---------------------------------------------------------------------- */
 
 static void
-start_server (void)
-{
-  g_autoptr (GSubprocessLauncher) launcher = NULL;
-  g_autoptr (GDataInputStream) out = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree gchar *line = NULL;
-  const gchar *marker;
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
-  server_proc = g_subprocess_launcher_spawn (launcher, &error, opts.server,
-      "--port", "0", "--db", ":memory:", "--max-connections-per-ip", "0",
-      "--join-rate", "0", "--log-level", "warning", NULL);
-  if (server_proc == NULL) {
-    g_printerr ("join-time: cannot start the server: %s\n", error->message);
-    exit (1);
-  }
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server_proc));
-  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
-  marker = line ? strstr (line, " listening on ") : NULL;
-  if (marker == NULL) {
-    g_printerr ("join-time: the server did not start\n");
-    exit (1);
-  }
-  server_uri = g_strdup (marker + strlen (" listening on "));
-}
-
-static void
 print_table (void)
 {
   guint i;
@@ -810,7 +770,7 @@ main (int argc, char **argv)
   series_order = g_ptr_array_new_with_free_func (g_free);
 
   load_cb (NULL);
-  start_server ();
+  server_uri = bench_start_server ("join-time", opts.server, &server_proc);
   if (!no_join)
     run_join ();
   if (!no_mesh)

@@ -45,6 +45,8 @@
 #include <gio/gio.h>
 #include <gst/gst.h>
 
+#include "benchutil.h"
+
 #define FPS 15
 /* Above this share of fps * seconds, every stream counts as flowing. */
 #define FLOW_SHARE 0.9
@@ -97,13 +99,6 @@ static gint64 mark_us[2] = { -1, -1 };
 
 /* ---------------------------------------------------------------------- */
 /* Children */
-
-static void
-child_setup (gpointer user_data)
-{
-  /* Between fork and exec: only async-signal-safe calls. */
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
 
 static void
 note_stats (Local * l, const GstStructure * s, gint64 now)
@@ -238,7 +233,8 @@ child_spawn (const gchar * name, GPtrArray * argv, const gchar * const *locals)
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
       G_SUBPROCESS_FLAGS_STDIN_PIPE | (opts.verbose ? 0 :
           G_SUBPROCESS_FLAGS_STDERR_SILENCE));
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, bench_child_setup, NULL,
+      NULL);
   c->proc = g_subprocess_launcher_spawnv (launcher,
       (const gchar * const *) argv->pdata, &error);
   if (c->proc == NULL) {
@@ -656,14 +652,6 @@ typedef struct
   gint failed;
 } Row;
 
-static gint
-cmp_double (gconstpointer a, gconstpointer b)
-{
-  gdouble x = *(const gdouble *) a, y = *(const gdouble *) b;
-
-  return x < y ? -1 : x > y;
-}
-
 static gdouble
 median (GArray * values)
 {
@@ -674,7 +662,7 @@ median (GArray * values)
     return -1;
   v = g_array_sized_new (FALSE, FALSE, sizeof (gdouble), n);
   g_array_append_vals (v, values->data, n);
-  g_array_sort (v, cmp_double);
+  g_array_sort (v, bench_cmp_double);
   return n % 2 ? g_array_index (v, gdouble, n / 2) :
       (g_array_index (v, gdouble, n / 2 - 1) +
       g_array_index (v, gdouble, n / 2)) / 2;
@@ -744,35 +732,6 @@ print_table (GPtrArray * rows)
 }
 
 /* ---------------------------------------------------------------------- */
-
-static void
-start_server (void)
-{
-  g_autoptr (GSubprocessLauncher) launcher = NULL;
-  g_autoptr (GDataInputStream) out = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree gchar *line = NULL;
-  const gchar *marker;
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
-  server_proc = g_subprocess_launcher_spawn (launcher, &error, opts.server,
-      "--port", "0", "--db", ":memory:", "--max-connections-per-ip", "0",
-      "--join-rate", "0", "--log-level", "warning", NULL);
-  if (server_proc == NULL) {
-    g_printerr ("mesh-cpu: cannot start the server: %s\n", error->message);
-    exit (1);
-  }
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server_proc));
-  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
-  marker = line ? strstr (line, " listening on ") : NULL;
-  if (marker == NULL) {
-    g_printerr ("mesh-cpu: the server did not start\n");
-    g_subprocess_force_exit (server_proc);
-    exit (1);
-  }
-  server_uri = g_strdup (marker + strlen (" listening on "));
-}
 
 static void
 print_load (void)
@@ -894,7 +853,7 @@ main (int argc, char **argv)
   g_print ("%ld cores; %dx%d@%d, window %d s after %d s warm-up, %d runs per "
       "side, f2f-process %s\n", sysconf (_SC_NPROCESSORS_ONLN), 320, 240, FPS,
       opts.seconds, opts.warmup, opts.runs, opts.one_process ? "one" : "each");
-  start_server ();
+  server_uri = bench_start_server ("mesh-cpu", opts.server, &server_proc);
 
   for (i = 0; i < sizes->len; i++) {
     gint n = g_array_index (sizes, gint, i);

@@ -39,6 +39,8 @@
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
 
+#include "benchutil.h"
+
 #define WIDTH 320
 #define HEIGHT 240
 #define FPS 15
@@ -368,40 +370,15 @@ on_deep_element_added (GstBin * webrtc, GstBin * sub_bin, GstElement * element,
     g_object_set (element, "sync", FALSE, NULL);
 }
 
-static GstWebRTCSessionDescription *
-take_description (GstPromise * promise, const gchar * field)
-{
-  GstWebRTCSessionDescription *desc = NULL;
-  const GstStructure *reply;
-
-  if (gst_promise_wait (promise) == GST_PROMISE_RESULT_REPLIED
-      && (reply = gst_promise_get_reply (promise)) != NULL)
-    gst_structure_get (reply, field, GST_TYPE_WEBRTC_SESSION_DESCRIPTION,
-        &desc, NULL);
-  gst_promise_unref (promise);
-  return desc;
-}
-
-/* The SDP goes through text, as it would through a signaling server. */
-static GstWebRTCSessionDescription *
-through_text (GstWebRTCSessionDescription * desc)
-{
-  g_autofree gchar *text = gst_sdp_message_as_text (desc->sdp);
-  GstSDPMessage *sdp = NULL;
-
-  if (gst_sdp_message_new_from_text (text, &sdp) != GST_SDP_OK)
-    return NULL;
-  return gst_webrtc_session_description_new (desc->type, sdp);
-}
-
 static void
 on_answer_created (GstPromise * promise, gpointer user_data)
 {
   End *answerer = user_data;
-  GstWebRTCSessionDescription *answer = take_description (promise, "answer");
+  GstWebRTCSessionDescription *answer =
+      bench_take_description (promise, "answer");
   GstWebRTCSessionDescription *copy;
 
-  if (answer == NULL || (copy = through_text (answer)) == NULL) {
+  if (answer == NULL || (copy = bench_copy_via_text (answer)) == NULL) {
     if (answer)
       gst_webrtc_session_description_free (answer);
     fail (answerer->mesh, "no answer");
@@ -430,10 +407,11 @@ on_offer_created (GstPromise * promise, gpointer user_data)
 {
   End *offerer = user_data;
   End *answerer = other_end (offerer);
-  GstWebRTCSessionDescription *offer = take_description (promise, "offer");
+  GstWebRTCSessionDescription *offer =
+      bench_take_description (promise, "offer");
   GstWebRTCSessionDescription *copy;
 
-  if (offer == NULL || (copy = through_text (offer)) == NULL) {
+  if (offer == NULL || (copy = bench_copy_via_text (offer)) == NULL) {
     if (offer)
       gst_webrtc_session_description_free (offer);
     fail (offerer->mesh, "no offer");
@@ -448,22 +426,6 @@ on_offer_created (GstPromise * promise, gpointer user_data)
 
 /* ---------------------------------------------------------------------- */
 /* Building */
-
-static void
-configure_ice (GstElement * webrtc)
-{
-  GObject *ice = NULL, *agent = NULL;
-  gboolean ok = FALSE;
-
-  /* As f2fpeerlink's configure_ice() with local-addresses=127.0.0.1. */
-  g_object_get (webrtc, "ice-agent", &ice, NULL);
-  g_object_set (ice, "ice-tcp", FALSE, NULL);
-  g_object_get (ice, "agent", &agent, NULL);
-  g_object_set (agent, "upnp", FALSE, NULL);
-  g_object_unref (agent);
-  g_signal_emit_by_name (ice, "add-local-ip-address", "127.0.0.1", &ok);
-  g_object_unref (ice);
-}
 
 static End *
 make_end (Mesh * m, gint from, gint to)
@@ -485,7 +447,7 @@ make_end (Mesh * m, gint from, gint to)
       G_CALLBACK (on_connection_state), e);
   g_signal_connect (e->webrtc, "pad-added", G_CALLBACK (on_pad_added), e);
   gst_bin_add (GST_BIN (m->pipeline), e->webrtc);
-  configure_ice (e->webrtc);
+  bench_configure_ice (e->webrtc);
   /* Video then audio on both ends, so the m-lines match. */
   add_sender (e, FALSE);
   add_sender (e, TRUE);

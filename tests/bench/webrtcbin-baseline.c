@@ -30,6 +30,8 @@
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
 
+#include "benchutil.h"
+
 typedef struct
 {
   gint conn;
@@ -159,25 +161,12 @@ on_connection_state (GstElement * webrtc, GParamSpec * pspec, Connection * c)
   }
 }
 
-static GstWebRTCSessionDescription *
-take_description (GstPromise * promise, const gchar * field)
-{
-  GstWebRTCSessionDescription *desc = NULL;
-  const GstStructure *reply;
-
-  if (gst_promise_wait (promise) == GST_PROMISE_RESULT_REPLIED
-      && (reply = gst_promise_get_reply (promise)) != NULL)
-    gst_structure_get (reply, field, GST_TYPE_WEBRTC_SESSION_DESCRIPTION,
-        &desc, NULL);
-  gst_promise_unref (promise);
-  return desc;
-}
-
 static void
 on_answer_created (GstPromise * promise, gpointer user_data)
 {
   Connection *c = user_data;
-  GstWebRTCSessionDescription *answer = take_description (promise, "answer");
+  GstWebRTCSessionDescription *answer =
+      bench_take_description (promise, "answer");
 
   if (answer == NULL) {
     conn_fail (c, "no answer");
@@ -202,7 +191,8 @@ static void
 on_offer_created (GstPromise * promise, gpointer user_data)
 {
   Connection *c = user_data;
-  GstWebRTCSessionDescription *offer = take_description (promise, "offer");
+  GstWebRTCSessionDescription *offer =
+      bench_take_description (promise, "offer");
 
   if (offer == NULL) {
     conn_fail (c, "no offer");
@@ -222,21 +212,6 @@ on_offer_created (GstPromise * promise, gpointer user_data)
     gst_webrtc_session_description_free (copy);
   }
   gst_webrtc_session_description_free (offer);
-}
-
-static void
-configure_ice (GstElement * webrtc)
-{
-  GObject *ice = NULL, *agent = NULL;
-  gboolean ok = FALSE;
-
-  g_object_get (webrtc, "ice-agent", &ice, NULL);
-  g_object_set (ice, "ice-tcp", FALSE, NULL);
-  g_object_get (ice, "agent", &agent, NULL);
-  g_object_set (agent, "upnp", FALSE, NULL);
-  g_object_unref (agent);
-  g_signal_emit_by_name (ice, "add-local-ip-address", "127.0.0.1", &ok);
-  g_object_unref (ice);
 }
 
 /* Test sources, encoded the way f2fsignal encodes, into a new sendrecv
@@ -295,7 +270,7 @@ make_webrtc (Connection * c, const gchar * name)
   gst_util_set_object_arg (G_OBJECT (webrtc), "bundle-policy", "max-bundle");
   g_object_set (webrtc, "latency", latency_ms, NULL);
   gst_bin_add (GST_BIN (c->pipeline), webrtc);
-  configure_ice (webrtc);
+  bench_configure_ice (webrtc);
   g_signal_connect (webrtc, "on-ice-candidate", G_CALLBACK (on_ice_candidate),
       c);
   g_signal_connect (webrtc, "pad-added", G_CALLBACK (on_pad_added), c);

@@ -1,0 +1,98 @@
+/* f2f — GStreamer peer-to-peer conference elements
+ * Copyright (C) 2026 the f2f authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "benchutil.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <gst/sdp/sdp.h>
+
+void
+bench_child_setup (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+gchar *
+bench_start_server (const gchar * tool, const gchar * path,
+    GSubprocess ** proc)
+{
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GDataInputStream) out = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *line = NULL;
+  const gchar *marker;
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_set_child_setup (launcher, bench_child_setup, NULL,
+      NULL);
+  /* --port 0: the system picks a free port, the server prints it. */
+  *proc = g_subprocess_launcher_spawn (launcher, &error, path, "--port", "0",
+      "--address", "127.0.0.1", "--db", ":memory:",
+      "--max-connections-per-ip", "0", "--join-rate", "0", "--log-level",
+      "warning", NULL);
+  if (*proc == NULL) {
+    g_printerr ("%s: cannot start the server: %s\n", tool, error->message);
+    exit (1);
+  }
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (*proc));
+  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  marker = line ? strstr (line, " listening on ") : NULL;
+  if (marker == NULL) {
+    g_printerr ("%s: the server did not start\n", tool);
+    g_subprocess_force_exit (*proc);
+    exit (1);
+  }
+  return g_strdup (marker + strlen (" listening on "));
+}
+
+GstWebRTCSessionDescription *
+bench_take_description (GstPromise * promise, const gchar * field)
+{
+  GstWebRTCSessionDescription *desc = NULL;
+  const GstStructure *reply;
+
+  if (gst_promise_wait (promise) == GST_PROMISE_RESULT_REPLIED
+      && (reply = gst_promise_get_reply (promise)) != NULL)
+    gst_structure_get (reply, field, GST_TYPE_WEBRTC_SESSION_DESCRIPTION,
+        &desc, NULL);
+  gst_promise_unref (promise);
+  return desc;
+}
+
+GstWebRTCSessionDescription *
+bench_copy_via_text (GstWebRTCSessionDescription * desc)
+{
+  g_autofree gchar *text = gst_sdp_message_as_text (desc->sdp);
+  GstSDPMessage *sdp = NULL;
+
+  if (gst_sdp_message_new_from_text (text, &sdp) != GST_SDP_OK)
+    return NULL;
+  return gst_webrtc_session_description_new (desc->type, sdp);
+}
+
+void
+bench_configure_ice (GstElement * webrtc)
+{
+  GObject *ice = NULL, *agent = NULL;
+  gboolean ok = FALSE;
+
+  g_object_get (webrtc, "ice-agent", &ice, NULL);
+  g_object_set (ice, "ice-tcp", FALSE, NULL);
+  g_object_get (ice, "agent", &agent, NULL);
+  g_object_set (agent, "upnp", FALSE, NULL);
+  g_object_unref (agent);
+  g_signal_emit_by_name (ice, "add-local-ip-address", "127.0.0.1", &ok);
+  g_object_unref (ice);
+}
+
+gint
+bench_cmp_double (gconstpointer a, gconstpointer b)
+{
+  gdouble x = *(const gdouble *) a, y = *(const gdouble *) b;
+
+  return x < y ? -1 : x > y;
+}

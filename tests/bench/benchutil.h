@@ -1,0 +1,42 @@
+/* f2f — GStreamer peer-to-peer conference elements
+ * Copyright (C) 2026 the f2f authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * What the benchmarks share: their children, the signaling server they
+ * start, and the plumbing of plain webrtcbin baselines.
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include <gst/gst.h>
+#include <gst/webrtc/webrtc.h>
+
+G_BEGIN_DECLS
+
+/* GSubprocessLauncher child setup: the child dies with the benchmark. */
+void bench_child_setup (gpointer user_data);
+
+/* Starts @path (f2f-signaling-server) on an OS-chosen port of 127.0.0.1
+ * with an in-memory store and no per-address limits; sets *proc and returns
+ * its ws:// URI. On failure prints "@tool: ..." and exits. */
+gchar *bench_start_server (const gchar * tool, const gchar * path,
+    GSubprocess ** proc);
+
+/* The "offer" or "answer" of a create-offer/create-answer reply, or NULL.
+ * Takes @promise. */
+GstWebRTCSessionDescription *bench_take_description (GstPromise * promise,
+    const gchar * field);
+
+/* A copy made through SDP text, as a real signaling path carries it;
+ * NULL if the text does not parse back. */
+GstWebRTCSessionDescription *bench_copy_via_text (GstWebRTCSessionDescription
+    * desc);
+
+/* ICE as f2fsignal sets it with local-addresses=127.0.0.1: no ICE-TCP, no
+ * UPnP, only the loopback address. */
+void bench_configure_ice (GstElement * webrtc);
+
+/* g_array_sort () of gdouble */
+gint bench_cmp_double (gconstpointer a, gconstpointer b);
+
+G_END_DECLS
