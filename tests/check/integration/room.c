@@ -187,6 +187,29 @@ GST_START_TEST (test_two_peers_h264)
 
 GST_END_TEST;
 
+/* The wan profile (200 ms jitterbuffer) talks to the lan default. */
+GST_START_TEST (test_wan_profile)
+{
+  TestServer *server = f2f_test_server_start (0, NULL);
+  GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      f2f_test_peer_free);
+  AllDecode d = { peers, FRAMES };
+
+  g_ptr_array_add (peers, f2f_test_peer_start (server, "wan", "Far", 0,
+          "latency-profile=wan"));
+  g_ptr_array_add (peers, f2f_test_peer_start (server, "wan", "Near", 1,
+          NULL));
+  if (!f2f_test_wait (all_decode, &d, 20000)) {
+    g_autofree gchar *state = describe (peers);
+    fail ("a wan-profile peer and a lan one did not decode each other:%s",
+        state);
+  }
+  g_ptr_array_unref (peers);
+  f2f_test_server_free (server);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_six_peers)
 {
   check_full_mesh (6, 45000);
@@ -1297,6 +1320,7 @@ room_suite (void)
   tcase_add_test (tc, test_three_peers);
   tcase_add_test (tc, test_six_peers);
   tcase_add_test (tc, test_two_peers_h264);
+  tcase_add_test (tc, test_wan_profile);
   tcase_add_test (tc, test_turn_relay);
   tcase_add_test (tc, test_simultaneous_join);
   tcase_add_test (tc, test_leave_and_kill);
