@@ -96,3 +96,23 @@ bench_cmp_double (gconstpointer a, gconstpointer b)
 
   return x < y ? -1 : x > y;
 }
+
+static gboolean
+wake_cb (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean
+bench_wait_for (BenchPredicate pred, gpointer data, gint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  /* wakes the loop so that the deadline is seen without other events */
+  guint tick = g_timeout_add (20, wake_cb, NULL);
+  gboolean ok;
+
+  while (!(ok = pred (data)) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (tick);
+  return ok;
+}

@@ -36,6 +36,13 @@ GstWebRTCSessionDescription *bench_copy_via_text (GstWebRTCSessionDescription
  * UPnP, only the loopback address. */
 void bench_configure_ice (GstElement * webrtc);
 
+typedef gboolean (*BenchPredicate) (gpointer data);
+
+/* Runs the default main context until @pred holds or @timeout_ms passed;
+ * whether it holds. */
+gboolean bench_wait_for (BenchPredicate pred, gpointer data,
+    gint timeout_ms);
+
 /* g_array_sort () of gdouble */
 gint bench_cmp_double (gconstpointer a, gconstpointer b);
 

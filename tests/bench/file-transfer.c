@@ -155,28 +155,6 @@ child_spawn (const gchar * name, GPtrArray * argv)
 }
 
 static gboolean
-wake_cb (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-typedef gboolean (*Predicate) (gpointer data);
-
-/* Runs the default main context until @pred holds or @timeout_ms passed. */
-static gboolean
-wait_for (Predicate pred, gpointer data, gint timeout_ms)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-  guint tick = g_timeout_add (20, wake_cb, NULL);
-  gboolean ok;
-
-  while (!(ok = pred (data)) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (tick);
-  return ok;
-}
-
-static gboolean
 child_gone (gpointer data)
 {
   Child *c = data;
@@ -193,9 +171,9 @@ child_finish (Child * c)
     g_output_stream_write_all (c->in, "quit\n", 5, NULL, NULL, NULL);
     g_output_stream_flush (c->in, NULL, NULL);
   }
-  if (!wait_for (child_gone, c, 5000)) {
+  if (!bench_wait_for (child_gone, c, 5000)) {
     g_subprocess_force_exit (c->proc);
-    if (!wait_for (child_gone, c, 5000)) {
+    if (!bench_wait_for (child_gone, c, 5000)) {
       g_printerr ("file-transfer: %s would not go away\n", c->name);
       exit (1);
     }
@@ -271,7 +249,7 @@ wait_line (Child * c, const gchar * prefix, const gchar * contains,
 {
   LineWait w = { c, prefix, contains, 0, NULL, 0 };
 
-  wait_for (line_seen, &w, timeout_ms);
+  bench_wait_for (line_seen, &w, timeout_ms);
   return w.found;
 }
 
@@ -305,7 +283,7 @@ wait_any (Child * c, const gchar * const *prefixes, gint timeout_ms)
 {
   AnyWait w = { c, prefixes, 0, NULL };
 
-  wait_for (any_seen, &w, timeout_ms);
+  bench_wait_for (any_seen, &w, timeout_ms);
   return w.found;
 }
 

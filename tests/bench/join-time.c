@@ -221,28 +221,6 @@ child_spawn (const gchar * name, GPtrArray * argv, const gchar * debug_file)
   return c;
 }
 
-typedef gboolean (*Predicate) (gpointer data);
-
-static gboolean
-wake_cb (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-/* Runs the default main context until @pred holds or @timeout_ms passed. */
-static gboolean
-wait_for (Predicate pred, gpointer data, gint timeout_ms)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-  guint tick = g_timeout_add (20, wake_cb, NULL);
-  gboolean ok;
-
-  while (!(ok = pred (data)) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (tick);
-  return ok;
-}
-
 static gboolean
 child_gone (gpointer data)
 {
@@ -259,9 +237,9 @@ child_stop (Child * c)
     g_output_stream_write_all (c->in, "quit\n", 5, NULL, NULL, NULL);
     g_output_stream_flush (c->in, NULL, NULL);
   }
-  if (!wait_for (child_gone, c, 3000)) {
+  if (!bench_wait_for (child_gone, c, 3000)) {
     g_subprocess_force_exit (c->proc);
-    wait_for (child_gone, c, 3000);
+    bench_wait_for (child_gone, c, 3000);
   }
 }
 
@@ -441,7 +419,7 @@ run_join (void)
   Child *first = peer_spawn ("join", "first", 0, NULL);
   gint i;
 
-  if (!wait_for (joined, first, opts.step_timeout_ms) || first->exited) {
+  if (!bench_wait_for (joined, first, opts.step_timeout_ms) || first->exited) {
     g_printerr ("join-time: the first peer did not join\n");
     exit (1);
   }
@@ -453,12 +431,12 @@ run_join (void)
     Pair back = { first, NULL };
     gint64 t0 = second->spawn_us;
 
-    if (!wait_for (second_done, &p, opts.step_timeout_ms))
+    if (!bench_wait_for (second_done, &p, opts.step_timeout_ms))
       g_printerr ("join-time: join run %d timed out\n", i + 1);
     back.remote = second->peer_id;
     /* The first peer's view: when did it decode the newcomer? */
     if (back.remote)
-      wait_for (has_media, &back, 2000);
+      bench_wait_for (has_media, &back, 2000);
     if (i >= 0 && !traced) {
       record ("join: process start -> playing", since (t0, second->ready_us));
       record ("join: process start -> f2f-joined", since (t0,
@@ -480,7 +458,7 @@ run_join (void)
           since (t0, time_of (second->connected, first->peer_id)),
           since (t0, time_of (second->video, first->peer_id)));
     child_stop (second);
-    if (back.remote && !wait_for (left, &back, 5000))
+    if (back.remote && !bench_wait_for (left, &back, 5000))
       g_printerr ("join-time: the first peer did not see the second leave\n");
     child_free (second);
   }
@@ -566,7 +544,7 @@ run_mesh (void)
       m.peers[i] = peer_spawn (room, name, i, log);
     }
     t0 = m.peers[0]->spawn_us;
-    if (!wait_for (mesh_done, &m, opts.step_timeout_ms))
+    if (!bench_wait_for (mesh_done, &m, opts.step_timeout_ms))
       g_printerr ("join-time: mesh run %d timed out\n", r + 1);
     for (i = 0; i < opts.peers; i++)
       joined_last = MAX (joined_last, since (t0, m.peers[i]->joined_us));
@@ -627,10 +605,10 @@ run_baseline (void)
     g_ptr_array_add (argv, video);
     g_ptr_array_add (argv, NULL);
     c = child_spawn ("baseline", argv, NULL);
-    if (!wait_for (child_gone, c, opts.step_timeout_ms * 2)) {
+    if (!bench_wait_for (child_gone, c, opts.step_timeout_ms * 2)) {
       g_printerr ("join-time: baseline run %d timed out\n", i + 1);
       g_subprocess_force_exit (c->proc);
-      wait_for (child_gone, c, 3000);
+      bench_wait_for (child_gone, c, 3000);
     }
     if (i >= 0) {
       record ("baseline: process start -> gst_init done", since (c->spawn_us,

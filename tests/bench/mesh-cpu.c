@@ -248,28 +248,6 @@ child_spawn (const gchar * name, GPtrArray * argv, const gchar * const *locals)
   return c;
 }
 
-typedef gboolean (*Predicate) (gpointer data);
-
-static gboolean
-wake_cb (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-/* Runs the default main context until @pred holds or @timeout_ms passed. */
-static gboolean
-wait_for (Predicate pred, gpointer data, gint timeout_ms)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-  guint tick = g_timeout_add (20, wake_cb, NULL);
-  gboolean ok;
-
-  while (!(ok = pred (data)) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (tick);
-  return ok;
-}
-
 static gboolean
 never (gpointer data)
 {
@@ -280,7 +258,7 @@ never (gpointer data)
 static void
 pause_ms (gint ms)
 {
-  wait_for (never, NULL, ms);
+  bench_wait_for (never, NULL, ms);
 }
 
 static gboolean
@@ -299,9 +277,9 @@ child_stop (Child * c)
     g_output_stream_write_all (c->in, "quit\n", 5, NULL, NULL, NULL);
     g_output_stream_flush (c->in, NULL, NULL);
   }
-  if (!wait_for (child_gone, c, 3000)) {
+  if (!bench_wait_for (child_gone, c, 3000)) {
     g_subprocess_force_exit (c->proc);
-    wait_for (child_gone, c, 3000);
+    bench_wait_for (child_gone, c, 3000);
   }
 }
 
@@ -533,7 +511,7 @@ run_f2f (gint n, gboolean composite, const gchar * room_name)
       room.peers[i] = g_hash_table_lookup (room.procs[i]->locals, "s");
     }
   }
-  if (!wait_for (room_media, &room, opts.timeout * 1000))
+  if (!bench_wait_for (room_media, &room, opts.timeout * 1000))
     g_printerr ("mesh-cpu: f2f N=%d: not every peer decoded every other "
         "within %d s; measuring anyway\n", n, opts.timeout);
   pause_ms (opts.warmup * 1000);
@@ -550,7 +528,7 @@ run_f2f (gint n, gboolean composite, const gchar * room_name)
   cpu1 = room_cpu (&room);
   srv1 = cpu_of (server_proc);
   /* The window's frame counts come with the next stats, within 1 s. */
-  wait_for (room_marked, &room, 3000);
+  bench_wait_for (room_marked, &room, 3000);
   if (cpu0 < 0 || cpu1 < 0 || !room_alive (&room)) {
     g_printerr ("mesh-cpu: f2f N=%d: a peer exited\n", n);
     goto done;
@@ -622,11 +600,11 @@ run_raw (gint n, gboolean composite)
   g_ptr_array_add (argv, NULL);
   c = child_spawn ("raw-mesh", argv, NULL);
   /* It ends by itself after the window; the margin covers its teardown. */
-  if (!wait_for (child_gone, c, (opts.timeout + opts.warmup + opts.seconds
+  if (!bench_wait_for (child_gone, c, (opts.timeout + opts.warmup + opts.seconds
               + 30) * 1000)) {
     g_printerr ("mesh-cpu: raw-mesh N=%d did not finish in time\n", n);
     g_subprocess_force_exit (c->proc);
-    wait_for (child_gone, c, 3000);
+    bench_wait_for (child_gone, c, 3000);
   }
   if (c->result) {
     out.cores = result_field (c->result, "cpu");
