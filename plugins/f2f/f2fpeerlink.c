@@ -906,13 +906,6 @@ configure_ice (F2fPeerLink * link, const F2fPeerLinkConfig * config)
   if (agent) {
     if (g_object_class_find_property (G_OBJECT_GET_CLASS (agent), "upnp"))
       g_object_set (agent, "upnp", FALSE, NULL);
-    /* Ta, the pause between two connectivity checks: libnice's 20 ms makes
-     * a LAN link wait for paced checks it does not need; 5 ms is the
-     * smallest RFC 8445 allows. */
-    if (config->ice_pacing_ms
-        && g_object_class_find_property (G_OBJECT_GET_CLASS (agent),
-            "stun-pacing-timer"))
-      g_object_set (agent, "stun-pacing-timer", config->ice_pacing_ms, NULL);
     g_object_unref (agent);
   }
   for (i = 0; config->local_addresses && config->local_addresses[i]; i++) {

@@ -56,7 +56,6 @@ typedef struct
   const gchar *turn_server;
   const gchar *const *local_addresses;
   guint latency_ms;
-  guint ice_pacing_ms;          /* libnice's Ta; 0: its default */
   GstCaps *video_caps;          /* RTP caps of the video transceiver */
   GstCaps *audio_caps;          /* RTP caps of the audio transceiver */
   const gchar *video_payloader; /* element factory, e.g. rtpvp8pay */

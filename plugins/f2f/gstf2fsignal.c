@@ -1407,8 +1407,6 @@ start_on_thread (GstF2fSignal * self, gpointer data)
       self->link_addresses;
   self->link_config.latency_ms =
       self->latency_profile == GST_F2F_LATENCY_WAN ? 200 : 40;
-  self->link_config.ice_pacing_ms =
-      self->latency_profile == GST_F2F_LATENCY_WAN ? 0 : 5;
   gst_clear_caps (&self->link_config.video_caps);
   self->link_config.video_caps = video_rtp_caps (self->video_codec);
   self->link_config.video_payloader =
