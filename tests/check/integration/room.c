@@ -570,13 +570,18 @@ GST_START_TEST (test_per_peer_view)
   {
     TestPeer *p = peers->pdata[0], *q = peers->pdata[1];
     guint before = p->pads->len;
-    HasPad h = { p, g_strdup_printf ("video_src_%s", q->peer_id) };
+    HasPad hv = { p, g_strdup_printf ("video_src_%s", q->peer_id) };
+    HasPad ha = { p, g_strdup_printf ("audio_src_%s", q->peer_id) };
 
     fail_unless (f2f_test_peer_quit (q, 20000));
-    fail_unless (f2f_test_wait (no_pad, &h, 5000), "%s kept %s", p->name,
-        h.name);
+    /* the two pads go one after the other: wait for both */
+    fail_unless (f2f_test_wait (no_pad, &hv, 5000), "%s kept %s", p->name,
+        hv.name);
+    fail_unless (f2f_test_wait (no_pad, &ha, 5000), "%s kept %s", p->name,
+        ha.name);
     fail_unless_equals_int (p->pads->len, before - 2);
-    g_free (h.name);
+    g_free (hv.name);
+    g_free (ha.name);
   }
   g_ptr_array_unref (peers);
   f2f_test_server_free (server);
