@@ -880,6 +880,97 @@ free_udp_port (void)
   return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
 }
 
+typedef struct
+{
+  GDataInputStream *out;
+  guint bindings;               /* STUN Binding requests coturn answered */
+  gboolean done;
+} StunLog;
+
+static void
+stun_line_cb (GObject * source, GAsyncResult * res, gpointer data)
+{
+  StunLog *log = data;
+  g_autofree gchar *line = g_data_input_stream_read_line_finish_utf8
+      (log->out, res, NULL, NULL);
+
+  if (line == NULL) {
+    log->done = TRUE;
+    return;
+  }
+  if (strstr (line, "handle_turn_binding") && strstr (line, "start"))
+    log->bindings++;
+  g_data_input_stream_read_line_async (log->out, G_PRIORITY_DEFAULT, NULL,
+      stun_line_cb, log);
+}
+
+static gboolean
+stun_done (gpointer data)
+{
+  return ((StunLog *) data)->done;
+}
+
+/* stun-server reaches ICE: with a STUN server (coturn on loopback, STUN
+ * only) both peers ask it for their address, and the call works. */
+GST_START_TEST (test_stun_server)
+{
+  g_autofree gchar *turnserver = g_find_program_in_path ("turnserver");
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GSubprocess) stun = NULL;
+  g_autofree gchar *port_arg = NULL, *extra = NULL;
+  StunLog log = { 0, };
+  TestServer *server;
+  GPtrArray *peers;
+  AllDecode d;
+  guint port, i;
+
+  if (turnserver == NULL) {
+    g_print ("SKIP test_stun_server: turnserver (coturn) not installed\n");
+    return;
+  }
+  port = free_udp_port ();
+  port_arg = g_strdup_printf ("--listening-port=%u", port);
+  launcher = f2f_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+      G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  /* -V logs every request; --no-auth: STUN needs none */
+  stun = g_subprocess_launcher_spawn (launcher, NULL, turnserver, "-n",
+      "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1", port_arg,
+      "--no-auth", "--no-tls", "--no-dtls", "--no-cli",
+      "--allow-loopback-peers", "--log-file=stdout", "-V", NULL);
+  fail_unless (stun != NULL);
+  log.out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (stun));
+  g_data_input_stream_read_line_async (log.out, G_PRIORITY_DEFAULT, NULL,
+      stun_line_cb, &log);
+
+  server = f2f_test_server_start (0, NULL);
+  extra = g_strdup_printf ("stun-server=stun://127.0.0.1:%u", port);
+  peers = g_ptr_array_new_with_free_func ((GDestroyNotify) f2f_test_peer_free);
+  for (i = 0; i < 2; i++) {
+    g_autofree gchar *name = g_strdup_printf ("S%u", i + 1);
+    g_ptr_array_add (peers, f2f_test_peer_start (server, "stun", name, i,
+            extra));
+  }
+  d.peers = peers;
+  d.frames = FRAMES;
+  if (!f2f_test_wait (all_decode, &d, 20000)) {
+    g_autofree gchar *state = describe (peers);
+    fail ("no media with a STUN server set:%s", state);
+  }
+  g_ptr_array_unref (peers);
+  f2f_test_server_free (server);
+  /* the log ends when coturn does */
+  g_subprocess_send_signal (stun, SIGTERM);
+  f2f_test_wait (stun_done, &log, 5000);
+  g_subprocess_force_exit (stun);
+  g_subprocess_wait (stun, NULL, NULL);
+  f2f_test_wait (stun_done, &log, 2000);
+  fail_unless (log.bindings >= 2, "the STUN server answered %u Binding "
+      "requests, expected one from each peer at least", log.bindings);
+  g_clear_object (&log.out);
+}
+
+GST_END_TEST;
+
 /* Only through a TURN server (coturn on loopback, ice-transport-policy=
  * relay): media flows with the right credentials and not with wrong ones,
  * so it really is the relay that carries it. */
@@ -1327,6 +1418,7 @@ room_suite (void)
   tcase_add_test (tc, test_two_peers_h264);
   tcase_add_test (tc, test_wan_profile);
   tcase_add_test (tc, test_turn_relay);
+  tcase_add_test (tc, test_stun_server);
   tcase_add_test (tc, test_simultaneous_join);
   tcase_add_test (tc, test_leave_and_kill);
   tcase_add_test (tc, test_server_restart);
