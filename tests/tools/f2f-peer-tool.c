@@ -30,7 +30,13 @@
  *                        (f2ffileshare); @name may hold C escapes (\n);
  *                        answers "shared <id>"
  *   list                 emit list-files on "f"; answers "files <structure>"
+ *   break-link <peer-id> post an ERROR from inside the webrtcbin of the link
+ *                        to that peer, as sctpenc does when an association
+ *                        breaks; answers "broken yes|no"
  *   quit                 stop the pipeline and exit 0
+ *
+ * LATENCY messages are answered by redistributing the latency, as
+ * gst-launch-1.0 does.
  *
  * End of input is not a quit, so a test can leave stdin open.
  */

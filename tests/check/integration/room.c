@@ -62,19 +62,28 @@ describe (GPtrArray * peers)
   return g_string_free (s, FALSE);
 }
 
+/* @n peers named @prefix1..@prefixN in @room, each with the f2fsignal
+ * properties @extra (or NULL). */
 static GPtrArray *
-start_room (TestServer * server, const gchar * room, guint n)
+start_room_with (TestServer * server, const gchar * room,
+    const gchar * prefix, guint n, const gchar * extra)
 {
   GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
       f2f_test_peer_free);
   guint i;
 
   for (i = 0; i < n; i++) {
-    g_autofree gchar *name = g_strdup_printf ("P%u", i + 1);
+    g_autofree gchar *name = g_strdup_printf ("%s%u", prefix, i + 1);
     g_ptr_array_add (peers, f2f_test_peer_start (server, room, name, i,
-            NULL));
+            extra));
   }
   return peers;
+}
+
+static GPtrArray *
+start_room (TestServer * server, const gchar * room, guint n)
+{
+  return start_room_with (server, room, "P", n, NULL);
 }
 
 static gboolean
@@ -157,7 +166,6 @@ GST_START_TEST (test_two_peers_h264)
   TestServer *server;
   GPtrArray *peers;
   AllDecode d;
-  guint i;
 
   if (enc == NULL || dec == NULL) {
     g_print ("SKIP test_two_peers_h264: x264enc or avdec_h264 missing\n");
@@ -169,12 +177,7 @@ GST_START_TEST (test_two_peers_h264)
   gst_object_unref (dec);
 
   server = f2f_test_server_start (0, NULL);
-  peers = g_ptr_array_new_with_free_func ((GDestroyNotify) f2f_test_peer_free);
-  for (i = 0; i < 2; i++) {
-    g_autofree gchar *name = g_strdup_printf ("H%u", i + 1);
-    g_ptr_array_add (peers, f2f_test_peer_start (server, "h264", name, i,
-            "video-codec=h264"));
-  }
+  peers = start_room_with (server, "h264", "H", 2, "video-codec=h264");
   d.peers = peers;
   d.frames = FRAMES;
   if (!f2f_test_wait (all_decode, &d, 20000)) {
@@ -880,6 +883,45 @@ free_udp_port (void)
   return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
 }
 
+/* coturn on a free UDP port of 127.0.0.1 (*port), no TLS, its log on
+ * stdout (@out: silenced or a pipe), with the mode's own arguments
+ * (NULL-terminated) last. */
+static GSubprocess *start_coturn (const gchar * turnserver,
+    GSubprocessFlags out, guint * port, ...) G_GNUC_NULL_TERMINATED;
+
+static GSubprocess *
+start_coturn (const gchar * turnserver, GSubprocessFlags out, guint * port,
+    ...)
+{
+  g_autoptr (GSubprocessLauncher) launcher =
+      f2f_test_launcher_new (out | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  GSubprocess *proc;
+  const gchar *arg;
+  va_list args;
+
+  *port = free_udp_port ();
+  g_ptr_array_add (argv, g_strdup (turnserver));
+  g_ptr_array_add (argv, g_strdup ("-n"));
+  g_ptr_array_add (argv, g_strdup ("--listening-ip=127.0.0.1"));
+  g_ptr_array_add (argv, g_strdup ("--relay-ip=127.0.0.1"));
+  g_ptr_array_add (argv, g_strdup_printf ("--listening-port=%u", *port));
+  g_ptr_array_add (argv, g_strdup ("--no-tls"));
+  g_ptr_array_add (argv, g_strdup ("--no-dtls"));
+  g_ptr_array_add (argv, g_strdup ("--no-cli"));
+  g_ptr_array_add (argv, g_strdup ("--allow-loopback-peers"));
+  g_ptr_array_add (argv, g_strdup ("--log-file=stdout"));
+  va_start (args, port);
+  while ((arg = va_arg (args, const gchar *)) != NULL)
+    g_ptr_array_add (argv, g_strdup (arg));
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+  proc = g_subprocess_launcher_spawnv (launcher,
+      (const gchar * const *) argv->pdata, NULL);
+  fail_unless (proc != NULL, "could not start %s", turnserver);
+  return proc;
+}
+
 typedef struct
 {
   GDataInputStream *out;
@@ -915,41 +957,28 @@ stun_done (gpointer data)
 GST_START_TEST (test_stun_server)
 {
   g_autofree gchar *turnserver = g_find_program_in_path ("turnserver");
-  g_autoptr (GSubprocessLauncher) launcher = NULL;
   g_autoptr (GSubprocess) stun = NULL;
-  g_autofree gchar *port_arg = NULL, *extra = NULL;
+  g_autofree gchar *extra = NULL;
   StunLog log = { 0, };
   TestServer *server;
   GPtrArray *peers;
   AllDecode d;
-  guint port, i;
+  guint port;
 
   if (turnserver == NULL) {
     g_print ("SKIP test_stun_server: turnserver (coturn) not installed\n");
     return;
   }
-  port = free_udp_port ();
-  port_arg = g_strdup_printf ("--listening-port=%u", port);
-  launcher = f2f_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-      G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   /* -V logs every request; --no-auth: STUN needs none */
-  stun = g_subprocess_launcher_spawn (launcher, NULL, turnserver, "-n",
-      "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1", port_arg,
-      "--no-auth", "--no-tls", "--no-dtls", "--no-cli",
-      "--allow-loopback-peers", "--log-file=stdout", "-V", NULL);
-  fail_unless (stun != NULL);
+  stun = start_coturn (turnserver, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &port,
+      "--no-auth", "-V", NULL);
   log.out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (stun));
   g_data_input_stream_read_line_async (log.out, G_PRIORITY_DEFAULT, NULL,
       stun_line_cb, &log);
 
   server = f2f_test_server_start (0, NULL);
   extra = g_strdup_printf ("stun-server=stun://127.0.0.1:%u", port);
-  peers = g_ptr_array_new_with_free_func ((GDestroyNotify) f2f_test_peer_free);
-  for (i = 0; i < 2; i++) {
-    g_autofree gchar *name = g_strdup_printf ("S%u", i + 1);
-    g_ptr_array_add (peers, f2f_test_peer_start (server, "stun", name, i,
-            extra));
-  }
+  peers = start_room_with (server, "stun", "S", 2, extra);
   d.peers = peers;
   d.frames = FRAMES;
   if (!f2f_test_wait (all_decode, &d, 20000)) {
@@ -977,28 +1006,19 @@ GST_END_TEST;
 GST_START_TEST (test_turn_relay)
 {
   g_autofree gchar *turnserver = g_find_program_in_path ("turnserver");
-  g_autoptr (GSubprocessLauncher) launcher = NULL;
   g_autoptr (GSubprocess) turn = NULL;
-  g_autofree gchar *port_arg = NULL, *good = NULL, *bad = NULL;
+  g_autofree gchar *good = NULL, *bad = NULL;
   TestServer *server;
   GPtrArray *peers;
   AllDecode d;
-  guint port, i;
+  guint port;
 
   if (turnserver == NULL) {
     g_print ("SKIP test_turn_relay: turnserver (coturn) not installed\n");
     return;
   }
-  port = free_udp_port ();
-  port_arg = g_strdup_printf ("--listening-port=%u", port);
-  launcher = f2f_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-      G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  turn = g_subprocess_launcher_spawn (launcher, NULL, turnserver, "-n",
-      "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1", port_arg,
-      "--lt-cred-mech", "--user=f2f:s3cret", "--realm=f2f", "--no-tls",
-      "--no-dtls", "--no-cli", "--allow-loopback-peers", "--log-file=stdout",
-      NULL);
-  fail_unless (turn != NULL);
+  turn = start_coturn (turnserver, G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &port,
+      "--lt-cred-mech", "--user=f2f:s3cret", "--realm=f2f", NULL);
 
   server = f2f_test_server_start (0, NULL);
   good = g_strdup_printf ("turn-server=turn://f2f:s3cret@127.0.0.1:%u "
@@ -1007,12 +1027,7 @@ GST_START_TEST (test_turn_relay)
       "ice-transport-policy=relay", port);
 
   /* wrong credentials: no relay, no media */
-  peers = g_ptr_array_new_with_free_func ((GDestroyNotify) f2f_test_peer_free);
-  for (i = 0; i < 2; i++) {
-    g_autofree gchar *name = g_strdup_printf ("X%u", i + 1);
-    g_ptr_array_add (peers, f2f_test_peer_start (server, "denied", name, i,
-            bad));
-  }
+  peers = start_room_with (server, "denied", "X", 2, bad);
   d.peers = peers;
   d.frames = 1;
   fail_if (f2f_test_wait (all_decode, &d, 6000),
@@ -1020,12 +1035,7 @@ GST_START_TEST (test_turn_relay)
   g_ptr_array_unref (peers);
 
   /* the right credentials: media through the relay */
-  peers = g_ptr_array_new_with_free_func ((GDestroyNotify) f2f_test_peer_free);
-  for (i = 0; i < 2; i++) {
-    g_autofree gchar *name = g_strdup_printf ("R%u", i + 1);
-    g_ptr_array_add (peers, f2f_test_peer_start (server, "relayed", name, i,
-            good));
-  }
+  peers = start_room_with (server, "relayed", "R", 2, good);
   d.peers = peers;
   d.frames = FRAMES;
   if (!f2f_test_wait (all_decode, &d, 20000)) {
@@ -1115,19 +1125,13 @@ fails_after (gpointer data)
 GST_START_TEST (test_frozen_peer)
 {
   TestServer *server = f2f_test_server_start (0, NULL);
-  GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
-      f2f_test_peer_free);
+  GPtrArray *peers = start_room_with (server, "ice", "P", 3,
+      "heartbeat-timeout=2000");
   TestPeer *a, *b, *c;
   AllDecode d = { peers, FRAMES };
   FailsAfter fa, fb;
   gint64 frozen_at;
-  guint i;
 
-  for (i = 0; i < 3; i++) {
-    g_autofree gchar *name = g_strdup_printf ("P%u", i + 1);
-    g_ptr_array_add (peers, f2f_test_peer_start (server, "ice", name, i,
-            "heartbeat-timeout=2000"));
-  }
   a = peers->pdata[0];
   b = peers->pdata[1];
   c = peers->pdata[2];
@@ -1226,19 +1230,12 @@ GST_END_TEST;
 GST_START_TEST (test_error_inside_link)
 {
   TestServer *server = f2f_test_server_start (0, NULL);
-  GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
-      f2f_test_peer_free);
+  GPtrArray *peers = start_room (server, "err", 3);
   TestPeer *a, *b, *c;
   AllDecode d = { peers, FRAMES };
   FailsAfter fb;
   g_autofree gchar *command = NULL;
-  guint i;
 
-  for (i = 0; i < 3; i++) {
-    g_autofree gchar *name = g_strdup_printf ("P%u", i + 1);
-    g_ptr_array_add (peers, f2f_test_peer_start (server, "err", name, i,
-            NULL));
-  }
   a = peers->pdata[0];
   b = peers->pdata[1];
   c = peers->pdata[2];
