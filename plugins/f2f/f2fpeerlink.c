@@ -485,10 +485,20 @@ get_u64 (const GstStructure * s, const gchar * field)
   return v;
 }
 
+static void
+promise_changed (GstPromise * promise, gpointer queue)
+{
+  g_async_queue_push (queue, GINT_TO_POINTER (1));
+}
+
+/* The longest a caller waits for webrtcbin's statistics. */
+#define STATS_TIMEOUT_US (2 * G_USEC_PER_SEC)
+
 gboolean
 f2f_peer_link_sample (F2fPeerLink * link, GstF2fLinkSample * sample)
 {
   GstPromise *promise;
+  GAsyncQueue *changed;
   const GstStructure *reply;
   guint64 lost_in = 0, received_in = 0;
   gint i, n;
@@ -499,8 +509,21 @@ f2f_peer_link_sample (F2fPeerLink * link, GstF2fLinkSample * sample)
       F2F_LINK_CONNECTED ? "connected" : f2f_peer_link_get_state (link) ==
       F2F_LINK_FAILED ? "failed" : "connecting");
 
-  promise = gst_promise_new ();
+  /* Not gst_promise_wait(): webrtcbin 1.22 frees a task still queued when
+   * it closes without answering its promise, so a sample taken while the
+   * link goes down would wait for ever (and with it f2ftopology's worker,
+   * which its PAUSED_TO_READY joins: a pipeline that never reached NULL).
+   * Wait with a deadline, then interrupt; a late reply is dropped. */
+  changed = g_async_queue_new ();
+  promise = gst_promise_new_with_change_func (promise_changed,
+      g_async_queue_ref (changed), (GDestroyNotify) g_async_queue_unref);
   g_signal_emit_by_name (link->webrtc, "get-stats", NULL, promise);
+  if (g_async_queue_timeout_pop (changed, STATS_TIMEOUT_US) == NULL) {
+    GST_WARNING ("%s: no statistics from webrtcbin within %d s",
+        link->peer_id, (gint) (STATS_TIMEOUT_US / G_USEC_PER_SEC));
+    gst_promise_interrupt (promise);
+  }
+  g_async_queue_unref (changed);
   if (gst_promise_wait (promise) != GST_PROMISE_RESULT_REPLIED
       || (reply = gst_promise_get_reply (promise)) == NULL) {
     gst_promise_unref (promise);

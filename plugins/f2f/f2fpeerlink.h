@@ -10,7 +10,9 @@
 #pragma once
 
 #include <gst/gst.h>
+#ifndef GST_USE_UNSTABLE_API
 #define GST_USE_UNSTABLE_API
+#endif
 #include <gst/webrtc/webrtc.h>
 #include <gst/f2f/f2f.h>
 
@@ -91,8 +93,9 @@ gint64 f2f_peer_link_buffered_amount (F2fPeerLink * link,
 /* Sends a heartbeat; returns FALSE when nothing came from the peer for
  * longer than the heartbeat timeout (only once it had connected). */
 gboolean f2f_peer_link_heartbeat (F2fPeerLink * link, gint64 now_us);
-/* Asks webrtcbin for its statistics (waits up to a second). Any thread but
- * a streaming one. */
+/* Asks webrtcbin for its statistics (waits up to 2 s: a request made
+ * while the link goes down may never be answered). Any thread but a
+ * streaming one. */
 gboolean f2f_peer_link_sample (F2fPeerLink * link, GstF2fLinkSample * sample);
 /* Any thread: the link failed for a reason found outside it (an error
  * message from one of its elements). Reported like an ICE failure. */

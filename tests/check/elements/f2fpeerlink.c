@@ -1,0 +1,119 @@
+/* f2f — GStreamer peer-to-peer conference elements
+ * Copyright (C) 2026 the f2f authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * One f2fsignal link on its own, without a peer: what it does when
+ * webrtcbin under it misbehaves.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <gst/check/gstcheck.h>
+
+#include "../../../plugins/f2f/f2fpeerlink.h"
+
+GST_DEBUG_CATEGORY (gst_f2f_signal_debug);
+
+typedef struct
+{
+  F2fPeerLink *link;
+  gint samples;                 /* finished samples (atomic) */
+  gint longest_ms;              /* the slowest sample (atomic) */
+  gint stop;                    /* (atomic) */
+} Sampler;
+
+static gpointer
+sample_loop (gpointer data)
+{
+  Sampler *s = data;
+
+  while (!g_atomic_int_get (&s->stop)) {
+    GstF2fLinkSample sample = { 0 };
+    gint64 start = g_get_monotonic_time ();
+    gint ms;
+
+    f2f_peer_link_sample (s->link, &sample);
+    gst_f2f_link_sample_clear (&sample);
+    ms = (g_get_monotonic_time () - start) / 1000;
+    if (ms > g_atomic_int_get (&s->longest_ms))
+      g_atomic_int_set (&s->longest_ms, ms);
+    g_atomic_int_inc (&s->samples);
+  }
+  return NULL;
+}
+
+/* webrtcbin 1.22 never answers a statistics request that is still queued
+ * when it closes. A sample taken while a link went down waited for ever,
+ * and with it f2ftopology's worker and the pipeline's way to NULL (a CI
+ * run hung so). Sampling while webrtcbin closes again and again: every
+ * sample must come back, the unanswered ones after the link's deadline. */
+GST_START_TEST (test_sample_while_closing)
+{
+  GstElement *pipeline = gst_pipeline_new (NULL);
+  GstCaps *video = gst_caps_from_string ("application/x-rtp,media=video,"
+      "encoding-name=VP8,payload=96,clock-rate=90000");
+  GstCaps *audio = gst_caps_from_string ("application/x-rtp,media=audio,"
+      "encoding-name=OPUS,payload=97,clock-rate=48000");
+  F2fPeerLinkConfig config = { 0 };
+  F2fPeerLinkCallbacks callbacks = { 0 };
+  Sampler s = { 0 };
+  GstElement *webrtc;
+  GThread *thread;
+  guint cycle;
+
+  config.latency_ms = 40;
+  config.video_caps = video;
+  config.audio_caps = audio;
+  config.video_payloader = "rtpvp8pay";
+  config.heartbeat_timeout_ms = 5000;
+  s.link = f2f_peer_link_new (GST_BIN (pipeline), "p1", "Peer", TRUE,
+      &config, &callbacks, NULL);
+  fail_unless (s.link != NULL);
+  webrtc = f2f_peer_link_get_webrtcbin (s.link);
+  gst_element_set_state (webrtc, GST_STATE_READY);
+  thread = g_thread_new ("sampler", sample_loop, &s);
+
+  /* until one request was left unanswered (seen within a few cycles) */
+  for (cycle = 0; cycle < 300 && g_atomic_int_get (&s.longest_ms) < 1000;
+      cycle++) {
+    gint before = g_atomic_int_get (&s.samples);
+    gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+    gst_element_set_state (webrtc, GST_STATE_NULL);
+    gst_element_set_state (webrtc, GST_STATE_READY);
+    while (g_atomic_int_get (&s.samples) == before
+        && g_get_monotonic_time () < deadline)
+      g_usleep (1000);
+    fail_unless (g_atomic_int_get (&s.samples) > before,
+        "cycle %u: a sample of the link did not come back within 5 s", cycle);
+  }
+  GST_INFO ("%u cycles, %d samples, the slowest %d ms", cycle, s.samples,
+      s.longest_ms);
+
+  g_atomic_int_set (&s.stop, 1);
+  g_thread_join (thread);
+  f2f_peer_link_destroy (s.link);
+  f2f_peer_link_unref (s.link);
+  gst_object_unref (pipeline);
+  gst_caps_unref (video);
+  gst_caps_unref (audio);
+}
+
+GST_END_TEST;
+
+static Suite *
+f2fpeerlink_suite (void)
+{
+  Suite *s = suite_create ("f2fpeerlink");
+  TCase *tc = tcase_create ("general");
+
+  GST_DEBUG_CATEGORY_INIT (gst_f2f_signal_debug, "f2fsignal", 0, "f2f link");
+  tcase_set_timeout (tc, 60);
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_sample_while_closing);
+  return s;
+}
+
+GST_CHECK_MAIN (f2fpeerlink);
