@@ -10,6 +10,7 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 #include <gst/check/gstcheck.h>
 
 #include "f2froomtest.h"
@@ -34,6 +35,77 @@ f2f_test_enter_private_netns (void)
     g_print ("SKIP: could not bring up loopback in the namespace\n");
     exit (77);
   }
+}
+
+/* The watchdog: a test that hangs is killed by check with no word on where
+ * it was stuck, and CI's output is all there is to go on. Shortly before
+ * the timeout, print every thread's stack (gdb attached to this process),
+ * then let check time the test out as usual. */
+static GMutex watchdog_lock;
+static GCond watchdog_cond;
+static gboolean watchdog_disarmed;
+static GThread *watchdog_thread;
+
+static gpointer
+watchdog_func (gpointer data)
+{
+  gint64 until = g_get_monotonic_time () + GPOINTER_TO_UINT (data) *
+      G_USEC_PER_SEC;
+  gboolean fired = FALSE;
+
+  g_mutex_lock (&watchdog_lock);
+  while (!watchdog_disarmed && !fired)
+    fired = !g_cond_wait_until (&watchdog_cond, &watchdog_lock, until);
+  fired = fired && !watchdog_disarmed;
+  g_mutex_unlock (&watchdog_lock);
+
+  if (fired) {
+    g_autofree gchar *pid = g_strdup_printf ("%d", (gint) getpid ());
+    const gchar *argv[] = { "gdb", "-nx", "-batch", "-p", pid,
+      "-ex", "set print frame-arguments none",
+      "-ex", "thread apply all bt 20", NULL
+    };
+
+    g_printerr ("\n*** the test is about to time out; the threads of "
+        "process %s:\n", pid);
+    if (!g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_SEARCH_PATH |
+            G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, NULL, NULL))
+      g_printerr ("*** (gdb could not be run)\n");
+  }
+  return NULL;
+}
+
+void
+f2f_test_watchdog_start (guint timeout_s)
+{
+  const gchar *multiplier = g_getenv ("CK_TIMEOUT_MULTIPLIER");
+  guint after;
+
+  if (multiplier && g_ascii_strtod (multiplier, NULL) > 0)
+    timeout_s *= g_ascii_strtod (multiplier, NULL);
+  after = timeout_s > 40 ? timeout_s - 20 : timeout_s / 2;
+
+  /* gdb cannot attach through valgrind */
+  if (g_getenv ("F2F_UNDER_VALGRIND"))
+    return;
+  /* gdb is our child: let it trace us where Yama asks for that */
+  prctl (PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
+  watchdog_disarmed = FALSE;
+  watchdog_thread = g_thread_new ("watchdog", watchdog_func,
+      GUINT_TO_POINTER (after));
+}
+
+void
+f2f_test_watchdog_stop (void)
+{
+  if (watchdog_thread == NULL)
+    return;
+  g_mutex_lock (&watchdog_lock);
+  watchdog_disarmed = TRUE;
+  g_cond_signal (&watchdog_cond);
+  g_mutex_unlock (&watchdog_lock);
+  g_thread_join (watchdog_thread);
+  watchdog_thread = NULL;
 }
 
 gint64
@@ -195,6 +267,8 @@ handle_msg (TestPeer * peer, const gchar * text)
             gst_structure_get_string (s, "text")));
     g_ptr_array_add (peer->chat_times, now);
   } else if (strcmp (name, "f2f-link-state") == 0) {
+    g_hash_table_replace (peer->link_states, g_strdup (id),
+        g_strdup (gst_structure_get_string (s, "state")));
     if (g_strcmp0 (gst_structure_get_string (s, "state"), "failed") == 0)
       g_ptr_array_add (peer->failures,
           g_strdup (gst_structure_get_string (s, "reason")));
@@ -292,6 +366,8 @@ f2f_test_peer_start (TestServer * server, const gchar * room,
   peer->left = g_ptr_array_new_with_free_func (g_free);
   peer->chats = g_ptr_array_new_with_free_func (g_free);
   peer->failures = g_ptr_array_new_with_free_func (g_free);
+  peer->link_states = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      g_free);
   peer->criticals = g_ptr_array_new_with_free_func (g_free);
   peer->room_messages = g_ptr_array_new_with_free_func (g_free);
   peer->pads = g_ptr_array_new_with_free_func (g_free);
@@ -403,6 +479,7 @@ f2f_test_peer_free (TestPeer * peer)
   g_ptr_array_unref (peer->left);
   g_ptr_array_unref (peer->chats);
   g_ptr_array_unref (peer->failures);
+  g_hash_table_unref (peer->link_states);
   g_ptr_array_unref (peer->criticals);
   g_ptr_array_unref (peer->room_messages);
   g_ptr_array_unref (peer->pads);
@@ -426,6 +503,15 @@ f2f_test_count_of (GHashTable * table, const gchar * id)
   guint64 *v = id ? g_hash_table_lookup (table, id) : NULL;
 
   return v ? *v : 0;
+}
+
+const gchar *
+f2f_test_peer_link_state (TestPeer * peer, const gchar * to)
+{
+  const gchar *state = to ? g_hash_table_lookup (peer->link_states, to) :
+      NULL;
+
+  return state ? state : "-";
 }
 
 guint64

@@ -39,6 +39,7 @@ typedef struct
   GPtrArray *pads;              /* names of f2fsignal's pads that are there */
   GstStructure *topology;       /* the latest f2f-topology message */
   GPtrArray *failures;          /* reasons of failed links */
+  GHashTable *link_states;      /* peer id → the latest state of its link */
   gchar *error;                 /* the first error line */
   GPtrArray *criticals;         /* "domain: text" of criticals/warnings */
   gboolean exited;
@@ -60,6 +61,12 @@ void f2f_test_enter_private_netns (void);
 /* A launcher whose children are killed when the test process dies, even
  * when a failed check exits at once. */
 GSubprocessLauncher *f2f_test_launcher_new (GSubprocessFlags flags);
+
+/* Prints every thread's stack shortly before a test of @timeout_s seconds
+ * would time out; use as a checked fixture (start in setup, stop in
+ * teardown). */
+void f2f_test_watchdog_start (guint timeout_s);
+void f2f_test_watchdog_stop (void);
 
 gint64 f2f_test_deadline_ms (guint ms);
 /* Iterates the default main context until @cond or the deadline. */
@@ -87,6 +94,8 @@ void f2f_test_set_count (GHashTable * table, const gchar * id,
     guint64 value);
 guint64 f2f_test_count_of (GHashTable * table, const gchar * id);
 
+/* The latest state f2fsignal reported for its link to @to, or "-". */
+const gchar *f2f_test_peer_link_state (TestPeer * peer, const gchar * to);
 guint64 f2f_test_peer_video_from (TestPeer * peer, const gchar * from);
 guint64 f2f_test_peer_audio_from (TestPeer * peer, const gchar * from);
 

@@ -28,6 +28,9 @@
 
 #include "f2froomtest.h"
 
+/* check's timeout for each test, in seconds */
+#define TIMEOUT_S 180
+
 #define MB (1000 * 1000)
 
 static gchar *
@@ -259,6 +262,7 @@ static gchar *workdir;
 static void
 setup (void)
 {
+  f2f_test_watchdog_start (TIMEOUT_S);
   workdir = g_dir_make_tmp ("f2f-fileshare-XXXXXX", NULL);
   fail_unless (workdir != NULL);
 }
@@ -266,6 +270,7 @@ setup (void)
 static void
 teardown (void)
 {
+  f2f_test_watchdog_stop ();
   remove_tree (workdir);
   g_clear_pointer (&workdir, g_free);
 }
@@ -801,7 +806,7 @@ fileshare_suite (void)
   Suite *s = suite_create ("fileshare");
   TCase *tc = tcase_create ("rooms");
 
-  tcase_set_timeout (tc, 180);
+  tcase_set_timeout (tc, TIMEOUT_S);
   tcase_add_checked_fixture (tc, setup, teardown);
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_edge_sizes_and_policy);

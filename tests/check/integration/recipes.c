@@ -23,6 +23,9 @@
 
 #include "f2froomtest.h"
 
+/* check's timeout for each test, in seconds */
+#define TIMEOUT_S 120
+
 /* About a second of the test peer's 10 fps video, and of 20 ms audio
  * frames (half a second). */
 #define FRAMES 10
@@ -793,13 +796,20 @@ GST_START_TEST (test_usage)
 
 GST_END_TEST;
 
+static void
+watchdog_setup (void)
+{
+  f2f_test_watchdog_start (TIMEOUT_S);
+}
+
 static Suite *
 recipes_suite (void)
 {
   Suite *s = suite_create ("f2f recipes");
   TCase *tc = tcase_create ("general");
 
-  tcase_set_timeout (tc, 120);
+  tcase_set_timeout (tc, TIMEOUT_S);
+  tcase_add_checked_fixture (tc, watchdog_setup, f2f_test_watchdog_stop);
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_usage);
   tcase_add_test (tc, test_join);

@@ -23,6 +23,9 @@
 
 #include "f2froomtest.h"
 
+/* check's timeout for each test, in seconds */
+#define TIMEOUT_S 300
+
 /* Frames each peer must decode from each other peer: about a second of
  * video at the tests' 10 fps, half a second of 20 ms audio frames. */
 #define FRAMES 10
@@ -55,8 +58,9 @@ describe (GPtrArray * peers)
       TestPeer *q = g_ptr_array_index (peers, j);
       if (p != q)
         g_string_append_printf (s, " %s v%" G_GUINT64_FORMAT " a%"
-            G_GUINT64_FORMAT, q->name, f2f_test_peer_video_from (p,
-                q->peer_id), f2f_test_peer_audio_from (p, q->peer_id));
+            G_GUINT64_FORMAT " (%s)", q->name, f2f_test_peer_video_from (p,
+                q->peer_id), f2f_test_peer_audio_from (p, q->peer_id),
+            f2f_test_peer_link_state (p, q->peer_id));
     }
   }
   return g_string_free (s, FALSE);
@@ -867,6 +871,92 @@ GST_START_TEST (test_topology_video)
 
 GST_END_TEST;
 
+typedef struct
+{
+  GstBus *bus;
+  guint connected;              /* f2f-link-state connected messages seen */
+} BusLinks;
+
+static gboolean
+bus_links_connected (gpointer data)
+{
+  BusLinks *b = data;
+  GstMessage *msg;
+
+  while ((msg = gst_bus_pop_filtered (b->bus, GST_MESSAGE_ELEMENT))) {
+    const GstStructure *s = gst_message_get_structure (msg);
+    if (gst_structure_has_name (s, "f2f-link-state")
+        && g_strcmp0 (gst_structure_get_string (s, "state"), "connected")
+        == 0)
+      b->connected++;
+    gst_message_unref (msg);
+  }
+  return b->connected >= 2;
+}
+
+static gboolean
+thread_done (gpointer data)
+{
+  return g_atomic_int_get ((gint *) data) != 0;
+}
+
+static gpointer
+stop_and_flag (gpointer data)
+{
+  gpointer *args = data;
+
+  gst_element_set_state (args[0], GST_STATE_NULL);
+  g_atomic_int_set ((gint *) args[1], 1);
+  return NULL;
+}
+
+/* Leaving a room while f2ftopology samples every link all the time. A
+ * sample asks webrtcbin for statistics; webrtcbin 1.22 never answers a
+ * request that was still queued when it closed, and a sampler that waited
+ * for ever kept the pipeline from reaching NULL (seen once in CI). Each of
+ * several stops must finish within 10 s. */
+GST_START_TEST (test_topology_stop_while_sampling)
+{
+  TestServer *server = f2f_test_server_start (0, NULL);
+  g_autofree gchar *desc = g_strdup_printf ("f2fsignal name=s server-uri=%s "
+      "room=sampled display-name=T local-addresses=127.0.0.1 "
+      "videotestsrc is-live=true ! video/x-raw,width=160,height=120,"
+      "framerate=10/1 ! s.video_sink s.video_src ! fakesink async=false "
+      "f2ftopology name=t interval=1 t.video_src ! fakesink async=false",
+      server->uri);
+  GstElement *pipeline = gst_parse_launch (desc, NULL);
+  GstBus *bus = gst_element_get_bus (pipeline);
+  TestPeer *p2 = f2f_test_peer_start (server, "sampled", "P2", 1, NULL);
+  TestPeer *p3 = f2f_test_peer_start (server, "sampled", "P3", 2, NULL);
+  guint round;
+
+  fail_unless (pipeline != NULL);
+  for (round = 0; round < 5; round++) {
+    BusLinks links = { bus, 0 };
+    gint stopped = 0;
+    gpointer args[2] = { pipeline, &stopped };
+    GThread *thread;
+
+    gst_element_set_state (pipeline, GST_STATE_PLAYING);
+    fail_unless (f2f_test_wait (bus_links_connected, &links, 20000),
+        "round %u: the links did not connect", round);
+    thread = g_thread_new ("stop", stop_and_flag, args);
+    fail_unless (f2f_test_wait (thread_done, &stopped, 10000),
+        "round %u: the pipeline did not reach NULL within 10 s", round);
+    g_thread_join (thread);
+    gst_bus_set_flushing (bus, TRUE);
+    gst_bus_set_flushing (bus, FALSE);
+  }
+
+  gst_object_unref (bus);
+  gst_object_unref (pipeline);
+  f2f_test_peer_free (p3);
+  f2f_test_peer_free (p2);
+  f2f_test_server_free (server);
+}
+
+GST_END_TEST;
+
 /* A free UDP port on 127.0.0.1, chosen by the OS. */
 static guint
 free_udp_port (void)
@@ -1401,13 +1491,20 @@ GST_START_TEST (test_silent_peer)
 
 GST_END_TEST;
 
+static void
+watchdog_setup (void)
+{
+  f2f_test_watchdog_start (TIMEOUT_S);
+}
+
 static Suite *
 room_suite (void)
 {
   Suite *s = suite_create ("f2f room");
   TCase *tc = tcase_create ("general");
 
-  tcase_set_timeout (tc, 300);
+  tcase_set_timeout (tc, TIMEOUT_S);
+  tcase_add_checked_fixture (tc, watchdog_setup, f2f_test_watchdog_stop);
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_two_peers);
   tcase_add_test (tc, test_three_peers);
@@ -1424,6 +1521,7 @@ room_suite (void)
   tcase_add_test (tc, test_per_peer_view);
   tcase_add_test (tc, test_topology);
   tcase_add_test (tc, test_topology_video);
+  tcase_add_test (tc, test_topology_stop_while_sampling);
   tcase_add_test (tc, test_room_object_channels);
   tcase_add_test (tc, test_wrong_password);
   tcase_add_test (tc, test_unreachable_server);
