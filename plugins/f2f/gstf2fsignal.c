@@ -168,6 +168,10 @@ gst_f2f_room_view_get_type (void)
 #define DEFAULT_LOCAL_ADDRESSES NULL
 #define DEFAULT_CONNECT_TIMEOUT 10000
 #define DEFAULT_HEARTBEAT_TIMEOUT 5000
+#define DEFAULT_LINK_TIMEOUT 10000
+/* A link that keeps failing to connect is retried less and less often:
+ * after n such failures in a row, it gets link-timeout × 2^MIN (n, this). */
+#define LINK_TIMEOUT_MAX_DOUBLINGS 3
 #define DEFAULT_STATS_INTERVAL 0
 
 enum
@@ -187,6 +191,7 @@ enum
   PROP_LOCAL_ADDRESSES,
   PROP_CONNECT_TIMEOUT,
   PROP_HEARTBEAT_TIMEOUT,
+  PROP_LINK_TIMEOUT,
   PROP_STATS_INTERVAL,
   PROP_ICE_TRANSPORT_POLICY,
 };
@@ -237,6 +242,10 @@ typedef struct
   guint64 video_frames;         /* atomic */
   guint64 audio_frames;         /* atomic */
   gint video_seen, audio_seen;  /* atomic */
+  /* Private thread only: when the current link was made, and how many
+   * links to this peer in a row never connected. */
+  gint64 link_started_us;
+  guint setup_failures;
 } Peer;
 
 struct _GstF2fSignal
@@ -258,6 +267,7 @@ struct _GstF2fSignal
   gchar *local_addresses;
   guint connect_timeout;
   guint heartbeat_timeout;
+  guint link_timeout;
   guint stats_interval;
   GstWebRTCICETransportPolicy ice_transport_policy;
 
@@ -269,6 +279,7 @@ struct _GstF2fSignal
   /* Private thread only. */
   F2fSignalConn *conn;
   gboolean joined;
+  guint link_timeout_ms;        /* link-timeout, as at READY→PAUSED */
   GSource *heartbeat_source;
   GSource *stats_source;
   F2fPeerLinkConfig link_config;
@@ -739,6 +750,7 @@ peer_connect (GstF2fSignal * self, Peer * peer, gboolean offerer)
   SIGNAL_LOCK (self);
   peer->link = link;
   SIGNAL_UNLOCK (self);
+  peer->link_started_us = g_get_monotonic_time ();
 
   GST_INFO_OBJECT (self, "linking to %s (%s), we %s", peer->peer_id,
       peer->name, offerer ? "offer" : "answer");
@@ -849,6 +861,7 @@ link_state_changed (F2fPeerLink * link, F2fLinkState state, const gchar * why,
   } else if (state == F2F_LINK_CONNECTED) {
     Gate *gate = NULL;
 
+    peer->setup_failures = 0;
     SIGNAL_LOCK (self);
     if (peer->video_tee_pad == NULL)
       peer->video_tee_pad = connect_tee (self->video_tee, link, "video",
@@ -1303,6 +1316,23 @@ static const F2fSignalConnCallbacks conn_callbacks = {
   conn_connected, conn_message, conn_lost, conn_failed
 };
 
+/* Private thread: whether @link, which this peer offered, has been trying
+ * to connect for longer than it may. */
+static gboolean
+link_overdue (GstF2fSignal * self, Peer * peer, F2fPeerLink * link,
+    gint64 now)
+{
+  F2fLinkState state = f2f_peer_link_get_state (link);
+  guint64 limit_us;
+
+  if (self->link_timeout_ms == 0 || !f2f_peer_link_is_offerer (link)
+      || (state != F2F_LINK_NEW && state != F2F_LINK_CONNECTING))
+    return FALSE;
+  limit_us = (guint64) self->link_timeout_ms * 1000 <<
+      MIN (peer->setup_failures, LINK_TIMEOUT_MAX_DOUBLINGS);
+  return now - peer->link_started_us > (gint64) limit_us;
+}
+
 static gboolean
 heartbeat_cb (gpointer user_data)
 {
@@ -1329,13 +1359,22 @@ heartbeat_cb (gpointer user_data)
     Peer *peer;
     g_autofree gchar *why = NULL;
 
-    if (f2f_peer_link_heartbeat (link, now))
-      continue;
     peer = find_peer_by_link (self, link);
     if (peer == NULL)
       continue;
-    why = g_strdup_printf ("nothing heard for %u ms",
-        self->link_config.heartbeat_timeout_ms);
+    if (!f2f_peer_link_heartbeat (link, now)) {
+      why = g_strdup_printf ("nothing heard for %u ms",
+          self->link_config.heartbeat_timeout_ms);
+    } else if (link_overdue (self, peer, link, now)) {
+      /* Seen about once in a few hundred rooms of five peers starting at
+       * once: a link that never connects and never fails. Only the
+       * offerer retries: its new offer replaces the answerer's link. */
+      why = g_strdup_printf ("not connected after %" G_GINT64_FORMAT " ms",
+          (now - peer->link_started_us) / 1000);
+      peer->setup_failures++;
+    } else {
+      continue;
+    }
     post_element_message (self, gst_structure_new ("f2f-link-state",
             "peer-id", G_TYPE_STRING, peer->peer_id, "state", G_TYPE_STRING,
             "failed", "reason", G_TYPE_STRING, why, NULL));
@@ -1413,6 +1452,7 @@ start_on_thread (GstF2fSignal * self, gpointer data)
       self->video_codec == GST_F2F_VIDEO_CODEC_H264 ? "rtph264pay" :
       "rtpvp8pay";
   self->link_config.heartbeat_timeout_ms = self->heartbeat_timeout;
+  self->link_timeout_ms = self->link_timeout;
   self->link_config.ice_transport_policy = self->ice_transport_policy;
   self->view_mode = self->room_view;
   GST_OBJECT_UNLOCK (self);
@@ -2247,6 +2287,9 @@ gst_f2f_signal_set_property (GObject * object, guint prop_id,
     case PROP_HEARTBEAT_TIMEOUT:
       self->heartbeat_timeout = g_value_get_uint (value);
       break;
+    case PROP_LINK_TIMEOUT:
+      self->link_timeout = g_value_get_uint (value);
+      break;
     case PROP_STATS_INTERVAL:
       self->stats_interval = g_value_get_uint (value);
       break;
@@ -2306,6 +2349,9 @@ gst_f2f_signal_get_property (GObject * object, guint prop_id, GValue * value,
       break;
     case PROP_HEARTBEAT_TIMEOUT:
       g_value_set_uint (value, self->heartbeat_timeout);
+      break;
+    case PROP_LINK_TIMEOUT:
+      g_value_set_uint (value, self->link_timeout);
       break;
     case PROP_STATS_INTERVAL:
       g_value_set_uint (value, self->stats_interval);
@@ -2421,6 +2467,12 @@ gst_f2f_signal_class_init (GstF2fSignalClass * klass)
           "A link that hears nothing from its peer for this long (ms) is "
           "declared failed and rebuilt (0: never)", 0, G_MAXUINT,
           DEFAULT_HEARTBEAT_TIMEOUT, ready));
+  g_object_class_install_property (gobject_class, PROP_LINK_TIMEOUT,
+      g_param_spec_uint ("link-timeout", "Link timeout",
+          "A link this peer offered that has not connected after this long "
+          "(ms) is declared failed and offered again, each retry of the same "
+          "peer waiting twice as long, up to 8 times (0: never)", 0,
+          G_MAXUINT, DEFAULT_LINK_TIMEOUT, ready));
   g_object_class_install_property (gobject_class, PROP_STATS_INTERVAL,
       g_param_spec_uint ("stats-interval", "Stats interval",
           "Post an f2f-peer-stats message per peer this often, in ms "
@@ -2522,6 +2574,7 @@ gst_f2f_signal_init (GstF2fSignal * self)
   self->room_view = DEFAULT_ROOM_VIEW;
   self->connect_timeout = DEFAULT_CONNECT_TIMEOUT;
   self->heartbeat_timeout = DEFAULT_HEARTBEAT_TIMEOUT;
+  self->link_timeout = DEFAULT_LINK_TIMEOUT;
   self->stats_interval = DEFAULT_STATS_INTERVAL;
   self->peers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
       (GDestroyNotify) peer_free);

@@ -128,14 +128,16 @@ GST_START_TEST (test_properties)
   GstElement *s = gst_element_factory_make ("f2fsignal", NULL);
   GParamSpec *pspec;
   g_autofree gchar *uri = NULL, *peer_id = NULL;
-  guint bitrate, heartbeat;
+  guint bitrate, heartbeat, link_timeout;
 
   g_object_get (s, "server-uri", &uri, "peer-id", &peer_id, "max-bitrate",
-      &bitrate, "heartbeat-timeout", &heartbeat, NULL);
+      &bitrate, "heartbeat-timeout", &heartbeat, "link-timeout",
+      &link_timeout, NULL);
   fail_unless_equals_string (uri, "ws://127.0.0.1:8443/ws");
   fail_unless (peer_id == NULL);
   fail_unless_equals_int (bitrate, 800);
   fail_unless_equals_int (heartbeat, 5000);
+  fail_unless_equals_int (link_timeout, 10000);
   /* the password can be set, never read back */
   pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (s), "password");
   fail_unless (pspec != NULL);

@@ -1359,6 +1359,7 @@ typedef struct
   gchar *id;
   GPtrArray *peers;             /* ids in its welcome */
   gboolean failed;
+  guint offers;                 /* offers received */
 } FakePeer;
 
 static void
@@ -1371,6 +1372,8 @@ fake_message (SoupWebsocketConnection * ws, gint type, GBytes * bytes,
       GST_F2F_DIRECTION_TO_CLIENT, NULL);
   guint i;
 
+  if (msg && msg->type == GST_F2F_MESSAGE_OFFER)
+    fake->offers++;
   if (msg && msg->type == GST_F2F_MESSAGE_WELCOME) {
     fake->id = g_strdup (msg->peer_id);
     for (i = 0; i < msg->peers->len; i++)
@@ -1491,6 +1494,57 @@ GST_START_TEST (test_silent_peer)
 
 GST_END_TEST;
 
+static gboolean
+offered_twice (gpointer data)
+{
+  return ((FakePeer *) data)->offers >= 2;
+}
+
+/* A peer that takes an offer and never answers, present before A joins,
+ * so A offers: after link-timeout A declares the link failed and offers
+ * again, while a real peer that joins gets its call. */
+GST_START_TEST (test_unanswered_offer)
+{
+  TestServer *server = f2f_test_server_start (0, NULL);
+  GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      f2f_test_peer_free);
+  FakePeer fake = { 0, };
+  g_autoptr (SoupMessage) req = soup_message_new ("GET", server->uri);
+  AllDecode d = { peers, FRAMES };
+  TestPeer *a;
+
+  fake.session = soup_session_new ();
+  fake.peers = g_ptr_array_new_with_free_func (g_free);
+  soup_session_websocket_connect_async (fake.session, req, NULL, NULL,
+      G_PRIORITY_DEFAULT, NULL, fake_connected, &fake);
+  fail_unless (f2f_test_wait (fake_ready, &fake, 10000) && !fake.failed,
+      "the fake peer could not join");
+
+  a = f2f_test_peer_start (server, "sdp", "A", 0, "link-timeout=1500");
+  g_ptr_array_add (peers, a);
+  fail_unless (f2f_test_wait (offered_twice, &fake, 10000),
+      "A did not offer again to a peer that never answered (%u offers)",
+      fake.offers);
+  fail_unless (a->failures->len > 0
+      && strstr (a->failures->pdata[0], "not connected after") != NULL,
+      "A did not report the link as failed");
+
+  g_ptr_array_add (peers, f2f_test_peer_start (server, "sdp", "B", 1, NULL));
+  if (!f2f_test_wait (all_decode, &d, 30000)) {
+    g_autofree gchar *state = describe (peers);
+    fail ("the room did not carry on beside an unanswered link:%s", state);
+  }
+
+  g_clear_object (&fake.ws);
+  g_clear_object (&fake.session);
+  g_ptr_array_unref (fake.peers);
+  g_free (fake.id);
+  g_ptr_array_unref (peers);
+  f2f_test_server_free (server);
+}
+
+GST_END_TEST;
+
 static void
 watchdog_setup (void)
 {
@@ -1527,6 +1581,7 @@ room_suite (void)
   tcase_add_test (tc, test_unreachable_server);
   tcase_add_test (tc, test_malformed_sdp);
   tcase_add_test (tc, test_silent_peer);
+  tcase_add_test (tc, test_unanswered_offer);
   tcase_add_test (tc, test_frozen_peer);
   tcase_add_test (tc, test_error_inside_link);
   tcase_add_test (tc, test_late_joiner_video);
