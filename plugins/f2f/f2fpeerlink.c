@@ -960,10 +960,21 @@ on_deep_element_added (GstBin * webrtc, GstBin * sub_bin, GstElement * element,
 {
   GstElementFactory *factory = gst_element_get_factory (element);
 
-  if (factory && strcmp (GST_OBJECT_NAME (factory), "clocksync") == 0) {
+  if (factory == NULL)
+    return;
+  if (strcmp (GST_OBJECT_NAME (factory), "clocksync") == 0) {
     GST_DEBUG_OBJECT (webrtc, "not syncing %" GST_PTR_FORMAT " to the clock",
         element);
     g_object_set (element, "sync", FALSE, NULL);
+  } else if (strcmp (GST_OBJECT_NAME (factory), "rtpjitterbuffer") == 0
+      && GPOINTER_TO_UINT (user_data) > 0) {
+    /* A new stream's first packet otherwise waits out the whole latency
+     * before anything is pushed, once per stream: 40 ms of every join's
+     * first picture and sound. Packets after it still wait for gaps. */
+    GST_DEBUG_OBJECT (webrtc, "%" GST_PTR_FORMAT " starts after %u packets",
+        element, GPOINTER_TO_UINT (user_data));
+    g_object_set (element, "faststart-min-packets",
+        GPOINTER_TO_UINT (user_data), NULL);
   }
 }
 
@@ -1002,7 +1013,8 @@ f2f_peer_link_new (GstBin * bin, const gchar * peer_id,
       "max-bundle");
   g_object_set (link->webrtc, "latency", config->latency_ms, NULL);
   g_signal_connect (link->webrtc, "deep-element-added",
-      G_CALLBACK (on_deep_element_added), NULL);
+      G_CALLBACK (on_deep_element_added),
+      GUINT_TO_POINTER (config->faststart_packets));
   if (config->stun_server)
     g_object_set (link->webrtc, "stun-server", config->stun_server, NULL);
   if (config->turn_server)

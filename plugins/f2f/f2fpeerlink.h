@@ -58,6 +58,8 @@ typedef struct
   const gchar *turn_server;
   const gchar *const *local_addresses;
   guint latency_ms;
+  guint faststart_packets;      /* a jitterbuffer starts after this many
+                                 * packets in a row, not the latency (0) */
   GstCaps *video_caps;          /* RTP caps of the video transceiver */
   GstCaps *audio_caps;          /* RTP caps of the audio transceiver */
   const gchar *video_payloader; /* element factory, e.g. rtpvp8pay */

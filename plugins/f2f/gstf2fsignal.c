@@ -1446,6 +1446,10 @@ start_on_thread (GstF2fSignal * self, gpointer data)
       self->link_addresses;
   self->link_config.latency_ms =
       self->latency_profile == GST_F2F_LATENCY_WAN ? 200 : 40;
+  /* On a LAN packets hardly ever come out of order: a stream may start
+   * with its first packet. On the WAN, wait for the latency as usual. */
+  self->link_config.faststart_packets =
+      self->latency_profile == GST_F2F_LATENCY_WAN ? 0 : 1;
   gst_clear_caps (&self->link_config.video_caps);
   self->link_config.video_caps = video_rtp_caps (self->video_codec);
   self->link_config.video_payloader =
