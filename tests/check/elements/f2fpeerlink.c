@@ -16,6 +16,22 @@
 
 GST_DEBUG_CATEGORY (gst_f2f_signal_debug);
 
+static F2fPeerLink *
+make_link (GstElement * pipeline, guint faststart_packets, GstCaps * video,
+    GstCaps * audio)
+{
+  F2fPeerLinkConfig config = { 0 };
+  F2fPeerLinkCallbacks callbacks = { 0 };
+
+  config.latency_ms = 40;
+  config.faststart_packets = faststart_packets;
+  config.video_caps = video;
+  config.audio_caps = audio;
+  config.video_payloader = "rtpvp8pay";
+  return f2f_peer_link_new (GST_BIN (pipeline), "p1", "Peer", TRUE, &config,
+      &callbacks, NULL);
+}
+
 typedef struct
 {
   F2fPeerLink *link;
@@ -56,20 +72,12 @@ GST_START_TEST (test_sample_while_closing)
       "encoding-name=VP8,payload=96,clock-rate=90000");
   GstCaps *audio = gst_caps_from_string ("application/x-rtp,media=audio,"
       "encoding-name=OPUS,payload=97,clock-rate=48000");
-  F2fPeerLinkConfig config = { 0 };
-  F2fPeerLinkCallbacks callbacks = { 0 };
   Sampler s = { 0 };
   GstElement *webrtc;
   GThread *thread;
   guint cycle;
 
-  config.latency_ms = 40;
-  config.video_caps = video;
-  config.audio_caps = audio;
-  config.video_payloader = "rtpvp8pay";
-  config.heartbeat_timeout_ms = 5000;
-  s.link = f2f_peer_link_new (GST_BIN (pipeline), "p1", "Peer", TRUE,
-      &config, &callbacks, NULL);
+  s.link = make_link (pipeline, 0, video, audio);
   fail_unless (s.link != NULL);
   webrtc = f2f_peer_link_get_webrtcbin (s.link);
   gst_element_set_state (webrtc, GST_STATE_READY);
@@ -103,6 +111,46 @@ GST_START_TEST (test_sample_while_closing)
 
 GST_END_TEST;
 
+/* What the link changes in the elements webrtcbin makes: its clocksyncs
+ * never wait for the clock, and its jitterbuffers start with the first
+ * packets in sequence when the profile asks for it. */
+GST_START_TEST (test_webrtcbin_elements)
+{
+  GstCaps *video = gst_caps_from_string ("application/x-rtp,media=video,"
+      "encoding-name=VP8,payload=96,clock-rate=90000");
+  GstCaps *audio = gst_caps_from_string ("application/x-rtp,media=audio,"
+      "encoding-name=OPUS,payload=97,clock-rate=48000");
+  guint packets[] = { 0, 1 }, i;
+
+  for (i = 0; i < G_N_ELEMENTS (packets); i++) {
+    GstElement *pipeline = gst_pipeline_new (NULL);
+    F2fPeerLink *link = make_link (pipeline, packets[i], video, audio);
+    GstElement *webrtc = f2f_peer_link_get_webrtcbin (link);
+    GstElement *inner = gst_bin_new (NULL);
+    GstElement *jb = gst_element_factory_make ("rtpjitterbuffer", NULL);
+    GstElement *sync = gst_element_factory_make ("clocksync", NULL);
+    guint faststart;
+    gboolean syncs;
+
+    /* as rtpbin and the transport bins add theirs, one bin down */
+    gst_bin_add (GST_BIN (webrtc), inner);
+    gst_bin_add_many (GST_BIN (inner), jb, sync, NULL);
+    g_object_get (jb, "faststart-min-packets", &faststart, NULL);
+    g_object_get (sync, "sync", &syncs, NULL);
+    fail_unless_equals_int (faststart, packets[i]);
+    fail_if (syncs, "a clocksync inside webrtcbin still syncs");
+
+    gst_bin_remove (GST_BIN (webrtc), inner);
+    f2f_peer_link_destroy (link);
+    f2f_peer_link_unref (link);
+    gst_object_unref (pipeline);
+  }
+  gst_caps_unref (video);
+  gst_caps_unref (audio);
+}
+
+GST_END_TEST;
+
 static Suite *
 f2fpeerlink_suite (void)
 {
@@ -113,6 +161,7 @@ f2fpeerlink_suite (void)
   tcase_set_timeout (tc, 60);
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_sample_while_closing);
+  tcase_add_test (tc, test_webrtcbin_elements);
   return s;
 }
 
