@@ -36,13 +36,16 @@
  *   quit                 stop the pipeline and exit 0
  *
  * LATENCY messages are answered by redistributing the latency, as
- * gst-launch-1.0 does.
+ * gst-launch-1.0 does. With F2F_PEER_TOOL_STACKS set in the environment a
+ * g_critical also prints every thread's stack on stderr (needs gdb).
  *
  * End of input is not a quit, so a test can leave stdin open.
  */
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/prctl.h>
 #include <glib-unix.h>
 #include <gio/gio.h>
 #include <gio/gunixinputstream.h>
@@ -285,6 +288,25 @@ read_line_cb (GObject * source, GAsyncResult * res, gpointer data)
       read_line_cb, NULL);
 }
 
+/* With F2F_PEER_TOOL_STACKS set, a critical prints every thread's stack on
+ * stderr (gdb attached to this process), to find out whose call it was;
+ * the thread that raised it waits here meanwhile. */
+static void
+print_stacks (void)
+{
+  g_autofree gchar *pid = g_strdup_printf ("%d", (gint) getpid ());
+  g_autofree gchar *out = NULL;
+  const gchar *argv[] = { "gdb", "-nx", "-batch", "-p", pid,
+    "-ex", "thread apply all bt 30", NULL
+  };
+
+  prctl (PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
+  if (g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_SEARCH_PATH |
+          G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL, NULL, NULL))
+    g_printerr ("*** stacks of f2f-peer-tool %s at a critical:\n%s\n", pid,
+        out);
+}
+
 static void
 log_handler (const gchar * domain, GLogLevelFlags level, const gchar * text,
     gpointer data)
@@ -293,6 +315,8 @@ log_handler (const gchar * domain, GLogLevelFlags level, const gchar * text,
     g_autofree gchar *line = g_strdup_printf ("%s: %s", domain ? domain : "",
         text);
     say ("critical", line);
+    if ((level & G_LOG_LEVEL_CRITICAL) && g_getenv ("F2F_PEER_TOOL_STACKS"))
+      print_stacks ();
   }
   g_log_default_handler (domain, level, text, data);
 }
