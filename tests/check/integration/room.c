@@ -816,19 +816,30 @@ bus_topology_has (gpointer data)
   return found;
 }
 
+/* A pipeline of an in-process peer T in @room (a small test pattern, its
+ * room view discarded) beside the f2ftopology of @topology. */
+static GstElement *
+topology_pipeline (TestServer * server, const gchar * room,
+    const gchar * topology)
+{
+  g_autofree gchar *desc = g_strdup_printf ("f2fsignal name=s server-uri=%s "
+      "room=%s display-name=T local-addresses=127.0.0.1 "
+      "videotestsrc is-live=true ! video/x-raw,width=160,height=120,"
+      "framerate=10/1 ! s.video_sink s.video_src ! fakesink async=false %s",
+      server->uri, room, topology);
+
+  return gst_parse_launch (desc, NULL);
+}
+
 /* f2ftopology's video pad: live frames of the graph, not blank, and a
  * different picture when the room changes. */
 GST_START_TEST (test_topology_video)
 {
   TestServer *server = f2f_test_server_start (0, NULL);
-  g_autofree gchar *desc = g_strdup_printf ("f2fsignal name=s server-uri=%s "
-      "room=picture display-name=T local-addresses=127.0.0.1 "
-      "videotestsrc is-live=true ! video/x-raw,width=160,height=120,"
-      "framerate=10/1 ! s.video_sink s.video_src ! fakesink async=false "
+  GstElement *pipeline = topology_pipeline (server, "picture",
       "f2ftopology name=t interval=300 width=320 height=180 t.video_src ! "
       "videoconvert ! video/x-raw,format=GRAY8 ! appsink name=sink "
-      "max-buffers=1 drop=true sync=false", server->uri);
-  GstElement *pipeline = gst_parse_launch (desc, NULL);
+      "max-buffers=1 drop=true sync=false");
   GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
   GstBus *bus = gst_element_get_bus (pipeline);
   TestPeer *p2, *p3;
@@ -918,13 +929,8 @@ stop_and_flag (gpointer data)
 GST_START_TEST (test_topology_stop_while_sampling)
 {
   TestServer *server = f2f_test_server_start (0, NULL);
-  g_autofree gchar *desc = g_strdup_printf ("f2fsignal name=s server-uri=%s "
-      "room=sampled display-name=T local-addresses=127.0.0.1 "
-      "videotestsrc is-live=true ! video/x-raw,width=160,height=120,"
-      "framerate=10/1 ! s.video_sink s.video_src ! fakesink async=false "
-      "f2ftopology name=t interval=1 t.video_src ! fakesink async=false",
-      server->uri);
-  GstElement *pipeline = gst_parse_launch (desc, NULL);
+  GstElement *pipeline = topology_pipeline (server, "sampled",
+      "f2ftopology name=t interval=1 t.video_src ! fakesink async=false");
   GstBus *bus = gst_element_get_bus (pipeline);
   TestPeer *p2 = f2f_test_peer_start (server, "sampled", "P2", 1, NULL);
   TestPeer *p3 = f2f_test_peer_start (server, "sampled", "P3", 2, NULL);
@@ -1414,6 +1420,40 @@ has_failure (gpointer data)
   return ((TestPeer *) data)->failures->len > 0;
 }
 
+/* The fake peer joins room "sdp" on @server. */
+static void
+fake_join (FakePeer * fake, TestServer * server)
+{
+  g_autoptr (SoupMessage) req = soup_message_new ("GET", server->uri);
+
+  fake->session = soup_session_new ();
+  fake->peers = g_ptr_array_new_with_free_func (g_free);
+  soup_session_websocket_connect_async (fake->session, req, NULL, NULL,
+      G_PRIORITY_DEFAULT, NULL, fake_connected, fake);
+  fail_unless (f2f_test_wait (fake_ready, fake, 10000) && !fake->failed,
+      "the fake peer could not join");
+}
+
+/* A real peer B joins room "sdp" beside the fake one: everyone real in
+ * @peers must decode everyone else (the room carries on); then all goes. */
+static void
+carry_on_and_free (TestServer * server, GPtrArray * peers, FakePeer * fake)
+{
+  AllDecode d = { peers, FRAMES };
+
+  g_ptr_array_add (peers, f2f_test_peer_start (server, "sdp", "B", 1, NULL));
+  if (!f2f_test_wait (all_decode, &d, 30000)) {
+    g_autofree gchar *state = describe (peers);
+    fail ("the room did not carry on beside a bad peer:%s", state);
+  }
+  g_clear_object (&fake->ws);
+  g_clear_object (&fake->session);
+  g_ptr_array_unref (fake->peers);
+  g_free (fake->id);
+  g_ptr_array_unref (peers);
+  f2f_test_server_free (server);
+}
+
 /* A peer sends an offer that is not SDP and ICE that is not a candidate
  * (@garbage), or nothing at all: that link fails with a warning or never
  * comes up, and the room carries on. */
@@ -1424,21 +1464,14 @@ check_bad_peer (gboolean garbage)
   GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
       f2f_test_peer_free);
   FakePeer fake = { 0, };
-  g_autoptr (SoupMessage) req = soup_message_new ("GET", server->uri);
   TestPeer *a;
-  AllDecode d = { peers, FRAMES };
   guint i;
 
   g_ptr_array_add (peers, f2f_test_peer_start (server, "sdp", "A", 0, NULL));
   a = peers->pdata[0];
   fail_unless (f2f_test_wait (has_joined, a, 10000));
 
-  fake.session = soup_session_new ();
-  fake.peers = g_ptr_array_new_with_free_func (g_free);
-  soup_session_websocket_connect_async (fake.session, req, NULL, NULL,
-      G_PRIORITY_DEFAULT, NULL, fake_connected, &fake);
-  fail_unless (f2f_test_wait (fake_ready, &fake, 10000) && !fake.failed,
-      "the fake peer could not join");
+  fake_join (&fake, server);
   fail_unless_equals_int (fake.peers->len, 1);
   if (garbage) {
     const gchar *to = fake.peers->pdata[0];
@@ -1464,19 +1497,7 @@ check_bad_peer (gboolean garbage)
   fail_unless (a->error == NULL, "a bad peer ended the pipeline: %s",
       a->error);
 
-  /* the room carries on */
-  g_ptr_array_add (peers, f2f_test_peer_start (server, "sdp", "B", 1, NULL));
-  if (!f2f_test_wait (all_decode, &d, 30000)) {
-    g_autofree gchar *state = describe (peers);
-    fail ("the room did not carry on after a bad peer:%s", state);
-  }
-
-  g_clear_object (&fake.ws);
-  g_clear_object (&fake.session);
-  g_ptr_array_unref (fake.peers);
-  g_free (fake.id);
-  g_ptr_array_unref (peers);
-  f2f_test_server_free (server);
+  carry_on_and_free (server, peers, &fake);
 }
 
 GST_START_TEST (test_malformed_sdp)
@@ -1509,16 +1530,9 @@ GST_START_TEST (test_unanswered_offer)
   GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
       f2f_test_peer_free);
   FakePeer fake = { 0, };
-  g_autoptr (SoupMessage) req = soup_message_new ("GET", server->uri);
-  AllDecode d = { peers, FRAMES };
   TestPeer *a;
 
-  fake.session = soup_session_new ();
-  fake.peers = g_ptr_array_new_with_free_func (g_free);
-  soup_session_websocket_connect_async (fake.session, req, NULL, NULL,
-      G_PRIORITY_DEFAULT, NULL, fake_connected, &fake);
-  fail_unless (f2f_test_wait (fake_ready, &fake, 10000) && !fake.failed,
-      "the fake peer could not join");
+  fake_join (&fake, server);
 
   a = f2f_test_peer_start (server, "sdp", "A", 0, "link-timeout=1500");
   g_ptr_array_add (peers, a);
@@ -1529,18 +1543,7 @@ GST_START_TEST (test_unanswered_offer)
       && strstr (a->failures->pdata[0], "not connected after") != NULL,
       "A did not report the link as failed");
 
-  g_ptr_array_add (peers, f2f_test_peer_start (server, "sdp", "B", 1, NULL));
-  if (!f2f_test_wait (all_decode, &d, 30000)) {
-    g_autofree gchar *state = describe (peers);
-    fail ("the room did not carry on beside an unanswered link:%s", state);
-  }
-
-  g_clear_object (&fake.ws);
-  g_clear_object (&fake.session);
-  g_ptr_array_unref (fake.peers);
-  g_free (fake.id);
-  g_ptr_array_unref (peers);
-  f2f_test_server_free (server);
+  carry_on_and_free (server, peers, &fake);
 }
 
 GST_END_TEST;
