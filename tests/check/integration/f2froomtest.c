@@ -46,6 +46,41 @@ static GCond watchdog_cond;
 static gboolean watchdog_disarmed;
 static GThread *watchdog_thread;
 
+/* Every thread's stack of process @pid on stderr, by gdb. */
+static void
+print_stacks (GPid pid)
+{
+  g_autofree gchar *text = g_strdup_printf ("%d", (gint) pid);
+  const gchar *argv[] = { "gdb", "-nx", "-batch", "-p", text,
+    "-ex", "set print frame-arguments none",
+    "-ex", "thread apply all bt 20", NULL
+  };
+
+  if (!g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_SEARCH_PATH |
+          G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, NULL, NULL))
+    g_printerr ("*** (gdb could not be run)\n");
+}
+
+void
+f2f_test_print_peer_stacks (GPtrArray * peers)
+{
+  guint i;
+
+  if (!g_getenv ("F2F_TEST_STACKS"))
+    return;
+  for (i = 0; i < peers->len; i++) {
+    TestPeer *peer = g_ptr_array_index (peers, i);
+    const gchar *id = peer->proc ? g_subprocess_get_identifier (peer->proc)
+        : NULL;
+
+    if (id == NULL)
+      continue;
+    g_printerr ("\n*** the threads of peer %s (%s, process %s):\n",
+        peer->name, peer->peer_id, id);
+    print_stacks (atoi (id));
+  }
+}
+
 static gpointer
 watchdog_func (gpointer data)
 {
@@ -60,17 +95,8 @@ watchdog_func (gpointer data)
   g_mutex_unlock (&watchdog_lock);
 
   if (fired) {
-    g_autofree gchar *pid = g_strdup_printf ("%d", (gint) getpid ());
-    const gchar *argv[] = { "gdb", "-nx", "-batch", "-p", pid,
-      "-ex", "set print frame-arguments none",
-      "-ex", "thread apply all bt 20", NULL
-    };
-
-    g_printerr ("\n*** the test is about to time out; the threads of "
-        "process %s:\n", pid);
-    if (!g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_SEARCH_PATH |
-            G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, NULL, NULL))
-      g_printerr ("*** (gdb could not be run)\n");
+    g_printerr ("\n*** the test is about to time out; its threads:\n");
+    print_stacks (getpid ());
   }
   return NULL;
 }

@@ -67,6 +67,9 @@ GSubprocessLauncher *f2f_test_launcher_new (GSubprocessFlags flags);
  * teardown). */
 void f2f_test_watchdog_start (guint timeout_s);
 void f2f_test_watchdog_stop (void);
+/* With F2F_TEST_STACKS set: every thread's stack of each live peer process
+ * of @peers (TestPeer*) on stderr, for a room that failed. */
+void f2f_test_print_peer_stacks (GPtrArray * peers);
 
 gint64 f2f_test_deadline_ms (guint ms);
 /* Iterates the default main context until @cond or the deadline. */

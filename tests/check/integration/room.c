@@ -140,6 +140,7 @@ check_full_mesh (guint n, guint timeout_ms)
 
   if (!f2f_test_wait (all_decode, &d, timeout_ms)) {
     g_autofree gchar *state = describe (peers);
+    f2f_test_print_peer_stacks (peers);
     fail ("not every peer decoded %d frames of video and audio from every "
         "other within %u ms:%s", FRAMES, timeout_ms, state);
   }
@@ -255,6 +256,7 @@ GST_START_TEST (test_simultaneous_join)
 
     if (!f2f_test_wait (all_decode, &d, 30000)) {
       g_autofree gchar *state = describe (peers);
+      f2f_test_print_peer_stacks (peers);
       fail ("repetition %u: not every link carried media:%s", r + 1, state);
     }
     fail_unless (no_error (peers, &why), "repetition %u: %s", r + 1, why);
