@@ -265,7 +265,8 @@ GST_START_TEST (test_simultaneous_join)
       guint j;
       fail_unless_equals_int (p->failures->len, 0);
       /* No critical or warning from f2f's own code. Others are logged:
-       * 1.22's webrtcbin has a known hash-table race (FACTS.md). */
+       * 1.22's rtpsession has a known hash-table race on its RTCP thread,
+       * fixed in 1.24 (docs/architecture.md). */
       for (j = 0; j < p->criticals->len; j++) {
         const gchar *c = g_ptr_array_index (p->criticals, j);
         fail_if (g_str_has_prefix (c, "GStreamer-F2F"), "%s: %s", p->name, c);
