@@ -997,7 +997,7 @@ link_src_pad (F2fPeerLink * link, GstPad * pad, const gchar * media,
   GstPad *sink, *target = NULL;
   Peer *peer;
   gchar *peer_id;
-  g_autofree gchar *name = NULL;
+  g_autofree gchar *name = NULL, *peer_name = NULL;
   GstCaps *caps;
   const gchar *encoding = NULL;
 
@@ -1075,21 +1075,43 @@ link_src_pad (F2fPeerLink * link, GstPad * pad, const gchar * media,
   if (tee)
     g_ptr_array_add (peer->elements, gst_object_ref (tee));
 
-  if (tee == NULL) {
-    target = gst_element_request_pad_simple (self->view,
-        video ? "video_%u" : "audio_%u");
-    g_object_set (target, "participant-id", peer->peer_id, "display-name",
-        peer->name, NULL);
-    g_ptr_array_add (peer->view_pads, gst_object_ref (target));
-  } else {
+  if (tee) {
     GstPadTemplate *templ = gst_static_pad_template_get (video ?
         &peer_video_src_template : &peer_audio_src_template);
     name = g_strdup_printf ("%s_src_%s", media, peer->peer_id);
     target = gst_ghost_pad_new_no_target_from_template (name, templ);
     gst_object_unref (templ);
     g_ptr_array_add (peer->ghost_pads, gst_object_ref (target));
+  } else {
+    peer_name = g_strdup (peer->name);
   }
   SIGNAL_UNLOCK (self);
+
+  if (tee == NULL) {
+    gboolean kept = FALSE;
+
+    /* Not under our lock: f2fcompositor adds a pad (pad-added) and may post
+     * a message when a participant changes. */
+    target = gst_element_request_pad_simple (self->view,
+        video ? "video_%u" : "audio_%u");
+    g_object_set (target, "participant-id", peer_id, "display-name",
+        peer_name, NULL);
+    SIGNAL_LOCK (self);
+    peer = g_hash_table_lookup (self->peers, peer_id);
+    if (peer && peer->link == link) {
+      g_ptr_array_add (peer->view_pads, gst_object_ref (target));
+      kept = TRUE;
+    }
+    SIGNAL_UNLOCK (self);
+    if (!kept) {
+      /* the peer went meanwhile, and its teardown took our elements */
+      GST_DEBUG_OBJECT (self, "stream from a link that is gone");
+      gst_element_release_request_pad (self->view, target);
+      gst_object_unref (target);
+      g_free (peer_id);
+      return;
+    }
+  }
 
   {
     GstPad *dec_src = gst_element_get_static_pad (dec, "src");
