@@ -1824,6 +1824,8 @@ gst_f2f_signal_release_pad (GstElement * element, GstPad * pad)
   gpointer value;
   GList *chain = NULL, *l;
   GstElement *e;
+  GPtrArray *tee_pads;
+  guint i;
 
   if (!g_str_equal (GST_PAD_NAME (pad), "video_sink")
       && !g_str_equal (GST_PAD_NAME (pad), "audio_sink")) {
@@ -1832,6 +1834,9 @@ gst_f2f_signal_release_pad (GstElement * element, GstPad * pad)
     return;
   }
 
+  /* Take the branches under the lock, unlink them after it: unlinking
+   * waits for the tee's thread and posts messages. */
+  tee_pads = g_ptr_array_new ();
   SIGNAL_LOCK (self);
   tee = video ? self->video_tee : self->audio_tee;
   if (video)
@@ -1841,11 +1846,19 @@ gst_f2f_signal_release_pad (GstElement * element, GstPad * pad)
   g_hash_table_iter_init (&iter, self->peers);
   while (g_hash_table_iter_next (&iter, NULL, &value)) {
     Peer *peer = value;
-    disconnect_tee (tee, video ? &peer->video_tee_pad : &peer->audio_tee_pad);
+    GstPad **tee_pad = video ? &peer->video_tee_pad : &peer->audio_tee_pad;
+
+    if (*tee_pad)
+      g_ptr_array_add (tee_pads, g_steal_pointer (tee_pad));
     if (video)
       g_clear_pointer (&peer->video_gate, gate_unref);
   }
   SIGNAL_UNLOCK (self);
+  for (i = 0; i < tee_pads->len; i++) {
+    GstPad *tee_pad = g_ptr_array_index (tee_pads, i);
+    disconnect_tee (tee, &tee_pad);
+  }
+  g_ptr_array_unref (tee_pads);
 
   /* Walk the chain from the ghost pad's target down to the tee. */
   target = gst_ghost_pad_get_target (GST_GHOST_PAD (pad));

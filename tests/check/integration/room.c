@@ -976,6 +976,96 @@ GST_START_TEST (test_topology_stop_while_sampling)
 
 GST_END_TEST;
 
+typedef struct
+{
+  GstElement *element;
+  GstPad *pad;
+  gint done;                    /* (atomic) */
+} Release;
+
+static gpointer
+release_thread (gpointer data)
+{
+  Release *r = data;
+
+  gst_element_release_request_pad (r->element, r->pad);
+  g_atomic_int_set (&r->done, 1);
+  return NULL;
+}
+
+static gboolean
+has_peer_id (gpointer element)
+{
+  g_autofree gchar *id = NULL;
+
+  g_object_get (element, "peer-id", &id, NULL);
+  return id != NULL;
+}
+
+/* An application takes its camera out of a call: releasing video_sink
+ * while a peer receives from it returns within 5 s (it waits for the
+ * tee's thread to leave each branch, outside f2fsignal's lock), and the
+ * call goes on with audio. */
+GST_START_TEST (test_release_video_mid_call)
+{
+  TestServer *server = f2f_test_server_start (0, NULL);
+  g_autofree gchar *desc = g_strdup_printf ("f2fsignal name=s server-uri=%s "
+      "room=release display-name=T local-addresses=127.0.0.1 "
+      "videotestsrc name=cam is-live=true ! capsfilter name=camcaps "
+      "caps=video/x-raw,width=160,height=120,framerate=10/1 ! s.video_sink "
+      "audiotestsrc is-live=true ! s.audio_sink "
+      "s.video_src ! fakesink async=false s.audio_src ! fakesink async=false",
+      server->uri);
+  GstElement *pipeline = gst_parse_launch (desc, NULL);
+  GstElement *s = gst_bin_get_by_name (GST_BIN (pipeline), "s");
+  GstElement *cam = gst_bin_get_by_name (GST_BIN (pipeline), "cam");
+  GstElement *camcaps = gst_bin_get_by_name (GST_BIN (pipeline), "camcaps");
+  GstPad *caps_src = gst_element_get_static_pad (camcaps, "src");
+  Release r = { s, gst_pad_get_peer (caps_src), 0 };
+  g_autofree gchar *id = NULL;
+  TestPeer *p;
+  GThread *thread;
+
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  p = f2f_test_peer_start (server, "release", "P", 1, NULL);
+  fail_unless (f2f_test_wait (has_peer_id, s, 10000), "T did not join");
+  g_object_get (s, "peer-id", &id, NULL);
+  {
+    Grows g = { p, id, 10, 10 };
+    fail_unless (f2f_test_wait (grows, &g, 20000), "P got no media from T");
+  }
+
+  /* the camera stops, then its pad goes */
+  gst_element_set_locked_state (cam, TRUE);
+  gst_element_set_locked_state (camcaps, TRUE);
+  gst_element_set_state (cam, GST_STATE_NULL);
+  gst_element_set_state (camcaps, GST_STATE_NULL);
+  gst_pad_unlink (caps_src, r.pad);
+  thread = g_thread_new ("release", release_thread, &r);
+  fail_unless (f2f_test_wait (thread_done, &r.done, 5000),
+      "releasing video_sink during a call did not return within 5 s");
+  g_thread_join (thread);
+  {
+    Grows g = { p, id, f2f_test_peer_video_from (p, id),
+      f2f_test_peer_audio_from (p, id) + 20
+    };
+    fail_unless (f2f_test_wait (grows, &g, 10000),
+        "P stopped getting T's audio after T released its video");
+  }
+
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (r.pad);
+  gst_object_unref (caps_src);
+  gst_object_unref (camcaps);
+  gst_object_unref (cam);
+  gst_object_unref (s);
+  gst_object_unref (pipeline);
+  f2f_test_peer_free (p);
+  f2f_test_server_free (server);
+}
+
+GST_END_TEST;
+
 /* A free UDP port on 127.0.0.1, chosen by the OS. */
 static guint
 free_udp_port (void)
@@ -1601,6 +1691,7 @@ room_suite (void)
   tcase_add_test (tc, test_frozen_peer);
   tcase_add_test (tc, test_error_inside_link);
   tcase_add_test (tc, test_late_joiner_video);
+  tcase_add_test (tc, test_release_video_mid_call);
   return s;
 }
 
