@@ -46,6 +46,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <execinfo.h>
+#ifdef HAVE_LIBCRYPTO
+#include <openssl/crypto.h>
+#endif
 #include <glib-unix.h>
 #include <gio/gio.h>
 #include <gio/gunixinputstream.h>
@@ -332,6 +335,11 @@ main (int argc, char **argv)
   g_autoptr (GDataInputStream) in = NULL;
   GstBus *bus;
 
+#ifdef HAVE_LIBCRYPTO
+  /* As in the tests (tests/check/integration/f2froomtest.c): no OpenSSL
+   * clean-up at exit, which races with GStreamer threads that are ending. */
+  OPENSSL_init_crypto (OPENSSL_INIT_NO_ATEXIT, NULL);
+#endif
   g_log_set_default_handler (log_handler, NULL);
   g_log_set_handler (NULL, G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING,
       log_handler, NULL);

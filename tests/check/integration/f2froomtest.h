@@ -67,6 +67,9 @@ GSubprocessLauncher *f2f_test_launcher_new (GSubprocessFlags flags);
  * teardown). */
 void f2f_test_watchdog_start (guint timeout_s);
 void f2f_test_watchdog_stop (void);
+/* The checked fixture's teardown: joins GStreamer's pooled threads, then
+ * stops the watchdog. */
+void f2f_test_teardown (void);
 /* With F2F_TEST_STACKS set: every thread's stack of each live peer process
  * of @peers (TestPeer*) on stderr, for a room that failed. */
 void f2f_test_print_peer_stacks (GPtrArray * peers);

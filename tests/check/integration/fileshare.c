@@ -270,7 +270,7 @@ setup (void)
 static void
 teardown (void)
 {
-  f2f_test_watchdog_stop ();
+  f2f_test_teardown ();
   remove_tree (workdir);
   g_clear_pointer (&workdir, g_free);
 }

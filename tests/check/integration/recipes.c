@@ -809,7 +809,7 @@ recipes_suite (void)
   TCase *tc = tcase_create ("general");
 
   tcase_set_timeout (tc, TIMEOUT_S);
-  tcase_add_checked_fixture (tc, watchdog_setup, f2f_test_watchdog_stop);
+  tcase_add_checked_fixture (tc, watchdog_setup, f2f_test_teardown);
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_usage);
   tcase_add_test (tc, test_join);

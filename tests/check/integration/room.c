@@ -1664,7 +1664,7 @@ room_suite (void)
   TCase *tc = tcase_create ("general");
 
   tcase_set_timeout (tc, TIMEOUT_S);
-  tcase_add_checked_fixture (tc, watchdog_setup, f2f_test_watchdog_stop);
+  tcase_add_checked_fixture (tc, watchdog_setup, f2f_test_teardown);
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_two_peers);
   tcase_add_test (tc, test_three_peers);
