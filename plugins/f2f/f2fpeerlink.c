@@ -968,9 +968,11 @@ on_deep_element_added (GstBin * webrtc, GstBin * sub_bin, GstElement * element,
     g_object_set (element, "sync", FALSE, NULL);
   } else if (strcmp (GST_OBJECT_NAME (factory), "rtpjitterbuffer") == 0
       && GPOINTER_TO_UINT (user_data) > 0) {
-    /* A new stream's first packet otherwise waits out the whole latency
-     * before anything is pushed, once per stream: 40 ms of every join's
-     * first picture and sound. Packets after it still wait for gaps. */
+    /* A new stream's first packet otherwise waits for a deadline (about
+     * 20 ms at 40 ms latency) before anything is pushed, once per stream;
+     * with faststart it goes as soon as the next packet in sequence is
+     * there (1.22 checks when a packet arrives, so a one-packet keyframe
+     * still waits). Packets after it still wait for gaps. */
     GST_DEBUG_OBJECT (webrtc, "%" GST_PTR_FORMAT " starts after %u packets",
         element, GPOINTER_TO_UINT (user_data));
     g_object_set (element, "faststart-min-packets",
