@@ -35,7 +35,9 @@ make_link (GstElement * pipeline, guint faststart_packets, GstCaps * video,
 typedef struct
 {
   F2fPeerLink *link;
-  gint samples;                 /* finished samples (atomic) */
+  GMutex lock;
+  GCond cond;                   /* signalled after each sample */
+  gint samples;                 /* finished samples (lock) */
   gint longest_ms;              /* the slowest sample (atomic) */
   gint stop;                    /* (atomic) */
 } Sampler;
@@ -55,7 +57,10 @@ sample_loop (gpointer data)
     ms = (g_get_monotonic_time () - start) / 1000;
     if (ms > g_atomic_int_get (&s->longest_ms))
       g_atomic_int_set (&s->longest_ms, ms);
-    g_atomic_int_inc (&s->samples);
+    g_mutex_lock (&s->lock);
+    s->samples++;
+    g_cond_signal (&s->cond);
+    g_mutex_unlock (&s->lock);
   }
   return NULL;
 }
@@ -77,6 +82,8 @@ GST_START_TEST (test_sample_while_closing)
   GThread *thread;
   guint cycle;
 
+  g_mutex_init (&s.lock);
+  g_cond_init (&s.cond);
   s.link = make_link (pipeline, 0, video, audio);
   fail_unless (s.link != NULL);
   webrtc = f2f_peer_link_get_webrtcbin (s.link);
@@ -86,16 +93,21 @@ GST_START_TEST (test_sample_while_closing)
   /* until one request was left unanswered (seen within a few cycles) */
   for (cycle = 0; cycle < 300 && g_atomic_int_get (&s.longest_ms) < 1000;
       cycle++) {
-    gint before = g_atomic_int_get (&s.samples);
+    gint before, after;
     gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC *
         (g_getenv ("F2F_UNDER_VALGRIND") ? 10 : 1);
 
+    g_mutex_lock (&s.lock);
+    before = s.samples;
+    g_mutex_unlock (&s.lock);
     gst_element_set_state (webrtc, GST_STATE_NULL);
     gst_element_set_state (webrtc, GST_STATE_READY);
-    while (g_atomic_int_get (&s.samples) == before
-        && g_get_monotonic_time () < deadline)
-      g_usleep (1000);
-    fail_unless (g_atomic_int_get (&s.samples) > before,
+    g_mutex_lock (&s.lock);
+    while (s.samples == before
+        && g_cond_wait_until (&s.cond, &s.lock, deadline));
+    after = s.samples;
+    g_mutex_unlock (&s.lock);
+    fail_unless (after > before,
         "cycle %u: a sample of the link did not come back within 5 s", cycle);
   }
   GST_INFO ("%u cycles, %d samples, the slowest %d ms", cycle, s.samples,
@@ -103,6 +115,8 @@ GST_START_TEST (test_sample_while_closing)
 
   g_atomic_int_set (&s.stop, 1);
   g_thread_join (thread);
+  g_mutex_clear (&s.lock);
+  g_cond_clear (&s.cond);
   f2f_peer_link_destroy (s.link);
   f2f_peer_link_unref (s.link);
   gst_object_unref (pipeline);
