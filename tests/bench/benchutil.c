@@ -116,3 +116,78 @@ bench_wait_for (BenchPredicate pred, gpointer data, gint timeout_ms)
   g_source_remove (tick);
   return ok;
 }
+
+static void read_next (BenchChild * child);
+
+static void
+line_cb (GObject * source, GAsyncResult * res, gpointer user_data)
+{
+  BenchChild *child = user_data;
+  gint64 now = g_get_monotonic_time ();
+  g_autofree gchar *line = NULL;
+
+  line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM
+      (source), res, NULL, NULL);
+  if (line == NULL) {
+    child->eof = TRUE;
+    return;
+  }
+  child->on_line (child, line, now);
+  read_next (child);
+}
+
+static void
+read_next (BenchChild * child)
+{
+  g_data_input_stream_read_line_async (child->out, G_PRIORITY_DEFAULT, NULL,
+      line_cb, child);
+}
+
+static void
+exited_cb (GObject * source, GAsyncResult * res, gpointer user_data)
+{
+  BenchChild *child = user_data;
+
+  g_subprocess_wait_finish (G_SUBPROCESS (source), res, NULL);
+  child->exited = TRUE;
+}
+
+void
+bench_child_watch (BenchChild * child, BenchLineFunc on_line)
+{
+  child->on_line = on_line;
+  child->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe
+      (child->proc));
+  child->in = g_object_ref (g_subprocess_get_stdin_pipe (child->proc));
+  read_next (child);
+  g_subprocess_wait_async (child->proc, NULL, exited_cb, child);
+}
+
+gboolean
+bench_child_gone (gpointer data)
+{
+  BenchChild *child = data;
+
+  return child->exited && child->eof;
+}
+
+gboolean
+bench_child_quit (BenchChild * child, gint timeout_ms)
+{
+  if (!child->exited) {
+    g_output_stream_write_all (child->in, "quit\n", 5, NULL, NULL, NULL);
+    g_output_stream_flush (child->in, NULL, NULL);
+  }
+  if (bench_wait_for (bench_child_gone, child, timeout_ms))
+    return TRUE;
+  g_subprocess_force_exit (child->proc);
+  return bench_wait_for (bench_child_gone, child, timeout_ms);
+}
+
+void
+bench_child_clear (BenchChild * child)
+{
+  g_clear_object (&child->proc);
+  g_clear_object (&child->out);
+  g_clear_object (&child->in);
+}

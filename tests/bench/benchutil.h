@@ -43,6 +43,32 @@ typedef gboolean (*BenchPredicate) (gpointer data);
 gboolean bench_wait_for (BenchPredicate pred, gpointer data,
     gint timeout_ms);
 
+/* A child process (f2f-peer-tool, a baseline) spawned with stdin and
+ * stdout pipes: its lines are read on the default main context and it is
+ * reaped when it exits. Put it first in a benchmark's own child struct;
+ * @on_line gets that struct. */
+typedef void (*BenchLineFunc) (gpointer child, const gchar * line,
+    gint64 now_us);
+
+typedef struct
+{
+  GSubprocess *proc;
+  GDataInputStream *out;
+  GOutputStream *in;
+  gboolean eof, exited;
+  BenchLineFunc on_line;
+} BenchChild;
+
+/* Starts reading and reaping @child->proc. */
+void bench_child_watch (BenchChild * child, BenchLineFunc on_line);
+/* A BenchPredicate: reaped and read to the end (no callback pending). */
+gboolean bench_child_gone (gpointer child);
+/* Sends "quit" unless the child exited, waits up to @timeout_ms for it to
+ * be gone, then kills it and waits as long again; whether it is gone. */
+gboolean bench_child_quit (BenchChild * child, gint timeout_ms);
+/* Drops the process and its pipes (once gone). */
+void bench_child_clear (BenchChild * child);
+
 /* g_array_sort () of gdouble */
 gint bench_cmp_double (gconstpointer a, gconstpointer b);
 

@@ -85,46 +85,17 @@ static glong clock_ticks;
 
 typedef struct
 {
+  BenchChild base;              /* first: the process and its pipes */
   gchar *name;
-  GSubprocess *proc;
-  GDataInputStream *out;
-  GOutputStream *in;
   GPtrArray *lines;             /* every line, in order */
-  gboolean eof, exited;
 } Child;
 
-static void read_next (Child * c);
-
 static void
-line_cb (GObject * source, GAsyncResult * res, gpointer user_data)
+on_line (gpointer child, const gchar * line, gint64 now)
 {
-  Child *c = user_data;
-  gchar *line;
+  Child *c = child;
 
-  line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM
-      (source), res, NULL, NULL);
-  if (line == NULL) {
-    c->eof = TRUE;
-    return;
-  }
-  g_ptr_array_add (c->lines, line);
-  read_next (c);
-}
-
-static void
-read_next (Child * c)
-{
-  g_data_input_stream_read_line_async (c->out, G_PRIORITY_DEFAULT, NULL,
-      line_cb, c);
-}
-
-static void
-exited_cb (GObject * source, GAsyncResult * res, gpointer user_data)
-{
-  Child *c = user_data;
-
-  g_subprocess_wait_finish (G_SUBPROCESS (source), res, NULL);
-  c->exited = TRUE;
+  g_ptr_array_add (c->lines, g_strdup (line));
 }
 
 static Child *
@@ -141,25 +112,14 @@ child_spawn (const gchar * name, GPtrArray * argv)
       G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   g_subprocess_launcher_set_child_setup (launcher, bench_child_setup, NULL,
       NULL);
-  c->proc = g_subprocess_launcher_spawnv (launcher,
+  c->base.proc = g_subprocess_launcher_spawnv (launcher,
       (const gchar * const *) argv->pdata, &error);
-  if (c->proc == NULL) {
+  if (c->base.proc == NULL) {
     g_printerr ("file-transfer: cannot start %s: %s\n", name, error->message);
     exit (1);
   }
-  c->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (c->proc));
-  c->in = g_object_ref (g_subprocess_get_stdin_pipe (c->proc));
-  read_next (c);
-  g_subprocess_wait_async (c->proc, NULL, exited_cb, c);
+  bench_child_watch (&c->base, on_line);
   return c;
-}
-
-static gboolean
-child_gone (gpointer data)
-{
-  Child *c = data;
-
-  return c->exited && c->eof;
 }
 
 /* Asks a child to quit, kills it if it does not within 5 s, reaps it, and
@@ -167,20 +127,11 @@ child_gone (gpointer data)
 static void
 child_finish (Child * c)
 {
-  if (!c->exited) {
-    g_output_stream_write_all (c->in, "quit\n", 5, NULL, NULL, NULL);
-    g_output_stream_flush (c->in, NULL, NULL);
+  if (!bench_child_quit (&c->base, 5000)) {
+    g_printerr ("file-transfer: %s would not go away\n", c->name);
+    exit (1);
   }
-  if (!bench_wait_for (child_gone, c, 5000)) {
-    g_subprocess_force_exit (c->proc);
-    if (!bench_wait_for (child_gone, c, 5000)) {
-      g_printerr ("file-transfer: %s would not go away\n", c->name);
-      exit (1);
-    }
-  }
-  g_object_unref (c->proc);
-  g_object_unref (c->out);
-  g_object_unref (c->in);
+  bench_child_clear (&c->base);
   g_ptr_array_unref (c->lines);
   g_free (c->name);
   g_free (c);
@@ -190,7 +141,7 @@ child_finish (Child * c)
 static gdouble
 child_cpu (Child * c)
 {
-  const gchar *id = g_subprocess_get_identifier (c->proc);
+  const gchar *id = g_subprocess_get_identifier (c->base.proc);
   g_autofree gchar *path = NULL, *stat = NULL;
   g_auto (GStrv) fields = NULL;
   const gchar *after;
@@ -238,7 +189,7 @@ line_seen (gpointer data)
       return TRUE;
     }
   }
-  return w->c->exited && w->c->eof;
+  return bench_child_gone (w->c);
 }
 
 /* The first line of @c starting with @prefix (and containing @contains),
@@ -275,7 +226,7 @@ any_seen (gpointer data)
         return TRUE;
       }
   }
-  return w->c->exited && w->c->eof;
+  return bench_child_gone (w->c);
 }
 
 static const gchar *

@@ -38,10 +38,8 @@
 
 typedef struct
 {
+  BenchChild base;              /* first: the process and its pipes */
   gchar *name;
-  GSubprocess *proc;
-  GDataInputStream *out;
-  GOutputStream *in;
   gint64 spawn_us;
   gint64 ready_us;              /* "playing" (peer) or "ready" (baseline) */
   gint64 joined_us;
@@ -52,7 +50,6 @@ typedef struct
   GHashTable *left;             /* peer-id set */
   GPtrArray *results;           /* baseline "result" lines */
   gchar *error;
-  gboolean eof, exited;
 } Child;
 
 typedef struct
@@ -96,8 +93,9 @@ time_of (GHashTable * table, const gchar * key)
 }
 
 static void
-handle_line (Child * c, const gchar * line, gint64 now)
+on_line (gpointer child, const gchar * line, gint64 now)
 {
+  Child *c = child;
   g_autoptr (GstStructure) s = NULL;
   const gchar *name, *peer;
 
@@ -145,41 +143,6 @@ handle_line (Child * c, const gchar * line, gint64 now)
   }
 }
 
-static void read_next (Child * c);
-
-static void
-line_cb (GObject * source, GAsyncResult * res, gpointer user_data)
-{
-  Child *c = user_data;
-  gint64 now = g_get_monotonic_time ();
-  g_autofree gchar *line = NULL;
-
-  line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM
-      (source), res, NULL, NULL);
-  if (line == NULL) {
-    c->eof = TRUE;
-    return;
-  }
-  handle_line (c, line, now);
-  read_next (c);
-}
-
-static void
-read_next (Child * c)
-{
-  g_data_input_stream_read_line_async (c->out, G_PRIORITY_DEFAULT, NULL,
-      line_cb, c);
-}
-
-static void
-exited_cb (GObject * source, GAsyncResult * res, gpointer user_data)
-{
-  Child *c = user_data;
-
-  g_subprocess_wait_finish (G_SUBPROCESS (source), res, NULL);
-  c->exited = TRUE;
-}
-
 static Child *
 child_spawn (const gchar * name, GPtrArray * argv, const gchar * debug_file)
 {
@@ -208,52 +171,32 @@ child_spawn (const gchar * name, GPtrArray * argv, const gchar * debug_file)
   }
   /* The clock starts here: fork and exec are part of the join. */
   c->spawn_us = g_get_monotonic_time ();
-  c->proc = g_subprocess_launcher_spawnv (launcher,
+  c->base.proc = g_subprocess_launcher_spawnv (launcher,
       (const gchar * const *) argv->pdata, &error);
-  if (c->proc == NULL) {
+  if (c->base.proc == NULL) {
     g_printerr ("join-time: cannot start %s: %s\n", name, error->message);
     exit (1);
   }
-  c->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (c->proc));
-  c->in = g_object_ref (g_subprocess_get_stdin_pipe (c->proc));
-  read_next (c);
-  g_subprocess_wait_async (c->proc, NULL, exited_cb, c);
+  bench_child_watch (&c->base, on_line);
   return c;
-}
-
-static gboolean
-child_gone (gpointer data)
-{
-  Child *c = data;
-
-  return c->exited && c->eof;
 }
 
 /* Asks a child to quit, kills it if it does not within 3 s, reaps it. */
 static void
 child_stop (Child * c)
 {
-  if (!c->exited) {
-    g_output_stream_write_all (c->in, "quit\n", 5, NULL, NULL, NULL);
-    g_output_stream_flush (c->in, NULL, NULL);
-  }
-  if (!bench_wait_for (child_gone, c, 3000)) {
-    g_subprocess_force_exit (c->proc);
-    bench_wait_for (child_gone, c, 3000);
-  }
+  bench_child_quit (&c->base, 3000);
 }
 
 static void
 child_free (Child * c)
 {
   /* Reaped (exited) and read to the end: no callback is pending. */
-  if (!child_gone (c)) {
+  if (!bench_child_gone (c)) {
     g_printerr ("join-time: %s would not go away\n", c->name);
     exit (1);
   }
-  g_object_unref (c->proc);
-  g_object_unref (c->out);
-  g_object_unref (c->in);
+  bench_child_clear (&c->base);
   g_hash_table_unref (c->connected);
   g_hash_table_unref (c->video);
   g_hash_table_unref (c->audio);
@@ -393,7 +336,7 @@ joined (gpointer data)
 {
   Child *c = data;
 
-  return c->joined_us >= 0 || c->exited;
+  return c->joined_us >= 0 || c->base.exited;
 }
 
 static gboolean
@@ -402,7 +345,7 @@ second_done (gpointer data)
   Pair *p = data;
 
   return (p->c->peer_id && time_of (p->c->video, p->remote) >= 0
-      && time_of (p->c->audio, p->remote) >= 0) || p->c->exited;
+      && time_of (p->c->audio, p->remote) >= 0) || p->c->base.exited;
 }
 
 static gboolean
@@ -410,7 +353,7 @@ left (gpointer data)
 {
   Pair *p = data;
 
-  return g_hash_table_contains (p->c->left, p->remote) || p->c->exited;
+  return g_hash_table_contains (p->c->left, p->remote) || p->c->base.exited;
 }
 
 static void
@@ -419,7 +362,7 @@ run_join (void)
   Child *first = peer_spawn ("join", "first", 0, NULL);
   gint i;
 
-  if (!bench_wait_for (joined, first, opts.step_timeout_ms) || first->exited) {
+  if (!bench_wait_for (joined, first, opts.step_timeout_ms) || first->base.exited) {
     g_printerr ("join-time: the first peer did not join\n");
     exit (1);
   }
@@ -480,7 +423,7 @@ mesh_done (gpointer data)
   gint i, j;
 
   for (i = 0; i < m->n; i++) {
-    if (m->peers[i]->exited)
+    if (m->peers[i]->base.exited)
       return TRUE;
     for (j = 0; j < m->n; j++) {
       const gchar *other = m->peers[j]->peer_id;
@@ -605,10 +548,10 @@ run_baseline (void)
     g_ptr_array_add (argv, video);
     g_ptr_array_add (argv, NULL);
     c = child_spawn ("baseline", argv, NULL);
-    if (!bench_wait_for (child_gone, c, opts.step_timeout_ms * 2)) {
+    if (!bench_wait_for (bench_child_gone, c, opts.step_timeout_ms * 2)) {
       g_printerr ("join-time: baseline run %d timed out\n", i + 1);
-      g_subprocess_force_exit (c->proc);
-      bench_wait_for (child_gone, c, 3000);
+      g_subprocess_force_exit (c->base.proc);
+      bench_wait_for (bench_child_gone, c, 3000);
     }
     if (i >= 0) {
       record ("baseline: process start -> gst_init done", since (c->spawn_us,

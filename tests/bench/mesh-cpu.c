@@ -68,15 +68,12 @@ typedef struct
 
 typedef struct
 {
+  BenchChild base;              /* first: the process and its pipes */
   gchar *name;
-  GSubprocess *proc;
-  GDataInputStream *out;
-  GOutputStream *in;
   gboolean playing;
   GHashTable *locals;           /* element name -> Local; none for raw-mesh */
   gchar *result;                /* raw-mesh's "result" line */
   gchar *error;
-  gboolean eof, exited;
 } Child;
 
 typedef struct
@@ -125,8 +122,9 @@ note_stats (Local * l, const GstStructure * s, gint64 now)
 }
 
 static void
-handle_line (Child * c, const gchar * line, gint64 now)
+on_line (gpointer child, const gchar * line, gint64 now)
 {
+  Child *c = child;
   g_autoptr (GstStructure) s = NULL;
   g_autofree gchar *element = NULL;
   const gchar *text;
@@ -168,41 +166,6 @@ handle_line (Child * c, const gchar * line, gint64 now)
     note_stats (l, s, now);
 }
 
-static void read_next (Child * c);
-
-static void
-line_cb (GObject * source, GAsyncResult * res, gpointer user_data)
-{
-  Child *c = user_data;
-  gint64 now = g_get_monotonic_time ();
-  g_autofree gchar *line = NULL;
-
-  line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM
-      (source), res, NULL, NULL);
-  if (line == NULL) {
-    c->eof = TRUE;
-    return;
-  }
-  handle_line (c, line, now);
-  read_next (c);
-}
-
-static void
-read_next (Child * c)
-{
-  g_data_input_stream_read_line_async (c->out, G_PRIORITY_DEFAULT, NULL,
-      line_cb, c);
-}
-
-static void
-exited_cb (GObject * source, GAsyncResult * res, gpointer user_data)
-{
-  Child *c = user_data;
-
-  g_subprocess_wait_finish (G_SUBPROCESS (source), res, NULL);
-  c->exited = TRUE;
-}
-
 static void
 local_free (gpointer data)
 {
@@ -235,16 +198,13 @@ child_spawn (const gchar * name, GPtrArray * argv, const gchar * const *locals)
           G_SUBPROCESS_FLAGS_STDERR_SILENCE));
   g_subprocess_launcher_set_child_setup (launcher, bench_child_setup, NULL,
       NULL);
-  c->proc = g_subprocess_launcher_spawnv (launcher,
+  c->base.proc = g_subprocess_launcher_spawnv (launcher,
       (const gchar * const *) argv->pdata, &error);
-  if (c->proc == NULL) {
+  if (c->base.proc == NULL) {
     g_printerr ("mesh-cpu: cannot start %s: %s\n", name, error->message);
     exit (1);
   }
-  c->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (c->proc));
-  c->in = g_object_ref (g_subprocess_get_stdin_pipe (c->proc));
-  read_next (c);
-  g_subprocess_wait_async (c->proc, NULL, exited_cb, c);
+  bench_child_watch (&c->base, on_line);
   return c;
 }
 
@@ -261,39 +221,22 @@ pause_ms (gint ms)
   bench_wait_for (never, NULL, ms);
 }
 
-static gboolean
-child_gone (gpointer data)
-{
-  Child *c = data;
-
-  return c->exited && c->eof;
-}
-
 /* Asks a child to quit, kills it if it does not within 3 s, reaps it. */
 static void
 child_stop (Child * c)
 {
-  if (!c->exited) {
-    g_output_stream_write_all (c->in, "quit\n", 5, NULL, NULL, NULL);
-    g_output_stream_flush (c->in, NULL, NULL);
-  }
-  if (!bench_wait_for (child_gone, c, 3000)) {
-    g_subprocess_force_exit (c->proc);
-    bench_wait_for (child_gone, c, 3000);
-  }
+  bench_child_quit (&c->base, 3000);
 }
 
 static void
 child_free (Child * c)
 {
   /* Reaped (exited) and read to the end: no callback is pending. */
-  if (!child_gone (c)) {
+  if (!bench_child_gone (c)) {
     g_printerr ("mesh-cpu: %s would not go away\n", c->name);
     exit (1);
   }
-  g_object_unref (c->proc);
-  g_object_unref (c->out);
-  g_object_unref (c->in);
+  bench_child_clear (&c->base);
   g_hash_table_unref (c->locals);
   g_free (c->name);
   g_free (c->result);
@@ -352,7 +295,7 @@ room_alive (Room * room)
   gint i;
 
   for (i = 0; i < room->nprocs; i++)
-    if (room->procs[i]->exited)
+    if (room->procs[i]->base.exited)
       return FALSE;
   return TRUE;
 }
@@ -409,7 +352,7 @@ room_cpu (Room * room)
   gint i;
 
   for (i = 0; i < room->nprocs; i++) {
-    gdouble t = cpu_of (room->procs[i]->proc);
+    gdouble t = cpu_of (room->procs[i]->base.proc);
     if (t < 0)
       return -1;
     sum += t;
@@ -600,11 +543,11 @@ run_raw (gint n, gboolean composite)
   g_ptr_array_add (argv, NULL);
   c = child_spawn ("raw-mesh", argv, NULL);
   /* It ends by itself after the window; the margin covers its teardown. */
-  if (!bench_wait_for (child_gone, c, (opts.timeout + opts.warmup + opts.seconds
+  if (!bench_wait_for (bench_child_gone, c, (opts.timeout + opts.warmup + opts.seconds
               + 30) * 1000)) {
     g_printerr ("mesh-cpu: raw-mesh N=%d did not finish in time\n", n);
-    g_subprocess_force_exit (c->proc);
-    bench_wait_for (child_gone, c, 3000);
+    g_subprocess_force_exit (c->base.proc);
+    bench_wait_for (bench_child_gone, c, 3000);
   }
   if (c->result) {
     out.cores = result_field (c->result, "cpu");
