@@ -15,21 +15,12 @@ set -eu
 src_root=$(cd "$(dirname "$0")/../.." && pwd)
 build_dir=${BUILD_DIR:-$src_root/build-bench}
 limit=${TIME_LIMIT:-900}
+. "$src_root/tests/bench/lib.sh"
 
-if [ ! -f "$build_dir/build.ninja" ]; then
-  meson setup "$build_dir" "$src_root" >/dev/null
-fi
-ninja -C "$build_dir" signaling/f2f-signaling-server tests/bench/audio-latency \
-  plugins/f2f/libgstf2f.so >/dev/null 2>&1 || ninja -C "$build_dir" >/dev/null
-
-export GST_PLUGIN_PATH="$build_dir/plugins/f2f"
-# A registry of our own, so a stale or concurrently rebuilt one is not read.
-regdir=$(mktemp -d)
-trap 'rm -rf "$regdir"' EXIT
-export GST_REGISTRY="$regdir/registry.bin"
-gst-inspect-1.0 f2fsignal >/dev/null
+bench_build signaling/f2f-signaling-server tests/bench/audio-latency \
+  plugins/f2f/libgstf2f.so
+bench_registry f2fsignal
 
 echo "== audio-latency, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg) =="
-timeout -k 10 "$limit" unshare -n sh -c 'ip link set lo up && exec "$@"' \
-  audio-latency "$build_dir/tests/bench/audio-latency" \
+bench_netns "$limit" audio-latency "$build_dir/tests/bench/audio-latency" \
   --server "$build_dir/signaling/f2f-signaling-server" "$@"

@@ -16,29 +16,18 @@ build_dir=${BUILD_DIR:-$src_root/build-bench}
 repeat=${REPEAT:-1}
 limit=${TIME_LIMIT:-3600}
 work=${WORK_DIR:-${TMPDIR:-/tmp}}
+. "$src_root/tests/bench/lib.sh"
 
-if [ ! -f "$build_dir/build.ninja" ]; then
-  meson setup "$build_dir" "$src_root" >/dev/null
-fi
-ninja -C "$build_dir" signaling/f2f-signaling-server tests/tools/f2f-peer-tool \
+bench_build signaling/f2f-signaling-server tests/tools/f2f-peer-tool \
   tests/bench/file-transfer tests/bench/datachannel-baseline \
-  plugins/f2f/libgstf2f.so >/dev/null 2>&1 || ninja -C "$build_dir" >/dev/null
-
-export GST_PLUGIN_PATH="$build_dir/plugins/f2f"
+  plugins/f2f/libgstf2f.so
 export GIO_USE_PROXY_RESOLVER=dummy
-# A registry of our own, so a stale or concurrently rebuilt one is not read.
-regdir=$(mktemp -d)
-trap 'rm -rf "$regdir"' EXIT
-export GST_REGISTRY="$regdir/registry.bin"
-gst-inspect-1.0 f2ffileshare >/dev/null
+bench_registry f2ffileshare
 
 i=1
 while [ "$i" -le "$repeat" ]; do
   echo "== file-transfer run $i of $repeat, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg) =="
-  # The bench is the namespace's main process (exec); when the limit hits
-  # it dies and its children follow (PR_SET_PDEATHSIG).
-  timeout -k 10 "$limit" unshare -n sh -c 'ip link set lo up && exec "$@"' \
-    file-transfer "$build_dir/tests/bench/file-transfer" \
+  bench_netns "$limit" file-transfer "$build_dir/tests/bench/file-transfer" \
     --tool "$build_dir/tests/tools/f2f-peer-tool" \
     --server "$build_dir/signaling/f2f-signaling-server" \
     --baseline "$build_dir/tests/bench/datachannel-baseline" \
