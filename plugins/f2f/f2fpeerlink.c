@@ -966,6 +966,17 @@ on_deep_element_added (GstBin * webrtc, GstBin * sub_bin, GstElement * element,
     GST_DEBUG_OBJECT (webrtc, "not syncing %" GST_PTR_FORMAT " to the clock",
         element);
     g_object_set (element, "sync", FALSE, NULL);
+  } else if (strcmp (GST_OBJECT_NAME (factory), "rtpsession") == 0) {
+    /* rtpsession holds a new source's packets "on probation" until two
+     * arrive with consecutive sequence numbers. A one-packet keyframe then
+     * waits for the next frame (67 ms at 15 fps) before anything of that
+     * peer reaches the jitterbuffer, and the first audio for the next
+     * 20 ms packet. Probation guards against stray unauthenticated RTP;
+     * here every packet has passed srtpdec's authentication before the
+     * session sees it, so it only costs time. (Browsers do not hold back
+     * a new stream either.) */
+    GST_DEBUG_OBJECT (webrtc, "no probation in %" GST_PTR_FORMAT, element);
+    g_object_set (element, "probation", 0, NULL);
   } else if (strcmp (GST_OBJECT_NAME (factory), "rtpjitterbuffer") == 0
       && GPOINTER_TO_UINT (user_data) > 0) {
     /* A new stream's first packet otherwise waits for a deadline (about

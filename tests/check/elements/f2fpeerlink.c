@@ -127,8 +127,10 @@ GST_START_TEST (test_sample_while_closing)
 GST_END_TEST;
 
 /* What the link changes in the elements webrtcbin makes: its clocksyncs
- * never wait for the clock, and its jitterbuffers start with the first
- * packets in sequence when the profile asks for it. */
+ * never wait for the clock, its RTP sessions pass a new stream's first
+ * packet on at once (no probation; SRTP has authenticated it), and its
+ * jitterbuffers start with the first packets in sequence when the profile
+ * asks for it. */
 GST_START_TEST (test_webrtcbin_elements)
 {
   GstCaps *video = gst_caps_from_string ("application/x-rtp,media=video,"
@@ -144,16 +146,19 @@ GST_START_TEST (test_webrtcbin_elements)
     GstElement *inner = gst_bin_new (NULL);
     GstElement *jb = gst_element_factory_make ("rtpjitterbuffer", NULL);
     GstElement *sync = gst_element_factory_make ("clocksync", NULL);
-    guint faststart;
+    GstElement *session = gst_element_factory_make ("rtpsession", NULL);
+    guint faststart, probation;
     gboolean syncs;
 
     /* as rtpbin and the transport bins add theirs, one bin down */
     gst_bin_add (GST_BIN (webrtc), inner);
-    gst_bin_add_many (GST_BIN (inner), jb, sync, NULL);
+    gst_bin_add_many (GST_BIN (inner), jb, sync, session, NULL);
     g_object_get (jb, "faststart-min-packets", &faststart, NULL);
     g_object_get (sync, "sync", &syncs, NULL);
+    g_object_get (session, "probation", &probation, NULL);
     fail_unless_equals_int (faststart, packets[i]);
     fail_if (syncs, "a clocksync inside webrtcbin still syncs");
+    fail_unless_equals_int (probation, 0);
 
     gst_bin_remove (GST_BIN (webrtc), inner);
     f2f_peer_link_destroy (link);
