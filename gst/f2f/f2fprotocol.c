@@ -129,6 +129,148 @@ gst_f2f_is_valid_name (const gchar * name)
   return TRUE;
 }
 
+/* 1*max characters, each a digit; the value in @out. */
+static gboolean
+parse_digits (const gchar * s, guint max, guint64 * out)
+{
+  guint64 v = 0;
+  guint n = 0;
+
+  for (; *s; s++, n++) {
+    if (!g_ascii_isdigit (*s) || n == max)
+      return FALSE;
+    v = v * 10 + (guint64) (*s - '0');
+  }
+  *out = v;
+  return n > 0;
+}
+
+/* An SDP token (RFC 4566): what transports and candidate types are. */
+static gboolean
+is_ice_token (const gchar * s)
+{
+  if (*s == '\0')
+    return FALSE;
+  for (; *s; s++)
+    if (!g_ascii_isalnum (*s) && !strchr ("!#$%&'*+-.^_`{|}~", *s))
+      return FALSE;
+  return TRUE;
+}
+
+/* An extension attribute's name or value: any bytes but controls (the
+ * spaces between them are the separators). */
+static gboolean
+is_byte_string (const gchar * s)
+{
+  if (*s == '\0')
+    return FALSE;
+  for (; *s; s++)
+    if ((guchar) * s < 0x20 || *s == 0x7f)
+      return FALSE;
+  return TRUE;
+}
+
+/* An IP address, or a host name (browsers hide host addresses behind
+ * mDNS names such as "<uuid>.local"). */
+static gboolean
+is_connection_address (const gchar * s)
+{
+  const gchar *p;
+
+  if (g_hostname_is_ip_address (s))
+    return TRUE;
+  if (*s == '\0' || strlen (s) > 253 || *s == '.' || *s == '-')
+    return FALSE;
+  for (p = s; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '.')
+      return FALSE;
+  return TRUE;
+}
+
+/**
+ * gst_f2f_ice_candidate_check:
+ * @candidate: the `candidate` of an `ice` message (not the empty
+ *   end-of-candidates marker)
+ * @why: (out) (optional): a sentence saying what is wrong, when invalid
+ *
+ * Checks @candidate against the grammar of an ICE candidate attribute
+ * (RFC 8839, section 5.1), with or without its "a=" prefix: foundation,
+ * component, transport, priority, an IP address or host name, port, "typ"
+ * and a type, then name/value pairs (raddr, rport, generation, ufrag...).
+ *
+ * Returns: whether @candidate is well formed.
+ */
+gboolean
+gst_f2f_ice_candidate_check (const gchar * candidate, gchar ** why)
+{
+  g_auto (GStrv) parts = NULL;
+  GPtrArray *tok;
+  const gchar *text, *foundation, *p;
+  gchar *problem = NULL;
+  guint64 v;
+  guint i;
+
+  if (candidate == NULL)
+    candidate = "";
+  text = g_str_has_prefix (candidate, "a=") ? candidate + 2 : candidate;
+  if (!g_str_has_prefix (text, "candidate:")) {
+    problem = g_strdup ("it does not start with \"candidate:\"");
+    goto out;
+  }
+  /* Tokens are separated by single spaces; tolerate runs of them. */
+  parts = g_strsplit (text + strlen ("candidate:"), " ", -1);
+  tok = g_ptr_array_new ();
+  for (i = 0; parts[i]; i++)
+    if (*parts[i] != '\0')
+      g_ptr_array_add (tok, parts[i]);
+
+  if (tok->len < 8) {
+    problem = g_strdup_printf ("it has %u fields, fewer than the 8 every "
+        "candidate has", tok->len);
+    goto free_tokens;
+  }
+  foundation = tok->pdata[0];
+  for (p = foundation; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '+' && *p != '/')
+      break;
+  if (*p || p == foundation || p - foundation > 32) {
+    problem = g_strdup ("its foundation is not 1-32 letters, digits, '+' or "
+        "'/'");
+  } else if (!parse_digits (tok->pdata[1], 3, &v) || v < 1 || v > 256) {
+    problem = g_strdup ("its component id is not a number from 1 to 256");
+  } else if (!is_ice_token (tok->pdata[2])) {
+    problem = g_strdup ("its transport is not a token");
+  } else if (!parse_digits (tok->pdata[3], 10, &v) || v > G_MAXUINT32) {
+    problem = g_strdup ("its priority is not a 32-bit number");
+  } else if (!is_connection_address (tok->pdata[4])) {
+    problem = g_strdup ("its address is neither an IP address nor a host "
+        "name");
+  } else if (!parse_digits (tok->pdata[5], 5, &v) || v > 65535) {
+    problem = g_strdup ("its port is not a number from 0 to 65535");
+  } else if (strcmp (tok->pdata[6], "typ") != 0
+      || !is_ice_token (tok->pdata[7])) {
+    problem = g_strdup ("\"typ\" and a candidate type do not follow the "
+        "port");
+  } else if ((tok->len - 8) % 2 != 0) {
+    problem = g_strdup ("an attribute after the type has no value");
+  } else {
+    for (i = 8; i < tok->len; i++)
+      if (!is_byte_string (tok->pdata[i])) {
+        problem = g_strdup ("an attribute after the type holds a control "
+            "character");
+        break;
+      }
+  }
+free_tokens:
+  g_ptr_array_free (tok, TRUE);
+out:
+  if (why)
+    *why = problem;
+  else
+    g_free (problem);
+  return problem == NULL;
+}
+
 GstF2fPeerInfo *
 gst_f2f_peer_info_new (const gchar * id, const gchar * name, guint64 order)
 {

@@ -185,6 +185,8 @@ GST_F2F_API const gchar *gst_f2f_leave_reason_to_string (GstF2fLeaveReason
 GST_F2F_API gboolean gst_f2f_is_valid_peer_id (const gchar * id);
 GST_F2F_API gboolean gst_f2f_is_valid_room_id (const gchar * room);
 GST_F2F_API gboolean gst_f2f_is_valid_name (const gchar * name);
+GST_F2F_API gboolean gst_f2f_ice_candidate_check (const gchar * candidate,
+    gchar ** why);
 
 GST_F2F_API GstF2fPeerInfo *gst_f2f_peer_info_new (const gchar * id,
     const gchar * name, guint64 order);

@@ -43,6 +43,7 @@ struct _F2fPeerLink
 
   /* Private thread only. */
   gboolean remote_set;
+  guint remote_medias;          /* media sections of the remote description */
   GPtrArray *pending_candidates;        /* GstF2fMessage* */
   guint64 heartbeat_seq;
 
@@ -588,15 +589,27 @@ on_ice_candidate (GstElement * webrtc, guint mline, const gchar * candidate,
           mline, candidate), (GDestroyNotify) gst_f2f_message_free);
 }
 
-static void
+/* A candidate for a media section the peer's description does not have is
+ * as wrong as a malformed one (the syntax was checked on arrival): the
+ * link fails. webrtcbin itself would only log and drop it, and the link
+ * would wait for candidates that never come. FALSE when the link failed. */
+static gboolean
 add_candidate (F2fPeerLink * link, GstF2fMessage * msg)
 {
   /* An empty candidate marks the end of the remote's candidates; 1.22's
    * webrtcbin has nothing to do with it. */
   if (msg->candidate == NULL || *msg->candidate == '\0')
-    return;
+    return TRUE;
+  if (msg->mline_index >= link->remote_medias) {
+    g_autofree gchar *why = g_strdup_printf ("the peer sent an ICE "
+        "candidate for media section %u, and its description has %u",
+        msg->mline_index, link->remote_medias);
+    fail (link, why);
+    return FALSE;
+  }
   g_signal_emit_by_name (link->webrtc, "add-ice-candidate", msg->mline_index,
       msg->candidate);
+  return TRUE;
 }
 
 static void
@@ -606,7 +619,9 @@ remote_description_set (F2fPeerLink * link)
 
   link->remote_set = TRUE;
   for (i = 0; i < link->pending_candidates->len; i++)
-    add_candidate (link, g_ptr_array_index (link->pending_candidates, i));
+    if (!add_candidate (link, g_ptr_array_index (link->pending_candidates,
+                i)))
+      break;
   g_ptr_array_set_size (link->pending_candidates, 0);
 }
 
@@ -740,6 +755,7 @@ set_remote (F2fPeerLink * link, const gchar * sdp_text, GstWebRTCSDPType type)
     fail (link, "the peer sent an SDP that cannot be parsed");
     return;
   }
+  link->remote_medias = gst_sdp_message_medias_len (sdp);
   desc = gst_webrtc_session_description_new (type, sdp);
   promise = gst_promise_new_with_change_func (on_remote_set,
       f2f_peer_link_ref (link), (GDestroyNotify) f2f_peer_link_unref);
@@ -782,13 +798,26 @@ handle_signal (F2fPeerLink * link, GstF2fMessage * msg)
       set_state (link, F2F_LINK_CONNECTING, NULL);
       set_remote (link, msg->sdp, GST_WEBRTC_SDP_TYPE_ANSWER);
       break;
-    case GST_F2F_MESSAGE_ICE:
+    case GST_F2F_MESSAGE_ICE:{
+      g_autofree gchar *why = NULL;
+
+      /* A malformed candidate fails the link at once, as a malformed SDP
+       * does (webrtcbin would only log it). The empty one ends the
+       * remote's candidates. */
+      if (msg->candidate && *msg->candidate
+          && !gst_f2f_ice_candidate_check (msg->candidate, &why)) {
+        g_autofree gchar *reason = g_strdup_printf ("the peer sent an ICE "
+            "candidate that cannot be parsed: %s", why);
+        fail (link, reason);
+        return;
+      }
       if (link->remote_set)
         add_candidate (link, msg);
       else
         g_ptr_array_add (link->pending_candidates,
             gst_f2f_message_copy (msg));
       break;
+    }
     default:
       break;
   }

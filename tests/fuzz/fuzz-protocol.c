@@ -216,6 +216,24 @@ check_file_sharing (const guint8 * data, size_t size)
   }
 }
 
+/* A candidate arrives as a JSON string: any text. The check says yes, or
+ * no with a reason, and never reads past the end. */
+static void
+check_candidate (const guint8 * data, size_t size)
+{
+  gchar *text, *why = NULL;
+  gboolean ok;
+
+  if (size > GST_F2F_MAX_CANDIDATE_LENGTH)
+    return;
+  text = g_strndup ((const gchar *) data, size);
+  ok = gst_f2f_ice_candidate_check (text, &why);
+  if (ok == (why != NULL))
+    abort ();
+  g_free (why);
+  g_free (text);
+}
+
 int
 LLVMFuzzerTestOneInput (const guint8 * data, size_t size)
 {
@@ -223,5 +241,6 @@ LLVMFuzzerTestOneInput (const guint8 * data, size_t size)
   check_direction (data, size, GST_F2F_DIRECTION_TO_CLIENT);
   check_peer_messages (data, size);
   check_file_sharing (data, size);
+  check_candidate (data, size);
   return 0;
 }

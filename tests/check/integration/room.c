@@ -1469,6 +1469,7 @@ typedef struct
   GPtrArray *peers;             /* ids in its welcome */
   gboolean failed;
   guint offers;                 /* offers received */
+  gchar *offer_from, *offer_sdp;        /* the last offer */
 } FakePeer;
 
 static void
@@ -1481,8 +1482,13 @@ fake_message (SoupWebsocketConnection * ws, gint type, GBytes * bytes,
       GST_F2F_DIRECTION_TO_CLIENT, NULL);
   guint i;
 
-  if (msg && msg->type == GST_F2F_MESSAGE_OFFER)
+  if (msg && msg->type == GST_F2F_MESSAGE_OFFER) {
     fake->offers++;
+    g_free (fake->offer_from);
+    g_free (fake->offer_sdp);
+    fake->offer_from = g_strdup (msg->from);
+    fake->offer_sdp = g_strdup (msg->sdp);
+  }
   if (msg && msg->type == GST_F2F_MESSAGE_WELCOME) {
     fake->id = g_strdup (msg->peer_id);
     for (i = 0; i < msg->peers->len; i++)
@@ -1553,15 +1559,24 @@ carry_on_and_free (TestServer * server, GPtrArray * peers, FakePeer * fake)
   g_clear_object (&fake->session);
   g_ptr_array_unref (fake->peers);
   g_free (fake->id);
+  g_free (fake->offer_from);
+  g_free (fake->offer_sdp);
   g_ptr_array_unref (peers);
   f2f_test_server_free (server);
 }
 
-/* A peer sends an offer that is not SDP and ICE that is not a candidate
- * (@garbage), or nothing at all: that link fails with a warning or never
- * comes up, and the room carries on. */
+typedef enum
+{
+  BAD_SDP,                      /* an offer that is not SDP, then junk */
+  BAD_ICE,                      /* only a candidate that is not one */
+  SILENT,                       /* nothing at all */
+} BadPeer;
+
+/* A peer sends an offer that is not SDP, or ICE that is not a candidate,
+ * or nothing at all: that link fails with a warning naming what was wrong,
+ * or never comes up, and the room carries on. */
 static void
-check_bad_peer (gboolean garbage)
+check_bad_peer (BadPeer how)
 {
   TestServer *server = f2f_test_server_start (0, NULL);
   GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
@@ -1576,7 +1591,7 @@ check_bad_peer (gboolean garbage)
 
   fake_join (&fake, server);
   fail_unless_equals_int (fake.peers->len, 1);
-  if (garbage) {
+  if (how == BAD_SDP) {
     const gchar *to = fake.peers->pdata[0];
     gchar *frames[] = {
       g_strdup_printf ("{\"type\":\"offer\",\"to\":\"%s\","
@@ -1590,12 +1605,23 @@ check_bad_peer (gboolean garbage)
       soup_websocket_connection_send_text (fake.ws, frames[i]);
       g_free (frames[i]);
     }
-  }
-  if (garbage) {
     fail_unless (f2f_test_wait (has_failure, a, 10000),
         "the bad offer did not fail its link");
     fail_unless (strstr (a->failures->pdata[0], "SDP") != NULL,
         "unexpected reason: %s", (gchar *) a->failures->pdata[0]);
+  } else if (how == BAD_ICE) {
+    /* looks like a candidate, but the type after "typ" is missing */
+    g_autofree gchar *frame = g_strdup_printf ("{\"type\":\"ice\","
+        "\"to\":\"%s\",\"candidate\":\"candidate:1 1 UDP 2015363327 "
+        "127.0.0.1 40423 typ\",\"sdpMLineIndex\":0}",
+        (gchar *) fake.peers->pdata[0]);
+
+    soup_websocket_connection_send_text (fake.ws, frame);
+    fail_unless (f2f_test_wait (has_failure, a, 10000),
+        "a malformed ICE candidate did not fail its link");
+    fail_unless (strstr (a->failures->pdata[0], "ICE candidate that cannot "
+            "be parsed") != NULL, "unexpected reason: %s",
+        (gchar *) a->failures->pdata[0]);
   }
   fail_unless (a->error == NULL, "a bad peer ended the pipeline: %s",
       a->error);
@@ -1605,7 +1631,14 @@ check_bad_peer (gboolean garbage)
 
 GST_START_TEST (test_malformed_sdp)
 {
-  check_bad_peer (TRUE);
+  check_bad_peer (BAD_SDP);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_malformed_ice)
+{
+  check_bad_peer (BAD_ICE);
 }
 
 GST_END_TEST;
@@ -1613,7 +1646,7 @@ GST_END_TEST;
 /* A peer that joins and never answers must not hold up anyone's media. */
 GST_START_TEST (test_silent_peer)
 {
-  check_bad_peer (FALSE);
+  check_bad_peer (SILENT);
 }
 
 GST_END_TEST;
@@ -1645,6 +1678,60 @@ GST_START_TEST (test_unanswered_offer)
   fail_unless (a->failures->len > 0
       && strstr (a->failures->pdata[0], "not connected after") != NULL,
       "A did not report the link as failed");
+
+  carry_on_and_free (server, peers, &fake);
+}
+
+GST_END_TEST;
+
+static gboolean
+offered (gpointer data)
+{
+  return ((FakePeer *) data)->offers > 0;
+}
+
+static void
+fake_send (FakePeer * fake, GstF2fMessage * msg)
+{
+  g_autofree gchar *text = gst_f2f_message_serialize (msg);
+
+  soup_websocket_connection_send_text (fake->ws, text);
+  gst_f2f_message_free (msg);
+}
+
+/* A peer answers properly, then sends a well-formed candidate for a media
+ * section its answer does not have: A fails that link with a warning
+ * saying so, and the room carries on. */
+GST_START_TEST (test_candidate_for_missing_media)
+{
+  TestServer *server = f2f_test_server_start (0, NULL);
+  GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      f2f_test_peer_free);
+  FakePeer fake = { 0, };
+  g_autofree gchar *answer = NULL;
+  g_auto (GStrv) halves = NULL;
+  TestPeer *a;
+
+  fake_join (&fake, server);
+  a = f2f_test_peer_start (server, "sdp", "A", 0, NULL);
+  g_ptr_array_add (peers, a);
+  fail_unless (f2f_test_wait (offered, &fake, 10000), "A did not offer");
+
+  /* A's own offer, turned into an answer: the same media sections, and
+   * the DTLS role fixed as an answer must */
+  halves = g_strsplit (fake.offer_sdp, "a=setup:actpass", -1);
+  answer = g_strjoinv ("a=setup:active", halves);
+  fake_send (&fake, gst_f2f_message_new_sdp (GST_F2F_MESSAGE_ANSWER,
+          fake.offer_from, answer));
+  fake_send (&fake, gst_f2f_message_new_ice (fake.offer_from, 9,
+          "candidate:1 1 UDP 2015363327 127.0.0.1 40423 typ host"));
+  fail_unless (f2f_test_wait (has_failure, a, 10000),
+      "a candidate for a media section that does not exist did not fail "
+      "its link");
+  fail_unless (strstr (a->failures->pdata[0], "media section 9") != NULL,
+      "unexpected reason: %s", (gchar *) a->failures->pdata[0]);
+  fail_unless (a->error == NULL, "a bad peer ended the pipeline: %s",
+      a->error);
 
   carry_on_and_free (server, peers, &fake);
 }
@@ -1686,6 +1773,8 @@ room_suite (void)
   tcase_add_test (tc, test_wrong_password);
   tcase_add_test (tc, test_unreachable_server);
   tcase_add_test (tc, test_malformed_sdp);
+  tcase_add_test (tc, test_malformed_ice);
+  tcase_add_test (tc, test_candidate_for_missing_media);
   tcase_add_test (tc, test_silent_peer);
   tcase_add_test (tc, test_unanswered_offer);
   tcase_add_test (tc, test_frozen_peer);

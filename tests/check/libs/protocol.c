@@ -332,6 +332,67 @@ GST_START_TEST (test_validators)
 
 GST_END_TEST;
 
+/* What peers send as ICE candidates passes; what cannot be one is refused
+ * with a sentence naming the field. */
+GST_START_TEST (test_ice_candidates)
+{
+  const gchar *good[] = {
+    /* libnice (webrtcbin) */
+    "candidate:1 1 UDP 2015363327 127.0.0.1 40423 typ host",
+    "a=candidate:1 1 UDP 2015363327 127.0.0.1 40423 typ host",
+    "candidate:3 1 TCP 1015022079 127.0.0.1 9 typ host tcptype active",
+    "candidate:2 1 UDP 2015363583 ::1 40000 typ host",
+    /* Chromium: server reflexive, then a host address hidden by mDNS */
+    "candidate:842163049 1 udp 1677729535 203.0.113.7 46154 typ srflx "
+        "raddr 192.168.1.2 rport 46154 generation 0 ufrag EE/t+u "
+        "network-id 3 network-cost 10",
+    "candidate:1 1 udp 2122260223 a1b2c3d4-e5f6-7890-abcd-ef0123456789.local "
+        "54321 typ host generation 0",
+    /* Firefox relay */
+    "candidate:5 1 UDP 8265471 198.51.100.9 61000 typ relay raddr "
+        "203.0.113.7 rport 50000",
+  };
+  struct
+  {
+    const gchar *candidate, *says;
+  } bad[] = {
+    {"garbage", "candidate:"},
+    {"", "candidate:"},
+    {"candidate:", "fields"},
+    {"candidate:1 1 UDP 2015363327 127.0.0.1 40423 typ", "fields"},
+    {"candidate:abcdefghijklmnopqrstuvwxyz0123456 1 UDP 1 127.0.0.1 1 typ "
+          "host", "foundation"},
+    {"candidate:1 0 UDP 2015363327 127.0.0.1 40423 typ host", "component"},
+    {"candidate:1 1 UDP 99999999999 127.0.0.1 40423 typ host", "priority"},
+    {"candidate:1 1 UDP 2015363327 127.0.0.1;rm 40423 typ host", "address"},
+    {"candidate:1 1 UDP 2015363327 127.0.0.1 70000 typ host", "port"},
+    {"candidate:1 1 UDP 2015363327 127.0.0.1 40423 host host", "typ"},
+    {"candidate:1 1 U<P 2015363327 127.0.0.1 40423 typ host", "transport"},
+    {"candidate:1 1 UDP 2015363327 127.0.0.1 40423 typ host raddr",
+        "no value"},
+    {"candidate:1 1 UDP 2015363327 127.0.0.1 40423 typ host a\x01 b",
+        "control"},
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (good); i++) {
+    g_autofree gchar *why = NULL;
+    fail_unless (gst_f2f_ice_candidate_check (good[i], &why), "%s: %s",
+        good[i], why);
+    fail_unless (why == NULL);
+  }
+  for (i = 0; i < G_N_ELEMENTS (bad); i++) {
+    g_autofree gchar *why = NULL;
+    fail_if (gst_f2f_ice_candidate_check (bad[i].candidate, &why),
+        "accepted: %s", bad[i].candidate);
+    fail_unless (why && strstr (why, bad[i].says), "%s: %s",
+        bad[i].candidate, why);
+  }
+  fail_if (gst_f2f_ice_candidate_check (NULL, NULL));
+}
+
+GST_END_TEST;
+
 static Suite *
 protocol_suite (void)
 {
@@ -346,6 +407,7 @@ protocol_suite (void)
   tcase_add_test (tc, test_invalid_frames);
   tcase_add_test (tc, test_hostile_frames);
   tcase_add_test (tc, test_validators);
+  tcase_add_test (tc, test_ice_candidates);
   return s;
 }
 
