@@ -1002,8 +1002,7 @@ on_deep_element_added (GstBin * webrtc, GstBin * sub_bin, GstElement * element,
      * peer reaches the jitterbuffer, and the first audio for the next
      * 20 ms packet. Probation guards against stray unauthenticated RTP;
      * here every packet has passed srtpdec's authentication before the
-     * session sees it, so it only costs time. (Browsers do not hold back
-     * a new stream either.) */
+     * session sees it, so it only costs time. */
     GST_DEBUG_OBJECT (webrtc, "no probation in %" GST_PTR_FORMAT, element);
     g_object_set (element, "probation", 0, NULL);
   } else if (strcmp (GST_OBJECT_NAME (factory), "rtpjitterbuffer") == 0
