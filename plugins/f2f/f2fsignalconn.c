@@ -56,7 +56,8 @@ static void connect_now (F2fSignalConn * conn);
 
 F2fSignalConn *
 f2f_signal_conn_new (const gchar * uri, guint first_connect_timeout_ms,
-    const F2fSignalConnCallbacks * callbacks, gpointer user_data)
+    GTlsDatabase * tls_database, const F2fSignalConnCallbacks * callbacks,
+    gpointer user_data)
 {
   F2fSignalConn *conn = g_new0 (F2fSignalConn, 1);
 
@@ -70,6 +71,8 @@ f2f_signal_conn_new (const gchar * uri, guint first_connect_timeout_ms,
    * made: this one. */
   conn->session = soup_session_new_with_options ("timeout", 10,
       "idle-timeout", 0, NULL);
+  if (tls_database)
+    soup_session_set_tls_database (conn->session, tls_database);
   conn->cancellable = g_cancellable_new ();
   conn->closing_ws = g_ptr_array_new ();
   return conn;
@@ -122,7 +125,8 @@ schedule_retry (F2fSignalConn * conn, const gchar * why)
     g_autofree gchar *msg = g_strdup_printf ("could not reach the signaling "
         "server at %s for %u ms: %s", conn->uri, conn->first_timeout_ms, why);
     conn->closing = TRUE;
-    conn->callbacks.failed (msg, conn->user_data);
+    conn->callbacks.failed (F2F_SIGNAL_CONN_UNREACHABLE, msg,
+        conn->user_data);
     return;
   }
   GST_DEBUG ("retrying %s in %u ms (%s)", conn->uri, conn->backoff_ms, why);
@@ -194,8 +198,15 @@ connected_cb (GObject * source, GAsyncResult * res, gpointer data)
   }
   conn->attempt = NULL;
   if (ws == NULL) {
-    if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    if (error->domain == G_TLS_ERROR) {
+      /* Not a server that is down: one that cannot be trusted, now or at
+       * the next attempt. Say so at once. */
+      conn->closing = TRUE;
+      conn->callbacks.failed (F2F_SIGNAL_CONN_UNTRUSTED, error->message,
+          conn->user_data);
+    } else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
       schedule_retry (conn, error->message);
+    }
     return;
   }
   if (conn->closing) {
@@ -227,7 +238,8 @@ connect_now (F2fSignalConn * conn)
     g_autofree gchar *why = g_strdup_printf ("'%s' is not a valid "
         "signaling server URI (ws://host:port/ws or wss://...)", conn->uri);
     conn->closing = TRUE;
-    conn->callbacks.failed (why, conn->user_data);
+    conn->callbacks.failed (F2F_SIGNAL_CONN_UNREACHABLE, why,
+        conn->user_data);
     return;
   }
   conn->attempt = g_new0 (Attempt, 1);

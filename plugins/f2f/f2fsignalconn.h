@@ -10,11 +10,18 @@
  */
 #pragma once
 
+#include <gio/gio.h>
 #include <gst/f2f/f2f.h>
 
 G_BEGIN_DECLS
 
 typedef struct _F2fSignalConn F2fSignalConn;
+
+typedef enum
+{
+  F2F_SIGNAL_CONN_UNREACHABLE,  /* nothing answered within the retry time */
+  F2F_SIGNAL_CONN_UNTRUSTED,    /* wss:// with a certificate not trusted */
+} F2fSignalConnFailure;
 
 typedef struct
 {
@@ -23,13 +30,18 @@ typedef struct
   void (*message) (GstF2fMessage * msg, gpointer user_data);
   /* An open connection was lost; it reconnects by itself. */
   void (*lost) (const gchar * why, gpointer user_data);
-  /* Could not connect within the retry time: it stops trying. */
-  void (*failed) (const gchar * why, gpointer user_data);
+  /* Could not connect within the retry time, or the server's TLS
+   * certificate is not trusted (at once: retrying cannot change that):
+   * it stops trying. */
+  void (*failed) (F2fSignalConnFailure failure, const gchar * why,
+      gpointer user_data);
 } F2fSignalConnCallbacks;
 
+/* @tls_database: the certificate authorities to trust for wss://, or NULL
+ * for the system's. */
 F2fSignalConn *f2f_signal_conn_new (const gchar * uri,
-    guint first_connect_timeout_ms, const F2fSignalConnCallbacks * callbacks,
-    gpointer user_data);
+    guint first_connect_timeout_ms, GTlsDatabase * tls_database,
+    const F2fSignalConnCallbacks * callbacks, gpointer user_data);
 void f2f_signal_conn_start (F2fSignalConn * conn);
 gboolean f2f_signal_conn_send (F2fSignalConn * conn, GstF2fMessage * msg);
 /* Pings every @interval_s seconds from now on (0: never). */

@@ -194,6 +194,7 @@ enum
   PROP_LINK_TIMEOUT,
   PROP_STATS_INTERVAL,
   PROP_ICE_TRANSPORT_POLICY,
+  PROP_TLS_CA_FILE,
 };
 
 enum
@@ -270,6 +271,10 @@ struct _GstF2fSignal
   guint link_timeout;
   guint stats_interval;
   GstWebRTCICETransportPolicy ice_transport_policy;
+  gchar *tls_ca_file;
+
+  /* Read from tls-ca-file at NULL→READY, dropped at READY→NULL. */
+  GTlsDatabase *tls_database;
 
   /* The private thread (NULL→READY until READY→NULL). */
   GThread *thread;
@@ -1322,7 +1327,8 @@ conn_lost (const gchar * why, gpointer user_data)
 }
 
 static void
-conn_failed (const gchar * why, gpointer user_data)
+conn_failed (F2fSignalConnFailure failure, const gchar * why,
+    gpointer user_data)
 {
   GstF2fSignal *self = user_data;
   g_autofree gchar *uri = NULL;
@@ -1330,8 +1336,15 @@ conn_failed (const gchar * why, gpointer user_data)
   GST_OBJECT_LOCK (self);
   uri = g_strdup (self->server_uri);
   GST_OBJECT_UNLOCK (self);
-  GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
-      ("Could not reach the signaling server %s.", uri), ("%s", why));
+  if (failure == F2F_SIGNAL_CONN_UNTRUSTED)
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
+        ("The signaling server %s has a TLS certificate this peer does not "
+            "trust (%s). If it is signed by your own authority, or "
+            "self-signed, give that certificate in tls-ca-file.", uri, why),
+        (NULL));
+  else
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
+        ("Could not reach the signaling server %s.", uri), ("%s", why));
 }
 
 static const F2fSignalConnCallbacks conn_callbacks = {
@@ -1490,7 +1503,8 @@ start_on_thread (GstF2fSignal * self, gpointer data)
         "encoding-params=(string)2");
 
   self->joined = FALSE;
-  self->conn = f2f_signal_conn_new (uri, timeout, &conn_callbacks, self);
+  self->conn = f2f_signal_conn_new (uri, timeout, self->tls_database,
+      &conn_callbacks, self);
   f2f_signal_conn_start (self->conn);
   self->heartbeat_source = add_timeout (self, 1000, heartbeat_cb);
   GST_OBJECT_LOCK (self);
@@ -2064,6 +2078,32 @@ forward:
   GST_BIN_CLASS (parent_class)->handle_message (bin, message);
 }
 
+/* NULL→READY: the authorities of tls-ca-file, read now so that a file
+ * that is missing or holds no certificate fails the state change with a
+ * sentence, before anything connects. */
+static gboolean
+load_tls_database (GstF2fSignal * self)
+{
+  g_autofree gchar *file = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GList) anchors = NULL;
+
+  GST_OBJECT_LOCK (self);
+  file = g_strdup (self->tls_ca_file);
+  GST_OBJECT_UNLOCK (self);
+  g_clear_object (&self->tls_database);
+  if (file == NULL)
+    return TRUE;
+  self->tls_database = g_tls_file_database_new (file, &error);
+  if (self->tls_database == NULL) {
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
+        ("Could not read the certificate authorities in '%s' (tls-ca-file): "
+            "%s", file, error->message), (NULL));
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static GstStateChangeReturn
 gst_f2f_signal_change_state (GstElement * element, GstStateChange transition)
 {
@@ -2088,6 +2128,8 @@ gst_f2f_signal_change_state (GstElement * element, GstStateChange transition)
             (NULL));
         return GST_STATE_CHANGE_FAILURE;
       }
+      if (!load_tls_database (self))
+        return GST_STATE_CHANGE_FAILURE;
       self->context = g_main_context_new ();
       self->loop = g_main_loop_new (self->context, FALSE);
       self->thread = g_thread_new ("f2fsignal", thread_func, self);
@@ -2143,6 +2185,7 @@ gst_f2f_signal_change_state (GstElement * element, GstStateChange transition)
       self->loop = NULL;
       g_main_context_unref (self->context);
       self->context = NULL;
+      g_clear_object (&self->tls_database);
       break;
     default:
       break;
@@ -2323,6 +2366,10 @@ gst_f2f_signal_set_property (GObject * object, guint prop_id,
     case PROP_CONNECT_TIMEOUT:
       self->connect_timeout = g_value_get_uint (value);
       break;
+    case PROP_TLS_CA_FILE:
+      g_free (self->tls_ca_file);
+      self->tls_ca_file = g_value_dup_string (value);
+      break;
     case PROP_HEARTBEAT_TIMEOUT:
       self->heartbeat_timeout = g_value_get_uint (value);
       break;
@@ -2386,6 +2433,9 @@ gst_f2f_signal_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_CONNECT_TIMEOUT:
       g_value_set_uint (value, self->connect_timeout);
       break;
+    case PROP_TLS_CA_FILE:
+      g_value_set_string (value, self->tls_ca_file);
+      break;
     case PROP_HEARTBEAT_TIMEOUT:
       g_value_set_uint (value, self->heartbeat_timeout);
       break;
@@ -2430,6 +2480,8 @@ gst_f2f_signal_finalize (GObject * object)
   g_free (self->stun_server);
   g_free (self->turn_server);
   g_free (self->local_addresses);
+  g_free (self->tls_ca_file);
+  g_clear_object (&self->tls_database);
   g_mutex_clear (&self->lock);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -2501,6 +2553,11 @@ gst_f2f_signal_class_init (GstF2fSignalClass * klass)
           "How long to keep trying to reach the signaling server at start, "
           "in ms, before failing", 0, G_MAXUINT, DEFAULT_CONNECT_TIMEOUT,
           ready));
+  g_object_class_install_property (gobject_class, PROP_TLS_CA_FILE,
+      g_param_spec_string ("tls-ca-file", "TLS CA file",
+          "A PEM file of the certificate authorities to trust for a wss:// "
+          "server, instead of the system's (for a self-signed server: its "
+          "certificate)", NULL, ready));
   g_object_class_install_property (gobject_class, PROP_HEARTBEAT_TIMEOUT,
       g_param_spec_uint ("heartbeat-timeout", "Heartbeat timeout",
           "A link that hears nothing from its peer for this long (ms) is "

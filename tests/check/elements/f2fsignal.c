@@ -68,6 +68,28 @@ GST_START_TEST (test_unreachable_server_errors)
 
 GST_END_TEST;
 
+/* A tls-ca-file that cannot be read stops the pipeline before anything
+ * connects, naming the file. */
+GST_START_TEST (test_unreadable_ca_file)
+{
+  GstElement *pipeline = gst_pipeline_new (NULL);
+  GstElement *s = gst_element_factory_make ("f2fsignal", NULL);
+  g_autofree gchar *text = NULL;
+
+  g_object_set (s, "room", "r", "server-uri", "wss://127.0.0.1:9/ws",
+      "tls-ca-file", "/nonexistent/f2f-ca.pem", NULL);
+  gst_bin_add (GST_BIN (pipeline), s);
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_PLAYING),
+      GST_STATE_CHANGE_FAILURE);
+  text = error_text (pipeline);
+  fail_unless (text && strstr (text, "Could not read the certificate "
+          "authorities in '/nonexistent/f2f-ca.pem'"), "error: %s", text);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_bad_server_uri)
 {
   GstElement *pipeline = gst_pipeline_new (NULL);
@@ -157,6 +179,7 @@ f2fsignal_suite (void)
   tcase_add_test (tc, test_needs_a_room);
   tcase_add_test (tc, test_unreachable_server_errors);
   tcase_add_test (tc, test_bad_server_uri);
+  tcase_add_test (tc, test_unreadable_ca_file);
   tcase_add_test (tc, test_pads);
   tcase_add_test (tc, test_properties);
   return s;

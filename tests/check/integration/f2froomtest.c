@@ -231,12 +231,14 @@ f2f_test_server_start (guint port, const gchar * const *extra)
   fail_unless (server->proc != NULL, "could not start the server: %s",
       error ? error->message : "");
 
-  /* The first line says where it listens. */
+  /* The first line says where it listens: ws://, or wss:// with TLS. */
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server->proc));
   line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
-  fail_unless (line != NULL && strstr (line, "listening on ws://"),
+  fail_unless (line != NULL && (strstr (line, "listening on ws://")
+          || strstr (line, "listening on wss://")),
       "the server did not start: %s", line ? line : "(no output)");
-  server->uri = g_strdup (strstr (line, "ws://"));
+  server->uri = g_strdup (strstr (line, "listening on ") +
+      strlen ("listening on "));
   server->port = atoi (strrchr (server->uri, ':') + 1);
   return server;
 }

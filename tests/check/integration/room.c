@@ -1305,6 +1305,116 @@ GST_END_TEST;
 
 typedef struct
 {
+  GSubprocess *proc;
+  gboolean done, ok;
+} Made;
+
+static void
+made_cb (GObject * source, GAsyncResult * res, gpointer data)
+{
+  Made *m = data;
+
+  m->ok = g_subprocess_wait_check_finish (G_SUBPROCESS (source), res, NULL);
+  m->done = TRUE;
+}
+
+static gboolean
+made (gpointer data)
+{
+  return ((Made *) data)->done;
+}
+
+/* A self-signed certificate for 127.0.0.1 (cert.pem, key.pem in @dir),
+ * made by the openssl program; FALSE when there is none. */
+static gboolean
+make_certificate (const gchar * dir, gchar ** cert, gchar ** key)
+{
+  g_autofree gchar *openssl = g_find_program_in_path ("openssl");
+  g_autoptr (GError) error = NULL;
+  Made m = { NULL, };
+
+  if (openssl == NULL)
+    return FALSE;
+  *cert = g_build_filename (dir, "cert.pem", NULL);
+  *key = g_build_filename (dir, "key.pem", NULL);
+  m.proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+      G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error, openssl, "req", "-x509",
+      "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+      "-keyout", *key, "-out", *cert, "-days", "1", "-subj", "/CN=127.0.0.1",
+      "-addext", "subjectAltName=IP:127.0.0.1", NULL);
+  fail_unless (m.proc != NULL, "cannot run openssl: %s",
+      error ? error->message : "?");
+  g_subprocess_wait_check_async (m.proc, NULL, made_cb, &m);
+  if (!f2f_test_wait (made, &m, 30000)) {
+    g_subprocess_force_exit (m.proc);
+    fail_unless (f2f_test_wait (made, &m, 5000));
+    fail ("openssl took over 30 s to make a certificate");
+  }
+  fail_unless (m.ok, "openssl could not make a certificate");
+  g_object_unref (m.proc);
+  return TRUE;
+}
+
+/* A server on wss:// with a self-signed certificate: a peer told to trust
+ * it (tls-ca-file) joins and calls; a peer that was not is refused at once,
+ * without retrying for connect-timeout, with a sentence that says what to
+ * set. */
+GST_START_TEST (test_wss)
+{
+  g_autofree gchar *dir = g_dir_make_tmp ("f2f-wss-XXXXXX", NULL);
+  g_autofree gchar *cert = NULL, *key = NULL, *trust = NULL;
+  TestServer *server;
+  TestPeer *stranger;
+  GPtrArray *peers;
+  AllDecode d;
+  gint64 start;
+
+  fail_unless (dir != NULL);
+  if (!make_certificate (dir, &cert, &key)) {
+    g_printerr ("SKIP test_wss: no openssl program to make a certificate\n");
+    g_rmdir (dir);
+    return;
+  }
+  {
+    const gchar *tls[] = { "--tls-cert", cert, "--tls-key", key, NULL };
+    server = f2f_test_server_start (0, tls);
+  }
+  fail_unless (g_str_has_prefix (server->uri, "wss://"),
+      "with a certificate the server listens on %s", server->uri);
+
+  start = g_get_monotonic_time ();
+  stranger = f2f_test_peer_start (server, "secure", "Stranger", 0, NULL);
+  fail_unless (f2f_test_wait (has_error, stranger, 8000),
+      "an untrusted certificate gave no error before connect-timeout");
+  fail_unless (strstr (stranger->error, "does not trust")
+      && strstr (stranger->error, "tls-ca-file"), "unexpected error: %s",
+      stranger->error);
+  GST_INFO ("refused after %" G_GINT64_FORMAT " ms",
+      (g_get_monotonic_time () - start) / 1000);
+  g_subprocess_wait (stranger->proc, NULL, NULL);
+  fail_unless (g_subprocess_get_exit_status (stranger->proc) != 0);
+  f2f_test_peer_free (stranger);
+
+  trust = g_strdup_printf ("tls-ca-file=%s", cert);
+  peers = start_room_with (server, "secure", "P", 2, trust);
+  d.peers = peers;
+  d.frames = FRAMES;
+  if (!f2f_test_wait (all_decode, &d, 30000)) {
+    g_autofree gchar *state = describe (peers);
+    fail ("peers that trust the certificate did not call each other:%s",
+        state);
+  }
+  g_ptr_array_unref (peers);
+  f2f_test_server_free (server);
+  g_unlink (cert);
+  g_unlink (key);
+  g_rmdir (dir);
+}
+
+GST_END_TEST;
+
+typedef struct
+{
   TestPeer *watcher;
   guint after;
 } FailsAfter;
@@ -1772,6 +1882,7 @@ room_suite (void)
   tcase_add_test (tc, test_room_object_channels);
   tcase_add_test (tc, test_wrong_password);
   tcase_add_test (tc, test_unreachable_server);
+  tcase_add_test (tc, test_wss);
   tcase_add_test (tc, test_malformed_sdp);
   tcase_add_test (tc, test_malformed_ice);
   tcase_add_test (tc, test_candidate_for_missing_media);
