@@ -294,7 +294,13 @@ handle_msg (TestPeer * peer, const gchar * text)
   if (strcmp (name, "f2f-joined") == 0) {
     g_free (peer->peer_id);
     peer->peer_id = g_strdup (id);
+    g_free (peer->leader);
+    peer->leader = g_strdup (gst_structure_get_string (s, "leader"));
     peer->joins++;
+  } else if (strcmp (name, "f2f-leader-changed") == 0) {
+    g_free (peer->leader);
+    peer->leader = g_strdup (gst_structure_get_string (s, "leader"));
+    peer->leader_changes++;
   } else if (strcmp (name, "f2f-peer-stats") == 0) {
     guint64 v = 0, a = 0;
     gst_structure_get_uint64 (s, "video-frames", &v);
@@ -543,6 +549,7 @@ f2f_test_peer_free (TestPeer * peer)
     gst_structure_free (peer->topology);
   g_free (peer->peer_id);
   g_free (peer->error);
+  g_free (peer->leader);
   g_free (peer->name);
   g_free (peer);
 }

@@ -28,6 +28,9 @@ typedef struct
   GDataInputStream *out;
   GOutputStream *in;
   gchar *peer_id;
+  gchar *leader;                /* the room's leader, as last heard
+                                 * (f2f-joined, f2f-leader-changed) */
+  guint leader_changes;         /* f2f-leader-changed messages seen */
   guint joins;                  /* f2f-joined messages seen */
   GHashTable *video;            /* peer id → latest decoded video frames */
   GHashTable *audio;            /* peer id → latest decoded audio frames */

@@ -388,6 +388,69 @@ GST_START_TEST (test_leave_and_kill)
 
 GST_END_TEST;
 
+typedef struct
+{
+  TestPeer *a, *b;
+  const gchar *old;
+} NewLeader;
+
+static gboolean
+new_leader (gpointer data)
+{
+  NewLeader *n = data;
+
+  return n->a->leader && n->b->leader && strcmp (n->a->leader, n->old) != 0
+      && strcmp (n->a->leader, n->b->leader) == 0;
+}
+
+/* The room's leader is killed: within 5 s both others post
+ * f2f-leader-changed naming the same one of them, and they go on hearing
+ * each other. */
+GST_START_TEST (test_leader_killed)
+{
+  TestServer *server = f2f_test_server_start (0, NULL);
+  GPtrArray *peers = start_room (server, "lead", 3);
+  AllDecode d = { peers, FRAMES };
+  TestPeer *leader = NULL, *a = NULL, *b = NULL;
+  g_autofree gchar *old = NULL;
+  NewLeader n;
+  guint i;
+
+  fail_unless (f2f_test_wait (all_decode, &d, 30000), "room did not form");
+  /* the last to join heard who leads in its welcome */
+  old = g_strdup (((TestPeer *) peers->pdata[2])->leader);
+  fail_unless (old != NULL, "f2f-joined named no leader");
+  for (i = 0; i < peers->len; i++) {
+    TestPeer *p = peers->pdata[i];
+    if (g_strcmp0 (p->peer_id, old) == 0)
+      leader = p;
+    else if (a == NULL)
+      a = p;
+    else
+      b = p;
+  }
+  fail_unless (leader != NULL && a && b, "the leader %s is not in the room",
+      old);
+
+  f2f_test_peer_kill (leader);
+  n.a = a;
+  n.b = b;
+  n.old = old;
+  fail_unless (f2f_test_wait (new_leader, &n, 5000), "no new leader within "
+      "5 s: %s says %s, %s says %s", a->name, a->leader, b->name, b->leader);
+  fail_unless (strcmp (a->leader, a->peer_id) == 0
+      || strcmp (a->leader, b->peer_id) == 0, "the new leader %s is not one "
+      "of the two left", a->leader);
+  fail_unless (a->leader_changes > 0 && b->leader_changes > 0);
+  expect_growth (a, b, 20, 5000);
+  expect_growth (b, a, 20, 5000);
+
+  g_ptr_array_unref (peers);
+  f2f_test_server_free (server);
+}
+
+GST_END_TEST;
+
 static gboolean
 all_reconnected (gpointer data)
 {
@@ -1872,6 +1935,7 @@ room_suite (void)
   tcase_add_test (tc, test_stun_server);
   tcase_add_test (tc, test_simultaneous_join);
   tcase_add_test (tc, test_leave_and_kill);
+  tcase_add_test (tc, test_leader_killed);
   tcase_add_test (tc, test_server_restart);
   tcase_add_test (tc, test_chat);
   tcase_add_test (tc, test_chat_text_pad);
