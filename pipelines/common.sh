@@ -21,11 +21,14 @@ name=${F2F_NAME:-$(hostname)}
 password=${F2F_PASSWORD:-}
 # libnice ignores loopback; on one machine give it 127.0.0.1 explicitly.
 addresses=${F2F_LOCAL_ADDRESSES:-}
+# For a wss:// server whose certificate no public authority signed.
+tls_ca_file=${F2F_TLS_CA_FILE:-}
 
 signal_props() {
   local props="server-uri=$server room=$room display-name=$name"
   [ -n "$password" ] && props="$props password=$password"
   [ -n "$addresses" ] && props="$props local-addresses=$addresses"
+  [ -n "$tls_ca_file" ] && props="$props tls-ca-file=$tls_ca_file"
   printf '%s' "$props"
 }
 
@@ -49,5 +52,6 @@ audio_out() {
 
 usage_common="Environment: F2F_SERVER (default ws://127.0.0.1:8443/ws), F2F_ROOM (demo),
 F2F_NAME (host name), F2F_PASSWORD, F2F_LOCAL_ADDRESSES (e.g. 127.0.0.1 on one
-machine), F2F_HEADLESS=1 to never open a window or a sound device,
+machine), F2F_TLS_CA_FILE (the certificate to trust for a wss:// server that no
+public authority signed), F2F_HEADLESS=1 to never open a window or a sound device,
 F2F_PLUGIN_DIR (the directory of libgstf2f.so; default ./build/plugins/f2f)."

@@ -209,6 +209,56 @@ spawn (GPtrArray * argv, GSubprocessFlags flags, GError ** error)
       (const gchar * const *) argv->pdata, error);
 }
 
+typedef struct
+{
+  GSubprocess *proc;
+  gboolean done, ok;
+} Made;
+
+static void
+made_cb (GObject * source, GAsyncResult * res, gpointer data)
+{
+  Made *m = data;
+
+  m->ok = g_subprocess_wait_check_finish (G_SUBPROCESS (source), res, NULL);
+  m->done = TRUE;
+}
+
+static gboolean
+made (gpointer data)
+{
+  return ((Made *) data)->done;
+}
+
+gboolean
+f2f_test_make_certificate (const gchar * dir, gchar ** cert, gchar ** key)
+{
+  g_autofree gchar *openssl = g_find_program_in_path ("openssl");
+  g_autoptr (GError) error = NULL;
+  Made m = { NULL, };
+
+  if (openssl == NULL)
+    return FALSE;
+  *cert = g_build_filename (dir, "cert.pem", NULL);
+  *key = g_build_filename (dir, "key.pem", NULL);
+  m.proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+      G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error, openssl, "req", "-x509",
+      "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+      "-keyout", *key, "-out", *cert, "-days", "1", "-subj", "/CN=127.0.0.1",
+      "-addext", "subjectAltName=IP:127.0.0.1", NULL);
+  fail_unless (m.proc != NULL, "cannot run openssl: %s",
+      error ? error->message : "?");
+  g_subprocess_wait_check_async (m.proc, NULL, made_cb, &m);
+  if (!f2f_test_wait (made, &m, 30000)) {
+    g_subprocess_force_exit (m.proc);
+    fail_unless (f2f_test_wait (made, &m, 5000));
+    fail ("openssl took over 30 s to make a certificate");
+  }
+  fail_unless (m.ok, "openssl could not make a certificate");
+  g_object_unref (m.proc);
+  return TRUE;
+}
+
 TestServer *
 f2f_test_server_start (guint port, const gchar * const *extra)
 {

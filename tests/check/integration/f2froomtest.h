@@ -82,6 +82,11 @@ gint64 f2f_test_deadline_ms (guint ms);
 gboolean f2f_test_wait (gboolean (*cond) (gpointer), gpointer data,
     guint timeout_ms);
 
+/* A self-signed certificate for 127.0.0.1 (cert.pem, key.pem in @dir),
+ * made by the openssl program; FALSE when there is none. */
+gboolean f2f_test_make_certificate (const gchar * dir, gchar ** cert,
+    gchar ** key);
+
 TestServer *f2f_test_server_start (guint port, const gchar * const *extra);
 void f2f_test_server_stop (TestServer * server, gboolean kill);
 void f2f_test_server_free (TestServer * server);

@@ -155,6 +155,7 @@ recipe_start (TestServer * server, const gchar * room, const gchar * script,
   g_subprocess_launcher_setenv (launcher, "F2F_HEADLESS", "1", TRUE);
   g_subprocess_launcher_setenv (launcher, "F2F_PLUGIN_DIR", plugins, TRUE);
   g_subprocess_launcher_unsetenv (launcher, "F2F_PASSWORD");
+  g_subprocess_launcher_unsetenv (launcher, "F2F_TLS_CA_FILE");
   g_subprocess_launcher_unsetenv (launcher, "DISPLAY");
   for (i = 0; extra_env && extra_env[i]; i++) {
     g_auto (GStrv) kv = g_strsplit (extra_env[i], "=", 2);
@@ -215,17 +216,28 @@ peer_joined (gpointer data)
 
 /* The test peer joins first, so a recipe that ends by itself (record.sh)
  * spends its time on media, not on waiting for company. */
+/* A server (with @server_args), a test peer (with the f2fsignal settings
+ * @peer_extra) that joins, then the recipe. */
 static void
-room_start (Room * room, const gchar * room_name, const gchar * script,
-    const gchar * const *args, const gchar * const *extra_env)
+room_start_with (Room * room, const gchar * room_name, const gchar * script,
+    const gchar * const *args, const gchar * const *extra_env,
+    const gchar * const *server_args, const gchar * peer_extra)
 {
-  room->server = f2f_test_server_start (0, NULL);
-  room->peer = f2f_test_peer_start (room->server, room_name, "P", 0, NULL);
+  room->server = f2f_test_server_start (0, server_args);
+  room->peer = f2f_test_peer_start (room->server, room_name, "P", 0,
+      peer_extra);
   fail_unless (f2f_test_wait (peer_joined, room, MEDIA_TIMEOUT_MS),
       "the test peer did not join: %s", room->peer->error ?
       room->peer->error : "(no error)");
   room->recipe = recipe_start (room->server, room_name, script, args,
       extra_env);
+}
+
+static void
+room_start (Room * room, const gchar * room_name, const gchar * script,
+    const gchar * const *args, const gchar * const *extra_env)
+{
+  room_start_with (room, room_name, script, args, extra_env, NULL, NULL);
 }
 
 static void
@@ -317,6 +329,43 @@ check_sends_video_and_audio (const gchar * script)
 GST_START_TEST (test_join)
 {
   check_sends_video_and_audio ("join.sh");
+}
+
+GST_END_TEST;
+
+/* join.sh into a room on a wss:// server with a self-signed certificate,
+ * trusted through F2F_TLS_CA_FILE: the test peer gets its media. */
+GST_START_TEST (test_join_wss)
+{
+  g_autofree gchar *dir = g_dir_make_tmp ("f2f-wss-XXXXXX", NULL);
+  g_autofree gchar *cert = NULL, *key = NULL, *trust = NULL, *env0 = NULL;
+  Room room = { 0, };
+
+  fail_unless (dir != NULL);
+  if (!f2f_test_make_certificate (dir, &cert, &key)) {
+    g_printerr ("SKIP test_join_wss: no openssl program to make a "
+        "certificate\n");
+    g_rmdir (dir);
+    return;
+  }
+  trust = g_strdup_printf ("tls-ca-file=%s", cert);
+  env0 = g_strdup_printf ("F2F_TLS_CA_FILE=%s", cert);
+  {
+    const gchar *tls[] = { "--tls-cert", cert, "--tls-key", key, NULL };
+    const gchar *env[] = { env0, NULL };
+    room_start_with (&room, "recipes", "join.sh", NULL, env, tls, trust);
+  }
+  fail_unless (g_str_has_prefix (room.server->uri, "wss://"));
+  if (!f2f_test_wait (peer_decodes_video_and_audio, &room,
+          MEDIA_TIMEOUT_MS)) {
+    g_autofree gchar *state = describe (&room);
+    fail ("the test peer did not decode %d video and audio frames from "
+        "join.sh over wss://:%s", FRAMES, state);
+  }
+  room_stop (&room);
+  g_unlink (cert);
+  g_unlink (key);
+  g_rmdir (dir);
 }
 
 GST_END_TEST;
@@ -813,6 +862,7 @@ recipes_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_usage);
   tcase_add_test (tc, test_join);
+  tcase_add_test (tc, test_join_wss);
   tcase_add_test (tc, test_bot);
   tcase_add_test (tc, test_viewer);
   tcase_add_test (tc, test_audio_only);
