@@ -311,18 +311,25 @@ recipe_sees_peer (gpointer data)
       && r->peer_id && g_hash_table_contains (room->peer->video, r->peer_id);
 }
 
+/* Fails the test, with both sides' view, unless the test peer decodes
+ * FRAMES of video and audio from the recipe (@what) in time. */
+static void
+expect_video_and_audio (Room * room, const gchar * what)
+{
+  if (!f2f_test_wait (peer_decodes_video_and_audio, room, MEDIA_TIMEOUT_MS)) {
+    g_autofree gchar *state = describe (room);
+    fail ("the test peer did not decode %d video and audio frames from "
+        "%s:%s", FRAMES, what, state);
+  }
+}
+
 static void
 check_sends_video_and_audio (const gchar * script)
 {
   Room room = { 0, };
 
   room_start (&room, "recipes", script, NULL, NULL);
-  if (!f2f_test_wait (peer_decodes_video_and_audio, &room,
-          MEDIA_TIMEOUT_MS)) {
-    g_autofree gchar *state = describe (&room);
-    fail ("the test peer did not decode %d video and audio frames from "
-        "%s:%s", FRAMES, script, state);
-  }
+  expect_video_and_audio (&room, script);
   room_stop (&room);
 }
 
@@ -356,12 +363,7 @@ GST_START_TEST (test_join_wss)
     room_start_with (&room, "recipes", "join.sh", NULL, env, tls, trust);
   }
   fail_unless (g_str_has_prefix (room.server->uri, "wss://"));
-  if (!f2f_test_wait (peer_decodes_video_and_audio, &room,
-          MEDIA_TIMEOUT_MS)) {
-    g_autofree gchar *state = describe (&room);
-    fail ("the test peer did not decode %d video and audio frames from "
-        "join.sh over wss://:%s", FRAMES, state);
-  }
+  expect_video_and_audio (&room, "join.sh over wss://");
   room_stop (&room);
   g_unlink (cert);
   g_unlink (key);
@@ -608,12 +610,7 @@ GST_START_TEST (test_stream_file)
   args[0] = file;
 
   room_start (&room, "recipes", "stream-file.sh", args, NULL);
-  if (!f2f_test_wait (peer_decodes_video_and_audio, &room,
-          MEDIA_TIMEOUT_MS)) {
-    g_autofree gchar *state = describe (&room);
-    fail ("the test peer did not decode %d video and audio frames of the "
-        "file streamed by stream-file.sh:%s", FRAMES, state);
-  }
+  expect_video_and_audio (&room, "the file streamed by stream-file.sh");
   room_stop (&room);
   g_unlink (file);
   g_rmdir (dir);

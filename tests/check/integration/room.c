@@ -66,6 +66,19 @@ describe (GPtrArray * peers)
   return g_string_free (s, FALSE);
 }
 
+/* Fails the test, with what every peer got from every other, unless every
+ * peer of @peers decodes FRAMES of everyone else within @timeout_ms. */
+static void
+expect_all_decode (GPtrArray * peers, guint timeout_ms, const gchar * what)
+{
+  AllDecode d = { peers, FRAMES };
+
+  if (!f2f_test_wait (all_decode, &d, timeout_ms)) {
+    g_autofree gchar *state = describe (peers);
+    fail ("%s:%s", what, state);
+  }
+}
+
 /* @n peers named @prefix1..@prefixN in @room, each with the f2fsignal
  * properties @extra (or NULL). */
 static GPtrArray *
@@ -170,7 +183,6 @@ GST_START_TEST (test_two_peers_h264)
   GstElementFactory *dec = gst_element_factory_find ("avdec_h264");
   TestServer *server;
   GPtrArray *peers;
-  AllDecode d;
 
   if (enc == NULL || dec == NULL) {
     g_print ("SKIP test_two_peers_h264: x264enc or avdec_h264 missing\n");
@@ -183,12 +195,7 @@ GST_START_TEST (test_two_peers_h264)
 
   server = f2f_test_server_start (0, NULL);
   peers = start_room_with (server, "h264", "H", 2, "video-codec=h264");
-  d.peers = peers;
-  d.frames = FRAMES;
-  if (!f2f_test_wait (all_decode, &d, 20000)) {
-    g_autofree gchar *state = describe (peers);
-    fail ("H.264 peers did not decode each other:%s", state);
-  }
+  expect_all_decode (peers, 20000, "H.264 peers did not decode each other");
   g_ptr_array_unref (peers);
   f2f_test_server_free (server);
 }
@@ -201,17 +208,13 @@ GST_START_TEST (test_wan_profile)
   TestServer *server = f2f_test_server_start (0, NULL);
   GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
       f2f_test_peer_free);
-  AllDecode d = { peers, FRAMES };
 
   g_ptr_array_add (peers, f2f_test_peer_start (server, "wan", "Far", 0,
           "latency-profile=wan"));
   g_ptr_array_add (peers, f2f_test_peer_start (server, "wan", "Near", 1,
           NULL));
-  if (!f2f_test_wait (all_decode, &d, 20000)) {
-    g_autofree gchar *state = describe (peers);
-    fail ("a wan-profile peer and a lan one did not decode each other:%s",
-        state);
-  }
+  expect_all_decode (peers, 20000,
+      "a wan-profile peer and a lan one did not decode each other");
   g_ptr_array_unref (peers);
   f2f_test_server_free (server);
 }
@@ -1224,7 +1227,6 @@ GST_START_TEST (test_stun_server)
   StunLog log = { 0, };
   TestServer *server;
   GPtrArray *peers;
-  AllDecode d;
   guint port;
 
   if (turnserver == NULL) {
@@ -1241,12 +1243,7 @@ GST_START_TEST (test_stun_server)
   server = f2f_test_server_start (0, NULL);
   extra = g_strdup_printf ("stun-server=stun://127.0.0.1:%u", port);
   peers = start_room_with (server, "stun", "S", 2, extra);
-  d.peers = peers;
-  d.frames = FRAMES;
-  if (!f2f_test_wait (all_decode, &d, 20000)) {
-    g_autofree gchar *state = describe (peers);
-    fail ("no media with a STUN server set:%s", state);
-  }
+  expect_all_decode (peers, 20000, "no media with a STUN server set");
   g_ptr_array_unref (peers);
   f2f_test_server_free (server);
   /* the log ends when coturn does */
@@ -1298,12 +1295,7 @@ GST_START_TEST (test_turn_relay)
 
   /* the right credentials: media through the relay */
   peers = start_room_with (server, "relayed", "R", 2, good);
-  d.peers = peers;
-  d.frames = FRAMES;
-  if (!f2f_test_wait (all_decode, &d, 20000)) {
-    g_autofree gchar *state = describe (peers);
-    fail ("no media through the TURN relay:%s", state);
-  }
+  expect_all_decode (peers, 20000, "no media through the TURN relay");
   g_ptr_array_unref (peers);
   f2f_test_server_free (server);
   g_subprocess_force_exit (turn);
@@ -1377,7 +1369,6 @@ GST_START_TEST (test_wss)
   TestServer *server;
   TestPeer *stranger;
   GPtrArray *peers;
-  AllDecode d;
   gint64 start;
 
   fail_unless (dir != NULL);
@@ -1408,13 +1399,8 @@ GST_START_TEST (test_wss)
 
   trust = g_strdup_printf ("tls-ca-file=%s", cert);
   peers = start_room_with (server, "secure", "P", 2, trust);
-  d.peers = peers;
-  d.frames = FRAMES;
-  if (!f2f_test_wait (all_decode, &d, 30000)) {
-    g_autofree gchar *state = describe (peers);
-    fail ("peers that trust the certificate did not call each other:%s",
-        state);
-  }
+  expect_all_decode (peers, 30000,
+      "peers that trust the certificate did not call each other");
   g_ptr_array_unref (peers);
   f2f_test_server_free (server);
   g_unlink (cert);
@@ -1669,13 +1655,10 @@ fake_join (FakePeer * fake, TestServer * server)
 static void
 carry_on_and_free (TestServer * server, GPtrArray * peers, FakePeer * fake)
 {
-  AllDecode d = { peers, FRAMES };
 
   g_ptr_array_add (peers, f2f_test_peer_start (server, "sdp", "B", 1, NULL));
-  if (!f2f_test_wait (all_decode, &d, 30000)) {
-    g_autofree gchar *state = describe (peers);
-    fail ("the room did not carry on beside a bad peer:%s", state);
-  }
+  expect_all_decode (peers, 30000,
+      "the room did not carry on beside a bad peer");
   g_clear_object (&fake->ws);
   g_clear_object (&fake->session);
   g_ptr_array_unref (fake->peers);
