@@ -198,7 +198,7 @@ connected_cb (GObject * source, GAsyncResult * res, gpointer data)
   }
   conn->attempt = NULL;
   if (ws == NULL) {
-    if (error->domain == G_TLS_ERROR) {
+    if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE)) {
       /* Not a server that is down: one that cannot be trusted, now or at
        * the next attempt. Say so at once. */
       conn->closing = TRUE;

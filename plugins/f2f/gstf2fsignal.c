@@ -2086,7 +2086,6 @@ load_tls_database (GstF2fSignal * self)
 {
   g_autofree gchar *file = NULL;
   g_autoptr (GError) error = NULL;
-  g_autoptr (GList) anchors = NULL;
 
   GST_OBJECT_LOCK (self);
   file = g_strdup (self->tls_ca_file);
