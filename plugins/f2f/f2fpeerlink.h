@@ -60,6 +60,8 @@ typedef struct
   guint latency_ms;
   guint faststart_packets;      /* a jitterbuffer starts after this many
                                  * packets in a row, not the latency (0) */
+  guint ice_pacing_ms;          /* libnice's Ta between connectivity checks;
+                                 * 0 keeps libnice's default (20 ms) */
   GstCaps *video_caps;          /* RTP caps of the video transceiver */
   GstCaps *audio_caps;          /* RTP caps of the audio transceiver */
   const gchar *video_payloader; /* element factory, e.g. rtpvp8pay */

@@ -17,14 +17,15 @@
 GST_DEBUG_CATEGORY (gst_f2f_signal_debug);
 
 static F2fPeerLink *
-make_link (GstElement * pipeline, guint faststart_packets, GstCaps * video,
-    GstCaps * audio)
+make_link (GstElement * pipeline, guint faststart_packets, guint pacing_ms,
+    GstCaps * video, GstCaps * audio)
 {
   F2fPeerLinkConfig config = { 0 };
   F2fPeerLinkCallbacks callbacks = { 0 };
 
   config.latency_ms = 40;
   config.faststart_packets = faststart_packets;
+  config.ice_pacing_ms = pacing_ms;
   config.video_caps = video;
   config.audio_caps = audio;
   config.video_payloader = "rtpvp8pay";
@@ -84,7 +85,7 @@ GST_START_TEST (test_sample_while_closing)
 
   g_mutex_init (&s.lock);
   g_cond_init (&s.cond);
-  s.link = make_link (pipeline, 0, video, audio);
+  s.link = make_link (pipeline, 0, 0, video, audio);
   fail_unless (s.link != NULL);
   webrtc = f2f_peer_link_get_webrtcbin (s.link);
   gst_element_set_state (webrtc, GST_STATE_READY);
@@ -128,21 +129,25 @@ GST_END_TEST;
 
 /* What the link changes in the elements webrtcbin makes: its clocksyncs
  * never wait for the clock, its RTP sessions pass a new stream's first
- * packet on at once (no probation; SRTP has authenticated it), and its
- * jitterbuffers start with the first packets in sequence when the profile
- * asks for it. */
+ * packet on at once (no probation; SRTP has authenticated it), its
+ * jitterbuffers start with the first packets in sequence and its ICE agent
+ * paces checks at the given Ta when the profile asks for it (lan: 1 packet,
+ * 5 ms; wan: neither, so libnice's 20 ms). */
 GST_START_TEST (test_webrtcbin_elements)
 {
   GstCaps *video = gst_caps_from_string ("application/x-rtp,media=video,"
       "encoding-name=VP8,payload=96,clock-rate=90000");
   GstCaps *audio = gst_caps_from_string ("application/x-rtp,media=audio,"
       "encoding-name=OPUS,payload=97,clock-rate=48000");
-  guint packets[] = { 0, 1 }, i;
+  guint packets[] = { 0, 1 }, pacing[] = { 0, 5 }, i;
 
   for (i = 0; i < G_N_ELEMENTS (packets); i++) {
     GstElement *pipeline = gst_pipeline_new (NULL);
-    F2fPeerLink *link = make_link (pipeline, packets[i], video, audio);
+    F2fPeerLink *link = make_link (pipeline, packets[i], pacing[i], video,
+        audio);
     GstElement *webrtc = f2f_peer_link_get_webrtcbin (link);
+    GObject *ice = NULL, *agent = NULL;
+    guint ta;
     GstElement *inner = gst_bin_new (NULL);
     GstElement *jb = gst_element_factory_make ("rtpjitterbuffer", NULL);
     GstElement *sync = gst_element_factory_make ("clocksync", NULL);
@@ -159,6 +164,12 @@ GST_START_TEST (test_webrtcbin_elements)
     fail_unless_equals_int (faststart, packets[i]);
     fail_if (syncs, "a clocksync inside webrtcbin still syncs");
     fail_unless_equals_int (probation, 0);
+    g_object_get (webrtc, "ice-agent", &ice, NULL);
+    g_object_get (ice, "agent", &agent, NULL);
+    g_object_get (agent, "stun-pacing-timer", &ta, NULL);
+    fail_unless_equals_int (ta, pacing[i] ? pacing[i] : 20);
+    g_object_unref (agent);
+    g_object_unref (ice);
 
     gst_bin_remove (GST_BIN (webrtc), inner);
     f2f_peer_link_destroy (link);
