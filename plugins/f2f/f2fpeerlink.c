@@ -980,6 +980,96 @@ configure_ice (F2fPeerLink * link, const F2fPeerLinkConfig * config)
   g_object_unref (ice);
 }
 
+/* rtpjitterbuffer 1.22's fast start checks only when a packet arrives, and
+ * only the head of its queue. A new stream's stream-start, caps and segment
+ * events are queued just before its first packet, and the jitterbuffer's
+ * own thread often has not pushed them out yet when that packet arrives:
+ * the head is then an event, fast start does not happen, and a stream whose
+ * first frame is one packet (a small keyframe, every Opus packet) waits for
+ * the first packet's deadline (the latency, 40 ms in the lan profile). So
+ * the first packet waits at the jitterbuffer's door until its segment event
+ * has left, at most FIRST_PACKET_WAIT_MS (usually well under 1 ms). */
+#define FIRST_PACKET_WAIT_MS 10
+
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  gboolean segment_out;         /* protected by lock */
+} FirstPacket;
+
+static void
+first_packet_clear (gpointer data)
+{
+  FirstPacket *first = data;
+
+  g_mutex_clear (&first->lock);
+  g_cond_clear (&first->cond);
+}
+
+static void
+first_packet_unref (gpointer data)
+{
+  g_atomic_rc_box_release_full (data, first_packet_clear);
+}
+
+/* The jitterbuffer's thread, any event it pushes. */
+static GstPadProbeReturn
+on_jitterbuffer_event_out (GstPad * pad, GstPadProbeInfo * info,
+    gpointer user_data)
+{
+  FirstPacket *first = user_data;
+
+  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) != GST_EVENT_SEGMENT)
+    return GST_PAD_PROBE_OK;
+  g_mutex_lock (&first->lock);
+  first->segment_out = TRUE;
+  g_cond_signal (&first->cond);
+  g_mutex_unlock (&first->lock);
+  return GST_PAD_PROBE_REMOVE;
+}
+
+/* The receiving streaming thread, the stream's first packet (or list). */
+static GstPadProbeReturn
+on_jitterbuffer_first_packet (GstPad * pad, GstPadProbeInfo * info,
+    gpointer user_data)
+{
+  FirstPacket *first = user_data;
+  gint64 until = g_get_monotonic_time () +
+      FIRST_PACKET_WAIT_MS * G_TIME_SPAN_MILLISECOND;
+
+  g_mutex_lock (&first->lock);
+  while (!first->segment_out &&
+      g_cond_wait_until (&first->cond, &first->lock, until));
+  if (!first->segment_out)
+    GST_DEBUG_OBJECT (pad, "segment not out after %d ms, going on",
+        FIRST_PACKET_WAIT_MS);
+  g_mutex_unlock (&first->lock);
+  return GST_PAD_PROBE_REMOVE;
+}
+
+static void
+start_jitterbuffer_with_first_packet (GstElement * jitterbuffer)
+{
+  GstPad *sink = gst_element_get_static_pad (jitterbuffer, "sink");
+  GstPad *src = gst_element_get_static_pad (jitterbuffer, "src");
+  FirstPacket *first;
+
+  if (sink && src) {
+    first = g_atomic_rc_box_new0 (FirstPacket);
+    g_mutex_init (&first->lock);
+    g_cond_init (&first->cond);
+    gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+        on_jitterbuffer_event_out, g_atomic_rc_box_acquire (first),
+        first_packet_unref);
+    gst_pad_add_probe (sink,
+        GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+        on_jitterbuffer_first_packet, first, first_packet_unref);
+  }
+  gst_clear_object (&sink);
+  gst_clear_object (&src);
+}
+
 /* webrtcbin (1.22) puts a clocksync with sync=TRUE behind each of its sink
  * pads, so every packet waits for its timestamp plus the whole pipeline's
  * latency before it is sent. In a call that latency is the receiving side's
@@ -1016,15 +1106,15 @@ on_deep_element_added (GstBin * webrtc, GstBin * sub_bin, GstElement * element,
     g_object_set (element, "probation", 0, NULL);
   } else if (strcmp (GST_OBJECT_NAME (factory), "rtpjitterbuffer") == 0
       && GPOINTER_TO_UINT (user_data) > 0) {
-    /* A new stream's first packet otherwise waits for a deadline (about
-     * 20 ms at 40 ms latency) before anything is pushed, once per stream;
-     * with faststart it goes as soon as the next packet in sequence is
-     * there (1.22 checks when a packet arrives, so a one-packet keyframe
-     * still waits). Packets after it still wait for gaps. */
+    /* A new stream's first packet otherwise waits for a deadline (the
+     * latency) before anything is pushed, once per stream; with faststart
+     * it goes as soon as that many packets in sequence are there. Packets
+     * after it still wait for gaps. */
     GST_DEBUG_OBJECT (webrtc, "%" GST_PTR_FORMAT " starts after %u packets",
         element, GPOINTER_TO_UINT (user_data));
     g_object_set (element, "faststart-min-packets",
         GPOINTER_TO_UINT (user_data), NULL);
+    start_jitterbuffer_with_first_packet (element);
   }
 }
 

@@ -11,6 +11,8 @@
 #endif
 
 #include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/rtp/gstrtpbuffer.h>
 
 #include "../../../plugins/f2f/f2fpeerlink.h"
 
@@ -182,6 +184,118 @@ GST_START_TEST (test_webrtcbin_elements)
 
 GST_END_TEST;
 
+/* The jitterbuffer's own thread is held while it pushes the stream-start
+ * event until the first packet reaches the jitterbuffer, so that packet
+ * arrives with the caps and segment events still queued ahead of it: what
+ * happens in a loaded receiver (docs/architecture.md, "Starting a stream
+ * with its first packets"). */
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  gboolean arrived;             /* the first packet reached the sink pad */
+} Door;
+
+static GstPadProbeReturn
+hold_stream_start (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  Door *door = user_data;
+  gint64 until = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
+
+  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) !=
+      GST_EVENT_STREAM_START)
+    return GST_PAD_PROBE_OK;
+  g_mutex_lock (&door->lock);
+  while (!door->arrived && g_cond_wait_until (&door->cond, &door->lock,
+          until));
+  g_mutex_unlock (&door->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn
+packet_arrives (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  Door *door = user_data;
+
+  g_mutex_lock (&door->lock);
+  door->arrived = TRUE;
+  g_cond_broadcast (&door->cond);
+  g_mutex_unlock (&door->lock);
+  return GST_PAD_PROBE_REMOVE;
+}
+
+/* A stream whose first frame is a single packet starts with that packet,
+ * not after the jitterbuffer's latency, even when the jitterbuffer had not
+ * pushed the stream's first events yet. The harness's clock never moves,
+ * so without the fast start the packet would never come out. */
+GST_START_TEST (test_first_packet_starts_stream)
+{
+  GstCaps *video = gst_caps_from_string ("application/x-rtp,media=video,"
+      "encoding-name=VP8,payload=96,clock-rate=90000");
+  GstCaps *audio = gst_caps_from_string ("application/x-rtp,media=audio,"
+      "encoding-name=OPUS,payload=97,clock-rate=48000");
+  GstElement *pipeline = gst_pipeline_new (NULL);
+  F2fPeerLink *link = make_link (pipeline, 1, 5, video, audio);
+  GstElement *inner = gst_bin_new (NULL);
+  GstElement *jb = gst_element_factory_make ("rtpjitterbuffer", NULL);
+  GstPad *sink = gst_element_get_static_pad (jb, "sink");
+  GstPad *src = gst_element_get_static_pad (jb, "src");
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  GstBuffer *packet, *out = NULL;
+  GstHarness *h;
+  Door door = { 0 };
+  gint64 deadline;
+
+  g_mutex_init (&door.lock);
+  g_cond_init (&door.cond);
+  /* before the link's own probes, so it runs first */
+  gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_BUFFER, packet_arrives, &door,
+      NULL);
+  g_object_set (jb, "latency", 1000, NULL);
+  gst_object_ref (jb);
+  gst_bin_add (GST_BIN (f2f_peer_link_get_webrtcbin (link)), inner);
+  gst_bin_add (GST_BIN (inner), jb);
+  gst_bin_remove (GST_BIN (inner), jb);
+  gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      hold_stream_start, &door, NULL);
+
+  h = gst_harness_new_with_element (jb, "sink", "src");
+  gst_harness_set_src_caps (h, gst_caps_ref (video));
+
+  packet = gst_rtp_buffer_new_allocate (100, 0, 0);
+  fail_unless (gst_rtp_buffer_map (packet, GST_MAP_WRITE, &rtp));
+  gst_rtp_buffer_set_payload_type (&rtp, 96);
+  gst_rtp_buffer_set_seq (&rtp, 1000);
+  gst_rtp_buffer_set_timestamp (&rtp, 90000);
+  gst_rtp_buffer_set_ssrc (&rtp, 0x1234);
+  gst_rtp_buffer_set_marker (&rtp, TRUE);
+  gst_rtp_buffer_unmap (&rtp);
+  GST_BUFFER_DTS (packet) = GST_BUFFER_PTS (packet) = 0;
+  fail_unless_equals_int (gst_harness_push (h, packet), GST_FLOW_OK);
+
+  deadline = g_get_monotonic_time () + 2 * G_TIME_SPAN_SECOND;
+  while (out == NULL && g_get_monotonic_time () < deadline)
+    out = gst_harness_try_pull (h);
+  fail_unless (out != NULL, "the stream's only packet did not come out "
+      "of the jitterbuffer before its latency");
+  gst_buffer_unref (out);
+
+  gst_harness_teardown (h);
+  gst_object_unref (jb);
+  gst_object_unref (sink);
+  gst_object_unref (src);
+  gst_bin_remove (GST_BIN (f2f_peer_link_get_webrtcbin (link)), inner);
+  f2f_peer_link_destroy (link);
+  f2f_peer_link_unref (link);
+  gst_object_unref (pipeline);
+  gst_caps_unref (video);
+  gst_caps_unref (audio);
+  g_mutex_clear (&door.lock);
+  g_cond_clear (&door.cond);
+}
+
+GST_END_TEST;
+
 static Suite *
 f2fpeerlink_suite (void)
 {
@@ -193,6 +307,7 @@ f2fpeerlink_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_sample_while_closing);
   tcase_add_test (tc, test_webrtcbin_elements);
+  tcase_add_test (tc, test_first_packet_starts_stream);
   return s;
 }
 
