@@ -439,6 +439,7 @@ typedef struct _Gate
   GMutex lock;
   gboolean open;                /* protected by lock */
   GQueue cache;                 /* protected by lock: GstBuffer */
+  GstPad *src;                  /* the encoder's tee pad */
   GstPad *sink;                 /* the link's video queue */
 } Gate;
 
@@ -447,13 +448,14 @@ typedef struct _Gate
 #define GATE_MAX_FRAMES 30
 
 static Gate *
-gate_new (GstPad * sink)
+gate_new (GstPad * src, GstPad * sink)
 {
   Gate *gate = g_new0 (Gate, 1);
 
   gate->refcount = 1;
   g_mutex_init (&gate->lock);
   g_queue_init (&gate->cache);
+  gate->src = gst_object_ref (src);
   gate->sink = gst_object_ref (sink);
   return gate;
 }
@@ -471,6 +473,7 @@ gate_unref (Gate * gate)
   if (!g_atomic_int_dec_and_test (&gate->refcount))
     return;
   g_queue_clear_full (&gate->cache, (GDestroyNotify) gst_buffer_unref);
+  gst_object_unref (gate->src);
   gst_object_unref (gate->sink);
   g_mutex_clear (&gate->lock);
   g_free (gate);
@@ -501,6 +504,46 @@ gate_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_DROP;
 }
 
+static gboolean
+collect_sticky (GstPad * pad, GstEvent ** event, gpointer user_data)
+{
+  g_ptr_array_add (user_data, gst_event_ref (*event));
+  return TRUE;
+}
+
+/* Gives the link's queue the stream-start, caps and segment of the tee pad
+ * that it does not have yet, before kept frames are chained into it. They
+ * normally reach it with the tee's first push after gst_pad_link, but a
+ * keyframe can be kept before that: the tee pushed it to its new pad between
+ * the pad request and the link (the events then went nowhere, and the link
+ * only marks them to be sent with the next push). If the link connects
+ * before the encoder's next frame, the queue and payloader would get data
+ * before any caps ("Got data flow before stream-start event", seen once in
+ * ~500 simultaneous five-peer starts). Called with the gate's lock held: the
+ * tee's thread is then waiting in gate_probe, past its own sticky events. */
+static void
+gate_send_sticky (Gate * gate)
+{
+  GPtrArray *events =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) gst_event_unref);
+  guint i;
+
+  /* collected first: the foreach holds the tee pad's lock */
+  gst_pad_sticky_events_foreach (gate->src, collect_sticky, events);
+  for (i = 0; i < events->len; i++) {
+    GstEvent *event = g_ptr_array_index (events, i);
+    GstEvent *have = gst_pad_get_sticky_event (gate->sink,
+        GST_EVENT_TYPE (event), 0);
+
+    /* the tee hands every pad the same event objects */
+    if (have != event)
+      gst_pad_send_event (gate->sink, gst_event_ref (event));
+    if (have)
+      gst_event_unref (have);
+  }
+  g_ptr_array_unref (events);
+}
+
 /* Private thread, when the link is connected. Sends what was kept, if it is
  * recent, and lets the live frames through; FALSE when nothing recent was
  * kept (a keyframe must be asked for). The kept frames are pushed with the
@@ -523,6 +566,8 @@ gate_open (Gate * gate, GstClockTime now)
       " ms old)", fresh ? "sending" : "dropping", gate->cache.length,
       first && GST_CLOCK_TIME_IS_VALID (now) && GST_BUFFER_PTS_IS_VALID (first)
       ? GST_CLOCK_DIFF (GST_BUFFER_PTS (first), now) / GST_MSECOND : -1);
+  if (fresh)
+    gate_send_sticky (gate);
   while (!g_queue_is_empty (&gate->cache)) {
     GstBuffer *buf = g_queue_pop_head (&gate->cache);
 
@@ -589,7 +634,7 @@ connect_tee (GstElement * tee, F2fPeerLink * link, const gchar * media,
   tee_pad = gst_element_request_pad_simple (tee, "src_%u");
   if (gate_out) {
     /* Before linking: no buffer may pass before the gate is there. */
-    *gate_out = gate_new (sink);
+    *gate_out = gate_new (tee_pad, sink);
     gst_pad_add_probe (tee_pad, GST_PAD_PROBE_TYPE_BUFFER, gate_probe,
         gate_ref (*gate_out), (GDestroyNotify) gate_unref);
   }
