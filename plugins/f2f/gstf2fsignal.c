@@ -78,6 +78,7 @@
 #include "gstf2fsignal.h"
 #include "gstf2felements.h"
 #include "f2fsignalconn.h"
+#include "f2fgate.h"
 #include "f2fpeerlink.h"
 
 GST_DEBUG_CATEGORY (gst_f2f_signal_debug);
@@ -235,7 +236,7 @@ typedef struct
   gchar *name;
   F2fPeerLink *link;            /* NULL between a failure and the rebuild */
   GstPad *video_tee_pad;        /* local video → this link */
-  struct _Gate *video_gate;     /* holds video until the link connects */
+  F2fGate *video_gate;     /* holds video until the link connects */
   GstPad *audio_tee_pad;
   GPtrArray *elements;          /* decode branches */
   GPtrArray *view_pads;         /* f2fcompositor request pads */
@@ -426,160 +427,6 @@ link_state_name (F2fLinkState state)
 /* ---------------------------------------------------------------------- */
 /* Peers */
 
-/* The video gate of a link that is not connected yet. While closed it
- * drops the shared encoder's output but keeps the latest keyframe and the
- * frames after it; when the link connects, that picture goes out at once
- * instead of waiting for the next camera frame after a keyframe request
- * (0-67 ms at 15 fps). The keyframe is requested when the link starts
- * connecting, ICE + DTLS (60-70 ms on a LAN) before it is up, so what is kept
- * is recent. */
-typedef struct _Gate
-{
-  gint refcount;
-  GMutex lock;
-  gboolean open;                /* protected by lock */
-  GQueue cache;                 /* protected by lock: GstBuffer */
-  GstPad *src;                  /* the encoder's tee pad */
-  GstPad *sink;                 /* the link's video queue */
-} Gate;
-
-/* A link taking longer than this to connect gets a fresh keyframe. */
-#define GATE_MAX_AGE (250 * GST_MSECOND)
-#define GATE_MAX_FRAMES 30
-
-static Gate *
-gate_new (GstPad * src, GstPad * sink)
-{
-  Gate *gate = g_new0 (Gate, 1);
-
-  gate->refcount = 1;
-  g_mutex_init (&gate->lock);
-  g_queue_init (&gate->cache);
-  gate->src = gst_object_ref (src);
-  gate->sink = gst_object_ref (sink);
-  return gate;
-}
-
-static Gate *
-gate_ref (Gate * gate)
-{
-  g_atomic_int_inc (&gate->refcount);
-  return gate;
-}
-
-static void
-gate_unref (Gate * gate)
-{
-  if (!g_atomic_int_dec_and_test (&gate->refcount))
-    return;
-  g_queue_clear_full (&gate->cache, (GDestroyNotify) gst_buffer_unref);
-  gst_object_unref (gate->src);
-  gst_object_unref (gate->sink);
-  g_mutex_clear (&gate->lock);
-  g_free (gate);
-}
-
-/* Streaming thread of the encoder's tee. */
-static GstPadProbeReturn
-gate_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
-{
-  Gate *gate = user_data;
-  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
-
-  g_mutex_lock (&gate->lock);
-  if (gate->open) {
-    g_mutex_unlock (&gate->lock);
-    return GST_PAD_PROBE_REMOVE;
-  }
-  if (!GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT)) {
-    g_queue_clear_full (&gate->cache, (GDestroyNotify) gst_buffer_unref);
-    g_queue_push_tail (&gate->cache, gst_buffer_ref (buf));
-  } else if (!g_queue_is_empty (&gate->cache)) {
-    if (gate->cache.length < GATE_MAX_FRAMES)
-      g_queue_push_tail (&gate->cache, gst_buffer_ref (buf));
-    else                        /* too old to be worth sending */
-      g_queue_clear_full (&gate->cache, (GDestroyNotify) gst_buffer_unref);
-  }
-  g_mutex_unlock (&gate->lock);
-  return GST_PAD_PROBE_DROP;
-}
-
-static gboolean
-collect_sticky (GstPad * pad, GstEvent ** event, gpointer user_data)
-{
-  g_ptr_array_add (user_data, gst_event_ref (*event));
-  return TRUE;
-}
-
-/* Gives the link's queue the stream-start, caps and segment of the tee pad
- * that it does not have yet, before kept frames are chained into it. They
- * normally reach it with the tee's first push after gst_pad_link, but a
- * keyframe can be kept before that: the tee pushed it to its new pad between
- * the pad request and the link (the events then went nowhere, and the link
- * only marks them to be sent with the next push). If the link connects
- * before the encoder's next frame, the queue and payloader would get data
- * before any caps ("Got data flow before stream-start event", seen once in
- * ~500 simultaneous five-peer starts). Called with the gate's lock held: the
- * tee's thread is then waiting in gate_probe, past its own sticky events. */
-static void
-gate_send_sticky (Gate * gate)
-{
-  GPtrArray *events =
-      g_ptr_array_new_with_free_func ((GDestroyNotify) gst_event_unref);
-  guint i;
-
-  /* collected first: the foreach holds the tee pad's lock */
-  gst_pad_sticky_events_foreach (gate->src, collect_sticky, events);
-  for (i = 0; i < events->len; i++) {
-    GstEvent *event = g_ptr_array_index (events, i);
-    GstEvent *have = gst_pad_get_sticky_event (gate->sink,
-        GST_EVENT_TYPE (event), 0);
-
-    /* the tee hands every pad the same event objects */
-    if (have != event)
-      gst_pad_send_event (gate->sink, gst_event_ref (event));
-    if (have)
-      gst_event_unref (have);
-  }
-  g_ptr_array_unref (events);
-}
-
-/* Private thread, when the link is connected. Sends what was kept, if it is
- * recent, and lets the live frames through; FALSE when nothing recent was
- * kept (a keyframe must be asked for). The kept frames are pushed with the
- * lock held: the tee's next frame waits in gate_probe until they are in the
- * queue, so the order is kept. The queue is leaky, so the pushes never
- * block. */
-static gboolean
-gate_open (Gate * gate, GstClockTime now)
-{
-  GstBuffer *first;
-  gboolean fresh;
-
-  g_mutex_lock (&gate->lock);
-  gate->open = TRUE;
-  first = g_queue_peek_head (&gate->cache);
-  fresh = first && GST_CLOCK_TIME_IS_VALID (now)
-      && GST_BUFFER_PTS_IS_VALID (first)
-      && now < GST_BUFFER_PTS (first) + GATE_MAX_AGE;
-  GST_DEBUG ("link connected: %s %u kept frames (keyframe %" G_GINT64_FORMAT
-      " ms old)", fresh ? "sending" : "dropping", gate->cache.length,
-      first && GST_CLOCK_TIME_IS_VALID (now) && GST_BUFFER_PTS_IS_VALID (first)
-      ? GST_CLOCK_DIFF (GST_BUFFER_PTS (first), now) / GST_MSECOND : -1);
-  if (fresh)
-    gate_send_sticky (gate);
-  while (!g_queue_is_empty (&gate->cache)) {
-    GstBuffer *buf = g_queue_pop_head (&gate->cache);
-
-    if (fresh)
-      gst_pad_chain (gate->sink, buf);
-    else
-      gst_buffer_unref (buf);
-  }
-  g_mutex_unlock (&gate->lock);
-  return fresh;
-}
-
 static Peer *
 peer_new (const gchar * id, const gchar * name)
 {
@@ -602,7 +449,7 @@ peer_free (Peer * peer)
   g_ptr_array_unref (peer->view_pads);
   g_ptr_array_unref (peer->ghost_pads);
   g_clear_object (&peer->video_tee_pad);
-  g_clear_pointer (&peer->video_gate, gate_unref);
+  g_clear_pointer (&peer->video_gate, f2f_gate_unref);
   g_clear_object (&peer->audio_tee_pad);
   if (peer->link)
     f2f_peer_link_unref (peer->link);
@@ -618,11 +465,11 @@ request_keyframe (GstPad * sink)
 }
 
 /* Connects the local encoder's tee to a link's payloader input. With
- * @gate_out, the branch starts closed (see Gate) and *gate_out is set.
+ * @gate_out, the branch starts closed (see f2fgate.h) and *gate_out is set.
  * Called with self->lock held. */
 static GstPad *
 connect_tee (GstElement * tee, F2fPeerLink * link, const gchar * media,
-    Gate ** gate_out)
+    F2fGate ** gate_out)
 {
   GstPad *tee_pad, *sink;
 
@@ -634,9 +481,7 @@ connect_tee (GstElement * tee, F2fPeerLink * link, const gchar * media,
   tee_pad = gst_element_request_pad_simple (tee, "src_%u");
   if (gate_out) {
     /* Before linking: no buffer may pass before the gate is there. */
-    *gate_out = gate_new (tee_pad, sink);
-    gst_pad_add_probe (tee_pad, GST_PAD_PROBE_TYPE_BUFFER, gate_probe,
-        gate_ref (*gate_out), (GDestroyNotify) gate_unref);
+    *gate_out = f2f_gate_new (tee_pad, sink);
   }
   if (gst_pad_link (tee_pad, sink) != GST_PAD_LINK_OK) {
     GST_WARNING ("could not feed the local %s to %s", media,
@@ -645,7 +490,7 @@ connect_tee (GstElement * tee, F2fPeerLink * link, const gchar * media,
     gst_object_unref (tee_pad);
     gst_object_unref (sink);
     if (gate_out)
-      g_clear_pointer (gate_out, gate_unref);
+      g_clear_pointer (gate_out, f2f_gate_unref);
     return NULL;
   }
   /* A new receiver needs a keyframe now, not at the next interval. */
@@ -731,7 +576,7 @@ peer_teardown (GstF2fSignal * self, Peer * peer)
   SIGNAL_UNLOCK (self);
 
   disconnect_tee (video_tee, &peer->video_tee_pad);
-  g_clear_pointer (&peer->video_gate, gate_unref);
+  g_clear_pointer (&peer->video_gate, f2f_gate_unref);
   disconnect_tee (audio_tee, &peer->audio_tee_pad);
   gst_clear_object (&video_tee);
   gst_clear_object (&audio_tee);
@@ -909,7 +754,7 @@ link_state_changed (F2fPeerLink * link, F2fLinkState state, const gchar * why,
           &peer->video_gate);
     SIGNAL_UNLOCK (self);
   } else if (state == F2F_LINK_CONNECTED) {
-    Gate *gate = NULL;
+    F2fGate *gate = NULL;
 
     peer->setup_failures = 0;
     SIGNAL_LOCK (self);
@@ -917,16 +762,16 @@ link_state_changed (F2fPeerLink * link, F2fLinkState state, const gchar * why,
       peer->video_tee_pad = connect_tee (self->video_tee, link, "video",
           NULL);
     else if (peer->video_gate)
-      gate = gate_ref (peer->video_gate);
+      gate = f2f_gate_ref (peer->video_gate);
     if (peer->audio_tee_pad == NULL)
       peer->audio_tee_pad = connect_tee (self->audio_tee, link, "audio",
           NULL);
     SIGNAL_UNLOCK (self);
     if (gate) {
-      if (!gate_open (gate, gst_element_get_current_running_time
+      if (!f2f_gate_open (gate, gst_element_get_current_running_time
               (GST_ELEMENT_CAST (self))))
-        request_keyframe (gate->sink);
-      gate_unref (gate);
+        request_keyframe (f2f_gate_get_sink (gate));
+      f2f_gate_unref (gate);
     }
   }
   s = gst_structure_new ("f2f-link-state", "peer-id", G_TYPE_STRING,
@@ -1914,7 +1759,7 @@ gst_f2f_signal_release_pad (GstElement * element, GstPad * pad)
     if (*tee_pad)
       g_ptr_array_add (tee_pads, g_steal_pointer (tee_pad));
     if (video)
-      g_clear_pointer (&peer->video_gate, gate_unref);
+      g_clear_pointer (&peer->video_gate, f2f_gate_unref);
   }
   SIGNAL_UNLOCK (self);
   for (i = 0; i < tee_pads->len; i++) {
