@@ -20,6 +20,12 @@
  *    spawned --runs times and timed the same way up to the offerer's first
  *    decoded frame; it also reports its own offer -> frame times, for the
  *    first connection of the process and for a second one.
+ * 4. mesh baseline: the mesh's shape in plain webrtcbins, --mesh-runs
+ *    times: --peers webrtcbin-baseline processes spawned at once, each
+ *    making (peers - 1) / 2 connections at the same time (for 5: 5 processes,
+ *    5 DTLS keys, 10 connections, 20 webrtcbins, like a room of five), timed
+ *    until every connection is up and until every end decoded video and
+ *    audio. Its signaling is in-process, so it is the floor under the mesh.
  *
  * Every child gets PR_SET_PDEATHSIG and is killed and reaped by the end of
  * its run. Run it in a private network namespace with lo up (join-time.sh
@@ -44,6 +50,7 @@ typedef struct
   gint64 ready_us;              /* "playing" (peer) or "ready" (baseline) */
   gint64 joined_us;
   gint64 event_us;              /* baseline: offerer's first frame */
+  GHashTable *events;           /* baseline: "conn=N what" -> arrival */
   gchar *peer_id;
   GHashTable *connected;        /* peer-id -> gint64* arrival, µs */
   GHashTable *video, *audio;
@@ -109,6 +116,7 @@ on_line (gpointer child, const gchar * line, gint64 now)
   if (g_str_has_prefix (line, "event ")) {
     if (c->event_us < 0 && strstr (line, "conn=1 offerer-video"))
       c->event_us = now;
+    note_time (c->events, line + 6, now);
     return;
   }
   if (g_str_has_prefix (line, "result ")) {
@@ -155,6 +163,7 @@ child_spawn (const gchar * name, GPtrArray * argv, const gchar * debug_file)
   c->name = g_strdup (name);
   c->ready_us = c->joined_us = c->event_us = -1;
   c->connected = time_table ();
+  c->events = time_table ();
   c->video = time_table ();
   c->audio = time_table ();
   c->left = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -200,6 +209,7 @@ child_free (Child * c)
   }
   bench_child_clear (&c->base);
   g_hash_table_unref (c->connected);
+  g_hash_table_unref (c->events);
   g_hash_table_unref (c->video);
   g_hash_table_unref (c->audio);
   g_hash_table_unref (c->left);
@@ -578,6 +588,92 @@ run_baseline (void)
   }
 }
 
+typedef struct
+{
+  Child **procs;
+  gint n;
+} Batch;
+
+static gboolean
+batch_gone (gpointer data)
+{
+  Batch *b = data;
+  gint i;
+
+  for (i = 0; i < b->n; i++)
+    if (!bench_child_gone (b->procs[i]))
+      return FALSE;
+  return TRUE;
+}
+
+/* Latest "conn=K @what" event over every process and connection, from
+ * @t0; -1 when one is missing. */
+static gdouble
+batch_last (Batch * b, gint conns, gint64 t0, const gchar * what)
+{
+  gint64 last = -1;
+  gint i, k;
+
+  for (i = 0; i < b->n; i++)
+    for (k = 1; k <= conns; k++) {
+      g_autofree gchar *key = g_strdup_printf ("conn=%d %s", k, what);
+      gint64 t = time_of (b->procs[i]->events, key);
+      if (t < 0)
+        return -1;
+      last = MAX (last, t);
+    }
+  return since (t0, last);
+}
+
+static void
+run_mesh_baseline (void)
+{
+  g_autofree gchar *video = g_strdup_printf ("%dx%d@%d", opts.width,
+      opts.height, opts.fps);
+  g_autofree gchar *conns_arg = NULL;
+  gint conns = MAX (1, (opts.peers - 1) / 2);
+  gint r, i;
+
+  conns_arg = g_strdup_printf ("--connections=%d", conns);
+  for (r = -opts.warmup; r < opts.mesh_runs; r++) {
+    Batch b = { g_new0 (Child *, opts.peers), opts.peers };
+    gint64 t0;
+
+    for (i = 0; i < opts.peers; i++) {
+      g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+
+      g_ptr_array_add (argv, opts.baseline);
+      g_ptr_array_add (argv, conns_arg);
+      g_ptr_array_add (argv, (gchar *) "--parallel=99");
+      g_ptr_array_add (argv, (gchar *) "--latency=40");
+      g_ptr_array_add (argv, (gchar *) "--video");
+      g_ptr_array_add (argv, video);
+      g_ptr_array_add (argv, NULL);
+      b.procs[i] = child_spawn ("mesh-baseline", argv, NULL);
+    }
+    t0 = b.procs[0]->spawn_us;
+    if (!bench_wait_for (batch_gone, &b, opts.step_timeout_ms * 2)) {
+      g_printerr ("join-time: mesh baseline run %d timed out\n", r + 1);
+      for (i = 0; i < opts.peers; i++)
+        if (!bench_child_gone (b.procs[i]))
+          g_subprocess_force_exit (b.procs[i]->base.proc);
+      bench_wait_for (batch_gone, &b, 3000);
+    }
+    if (r >= 0) {
+      gdouble up = batch_last (&b, conns, t0, "connected");
+      gdouble media = batch_last (&b, conns, t0, "all-media");
+
+      g_print ("mesh baseline run %d: all connected %.1f, all media %.1f ms\n",
+          r + 1, up, media);
+      record ("mesh baseline: all connections connected", up);
+      record ("mesh baseline: all first remote video+audio", media);
+    }
+    for (i = 0; i < opts.peers; i++)
+      child_free (b.procs[i]);
+    g_free (b.procs);
+  }
+}
+
 /* ---------------------------------------------------------------------- */
 
 static void
@@ -618,6 +714,28 @@ print_ratios (void)
         percentile (join, p) / percentile (base, p),
         first ? percentile (join, p) / percentile (first, p) : -1,
         second ? percentile (join, p) / percentile (second, p) : -1);
+}
+
+static void
+print_mesh_ratios (void)
+{
+  GArray *mesh = g_hash_table_lookup (series, "mesh: all links connected");
+  GArray *base = g_hash_table_lookup (series,
+      "mesh baseline: all connections connected");
+  GArray *mesh_media = g_hash_table_lookup (series,
+      "mesh: all first remote video+audio");
+  GArray *base_media = g_hash_table_lookup (series,
+      "mesh baseline: all first remote video+audio");
+  gint p;
+
+  if (mesh == NULL || base == NULL)
+    return;
+  for (p = 50; p <= 95; p += 45)
+    g_print ("RATIO p%d mesh-connected/baseline=%.2f "
+        "mesh-media/baseline=%.2f\n", p,
+        percentile (mesh, p) / percentile (base, p),
+        mesh_media && base_media ? percentile (mesh_media, p) /
+        percentile (base_media, p) : -1);
 }
 
 static gboolean
@@ -700,6 +818,8 @@ main (int argc, char **argv)
     run_mesh ();
   if (!no_baseline)
     run_baseline ();
+  if (!no_baseline && !no_mesh)
+    run_mesh_baseline ();
   load_cb (NULL);
 
   g_subprocess_force_exit (server_proc);
@@ -708,5 +828,6 @@ main (int argc, char **argv)
 
   print_table ();
   print_ratios ();
+  print_mesh_ratios ();
   return 0;
 }

@@ -10,11 +10,16 @@
  *
  * It makes --connections connections one after the other, each in a fresh
  * pipeline; the first one in the process pays for webrtcbin's DTLS
- * certificate. Output on stdout, one line per event, read by join-time:
+ * certificate. With --parallel P it makes them P at a time (the mesh
+ * baseline: five such processes with two connections each have the
+ * webrtcbins, keys and cores of a room of five). Output on stdout, one line
+ * per event, read by join-time:
  *
  *   ready                        gst_init done
+ *   event conn=N connected       the offerer's connection is up
  *   event conn=N offerer-video   the offerer decoded its first frame
- *                                (printed the moment it happens)
+ *   event conn=N all-media       both ends decoded video and audio
+ *                                (events are printed the moment they happen)
  *   result conn=N offer_to_connected_ms=... offerer_video_ms=...
  *          offerer_audio_ms=... answerer_video_ms=... answerer_audio_ms=...
  *          (all from create-offer; -1 when it did not happen in time)
@@ -35,10 +40,13 @@
 typedef struct
 {
   gint conn;
-  GMainLoop *loop;
+  GMainLoop *loop;              /* shared by the connections of a batch */
+  gint *running;                /* (atomic) unfinished ones of the batch */
+  gboolean finished;            /* protected by lock */
   GstElement *pipeline;
   GstElement *offerer, *answerer;
   gint64 offer_us;
+  guint deadline;               /* timeout source */
   GMutex lock;
   /* Protected by lock; µs after offer_us, or -1. */
   gint64 connected_us;
@@ -49,6 +57,21 @@ typedef struct
 static gint latency_ms = 40;
 static gint width = 320, height = 240, fps = 15;
 
+/* The last connection of a batch to finish, by success or failure, ends
+ * the batch's main loop. */
+static void
+conn_finish (Connection * c)
+{
+  gboolean first;
+
+  g_mutex_lock (&c->lock);
+  first = !c->finished;
+  c->finished = TRUE;
+  g_mutex_unlock (&c->lock);
+  if (first && g_atomic_int_dec_and_test (c->running))
+    g_main_loop_quit (c->loop);
+}
+
 static void
 conn_fail (Connection * c, const gchar * why)
 {
@@ -56,7 +79,7 @@ conn_fail (Connection * c, const gchar * why)
   if (c->error == NULL)
     c->error = g_strdup (why);
   g_mutex_unlock (&c->lock);
-  g_main_loop_quit (c->loop);
+  conn_finish (c);
 }
 
 static gboolean
@@ -85,8 +108,11 @@ first_frame_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
     printf ("event conn=%d offerer-video\n", c->conn);
     fflush (stdout);
   }
-  if (done)
-    g_main_loop_quit (c->loop);
+  if (done) {
+    printf ("event conn=%d all-media\n", c->conn);
+    fflush (stdout);
+    conn_finish (c);
+  }
   return GST_PAD_PROBE_REMOVE;
 }
 
@@ -152,10 +178,17 @@ on_connection_state (GstElement * webrtc, GParamSpec * pspec, Connection * c)
 
   g_object_get (webrtc, "connection-state", &state, NULL);
   if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED) {
+    gboolean first;
+
     g_mutex_lock (&c->lock);
-    if (c->connected_us < 0)
+    first = c->connected_us < 0;
+    if (first)
       c->connected_us = g_get_monotonic_time () - c->offer_us;
     g_mutex_unlock (&c->lock);
+    if (first) {
+      printf ("event conn=%d connected\n", c->conn);
+      fflush (stdout);
+    }
   } else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED) {
     conn_fail (c, "connection failed");
   }
@@ -284,6 +317,7 @@ deadline_cb (gpointer user_data)
 {
   Connection *c = user_data;
 
+  c->deadline = 0;
   conn_fail (c, "timed out");
   return G_SOURCE_REMOVE;
 }
@@ -300,56 +334,81 @@ start_cb (gpointer user_data)
 }
 
 static void
-run_connection (gint n, guint timeout_ms)
+conn_start (Connection * c, gint n, GMainLoop * loop, gint * running,
+    guint timeout_ms)
 {
-  Connection c = { n };
-  guint deadline;
   gint i, j;
 
-  g_mutex_init (&c.lock);
-  c.connected_us = -1;
+  c->conn = n;
+  c->loop = loop;
+  c->running = running;
+  g_mutex_init (&c->lock);
+  c->connected_us = -1;
   for (i = 0; i < 2; i++)
     for (j = 0; j < 2; j++)
-      c.first_us[i][j] = -1;
-  c.loop = g_main_loop_new (NULL, FALSE);
-  c.pipeline = gst_pipeline_new (NULL);
-  c.offerer = make_webrtc (&c, "offerer");
-  c.answerer = make_webrtc (&c, "answerer");
-  g_signal_connect (c.offerer, "notify::connection-state",
-      G_CALLBACK (on_connection_state), &c);
-  gst_element_set_state (c.pipeline, GST_STATE_PLAYING);
+      c->first_us[i][j] = -1;
+  c->pipeline = gst_pipeline_new (NULL);
+  c->offerer = make_webrtc (c, "offerer");
+  c->answerer = make_webrtc (c, "answerer");
+  g_signal_connect (c->offerer, "notify::connection-state",
+      G_CALLBACK (on_connection_state), c);
+  gst_element_set_state (c->pipeline, GST_STATE_PLAYING);
+  c->deadline = g_timeout_add (timeout_ms, deadline_cb, c);
+  g_idle_add (start_cb, c);
+}
 
-  deadline = g_timeout_add (timeout_ms, deadline_cb, &c);
-  g_idle_add (start_cb, &c);
-  g_main_loop_run (c.loop);
-  g_source_remove (deadline);
-
-  gst_element_set_state (c.pipeline, GST_STATE_NULL);
-  g_mutex_lock (&c.lock);
-  if (c.error)
-    printf ("failed conn=%d %s\n", n, c.error);
+static void
+conn_report (Connection * c)
+{
+  if (c->deadline)
+    g_source_remove (c->deadline);
+  gst_element_set_state (c->pipeline, GST_STATE_NULL);
+  g_mutex_lock (&c->lock);
+  if (c->error)
+    printf ("failed conn=%d %s\n", c->conn, c->error);
   printf ("result conn=%d offer_to_connected_ms=%.1f offerer_video_ms=%.1f "
       "offerer_audio_ms=%.1f answerer_video_ms=%.1f answerer_audio_ms=%.1f\n",
-      n, c.connected_us / 1000.0, c.first_us[0][0] / 1000.0,
-      c.first_us[0][1] / 1000.0, c.first_us[1][0] / 1000.0,
-      c.first_us[1][1] / 1000.0);
+      c->conn, c->connected_us / 1000.0, c->first_us[0][0] / 1000.0,
+      c->first_us[0][1] / 1000.0, c->first_us[1][0] / 1000.0,
+      c->first_us[1][1] / 1000.0);
   fflush (stdout);
-  g_mutex_unlock (&c.lock);
-  gst_object_unref (c.pipeline);
-  g_main_loop_unref (c.loop);
-  g_free (c.error);
-  g_mutex_clear (&c.lock);
+  g_mutex_unlock (&c->lock);
+  gst_object_unref (c->pipeline);
+  g_free (c->error);
+  g_mutex_clear (&c->lock);
+}
+
+/* Connections @first .. @first + @count - 1, all at once. */
+static void
+run_batch (gint first, gint count, guint timeout_ms)
+{
+  Connection *conns = g_new0 (Connection, count);
+  GMainLoop *loop = g_main_loop_new (NULL, FALSE);
+  gint running = count;
+  gint i;
+
+  for (i = 0; i < count; i++)
+    conn_start (&conns[i], first + i, loop, &running, timeout_ms);
+  g_main_loop_run (loop);
+  for (i = 0; i < count; i++)
+    conn_report (&conns[i]);
+  g_main_loop_unref (loop);
+  g_free (conns);
 }
 
 int
 main (int argc, char **argv)
 {
   gint connections = 2;
+  gint parallel = 1;
   gint timeout_ms = 10000;
   g_autofree gchar *video = NULL;
   GOptionEntry entries[] = {
     {"connections", 'n', 0, G_OPTION_ARG_INT, &connections,
-        "Connections to make one after the other (default 2)", "N"},
+        "Connections to make (default 2)", "N"},
+    {"parallel", 'p', 0, G_OPTION_ARG_INT, &parallel,
+        "Make them this many at a time (default 1: one after the other)",
+          "P"},
     {"latency", 'l', 0, G_OPTION_ARG_INT, &latency_ms,
         "webrtcbin latency in ms (default 40, f2fsignal's lan profile)", "MS"},
     {"video", 0, 0, G_OPTION_ARG_STRING, &video,
@@ -375,7 +434,11 @@ main (int argc, char **argv)
     g_printerr ("webrtcbin-baseline: --video wants WxH@FPS\n");
     return 2;
   }
-  for (i = 1; i <= connections; i++)
-    run_connection (i, timeout_ms);
+  if (parallel < 1) {
+    g_printerr ("webrtcbin-baseline: --parallel wants 1 or more\n");
+    return 2;
+  }
+  for (i = 1; i <= connections; i += parallel)
+    run_batch (i, MIN (parallel, connections - i + 1), timeout_ms);
   return 0;
 }
