@@ -108,10 +108,10 @@ gst_f2f_latency_profile_get_type (void)
 {
   static GType type = 0;
   static const GEnumValue values[] = {
-    {GST_F2F_LATENCY_LAN, "LAN: 40 ms jitterbuffer, realtime VP8, Opus 20 ms "
-          "with FEC", "lan"},
-    {GST_F2F_LATENCY_WAN, "WAN: 200 ms jitterbuffer for lossy, jittery paths",
-        "wan"},
+    {GST_F2F_LATENCY_LAN, "LAN: 40 ms jitterbuffer, streams start with their "
+          "first packet, ICE checks every 5 ms", "lan"},
+    {GST_F2F_LATENCY_WAN, "WAN: 200 ms jitterbuffer for lossy, jittery "
+          "paths, ICE checks every 20 ms", "wan"},
     {0, NULL, NULL}
   };
 
