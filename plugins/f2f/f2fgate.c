@@ -105,7 +105,7 @@ collect_sticky (GstPad * pad, GstEvent ** event, gpointer user_data)
  * only marks them to be sent with the next push). If the link connects
  * before the encoder's next frame, the queue and payloader would get data
  * before any caps ("Got data flow before stream-start event", seen once in
- * ~500 simultaneous five-peer starts). Called with the gate's lock held: the
+ * 900 simultaneous five-peer starts). Called with the gate's lock held: the
  * tee's thread is then waiting in gate_probe, past its own sticky events. */
 static void
 gate_send_sticky (F2fGate * gate)
