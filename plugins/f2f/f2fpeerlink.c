@@ -1242,6 +1242,44 @@ remove_element (GstBin * bin, GstElement * element)
   gst_bin_remove (bin, element);
 }
 
+/* webrtcbin 1.22 keeps its sctpenc and sctpdec in locked state until the
+ * data channel's DTLS is up, then, from its own thread, unlocks them and
+ * syncs them to its state. If that happens while webrtcbin is going to NULL
+ * (a link rebuilt just as it connects), the bin has already skipped them as
+ * locked and they come up after it: sctpenc's streaming thread then waits
+ * for data for ever, and dropping webrtcbin's last reference joins that
+ * thread in the pad's finalization, hanging f2fsignal's private thread
+ * (seen once in ~1,000 simultaneous five-peer starts; fixed upstream in
+ * 1.28 by stopping them in webrtcbin's dispose). Once webrtcbin is in NULL
+ * its thread is stopped, so stopping every element inside it here leaves
+ * nothing running. */
+static void
+stop_children (GstBin * bin)
+{
+  GstIterator *it = gst_bin_iterate_recurse (bin);
+  GValue item = G_VALUE_INIT;
+  gboolean done = FALSE;
+
+  while (!done) {
+    switch (gst_iterator_next (it, &item)) {
+      case GST_ITERATOR_OK:{
+        /* a no-op for the elements that did stop */
+        gst_element_set_state (g_value_get_object (&item), GST_STATE_NULL);
+        g_value_reset (&item);
+        break;
+      }
+      case GST_ITERATOR_RESYNC:
+        gst_iterator_resync (it);
+        break;
+      default:
+        done = TRUE;
+        break;
+    }
+  }
+  g_value_unset (&item);
+  gst_iterator_free (it);
+}
+
 void
 f2f_peer_link_destroy (F2fPeerLink * link)
 {
@@ -1275,6 +1313,7 @@ f2f_peer_link_destroy (F2fPeerLink * link)
   if (link->webrtc) {
     g_signal_handlers_disconnect_by_data (link->webrtc, link);
     remove_element (link->bin, link->webrtc);
+    stop_children (GST_BIN (link->webrtc));
   }
   remove_element (link->bin, link->video_queue);
   remove_element (link->bin, link->video_pay);

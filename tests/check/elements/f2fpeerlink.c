@@ -296,6 +296,70 @@ GST_START_TEST (test_first_packet_starts_stream)
 
 GST_END_TEST;
 
+typedef struct
+{
+  F2fPeerLink *link;
+  gint done;                    /* (atomic) */
+} Teardown;
+
+static gpointer
+teardown_link (gpointer data)
+{
+  Teardown *t = data;
+
+  f2f_peer_link_destroy (t->link);
+  f2f_peer_link_unref (t->link);
+  g_atomic_int_set (&t->done, 1);
+  return NULL;
+}
+
+/* An element inside webrtcbin that webrtcbin's own NULL state change left
+ * running, as 1.22 can leave its sctpenc (its start-up from webrtcbin's
+ * thread races with the state change; docs/architecture.md): tearing the
+ * link down must still stop it, else dropping webrtcbin joins its
+ * streaming thread for ever. The straggler here is a locked appsrc, whose
+ * thread waits for data like sctpenc's. */
+GST_START_TEST (test_teardown_with_running_child)
+{
+  GstCaps *video = gst_caps_from_string ("application/x-rtp,media=video,"
+      "encoding-name=VP8,payload=96,clock-rate=90000");
+  GstCaps *audio = gst_caps_from_string ("application/x-rtp,media=audio,"
+      "encoding-name=OPUS,payload=97,clock-rate=48000");
+  GstElement *pipeline = gst_pipeline_new (NULL);
+  Teardown t = { make_link (pipeline, 1, 5, video, audio), 0 };
+  GstElement *inner = gst_bin_new (NULL);
+  GstElement *straggler = gst_element_factory_make ("appsrc", NULL);
+  GstElement *sink = gst_element_factory_make ("fakesink", NULL);
+  GThread *thread;
+  gint64 deadline;
+
+  fail_if (gst_element_set_state (pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE);
+  gst_bin_add (GST_BIN (f2f_peer_link_get_webrtcbin (t.link)), inner);
+  gst_bin_add_many (GST_BIN (inner), straggler, sink, NULL);
+  fail_unless (gst_element_link (straggler, sink));
+  gst_element_set_locked_state (straggler, TRUE);
+  gst_element_set_locked_state (sink, TRUE);
+  gst_element_set_state (sink, GST_STATE_PLAYING);
+  fail_unless (gst_element_set_state (straggler, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+
+  thread = g_thread_new ("teardown", teardown_link, &t);
+  deadline = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
+  while (!g_atomic_int_get (&t.done) && g_get_monotonic_time () < deadline)
+    g_usleep (10 * 1000);
+  fail_unless (g_atomic_int_get (&t.done), "tearing the link down hangs "
+      "on an element webrtcbin left running");
+  g_thread_join (thread);
+
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+  gst_caps_unref (video);
+  gst_caps_unref (audio);
+}
+
+GST_END_TEST;
+
 static Suite *
 f2fpeerlink_suite (void)
 {
@@ -308,6 +372,7 @@ f2fpeerlink_suite (void)
   tcase_add_test (tc, test_sample_while_closing);
   tcase_add_test (tc, test_webrtcbin_elements);
   tcase_add_test (tc, test_first_packet_starts_stream);
+  tcase_add_test (tc, test_teardown_with_running_child);
   return s;
 }
 
