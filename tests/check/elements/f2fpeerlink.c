@@ -18,21 +18,28 @@
 
 GST_DEBUG_CATEGORY (gst_f2f_signal_debug);
 
+#define VIDEO_CAPS "application/x-rtp,media=video,encoding-name=VP8," \
+    "payload=96,clock-rate=90000"
+
 static F2fPeerLink *
-make_link (GstElement * pipeline, guint faststart_packets, guint pacing_ms,
-    GstCaps * video, GstCaps * audio)
+make_link (GstElement * pipeline, guint faststart_packets, guint pacing_ms)
 {
   F2fPeerLinkConfig config = { 0 };
   F2fPeerLinkCallbacks callbacks = { 0 };
+  F2fPeerLink *link;
 
   config.latency_ms = 40;
   config.faststart_packets = faststart_packets;
   config.ice_pacing_ms = pacing_ms;
-  config.video_caps = video;
-  config.audio_caps = audio;
+  config.video_caps = gst_caps_from_string (VIDEO_CAPS);
+  config.audio_caps = gst_caps_from_string ("application/x-rtp,media=audio,"
+      "encoding-name=OPUS,payload=97,clock-rate=48000");
   config.video_payloader = "rtpvp8pay";
-  return f2f_peer_link_new (GST_BIN (pipeline), "p1", "Peer", TRUE, &config,
+  link = f2f_peer_link_new (GST_BIN (pipeline), "p1", "Peer", TRUE, &config,
       &callbacks, NULL);
+  gst_caps_unref (config.video_caps);
+  gst_caps_unref (config.audio_caps);
+  return link;
 }
 
 typedef struct
@@ -76,10 +83,6 @@ sample_loop (gpointer data)
 GST_START_TEST (test_sample_while_closing)
 {
   GstElement *pipeline = gst_pipeline_new (NULL);
-  GstCaps *video = gst_caps_from_string ("application/x-rtp,media=video,"
-      "encoding-name=VP8,payload=96,clock-rate=90000");
-  GstCaps *audio = gst_caps_from_string ("application/x-rtp,media=audio,"
-      "encoding-name=OPUS,payload=97,clock-rate=48000");
   Sampler s = { 0 };
   GstElement *webrtc;
   GThread *thread;
@@ -87,7 +90,7 @@ GST_START_TEST (test_sample_while_closing)
 
   g_mutex_init (&s.lock);
   g_cond_init (&s.cond);
-  s.link = make_link (pipeline, 0, 0, video, audio);
+  s.link = make_link (pipeline, 0, 0);
   fail_unless (s.link != NULL);
   webrtc = f2f_peer_link_get_webrtcbin (s.link);
   gst_element_set_state (webrtc, GST_STATE_READY);
@@ -123,8 +126,6 @@ GST_START_TEST (test_sample_while_closing)
   f2f_peer_link_destroy (s.link);
   f2f_peer_link_unref (s.link);
   gst_object_unref (pipeline);
-  gst_caps_unref (video);
-  gst_caps_unref (audio);
 }
 
 GST_END_TEST;
@@ -137,16 +138,11 @@ GST_END_TEST;
  * 5 ms; wan: neither, so libnice's 20 ms). */
 GST_START_TEST (test_webrtcbin_elements)
 {
-  GstCaps *video = gst_caps_from_string ("application/x-rtp,media=video,"
-      "encoding-name=VP8,payload=96,clock-rate=90000");
-  GstCaps *audio = gst_caps_from_string ("application/x-rtp,media=audio,"
-      "encoding-name=OPUS,payload=97,clock-rate=48000");
   guint packets[] = { 0, 1 }, pacing[] = { 0, 5 }, i;
 
   for (i = 0; i < G_N_ELEMENTS (packets); i++) {
     GstElement *pipeline = gst_pipeline_new (NULL);
-    F2fPeerLink *link = make_link (pipeline, packets[i], pacing[i], video,
-        audio);
+    F2fPeerLink *link = make_link (pipeline, packets[i], pacing[i]);
     GstElement *webrtc = f2f_peer_link_get_webrtcbin (link);
     GObject *ice = NULL, *agent = NULL;
     guint ta;
@@ -178,8 +174,6 @@ GST_START_TEST (test_webrtcbin_elements)
     f2f_peer_link_unref (link);
     gst_object_unref (pipeline);
   }
-  gst_caps_unref (video);
-  gst_caps_unref (audio);
 }
 
 GST_END_TEST;
@@ -230,12 +224,8 @@ packet_arrives (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
  * so without the fast start the packet would never come out. */
 GST_START_TEST (test_first_packet_starts_stream)
 {
-  GstCaps *video = gst_caps_from_string ("application/x-rtp,media=video,"
-      "encoding-name=VP8,payload=96,clock-rate=90000");
-  GstCaps *audio = gst_caps_from_string ("application/x-rtp,media=audio,"
-      "encoding-name=OPUS,payload=97,clock-rate=48000");
   GstElement *pipeline = gst_pipeline_new (NULL);
-  F2fPeerLink *link = make_link (pipeline, 1, 5, video, audio);
+  F2fPeerLink *link = make_link (pipeline, 1, 5);
   GstElement *inner = gst_bin_new (NULL);
   GstElement *jb = gst_element_factory_make ("rtpjitterbuffer", NULL);
   GstPad *sink = gst_element_get_static_pad (jb, "sink");
@@ -260,7 +250,7 @@ GST_START_TEST (test_first_packet_starts_stream)
       hold_stream_start, &door, NULL);
 
   h = gst_harness_new_with_element (jb, "sink", "src");
-  gst_harness_set_src_caps (h, gst_caps_ref (video));
+  gst_harness_set_src_caps_str (h, VIDEO_CAPS);
 
   packet = gst_rtp_buffer_new_allocate (100, 0, 0);
   fail_unless (gst_rtp_buffer_map (packet, GST_MAP_WRITE, &rtp));
@@ -288,8 +278,6 @@ GST_START_TEST (test_first_packet_starts_stream)
   f2f_peer_link_destroy (link);
   f2f_peer_link_unref (link);
   gst_object_unref (pipeline);
-  gst_caps_unref (video);
-  gst_caps_unref (audio);
   g_mutex_clear (&door.lock);
   g_cond_clear (&door.cond);
 }
@@ -321,12 +309,8 @@ teardown_link (gpointer data)
  * thread waits for data like sctpenc's. */
 GST_START_TEST (test_teardown_with_running_child)
 {
-  GstCaps *video = gst_caps_from_string ("application/x-rtp,media=video,"
-      "encoding-name=VP8,payload=96,clock-rate=90000");
-  GstCaps *audio = gst_caps_from_string ("application/x-rtp,media=audio,"
-      "encoding-name=OPUS,payload=97,clock-rate=48000");
   GstElement *pipeline = gst_pipeline_new (NULL);
-  Teardown t = { make_link (pipeline, 1, 5, video, audio), 0 };
+  Teardown t = { make_link (pipeline, 1, 5), 0 };
   GstElement *inner = gst_bin_new (NULL);
   GstElement *straggler = gst_element_factory_make ("appsrc", NULL);
   GstElement *sink = gst_element_factory_make ("fakesink", NULL);
@@ -354,8 +338,6 @@ GST_START_TEST (test_teardown_with_running_child)
 
   gst_element_set_state (pipeline, GST_STATE_NULL);
   gst_object_unref (pipeline);
-  gst_caps_unref (video);
-  gst_caps_unref (audio);
 }
 
 GST_END_TEST;
