@@ -287,7 +287,9 @@ GST_END_TEST;
 typedef struct
 {
   F2fPeerLink *link;
-  gint done;                    /* (atomic) */
+  GMutex lock;
+  GCond cond;
+  gboolean done;                /* protected by lock */
 } Teardown;
 
 static gpointer
@@ -297,7 +299,10 @@ teardown_link (gpointer data)
 
   f2f_peer_link_destroy (t->link);
   f2f_peer_link_unref (t->link);
-  g_atomic_int_set (&t->done, 1);
+  g_mutex_lock (&t->lock);
+  t->done = TRUE;
+  g_cond_signal (&t->cond);
+  g_mutex_unlock (&t->lock);
   return NULL;
 }
 
@@ -310,7 +315,7 @@ teardown_link (gpointer data)
 GST_START_TEST (test_teardown_with_running_child)
 {
   GstElement *pipeline = gst_pipeline_new (NULL);
-  Teardown t = { make_link (pipeline, 1, 5), 0 };
+  Teardown t = { make_link (pipeline, 1, 5) };
   GstElement *inner = gst_bin_new (NULL);
   GstElement *straggler = gst_element_factory_make ("appsrc", NULL);
   GstElement *sink = gst_element_factory_make ("fakesink", NULL);
@@ -328,13 +333,18 @@ GST_START_TEST (test_teardown_with_running_child)
   fail_unless (gst_element_set_state (straggler, GST_STATE_PLAYING) !=
       GST_STATE_CHANGE_FAILURE);
 
+  g_mutex_init (&t.lock);
+  g_cond_init (&t.cond);
   thread = g_thread_new ("teardown", teardown_link, &t);
   deadline = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
-  while (!g_atomic_int_get (&t.done) && g_get_monotonic_time () < deadline)
-    g_usleep (10 * 1000);
-  fail_unless (g_atomic_int_get (&t.done), "tearing the link down hangs "
-      "on an element webrtcbin left running");
+  g_mutex_lock (&t.lock);
+  while (!t.done && g_cond_wait_until (&t.cond, &t.lock, deadline));
+  g_mutex_unlock (&t.lock);
+  fail_unless (t.done, "tearing the link down hangs on an element "
+      "webrtcbin left running");
   g_thread_join (thread);
+  g_mutex_clear (&t.lock);
+  g_cond_clear (&t.cond);
 
   gst_element_set_state (pipeline, GST_STATE_NULL);
   gst_object_unref (pipeline);
