@@ -29,6 +29,8 @@ struct _F2fPeerLink
   GMutex lock;
 
   /* Set at creation, then read-only. */
+  guint faststart_packets;
+  gint64 first_packet_wait_us;
   GstBin *bin;
   GMainContext *context;
   gchar *peer_id;
@@ -988,14 +990,16 @@ configure_ice (F2fPeerLink * link, const F2fPeerLinkConfig * config)
  * first frame is one packet (a small keyframe, every Opus packet) waits for
  * the first packet's deadline (the latency, 40 ms in the lan profile). So
  * the first packet waits at the jitterbuffer's door until its segment event
- * has left, at most FIRST_PACKET_WAIT_MS (usually well under 1 ms). */
-#define FIRST_PACKET_WAIT_MS 10
+ * has left, at most first_packet_wait_ms (10 ms unless the configuration
+ * says otherwise; usually well under 1 ms is needed). */
+#define DEFAULT_FIRST_PACKET_WAIT_MS 10
 
 typedef struct
 {
   GMutex lock;
   GCond cond;
   gboolean segment_out;         /* protected by lock */
+  gint64 wait_us;               /* read-only */
 } FirstPacket;
 
 static void
@@ -1035,21 +1039,21 @@ on_jitterbuffer_first_packet (GstPad * pad, GstPadProbeInfo * info,
     gpointer user_data)
 {
   FirstPacket *first = user_data;
-  gint64 until = g_get_monotonic_time () +
-      FIRST_PACKET_WAIT_MS * G_TIME_SPAN_MILLISECOND;
+  gint64 until = g_get_monotonic_time () + first->wait_us;
 
   g_mutex_lock (&first->lock);
   while (!first->segment_out &&
       g_cond_wait_until (&first->cond, &first->lock, until));
   if (!first->segment_out)
-    GST_DEBUG_OBJECT (pad, "segment not out after %d ms, going on",
-        FIRST_PACKET_WAIT_MS);
+    GST_DEBUG_OBJECT (pad, "segment not out after %" G_GINT64_FORMAT
+        " us, going on", first->wait_us);
   g_mutex_unlock (&first->lock);
   return GST_PAD_PROBE_REMOVE;
 }
 
 static void
-start_jitterbuffer_with_first_packet (GstElement * jitterbuffer)
+start_jitterbuffer_with_first_packet (GstElement * jitterbuffer,
+    gint64 wait_us)
 {
   GstPad *sink = gst_element_get_static_pad (jitterbuffer, "sink");
   GstPad *src = gst_element_get_static_pad (jitterbuffer, "src");
@@ -1057,6 +1061,7 @@ start_jitterbuffer_with_first_packet (GstElement * jitterbuffer)
 
   if (sink && src) {
     first = g_atomic_rc_box_new0 (FirstPacket);
+    first->wait_us = wait_us;
     g_mutex_init (&first->lock);
     g_cond_init (&first->cond);
     gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
@@ -1086,6 +1091,7 @@ static void
 on_deep_element_added (GstBin * webrtc, GstBin * sub_bin, GstElement * element,
     gpointer user_data)
 {
+  F2fPeerLink *link = user_data;
   GstElementFactory *factory = gst_element_get_factory (element);
 
   if (factory == NULL)
@@ -1105,16 +1111,17 @@ on_deep_element_added (GstBin * webrtc, GstBin * sub_bin, GstElement * element,
     GST_DEBUG_OBJECT (webrtc, "no probation in %" GST_PTR_FORMAT, element);
     g_object_set (element, "probation", 0, NULL);
   } else if (strcmp (GST_OBJECT_NAME (factory), "rtpjitterbuffer") == 0
-      && GPOINTER_TO_UINT (user_data) > 0) {
+      && link->faststart_packets > 0) {
     /* A new stream's first packet otherwise waits for a deadline (the
      * latency) before anything is pushed, once per stream; with faststart
      * it goes as soon as that many packets in sequence are there. Packets
      * after it still wait for gaps. */
     GST_DEBUG_OBJECT (webrtc, "%" GST_PTR_FORMAT " starts after %u packets",
-        element, GPOINTER_TO_UINT (user_data));
-    g_object_set (element, "faststart-min-packets",
-        GPOINTER_TO_UINT (user_data), NULL);
-    start_jitterbuffer_with_first_packet (element);
+        element, link->faststart_packets);
+    g_object_set (element, "faststart-min-packets", link->faststart_packets,
+        NULL);
+    start_jitterbuffer_with_first_packet (element,
+        link->first_packet_wait_us);
   }
 }
 
@@ -1129,6 +1136,10 @@ f2f_peer_link_new (GstBin * bin, const gchar * peer_id,
 
   link->refcount = 1;
   g_mutex_init (&link->lock);
+  link->faststart_packets = config->faststart_packets;
+  link->first_packet_wait_us = (config->first_packet_wait_ms ?
+      config->first_packet_wait_ms : DEFAULT_FIRST_PACKET_WAIT_MS) *
+      G_TIME_SPAN_MILLISECOND;
   link->bin = bin;
   link->context = g_main_context_ref_thread_default ();
   link->peer_id = g_strdup (peer_id);
@@ -1153,8 +1164,7 @@ f2f_peer_link_new (GstBin * bin, const gchar * peer_id,
       "max-bundle");
   g_object_set (link->webrtc, "latency", config->latency_ms, NULL);
   g_signal_connect (link->webrtc, "deep-element-added",
-      G_CALLBACK (on_deep_element_added),
-      GUINT_TO_POINTER (config->faststart_packets));
+      G_CALLBACK (on_deep_element_added), link);
   if (config->stun_server)
     g_object_set (link->webrtc, "stun-server", config->stun_server, NULL);
   if (config->turn_server)

@@ -60,6 +60,9 @@ typedef struct
   guint latency_ms;
   guint faststart_packets;      /* a jitterbuffer starts after this many
                                  * packets in a row, not the latency (0) */
+  guint first_packet_wait_ms;   /* with faststart: how long a stream's first
+                                 * packet may wait for its events to leave
+                                 * the jitterbuffer (0: 10 ms) */
   guint ice_pacing_ms;          /* libnice's Ta between connectivity checks;
                                  * 0 keeps libnice's default (20 ms) */
   GstCaps *video_caps;          /* RTP caps of the video transceiver */
