@@ -236,7 +236,7 @@ typedef struct
   gchar *name;
   F2fPeerLink *link;            /* NULL between a failure and the rebuild */
   GstPad *video_tee_pad;        /* local video → this link */
-  F2fGate *video_gate;     /* holds video until the link connects */
+  F2fGate *video_gate;          /* holds video until the link connects */
   GstPad *audio_tee_pad;
   GPtrArray *elements;          /* decode branches */
   GPtrArray *view_pads;         /* f2fcompositor request pads */

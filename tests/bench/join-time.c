@@ -630,11 +630,13 @@ run_mesh_baseline (void)
 {
   g_autofree gchar *video = g_strdup_printf ("%dx%d@%d", opts.width,
       opts.height, opts.fps);
-  g_autofree gchar *conns_arg = NULL;
+  g_autofree gchar *conns_arg = NULL, *parallel_arg = NULL;
   gint conns = MAX (1, (opts.peers - 1) / 2);
   gint r, i;
 
   conns_arg = g_strdup_printf ("--connections=%d", conns);
+  /* all of a process's connections at once, like a peer's links */
+  parallel_arg = g_strdup_printf ("--parallel=%d", conns);
   for (r = -opts.warmup; r < opts.mesh_runs; r++) {
     Batch b = { g_new0 (Child *, opts.peers), opts.peers };
     gint64 t0;
@@ -644,7 +646,7 @@ run_mesh_baseline (void)
 
       g_ptr_array_add (argv, opts.baseline);
       g_ptr_array_add (argv, conns_arg);
-      g_ptr_array_add (argv, (gchar *) "--parallel=99");
+      g_ptr_array_add (argv, parallel_arg);
       g_ptr_array_add (argv, (gchar *) "--latency=40");
       g_ptr_array_add (argv, (gchar *) "--video");
       g_ptr_array_add (argv, video);
