@@ -19,6 +19,7 @@
 #include <gst/sdp/sdp.h>
 
 #include "f2fpeerlink.h"
+#include "f2fworker.h"
 
 GST_DEBUG_CATEGORY_EXTERN (gst_f2f_signal_debug);
 #define GST_CAT_DEFAULT gst_f2f_signal_debug
@@ -135,15 +136,12 @@ invoke (F2fPeerLink * link, LinkFunc func, gpointer data,
     GDestroyNotify notify)
 {
   Call *call = g_new0 (Call, 1);
-  GSource *source = g_idle_source_new ();
 
   call->link = f2f_peer_link_ref (link);
   call->func = func;
   call->data = data;
   call->notify = notify;
-  g_source_set_callback (source, call_cb, call, call_free);
-  g_source_attach (source, link->context);
-  g_source_unref (source);
+  f2f_context_call (link->context, call_cb, call, call_free);
 }
 
 /* ---------------------------------------------------------------------- */

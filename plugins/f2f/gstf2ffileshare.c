@@ -71,6 +71,7 @@
 #include "gstf2felements.h"
 #include "gstf2ffileshare.h"
 #include "f2ffilestore.h"
+#include "f2fworker.h"
 
 GST_DEBUG_CATEGORY_STATIC (f2f_file_share_debug);
 #define GST_CAT_DEFAULT f2f_file_share_debug
@@ -163,9 +164,9 @@ struct _GstF2fFileShare
   GstF2fRoom *room;
   GMainContext *ctx;            /* the worker's, while it runs */
 
+  F2fWorker *worker;            /* READY→PAUSED until PAUSED→READY */
+
   /* worker thread only */
-  GThread *thread;
-  GMainLoop *loop;
   GHashTable *files;            /* id → SharedFile */
   GPtrArray *uploads;           /* Upload */
   GHashTable *outbox;           /* peer id → GQueue of gchar* JSON */
@@ -1299,7 +1300,6 @@ post_event (GstF2fFileShare * self, EventType type, const gchar * peer,
     const gchar * channel, const gchar * name, GBytes * data)
 {
   GMainContext *ctx;
-  GSource *source;
   Event *ev;
 
   FS_LOCK (self);
@@ -1314,11 +1314,7 @@ post_event (GstF2fFileShare * self, EventType type, const gchar * peer,
   ev->channel = g_strdup (channel);
   ev->name = g_strdup (name);
   ev->data = data ? g_bytes_ref (data) : NULL;
-  source = g_idle_source_new ();
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
-  g_source_set_callback (source, run_event, ev, (GDestroyNotify) event_free);
-  g_source_attach (source, ctx);
-  g_source_unref (source);
+  f2f_context_call (ctx, run_event, ev, (GDestroyNotify) event_free);
   g_main_context_unref (ctx);
   return TRUE;
 }
@@ -1453,56 +1449,46 @@ tick_cb (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-static gpointer
-worker (gpointer data)
+/* The worker's thread, before its loop runs. */
+static void
+worker_started (gpointer data)
 {
   GstF2fFileShare *self = data;
-  GMainContext *ctx = g_main_loop_get_context (self->loop);
 
-  g_main_context_push_thread_default (ctx);
-  self->tick = g_timeout_source_new (TICK_MS);
-  g_source_set_callback (self->tick, tick_cb, self, NULL);
-  g_source_attach (self->tick, ctx);
-  g_main_loop_run (self->loop);
+  self->tick = f2f_context_add_timeout (g_main_context_get_thread_default (),
+      TICK_MS, tick_cb, self);
+}
 
-  /* Stopping: wait for the hashing threads, which see the cancellable. */
+/* The worker's thread, after its loop quit. */
+static void
+worker_stopping (gpointer data)
+{
+  GstF2fFileShare *self = data;
+  GMainContext *ctx = g_main_context_get_thread_default ();
+
+  /* Wait for the hashing threads, which see the cancellable. */
   g_cancellable_cancel (self->cancellable);
   while (self->hashing > 0)
     g_main_context_iteration (ctx, TRUE);
-  g_source_destroy (self->tick);
-  g_clear_pointer (&self->tick, g_source_unref);
-  if (self->pump) {
-    g_source_destroy (self->pump);
-    g_clear_pointer (&self->pump, g_source_unref);
-  }
+  f2f_clear_source (&self->tick);
+  f2f_clear_source (&self->pump);
   /* Partial downloads stay on disk: the next run resumes them. */
   g_hash_table_remove_all (self->files);
   g_ptr_array_set_size (self->uploads, 0);
   g_hash_table_remove_all (self->outbox);
-  g_main_context_pop_thread_default (ctx);
-  return NULL;
 }
 
 static void
 start_worker (GstF2fFileShare * self)
 {
-  GMainContext *ctx = g_main_context_new ();
-
-  self->loop = g_main_loop_new (ctx, FALSE);
   self->cancellable = g_cancellable_new ();
   self->rate_tokens = 0;
   self->rate_refill_us = 0;
+  self->worker = f2f_worker_start ("f2ffileshare", worker_started,
+      worker_stopping, self);
   FS_LOCK (self);
-  self->ctx = ctx;
+  self->ctx = g_main_context_ref (f2f_worker_get_context (self->worker));
   FS_UNLOCK (self);
-  self->thread = g_thread_new ("f2ffileshare", worker, self);
-}
-
-static gboolean
-quit_cb (gpointer data)
-{
-  g_main_loop_quit (data);
-  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -1510,17 +1496,14 @@ stop_worker (GstF2fFileShare * self)
 {
   GMainContext *ctx;
 
-  if (self->thread == NULL)
+  if (self->worker == NULL)
     return;
   FS_LOCK (self);
   ctx = self->ctx;
   self->ctx = NULL;
   FS_UNLOCK (self);
-  g_main_context_invoke (ctx, quit_cb, self->loop);
-  g_thread_join (self->thread);
-  self->thread = NULL;
   /* Events posted meanwhile are dropped with the context. */
-  g_clear_pointer (&self->loop, g_main_loop_unref);
+  g_clear_pointer (&self->worker, f2f_worker_stop);
   g_main_context_unref (ctx);
   g_clear_object (&self->cancellable);
 }

@@ -80,6 +80,7 @@
 #include "f2fsignalconn.h"
 #include "f2fgate.h"
 #include "f2fpeerlink.h"
+#include "f2fworker.h"
 
 GST_DEBUG_CATEGORY (gst_f2f_signal_debug);
 #define GST_CAT_DEFAULT gst_f2f_signal_debug
@@ -277,10 +278,9 @@ struct _GstF2fSignal
   /* Read from tls-ca-file at NULL→READY, dropped at READY→NULL. */
   GTlsDatabase *tls_database;
 
-  /* The private thread (NULL→READY until READY→NULL). */
-  GThread *thread;
+  /* The private thread (NULL→READY until READY→NULL), and its context. */
+  F2fWorker *worker;
   GMainContext *context;
-  GMainLoop *loop;
 
   /* Private thread only. */
   F2fSignalConn *conn;
@@ -319,83 +319,13 @@ GST_ELEMENT_REGISTER_DEFINE (f2fsignal, "f2fsignal", GST_RANK_NONE,
     GST_TYPE_F2F_SIGNAL);
 
 /* ---------------------------------------------------------------------- */
-/* Running things on the private thread */
+/* The private thread (f2fworker.h) */
 
-typedef void (*SignalFunc) (GstF2fSignal * self, gpointer data);
-
-typedef struct
-{
-  GstF2fSignal *self;
-  SignalFunc func;
-  gpointer data;
-  GMutex mutex;
-  GCond cond;
-  gboolean done;
-} SyncCall;
-
-static gboolean
-sync_call_cb (gpointer user_data)
-{
-  SyncCall *call = user_data;
-
-  call->func (call->self, call->data);
-  g_mutex_lock (&call->mutex);
-  call->done = TRUE;
-  g_cond_signal (&call->cond);
-  g_mutex_unlock (&call->mutex);
-  return G_SOURCE_REMOVE;
-}
-
-/* Runs @func on the private thread and waits for it. */
-static void
-run_on_thread_sync (GstF2fSignal * self, SignalFunc func, gpointer data)
-{
-  SyncCall call = { self, func, data };
-
-  if (g_main_context_is_owner (self->context)) {
-    func (self, data);
-    return;
-  }
-  g_mutex_init (&call.mutex);
-  g_cond_init (&call.cond);
-  g_main_context_invoke (self->context, sync_call_cb, &call);
-  g_mutex_lock (&call.mutex);
-  while (!call.done)
-    g_cond_wait (&call.cond, &call.mutex);
-  g_mutex_unlock (&call.mutex);
-  g_mutex_clear (&call.mutex);
-  g_cond_clear (&call.cond);
-}
-
-static gpointer
-thread_func (gpointer data)
-{
-  GstF2fSignal *self = data;
-
-  g_main_context_push_thread_default (self->context);
-  g_main_loop_run (self->loop);
-  g_main_context_pop_thread_default (self->context);
-  return NULL;
-}
-
+/* A timeout on the private thread's context. */
 static GSource *
 add_timeout (GstF2fSignal * self, guint ms, GSourceFunc func)
 {
-  GSource *source = g_timeout_source_new (ms);
-
-  g_source_set_callback (source, func, self, NULL);
-  g_source_attach (source, self->context);
-  return source;
-}
-
-static void
-clear_source (GSource ** source)
-{
-  if (*source) {
-    g_source_destroy (*source);
-    g_source_unref (*source);
-    *source = NULL;
-  }
+  return f2f_context_add_timeout (self->context, ms, func, self);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1349,9 +1279,10 @@ video_rtp_caps (GstF2fVideoCodec codec)
 }
 
 /* Private thread: READY→PAUSED. */
-static void
-start_on_thread (GstF2fSignal * self, gpointer data)
+static gboolean
+start_on_thread (gpointer data)
 {
+  GstF2fSignal *self = data;
   g_autofree gchar *uri = NULL;
   guint timeout;
 
@@ -1405,16 +1336,18 @@ start_on_thread (GstF2fSignal * self, gpointer data)
   if (self->stats_interval > 0)
     self->stats_source = add_timeout (self, self->stats_interval, stats_cb);
   GST_OBJECT_UNLOCK (self);
+  return G_SOURCE_REMOVE;
 }
 
 /* Private thread: PAUSED→READY. Leaves the room and drops every link. */
-static void
-stop_on_thread (GstF2fSignal * self, gpointer data)
+static gboolean
+stop_on_thread (gpointer data)
 {
+  GstF2fSignal *self = data;
   GList *peers, *l;
 
-  clear_source (&self->heartbeat_source);
-  clear_source (&self->stats_source);
+  f2f_clear_source (&self->heartbeat_source);
+  f2f_clear_source (&self->stats_source);
   if (self->conn) {
     f2f_signal_conn_close (self->conn, TRUE);
     f2f_signal_conn_free (self->conn);
@@ -1433,6 +1366,7 @@ stop_on_thread (GstF2fSignal * self, gpointer data)
     peer_free (peer);
   }
   g_list_free (peers);
+  return G_SOURCE_REMOVE;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -2023,9 +1957,8 @@ gst_f2f_signal_change_state (GstElement * element, GstStateChange transition)
       }
       if (!load_tls_database (self))
         return GST_STATE_CHANGE_FAILURE;
-      self->context = g_main_context_new ();
-      self->loop = g_main_loop_new (self->context, FALSE);
-      self->thread = g_thread_new ("f2fsignal", thread_func, self);
+      self->worker = f2f_worker_start ("f2fsignal", NULL, NULL, NULL);
+      self->context = f2f_worker_get_context (self->worker);
       warm_up_dtls ();
       /* Let sibling elements find the room. */
       gst_element_post_message (element,
@@ -2037,7 +1970,7 @@ gst_f2f_signal_change_state (GstElement * element, GstStateChange transition)
       SIGNAL_LOCK (self);
       self->inputs_ended = 0;
       SIGNAL_UNLOCK (self);
-      run_on_thread_sync (self, start_on_thread, NULL);
+      f2f_worker_call_sync (self->worker, start_on_thread, self);
       if (self->view) {
         /* In per-peer mode nothing feeds the room view: keep its background
          * pictures and silence from costing CPU in every call. */
@@ -2058,7 +1991,7 @@ gst_f2f_signal_change_state (GstElement * element, GstStateChange transition)
      * stopped, webrtcbin's receive threads can be blocked pushing into them,
      * and a webrtcbin going to NULL would wait for those threads for ever.
      * Flushing the whole bin first unblocks them. */
-    run_on_thread_sync (self, stop_on_thread, NULL);
+    f2f_worker_call_sync (self->worker, stop_on_thread, self);
   }
   if (ret == GST_STATE_CHANGE_FAILURE)
     return ret;
@@ -2071,13 +2004,8 @@ gst_f2f_signal_change_state (GstElement * element, GstStateChange transition)
       break;
     case GST_STATE_CHANGE_READY_TO_NULL:
       warm_up_dtls_join ();
-      g_main_loop_quit (self->loop);
-      g_thread_join (self->thread);
-      self->thread = NULL;
-      g_main_loop_unref (self->loop);
-      self->loop = NULL;
-      g_main_context_unref (self->context);
       self->context = NULL;
+      g_clear_pointer (&self->worker, f2f_worker_stop);
       g_clear_object (&self->tls_database);
       break;
     default:
@@ -2151,16 +2079,10 @@ gst_f2f_signal_send_event (GstElement * element, GstEvent * event)
   return TRUE;
 }
 
-static void
-inputs_ended_on_thread (GstF2fSignal * self, gpointer data)
-{
-  end_outputs (self);
-}
-
 static gboolean
 inputs_ended_cb (gpointer data)
 {
-  inputs_ended_on_thread (data, NULL);
+  end_outputs (data);
   return G_SOURCE_REMOVE;
 }
 
@@ -2183,7 +2105,7 @@ input_eos_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
     GST_INFO_OBJECT (self, "every input ended");
     /* not from this streaming thread: ending the outputs waits for their
      * streaming threads */
-    g_main_context_invoke (self->context, inputs_ended_cb, self);
+    f2f_context_call (self->context, inputs_ended_cb, self, NULL);
   }
   return GST_PAD_PROBE_OK;
 }

@@ -83,6 +83,86 @@ GST_START_TEST (test_state_changes)
 
 GST_END_TEST;
 
+/* Stopping right after starting: an element whose private thread has not
+ * reached its main loop yet when READY→NULL comes must still stop (a quit
+ * sent before the loop runs used to be lost, and the join waited for
+ * ever). The pipeline is stopped from a helper thread so that a hang is
+ * reported as a failure naming the element, not a test timeout. */
+typedef struct
+{
+  GstElement *pipeline;
+  GMutex lock;
+  GCond cond;
+  gboolean done;
+} Stopper;
+
+static gpointer
+stop_pipeline (gpointer data)
+{
+  Stopper *s = data;
+
+  gst_element_set_state (s->pipeline, GST_STATE_NULL);
+  g_mutex_lock (&s->lock);
+  s->done = TRUE;
+  g_cond_signal (&s->cond);
+  g_mutex_unlock (&s->lock);
+  return NULL;
+}
+
+#define FAST_CYCLES 200
+
+static void
+fast_cycles (const gchar * factory, GstState top)
+{
+  GstElement *pipeline = gst_pipeline_new (NULL);
+  GstElement *element = gst_element_factory_make (factory, NULL);
+  guint i;
+
+  fail_unless (element != NULL, "could not make %s", factory);
+  if (g_str_equal (factory, "f2fsignal"))
+    g_object_set (element, "room", "states", "server-uri",
+        "ws://127.0.0.1:9/ws", "connect-timeout", 600000, NULL);
+  gst_bin_add (GST_BIN (pipeline), element);
+  for (i = 0; i < FAST_CYCLES; i++) {
+    Stopper s = { pipeline };
+    GThread *thread;
+    gint64 deadline;
+    gboolean done;
+
+    fail_if (gst_element_set_state (pipeline, top) ==
+        GST_STATE_CHANGE_FAILURE);
+    g_mutex_init (&s.lock);
+    g_cond_init (&s.cond);
+    thread = g_thread_new ("stopper", stop_pipeline, &s);
+    deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+    g_mutex_lock (&s.lock);
+    while (!s.done && g_cond_wait_until (&s.cond, &s.lock, deadline));
+    done = s.done;
+    g_mutex_unlock (&s.lock);
+    /* A hung stop cannot be cleaned up: fail at once, leaving it. */
+    fail_unless (done, "%s did not return from %s→NULL within 10 s (cycle "
+        "%u of %u)", factory, gst_element_state_get_name (top), i + 1,
+        FAST_CYCLES);
+    g_thread_join (thread);
+    g_mutex_clear (&s.lock);
+    g_cond_clear (&s.cond);
+  }
+  gst_object_unref (pipeline);
+}
+
+GST_START_TEST (test_fast_ready_null_cycles)
+{
+  const gchar *factories[] = { "f2fsignal", "f2ffileshare", "f2ftopology" };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (factories); i++) {
+    fast_cycles (factories[i], GST_STATE_READY);
+    fast_cycles (factories[i], GST_STATE_PAUSED);
+  }
+}
+
+GST_END_TEST;
+
 static Suite *
 states_suite (void)
 {
@@ -92,6 +172,7 @@ states_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_plugin_loads);
   tcase_add_test (tc, test_state_changes);
+  tcase_add_test (tc, test_fast_ready_null_cycles);
   return s;
 }
 
