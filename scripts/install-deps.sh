@@ -11,6 +11,7 @@ packages=(
   libsoup-3.0-dev libjson-glib-dev libsqlite3-dev libsodium-dev graphviz libgraphviz-dev
   gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x
   glib-networking openssl libssl-dev iproute2 util-linux procps xvfb coturn
+  nftables
 )
 if [ "${F2F_EXTRA_PACKAGES:-}" ]; then
   # shellcheck disable=SC2206

@@ -1073,6 +1073,21 @@ start_jitterbuffer_with_first_packet (GstElement * jitterbuffer,
   gst_clear_object (&src);
 }
 
+/* The peer is alive while anything it sends arrives: RTP, RTCP, DTLS or
+ * SCTP, retransmissions included. Counting only the heartbeat messages
+ * declared links dead that were carrying 7-15 video frames a second under
+ * 5-20 % loss: the heartbeats travel on a reliable, ordered data channel,
+ * so one lost packet holds every later heartbeat back for SCTP's
+ * retransmission timeout (1 s, doubling on each further loss), while RTP
+ * kept arriving. Counted where packets leave the ICE transport, before
+ * anything is decrypted or parsed. */
+static GstPadProbeReturn
+on_packet_in (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  touch (user_data);
+  return GST_PAD_PROBE_OK;
+}
+
 /* webrtcbin (1.22) puts a clocksync with sync=TRUE behind each of its sink
  * pads, so every packet waits for its timestamp plus the whole pipeline's
  * latency before it is sent. In a call that latency is the receiving side's
@@ -1094,7 +1109,18 @@ on_deep_element_added (GstBin * webrtc, GstBin * sub_bin, GstElement * element,
 
   if (factory == NULL)
     return;
-  if (strcmp (GST_OBJECT_NAME (factory), "clocksync") == 0) {
+  if (strcmp (GST_OBJECT_NAME (factory), "nicesrc") == 0) {
+    GstPad *src = gst_element_get_static_pad (element, "src");
+
+    /* Every packet from the peer: see on_packet_in. No reference to the
+     * link: nicesrc stops with webrtcbin in f2f_peer_link_destroy, before
+     * the link can be freed. */
+    if (src) {
+      gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER |
+          GST_PAD_PROBE_TYPE_BUFFER_LIST, on_packet_in, link, NULL);
+      gst_object_unref (src);
+    }
+  } else if (strcmp (GST_OBJECT_NAME (factory), "clocksync") == 0) {
     GST_DEBUG_OBJECT (webrtc, "not syncing %" GST_PTR_FORMAT " to the clock",
         element);
     g_object_set (element, "sync", FALSE, NULL);

@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <sched.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
@@ -453,6 +454,116 @@ TestPeer *
 f2f_test_peer_start (TestServer * server, const gchar * room,
     const gchar * name, guint index, const gchar * extra)
 {
+  return f2f_test_peer_start_in (NULL, server ? server->uri : NULL, room,
+      name, index, extra);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The network lab */
+
+/* Runs a command line (argv words separated by spaces); fails the test
+ * with its output when it fails. */
+static void
+run_cmd (const gchar * format, ...) G_GNUC_PRINTF (1, 2);
+
+static void
+run_cmd (const gchar * format, ...)
+{
+  va_list args;
+  g_autofree gchar *line = NULL;
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+  g_autoptr (GError) error = NULL;
+  gint status = 0;
+
+  va_start (args, format);
+  line = g_strdup_vprintf (format, args);
+  va_end (args);
+  fail_unless (g_spawn_command_line_sync (line, &out, &err, &status, &error),
+      "cannot run '%s': %s", line, error ? error->message : "?");
+  fail_unless (g_spawn_check_wait_status (status, NULL),
+      "'%s' failed: %s%s", line, out, err);
+}
+
+TestHost *
+f2f_test_host_new (guint index)
+{
+  TestHost *host = g_new0 (TestHost, 1);
+
+  host->index = index;
+  host->host_if = g_strdup_printf ("f2fh%u", index);
+  host->peer_if = g_strdup_printf ("f2fp%u", index);
+  /* Inside the test's own namespace, so no other test sees them. */
+  host->host_addr = g_strdup_printf ("10.213.%u.1", index);
+  host->peer_addr = g_strdup_printf ("10.213.%u.2", index);
+  return host;
+}
+
+/* Called once the peer process runs (in its own, empty namespace): gives
+ * it its end of a veth pair. */
+static void
+host_attach (TestHost * host, GSubprocess * proc)
+{
+  host->pid = g_strdup (g_subprocess_get_identifier (proc));
+  run_cmd ("ip link add %s type veth peer name %s netns %s", host->host_if,
+      host->peer_if, host->pid);
+  run_cmd ("ip addr add %s/24 dev %s", host->host_addr, host->host_if);
+  run_cmd ("ip link set %s up", host->host_if);
+  run_cmd ("nsenter -t %s -n ip addr add %s/24 dev %s", host->pid,
+      host->peer_addr, host->peer_if);
+  run_cmd ("nsenter -t %s -n ip link set %s up", host->pid, host->peer_if);
+  run_cmd ("nsenter -t %s -n ip link set lo up", host->pid);
+}
+
+/* Loss is applied where packets arrive (netdev ingress of each end of the
+ * pair), never in the sender's output path: a drop there makes sendto()
+ * fail with EPERM, which no real network does. UDP only: the signaling
+ * connection is not what these tests are about. */
+void
+f2f_test_host_set_loss (TestHost * host, guint percent)
+{
+  const gchar *ends[2] = { "", NULL };
+  guint i;
+
+  fail_unless (host->pid != NULL, "the host has no peer yet");
+  ends[1] = host->pid;
+  for (i = 0; i < 2; i++) {
+    g_autofree gchar *enter = i == 0 ? g_strdup ("") :
+        g_strdup_printf ("nsenter -t %s -n ", ends[i]);
+    const gchar *dev = i == 0 ? host->host_if : host->peer_if;
+
+    if (host->loss > 0)
+      run_cmd ("%snft delete table netdev f2floss", enter);
+    if (percent > 0) {
+      run_cmd ("%snft add table netdev f2floss", enter);
+      run_cmd ("%snft add chain netdev f2floss in { type filter hook ingress "
+          "device %s priority 0 ; policy accept ; }", enter, dev);
+      run_cmd ("%snft add rule netdev f2floss in ip protocol udp numgen "
+          "random mod 100 < %u drop", enter, percent);
+    }
+  }
+  host->loss = percent;
+}
+
+void
+f2f_test_host_free (TestHost * host)
+{
+  if (host == NULL)
+    return;
+  /* The peer's namespace, and the pair with it, go when its process ends;
+   * the host end is removed with the test's own namespace. */
+  g_free (host->host_if);
+  g_free (host->peer_if);
+  g_free (host->host_addr);
+  g_free (host->peer_addr);
+  g_free (host->pid);
+  g_free (host);
+}
+
+TestPeer *
+f2f_test_peer_start_in (TestHost * host, const gchar * server_uri,
+    const gchar * room, const gchar * name, guint index, const gchar * extra)
+{
   TestPeer *peer = g_new0 (TestPeer, 1);
   g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GError) error = NULL;
@@ -491,11 +602,20 @@ f2f_test_peer_start (TestServer * server, const gchar * room,
       "video/x-raw,width=160,height=120,framerate=10/1 ! s.video_sink "
       "audiotestsrc is-live=true freq=%u ! s.audio_sink "
       "s.video_src ! fakesink async=false s.audio_src ! fakesink async=false",
-      server ? server->uri : "ws://127.0.0.1:1/ws", room, name,
+      server_uri ? server_uri : "ws://127.0.0.1:1/ws", room, name,
       extra ? extra : "", g_getenv ("F2F_TEST_PEER_PROPS") ?
       g_getenv ("F2F_TEST_PEER_PROPS") : "", patterns[index % G_N_ELEMENTS (patterns)],
       300 + 100 * index);
   words = g_strsplit (launch, " ", -1);
+  if (host) {
+    /* Its own network namespace, which lives as long as it does; it waits
+     * for a line on its input until its end of the link is there. */
+    g_ptr_array_add (argv, g_strdup ("unshare"));
+    g_ptr_array_add (argv, g_strdup ("-n"));
+    g_ptr_array_add (argv, g_strdup ("sh"));
+    g_ptr_array_add (argv, g_strdup ("-c"));
+    g_ptr_array_add (argv, g_strdup ("read go && exec \"$0\" \"$@\""));
+  }
   g_ptr_array_add (argv, g_strdup (tool));
   for (i = 0; words[i]; i++)
     if (*words[i])
@@ -508,6 +628,10 @@ f2f_test_peer_start (TestServer * server, const gchar * room,
   peer->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe
       (peer->proc));
   peer->in = g_object_ref (g_subprocess_get_stdin_pipe (peer->proc));
+  if (host) {
+    host_attach (host, peer->proc);
+    f2f_test_peer_send (peer, "go");
+  }
   read_next (peer);
   return peer;
 }

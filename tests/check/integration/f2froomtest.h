@@ -95,6 +95,26 @@ void f2f_test_server_free (TestServer * server);
  * properties ("password=x"), or NULL. */
 TestPeer *f2f_test_peer_start (TestServer * server, const gchar * room,
     const gchar * name, guint index, const gchar * extra);
+/* The network lab: a peer process in a network namespace of its own,
+ * joined to the test's namespace by a veth pair (host_addr on the test's
+ * side, peer_addr on the peer's), with loss applied on that pair. */
+typedef struct
+{
+  guint index;
+  gchar *host_if, *peer_if;
+  gchar *host_addr, *peer_addr;
+  gchar *pid;                   /* the peer process, once started */
+  guint loss;                   /* percent, both ways */
+} TestHost;
+
+TestHost *f2f_test_host_new (guint index);
+/* Random loss of @percent % of UDP packets in each direction (0: none). */
+void f2f_test_host_set_loss (TestHost * host, guint percent);
+void f2f_test_host_free (TestHost * host);
+/* f2f_test_peer_start for a peer in @host's namespace (or, with NULL, in
+ * the test's), joining the server at @server_uri. */
+TestPeer *f2f_test_peer_start_in (TestHost * host, const gchar * server_uri,
+    const gchar * room, const gchar * name, guint index, const gchar * extra);
 void f2f_test_peer_send (TestPeer * peer, const gchar * line);
 void f2f_test_peer_kill (TestPeer * peer);
 /* The resident set size of the peer's process, in KiB (0 if gone). */

@@ -1,0 +1,238 @@
+/* f2f — GStreamer peer-to-peer conference elements
+ * Copyright (C) 2026 the f2f authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Rooms that users would call working, broken from outside: a link with
+ * loss, a server that stalls, a peer that cannot send on one link. Real
+ * peer processes and a real server; peers that need a network of their own
+ * run in namespaces the test makes (f2f_test_peer_start_in).
+ */
+
+#include <string.h>
+#include <signal.h>
+#include <gst/check/gstcheck.h>
+
+#include "f2froomtest.h"
+
+#define TIMEOUT_S 300
+#define FRAMES 10
+/* Shorter than the default (5 s) so that a liveness check that misses a
+ * second or two of heartbeats shows within one run. */
+#define HEARTBEAT "heartbeat-timeout=2000"
+
+static void
+watchdog_setup (void)
+{
+  f2f_test_watchdog_start (TIMEOUT_S);
+}
+
+typedef struct
+{
+  GPtrArray *peers;
+  guint64 frames;
+} AllDecode;
+
+static gboolean
+all_decode (gpointer data)
+{
+  AllDecode *d = data;
+
+  return f2f_test_all_decode (d->peers, d->frames);
+}
+
+static gchar *
+describe (GPtrArray * peers)
+{
+  GString *s = g_string_new (NULL);
+  guint i, j;
+
+  for (i = 0; i < peers->len; i++) {
+    TestPeer *p = g_ptr_array_index (peers, i);
+    g_string_append_printf (s, "\n  %s (%s):", p->name, p->peer_id);
+    for (j = 0; j < peers->len; j++) {
+      TestPeer *q = g_ptr_array_index (peers, j);
+      if (p == q)
+        continue;
+      g_string_append_printf (s, " from %s %" G_GUINT64_FORMAT " video, %"
+          G_GUINT64_FORMAT " audio, link %s;", q->name,
+          f2f_test_peer_video_from (p, q->peer_id),
+          f2f_test_peer_audio_from (p, q->peer_id),
+          f2f_test_peer_link_state (p, q->peer_id));
+    }
+    for (j = 0; j < p->failures->len; j++)
+      g_string_append_printf (s, " failure: %s;",
+          (gchar *) g_ptr_array_index (p->failures, j));
+  }
+  return g_string_free (s, FALSE);
+}
+
+static gboolean
+any_failure (gpointer data)
+{
+  GPtrArray *peers = data;
+  guint i;
+
+  for (i = 0; i < peers->len; i++)
+    if (((TestPeer *) g_ptr_array_index (peers, i))->failures->len > 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* "Smooth": within @within_ms of the start, a one-second window in which
+ * @watcher decoded at least @frames video frames of @from, for each pair. */
+typedef struct
+{
+  TestPeer *watcher, *from;
+  gint64 times[64];
+  guint64 counts[64];
+  guint n;
+} History;
+
+static void
+history_sample (History * h, gint64 now)
+{
+  guint64 count = f2f_test_peer_video_from (h->watcher, h->from->peer_id);
+
+  if (h->n > 0 && h->counts[(h->n - 1) % 64] == count)
+    return;
+  h->times[h->n % 64] = now;
+  h->counts[h->n % 64] = count;
+  h->n++;
+}
+
+/* Frames decoded in the second before the newest sample. */
+static guint64
+history_last_second (History * h)
+{
+  guint i;
+  gint64 newest;
+
+  if (h->n == 0)
+    return 0;
+  newest = h->times[(h->n - 1) % 64];
+  for (i = h->n; i > 0 && i + 64 > h->n; i--) {
+    if (newest - h->times[(i - 1) % 64] >= G_USEC_PER_SEC)
+      return h->counts[(h->n - 1) % 64] - h->counts[(i - 1) % 64];
+  }
+  return 0;
+}
+
+typedef struct
+{
+  History *h;
+  guint n;
+  guint64 frames;
+} Smooth;
+
+static gboolean
+smooth (gpointer data)
+{
+  Smooth *s = data;
+  gint64 now = g_get_monotonic_time ();
+  gboolean all = TRUE;
+  guint i;
+
+  for (i = 0; i < s->n; i++) {
+    history_sample (&s->h[i], now);
+    if (history_last_second (&s->h[i]) < s->frames)
+      all = FALSE;
+  }
+  return all;
+}
+
+/* Two peers, one in its own namespace behind a veth pair, 20 % of UDP
+ * packets lost both ways for 20 s: media still flows (NACK repairs much of
+ * it), so neither side may declare the link dead, and once the loss stops
+ * video is smooth again within 2 s. (The heartbeat alone, queued on a
+ * reliable ordered data channel behind SCTP retransmissions, went silent
+ * for 5 s under such loss and the rebuild blacked the call out.) */
+GST_START_TEST (test_link_alive_under_loss)
+{
+  const gchar *server_args[] = { "--address=0.0.0.0", NULL };
+  TestServer *server = f2f_test_server_start (0, server_args);
+  TestHost *host = f2f_test_host_new (1);
+  g_autofree gchar *uri_a = g_strdup_printf ("ws://127.0.0.1:%u/ws",
+      server->port);
+  g_autofree gchar *uri_b = g_strdup_printf ("ws://%s:%u/ws", "10.213.1.1",
+      server->port);
+  g_autofree gchar *extra_a = g_strdup_printf (HEARTBEAT " local-addresses=%s",
+      host->host_addr);
+  g_autofree gchar *extra_b = g_strdup_printf (HEARTBEAT " local-addresses=%s",
+      host->peer_addr);
+  GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      f2f_test_peer_free);
+  TestPeer *a, *b;
+  AllDecode d = { peers, FRAMES };
+  History h[2] = { {0,}, {0,} };
+  Smooth s = { h, 2, 8 };
+  guint64 a_before, b_before, a_gain, b_gain;
+
+  a = f2f_test_peer_start_in (NULL, uri_a, "loss", "A", 0, extra_a);
+  g_ptr_array_add (peers, a);
+  b = f2f_test_peer_start_in (host, uri_b, "loss", "B", 1, extra_b);
+  g_ptr_array_add (peers, b);
+  if (!f2f_test_wait (all_decode, &d, 30000)) {
+    g_autofree gchar *state = describe (peers);
+    fail ("the two peers did not decode each other within 30 s:%s", state);
+  }
+
+  a_before = f2f_test_peer_video_from (a, b->peer_id);
+  b_before = f2f_test_peer_video_from (b, a->peer_id);
+  f2f_test_host_set_loss (host, 20);
+  if (f2f_test_wait (any_failure, peers, 20000)) {
+    g_autofree gchar *state = describe (peers);
+    fail ("a link was declared dead under 20 %% loss:%s", state);
+  }
+  a_gain = f2f_test_peer_video_from (a, b->peer_id) - a_before;
+  b_gain = f2f_test_peer_video_from (b, a->peer_id) - b_before;
+  g_print ("under loss: A got %" G_GUINT64_FORMAT ", B %" G_GUINT64_FORMAT "\n", a_gain, b_gain);
+  /* 200 frames were sent each way; that some arrive is what makes
+   * "dead" wrong. */
+  fail_unless (a_gain >= 40 && b_gain >= 40, "too few frames under loss "
+      "(%" G_GUINT64_FORMAT " and %" G_GUINT64_FORMAT ")", a_gain, b_gain);
+
+  f2f_test_host_set_loss (host, 0);
+  h[0].watcher = a;
+  h[0].from = b;
+  h[1].watcher = b;
+  h[1].from = a;
+  /* the window may start up to 2 s after the loss ended */
+  if (!f2f_test_wait (smooth, &s, 3000)) {
+    g_autofree gchar *state = describe (peers);
+    fail ("video not smooth (8 of 10 frames in a second) within 2 s of the "
+        "loss ending: A got %" G_GUINT64_FORMAT ", B %" G_GUINT64_FORMAT
+        " in the last second:%s", history_last_second (&h[0]),
+        history_last_second (&h[1]), state);
+  }
+  fail_if (any_failure (peers), "a link failed after the loss");
+
+  g_ptr_array_unref (peers);
+  f2f_test_host_free (host);
+  f2f_test_server_free (server);
+}
+
+GST_END_TEST;
+
+static Suite *
+impaired_suite (void)
+{
+  Suite *s = suite_create ("f2f impaired rooms");
+  TCase *tc = tcase_create ("general");
+
+  tcase_set_timeout (tc, TIMEOUT_S);
+  tcase_add_checked_fixture (tc, watchdog_setup, f2f_test_teardown);
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_link_alive_under_loss);
+  return s;
+}
+
+int
+main (int argc, char **argv)
+{
+  Suite *s;
+
+  f2f_test_enter_private_netns ();
+  gst_check_init (&argc, &argv);
+  s = impaired_suite ();
+  return gst_check_run_suite (s, "impaired", __FILE__);
+}
