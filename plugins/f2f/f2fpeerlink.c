@@ -883,6 +883,58 @@ on_pad_added (GstElement * webrtc, GstPad * pad, F2fPeerLink * link)
   link->cb.src_pad (link, pad, media, link->user_data);
 }
 
+/* A link's sender queue answers serialized queries (ALLOCATION, DRAIN)
+ * itself instead of queueing them. Such a query waits until everything
+ * queued before it has left, and what is behind a link may never take
+ * anything again (webrtcbin blocks a sink pad whose transceiver has no
+ * media section, e.g. when a browser's offer numbered Opus differently):
+ * the tee would wait on it, and with it the shared encoder, for every
+ * peer. The payloaders allocate their own buffers; nothing downstream of
+ * the queue has an allocation to offer. */
+static GstPadProbeReturn
+answer_serialized_query (GstPad * pad, GstPadProbeInfo * info,
+    gpointer user_data)
+{
+  GstQuery *query = GST_PAD_PROBE_INFO_QUERY (info);
+
+  if (!GST_QUERY_IS_SERIALIZED (query))
+    return GST_PAD_PROBE_OK;
+  GST_LOG_OBJECT (pad, "answering %" GST_PTR_FORMAT " at the door", query);
+  return GST_PAD_PROBE_HANDLED;
+}
+
+gboolean
+f2f_peer_link_can_send (F2fPeerLink * link, const gchar * media)
+{
+  GstElement *pay = strcmp (media, "video") == 0 ? link->video_pay :
+      link->audio_pay;
+  GstPad *src, *sink;
+  GstWebRTCRTPTransceiver *trans = NULL;
+  GstWebRTCRTPTransceiverDirection dir =
+      GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_NONE;
+  guint mline = G_MAXUINT;
+
+  if (pay == NULL)
+    return FALSE;
+  src = gst_element_get_static_pad (pay, "src");
+  sink = src ? gst_pad_get_peer (src) : NULL;
+  if (sink && g_object_class_find_property (G_OBJECT_GET_CLASS (sink),
+          "transceiver"))
+    g_object_get (sink, "transceiver", &trans, NULL);
+  if (trans) {
+    g_object_get (trans, "mlineindex", &mline, "current-direction", &dir,
+        NULL);
+    gst_object_unref (trans);
+  }
+  gst_clear_object (&sink);
+  gst_clear_object (&src);
+  /* No media section (the peer's offer had none we could answer with
+   * this sender), or one the answer made receive-only or inactive. */
+  return mline != G_MAXUINT
+      && (dir == GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV
+      || dir == GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY);
+}
+
 static gboolean
 add_sender (F2fPeerLink * link, const gchar * media, GstCaps * caps,
     const gchar * payloader, GstElement ** queue_out, GstElement ** pay_out)
@@ -912,6 +964,10 @@ add_sender (F2fPeerLink * link, const gchar * media, GstCaps * caps,
     gst_util_set_object_arg (G_OBJECT (pay), "picture-id-mode", "15-bit");
   gst_bin_add_many (link->bin, queue, pay, NULL);
   gst_element_link (queue, pay);
+  sink = gst_element_get_static_pad (queue, "sink");
+  gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM,
+      answer_serialized_query, NULL, NULL);
+  gst_object_unref (sink);
 
   sink = gst_element_request_pad_simple (link->webrtc, "sink_%u");
   g_object_get (sink, "transceiver", &trans, NULL);

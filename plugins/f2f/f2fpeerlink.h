@@ -87,6 +87,9 @@ GstElement *f2f_peer_link_get_webrtcbin (F2fPeerLink * link);
 /* The pads f2fsignal links its encoders' tees to: encoded video / audio. */
 GstPad *f2f_peer_link_get_sink (F2fPeerLink * link, const gchar * media);
 
+/* Whether the negotiation lets this link send @media ("video", "audio"):
+ * its sender has a media section that sends. Meaningful once connected. */
+gboolean f2f_peer_link_can_send (F2fPeerLink * link, const gchar * media);
 /* Offerer: makes the control channel and sends the offer. */
 void f2f_peer_link_start (F2fPeerLink * link);
 /* An offer, answer or ice message from this peer. */

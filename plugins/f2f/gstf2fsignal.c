@@ -672,6 +672,7 @@ link_state_changed (F2fPeerLink * link, F2fLinkState state, const gchar * why,
 {
   GstF2fSignal *self = user_data;
   Peer *peer = find_peer_by_link (self, link);
+  GstElement *video_tee = NULL;
   GstStructure *s;
 
   if (peer == NULL)
@@ -685,18 +686,39 @@ link_state_changed (F2fPeerLink * link, F2fLinkState state, const gchar * why,
     SIGNAL_UNLOCK (self);
   } else if (state == F2F_LINK_CONNECTED) {
     F2fGate *gate = NULL;
+    gboolean video_ok = f2f_peer_link_can_send (link, "video");
+    gboolean audio_ok = f2f_peer_link_can_send (link, "audio");
+    GstPad *unfed = NULL;
 
     peer->setup_failures = 0;
     SIGNAL_LOCK (self);
-    if (peer->video_tee_pad == NULL)
+    if (!video_ok) {
+      /* Connected while closed behind its gate: it never opens. */
+      unfed = g_steal_pointer (&peer->video_tee_pad);
+      g_clear_pointer (&peer->video_gate, f2f_gate_unref);
+    } else if (peer->video_tee_pad == NULL)
       peer->video_tee_pad = connect_tee (self->video_tee, link, "video",
           NULL);
     else if (peer->video_gate)
       gate = f2f_gate_ref (peer->video_gate);
-    if (peer->audio_tee_pad == NULL)
+    if (audio_ok && peer->audio_tee_pad == NULL)
       peer->audio_tee_pad = connect_tee (self->audio_tee, link, "audio",
           NULL);
+    video_tee = self->video_tee ? gst_object_ref (self->video_tee) : NULL;
     SIGNAL_UNLOCK (self);
+    disconnect_tee (video_tee, &unfed);
+    gst_clear_object (&video_tee);
+    if ((!video_ok && self->video_tee) || (!audio_ok && self->audio_tee))
+      /* A link is fed only what it negotiated to send: a sender without
+       * a media section would take nothing, and its peer hears and sees
+       * everyone else as usual. */
+      GST_ELEMENT_WARNING (self, STREAM, FORMAT,
+          ("Peer '%s' will not get this peer's %s: the negotiation gave "
+              "the link no way to send it (no codec in common, or the peer "
+              "only sends).", peer->name, !video_ok && !audio_ok ?
+              "video and audio" : !video_ok ? "video" : "audio"),
+          ("%s: video %s, audio %s", peer->peer_id, video_ok ? "sent" :
+              "not sent", audio_ok ? "sent" : "not sent"));
     if (gate) {
       if (!f2f_gate_open (gate, gst_element_get_current_running_time
               (GST_ELEMENT_CAST (self))))

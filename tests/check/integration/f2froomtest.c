@@ -501,10 +501,24 @@ f2f_test_host_new (guint index)
 
 /* Called once the peer process runs (in its own, empty namespace): gives
  * it its end of a veth pair. */
+/* The process has left the test's network namespace (unshare ran). */
+static gboolean
+in_own_netns (gpointer data)
+{
+  const gchar *pid = data;
+  g_autofree gchar *path = g_strdup_printf ("/proc/%s/ns/net", pid);
+  g_autofree gchar *theirs = g_file_read_link (path, NULL);
+  g_autofree gchar *ours = g_file_read_link ("/proc/self/ns/net", NULL);
+
+  return theirs && ours && strcmp (theirs, ours) != 0;
+}
+
 static void
 host_attach (TestHost * host, GSubprocess * proc)
 {
   host->pid = g_strdup (g_subprocess_get_identifier (proc));
+  fail_unless (f2f_test_wait (in_own_netns, host->pid, 10000),
+      "the peer process did not get its own network namespace");
   run_cmd ("ip link add %s type veth peer name %s netns %s", host->host_if,
       host->peer_if, host->pid);
   run_cmd ("ip addr add %s/24 dev %s", host->host_addr, host->host_if);

@@ -13,6 +13,7 @@
 #include <gst/check/gstcheck.h>
 
 #include "f2froomtest.h"
+#include "f2fwebrtcpeer.h"
 
 #define TIMEOUT_S 300
 #define FRAMES 10
@@ -213,6 +214,142 @@ GST_START_TEST (test_link_alive_under_loss)
 
 GST_END_TEST;
 
+static gboolean
+webrtc_connected (gpointer data)
+{
+  return webrtc_peer_connected (data);
+}
+
+typedef struct
+{
+  guint64 video, audio;
+} Counts;
+
+static const gchar *
+foreign_first_peer (WebrtcPeer * peer)
+{
+  const gchar *id = webrtc_peer_get_present (peer);
+
+  fail_unless (id != NULL, "the foreign peer's welcome listed nobody");
+  return id;
+}
+
+static Counts
+counts_from (TestPeer * watcher, TestPeer * from)
+{
+  Counts c = { f2f_test_peer_video_from (watcher, from->peer_id),
+    f2f_test_peer_audio_from (watcher, from->peer_id)
+  };
+  return c;
+}
+
+static gboolean
+never (gpointer data)
+{
+  return FALSE;
+}
+
+/* Waits @ms and returns what @watcher decoded of @from meanwhile. Watching
+ * over a period is the point here: nothing ends it early. */
+static Counts
+decoded_during (TestPeer * watcher, TestPeer * from, guint ms)
+{
+  Counts before = counts_from (watcher, from), after;
+
+  f2f_test_wait (never, NULL, ms);
+  after = counts_from (watcher, from);
+  after.video -= before.video;
+  after.audio -= before.audio;
+  return after;
+}
+
+static gboolean
+joined (gpointer data)
+{
+  return ((TestPeer *) data)->peer_id != NULL;
+}
+
+typedef struct
+{
+  TestPeer *watcher, *from;
+} DecodesOne;
+
+static gboolean
+decodes_one (gpointer data)
+{
+  DecodesOne *d = data;
+
+  return d->from->peer_id
+      && f2f_test_peer_video_from (d->watcher, d->from->peer_id) >= FRAMES
+      && f2f_test_peer_audio_from (d->watcher, d->from->peer_id) >= FRAMES;
+}
+
+/* A joins; a foreign peer (a plain webrtcbin that numbers Opus 111, as
+ * Chromium does) offers to A. A's answer cannot use its own audio sender on
+ * that link (webrtcbin makes a receive-only transceiver for the offer's
+ * audio), so that link cannot take A's audio. Then B joins. That link must
+ * not hold back A's shared encoders: B decodes A's audio and video, for
+ * 20 s at the rate A decodes B's. (B used to get no audio at all from A
+ * until the foreign peer left: A's audio encoder waited for ever on the
+ * link that could not send.) */
+GST_START_TEST (test_link_that_cannot_send)
+{
+  TestServer *server = f2f_test_server_start (0, NULL);
+  GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      f2f_test_peer_free);
+  WebrtcPeerConfig browser = { 96, 111 };
+  WebrtcPeer *foreign;
+  DecodesOne d;
+  TestPeer *a, *b;
+  Counts got, ref;
+  guint i;
+
+  a = f2f_test_peer_start (server, "recvonly", "A", 0, NULL);
+  g_ptr_array_add (peers, a);
+  fail_unless (f2f_test_wait (joined, a, 10000), "A did not join");
+  foreign = webrtc_peer_join (server, "recvonly", "Browser", &browser);
+  webrtc_peer_offer (foreign, foreign_first_peer (foreign));
+  fail_unless (f2f_test_wait (webrtc_connected, foreign, 15000),
+      "the foreign peer did not connect to A");
+
+  b = f2f_test_peer_start (server, "recvonly", "B", 1, NULL);
+  g_ptr_array_add (peers, b);
+  d.watcher = b;
+  d.from = a;
+  if (!f2f_test_wait (decodes_one, &d, 20000)) {
+    g_autofree gchar *state = describe (peers);
+    fail ("B did not decode A's audio and video within 20 s:%s", state);
+  }
+
+  /* Four windows of 5 s: in each, B decodes at least 70 % of what A
+   * decodes of B. */
+  for (i = 0; i < 4; i++) {
+    Counts before = counts_from (a, b);
+    got = decoded_during (b, a, 5000);
+    ref = counts_from (a, b);
+    ref.video -= before.video;
+    ref.audio -= before.audio;
+    fail_unless (got.video * 10 >= ref.video * 7
+        && got.audio * 10 >= ref.audio * 7, "%u-%u s after B decoded A, B "
+        "decoded %" G_GUINT64_FORMAT " video and %" G_GUINT64_FORMAT " audio "
+        "frames of A in 5 s; A decoded %" G_GUINT64_FORMAT " and %"
+        G_GUINT64_FORMAT " of B", i * 5, i * 5 + 5, got.video, got.audio,
+        ref.video, ref.audio);
+  }
+  fail_unless (a->error == NULL, "A stopped: %s", a->error);
+  for (i = 0; i < a->warnings->len; i++)
+    if (strstr (a->warnings->pdata[i], "will not get this peer's audio"))
+      break;
+  fail_unless (i < a->warnings->len, "A did not warn that the foreign peer "
+      "gets none of its audio");
+
+  webrtc_peer_free (foreign);
+  g_ptr_array_unref (peers);
+  f2f_test_server_free (server);
+}
+
+GST_END_TEST;
+
 static Suite *
 impaired_suite (void)
 {
@@ -223,6 +360,7 @@ impaired_suite (void)
   tcase_add_checked_fixture (tc, watchdog_setup, f2f_test_teardown);
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_link_alive_under_loss);
+  tcase_add_test (tc, test_link_that_cannot_send);
   return s;
 }
 

@@ -1,0 +1,39 @@
+/* f2f — GStreamer peer-to-peer conference elements
+ * Copyright (C) 2026 the f2f authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * A foreign peer for the multi-process tests: a plain webrtcbin in the test
+ * process that speaks f2f's signaling protocol the way a browser does, with
+ * its own payload types. It joins a room and offers to one peer (the
+ * newcomer offers); it sends a test pattern and a tone, and counts what it
+ * receives. It runs on the test's default main context.
+ */
+#pragma once
+
+#include <gst/gst.h>
+#include "f2froomtest.h"
+
+G_BEGIN_DECLS
+
+typedef struct _WebrtcPeer WebrtcPeer;
+
+typedef struct
+{
+  guint video_pt;               /* e.g. 96 */
+  guint audio_pt;               /* Chromium's Opus: 111 */
+} WebrtcPeerConfig;
+
+/* Joins @room on @server as @name; returns once welcomed (fails the test
+ * otherwise). */
+WebrtcPeer *webrtc_peer_join (TestServer * server, const gchar * room,
+    const gchar * name, const WebrtcPeerConfig * config);
+/* The first (oldest) peer its welcome listed, or NULL. */
+const gchar *webrtc_peer_get_present (WebrtcPeer * peer);
+/* Offers to @peer_id, which must be in the room. */
+void webrtc_peer_offer (WebrtcPeer * peer, const gchar * peer_id);
+/* TRUE once the connection to the peer offered to is connected. */
+gboolean webrtc_peer_connected (WebrtcPeer * peer);
+/* Leaves the room and frees everything. */
+void webrtc_peer_free (WebrtcPeer * peer);
+
+G_END_DECLS
