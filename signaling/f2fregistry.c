@@ -43,7 +43,13 @@ struct _Room
   gboolean protected;
   guint64 next_order;
   GPtrArray *members;           /* Conn*, oldest first; [0] leads */
+  /* Ids whose departure the room was told (peer-left), oldest first, at
+   * most MAX_DEPARTED: a join asking for one of them is a rejoin that the
+   * others saw as leave + join (welcome.rejoined). */
+  GQueue departed;              /* gchar* */
 };
+
+#define MAX_DEPARTED 64
 
 struct _F2fRegistry
 {
@@ -54,6 +60,7 @@ struct _F2fRegistry
   GHashTable *conns;            /* guint64* id → Conn* (owned) */
   GHashTable *rooms;            /* gchar* id → Room* (owned), non-empty rooms */
   GHashTable *ips;              /* gchar* ip → IpState* (owned) */
+  gint64 last_tick_us;          /* 0 before the first tick */
 };
 
 void
@@ -96,6 +103,7 @@ conn_free (Conn * conn)
 static void
 room_free (Room * room)
 {
+  g_queue_clear_full (&room->departed, g_free);
   g_free (room->id);
   g_ptr_array_unref (room->members);
   g_free (room);
@@ -235,6 +243,9 @@ leave_room (F2fRegistry * reg, Conn * conn, GstF2fLeaveReason reason,
 
   broadcast (room, NULL, gst_f2f_message_new_peer_left (conn->peer_id, reason),
       actions);
+  g_queue_push_tail (&room->departed, g_strdup (conn->peer_id));
+  if (g_queue_get_length (&room->departed) > MAX_DEPARTED)
+    g_free (g_queue_pop_head (&room->departed));
   if (was_leader) {
     Conn *leader = g_ptr_array_index (room->members, 0);
     g_debug ("room %s: %s leads now", room->id, leader->peer_id);
@@ -362,6 +373,7 @@ handle_join (F2fRegistry * reg, Conn * conn, GstF2fMessage * join,
   g_autofree gchar *hash = NULL;
   g_autofree gchar *text = NULL;
   GstF2fMessage *welcome;
+  gboolean rejoined = FALSE;
   GstF2fPeerInfo *info;
   Room *room;
   guint i;
@@ -435,8 +447,17 @@ handle_join (F2fRegistry * reg, Conn * conn, GstF2fMessage * join,
 
   /* A peer coming back (after a lost connection or a server restart) may
    * keep its id, so its links stay recognisable, unless someone holds it. */
-  if (join->peer_id && room_find (room, join->peer_id) == NULL)
+  if (join->peer_id && room_find (room, join->peer_id) == NULL) {
+    GList *l = g_queue_find_custom (&room->departed, join->peer_id,
+        (GCompareFunc) g_strcmp0);
+
     conn->peer_id = g_strdup (join->peer_id);
+    if (l) {
+      rejoined = TRUE;
+      g_free (l->data);
+      g_queue_delete_link (&room->departed, l);
+    }
+  }
   while (conn->peer_id == NULL) {
     gchar *id = reg->backend.new_peer_id (reg->backend_data);
     if (room_find (room, id) == NULL)
@@ -453,6 +474,7 @@ handle_join (F2fRegistry * reg, Conn * conn, GstF2fMessage * join,
   welcome->peer_id = g_strdup (conn->peer_id);
   welcome->protected = room->protected;
   welcome->idle_timeout = reg->config.idle_timeout_ms / 1000;
+  welcome->rejoined = rejoined;
   for (i = 0; i < room->members->len; i++) {
     Conn *m = g_ptr_array_index (room->members, i);
     g_ptr_array_add (welcome->peers, gst_f2f_peer_info_new (m->peer_id,
@@ -576,6 +598,23 @@ f2f_registry_tick (F2fRegistry * reg, gint64 now_us, GPtrArray * actions)
   GHashTableIter iter;
   gpointer value;
   guint i;
+
+  /* Ticks come at least four times per idle timeout. A longer gap means
+   * this server did not run (stopped, swapped out, a debugger): what its
+   * clients sent meanwhile may still wait unread, so that time is not
+   * their silence. Without this, a server stopped for longer than the
+   * timeout expired every peer at once when it came back. */
+  if (reg->last_tick_us > 0 && limit > 0
+      && now_us - reg->last_tick_us > limit / 2) {
+    gint64 gap = now_us - reg->last_tick_us;
+
+    g_message ("the server did not run for %" G_GINT64_FORMAT " ms; that "
+        "time does not count as anyone's silence", gap / 1000);
+    g_hash_table_iter_init (&iter, reg->conns);
+    while (g_hash_table_iter_next (&iter, NULL, &value))
+      ((Conn *) value)->last_seen_us += gap;
+  }
+  reg->last_tick_us = now_us;
 
   g_hash_table_iter_init (&iter, reg->conns);
   while (g_hash_table_iter_next (&iter, NULL, &value)) {

@@ -381,7 +381,11 @@ f2f_server_new (const F2fServerConfig * config, GError ** error)
     goto fail;
 
   tick_ms = CLAMP (config->registry.idle_timeout_ms / 4, 50, 1000);
-  self->tick_source = g_timeout_add (tick_ms, tick_cb, self);
+  /* Below the sockets' priority: when both are due, what clients sent is
+   * read before anyone is expired for silence (after a stall, their pings
+   * may wait unread in the socket buffers). */
+  self->tick_source = g_timeout_add_full (G_PRIORITY_LOW, tick_ms, tick_cb,
+      self, NULL);
   return self;
 
 fail:

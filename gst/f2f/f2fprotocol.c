@@ -727,6 +727,7 @@ parse_welcome (Fields * f, GstF2fMessage * msg)
       || !get_string (f, "leader", TRUE, GST_F2F_MAX_ID_LENGTH, &msg->leader)
       || !check_id (f->error, "leader", msg->leader)
       || !get_bool (f, "protected", &msg->protected)
+      || !get_bool (f, "rejoined", &msg->rejoined)
       || !get_uint (f, "idleTimeout", FALSE, G_MAXUINT32, &idle))
     return FALSE;
   msg->idle_timeout = (guint) idle;
@@ -991,6 +992,10 @@ gst_f2f_message_serialize (const GstF2fMessage * msg)
       json_builder_set_member_name (b, "protected");
       json_builder_add_boolean_value (b, msg->protected);
       gst_f2f_json_add_int (b, "idleTimeout", msg->idle_timeout);
+      if (msg->rejoined) {
+        json_builder_set_member_name (b, "rejoined");
+        json_builder_add_boolean_value (b, TRUE);
+      }
       json_builder_set_member_name (b, "peers");
       json_builder_begin_array (b);
       for (i = 0; msg->peers && i < msg->peers->len; i++)

@@ -134,6 +134,10 @@ struct _GstF2fMessage
   gboolean protected;           /* welcome: the room has a password */
   guint idle_timeout;           /* welcome: seconds of silence that time
                                  * a peer out; ping more often than that */
+  gboolean rejoined;            /* welcome: the id asked for was given back,
+                                 * and the room had been told it left: the
+                                 * others dropped their links to it and wait
+                                 * for its offers */
 
   GstF2fErrorCode code;         /* error */
   gchar *text;                  /* error: for a person */

@@ -1004,17 +1004,51 @@ link_src_pad (F2fPeerLink * link, GstPad * pad, const gchar * media,
 /* ---------------------------------------------------------------------- */
 /* Signaling (private thread) */
 
+/* Whether @id is one of the peers a welcome lists. */
+static gboolean
+welcome_lists (GstF2fMessage * msg, const gchar * id)
+{
+  guint i;
+
+  for (i = 0; i < msg->peers->len; i++)
+    if (g_strcmp0 (((GstF2fPeerInfo *) msg->peers->pdata[i])->id, id) == 0)
+      return TRUE;
+  return FALSE;
+}
+
 static void
 handle_welcome (GstF2fSignal * self, GstF2fMessage * msg)
 {
   gboolean rejoin = self->joined;
+  gboolean keep_links;
   g_autofree gchar *name = NULL;
+  g_autofree gchar *old_id = NULL;
   guint i;
 
   GST_OBJECT_LOCK (self);
-  g_free (self->peer_id);
+  old_id = self->peer_id;
   self->peer_id = g_strdup (msg->peer_id);
   GST_OBJECT_UNLOCK (self);
+  /* After a rejoin, links may be kept only if the room never saw us go:
+   * same id, and the server did not tell the others we left (it restarted,
+   * or our connection broke without it noticing). Otherwise every other
+   * peer dropped its link to us and waits for our offer (docs/protocol.md,
+   * "Rejoining"), and a link we kept would wait for ever. */
+  keep_links = rejoin && g_strcmp0 (old_id, msg->peer_id) == 0
+      && !msg->rejoined;
+  if (rejoin && !keep_links) {
+    GList *ids, *l;
+
+    SIGNAL_LOCK (self);
+    ids = g_hash_table_get_keys (self->peers);
+    for (l = ids; l; l = l->next)
+      l->data = g_strdup (l->data);
+    SIGNAL_UNLOCK (self);
+    for (l = ids; l; l = l->next)
+      if (!welcome_lists (msg, l->data))
+        remove_peer (self, l->data, "left");
+    g_list_free_full (ids, g_free);
+  }
   g_object_notify (G_OBJECT (self), "peer-id");
   self->joined = TRUE;
 
@@ -1032,14 +1066,26 @@ handle_welcome (GstF2fSignal * self, GstF2fMessage * msg)
           msg->peer_id, "leader", G_TYPE_STRING, msg->leader, "peers",
           G_TYPE_UINT, msg->peers->len, NULL));
 
-  /* We are the newest member: we offer to everyone present. On a rejoin
-   * (after losing the server) links that still exist are kept. */
+  /* We are the newest member: we offer to everyone present. */
   for (i = 0; i < msg->peers->len; i++) {
     GstF2fPeerInfo *info = g_ptr_array_index (msg->peers, i);
     Peer *peer = add_peer (self, info->id, info->name);
     if (peer->link == NULL)
       peer_connect (self, peer, TRUE);
+    else if (!keep_links)
+      rebuild_link (self, peer, TRUE);
   }
+}
+
+static gboolean
+we_win_glare (GstF2fSignal * self, const gchar * other)
+{
+  gboolean win;
+
+  GST_OBJECT_LOCK (self);
+  win = g_strcmp0 (self->peer_id, other) > 0;
+  GST_OBJECT_UNLOCK (self);
+  return win;
 }
 
 static void
@@ -1057,6 +1103,16 @@ handle_relay (GstF2fSignal * self, GstF2fMessage * msg)
   }
 
   if (msg->type == GST_F2F_MESSAGE_OFFER) {
+    if (peer->link && f2f_peer_link_is_offerer (peer->link)
+        && f2f_peer_link_get_state (peer->link) == F2F_LINK_NEW
+        && we_win_glare (self, msg->from)) {
+      /* Both sides offered at once (possible only after a link waiting
+       * for an offer gave up and offered itself): the greater id's offer
+       * stands, and the other side answers it. */
+      GST_INFO_OBJECT (self, "offers crossed with %s; ours stands",
+          msg->from);
+      return;
+    }
     /* An offer to a link that already has one is the peer rebuilding it:
      * answer with a fresh webrtcbin rather than renegotiating. */
     if (peer->link == NULL || f2f_peer_link_is_offerer (peer->link)
@@ -1193,8 +1249,11 @@ static const F2fSignalConnCallbacks conn_callbacks = {
   conn_connected, conn_message, conn_lost, conn_failed
 };
 
-/* Private thread: whether @link, which this peer offered, has been trying
- * to connect for longer than it may. */
+/* Private thread: whether @link has been trying to connect for longer than
+ * it may. A link waiting for an offer waits twice as long as an offering
+ * one, so that an offerer that is there retries first; after that it
+ * offers itself (the offerer may have dropped its side, as after a rejoin
+ * or a failure only this side saw). */
 static gboolean
 link_overdue (GstF2fSignal * self, Peer * peer, F2fPeerLink * link,
     gint64 now)
@@ -1202,11 +1261,13 @@ link_overdue (GstF2fSignal * self, Peer * peer, F2fPeerLink * link,
   F2fLinkState state = f2f_peer_link_get_state (link);
   guint64 limit_us;
 
-  if (self->link_timeout_ms == 0 || !f2f_peer_link_is_offerer (link)
+  if (self->link_timeout_ms == 0
       || (state != F2F_LINK_NEW && state != F2F_LINK_CONNECTING))
     return FALSE;
   limit_us = (guint64) self->link_timeout_ms * 1000 <<
       MIN (peer->setup_failures, LINK_TIMEOUT_MAX_DOUBLINGS);
+  if (!f2f_peer_link_is_offerer (link))
+    limit_us *= 2;
   return now - peer->link_started_us > (gint64) limit_us;
 }
 
@@ -1233,22 +1294,26 @@ heartbeat_cb (gpointer user_data)
 
   for (i = 0; i < links->len; i++) {
     F2fPeerLink *link = g_ptr_array_index (links, i);
+    gboolean offer = f2f_peer_link_is_offerer (link);
     Peer *peer;
     g_autofree gchar *why = NULL;
 
     peer = find_peer_by_link (self, link);
     if (peer == NULL)
       continue;
+
     if (!f2f_peer_link_heartbeat (link, now)) {
       why = g_strdup_printf ("nothing heard for %u ms",
           self->link_config.heartbeat_timeout_ms);
     } else if (link_overdue (self, peer, link, now)) {
       /* Seen about once in a few hundred rooms of five peers starting at
-       * once: a link that never connects and never fails. Only the
-       * offerer retries: its new offer replaces the answerer's link. */
+       * once: a link that never connects and never fails. The offerer
+       * retries (its new offer replaces the answerer's link); an answerer
+       * that waited twice as long offers itself. */
       why = g_strdup_printf ("not connected after %" G_GINT64_FORMAT " ms",
           (now - peer->link_started_us) / 1000);
       peer->setup_failures++;
+      offer = TRUE;
     } else {
       continue;
     }
@@ -1256,7 +1321,7 @@ heartbeat_cb (gpointer user_data)
             "peer-id", G_TYPE_STRING, peer->peer_id, "state", G_TYPE_STRING,
             "failed", "reason", G_TYPE_STRING, why, NULL));
     GST_INFO_OBJECT (self, "link to %s: %s", peer->peer_id, why);
-    rebuild_link (self, peer, f2f_peer_link_is_offerer (link));
+    rebuild_link (self, peer, offer);
   }
   g_ptr_array_unref (links);
   return G_SOURCE_CONTINUE;
@@ -2403,8 +2468,9 @@ gst_f2f_signal_class_init (GstF2fSignalClass * klass)
   g_object_class_install_property (gobject_class, PROP_LINK_TIMEOUT,
       g_param_spec_uint ("link-timeout", "Link timeout",
           "A link this peer offered that has not connected after this long "
-          "(ms) is declared failed and offered again, each retry of the same "
-          "peer waiting twice as long, up to 8 times (0: never)", 0,
+          "(ms) is declared failed and offered again; a link waiting for an "
+          "offer waits twice as long, then offers itself; each retry of the "
+          "same peer waits twice as long, up to 8 times (0: never)", 0,
           G_MAXUINT, DEFAULT_LINK_TIMEOUT, ready));
   g_object_class_install_property (gobject_class, PROP_STATS_INTERVAL,
       g_param_spec_uint ("stats-interval", "Stats interval",

@@ -529,34 +529,48 @@ host_attach (TestHost * host, GSubprocess * proc)
   run_cmd ("nsenter -t %s -n ip link set lo up", host->pid);
 }
 
-/* Loss is applied where packets arrive (netdev ingress of each end of the
- * pair), never in the sender's output path: a drop there makes sendto()
- * fail with EPERM, which no real network does. UDP only: the signaling
- * connection is not what these tests are about. */
-void
-f2f_test_host_set_loss (TestHost * host, guint percent)
+/* Loss and blocks are applied where packets arrive (netdev ingress of
+ * each end of the pair), never in the sender's output path: a drop there
+ * makes sendto() fail with EPERM, which no real network does. Loss is for
+ * UDP (the media), blocks for TCP (the signaling connection). */
+static void
+host_apply (TestHost * host, guint loss, gboolean block_tcp)
 {
-  const gchar *ends[2] = { "", NULL };
   guint i;
 
   fail_unless (host->pid != NULL, "the host has no peer yet");
-  ends[1] = host->pid;
   for (i = 0; i < 2; i++) {
     g_autofree gchar *enter = i == 0 ? g_strdup ("") :
-        g_strdup_printf ("nsenter -t %s -n ", ends[i]);
+        g_strdup_printf ("nsenter -t %s -n ", host->pid);
     const gchar *dev = i == 0 ? host->host_if : host->peer_if;
 
-    if (host->loss > 0)
-      run_cmd ("%snft delete table netdev f2floss", enter);
-    if (percent > 0) {
-      run_cmd ("%snft add table netdev f2floss", enter);
-      run_cmd ("%snft add chain netdev f2floss in { type filter hook ingress "
-          "device %s priority 0 ; policy accept ; }", enter, dev);
-      run_cmd ("%snft add rule netdev f2floss in ip protocol udp numgen "
-          "random mod 100 < %u drop", enter, percent);
-    }
+    if (host->loss > 0 || host->tcp_blocked)
+      run_cmd ("%snft delete table netdev f2flab", enter);
+    if (loss == 0 && !block_tcp)
+      continue;
+    run_cmd ("%snft add table netdev f2flab", enter);
+    run_cmd ("%snft add chain netdev f2flab in { type filter hook ingress "
+        "device %s priority 0 ; policy accept ; }", enter, dev);
+    if (loss > 0)
+      run_cmd ("%snft add rule netdev f2flab in ip protocol udp numgen "
+          "random mod 100 < %u drop", enter, loss);
+    if (block_tcp)
+      run_cmd ("%snft add rule netdev f2flab in ip protocol tcp drop", enter);
   }
-  host->loss = percent;
+  host->loss = loss;
+  host->tcp_blocked = block_tcp;
+}
+
+void
+f2f_test_host_set_loss (TestHost * host, guint percent)
+{
+  host_apply (host, percent, host->tcp_blocked);
+}
+
+void
+f2f_test_host_block_tcp (TestHost * host, gboolean block)
+{
+  host_apply (host, host->loss, block);
 }
 
 void

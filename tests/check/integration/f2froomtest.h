@@ -105,11 +105,14 @@ typedef struct
   gchar *host_addr, *peer_addr;
   gchar *pid;                   /* the peer process, once started */
   guint loss;                   /* percent, both ways */
+  gboolean tcp_blocked;
 } TestHost;
 
 TestHost *f2f_test_host_new (guint index);
 /* Random loss of @percent % of UDP packets in each direction (0: none). */
 void f2f_test_host_set_loss (TestHost * host, guint percent);
+/* Drops every TCP packet on the pair (its signaling), both ways, or not. */
+void f2f_test_host_block_tcp (TestHost * host, gboolean block);
 void f2f_test_host_free (TestHost * host);
 /* f2f_test_peer_start for a peer in @host's namespace (or, with NULL, in
  * the test's), joining the server at @server_uri. */

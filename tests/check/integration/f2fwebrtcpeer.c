@@ -23,6 +23,7 @@ struct _WebrtcPeer
   gboolean failed;
   GstElement *pipeline, *webrtc;
   gint connected;               /* atomic */
+  guint offers;                 /* offers received (and ignored) */
 };
 
 /* Runs on the default main context: the WebSocket belongs to it. */
@@ -156,8 +157,11 @@ on_message (SoupWebsocketConnection * ws, gint type, GBytes * bytes,
         g_signal_emit_by_name (peer->webrtc, "add-ice-candidate",
             msg->mline_index, msg->candidate);
       break;
+    case GST_F2F_MESSAGE_OFFER:
+      /* this peer talks to the one it offered to only */
+      peer->offers++;
+      break;
     default:
-      /* offers from the others: this peer talks to one peer only */
       break;
   }
 }
@@ -256,6 +260,12 @@ const gchar *
 webrtc_peer_get_present (WebrtcPeer * peer)
 {
   return peer->first;
+}
+
+guint
+webrtc_peer_get_offers (WebrtcPeer * peer)
+{
+  return peer->offers;
 }
 
 gboolean

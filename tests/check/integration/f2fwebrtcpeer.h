@@ -31,6 +31,8 @@ WebrtcPeer *webrtc_peer_join (TestServer * server, const gchar * room,
 const gchar *webrtc_peer_get_present (WebrtcPeer * peer);
 /* Offers to @peer_id, which must be in the room. */
 void webrtc_peer_offer (WebrtcPeer * peer, const gchar * peer_id);
+/* Offers it received from anyone (it answers none). */
+guint webrtc_peer_get_offers (WebrtcPeer * peer);
 /* TRUE once the connection to the peer offered to is connected. */
 gboolean webrtc_peer_connected (WebrtcPeer * peer);
 /* Leaves the room and frees everything. */

@@ -269,6 +269,12 @@ joined (gpointer data)
   return ((TestPeer *) data)->peer_id != NULL;
 }
 
+static gboolean
+rejoined (gpointer data)
+{
+  return ((TestPeer *) data)->joins >= 2;
+}
+
 typedef struct
 {
   TestPeer *watcher, *from;
@@ -350,6 +356,211 @@ GST_START_TEST (test_link_that_cannot_send)
 
 GST_END_TEST;
 
+/* The fewest video and audio frames any peer of @peers decoded of any
+ * other during the next @ms (a count that restarted, because a link was
+ * rebuilt, counts from zero). */
+static Counts
+least_decoded_during (GPtrArray * peers, guint ms)
+{
+  guint n = peers->len, i, j;
+  g_autofree Counts *before = g_new0 (Counts, n * n);
+  Counts least = { G_MAXUINT64, G_MAXUINT64 };
+
+  for (i = 0; i < n; i++)
+    for (j = 0; j < n; j++)
+      if (i != j)
+        before[i * n + j] = counts_from (peers->pdata[i], peers->pdata[j]);
+  f2f_test_wait (never, NULL, ms);
+  for (i = 0; i < n; i++)
+    for (j = 0; j < n; j++) {
+      Counts now;
+      if (i == j)
+        continue;
+      now = counts_from (peers->pdata[i], peers->pdata[j]);
+      if (now.video >= before[i * n + j].video)
+        now.video -= before[i * n + j].video;
+      if (now.audio >= before[i * n + j].audio)
+        now.audio -= before[i * n + j].audio;
+      least.video = MIN (least.video, now.video);
+      least.audio = MIN (least.audio, now.audio);
+    }
+  return least;
+}
+
+static guint
+env_uint (const gchar * name, guint fallback)
+{
+  const gchar *v = g_getenv (name);
+
+  return v && *v ? (guint) g_ascii_strtoull (v, NULL, 10) : fallback;
+}
+
+/* A room of three; the server is stopped (SIGSTOP) for 20 s, longer than
+ * its idle timeout, and continued. Peer-to-peer media goes on meanwhile;
+ * after SIGCONT every peer must decode everyone within 5 s, and keep its
+ * links, ten times in a row. (The server used to expire the peers whose
+ * pings were still unread in its socket buffers; they came back at once
+ * with the same id, and those that had been answerers waited for ever.) */
+GST_START_TEST (test_server_stall)
+{
+  TestServer *server = f2f_test_server_start (0, NULL);
+  GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      f2f_test_peer_free);
+  AllDecode d = { peers, FRAMES };
+  guint repeats = env_uint ("F2F_STALL_REPEATS", 10);
+  guint stall_s = env_uint ("F2F_STALL_SECONDS", 20);
+  guint i, r;
+
+  for (i = 0; i < 3; i++)
+    g_ptr_array_add (peers, f2f_test_peer_start (server, "stall",
+            i == 0 ? "A" : i == 1 ? "B" : "C", i, NULL));
+  if (!f2f_test_wait (all_decode, &d, 30000)) {
+    g_autofree gchar *state = describe (peers);
+    fail ("the room did not form within 30 s:%s", state);
+  }
+
+  for (r = 0; r < repeats; r++) {
+    Counts least;
+
+    g_subprocess_send_signal (server->proc, SIGSTOP);
+    f2f_test_wait (never, NULL, stall_s * 1000);
+    g_subprocess_send_signal (server->proc, SIGCONT);
+    /* "within 5 s": the fifth second after SIGCONT */
+    f2f_test_wait (never, NULL, 4000);
+    least = least_decoded_during (peers, 1000);
+    if (least.video < 5 || least.audio < 5) {
+      g_autofree gchar *state = describe (peers);
+      fail ("stall %u of %u: in the fifth second after the server came "
+          "back, some peer decoded only %" G_GUINT64_FORMAT " video and %"
+          G_GUINT64_FORMAT " audio frames of another:%s", r + 1, repeats,
+          least.video, least.audio, state);
+    }
+  }
+  for (i = 0; i < peers->len; i++) {
+    TestPeer *p = g_ptr_array_index (peers, i);
+    fail_unless (p->left->len == 0, "%s saw %s leave during a server stall",
+        p->name, (gchar *) p->left->pdata[0]);
+  }
+
+  g_ptr_array_unref (peers);
+  f2f_test_server_free (server);
+}
+
+GST_END_TEST;
+
+static gboolean
+got_offer (gpointer data)
+{
+  return webrtc_peer_get_offers (data) > 0;
+}
+
+/* A peer joins after A and never offers (the newcomer should). A's link to
+ * it waits for an offer; after twice its link-timeout it offers itself.
+ * (It used to wait for ever: only offered links timed out.) */
+GST_START_TEST (test_offer_never_comes)
+{
+  TestServer *server = f2f_test_server_start (0, NULL);
+  WebrtcPeerConfig browser = { 96, 111 };
+  WebrtcPeer *silent;
+  TestPeer *a;
+  gint64 joined_at;
+
+  a = f2f_test_peer_start (server, "silent", "A", 0, "link-timeout=1500");
+  fail_unless (f2f_test_wait (joined, a, 10000), "A did not join");
+  silent = webrtc_peer_join (server, "silent", "Silent", &browser);
+  joined_at = g_get_monotonic_time ();
+  fail_unless (f2f_test_wait (got_offer, silent, 10000), "A never offered "
+      "to a newcomer that did not offer");
+  /* not before its own wait (2 × 1.5 s) was over */
+  fail_unless (g_get_monotonic_time () - joined_at >= 2900 * 1000,
+      "A offered after only %" G_GINT64_FORMAT " ms",
+      (g_get_monotonic_time () - joined_at) / 1000);
+  fail_unless (a->failures->len > 0 && strstr (a->failures->pdata[0],
+          "not connected after"), "A did not report the link as failed");
+
+  webrtc_peer_free (silent);
+  f2f_test_peer_free (a);
+  f2f_test_server_free (server);
+}
+
+GST_END_TEST;
+
+static gboolean
+saw_leave (gpointer data)
+{
+  return ((TestPeer *) data)->left->len > 0;
+}
+
+/* B, the oldest peer (so the answerer on each of its links), is in a
+ * network of its own; its signaling connection is cut while its media
+ * flows, until the server times it out: A and C are told B left, and drop
+ * their links to it. When the connection comes back B rejoins with its
+ * id; the server says the room saw it go (welcome.rejoined), so B offers
+ * fresh links, and everyone decodes everyone again. (B used to keep its
+ * old links and wait, as their answerer, for offers that never came.) */
+GST_START_TEST (test_rejoin_after_timeout)
+{
+  const gchar *server_args[] = { "--address=0.0.0.0", "--idle-timeout=3",
+    NULL
+  };
+  TestServer *server = f2f_test_server_start (0, server_args);
+  TestHost *host = f2f_test_host_new (1);
+  g_autofree gchar *uri = g_strdup_printf ("ws://127.0.0.1:%u/ws",
+      server->port);
+  g_autofree gchar *uri_b = g_strdup_printf ("ws://%s:%u/ws", "10.213.1.1",
+      server->port);
+  g_autofree gchar *extra = g_strdup_printf ("local-addresses=%s",
+      host->host_addr);
+  g_autofree gchar *extra_b = g_strdup_printf ("local-addresses=%s",
+      host->peer_addr);
+  GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      f2f_test_peer_free);
+  AllDecode d = { peers, FRAMES };
+  TestPeer *a, *b, *c;
+  Counts least;
+  gint64 back;
+
+  b = f2f_test_peer_start_in (host, uri_b, "rejoin", "B", 1, extra_b);
+  g_ptr_array_add (peers, b);
+  fail_unless (f2f_test_wait (joined, b, 10000), "B did not join");
+  a = f2f_test_peer_start_in (NULL, uri, "rejoin", "A", 0, extra);
+  g_ptr_array_add (peers, a);
+  c = f2f_test_peer_start_in (NULL, uri, "rejoin", "C", 2, extra);
+  g_ptr_array_add (peers, c);
+  if (!f2f_test_wait (all_decode, &d, 30000)) {
+    g_autofree gchar *state = describe (peers);
+    fail ("the room did not form within 30 s:%s", state);
+  }
+
+  f2f_test_host_block_tcp (host, TRUE);
+  fail_unless (f2f_test_wait (saw_leave, a, 10000),
+      "the server did not time B out");
+  f2f_test_host_block_tcp (host, FALSE);
+  back = g_get_monotonic_time ();
+  d.frames = 0;
+  /* Decoding again: B's counts restarted at A and C when they dropped
+   * it. Within 10 s (TCP's own retransmission backoff decides when B
+   * hears that it was closed), then steadily. */
+  fail_unless (f2f_test_wait (rejoined, b, 10000), "B did not rejoin within "
+      "10 s of its connection coming back");
+  f2f_test_wait (never, NULL, 3000);
+  least = least_decoded_during (peers, 1000);
+  if (least.video < 5 || least.audio < 5) {
+    g_autofree gchar *state = describe (peers);
+    fail ("%" G_GINT64_FORMAT " ms after B's connection came back, some peer "
+        "decoded only %" G_GUINT64_FORMAT " video and %" G_GUINT64_FORMAT
+        " audio frames of another in a second:%s",
+        (g_get_monotonic_time () - back) / 1000, least.video, least.audio,
+        state);
+  }
+
+  g_ptr_array_unref (peers);
+  f2f_test_host_free (host);
+  f2f_test_server_free (server);
+}
+
+GST_END_TEST;
+
 static Suite *
 impaired_suite (void)
 {
@@ -361,6 +572,9 @@ impaired_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_link_alive_under_loss);
   tcase_add_test (tc, test_link_that_cannot_send);
+  tcase_add_test (tc, test_offer_never_comes);
+  tcase_add_test (tc, test_rejoin_after_timeout);
+  tcase_add_test (tc, test_server_stall);
   return s;
 }
 

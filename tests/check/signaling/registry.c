@@ -140,6 +140,8 @@ render (GPtrArray * actions)
       case GST_F2F_MESSAGE_WELCOME:
         g_string_append_printf (s, "=%s@%s#%u", msg->peer_id, msg->leader,
             msg->peers->len);
+        if (msg->rejoined)
+          g_string_append (s, "+rejoined");
         break;
       case GST_F2F_MESSAGE_ERROR:
         g_string_append_printf (s, "=%s",
@@ -491,11 +493,73 @@ GST_START_TEST (test_rejoin_keeps_id)
     {DROP, 2, 1, NULL, "1:peer-left=p2/dropped"},
     {CONNECT, 3, 2, NULL, ""},
     {RECV, 3, 2, JOIN_AS ("r", "B", "p2"),
-        "3:welcome=p2@p1#1 1:peer-joined=p2"},
+        "3:welcome=p2@p1#1+rejoined 1:peer-joined=p2"},
     /* an id someone holds is not handed out twice */
     {CONNECT, 4, 3, NULL, ""},
     {RECV, 4, 3, JOIN_AS ("r", "M", "p1"),
         "4:welcome=p3@p1#2 1:peer-joined=p3 3:peer-joined=p3"},
+    END
+  };
+
+  run_steps (&c, steps, NULL);
+}
+
+GST_END_TEST;
+
+/* welcome.rejoined says whether the others were told the id left: only
+ * then have they dropped their links to it. An id asked for that the room
+ * never saw (a server restart) is given back without it. */
+GST_START_TEST (test_rejoined_flag)
+{
+  F2fRegistryConfig c = default_config ();
+  const Step steps[] = {
+    {CONNECT, 1, 0, NULL, ""},
+    {RECV, 1, 0, JOIN_AS ("r", "A", "old1"), "1:welcome=old1@old1#0"},
+    {CONNECT, 2, 0, NULL, ""},
+    {RECV, 2, 0, JOIN ("r", "B"), "2:welcome=p1@old1#1 1:peer-joined=p1"},
+    {DROP, 2, 1, NULL, "1:peer-left=p1/dropped"},
+    {CONNECT, 3, 2, NULL, ""},
+    {RECV, 3, 2, JOIN_AS ("r", "B", "p1"),
+        "3:welcome=p1@old1#1+rejoined 1:peer-joined=p1"},
+    /* once: a second connection asking for it gets a new id */
+    {DROP, 3, 3, NULL, "1:peer-left=p1/dropped"},
+    {CONNECT, 4, 4, NULL, ""},
+    {RECV, 4, 4, JOIN_AS ("r", "B", "p1"),
+        "4:welcome=p1@old1#1+rejoined 1:peer-joined=p1"},
+    {CONNECT, 5, 5, NULL, ""},
+    {RECV, 5, 5, JOIN_AS ("r", "C", "never-here"),
+        "5:welcome=never-here@old1#2 1:peer-joined=never-here "
+        "4:peer-joined=never-here"},
+    END
+  };
+
+  run_steps (&c, steps, NULL);
+}
+
+GST_END_TEST;
+
+/* A server that did not run for longer than the idle timeout (SIGSTOP)
+ * does not expire its clients for that time: they may have pinged, and
+ * their pings wait unread. Silence after it still counts. */
+GST_START_TEST (test_stall_is_not_silence)
+{
+  F2fRegistryConfig c = default_config ();
+  const Step steps[] = {
+    {CONNECT, 1, 0, NULL, ""},
+    {CONNECT, 2, 0, NULL, ""},
+    {RECV, 1, 0, JOIN ("r", "A"), "1:welcome=p1@p1#0"},
+    {RECV, 2, 0, JOIN ("r", "B"), "2:welcome=p2@p1#1 1:peer-joined=p2"},
+    {TICK, 0, 1000, NULL, ""},
+    {TICK, 0, 2000, NULL, ""},
+    /* stopped from 2 s to 22 s; the idle timeout is 10 s */
+    {TICK, 0, 22000, NULL, ""},
+    {RECV, 2, 22001, "{\"type\":\"ping\"}", "2:pong"},
+    {TICK, 0, 23000, NULL, ""},
+    {TICK, 0, 27000, NULL, ""},
+    {TICK, 0, 29999, NULL, ""},
+    /* A said nothing for 10 s of the server's running time (2 + 8) */
+    {TICK, 0, 30000, NULL,
+        "2:peer-left=p1/timed-out 2:leader-changed=p2 1:close=1001"},
     END
   };
 
@@ -572,6 +636,8 @@ registry_suite (void)
   tcase_add_test (tc, test_limits);
   tcase_add_test (tc, test_idle_timeout);
   tcase_add_test (tc, test_rejoin_keeps_id);
+  tcase_add_test (tc, test_rejoined_flag);
+  tcase_add_test (tc, test_stall_is_not_silence);
   tcase_add_test (tc, test_bad_input);
   tcase_add_test (tc, test_shutdown_touches_rooms);
   return s;
