@@ -54,6 +54,7 @@
 
 #include "gstf2ftopology.h"
 #include "gstf2felements.h"
+#include "f2fworker.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_f2f_topology_debug);
 #define GST_CAT_DEFAULT gst_f2f_topology_debug
@@ -108,13 +109,15 @@ struct _GstF2fTopologyElement
   guint width, height;          /* of video_src */
   GstElement *graph_src;        /* appsrc feeding video_src, or NULL */
 
-  /* The worker: protected by lock. Lock order: lock, then object lock. */
+  /* The worker (f2fworker.h), READY→PAUSED until PAUSED→READY: protected by
+   * lock. Lock order: lock, then object lock. */
   GMutex lock;
-  GCond cond;
-  GThread *thread;
-  gboolean running;
-  gboolean dirty;
-  GHashTable *previous;         /* peer id → Previous; worker only */
+  F2fWorker *worker;
+  gboolean update_queued;       /* an update is queued on the worker */
+
+  /* Worker thread only. */
+  GSource *timer;               /* the next update after interval */
+  GHashTable *previous;         /* peer id → Previous */
 };
 
 G_DEFINE_TYPE_WITH_CODE (GstF2fTopologyElement, gst_f2f_topology_element,
@@ -123,12 +126,18 @@ G_DEFINE_TYPE_WITH_CODE (GstF2fTopologyElement, gst_f2f_topology_element,
 GST_ELEMENT_REGISTER_DEFINE (f2ftopology, "f2ftopology", GST_RANK_NONE,
     GST_TYPE_F2F_TOPOLOGY);
 
+static gboolean update_cb (gpointer data);
+
+/* Any thread: an update soon, on the worker (at most one queued). */
 static void
 wake (GstF2fTopologyElement * self)
 {
   g_mutex_lock (&self->lock);
-  self->dirty = TRUE;
-  g_cond_signal (&self->cond);
+  if (self->worker && !self->update_queued) {
+    self->update_queued = TRUE;
+    f2f_context_call (f2f_worker_get_context (self->worker), update_cb, self,
+        NULL);
+  }
   g_mutex_unlock (&self->lock);
 }
 
@@ -483,34 +492,35 @@ update (GstF2fTopologyElement * self)
       gst_message_new_element (GST_OBJECT_CAST (self), s));
 }
 
-static gpointer
-worker (gpointer data)
+/* The worker: an update, then the next one after interval unless woken
+ * earlier. */
+static gboolean
+update_cb (gpointer data)
+{
+  GstF2fTopologyElement *self = data;
+  guint interval;
+
+  g_mutex_lock (&self->lock);
+  self->update_queued = FALSE;
+  g_mutex_unlock (&self->lock);
+  /* not under our lock: sampling waits for webrtcbin */
+  update (self);
+
+  GST_OBJECT_LOCK (self);
+  interval = self->interval;
+  GST_OBJECT_UNLOCK (self);
+  f2f_clear_source (&self->timer);
+  self->timer = f2f_context_add_timeout (g_main_context_get_thread_default (),
+      interval ? interval : 3600000, update_cb, self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+worker_stopping (gpointer data)
 {
   GstF2fTopologyElement *self = data;
 
-  g_mutex_lock (&self->lock);
-  while (self->running) {
-    guint interval;
-    gint64 until;
-
-    GST_OBJECT_LOCK (self);
-    interval = self->interval;
-    GST_OBJECT_UNLOCK (self);
-    until = g_get_monotonic_time () + (gint64) (interval ? interval : 3600000)
-        * 1000;
-    while (self->running && !self->dirty)
-      if (!g_cond_wait_until (&self->cond, &self->lock, until))
-        break;
-    if (!self->running)
-      break;
-    self->dirty = FALSE;
-    /* not under our lock: sampling waits for webrtcbin */
-    g_mutex_unlock (&self->lock);
-    update (self);
-    g_mutex_lock (&self->lock);
-  }
-  g_mutex_unlock (&self->lock);
-  return NULL;
+  f2f_clear_source (&self->timer);
 }
 
 static gchar *
@@ -618,10 +628,10 @@ gst_f2f_topology_element_change_state (GstElement * element,
       break;
     case GST_STATE_CHANGE_READY_TO_PAUSED:
       g_mutex_lock (&self->lock);
-      self->running = TRUE;
-      self->dirty = TRUE;
-      self->thread = g_thread_new ("f2ftopology", worker, self);
+      self->worker = f2f_worker_start ("f2ftopology", NULL, worker_stopping,
+          self);
       g_mutex_unlock (&self->lock);
+      wake (self);
       break;
     default:
       break;
@@ -631,15 +641,13 @@ gst_f2f_topology_element_change_state (GstElement * element,
       (element, transition);
 
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
-    GThread *thread;
+    F2fWorker *worker;
     g_mutex_lock (&self->lock);
-    self->running = FALSE;
-    g_cond_signal (&self->cond);
-    thread = self->thread;
-    self->thread = NULL;
+    worker = g_steal_pointer (&self->worker);
+    self->update_queued = FALSE;
     g_mutex_unlock (&self->lock);
-    if (thread)
-      g_thread_join (thread);
+    /* an update queued meanwhile is dropped with the worker's context */
+    f2f_worker_stop (worker);
     g_hash_table_remove_all (self->previous);
   }
   return ret;
@@ -736,7 +744,6 @@ gst_f2f_topology_element_finalize (GObject * object)
   g_free (self->location);
   g_free (self->last_dot);
   g_mutex_clear (&self->lock);
-  g_cond_clear (&self->cond);
   G_OBJECT_CLASS (gst_f2f_topology_element_parent_class)->finalize (object);
 }
 
@@ -802,7 +809,6 @@ static void
 gst_f2f_topology_element_init (GstF2fTopologyElement * self)
 {
   g_mutex_init (&self->lock);
-  g_cond_init (&self->cond);
   self->interval = DEFAULT_INTERVAL;
   self->format = g_strdup (DEFAULT_FORMAT);
   self->width = DEFAULT_WIDTH;
