@@ -12,3 +12,4 @@
 #include <gst/f2f/f2flayout.h>
 #include <gst/f2f/f2fspeaker.h>
 #include <gst/f2f/f2ffileproto.h>
+#include <gst/f2f/f2fplan.h>

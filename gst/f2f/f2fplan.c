@@ -1,0 +1,586 @@
+/* f2f — GStreamer peer-to-peer conference elements
+ * Copyright (C) 2026 the f2f authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+#include <json-glib/json-glib.h>
+
+#include "f2fplan.h"
+#include "f2fprotocol.h"
+#include "f2fprotocol-private.h"
+#include "f2f-enumtypes.h"
+
+G_DEFINE_QUARK (gst-f2f-plan-error-quark, gst_f2f_plan_error);
+
+typedef struct
+{
+  gchar *client;
+  gchar *mixer;
+} Assignment;
+
+struct _GstF2fPlan
+{
+  guint64 epoch;
+  gchar *proposer;
+  GPtrArray *mixers;            /* gchar*, in the plan's order */
+  GPtrArray *assignments;       /* Assignment*, sorted by client, one each */
+};
+
+G_DEFINE_BOXED_TYPE (GstF2fPlan, gst_f2f_plan, gst_f2f_plan_copy,
+    gst_f2f_plan_free);
+
+static void
+assignment_free (Assignment * a)
+{
+  g_free (a->client);
+  g_free (a->mixer);
+  g_free (a);
+}
+
+GstF2fPlan *
+gst_f2f_plan_new (guint64 epoch, const gchar * proposer)
+{
+  GstF2fPlan *plan;
+
+  g_return_val_if_fail (proposer != NULL, NULL);
+  g_return_val_if_fail (epoch <= G_MAXINT64, NULL);
+
+  plan = g_new0 (GstF2fPlan, 1);
+  plan->epoch = epoch;
+  plan->proposer = g_strdup (proposer);
+  plan->mixers = g_ptr_array_new_with_free_func (g_free);
+  plan->assignments =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) assignment_free);
+  return plan;
+}
+
+GstF2fPlan *
+gst_f2f_plan_copy (const GstF2fPlan * plan)
+{
+  GstF2fPlan *copy;
+  guint i;
+
+  g_return_val_if_fail (plan != NULL, NULL);
+
+  copy = gst_f2f_plan_new (plan->epoch, plan->proposer);
+  for (i = 0; i < plan->mixers->len; i++)
+    gst_f2f_plan_add_mixer (copy, g_ptr_array_index (plan->mixers, i));
+  for (i = 0; i < plan->assignments->len; i++) {
+    Assignment *a = g_ptr_array_index (plan->assignments, i);
+    gst_f2f_plan_assign (copy, a->client, a->mixer);
+  }
+  return copy;
+}
+
+void
+gst_f2f_plan_free (GstF2fPlan * plan)
+{
+  if (plan == NULL)
+    return;
+  g_ptr_array_unref (plan->assignments);
+  g_ptr_array_unref (plan->mixers);
+  g_free (plan->proposer);
+  g_free (plan);
+}
+
+void
+gst_f2f_plan_add_mixer (GstF2fPlan * plan, const gchar * mixer)
+{
+  g_return_if_fail (plan != NULL && mixer != NULL);
+
+  g_ptr_array_add (plan->mixers, g_strdup (mixer));
+}
+
+/* Index of @client's assignment, or where it would be inserted. */
+static gboolean
+find_assignment (const GstF2fPlan * plan, const gchar * client, guint * index)
+{
+  guint lo = 0, hi = plan->assignments->len;
+
+  while (lo < hi) {
+    guint mid = lo + (hi - lo) / 2;
+    Assignment *a = g_ptr_array_index (plan->assignments, mid);
+    gint c = strcmp (a->client, client);
+
+    if (c == 0) {
+      *index = mid;
+      return TRUE;
+    }
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  *index = lo;
+  return FALSE;
+}
+
+void
+gst_f2f_plan_assign (GstF2fPlan * plan, const gchar * client,
+    const gchar * mixer)
+{
+  Assignment *a;
+  guint index;
+
+  g_return_if_fail (plan != NULL && client != NULL && mixer != NULL);
+
+  if (find_assignment (plan, client, &index)) {
+    a = g_ptr_array_index (plan->assignments, index);
+    g_free (a->mixer);
+    a->mixer = g_strdup (mixer);
+    return;
+  }
+  a = g_new0 (Assignment, 1);
+  a->client = g_strdup (client);
+  a->mixer = g_strdup (mixer);
+  g_ptr_array_insert (plan->assignments, index, a);
+}
+
+guint64
+gst_f2f_plan_get_epoch (const GstF2fPlan * plan)
+{
+  g_return_val_if_fail (plan != NULL, 0);
+  return plan->epoch;
+}
+
+const gchar *
+gst_f2f_plan_get_proposer (const GstF2fPlan * plan)
+{
+  g_return_val_if_fail (plan != NULL, NULL);
+  return plan->proposer;
+}
+
+guint
+gst_f2f_plan_get_n_mixers (const GstF2fPlan * plan)
+{
+  g_return_val_if_fail (plan != NULL, 0);
+  return plan->mixers->len;
+}
+
+const gchar *
+gst_f2f_plan_get_mixer (const GstF2fPlan * plan, guint index)
+{
+  g_return_val_if_fail (plan != NULL, NULL);
+  g_return_val_if_fail (index < plan->mixers->len, NULL);
+  return g_ptr_array_index (plan->mixers, index);
+}
+
+gboolean
+gst_f2f_plan_is_mixer (const GstF2fPlan * plan, const gchar * peer)
+{
+  guint i;
+
+  g_return_val_if_fail (plan != NULL && peer != NULL, FALSE);
+
+  for (i = 0; i < plan->mixers->len; i++)
+    if (strcmp (g_ptr_array_index (plan->mixers, i), peer) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+const gchar *
+gst_f2f_plan_get_assignment (const GstF2fPlan * plan, const gchar * client)
+{
+  guint index;
+
+  g_return_val_if_fail (plan != NULL && client != NULL, NULL);
+
+  if (!find_assignment (plan, client, &index))
+    return NULL;
+  return ((Assignment *) g_ptr_array_index (plan->assignments,
+          index))->mixer;
+}
+
+guint
+gst_f2f_plan_get_n_assignments (const GstF2fPlan * plan)
+{
+  g_return_val_if_fail (plan != NULL, 0);
+  return plan->assignments->len;
+}
+
+gboolean
+gst_f2f_plan_equal (const GstF2fPlan * a, const GstF2fPlan * b)
+{
+  guint i;
+
+  g_return_val_if_fail (a != NULL && b != NULL, FALSE);
+
+  if (a->epoch != b->epoch || strcmp (a->proposer, b->proposer) != 0
+      || a->mixers->len != b->mixers->len
+      || a->assignments->len != b->assignments->len)
+    return FALSE;
+  for (i = 0; i < a->mixers->len; i++)
+    if (strcmp (g_ptr_array_index (a->mixers, i),
+            g_ptr_array_index (b->mixers, i)) != 0)
+      return FALSE;
+  /* both sorted by client */
+  for (i = 0; i < a->assignments->len; i++) {
+    Assignment *x = g_ptr_array_index (a->assignments, i);
+    Assignment *y = g_ptr_array_index (b->assignments, i);
+    if (strcmp (x->client, y->client) != 0 || strcmp (x->mixer, y->mixer) != 0)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Validation */
+
+static gboolean
+fail (GError ** error, GstF2fPlanError code, const gchar * format, ...)
+    G_GNUC_PRINTF (3, 4);
+
+static gboolean
+fail (GError ** error, GstF2fPlanError code, const gchar * format, ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  if (error)
+    *error = g_error_new_valist (GST_F2F_PLAN_ERROR, code, format, args);
+  va_end (args);
+  return FALSE;
+}
+
+/* An id for an error message: it may come from the network, so an invalid
+ * one is escaped and cut short rather than printed as it is. */
+static gchar *
+printable_id (const gchar * id)
+{
+  g_autofree gchar *head = NULL, *escaped = NULL;
+
+  if (gst_f2f_is_valid_peer_id (id))
+    return g_strdup_printf ("\"%s\"", id);
+  head = g_strndup (id, GST_F2F_MAX_ID_LENGTH);
+  escaped = g_strescape (head, NULL);
+  return g_strdup_printf ("\"%s%s\"", escaped,
+      strlen (id) > GST_F2F_MAX_ID_LENGTH ? "…" : "");
+}
+
+static gboolean
+check_id (const gchar * id, const gchar * what, const gchar * const *members,
+    GError ** error)
+{
+  g_autofree gchar *shown = printable_id (id);
+
+  if (!gst_f2f_is_valid_peer_id (id))
+    return fail (error, GST_F2F_PLAN_ERROR_INVALID_ID,
+        "the plan's %s %s is not a valid peer id (1 to %d of the characters "
+        "A-Z a-z 0-9 - _)", what, shown, GST_F2F_MAX_ID_LENGTH);
+  if (members && !g_strv_contains (members, id))
+    return fail (error, GST_F2F_PLAN_ERROR_UNKNOWN_PEER,
+        "the plan's %s %s is not in the room", what, shown);
+  return TRUE;
+}
+
+gboolean
+gst_f2f_plan_validate (const GstF2fPlan * plan, const gchar * const *members,
+    GError ** error)
+{
+  guint i, j;
+
+  g_return_val_if_fail (plan != NULL, FALSE);
+
+  if (!check_id (plan->proposer, "proposer", members, error))
+    return FALSE;
+  for (i = 0; i < plan->mixers->len; i++)
+    if (!check_id (g_ptr_array_index (plan->mixers, i), "mixer", members,
+            error))
+      return FALSE;
+  for (i = 0; i < plan->assignments->len; i++) {
+    Assignment *a = g_ptr_array_index (plan->assignments, i);
+    if (!check_id (a->client, "client", members, error)
+        || !check_id (a->mixer, "mixer", members, error))
+      return FALSE;
+  }
+
+  if (plan->epoch == 0 && plan->mixers->len > 0)
+    return fail (error, GST_F2F_PLAN_ERROR_EPOCH,
+        "a plan with mixers needs an epoch of at least 1 (epoch 0 is only "
+        "for the mesh)");
+
+  for (i = 0; i < plan->mixers->len; i++) {
+    const gchar *m = g_ptr_array_index (plan->mixers, i);
+    for (j = 0; j < i; j++)
+      if (strcmp (m, g_ptr_array_index (plan->mixers, j)) == 0)
+        return fail (error, GST_F2F_PLAN_ERROR_DUPLICATE_MIXER,
+            "the plan lists the mixer \"%s\" twice", m);
+  }
+
+  for (i = 0; i < plan->assignments->len; i++) {
+    Assignment *a = g_ptr_array_index (plan->assignments, i);
+
+    /* Checked before NOT_A_MIXER: "a is a mixer and a client" says more
+     * about such a plan than "b is not a mixer" would. */
+    if (gst_f2f_plan_is_mixer (plan, a->client)) {
+      if (strcmp (a->client, a->mixer) == 0)
+        return fail (error, GST_F2F_PLAN_ERROR_CYCLE,
+            "the plan assigns the mixer \"%s\" to itself as a client",
+            a->client);
+      return fail (error, GST_F2F_PLAN_ERROR_CYCLE,
+          "the plan makes the mixer \"%s\" a client of \"%s\": mixers only "
+          "exchange submixes, they are never served", a->client, a->mixer);
+    }
+    if (!gst_f2f_plan_is_mixer (plan, a->mixer))
+      return fail (error, GST_F2F_PLAN_ERROR_NOT_A_MIXER,
+          "the plan assigns \"%s\" to \"%s\", which is not one of its mixers",
+          a->client, a->mixer);
+  }
+  return TRUE;
+}
+
+/* ---------------------------------------------------------------------- */
+/* JSON */
+
+gchar *
+gst_f2f_plan_to_json (const GstF2fPlan * plan)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new_immutable ();
+  g_autoptr (JsonNode) root = NULL;
+  guint i;
+
+  g_return_val_if_fail (plan != NULL, NULL);
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "epoch");
+  json_builder_add_int_value (b, (gint64) plan->epoch);
+  json_builder_set_member_name (b, "proposer");
+  json_builder_add_string_value (b, plan->proposer);
+  json_builder_set_member_name (b, "mixers");
+  json_builder_begin_array (b);
+  for (i = 0; i < plan->mixers->len; i++)
+    json_builder_add_string_value (b, g_ptr_array_index (plan->mixers, i));
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "assign");
+  json_builder_begin_object (b);
+  for (i = 0; i < plan->assignments->len; i++) {
+    Assignment *a = g_ptr_array_index (plan->assignments, i);
+    json_builder_set_member_name (b, a->client);
+    json_builder_add_string_value (b, a->mixer);
+  }
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  return json_to_string (root, FALSE);
+}
+
+/* json-glib's typed getters emit criticals for nodes of the wrong kind; a
+ * plan comes from the network, so every node is checked first. */
+static const gchar *
+node_string (JsonNode * n)
+{
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n)
+      || json_node_get_value_type (n) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (n);
+}
+
+static gboolean
+read_id (JsonNode * n, const gchar * what, const gchar ** out,
+    GError ** error)
+{
+  const gchar *id = node_string (n);
+
+  if (id == NULL)
+    return fail (error, GST_F2F_PLAN_ERROR_MALFORMED,
+        "malformed plan: a %s must be a string", what);
+  if (!check_id (id, what, NULL, error))
+    return FALSE;
+  *out = id;
+  return TRUE;
+}
+
+GstF2fPlan *
+gst_f2f_plan_from_json (const gchar * json, gsize length, GError ** error)
+{
+  g_autoptr (JsonParser) parser = NULL;
+  g_autoptr (GstF2fPlan) plan = NULL;
+  g_autoptr (GError) parse_error = NULL;
+  const gchar *problem = NULL, *proposer;
+  JsonNode *root, *epoch_node, *mixers_node, *assign_node;
+  JsonObject *obj, *assign;
+  JsonArray *mixers;
+  GList *members, *l;
+  gint64 epoch;
+  guint i, n;
+
+  g_return_val_if_fail (json != NULL || length == 0, NULL);
+
+  if (length > GST_F2F_MAX_FRAME_SIZE) {
+    fail (error, GST_F2F_PLAN_ERROR_TOO_LARGE,
+        "a plan is at most %d bytes", GST_F2F_MAX_FRAME_SIZE);
+    return NULL;
+  }
+  if (!g_utf8_validate_len (json, length, NULL)) {
+    fail (error, GST_F2F_PLAN_ERROR_MALFORMED, "malformed plan: not UTF-8");
+    return NULL;
+  }
+  if (!gst_f2f_scan_frame (json, length, GST_F2F_MAX_JSON_DEPTH, &problem)) {
+    fail (error, GST_F2F_PLAN_ERROR_MALFORMED, "malformed plan: %s", problem);
+    return NULL;
+  }
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, json, length, &parse_error)) {
+    fail (error, GST_F2F_PLAN_ERROR_MALFORMED, "malformed plan: not JSON "
+        "(%s)", parse_error->message);
+    return NULL;
+  }
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root)) {
+    fail (error, GST_F2F_PLAN_ERROR_MALFORMED,
+        "malformed plan: not a JSON object");
+    return NULL;
+  }
+  obj = json_node_get_object (root);
+
+  epoch_node = json_object_get_member (obj, "epoch");
+  if (epoch_node == NULL || !JSON_NODE_HOLDS_VALUE (epoch_node)
+      || json_node_get_value_type (epoch_node) != G_TYPE_INT64
+      || (epoch = json_node_get_int (epoch_node)) < 0) {
+    fail (error, GST_F2F_PLAN_ERROR_MALFORMED,
+        "malformed plan: \"epoch\" must be a whole number, 0 or more");
+    return NULL;
+  }
+  if (!read_id (json_object_get_member (obj, "proposer"), "proposer",
+          &proposer, error))
+    return NULL;
+  plan = gst_f2f_plan_new ((guint64) epoch, proposer);
+
+  mixers_node = json_object_get_member (obj, "mixers");
+  if (mixers_node == NULL || !JSON_NODE_HOLDS_ARRAY (mixers_node)) {
+    fail (error, GST_F2F_PLAN_ERROR_MALFORMED,
+        "malformed plan: \"mixers\" must be an array of peer ids");
+    return NULL;
+  }
+  mixers = json_node_get_array (mixers_node);
+  n = json_array_get_length (mixers);
+  if (n > GST_F2F_PLAN_MAX_MIXERS) {
+    fail (error, GST_F2F_PLAN_ERROR_TOO_LARGE,
+        "a plan has at most %d mixers, this one %u", GST_F2F_PLAN_MAX_MIXERS,
+        n);
+    return NULL;
+  }
+  for (i = 0; i < n; i++) {
+    const gchar *id;
+    if (!read_id (json_array_get_element (mixers, i), "mixer", &id, error))
+      return NULL;
+    gst_f2f_plan_add_mixer (plan, id);
+  }
+
+  assign_node = json_object_get_member (obj, "assign");
+  if (assign_node == NULL || !JSON_NODE_HOLDS_OBJECT (assign_node)) {
+    fail (error, GST_F2F_PLAN_ERROR_MALFORMED,
+        "malformed plan: \"assign\" must be an object of client: mixer");
+    return NULL;
+  }
+  assign = json_node_get_object (assign_node);
+  n = json_object_get_size (assign);
+  if (n > GST_F2F_PLAN_MAX_ASSIGNMENTS) {
+    fail (error, GST_F2F_PLAN_ERROR_TOO_LARGE,
+        "a plan has at most %d assignments, this one %u",
+        GST_F2F_PLAN_MAX_ASSIGNMENTS, n);
+    return NULL;
+  }
+  members = json_object_get_members (assign);
+  for (l = members; l; l = l->next) {
+    const gchar *client = l->data, *mixer;
+
+    if (!check_id (client, "client", NULL, error)
+        || !read_id (json_object_get_member (assign, client), "mixer",
+            &mixer, error)) {
+      g_list_free (members);
+      return NULL;
+    }
+    gst_f2f_plan_assign (plan, client, mixer);
+  }
+  g_list_free (members);
+
+  if (!gst_f2f_plan_validate (plan, NULL, error))
+    return NULL;
+  return g_steal_pointer (&plan);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Logs */
+
+gchar *
+gst_f2f_plan_describe (const GstF2fPlan * plan)
+{
+  GString *s;
+  guint i, j;
+  gboolean stray = FALSE;
+
+  g_return_val_if_fail (plan != NULL, NULL);
+
+  s = g_string_new (NULL);
+  g_string_append_printf (s, "plan %" G_GUINT64_FORMAT " by %s: ",
+      plan->epoch, plan->proposer);
+  if (plan->mixers->len == 0)
+    g_string_append (s, "mesh");
+  for (i = 0; i < plan->mixers->len; i++) {
+    const gchar *m = g_ptr_array_index (plan->mixers, i);
+    guint n = 0;
+
+    g_string_append_printf (s, "%s%s serves", i ? "; " : "", m);
+    for (j = 0; j < plan->assignments->len; j++) {
+      Assignment *a = g_ptr_array_index (plan->assignments, j);
+      if (strcmp (a->mixer, m) == 0) {
+        g_string_append_printf (s, " %s", a->client);
+        n++;
+      }
+    }
+    if (n == 0)
+      g_string_append (s, " nobody");
+  }
+  if (plan->mixers->len > 0)
+    g_string_append_printf (s, "; late joiners go to %s",
+        (gchar *) g_ptr_array_index (plan->mixers, 0));
+  /* An invalid plan is logged too, with what makes it invalid visible. */
+  for (j = 0; j < plan->assignments->len; j++) {
+    Assignment *a = g_ptr_array_index (plan->assignments, j);
+    if (gst_f2f_plan_is_mixer (plan, a->mixer))
+      continue;
+    g_string_append_printf (s, "%s%s → %s", stray ? ", " :
+        "; assigned to non-mixers: ", a->client, a->mixer);
+    stray = TRUE;
+  }
+  return g_string_free (s, FALSE);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Which plan wins */
+
+gboolean
+gst_f2f_plan_supersedes (const GstF2fPlan * candidate,
+    const GstF2fPlan * current, const gchar * leader_id)
+{
+  gboolean candidate_leads, current_leads;
+  g_autofree gchar *a = NULL, *b = NULL;
+  gint c;
+
+  g_return_val_if_fail (candidate != NULL, FALSE);
+
+  if (current == NULL)
+    return TRUE;
+  if (candidate->epoch != current->epoch)
+    return candidate->epoch > current->epoch;
+  if (gst_f2f_plan_equal (candidate, current))
+    return FALSE;
+  candidate_leads = leader_id && strcmp (candidate->proposer, leader_id) == 0;
+  current_leads = leader_id && strcmp (current->proposer, leader_id) == 0;
+  if (candidate_leads != current_leads)
+    return candidate_leads;
+  c = strcmp (candidate->proposer, current->proposer);
+  if (c != 0)
+    return c > 0;
+  /* Same epoch, same proposer, different plans: not something a correct
+   * proposer does, but every peer must still pick the same one. */
+  a = gst_f2f_plan_to_json (candidate);
+  b = gst_f2f_plan_to_json (current);
+  return strcmp (a, b) > 0;
+}
