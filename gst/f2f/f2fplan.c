@@ -584,3 +584,231 @@ gst_f2f_plan_supersedes (const GstF2fPlan * candidate,
   b = gst_f2f_plan_to_json (current);
   return strcmp (a, b) > 0;
 }
+
+/* ---------------------------------------------------------------------- */
+/* Roles and routes */
+
+static gboolean
+is_present (const gchar * const *present, const gchar * peer)
+{
+  return peer != NULL && g_strv_contains (present, peer);
+}
+
+gboolean
+gst_f2f_plan_is_mesh (const GstF2fPlan * plan, const gchar * const *present)
+{
+  guint i;
+
+  g_return_val_if_fail (plan != NULL && present != NULL, TRUE);
+
+  if (plan->mixers->len == 0)
+    return TRUE;
+  for (i = 0; i < plan->mixers->len; i++)
+    if (!is_present (present, g_ptr_array_index (plan->mixers, i)))
+      return TRUE;
+  return FALSE;
+}
+
+GstF2fPlanRole
+gst_f2f_plan_get_role (const GstF2fPlan * plan, const gchar * peer,
+    const gchar * const *present, const gchar ** mixer)
+{
+  const gchar *assigned;
+  guint index;
+
+  if (mixer)
+    *mixer = NULL;
+  g_return_val_if_fail (plan != NULL && present != NULL,
+      GST_F2F_PLAN_ROLE_ABSENT);
+
+  if (!is_present (present, peer))
+    return GST_F2F_PLAN_ROLE_ABSENT;
+  if (gst_f2f_plan_is_mesh (plan, present))
+    return GST_F2F_PLAN_ROLE_MESH;
+  if (gst_f2f_plan_is_mixer (plan, peer))
+    return GST_F2F_PLAN_ROLE_MIXER;
+  assigned = NULL;
+  if (find_assignment (plan, peer, &index)) {
+    Assignment *a = g_ptr_array_index (plan->assignments, index);
+    if (gst_f2f_plan_is_mixer (plan, a->mixer))
+      assigned = a->mixer;
+  }
+  if (mixer)
+    *mixer = assigned ? assigned : g_ptr_array_index (plan->mixers, 0);
+  return GST_F2F_PLAN_ROLE_CLIENT;
+}
+
+GstF2fFeed
+gst_f2f_plan_feed (const GstF2fPlan * plan, const gchar * local,
+    const gchar * remote, const gchar * const *present)
+{
+  const gchar *local_mixer, *remote_mixer;
+  GstF2fPlanRole local_role, remote_role;
+
+  g_return_val_if_fail (plan != NULL && present != NULL, GST_F2F_FEED_NONE);
+  g_return_val_if_fail (local != NULL && remote != NULL, GST_F2F_FEED_NONE);
+
+  if (strcmp (local, remote) == 0)
+    return GST_F2F_FEED_NONE;
+  local_role = gst_f2f_plan_get_role (plan, local, present, &local_mixer);
+  remote_role = gst_f2f_plan_get_role (plan, remote, present, &remote_mixer);
+  if (local_role == GST_F2F_PLAN_ROLE_ABSENT
+      || remote_role == GST_F2F_PLAN_ROLE_ABSENT)
+    return GST_F2F_FEED_NONE;
+
+  switch (local_role) {
+    case GST_F2F_PLAN_ROLE_MESH:
+      return GST_F2F_FEED_CAMERA;
+    case GST_F2F_PLAN_ROLE_CLIENT:
+      return strcmp (remote, local_mixer) == 0 ? GST_F2F_FEED_CAMERA :
+          GST_F2F_FEED_NONE;
+    case GST_F2F_PLAN_ROLE_MIXER:
+      if (remote_role == GST_F2F_PLAN_ROLE_MIXER)
+        return GST_F2F_FEED_SUBMIX;
+      if (strcmp (remote_mixer, local) == 0)
+        return GST_F2F_FEED_COMPOSITE;
+      return GST_F2F_FEED_NONE;
+    default:
+      return GST_F2F_FEED_NONE;
+  }
+}
+
+GstF2fUse
+gst_f2f_plan_use (const GstF2fPlan * plan, const gchar * local,
+    const gchar * remote, const gchar * const *present)
+{
+  /* What arrives is what the other end sends: one rule, read backwards,
+   * so the two ends of a link can never disagree. */
+  switch (gst_f2f_plan_feed (plan, remote, local, present)) {
+    case GST_F2F_FEED_CAMERA:
+      return gst_f2f_plan_get_role (plan, local, present, NULL) ==
+          GST_F2F_PLAN_ROLE_MIXER ? GST_F2F_USE_CLIENT_INPUT :
+          GST_F2F_USE_VIEW;
+    case GST_F2F_FEED_COMPOSITE:
+      return GST_F2F_USE_MIXER_OUTPUT;
+    case GST_F2F_FEED_SUBMIX:
+      return GST_F2F_USE_MIXER_INPUT;
+    default:
+      return GST_F2F_USE_NONE;
+  }
+}
+
+static gint
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const gchar **) a, *(const gchar **) b);
+}
+
+static gboolean
+add_once (GPtrArray * ids, const gchar * id)
+{
+  guint i;
+
+  for (i = 0; i < ids->len; i++)
+    if (strcmp (g_ptr_array_index (ids, i), id) == 0)
+      return FALSE;
+  g_ptr_array_add (ids, g_strdup (id));
+  return TRUE;
+}
+
+static gchar **
+inputs (const GstF2fPlan * plan, const gchar * mixer, const gchar * output,
+    const gchar * const *present, gboolean audio)
+{
+  g_autoptr (GPtrArray) ids = NULL, clients = NULL;
+  const gchar *output_mixer;
+  GstF2fPlanRole output_role;
+  gboolean to_self, to_client, to_mixer;
+  guint i;
+
+  g_return_val_if_fail (plan != NULL && present != NULL, NULL);
+  g_return_val_if_fail (mixer != NULL && output != NULL, NULL);
+
+  if (gst_f2f_plan_get_role (plan, mixer, present, NULL) !=
+      GST_F2F_PLAN_ROLE_MIXER)
+    return NULL;
+  output_role = gst_f2f_plan_get_role (plan, output, present, &output_mixer);
+  to_self = strcmp (output, mixer) == 0;
+  to_client = output_role == GST_F2F_PLAN_ROLE_CLIENT
+      && strcmp (output_mixer, mixer) == 0;
+  to_mixer = !to_self && output_role == GST_F2F_PLAN_ROLE_MIXER;
+  if (!to_self && !to_client && !to_mixer)
+    return NULL;
+
+  clients = g_ptr_array_new ();
+  for (i = 0; present[i]; i++) {
+    const gchar *m;
+    if (gst_f2f_plan_get_role (plan, present[i], present, &m) ==
+        GST_F2F_PLAN_ROLE_CLIENT && strcmp (m, mixer) == 0)
+      g_ptr_array_add (clients, (gpointer) present[i]);
+  }
+  g_ptr_array_sort (clients, compare_strings);
+
+  ids = g_ptr_array_new_with_free_func (g_free);
+  /* The mixer's own user hears everyone but themselves, like everyone. */
+  if (!(audio && to_self))
+    add_once (ids, mixer);
+  for (i = 0; i < clients->len; i++) {
+    const gchar *c = g_ptr_array_index (clients, i);
+    /* N-1: a client never hears itself; it does see itself, as the one
+     * composite is shared by all the clients. */
+    if (audio && to_client && strcmp (c, output) == 0)
+      continue;
+    add_once (ids, c);
+  }
+  /* Never what other mixers sent, towards a mixer: that is what keeps
+   * anyone from being heard twice. */
+  if (!to_mixer)
+    for (i = 0; i < plan->mixers->len; i++)
+      if (strcmp (g_ptr_array_index (plan->mixers, i), mixer) != 0)
+        add_once (ids, g_ptr_array_index (plan->mixers, i));
+  g_ptr_array_add (ids, NULL);
+  return (gchar **) g_ptr_array_free (g_steal_pointer (&ids), FALSE);
+}
+
+gchar **
+gst_f2f_plan_mix_inputs (const GstF2fPlan * plan, const gchar * mixer,
+    const gchar * output_peer, const gchar * const *present)
+{
+  return inputs (plan, mixer, output_peer, present, TRUE);
+}
+
+gchar **
+gst_f2f_plan_composite_inputs (const GstF2fPlan * plan, const gchar * mixer,
+    const gchar * output_peer, const gchar * const *present)
+{
+  return inputs (plan, mixer, output_peer, present, FALSE);
+}
+
+/* ---------------------------------------------------------------------- */
+
+/* Enum nicks are the names, so the tables exist only once. */
+static const gchar *
+enum_nick (GType type, gint value)
+{
+  GEnumClass *klass = g_type_class_ref (type);
+  GEnumValue *v = g_enum_get_value (klass, value);
+  const gchar *nick = v ? v->value_nick : NULL;
+
+  /* Enum classes of static types are never finalized; the nick stays valid. */
+  g_type_class_unref (klass);
+  return nick;
+}
+
+const gchar *
+gst_f2f_plan_role_to_string (GstF2fPlanRole role)
+{
+  return enum_nick (GST_TYPE_F2F_PLAN_ROLE, role);
+}
+
+const gchar *
+gst_f2f_feed_to_string (GstF2fFeed feed)
+{
+  return enum_nick (GST_TYPE_F2F_FEED, feed);
+}
+
+const gchar *
+gst_f2f_use_to_string (GstF2fUse use)
+{
+  return enum_nick (GST_TYPE_F2F_USE, use);
+}

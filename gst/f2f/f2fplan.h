@@ -2,9 +2,10 @@
  * Copyright (C) 2026 the f2f authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * The room-wide topology plan as a pure value: which peers mix and whom
- * each mixer serves. No sockets, no pipelines: the election proposes and
- * adopts plans.
+ * The room-wide topology plan as a pure value: which peers mix, whom each
+ * mixer serves, and from that what every link carries. No sockets, no
+ * pipelines: the election proposes and adopts plans, the router and the
+ * receiver ask the plan what each link sends and what it brings.
  *
  * A plan is
  *   - an epoch (plans with mixers start at 1; the mesh may be epoch 0),
@@ -12,6 +13,32 @@
  *   - an ordered list of mixers (peer ids, no duplicates),
  *   - an assignment client id → mixer id.
  * The plan with no mixers is the mesh.
+ *
+ * Effective plan. Every peer evaluates the plan against the peers present
+ * right now (`present`: every peer in the room, the local one included).
+ * When any mixer of the plan is not present, the effective plan is the
+ * mesh: every peer falls back on its own, all the same way, without a
+ * message, so a mixer leaving never leaves its clients deaf until a new
+ * plan arrives. Otherwise a mixer is a MIXER; an assigned client is a
+ * CLIENT of its mixer; a present peer the plan does not name (it joined
+ * after the plan was made) is a CLIENT of the first mixer in the list, so
+ * it gets sound and picture before the next plan; with no mixers everyone
+ * is MESH. Assigned clients that are not present are simply absent.
+ *
+ * Media. Every peer keeps a link to every other peer (data channels stay
+ * direct and the mesh fallback is instant); the plan only decides what
+ * each link's senders are fed (GstF2fFeed) and what the receiving side
+ * does with it (GstF2fUse):
+ *   - mesh ↔ mesh: the camera (and mic) both ways;
+ *   - a client sends its camera to its mixer only; its other links stay up
+ *     with media paused;
+ *   - a mixer sends each of its clients the COMPOSITE: the one room
+ *     picture (the same for all its clients) and the N-1 audio mix made for
+ *     that client (everyone but the client);
+ *   - a mixer sends each other mixer a SUBMIX: itself and its own clients
+ *     only, never what another mixer sent it, so mixers mesh, clients are
+ *     leaves, and nobody hears anybody twice or themselves at all;
+ *   - a mixer sends nothing to another mixer's clients.
  *
  * Which plan wins (gst_f2f_plan_supersedes): the higher epoch; at equal
  * epochs, between plans that differ, the room leader's proposal, then the
@@ -61,6 +88,67 @@ typedef enum
 
 #define GST_F2F_PLAN_ERROR (gst_f2f_plan_error_quark ())
 GST_F2F_API GQuark gst_f2f_plan_error_quark (void);
+
+/**
+ * GstF2fPlanRole:
+ * @GST_F2F_PLAN_ROLE_ABSENT: the peer is not present.
+ * @GST_F2F_PLAN_ROLE_MESH: the effective plan is the mesh.
+ * @GST_F2F_PLAN_ROLE_MIXER: the peer mixes for its clients.
+ * @GST_F2F_PLAN_ROLE_CLIENT: the peer is served by one mixer.
+ *
+ * What a peer does under the effective plan.
+ */
+typedef enum
+{
+  GST_F2F_PLAN_ROLE_ABSENT,
+  GST_F2F_PLAN_ROLE_MESH,
+  GST_F2F_PLAN_ROLE_MIXER,
+  GST_F2F_PLAN_ROLE_CLIENT,
+} GstF2fPlanRole;
+
+/**
+ * GstF2fFeed:
+ * @GST_F2F_FEED_NONE: nothing: the link stays up, its media paused.
+ * @GST_F2F_FEED_CAMERA: the local camera and microphone (mesh to mesh, or a
+ *   client to its mixer).
+ * @GST_F2F_FEED_COMPOSITE: a mixer to one of its clients: the one
+ *   composite picture and the N-1 audio mix made for that client.
+ * @GST_F2F_FEED_SUBMIX: a mixer to another mixer: a composite and a mix of
+ *   the mixer itself and its own clients only.
+ *
+ * What the local peer sends on its link to one remote peer.
+ */
+typedef enum
+{
+  GST_F2F_FEED_NONE,
+  GST_F2F_FEED_CAMERA,
+  GST_F2F_FEED_COMPOSITE,
+  GST_F2F_FEED_SUBMIX,
+} GstF2fFeed;
+
+/**
+ * GstF2fUse:
+ * @GST_F2F_USE_NONE: nothing arrives from the remote peer.
+ * @GST_F2F_USE_VIEW: mesh: the remote camera goes into the local room view.
+ * @GST_F2F_USE_MIXER_OUTPUT: a client: what its mixer sends is the whole
+ *   room (picture and sound).
+ * @GST_F2F_USE_CLIENT_INPUT: a mixer: the remote peer is one of its clients;
+ *   its camera and mic are inputs of the composite and of the mixes.
+ * @GST_F2F_USE_MIXER_INPUT: a mixer: the remote peer is another mixer; its
+ *   submix is an input of what this mixer sends its clients, never of what
+ *   it sends other mixers.
+ *
+ * What the local peer does with what arrives on its link from one remote
+ * peer: always the other end of gst_f2f_plan_feed() on that link.
+ */
+typedef enum
+{
+  GST_F2F_USE_NONE,
+  GST_F2F_USE_VIEW,
+  GST_F2F_USE_MIXER_OUTPUT,
+  GST_F2F_USE_CLIENT_INPUT,
+  GST_F2F_USE_MIXER_INPUT,
+} GstF2fUse;
 
 /**
  * GstF2fPlan:
@@ -142,6 +230,53 @@ GST_F2F_API gchar *gst_f2f_plan_describe (const GstF2fPlan * plan);
  * greater JSON form, so that the order stays total. Equal plans: FALSE. */
 GST_F2F_API gboolean gst_f2f_plan_supersedes (const GstF2fPlan * candidate,
     const GstF2fPlan * current, const gchar * leader_id);
+
+/* The plan as it applies to @present (see the top of this file): TRUE
+ * when it has no mixers or one of them is not present. */
+GST_F2F_API gboolean gst_f2f_plan_is_mesh (const GstF2fPlan * plan,
+    const gchar * const *present);
+
+/* @peer's role under the effective plan; for a CLIENT, @mixer (optional)
+ * is set to its mixer (owned by @plan), else to NULL. Also defined on
+ * plans that fail validation: a peer listed as a mixer is a mixer whatever
+ * it is assigned to, and an assignment to a non-mixer counts as none. */
+GST_F2F_API GstF2fPlanRole gst_f2f_plan_get_role (const GstF2fPlan * plan,
+    const gchar * peer, const gchar * const *present, const gchar ** mixer);
+
+/* What @local sends on its link to @remote (NONE when either is absent,
+ * or they are the same peer). */
+GST_F2F_API GstF2fFeed gst_f2f_plan_feed (const GstF2fPlan * plan,
+    const gchar * local, const gchar * remote, const gchar * const *present);
+/* What @local does with what arrives from @remote. */
+GST_F2F_API GstF2fUse gst_f2f_plan_use (const GstF2fPlan * plan,
+    const gchar * local, const gchar * remote, const gchar * const *present);
+
+/* The inputs of the AUDIO @mixer sends @output_peer, as peer ids (the
+ * mixer's own microphone written as its own id), in this order: the mixer,
+ * its clients sorted, the other mixers in the plan's order (their
+ * submixes).
+ *   - to one of its clients c: itself, its other clients (not c), every
+ *     other mixer;
+ *   - to another mixer: itself and its own clients only;
+ *   - to itself (what the mixer's own user hears): its clients and the
+ *     other mixers.
+ * NULL when @mixer is not a mixer of the effective plan or sends
+ * @output_peer no mix. */
+GST_F2F_API gchar **gst_f2f_plan_mix_inputs (const GstF2fPlan * plan,
+    const gchar * mixer, const gchar * output_peer,
+    const gchar * const *present);
+/* The inputs of the PICTURE @mixer sends @output_peer, in the same order:
+ * to its clients (one composite for all of them, so each client sees
+ * itself in it) and to itself: itself, all its clients, the other mixers;
+ * to another mixer: itself and its own clients. NULL as above. */
+GST_F2F_API gchar **gst_f2f_plan_composite_inputs (const GstF2fPlan * plan,
+    const gchar * mixer, const gchar * output_peer,
+    const gchar * const *present);
+
+/* The enums' nicks ("none", "camera", …), for logs. */
+GST_F2F_API const gchar *gst_f2f_plan_role_to_string (GstF2fPlanRole role);
+GST_F2F_API const gchar *gst_f2f_feed_to_string (GstF2fFeed feed);
+GST_F2F_API const gchar *gst_f2f_use_to_string (GstF2fUse use);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GstF2fPlan, gst_f2f_plan_free);
 

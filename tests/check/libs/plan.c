@@ -7,6 +7,12 @@
  *   "<epoch> <proposer> | <mixer> <mixer> … | <client>><mixer> …"
  *
  * e.g. "5 m1 | m1 m2 | c1>m1 c3>m2" (the last two parts are optional).
+ * Routes are matrices with one row per local peer and one column per
+ * remote peer, in the order of the topology's present peers:
+ *   feed: '.' self, '-' none, 'C' camera, 'P' composite, 'S' submix;
+ *   use:  '.' self, '-' none, 'V' view, 'O' mixer output,
+ *         'I' client input, 'M' mixer input.
+ * Spaces in specs and matrices are only for the eye.
  */
 
 #ifdef HAVE_CONFIG_H
@@ -485,6 +491,408 @@ GST_START_TEST (test_supersedes_total_order)
 GST_END_TEST;
 
 /* ---------------------------------------------------------------------- */
+/* Routes */
+
+#define MAX_PEERS 8
+
+typedef struct
+{
+  const gchar *mixer;
+  const gchar *output;
+  const gchar *audio;           /* NULL: no such mix */
+  const gchar *video;
+} MixCase;
+
+typedef struct
+{
+  const gchar *name;
+  const gchar *plan;
+  const gchar *present;         /* the order of the matrices */
+  const gchar *roles;           /* per present peer: mesh, mixer or
+                                 * client:<its mixer> */
+  const gchar *feed[MAX_PEERS];
+  const gchar *use[MAX_PEERS];
+  MixCase mixes[MAX_PEERS];
+} Topology;
+
+static const Topology topologies[] = {
+  {"mesh of 4", "0 a", "a b c d", "mesh mesh mesh mesh",
+        {". C C C",
+          "C . C C",
+          "C C . C",
+          "C C C ."},
+        {". V V V",
+          "V . V V",
+          "V V . V",
+          "V V V ."},
+      {{"a", "b", NULL, NULL}, {"a", "a", NULL, NULL}}},
+  {"1 mixer + 3 clients", "3 c1 | m | c1>m c2>m c3>m", "m c1 c2 c3",
+        "mixer client:m client:m client:m",
+        {". P P P",
+          "C . - -",
+          "C - . -",
+          "C - - ."},
+        {". I I I",
+          "O . - -",
+          "O - . -",
+          "O - - ."},
+        {{"m", "c1", "m c2 c3", "m c1 c2 c3"},
+          {"m", "c2", "m c1 c3", "m c1 c2 c3"},
+          {"m", "m", "c1 c2 c3", "m c1 c2 c3"},
+          {"c1", "m", NULL, NULL},
+          {"m", "nobody", NULL, NULL}}},
+  {"2 mixers + 4 clients", "5 m1 | m1 m2 | c1>m1 c2>m1 c3>m2 c4>m2",
+        "m1 m2 c1 c2 c3 c4",
+        "mixer mixer client:m1 client:m1 client:m2 client:m2",
+        {". S P P - -",
+          "S . - - P P",
+          "C - . - - -",
+          "C - - . - -",
+          "- C - - . -",
+          "- C - - - ."},
+        {". M I I - -",
+          "M . - - I I",
+          "O - . - - -",
+          "O - - . - -",
+          "- O - - . -",
+          "- O - - - ."},
+        {{"m1", "c1", "m1 c2 m2", "m1 c1 c2 m2"},
+          {"m1", "m2", "m1 c1 c2", "m1 c1 c2"},
+          {"m2", "m1", "m2 c3 c4", "m2 c3 c4"},
+          {"m2", "c4", "m2 c3 m1", "m2 c3 c4 m1"},
+          {"m1", "m1", "c1 c2 m2", "m1 c1 c2 m2"},
+          {"m1", "c3", NULL, NULL}}},
+  {"3 mixers + 3 clients", "9 m2 | m1 m2 m3 | c1>m1 c2>m2 c3>m3",
+        "m1 m2 m3 c1 c2 c3",
+        "mixer mixer mixer client:m1 client:m2 client:m3",
+        {". S S P - -",
+          "S . S - P -",
+          "S S . - - P",
+          "C - - . - -",
+          "- C - - . -",
+          "- - C - - ."},
+        {". M M I - -",
+          "M . M - I -",
+          "M M . - - I",
+          "O - - . - -",
+          "- O - - . -",
+          "- - O - - ."},
+        {{"m2", "c2", "m2 m1 m3", "m2 c2 m1 m3"},
+          {"m1", "m3", "m1 c1", "m1 c1"},
+          {"m3", "m3", "c3 m1 m2", "m3 c3 m1 m2"}}},
+  /* m2 left: everyone falls back on the mesh, with no new plan */
+  {"a mixer is absent", "4 m1 | m1 m2 | c1>m1 c2>m1 c3>m2", "m1 c1 c2 c3",
+        "mesh mesh mesh mesh",
+        {". C C C",
+          "C . C C",
+          "C C . C",
+          "C C C ."},
+        {". V V V",
+          "V . V V",
+          "V V . V",
+          "V V V ."},
+      {{"m1", "c1", NULL, NULL}}},
+  /* j joined after the plan: a client of the first mixer; "gone" left */
+  {"a late joiner", "6 m1 | m1 m2 | c1>m1 c2>m2 gone>m2", "m1 m2 c1 c2 j",
+        "mixer mixer client:m1 client:m2 client:m1",
+        {". S P - P",
+          "S . - P -",
+          "C - . - -",
+          "- C - . -",
+          "C - - - ."},
+        {". M I - I",
+          "M . - I -",
+          "O - . - -",
+          "- O - . -",
+          "O - - - ."},
+        {{"m1", "j", "m1 c1 m2", "m1 c1 j m2"},
+          {"m1", "c1", "m1 j m2", "m1 c1 j m2"},
+          {"m1", "m2", "m1 c1 j", "m1 c1 j"},
+          {"m2", "m1", "m2 c2", "m2 c2"},
+          {"m2", "gone", NULL, NULL}}},
+};
+
+static const gchar feed_letters[] = "-CPS";     /* by GstF2fFeed */
+static const gchar use_letters[] = "-VOIM";     /* by GstF2fUse */
+
+static gchar *
+strip_spaces (const gchar * s)
+{
+  GString *out = g_string_new (NULL);
+
+  for (; *s; s++)
+    if (*s != ' ')
+      g_string_append_c (out, *s);
+  return g_string_free (out, FALSE);
+}
+
+static void
+check_roles (const Topology * t, GstF2fPlan * plan, gchar ** present)
+{
+  g_auto (GStrv) roles = words (t->roles);
+  const gchar *const *p = (const gchar * const *) present;
+  guint i;
+
+  fail_unless_equals_int (g_strv_length (roles), g_strv_length (present));
+  for (i = 0; present[i]; i++) {
+    const gchar *mixer;
+    GstF2fPlanRole role = gst_f2f_plan_get_role (plan, present[i], p, &mixer);
+    g_autofree gchar *got = mixer ?
+        g_strdup_printf ("%s:%s", gst_f2f_plan_role_to_string (role), mixer) :
+        g_strdup (gst_f2f_plan_role_to_string (role));
+
+    fail_unless (strcmp (got, roles[i]) == 0, "%s: %s is %s, expected %s",
+        t->name, present[i], got, roles[i]);
+  }
+  fail_unless (gst_f2f_plan_get_role (plan, "nobody", p, NULL) ==
+      GST_F2F_PLAN_ROLE_ABSENT);
+  fail_unless (gst_f2f_plan_is_mesh (plan, p) ==
+      (strstr (t->roles, "mesh") != NULL));
+}
+
+static void
+check_routes (const Topology * t, GstF2fPlan * plan, gchar ** present)
+{
+  const gchar *const *p = (const gchar * const *) present;
+  guint n = g_strv_length (present), i, j;
+
+  for (i = 0; i < n; i++) {
+    g_autofree gchar *feed_row = strip_spaces (t->feed[i]);
+    g_autofree gchar *use_row = strip_spaces (t->use[i]);
+
+    fail_unless_equals_int (strlen (feed_row), n);
+    fail_unless_equals_int (strlen (use_row), n);
+    for (j = 0; j < n; j++) {
+      GstF2fFeed feed = gst_f2f_plan_feed (plan, present[i], present[j], p);
+      GstF2fUse use = gst_f2f_plan_use (plan, present[i], present[j], p);
+      gchar want_feed = feed_row[j] == '.' ? '-' : feed_row[j];
+      gchar want_use = use_row[j] == '.' ? '-' : use_row[j];
+
+      fail_unless (feed_letters[feed] == want_feed,
+          "%s: %s sends %s to %s, expected '%c'", t->name, present[i],
+          gst_f2f_feed_to_string (feed), present[j], want_feed);
+      fail_unless (use_letters[use] == want_use,
+          "%s: %s uses what %s sends as %s, expected '%c'", t->name,
+          present[i], present[j], gst_f2f_use_to_string (use), want_use);
+      /* what one end uses is what the other sends */
+      fail_unless ((use == GST_F2F_USE_NONE) ==
+          (gst_f2f_plan_feed (plan, present[j], present[i], p) ==
+              GST_F2F_FEED_NONE));
+    }
+    /* links to peers that are not there carry nothing */
+    fail_unless (gst_f2f_plan_feed (plan, present[i], "gone", p) ==
+        GST_F2F_FEED_NONE);
+    fail_unless (gst_f2f_plan_use (plan, present[i], "gone", p) ==
+        GST_F2F_USE_NONE);
+  }
+}
+
+static void
+check_list (const Topology * t, const MixCase * m, const gchar * what,
+    gchar ** got, const gchar * want)
+{
+  g_autofree gchar *joined = got ? g_strjoinv (" ", got) : NULL;
+
+  if (want == NULL) {
+    fail_unless (got == NULL, "%s: %s sends %s %s \"%s\", expected none",
+        t->name, m->mixer, m->output, what, joined);
+    return;
+  }
+  fail_unless (got != NULL, "%s: %s sends %s no %s, expected \"%s\"",
+      t->name, m->mixer, m->output, what, want);
+  fail_unless (strcmp (joined, want) == 0,
+      "%s: %s sends %s the %s of \"%s\", expected \"%s\"", t->name, m->mixer,
+      m->output, what, joined, want);
+}
+
+static void
+check_mixes (const Topology * t, GstF2fPlan * plan, gchar ** present)
+{
+  const gchar *const *p = (const gchar * const *) present;
+  guint i;
+
+  for (i = 0; i < MAX_PEERS && t->mixes[i].mixer; i++) {
+    const MixCase *m = &t->mixes[i];
+    g_auto (GStrv) audio = gst_f2f_plan_mix_inputs (plan, m->mixer,
+        m->output, p);
+    g_auto (GStrv) video = gst_f2f_plan_composite_inputs (plan, m->mixer,
+        m->output, p);
+
+    check_list (t, m, "audio mix", audio, m->audio);
+    check_list (t, m, "composite", video, m->video);
+  }
+}
+
+GST_START_TEST (test_routes)
+{
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (topologies); i++) {
+    const Topology *t = &topologies[i];
+    g_autoptr (GstF2fPlan) plan = plan_from_spec (t->plan);
+    g_auto (GStrv) present = words (t->present);
+    g_autoptr (GError) error = NULL;
+
+    /* every table plan is valid; the absent mixer and the one who left
+     * are not in the room any more, so only their syntax is checked */
+    fail_unless (gst_f2f_plan_validate (plan, NULL, &error), "%s: %s",
+        t->name, error ? error->message : "");
+    check_roles (t, plan, present);
+    check_routes (t, plan, present);
+    check_mixes (t, plan, present);
+  }
+}
+
+GST_END_TEST;
+
+/* ---------------------------------------------------------------------- */
+/* Simulation: follow the media as the routes say, for every topology.
+ *
+ * Audio: what a peer plays is, for each link, what it uses from it — a
+ * camera's mic (VIEW, CLIENT_INPUT) is one person; a mix (MIXER_OUTPUT,
+ * MIXER_INPUT) is expanded into its inputs, recursively: an input that is
+ * the mixer itself is its own mic, a client's is that client's mic, another
+ * mixer's is that mixer's submix. Every peer must hear every other peer
+ * exactly once and never itself.
+ *
+ * Video: the same expansion over composites. Every peer must see every
+ * other peer exactly once. A client and a mixer also see themselves once:
+ * a mixer makes ONE composite for all its clients, and that picture holds
+ * each of them (and the mixer shows its user that same picture). In the
+ * mesh nobody sees themselves in the room view. */
+
+static void
+count (GHashTable * got, const gchar * peer)
+{
+  g_hash_table_insert (got, (gpointer) peer,
+      GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (got,
+                  peer)) + 1));
+}
+
+static const gchar *
+find_present (gchar ** present, const gchar * peer)
+{
+  guint i;
+
+  for (i = 0; present[i]; i++)
+    if (strcmp (present[i], peer) == 0)
+      return present[i];
+  return NULL;
+}
+
+/* What @mixer sends @output (or plays itself), in people. */
+static void
+expand (const GstF2fPlan * plan, const gchar * mixer, const gchar * output,
+    gchar ** present, gboolean audio, GHashTable * got, guint depth)
+{
+  const gchar *const *p = (const gchar * const *) present;
+  g_auto (GStrv) inputs = audio ?
+      gst_f2f_plan_mix_inputs (plan, mixer, output, p) :
+      gst_f2f_plan_composite_inputs (plan, mixer, output, p);
+  guint i;
+
+  fail_unless (depth < 4, "mixes loop through %s", mixer);
+  fail_unless (inputs != NULL, "%s makes no mix for %s", mixer, output);
+  if (strcmp (mixer, output) != 0) {
+    GstF2fFeed feed = gst_f2f_plan_feed (plan, mixer, output, p);
+    fail_unless (feed == GST_F2F_FEED_COMPOSITE
+        || feed == GST_F2F_FEED_SUBMIX, "%s mixes for %s but sends it %s",
+        mixer, output, gst_f2f_feed_to_string (feed));
+  }
+  for (i = 0; inputs[i]; i++) {
+    const gchar *in = inputs[i], *person;
+    GstF2fUse use;
+
+    /* the hash table keys must outlive @inputs: @present's strings do */
+    person = find_present (present, in);
+    fail_unless (person != NULL, "%s mixes %s, who is not here", mixer, in);
+    if (strcmp (in, mixer) == 0) {
+      count (got, person);
+      continue;
+    }
+    use = gst_f2f_plan_use (plan, mixer, in, p);
+    if (use == GST_F2F_USE_CLIENT_INPUT)
+      count (got, person);
+    else if (use == GST_F2F_USE_MIXER_INPUT)
+      expand (plan, in, mixer, present, audio, got, depth + 1);
+    else
+      fail_if (TRUE, "%s mixes %s, from whom it receives %s", mixer, in,
+          gst_f2f_use_to_string (use));
+  }
+}
+
+static void
+check_perceived (const gchar * topology, const gchar * who,
+    gchar ** present, GHashTable * got, guint self_times, const gchar * what)
+{
+  guint i;
+
+  for (i = 0; present[i]; i++) {
+    guint n = GPOINTER_TO_UINT (g_hash_table_lookup (got, present[i]));
+    guint want = strcmp (present[i], who) == 0 ? self_times : 1;
+
+    fail_unless (n == want, "%s: %s %s %s %u times, expected %u", topology,
+        who, what, present[i], n, want);
+  }
+  fail_unless_equals_int (g_hash_table_size (got),
+      g_strv_length (present) - (self_times ? 0 : 1));
+}
+
+GST_START_TEST (test_simulation)
+{
+  guint t;
+
+  for (t = 0; t < G_N_ELEMENTS (topologies); t++) {
+    g_autoptr (GstF2fPlan) plan = plan_from_spec (topologies[t].plan);
+    g_auto (GStrv) present = words (topologies[t].present);
+    const gchar *const *p = (const gchar * const *) present;
+    guint i, j;
+
+    for (i = 0; present[i]; i++) {
+      g_autoptr (GHashTable) heard = g_hash_table_new (g_str_hash,
+          g_str_equal);
+      g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash,
+          g_str_equal);
+      GstF2fPlanRole role = gst_f2f_plan_get_role (plan, present[i], p, NULL);
+
+      for (j = 0; present[j]; j++) {
+        switch (gst_f2f_plan_use (plan, present[i], present[j], p)) {
+          case GST_F2F_USE_VIEW:
+          case GST_F2F_USE_CLIENT_INPUT:
+            count (heard, present[j]);
+            count (seen, present[j]);
+            break;
+          case GST_F2F_USE_MIXER_OUTPUT:
+          case GST_F2F_USE_MIXER_INPUT:
+            expand (plan, present[j], present[i], present, TRUE, heard, 1);
+            expand (plan, present[j], present[i], present, FALSE, seen, 1);
+            break;
+          case GST_F2F_USE_NONE:
+            break;
+        }
+      }
+      /* a mixer's user sees the composite it makes for its clients */
+      if (role == GST_F2F_PLAN_ROLE_MIXER) {
+        g_autoptr (GHashTable) played = g_hash_table_new (g_str_hash,
+            g_str_equal);
+        g_hash_table_remove_all (seen);
+        expand (plan, present[i], present[i], present, FALSE, seen, 0);
+        /* and hears what it mixes for itself: the same as its links */
+        expand (plan, present[i], present[i], present, TRUE, played, 0);
+        check_perceived (topologies[t].name, present[i], present, played, 0,
+            "plays its own mix of");
+      }
+      check_perceived (topologies[t].name, present[i], present, heard, 0,
+          "hears");
+      check_perceived (topologies[t].name, present[i], present, seen,
+          role == GST_F2F_PLAN_ROLE_MESH ? 0 : 1, "sees");
+    }
+  }
+}
+
+GST_END_TEST;
+
+/* ---------------------------------------------------------------------- */
 
 GST_START_TEST (test_describe)
 {
@@ -536,6 +944,10 @@ GST_START_TEST (test_boxed)
   fail_unless_equals_string (gst_f2f_plan_get_mixer (plan, 0), "m");
   fail_unless_equals_int (gst_f2f_plan_get_epoch (plan), 3);
   fail_unless_equals_string (gst_f2f_plan_get_proposer (plan), "p");
+  fail_unless_equals_string (gst_f2f_feed_to_string (GST_F2F_FEED_SUBMIX),
+      "submix");
+  fail_unless_equals_string (gst_f2f_use_to_string
+      (GST_F2F_USE_MIXER_OUTPUT), "mixer-output");
 }
 
 GST_END_TEST;
@@ -554,6 +966,8 @@ plan_suite (void)
   tcase_add_test (tc, test_json_limits);
   tcase_add_test (tc, test_supersedes);
   tcase_add_test (tc, test_supersedes_total_order);
+  tcase_add_test (tc, test_routes);
+  tcase_add_test (tc, test_simulation);
   tcase_add_test (tc, test_describe);
   tcase_add_test (tc, test_boxed);
   return s;
