@@ -192,8 +192,7 @@ gst_f2f_plan_get_assignment (const GstF2fPlan * plan, const gchar * client)
 
   if (!find_assignment (plan, client, &index))
     return NULL;
-  return ((Assignment *) g_ptr_array_index (plan->assignments,
-          index))->mixer;
+  return ((Assignment *) g_ptr_array_index (plan->assignments, index))->mixer;
 }
 
 guint
@@ -381,8 +380,7 @@ node_string (JsonNode * n)
 }
 
 static gboolean
-read_id (JsonNode * n, const gchar * what, const gchar ** out,
-    GError ** error)
+read_id (JsonNode * n, const gchar * what, const gchar ** out, GError ** error)
 {
   const gchar *id = node_string (n);
 
@@ -682,8 +680,7 @@ gst_f2f_plan_use (const GstF2fPlan * plan, const gchar * local,
   switch (gst_f2f_plan_feed (plan, remote, local, present)) {
     case GST_F2F_FEED_CAMERA:
       return gst_f2f_plan_get_role (plan, local, present, NULL) ==
-          GST_F2F_PLAN_ROLE_MIXER ? GST_F2F_USE_CLIENT_INPUT :
-          GST_F2F_USE_VIEW;
+          GST_F2F_PLAN_ROLE_MIXER ? GST_F2F_USE_CLIENT_INPUT : GST_F2F_USE_VIEW;
     case GST_F2F_FEED_COMPOSITE:
       return GST_F2F_USE_MIXER_OUTPUT;
     case GST_F2F_FEED_SUBMIX:
