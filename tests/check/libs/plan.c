@@ -79,6 +79,8 @@ typedef struct
 static const ValidateCase validate_cases[] = {
   {"0 p", NULL, VALID, NULL},
   {"0 p", "p a", VALID, NULL},
+  /* back to the mesh after plans with mixers: a later epoch, no mixers */
+  {"8 p", "p", VALID, NULL},
   {"7 p | a", "p a", VALID, NULL},
   {"7 p | a b | c>a d>b", NULL, VALID, NULL},
   {"7 p | a b | c>a d>b", "p a b c d e", VALID, NULL},
@@ -167,6 +169,7 @@ GST_END_TEST;
 
 static const gchar *round_trip_specs[] = {
   "0 a",
+  "8 a",
   "7 id | a b | c>a d>b",
   "1 p | m",
   "12 m2 | m2 m1 m3 | c3>m3 c1>m1 c2>m2 c4>m1",
@@ -902,6 +905,7 @@ GST_START_TEST (test_describe)
     const gchar *spec, *line;
   } cases[] = {
     {"0 a", "plan 0 by a: mesh"},
+    {"8 a", "plan 8 by a: mesh"},
     {"5 m1 | m1 m2 | c3>m2 c1>m1 c2>m1",
         "plan 5 by m1: m1 serves c1 c2; m2 serves c3; late joiners go to m1"},
     {"7 p | a b | c>a d>x",
