@@ -78,7 +78,7 @@
 #include "gstf2fsignal.h"
 #include "gstf2felements.h"
 #include "f2fsignalconn.h"
-#include "f2fgate.h"
+#include "f2frouter.h"
 #include "f2fpeerlink.h"
 #include "f2fworker.h"
 
@@ -236,9 +236,6 @@ typedef struct
   gchar *peer_id;
   gchar *name;
   F2fPeerLink *link;            /* NULL between a failure and the rebuild */
-  GstPad *video_tee_pad;        /* local video → this link */
-  F2fGate *video_gate;          /* holds video until the link connects */
-  GstPad *audio_tee_pad;
   GPtrArray *elements;          /* decode branches */
   GPtrArray *view_pads;         /* f2fcompositor request pads */
   GPtrArray *ghost_pads;        /* per-peer src pads */
@@ -299,6 +296,10 @@ struct _GstF2fSignal
   GHashTable *peers;            /* id → Peer*; members and their links */
   GstElement *video_tee;        /* encoded local video, or NULL */
   GstElement *audio_tee;        /* encoded local audio, or NULL */
+
+  /* Made in init, never replaced; its own lock (after ours). What each
+   * link sends. */
+  F2fRouter *router;
 
   /* Made in init, never replaced. */
   GstElement *view;             /* f2fcompositor, or NULL if missing */
@@ -378,106 +379,9 @@ peer_free (Peer * peer)
   g_ptr_array_unref (peer->elements);
   g_ptr_array_unref (peer->view_pads);
   g_ptr_array_unref (peer->ghost_pads);
-  g_clear_object (&peer->video_tee_pad);
-  g_clear_pointer (&peer->video_gate, f2f_gate_unref);
-  g_clear_object (&peer->audio_tee_pad);
   if (peer->link)
     f2f_peer_link_unref (peer->link);
   g_free (peer);
-}
-
-static void
-request_keyframe (GstPad * sink)
-{
-  gst_pad_push_event (sink,
-      gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE, TRUE,
-          0));
-}
-
-/* Connects the local encoder's tee to a link's payloader input. With
- * @gate_out, the branch starts closed (see f2fgate.h) and *gate_out is set.
- * Called with self->lock held. */
-static GstPad *
-connect_tee (GstElement * tee, F2fPeerLink * link, const gchar * media,
-    F2fGate ** gate_out)
-{
-  GstPad *tee_pad, *sink;
-
-  if (tee == NULL || link == NULL)
-    return NULL;
-  sink = f2f_peer_link_get_sink (link, media);
-  if (sink == NULL)
-    return NULL;
-  tee_pad = gst_element_request_pad_simple (tee, "src_%u");
-  if (gate_out) {
-    /* Before linking: no buffer may pass before the gate is there. */
-    *gate_out = f2f_gate_new (tee_pad, sink);
-  }
-  if (gst_pad_link (tee_pad, sink) != GST_PAD_LINK_OK) {
-    GST_WARNING ("could not feed the local %s to %s", media,
-        f2f_peer_link_get_peer_id (link));
-    gst_element_release_request_pad (tee, tee_pad);
-    gst_object_unref (tee_pad);
-    gst_object_unref (sink);
-    if (gate_out)
-      g_clear_pointer (gate_out, f2f_gate_unref);
-    return NULL;
-  }
-  /* A new receiver needs a keyframe now, not at the next interval. */
-  request_keyframe (sink);
-  gst_object_unref (sink);
-  return tee_pad;
-}
-
-typedef struct
-{
-  GMutex lock;
-  GCond cond;
-  gboolean done;
-} Unlinked;
-
-static GstPadProbeReturn
-unlink_when_idle (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
-{
-  Unlinked *u = user_data;
-  GstPad *peer_pad = gst_pad_get_peer (pad);
-
-  if (peer_pad) {
-    gst_pad_unlink (pad, peer_pad);
-    gst_object_unref (peer_pad);
-  }
-  g_mutex_lock (&u->lock);
-  u->done = TRUE;
-  g_cond_signal (&u->cond);
-  g_mutex_unlock (&u->lock);
-  return GST_PAD_PROBE_REMOVE;
-}
-
-/* Unlinks a tee branch between two buffers, never during a push: a push
- * that met the branch's elements going to NULL would return FLUSHING, and
- * the tee would pass that up and stop the shared encoder for everyone.
- * The branch's queues are leaky, so a push never blocks for long. */
-static void
-disconnect_tee (GstElement * tee, GstPad ** tee_pad)
-{
-  Unlinked u = { 0, };
-
-  if (*tee_pad == NULL)
-    return;
-  g_mutex_init (&u.lock);
-  g_cond_init (&u.cond);
-  gst_pad_add_probe (*tee_pad, GST_PAD_PROBE_TYPE_IDLE, unlink_when_idle, &u,
-      NULL);
-  g_mutex_lock (&u.lock);
-  while (!u.done)
-    g_cond_wait (&u.cond, &u.lock);
-  g_mutex_unlock (&u.lock);
-  g_mutex_clear (&u.lock);
-  g_cond_clear (&u.cond);
-
-  if (tee)
-    gst_element_release_request_pad (tee, *tee_pad);
-  gst_clear_object (tee_pad);
 }
 
 /* Takes a peer's link and decode branches out of the pipeline. Private
@@ -485,14 +389,11 @@ disconnect_tee (GstElement * tee, GstPad ** tee_pad)
 static void
 peer_teardown (GstF2fSignal * self, Peer * peer)
 {
-  GstElement *video_tee, *audio_tee;
   F2fPeerLink *link;
   GPtrArray *elements, *view_pads, *ghost_pads;
   guint i;
 
   SIGNAL_LOCK (self);
-  video_tee = self->video_tee ? gst_object_ref (self->video_tee) : NULL;
-  audio_tee = self->audio_tee ? gst_object_ref (self->audio_tee) : NULL;
   link = peer->link;
   peer->link = NULL;
   elements = peer->elements;
@@ -505,13 +406,8 @@ peer_teardown (GstF2fSignal * self, Peer * peer)
   g_atomic_int_set (&peer->audio_seen, 0);
   SIGNAL_UNLOCK (self);
 
-  disconnect_tee (video_tee, &peer->video_tee_pad);
-  g_clear_pointer (&peer->video_gate, f2f_gate_unref);
-  disconnect_tee (audio_tee, &peer->audio_tee_pad);
-  gst_clear_object (&video_tee);
-  gst_clear_object (&audio_tee);
-
   if (link) {
+    f2f_router_remove_link (self->router, link);
     f2f_peer_link_destroy (link);
     f2f_peer_link_unref (link);
   }
@@ -672,59 +568,23 @@ link_state_changed (F2fPeerLink * link, F2fLinkState state, const gchar * why,
 {
   GstF2fSignal *self = user_data;
   Peer *peer = find_peer_by_link (self, link);
-  GstElement *video_tee = NULL;
   GstStructure *s;
 
   if (peer == NULL)
     return;
   if (state == F2F_LINK_CONNECTING) {
-    /* Video waits behind a closed gate, keeping a keyframe asked for now. */
-    SIGNAL_LOCK (self);
-    if (peer->video_tee_pad == NULL)
-      peer->video_tee_pad = connect_tee (self->video_tee, link, "video",
-          &peer->video_gate);
-    SIGNAL_UNLOCK (self);
+    f2f_router_link_connecting (self->router, link);
   } else if (state == F2F_LINK_CONNECTED) {
-    F2fGate *gate = NULL;
-    gboolean video_ok = f2f_peer_link_can_send (link, "video");
-    gboolean audio_ok = f2f_peer_link_can_send (link, "audio");
-    GstPad *unfed = NULL;
+    F2fRouterMedia unsent = f2f_router_link_connected (self->router, link);
 
     peer->setup_failures = 0;
-    SIGNAL_LOCK (self);
-    if (!video_ok) {
-      /* Connected while closed behind its gate: it never opens. */
-      unfed = g_steal_pointer (&peer->video_tee_pad);
-      g_clear_pointer (&peer->video_gate, f2f_gate_unref);
-    } else if (peer->video_tee_pad == NULL)
-      peer->video_tee_pad = connect_tee (self->video_tee, link, "video",
-          NULL);
-    else if (peer->video_gate)
-      gate = f2f_gate_ref (peer->video_gate);
-    if (audio_ok && peer->audio_tee_pad == NULL)
-      peer->audio_tee_pad = connect_tee (self->audio_tee, link, "audio",
-          NULL);
-    video_tee = self->video_tee ? gst_object_ref (self->video_tee) : NULL;
-    SIGNAL_UNLOCK (self);
-    disconnect_tee (video_tee, &unfed);
-    gst_clear_object (&video_tee);
-    if ((!video_ok && self->video_tee) || (!audio_ok && self->audio_tee))
-      /* A link is fed only what it negotiated to send: a sender without
-       * a media section would take nothing, and its peer hears and sees
-       * everyone else as usual. */
+    if (unsent)
       GST_ELEMENT_WARNING (self, STREAM, FORMAT,
           ("Peer '%s' will not get this peer's %s: the negotiation gave "
               "the link no way to send it (no codec in common, or the peer "
-              "only sends).", peer->name, !video_ok && !audio_ok ?
-              "video and audio" : !video_ok ? "video" : "audio"),
-          ("%s: video %s, audio %s", peer->peer_id, video_ok ? "sent" :
-              "not sent", audio_ok ? "sent" : "not sent"));
-    if (gate) {
-      if (!f2f_gate_open (gate, gst_element_get_current_running_time
-              (GST_ELEMENT_CAST (self))))
-        request_keyframe (f2f_gate_get_sink (gate));
-      f2f_gate_unref (gate);
-    }
+              "only sends).", peer->name, unsent == (F2F_ROUTER_VIDEO |
+                  F2F_ROUTER_AUDIO) ? "video and audio" : unsent ==
+              F2F_ROUTER_VIDEO ? "video" : "audio"), ("%s", peer->peer_id));
   }
   s = gst_structure_new ("f2f-link-state", "peer-id", G_TYPE_STRING,
       peer->peer_id, "state", G_TYPE_STRING, link_state_name (state), NULL);
@@ -1633,9 +1493,7 @@ gst_f2f_signal_request_new_pad (GstElement * element, GstPadTemplate * templ,
   GstElement *queue, *conv, *scale = NULL, *filter, *enc, *last = NULL, *tee;
   GstPad *target, *ghost;
   GstF2fVideoCodec codec;
-  GHashTableIter iter;
   GstCaps *filter_caps;
-  gpointer value;
   guint kbps;
 
   SIGNAL_LOCK (self);
@@ -1722,20 +1580,9 @@ gst_f2f_signal_request_new_pad (GstElement * element, GstPadTemplate * templ,
     self->video_tee = gst_object_ref (tee);
   else
     self->audio_tee = gst_object_ref (tee);
-  /* Links made before this pad get the media now; no renegotiation, their
-   * transceivers were sendrecv from the start. */
-  g_hash_table_iter_init (&iter, self->peers);
-  while (g_hash_table_iter_next (&iter, NULL, &value)) {
-    Peer *peer = value;
-    if (peer->link == NULL
-        || f2f_peer_link_get_state (peer->link) != F2F_LINK_CONNECTED)
-      continue;
-    if (video && peer->video_tee_pad == NULL)
-      peer->video_tee_pad = connect_tee (tee, peer->link, "video", NULL);
-    else if (!video && peer->audio_tee_pad == NULL)
-      peer->audio_tee_pad = connect_tee (tee, peer->link, "audio", NULL);
-  }
   SIGNAL_UNLOCK (self);
+  f2f_router_set_source (self->router, video ? F2F_ROUTER_VIDEO :
+      F2F_ROUTER_AUDIO, tee);
 
   gst_pad_set_active (ghost, TRUE);
   gst_element_add_pad (element, ghost);
@@ -1749,12 +1596,8 @@ gst_f2f_signal_release_pad (GstElement * element, GstPad * pad)
   gboolean video = g_str_equal (GST_PAD_NAME (pad), "video_sink");
   GstElement *tee;
   GstPad *target;
-  GHashTableIter iter;
-  gpointer value;
   GList *chain = NULL, *l;
   GstElement *e;
-  GPtrArray *tee_pads;
-  guint i;
 
   if (!g_str_equal (GST_PAD_NAME (pad), "video_sink")
       && !g_str_equal (GST_PAD_NAME (pad), "audio_sink")) {
@@ -1763,31 +1606,16 @@ gst_f2f_signal_release_pad (GstElement * element, GstPad * pad)
     return;
   }
 
-  /* Take the branches under the lock, unlink them after it: unlinking
-   * waits for the tee's thread and posts messages. */
-  tee_pads = g_ptr_array_new ();
   SIGNAL_LOCK (self);
   tee = video ? self->video_tee : self->audio_tee;
   if (video)
     self->video_tee = NULL;
   else
     self->audio_tee = NULL;
-  g_hash_table_iter_init (&iter, self->peers);
-  while (g_hash_table_iter_next (&iter, NULL, &value)) {
-    Peer *peer = value;
-    GstPad **tee_pad = video ? &peer->video_tee_pad : &peer->audio_tee_pad;
-
-    if (*tee_pad)
-      g_ptr_array_add (tee_pads, g_steal_pointer (tee_pad));
-    if (video)
-      g_clear_pointer (&peer->video_gate, f2f_gate_unref);
-  }
   SIGNAL_UNLOCK (self);
-  for (i = 0; i < tee_pads->len; i++) {
-    GstPad *tee_pad = g_ptr_array_index (tee_pads, i);
-    disconnect_tee (tee, &tee_pad);
-  }
-  g_ptr_array_unref (tee_pads);
+  /* every link's branch of it goes first */
+  f2f_router_set_source (self->router, video ? F2F_ROUTER_VIDEO :
+      F2F_ROUTER_AUDIO, NULL);
 
   /* Walk the chain from the ghost pad's target down to the tee. */
   target = gst_ghost_pad_get_target (GST_GHOST_PAD (pad));
@@ -2367,6 +2195,7 @@ gst_f2f_signal_finalize (GObject * object)
   gst_f2f_room_set_flow (self->room, NULL, NULL);
   gst_object_unref (self->room);
   g_hash_table_unref (self->peers);
+  g_clear_pointer (&self->router, f2f_router_free);
   gst_clear_object (&self->video_tee);
   gst_clear_object (&self->audio_tee);
   gst_clear_caps (&self->link_config.video_caps);
@@ -2579,6 +2408,7 @@ gst_f2f_signal_init (GstF2fSignal * self)
       (GDestroyNotify) peer_free);
 
   self->room = gst_f2f_room_new ();
+  self->router = f2f_router_new (GST_ELEMENT_CAST (self));
   gst_f2f_room_set_transport (self->room, room_send, self, NULL);
   gst_f2f_room_set_sampler (self->room, room_sample, self);
   gst_f2f_room_set_flow (self->room, room_buffered, self);
