@@ -79,6 +79,7 @@
 #include "gstf2felements.h"
 #include "f2fsignalconn.h"
 #include "f2frouter.h"
+#include "f2freceiver.h"
 #include "f2fpeerlink.h"
 #include "f2fworker.h"
 
@@ -236,12 +237,6 @@ typedef struct
   gchar *peer_id;
   gchar *name;
   F2fPeerLink *link;            /* NULL between a failure and the rebuild */
-  GPtrArray *elements;          /* decode branches */
-  GPtrArray *view_pads;         /* f2fcompositor request pads */
-  GPtrArray *ghost_pads;        /* per-peer src pads */
-  guint64 video_frames;         /* atomic */
-  guint64 audio_frames;         /* atomic */
-  gint video_seen, audio_seen;  /* atomic */
   /* Private thread only: when the current link was made, and how many
    * links to this peer in a row never connected. */
   gint64 link_started_us;
@@ -297,9 +292,10 @@ struct _GstF2fSignal
   GstElement *video_tee;        /* encoded local video, or NULL */
   GstElement *audio_tee;        /* encoded local audio, or NULL */
 
-  /* Made in init, never replaced; its own lock (after ours). What each
-   * link sends. */
+  /* Made in init, never replaced; each has its own lock (after ours).
+   * What each link sends, and what it receives. */
   F2fRouter *router;
+  F2fReceiver *receiver;
 
   /* Made in init, never replaced. */
   GstElement *view;             /* f2fcompositor, or NULL if missing */
@@ -365,9 +361,6 @@ peer_new (const gchar * id, const gchar * name)
 
   peer->peer_id = g_strdup (id);
   peer->name = g_strdup (name);
-  peer->elements = g_ptr_array_new_with_free_func (gst_object_unref);
-  peer->view_pads = g_ptr_array_new_with_free_func (gst_object_unref);
-  peer->ghost_pads = g_ptr_array_new_with_free_func (gst_object_unref);
   return peer;
 }
 
@@ -376,9 +369,6 @@ peer_free (Peer * peer)
 {
   g_free (peer->peer_id);
   g_free (peer->name);
-  g_ptr_array_unref (peer->elements);
-  g_ptr_array_unref (peer->view_pads);
-  g_ptr_array_unref (peer->ghost_pads);
   if (peer->link)
     f2f_peer_link_unref (peer->link);
   g_free (peer);
@@ -390,44 +380,21 @@ static void
 peer_teardown (GstF2fSignal * self, Peer * peer)
 {
   F2fPeerLink *link;
-  GPtrArray *elements, *view_pads, *ghost_pads;
-  guint i;
+  F2fBranches *branches;
 
   SIGNAL_LOCK (self);
   link = peer->link;
   peer->link = NULL;
-  elements = peer->elements;
-  view_pads = peer->view_pads;
-  ghost_pads = peer->ghost_pads;
-  peer->elements = g_ptr_array_new_with_free_func (gst_object_unref);
-  peer->view_pads = g_ptr_array_new_with_free_func (gst_object_unref);
-  peer->ghost_pads = g_ptr_array_new_with_free_func (gst_object_unref);
-  g_atomic_int_set (&peer->video_seen, 0);
-  g_atomic_int_set (&peer->audio_seen, 0);
   SIGNAL_UNLOCK (self);
 
+  branches = f2f_receiver_detach (self->receiver, peer->peer_id);
   if (link) {
     f2f_router_remove_link (self->router, link);
     f2f_peer_link_destroy (link);
     f2f_peer_link_unref (link);
   }
-  for (i = 0; i < elements->len; i++) {
-    GstElement *e = g_ptr_array_index (elements, i);
-    gst_element_set_locked_state (e, TRUE);
-    gst_element_set_state (e, GST_STATE_NULL);
-    gst_bin_remove (GST_BIN_CAST (self), e);
-  }
-  for (i = 0; i < view_pads->len; i++)
-    gst_element_release_request_pad (self->view,
-        g_ptr_array_index (view_pads, i));
-  for (i = 0; i < ghost_pads->len; i++) {
-    GstPad *ghost = g_ptr_array_index (ghost_pads, i);
-    gst_pad_set_active (ghost, FALSE);
-    gst_element_remove_pad (GST_ELEMENT_CAST (self), ghost);
-  }
-  g_ptr_array_unref (elements);
-  g_ptr_array_unref (view_pads);
-  g_ptr_array_unref (ghost_pads);
+  /* after the link: its webrtcbin no longer pushes into them */
+  f2f_receiver_drop_branches (self->receiver, branches);
 }
 
 static void link_send_signal (F2fPeerLink * link, GstF2fMessage * msg,
@@ -471,6 +438,7 @@ peer_connect (GstF2fSignal * self, Peer * peer, gboolean offerer)
   SIGNAL_LOCK (self);
   peer->link = link;
   SIGNAL_UNLOCK (self);
+  f2f_receiver_set_link (self->receiver, peer->peer_id, peer->name, link);
   peer->link_started_us = g_get_monotonic_time ();
 
   GST_INFO_OBJECT (self, "linking to %s (%s), we %s", peer->peer_id,
@@ -508,6 +476,7 @@ remove_peer (GstF2fSignal * self, const gchar * peer_id, const gchar * reason)
 
   GST_INFO_OBJECT (self, "%s left (%s)", peer_id, reason);
   peer_teardown (self, peer);
+  f2f_receiver_forget (self->receiver, peer->peer_id);
   peer_free (peer);
   gst_f2f_room_peer_left (self->room, peer_id, reason);
   post_element_message (self, gst_structure_new ("f2f-peer-left",
@@ -650,215 +619,22 @@ link_data (F2fPeerLink * link, const gchar * channel, GBytes * data,
 }
 
 /* Counts decoded frames per peer; the first one is announced. */
-static GstPadProbeReturn
-count_frames (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+static void
+first_frame (const gchar * peer_id, const gchar * media, gpointer user_data)
 {
-  GstF2fSignal *self = g_object_get_data (G_OBJECT (pad), "f2f-signal");
-  const gchar *media = g_object_get_data (G_OBJECT (pad), "f2f-media");
-  const gchar *peer_id = user_data;
-  Peer *peer;
-  gboolean first = FALSE;
-
-  SIGNAL_LOCK (self);
-  peer = g_hash_table_lookup (self->peers, peer_id);
-  if (peer) {
-    if (media[0] == 'v') {
-      peer->video_frames++;
-      first = g_atomic_int_compare_and_exchange (&peer->video_seen, 0, 1);
-    } else {
-      peer->audio_frames++;
-      first = g_atomic_int_compare_and_exchange (&peer->audio_seen, 0, 1);
-    }
-  }
-  SIGNAL_UNLOCK (self);
-
-  if (first)
-    post_element_message (self, gst_structure_new ("f2f-media",
-            "peer-id", G_TYPE_STRING, peer_id, "media", G_TYPE_STRING, media,
-            NULL));
-  return GST_PAD_PROBE_OK;
+  post_element_message (user_data, gst_structure_new ("f2f-media",
+          "peer-id", G_TYPE_STRING, peer_id, "media", G_TYPE_STRING, media,
+          NULL));
 }
 
-static GstElement *
-make (const gchar * factory)
-{
-  GstElement *e = gst_element_factory_make (factory, NULL);
-
-  if (e == NULL)
-    GST_ERROR ("missing element %s", factory);
-  return e;
-}
-
-/* Streaming thread (webrtcbin's pad-added): decode what a peer sends and
- * hand it to the room view. This must link before returning, or the first
- * buffers hit an unlinked pad; so, unlike everything else, it rearranges
- * the bin from a streaming thread. */
+/* Streaming thread (webrtcbin's pad-added). */
 static void
 link_src_pad (F2fPeerLink * link, GstPad * pad, const gchar * media,
     gpointer user_data)
 {
   GstF2fSignal *self = user_data;
-  gboolean video = strcmp (media, "video") == 0;
-  GstElement *depay, *dec, *conv, *resample = NULL, *queue, *tee = NULL;
-  GstElement *out;
-  GstPad *sink, *target = NULL;
-  Peer *peer;
-  gchar *peer_id;
-  g_autofree gchar *name = NULL, *peer_name = NULL;
-  GstCaps *caps;
-  const gchar *encoding = NULL;
 
-  caps = gst_pad_get_current_caps (pad);
-  if (caps == NULL)
-    caps = gst_pad_query_caps (pad, NULL);
-  if (caps && gst_caps_get_size (caps) > 0)
-    encoding = gst_structure_get_string (gst_caps_get_structure (caps, 0),
-        "encoding-name");
-  if (video) {
-    gboolean h264 = g_strcmp0 (encoding, "H264") == 0;
-    depay = make (h264 ? "rtph264depay" : "rtpvp8depay");
-    dec = make (h264 ? "avdec_h264" : "vp8dec");
-    conv = make ("videoconvert");
-  } else {
-    depay = make ("rtpopusdepay");
-    dec = make ("opusdec");
-    conv = make ("audioconvert");
-    resample = make ("audioresample");
-    if (dec) {
-      g_object_set (dec, "plc", TRUE, "use-inband-fec", TRUE, NULL);
-    }
-  }
-  gst_clear_caps (&caps);
-  queue = make ("queue");
-  if (!depay || !dec || !conv || !queue || (!video && !resample)) {
-    GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
-        ("A decoder for the %s of peer %s is missing.", media,
-            f2f_peer_link_get_peer_id (link)), (NULL));
-    gst_clear_object (&depay);
-    gst_clear_object (&dec);
-    gst_clear_object (&conv);
-    gst_clear_object (&resample);
-    gst_clear_object (&queue);
-    return;
-  }
-
-  gst_bin_add_many (GST_BIN_CAST (self), queue, depay, dec, conv, NULL);
-  gst_element_link_many (queue, depay, dec, conv, NULL);
-  out = conv;
-  if (resample) {
-    gst_bin_add (GST_BIN_CAST (self), resample);
-    gst_element_link (conv, resample);
-    out = resample;
-  }
-  if (self->view_mode == GST_F2F_ROOM_VIEW_PER_PEER || self->view == NULL) {
-    /* A per-peer pad nobody links (gst-launch cannot name it in advance)
-     * drops its data instead of failing the link with not-linked. */
-    tee = make ("tee");
-    g_object_set (tee, "allow-not-linked", TRUE, NULL);
-    gst_bin_add (GST_BIN_CAST (self), tee);
-    gst_element_link (out, tee);
-  }
-
-  SIGNAL_LOCK (self);
-  peer = g_hash_table_lookup (self->peers, f2f_peer_link_get_peer_id (link));
-  if (peer == NULL || peer->link != link) {
-    GstElement *made[] = { queue, depay, dec, conv, resample, tee };
-    guint i;
-
-    SIGNAL_UNLOCK (self);
-    GST_DEBUG_OBJECT (self, "stream from a link that is gone");
-    for (i = 0; i < G_N_ELEMENTS (made); i++)
-      if (made[i])
-        gst_bin_remove (GST_BIN_CAST (self), made[i]);
-    return;
-  }
-  peer_id = g_strdup (peer->peer_id);
-  g_ptr_array_add (peer->elements, gst_object_ref (queue));
-  g_ptr_array_add (peer->elements, gst_object_ref (depay));
-  g_ptr_array_add (peer->elements, gst_object_ref (dec));
-  g_ptr_array_add (peer->elements, gst_object_ref (conv));
-  if (resample)
-    g_ptr_array_add (peer->elements, gst_object_ref (resample));
-  if (tee)
-    g_ptr_array_add (peer->elements, gst_object_ref (tee));
-
-  if (tee) {
-    GstPadTemplate *templ = gst_static_pad_template_get (video ?
-        &peer_video_src_template : &peer_audio_src_template);
-    name = g_strdup_printf ("%s_src_%s", media, peer->peer_id);
-    target = gst_ghost_pad_new_no_target_from_template (name, templ);
-    gst_object_unref (templ);
-    g_ptr_array_add (peer->ghost_pads, gst_object_ref (target));
-  } else {
-    peer_name = g_strdup (peer->name);
-  }
-  SIGNAL_UNLOCK (self);
-
-  if (tee == NULL) {
-    gboolean kept = FALSE;
-
-    /* Not under our lock: f2fcompositor adds a pad (pad-added) and may post
-     * a message when a participant changes. */
-    target = gst_element_request_pad_simple (self->view,
-        video ? "video_%u" : "audio_%u");
-    g_object_set (target, "participant-id", peer_id, "display-name",
-        peer_name, NULL);
-    SIGNAL_LOCK (self);
-    peer = g_hash_table_lookup (self->peers, peer_id);
-    if (peer && peer->link == link) {
-      g_ptr_array_add (peer->view_pads, gst_object_ref (target));
-      kept = TRUE;
-    }
-    SIGNAL_UNLOCK (self);
-    if (!kept) {
-      /* the peer went meanwhile, and its teardown took our elements */
-      GST_DEBUG_OBJECT (self, "stream from a link that is gone");
-      gst_element_release_request_pad (self->view, target);
-      gst_object_unref (target);
-      g_free (peer_id);
-      return;
-    }
-  }
-
-  {
-    GstPad *dec_src = gst_element_get_static_pad (dec, "src");
-    g_object_set_data (G_OBJECT (dec_src), "f2f-signal", self);
-    g_object_set_data (G_OBJECT (dec_src), "f2f-media",
-        (gpointer) (video ? "video" : "audio"));
-    gst_pad_add_probe (dec_src, GST_PAD_PROBE_TYPE_BUFFER, count_frames,
-        peer_id, g_free);
-    gst_object_unref (dec_src);
-  }
-
-  if (tee) {
-    GstPad *tee_src = gst_element_request_pad_simple (tee, "src_%u");
-    gst_ghost_pad_set_target (GST_GHOST_PAD (target), tee_src);
-    gst_object_unref (tee_src);
-    gst_pad_set_active (target, TRUE);
-    /* takes the floating reference */
-    gst_element_add_pad (GST_ELEMENT_CAST (self), target);
-    gst_element_sync_state_with_parent (tee);
-  } else {
-    GstPad *out_src = gst_element_get_static_pad (out, "src");
-    if (gst_pad_link (out_src, target) != GST_PAD_LINK_OK)
-      GST_WARNING_OBJECT (self, "could not link %s of %s to the room view",
-          media, f2f_peer_link_get_peer_id (link));
-    gst_object_unref (out_src);
-    gst_object_unref (target);
-  }
-
-  gst_element_sync_state_with_parent (out);
-  if (resample)
-    gst_element_sync_state_with_parent (conv);
-  gst_element_sync_state_with_parent (dec);
-  gst_element_sync_state_with_parent (depay);
-  gst_element_sync_state_with_parent (queue);
-
-  sink = gst_element_get_static_pad (queue, "sink");
-  if (gst_pad_link (pad, sink) != GST_PAD_LINK_OK)
-    GST_WARNING_OBJECT (self, "could not link the %s of %s", media,
-        f2f_peer_link_get_peer_id (link));
-  gst_object_unref (sink);
+  f2f_receiver_add_stream (self->receiver, link, pad, media);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1200,12 +976,15 @@ stats_cb (gpointer user_data)
   g_hash_table_iter_init (&iter, self->peers);
   while (g_hash_table_iter_next (&iter, NULL, &value)) {
     Peer *peer = value;
+    guint64 video = 0, audio = 0;
+
+    f2f_receiver_get_frames (self->receiver, peer->peer_id, &video, &audio);
     g_ptr_array_add (msgs, gst_structure_new ("f2f-peer-stats",
             "peer-id", G_TYPE_STRING, peer->peer_id,
             "state", G_TYPE_STRING, peer->link ?
             link_state_name (f2f_peer_link_get_state (peer->link)) : "failed",
-            "video-frames", G_TYPE_UINT64, peer->video_frames,
-            "audio-frames", G_TYPE_UINT64, peer->audio_frames, NULL));
+            "video-frames", G_TYPE_UINT64, video,
+            "audio-frames", G_TYPE_UINT64, audio, NULL));
   }
   SIGNAL_UNLOCK (self);
   for (i = 0; i < msgs->len; i++)
@@ -1267,6 +1046,8 @@ start_on_thread (gpointer data)
   self->link_config.ice_transport_policy = self->ice_transport_policy;
   self->view_mode = self->room_view;
   GST_OBJECT_UNLOCK (self);
+  f2f_receiver_set_per_peer (self->receiver,
+      self->view_mode == GST_F2F_ROOM_VIEW_PER_PEER);
 
   if (self->link_config.audio_caps == NULL)
     self->link_config.audio_caps =
@@ -1309,6 +1090,7 @@ stop_on_thread (gpointer data)
   for (l = peers; l; l = l->next) {
     Peer *peer = l->data;
     peer_teardown (self, peer);
+    f2f_receiver_forget (self->receiver, peer->peer_id);
     gst_f2f_room_peer_left (self->room, peer->peer_id, "left");
     peer_free (peer);
   }
@@ -1752,6 +1534,7 @@ link_of_child (GstF2fSignal * self, GstElement * child)
   GHashTableIter iter;
   gpointer value;
   F2fPeerLink *link = NULL;
+  g_autofree gchar *decoding = f2f_receiver_owner_of (self->receiver, child);
 
   SIGNAL_LOCK (self);
   g_hash_table_iter_init (&iter, self->peers);
@@ -1759,7 +1542,7 @@ link_of_child (GstF2fSignal * self, GstElement * child)
     Peer *peer = value;
 
     if (peer->link && (f2f_peer_link_owns (peer->link, child)
-            || g_ptr_array_find (peer->elements, child, NULL)))
+            || g_strcmp0 (decoding, peer->peer_id) == 0))
       link = f2f_peer_link_ref (peer->link);
   }
   SIGNAL_UNLOCK (self);
@@ -1945,10 +1728,8 @@ static void
 end_outputs (GstF2fSignal * self)
 {
   GPtrArray *tees;
-  GHashTableIter iter;
-  gpointer value;
   const gchar *names[] = { "video_src-tee", "audio_src-tee", "text_src-tee" };
-  guint i, j;
+  guint i;
 
   if (!g_atomic_int_compare_and_exchange (&self->ended, 0, 1))
     return;
@@ -1960,18 +1741,7 @@ end_outputs (GstF2fSignal * self)
     if (tee)
       g_ptr_array_add (tees, tee);
   }
-  SIGNAL_LOCK (self);
-  g_hash_table_iter_init (&iter, self->peers);
-  while (g_hash_table_iter_next (&iter, NULL, &value)) {
-    Peer *peer = value;
-    for (j = 0; j < peer->elements->len; j++) {
-      GstElement *e = g_ptr_array_index (peer->elements, j);
-      GstElementFactory *f = gst_element_get_factory (e);
-      if (f && g_str_equal (GST_OBJECT_NAME (f), "tee"))
-        g_ptr_array_add (tees, gst_object_ref (e));
-    }
-  }
-  SIGNAL_UNLOCK (self);
+  f2f_receiver_collect_tees (self->receiver, tees);
 
   for (i = 0; i < tees->len; i++)
     send_eos_to_tee (g_ptr_array_index (tees, i));
@@ -2196,6 +1966,7 @@ gst_f2f_signal_finalize (GObject * object)
   gst_object_unref (self->room);
   g_hash_table_unref (self->peers);
   g_clear_pointer (&self->router, f2f_router_free);
+  g_clear_pointer (&self->receiver, f2f_receiver_free);
   gst_clear_object (&self->video_tee);
   gst_clear_object (&self->audio_tee);
   gst_clear_caps (&self->link_config.video_caps);
@@ -2418,6 +2189,15 @@ gst_f2f_signal_init (GstF2fSignal * self)
   self->view = gst_element_factory_make ("f2fcompositor", "view");
   if (self->view)
     gst_bin_add (GST_BIN_CAST (self), self->view);
+  {
+    GstPadTemplate *v = gst_static_pad_template_get (&peer_video_src_template);
+    GstPadTemplate *a = gst_static_pad_template_get (&peer_audio_src_template);
+
+    self->receiver = f2f_receiver_new (GST_BIN_CAST (self), self->view, v, a,
+        first_frame, self);
+    gst_object_unref (v);
+    gst_object_unref (a);
+  }
 
   self->text_appsrc = gst_element_factory_make ("appsrc", "chat");
   caps = gst_caps_new_simple ("text/x-raw", "format", G_TYPE_STRING, "utf8",
