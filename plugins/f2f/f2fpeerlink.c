@@ -15,6 +15,7 @@
 #include "config.h"
 #endif
 
+#include <stdlib.h>
 #include <string.h>
 #include <gst/sdp/sdp.h>
 
@@ -741,6 +742,109 @@ on_remote_set (GstPromise * promise, gpointer user_data)
   invoke (link, remote_set_on_thread, r, promise_result_free);
 }
 
+/* The transceiver behind a sender's payloader (a new reference), or NULL. */
+static GstWebRTCRTPTransceiver *
+sender_transceiver (GstElement * pay)
+{
+  GstWebRTCRTPTransceiver *trans = NULL;
+  GstPad *src = pay ? gst_element_get_static_pad (pay, "src") : NULL;
+  GstPad *sink = src ? gst_pad_get_peer (src) : NULL;
+
+  if (sink && g_object_class_find_property (G_OBJECT_GET_CLASS (sink),
+          "transceiver"))
+    g_object_get (sink, "transceiver", &trans, NULL);
+  gst_clear_object (&sink);
+  gst_clear_object (&src);
+  return trans;
+}
+
+/* Whether an offered format (its caps from the SDP) is the codec our
+ * sender produces, whatever its payload number. */
+static gboolean
+same_codec (const GstStructure * ours, const GstStructure * offered)
+{
+  const gchar *name = gst_structure_get_string (ours, "encoding-name");
+  const gchar *theirs = gst_structure_get_string (offered, "encoding-name");
+  const gchar *mode, *profile;
+  gint rate = 0, their_rate = 0;
+
+  if (name == NULL || theirs == NULL || g_ascii_strcasecmp (name, theirs))
+    return FALSE;
+  gst_structure_get_int (ours, "clock-rate", &rate);
+  gst_structure_get_int (offered, "clock-rate", &their_rate);
+  if (rate != their_rate)
+    return FALSE;
+  if (g_ascii_strcasecmp (name, "H264") == 0) {
+    /* x264enc makes constrained baseline (profile_idc 0x42 with the
+     * constraint_set1 bit) in packetization mode 1 (f2fsignal.c). */
+    mode = gst_structure_get_string (offered, "packetization-mode");
+    profile = gst_structure_get_string (offered, "profile-level-id");
+    if (g_strcmp0 (mode, "1") != 0 || profile == NULL
+        || g_ascii_strncasecmp (profile, "42", 2) != 0)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* Answerer, before the offer is set: webrtcbin 1.22 pairs an offered media
+ * section with one of our transceivers only if the payload numbers match
+ * too, and otherwise makes a receive-only transceiver (Chromium numbers
+ * Opus 111, Firefox 109; f2f's offers say 97). Answer with the offerer's
+ * number for our codec: each sender's codec preferences and payloader
+ * take it. An offer with none of our codec in a section still gets a
+ * receive-only answer there (f2fsignal then does not feed it). */
+static void
+adopt_offered_payload_types (F2fPeerLink * link, const GstSDPMessage * sdp)
+{
+  GstElement *pays[2] = { link->video_pay, link->audio_pay };
+  const gchar *kinds[2] = { "video", "audio" };
+  gboolean done[2] = { FALSE, FALSE };
+  guint i, j, k;
+
+  for (i = 0; i < gst_sdp_message_medias_len (sdp); i++) {
+    const GstSDPMedia *media = gst_sdp_message_get_media (sdp, i);
+    const gchar *kind = gst_sdp_media_get_media (media);
+    GstWebRTCRTPTransceiver *trans;
+    GstCaps *prefs = NULL;
+
+    for (k = 0; k < 2 && g_strcmp0 (kind, kinds[k]) != 0; k++);
+    /* our transceivers answer the first section of each kind */
+    if (k == 2 || done[k])
+      continue;
+    done[k] = TRUE;
+    trans = sender_transceiver (pays[k]);
+    if (trans)
+      g_object_get (trans, "codec-preferences", &prefs, NULL);
+    for (j = 0; prefs && !gst_caps_is_empty (prefs)
+        && j < gst_sdp_media_formats_len (media); j++) {
+      gint pt = atoi (gst_sdp_media_get_format (media, j));
+      GstCaps *offered = gst_sdp_media_get_caps_from_media (media, pt);
+      GstStructure *ours = gst_caps_get_structure (prefs, 0);
+      gint our_pt = -1;
+      gboolean match = offered && !gst_caps_is_empty (offered)
+          && same_codec (ours, gst_caps_get_structure (offered, 0));
+
+      gst_clear_caps (&offered);
+      if (!match)
+        continue;
+      gst_structure_get_int (ours, "payload", &our_pt);
+      if (pt != our_pt) {
+        GstCaps *adopted = gst_caps_copy (prefs);
+
+        GST_INFO ("link to %s: answering %s with the offer's payload type "
+            "%d (ours was %d)", link->peer_id, kind, pt, our_pt);
+        gst_caps_set_simple (adopted, "payload", G_TYPE_INT, pt, NULL);
+        g_object_set (trans, "codec-preferences", adopted, NULL);
+        g_object_set (pays[k], "pt", (guint) pt, NULL);
+        gst_caps_unref (adopted);
+      }
+      break;
+    }
+    gst_clear_caps (&prefs);
+    gst_clear_object (&trans);
+  }
+}
+
 static void
 set_remote (F2fPeerLink * link, const gchar * sdp_text, GstWebRTCSDPType type)
 {
@@ -756,6 +860,8 @@ set_remote (F2fPeerLink * link, const gchar * sdp_text, GstWebRTCSDPType type)
     return;
   }
   link->remote_medias = gst_sdp_message_medias_len (sdp);
+  if (type == GST_WEBRTC_SDP_TYPE_OFFER)
+    adopt_offered_payload_types (link, sdp);
   desc = gst_webrtc_session_description_new (type, sdp);
   promise = gst_promise_new_with_change_func (on_remote_set,
       f2f_peer_link_ref (link), (GDestroyNotify) f2f_peer_link_unref);
@@ -906,28 +1012,17 @@ answer_serialized_query (GstPad * pad, GstPadProbeInfo * info,
 gboolean
 f2f_peer_link_can_send (F2fPeerLink * link, const gchar * media)
 {
-  GstElement *pay = strcmp (media, "video") == 0 ? link->video_pay :
-      link->audio_pay;
-  GstPad *src, *sink;
-  GstWebRTCRTPTransceiver *trans = NULL;
+  GstWebRTCRTPTransceiver *trans = sender_transceiver (strcmp (media,
+          "video") == 0 ? link->video_pay : link->audio_pay);
   GstWebRTCRTPTransceiverDirection dir =
       GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_NONE;
   guint mline = G_MAXUINT;
 
-  if (pay == NULL)
-    return FALSE;
-  src = gst_element_get_static_pad (pay, "src");
-  sink = src ? gst_pad_get_peer (src) : NULL;
-  if (sink && g_object_class_find_property (G_OBJECT_GET_CLASS (sink),
-          "transceiver"))
-    g_object_get (sink, "transceiver", &trans, NULL);
   if (trans) {
     g_object_get (trans, "mlineindex", &mline, "current-direction", &dir,
         NULL);
     gst_object_unref (trans);
   }
-  gst_clear_object (&sink);
-  gst_clear_object (&src);
   /* No media section (the peer's offer had none we could answer with
    * this sender), or one the answer made receive-only or inactive. */
   return mline != G_MAXUINT

@@ -24,6 +24,7 @@ struct _WebrtcPeer
   GstElement *pipeline, *webrtc;
   gint connected;               /* atomic */
   guint offers;                 /* offers received (and ignored) */
+  gsize received[2];            /* atomic: video, audio packets */
 };
 
 /* Runs on the default main context: the WebSocket belongs to it. */
@@ -73,15 +74,33 @@ on_state (GstElement * webrtc, GParamSpec * pspec, WebrtcPeer * peer)
     g_atomic_int_set (&peer->connected, 1);
 }
 
-/* What arrives is only counted by the other side's tests: sink it. */
+static GstPadProbeReturn
+count_packet (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  g_atomic_pointer_add ((gsize *) data, 1);
+  return GST_PAD_PROBE_OK;
+}
+
+/* What arrives is counted per medium and sunk. */
 static void
 on_pad_added (GstElement * webrtc, GstPad * pad, WebrtcPeer * peer)
 {
   GstElement *sink;
   GstPad *sinkpad;
+  GstCaps *caps;
+  const gchar *media = NULL;
 
   if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
     return;
+  caps = gst_pad_get_current_caps (pad);
+  if (caps == NULL)
+    caps = gst_pad_query_caps (pad, NULL);
+  if (caps && gst_caps_get_size (caps) > 0)
+    media = gst_structure_get_string (gst_caps_get_structure (caps, 0),
+        "media");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, count_packet,
+      &peer->received[g_strcmp0 (media, "audio") == 0 ? 1 : 0], NULL);
+  gst_clear_caps (&caps);
   sink = gst_element_factory_make ("fakesink", NULL);
   g_object_set (sink, "async", FALSE, "sync", FALSE, NULL);
   gst_bin_add (GST_BIN (peer->pipeline), sink);
@@ -202,6 +221,7 @@ webrtc_peer_join (TestServer * server, const gchar * room,
   g_autofree gchar *launch = NULL;
   GObject *ice = NULL;
   gboolean ok = FALSE;
+  gboolean pcmu = g_strcmp0 (config->audio_codec, "PCMU") == 0;
 
   peer->room = g_strdup (room);
   peer->name = g_strdup (name);
@@ -211,10 +231,12 @@ webrtc_peer_join (TestServer * server, const gchar * room,
       "video/x-raw,width=160,height=120,framerate=10/1 ! vp8enc deadline=1 ! "
       "rtpvp8pay pt=%u ! application/x-rtp,media=video,encoding-name=VP8,"
       "payload=%u,clock-rate=90000 ! w. "
-      "audiotestsrc is-live=true freq=1500 ! opusenc ! rtpopuspay pt=%u ! "
-      "application/x-rtp,media=audio,encoding-name=OPUS,payload=%u,"
-      "clock-rate=48000 ! w.", config->video_pt, config->video_pt,
-      config->audio_pt, config->audio_pt);
+      "audiotestsrc is-live=true freq=1500 ! %s pt=%u ! "
+      "application/x-rtp,media=audio,encoding-name=%s,payload=%u,"
+      "clock-rate=%u ! w.", config->video_pt, config->video_pt,
+      pcmu ? "mulawenc ! rtppcmupay" : "opusenc ! rtpopuspay",
+      config->audio_pt, pcmu ? "PCMU" : "OPUS", config->audio_pt,
+      pcmu ? 8000 : 48000);
   peer->pipeline = gst_parse_launch (launch, &error);
   fail_unless (peer->pipeline != NULL, "cannot make the webrtcbin peer: %s",
       error ? error->message : "?");
@@ -260,6 +282,19 @@ const gchar *
 webrtc_peer_get_present (WebrtcPeer * peer)
 {
   return peer->first;
+}
+
+const gchar *
+webrtc_peer_get_id (WebrtcPeer * peer)
+{
+  return peer->id;
+}
+
+guint64
+webrtc_peer_get_received (WebrtcPeer * peer, const gchar * media)
+{
+  return g_atomic_pointer_get (&peer->received[g_strcmp0 (media,
+              "audio") == 0 ? 1 : 0]);
 }
 
 guint

@@ -21,6 +21,7 @@ typedef struct
 {
   guint video_pt;               /* e.g. 96 */
   guint audio_pt;               /* Chromium's Opus: 111 */
+  const gchar *audio_codec;     /* "OPUS" (NULL) or "PCMU" */
 } WebrtcPeerConfig;
 
 /* Joins @room on @server as @name; returns once welcomed (fails the test
@@ -31,6 +32,10 @@ WebrtcPeer *webrtc_peer_join (TestServer * server, const gchar * room,
 const gchar *webrtc_peer_get_present (WebrtcPeer * peer);
 /* Offers to @peer_id, which must be in the room. */
 void webrtc_peer_offer (WebrtcPeer * peer, const gchar * peer_id);
+/* Its peer id. */
+const gchar *webrtc_peer_get_id (WebrtcPeer * peer);
+/* RTP packets of @media ("video", "audio") it received. */
+guint64 webrtc_peer_get_received (WebrtcPeer * peer, const gchar * media);
 /* Offers it received from anyone (it answers none). */
 guint webrtc_peer_get_offers (WebrtcPeer * peer);
 /* TRUE once the connection to the peer offered to is connected. */

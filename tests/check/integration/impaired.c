@@ -290,10 +290,11 @@ decodes_one (gpointer data)
       && f2f_test_peer_audio_from (d->watcher, d->from->peer_id) >= FRAMES;
 }
 
-/* A joins; a foreign peer (a plain webrtcbin that numbers Opus 111, as
- * Chromium does) offers to A. A's answer cannot use its own audio sender on
- * that link (webrtcbin makes a receive-only transceiver for the offer's
- * audio), so that link cannot take A's audio. Then B joins. That link must
+/* A joins; a foreign peer (a plain webrtcbin, as a browser would be) offers
+ * to A with audio in a codec f2f does not send (PCMU). A's answer cannot
+ * use its own audio sender on that link (webrtcbin makes a receive-only
+ * transceiver for the offer's audio), so that link cannot take A's audio.
+ * Then B joins. That link must
  * not hold back A's shared encoders: B decodes A's audio and video, for
  * 20 s at the rate A decodes B's. (B used to get no audio at all from A
  * until the foreign peer left: A's audio encoder waited for ever on the
@@ -303,7 +304,7 @@ GST_START_TEST (test_link_that_cannot_send)
   TestServer *server = f2f_test_server_start (0, NULL);
   GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
       f2f_test_peer_free);
-  WebrtcPeerConfig browser = { 96, 111 };
+  WebrtcPeerConfig browser = { 96, 0, "PCMU" };
   WebrtcPeer *foreign;
   DecodesOne d;
   TestPeer *a, *b;
@@ -460,7 +461,7 @@ got_offer (gpointer data)
 GST_START_TEST (test_offer_never_comes)
 {
   TestServer *server = f2f_test_server_start (0, NULL);
-  WebrtcPeerConfig browser = { 96, 111 };
+  WebrtcPeerConfig browser = { 96, 111, NULL };
   WebrtcPeer *silent;
   TestPeer *a;
   gint64 joined_at;
@@ -561,6 +562,71 @@ GST_START_TEST (test_rejoin_after_timeout)
 
 GST_END_TEST;
 
+typedef struct
+{
+  WebrtcPeer *foreign;
+  TestPeer *a;
+} BothWays;
+
+static gboolean
+both_ways (gpointer data)
+{
+  BothWays *b = data;
+  const gchar *id = webrtc_peer_get_id (b->foreign);
+
+  return webrtc_peer_get_received (b->foreign, "audio") >= 50
+      && webrtc_peer_get_received (b->foreign, "video") >= 10
+      && f2f_test_peer_video_from (b->a, id) >= FRAMES
+      && f2f_test_peer_audio_from (b->a, id) >= FRAMES;
+}
+
+/* A browser numbers its codecs its own way (Chromium: VP8 96, Opus 111;
+ * Firefox: VP8 120, Opus 109). A foreign peer offers with those numbers:
+ * A answers with them, sends it audio and video, and decodes both of its.
+ * (A used to answer the audio receive-only and send it none.) */
+static void
+check_foreign_numbers (guint video_pt, guint audio_pt)
+{
+  TestServer *server = f2f_test_server_start (0, NULL);
+  WebrtcPeerConfig browser = { video_pt, audio_pt, NULL };
+  WebrtcPeer *foreign;
+  TestPeer *a;
+  BothWays b;
+  guint i;
+
+  a = f2f_test_peer_start (server, "numbers", "A", 0, NULL);
+  fail_unless (f2f_test_wait (joined, a, 10000), "A did not join");
+  foreign = webrtc_peer_join (server, "numbers", "Browser", &browser);
+  webrtc_peer_offer (foreign, foreign_first_peer (foreign));
+  fail_unless (f2f_test_wait (webrtc_connected, foreign, 15000),
+      "the foreign peer did not connect to A");
+  b.foreign = foreign;
+  b.a = a;
+  fail_unless (f2f_test_wait (both_ways, &b, 15000), "with VP8 %u and Opus "
+      "%u, the foreign peer got %" G_GUINT64_FORMAT " audio and %"
+      G_GUINT64_FORMAT " video packets from A; A decoded %" G_GUINT64_FORMAT
+      " video and %" G_GUINT64_FORMAT " audio frames of it", video_pt,
+      audio_pt, webrtc_peer_get_received (foreign, "audio"),
+      webrtc_peer_get_received (foreign, "video"),
+      f2f_test_peer_video_from (a, webrtc_peer_get_id (foreign)),
+      f2f_test_peer_audio_from (a, webrtc_peer_get_id (foreign)));
+  for (i = 0; i < a->warnings->len; i++)
+    fail_if (strstr (a->warnings->pdata[i], "will not get"), "A warned: %s",
+        (gchar *) a->warnings->pdata[i]);
+
+  webrtc_peer_free (foreign);
+  f2f_test_peer_free (a);
+  f2f_test_server_free (server);
+}
+
+GST_START_TEST (test_foreign_payload_types)
+{
+  check_foreign_numbers (96, 111);      /* Chromium */
+  check_foreign_numbers (120, 109);     /* Firefox */
+}
+
+GST_END_TEST;
+
 static Suite *
 impaired_suite (void)
 {
@@ -572,6 +638,7 @@ impaired_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_link_alive_under_loss);
   tcase_add_test (tc, test_link_that_cannot_send);
+  tcase_add_test (tc, test_foreign_payload_types);
   tcase_add_test (tc, test_offer_never_comes);
   tcase_add_test (tc, test_rejoin_after_timeout);
   tcase_add_test (tc, test_server_stall);
