@@ -20,6 +20,7 @@ gst_f2f_peer_message_free (GstF2fPeerMessage * msg)
   if (msg == NULL)
     return;
   g_free (msg->text);
+  g_clear_pointer (&msg->plan, gst_f2f_plan_free);
   g_free (msg);
 }
 
@@ -59,6 +60,15 @@ gst_f2f_peer_message_chat (const gchar * text, gint64 time_ms)
 
   json_node_set_string (node, text);
   return build ("chat", "text", node, "time", time_ms);
+}
+
+gchar *
+gst_f2f_peer_message_plan (const GstF2fPlan * plan)
+{
+  g_autofree gchar *json = gst_f2f_plan_to_json (plan);
+  JsonNode *node = json_from_string (json, NULL);
+
+  return build ("plan", "plan", node, NULL, 0);
 }
 
 /* json-glib's *_with_default getters emit a critical for a member of the
@@ -133,6 +143,21 @@ gst_f2f_peer_message_parse (const gchar * data, gsize length, GError ** error)
     msg->type = GST_F2F_PEER_MESSAGE_CHAT;
     msg->text = g_strdup (text);
     msg->time_ms = get_int (obj, "time");
+  } else if (strcmp (type, "plan") == 0) {
+    JsonNode *node = json_object_get_member (obj, "plan");
+    g_autofree gchar *text = NULL;
+
+    if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node)) {
+      g_set_error (error, GST_F2F_PROTOCOL_ERROR,
+          GST_F2F_ERROR_CODE_BAD_REQUEST, "a plan message needs a plan");
+      return NULL;
+    }
+    /* the plan's own strict parser and validation (f2fplan.c) */
+    text = json_to_string (node, FALSE);
+    msg->type = GST_F2F_PEER_MESSAGE_PLAN;
+    msg->plan = gst_f2f_plan_from_json (text, strlen (text), error);
+    if (msg->plan == NULL)
+      return NULL;
   } else {
     g_set_error (error, GST_F2F_PROTOCOL_ERROR,
         GST_F2F_ERROR_CODE_BAD_REQUEST, "unknown peer message type");

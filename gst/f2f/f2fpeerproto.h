@@ -3,12 +3,13 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * The messages f2f peers exchange directly, on each link's control data
- * channel ("f2f-control"): heartbeats and chat. JSON text, like the
+ * channel ("f2f-control"): heartbeats, chat and topology plans. JSON text, like the
  * signaling protocol; see docs/protocol.md, "Peer to peer".
  */
 #pragma once
 
 #include <gst/f2f/f2f-prelude.h>
+#include <gst/f2f/f2fplan.h>
 
 G_BEGIN_DECLS
 
@@ -19,6 +20,7 @@ typedef enum
 {
   GST_F2F_PEER_MESSAGE_HEARTBEAT,
   GST_F2F_PEER_MESSAGE_CHAT,
+  GST_F2F_PEER_MESSAGE_PLAN,
 } GstF2fPeerMessageType;
 
 typedef struct
@@ -27,12 +29,14 @@ typedef struct
   guint64 seq;                  /* heartbeat */
   gchar *text;                  /* chat: UTF-8 text, never markup */
   gint64 time_ms;               /* chat: sender's wall clock, ms since epoch */
+  GstF2fPlan *plan;             /* plan: the topology plan the sender holds */
 } GstF2fPeerMessage;
 
 GST_F2F_API void gst_f2f_peer_message_free (GstF2fPeerMessage * msg);
 GST_F2F_API gchar *gst_f2f_peer_message_heartbeat (guint64 seq);
 GST_F2F_API gchar *gst_f2f_peer_message_chat (const gchar * text,
     gint64 time_ms);
+GST_F2F_API gchar *gst_f2f_peer_message_plan (const GstF2fPlan * plan);
 GST_F2F_API GstF2fPeerMessage *gst_f2f_peer_message_parse (const gchar * data,
     gsize length, GError ** error);
 

@@ -19,6 +19,8 @@
  *   stopped at its high-water mark may go on.
  * - `channel-open` (peer id, channel): a channel to that peer can carry
  *   data now (gst_f2f_room_send() failed before it was).
+ * - `plan-changed` (GstF2fPlan, or NULL): the room adopted another topology
+ *   plan (f2fplan.h); gst_f2f_room_dup_plan() returns it.
  *
  * Signals are emitted from whichever thread the transport reports from,
  * never with the room's lock held.
@@ -54,6 +56,7 @@ struct _GstF2fRoom
   GstF2fRoomBufferedFunc buffered;
   gpointer buffered_data;
   GHashTable *low_thresholds;   /* channel label → guint64* */
+  GstF2fPlan *plan;             /* the topology plan adopted, or NULL */
 };
 
 enum
@@ -64,6 +67,7 @@ enum
   SIGNAL_MESSAGE,
   SIGNAL_CHANNEL_LOW,
   SIGNAL_CHANNEL_OPEN,
+  SIGNAL_PLAN_CHANGED,
   N_SIGNALS
 };
 
@@ -85,6 +89,7 @@ gst_f2f_room_finalize (GObject * object)
   g_free (room->leader);
   g_hash_table_unref (room->peers);
   g_hash_table_unref (room->low_thresholds);
+  g_clear_pointer (&room->plan, gst_f2f_plan_free);
   G_OBJECT_CLASS (gst_f2f_room_parent_class)->finalize (object);
 }
 
@@ -95,6 +100,9 @@ gst_f2f_room_class_init (GstF2fRoomClass * klass)
 
   gobject_class->finalize = gst_f2f_room_finalize;
 
+  signals[SIGNAL_PLAN_CHANGED] = g_signal_new ("plan-changed",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 1, GST_TYPE_F2F_PLAN);
   signals[SIGNAL_PEER_JOINED] = g_signal_new ("peer-joined",
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
       G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
@@ -435,6 +443,37 @@ gst_f2f_room_set_leader (GstF2fRoom * room, const gchar * leader)
   GST_OBJECT_UNLOCK (room);
   if (changed)
     g_signal_emit (room, signals[SIGNAL_LEADER_CHANGED], 0, leader);
+}
+
+void
+gst_f2f_room_set_plan (GstF2fRoom * room, const GstF2fPlan * plan)
+{
+  GstF2fPlan *copy = plan ? gst_f2f_plan_copy (plan) : NULL;
+  gboolean changed;
+
+  GST_OBJECT_LOCK (room);
+  changed = !(room->plan == NULL && plan == NULL)
+      && !(room->plan && plan && gst_f2f_plan_equal (room->plan, plan));
+  if (changed) {
+    g_clear_pointer (&room->plan, gst_f2f_plan_free);
+    room->plan = copy;
+    copy = NULL;
+  }
+  GST_OBJECT_UNLOCK (room);
+  g_clear_pointer (&copy, gst_f2f_plan_free);
+  if (changed)
+    g_signal_emit (room, signals[SIGNAL_PLAN_CHANGED], 0, plan);
+}
+
+GstF2fPlan *
+gst_f2f_room_dup_plan (GstF2fRoom * room)
+{
+  GstF2fPlan *plan;
+
+  GST_OBJECT_LOCK (room);
+  plan = room->plan ? gst_f2f_plan_copy (room->plan) : NULL;
+  GST_OBJECT_UNLOCK (room);
+  return plan;
 }
 
 void

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <gst/f2f/f2f-prelude.h>
+#include <gst/f2f/f2fplan.h>
 
 G_BEGIN_DECLS
 
@@ -95,6 +96,11 @@ GST_F2F_API void gst_f2f_room_peer_joined (GstF2fRoom * room,
     const gchar * peer_id, const gchar * name);
 GST_F2F_API void gst_f2f_room_peer_left (GstF2fRoom * room,
     const gchar * peer_id, const gchar * reason);
+/* The topology plan the room adopted (NULL: none yet, the mesh). Set by
+ * the transport (f2fsignal), read by anyone. */
+GST_F2F_API void gst_f2f_room_set_plan (GstF2fRoom * room,
+    const GstF2fPlan * plan);
+GST_F2F_API GstF2fPlan *gst_f2f_room_dup_plan (GstF2fRoom * room);
 GST_F2F_API void gst_f2f_room_set_leader (GstF2fRoom * room,
     const gchar * leader);
 GST_F2F_API void gst_f2f_room_deliver (GstF2fRoom * room,

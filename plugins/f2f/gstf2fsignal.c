@@ -52,6 +52,13 @@
  * * `f2f-chat`: `peer-id`, `name`, `text` (strings), `time` (gint64, the
  *   sender's clock, ms since 1970).
  * * `f2f-signaling`: `state` (string: lost, reconnected), `reason`.
+ * * `f2f-topology-changed`: `epoch` (guint64), `proposer` (string),
+ *   `mixers` (string, ids separated by commas; empty for the mesh), `plan`
+ *   (string, the plan's JSON form): the room adopted a topology plan.
+ * * `f2f-role-changed`: `old-role`, `new-role` (strings: mesh, mixer,
+ *   client), `mixer` (string, this peer's mixer as a client, else empty):
+ *   this peer's role moved, by a new plan or because a mixer left (a plan
+ *   whose mixer is gone is the mesh for everyone).
  *
  * Errors: a wrong password ends with "wrong password for room '…'"; an
  * unreachable server, after #GstF2fSignal:connect-timeout, with "Could not
@@ -204,6 +211,7 @@ enum
 {
   SIGNAL_SEND_CHAT,
   SIGNAL_CHAT_RECEIVED,
+  SIGNAL_PROPOSE_TOPOLOGY,
   N_SIGNALS
 };
 
@@ -284,6 +292,10 @@ struct _GstF2fSignal
   gchar **link_addresses;
   gchar *link_stun, *link_turn;
   GstF2fRoomView view_mode;
+  GstF2fPlan *plan;             /* the topology plan adopted, or NULL */
+  GstF2fPlanRole role;          /* ours in it, against the peers present */
+  gchar *role_mixer;            /* our mixer, as a client */
+  gboolean warned_plan;         /* said once that media stays in the mesh */
 
   /* Lock order: self->lock, then a link's lock, then pad and object locks.
    * Protected by self->lock: */
@@ -397,6 +409,8 @@ peer_teardown (GstF2fSignal * self, Peer * peer)
   f2f_receiver_drop_branches (self->receiver, branches);
 }
 
+static void update_role (GstF2fSignal * self);
+static gboolean adopt_plan (GstF2fSignal * self, const GstF2fPlan * plan);
 static void link_send_signal (F2fPeerLink * link, GstF2fMessage * msg,
     gpointer user_data);
 static void link_state_changed (F2fPeerLink * link, F2fLinkState state,
@@ -478,6 +492,8 @@ remove_peer (GstF2fSignal * self, const gchar * peer_id, const gchar * reason)
   peer_teardown (self, peer);
   f2f_receiver_forget (self->receiver, peer->peer_id);
   peer_free (peer);
+  /* a mixer that left turns the plan into the mesh for everyone */
+  update_role (self);
   gst_f2f_room_peer_left (self->room, peer_id, reason);
   post_element_message (self, gst_structure_new ("f2f-peer-left",
           "peer-id", G_TYPE_STRING, peer_id, "reason", G_TYPE_STRING, reason,
@@ -504,6 +520,7 @@ add_peer (GstF2fSignal * self, const gchar * peer_id, const gchar * name)
     post_element_message (self, gst_structure_new ("f2f-peer-joined",
             "peer-id", G_TYPE_STRING, peer_id, "name", G_TYPE_STRING, name,
             NULL));
+    update_role (self);
   }
   return peer;
 }
@@ -615,6 +632,10 @@ link_data (F2fPeerLink * link, const gchar * channel, GBytes * data,
             "text", G_TYPE_STRING, msg->text,
             "time", G_TYPE_INT64, msg->time_ms, NULL));
     push_chat_text (self, peer->name, msg->text);
+  } else if (msg->type == GST_F2F_PEER_MESSAGE_PLAN) {
+    GST_INFO_OBJECT (self, "%s holds plan epoch %" G_GUINT64_FORMAT,
+        peer->peer_id, gst_f2f_plan_get_epoch (msg->plan));
+    adopt_plan (self, msg->plan);
   }
 }
 
@@ -635,6 +656,200 @@ link_src_pad (F2fPeerLink * link, GstPad * pad, const gchar * media,
   GstF2fSignal *self = user_data;
 
   f2f_receiver_add_stream (self->receiver, link, pad, media);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The topology plan (private thread) */
+
+/* Everyone present, us included, for the plan's effective routing. */
+static GStrv
+present_ids (GstF2fSignal * self)
+{
+  GStrvBuilder *b = g_strv_builder_new ();
+  GHashTableIter iter;
+  gpointer key;
+  GStrv ids;
+
+  SIGNAL_LOCK (self);
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_strv_builder_add (b, key);
+  SIGNAL_UNLOCK (self);
+  GST_OBJECT_LOCK (self);
+  if (self->peer_id)
+    g_strv_builder_add (b, self->peer_id);
+  GST_OBJECT_UNLOCK (self);
+  ids = g_strv_builder_end (b);
+  g_strv_builder_unref (b);
+  return ids;
+}
+
+static gchar *
+dup_peer_id (GstF2fSignal * self)
+{
+  gchar *id;
+
+  GST_OBJECT_LOCK (self);
+  id = g_strdup (self->peer_id);
+  GST_OBJECT_UNLOCK (self);
+  return id;
+}
+
+/* Our role in the plan against who is here now (a plan whose mixer is gone
+ * is the mesh for everyone); posts f2f-role-changed when it moved. */
+static void
+update_role (GstF2fSignal * self)
+{
+  g_auto (GStrv) present = present_ids (self);
+  g_autofree gchar *me = dup_peer_id (self);
+  const gchar *mixer = NULL;
+  GstF2fPlanRole role = GST_F2F_PLAN_ROLE_MESH;
+
+  if (self->plan && me)
+    role = gst_f2f_plan_get_role (self->plan, me,
+        (const gchar * const *) present, &mixer);
+  if (role == GST_F2F_PLAN_ROLE_ABSENT)
+    role = GST_F2F_PLAN_ROLE_MESH;
+  if (role == self->role && g_strcmp0 (mixer, self->role_mixer) == 0)
+    return;
+  post_element_message (self, gst_structure_new ("f2f-role-changed",
+          "old-role", G_TYPE_STRING, gst_f2f_plan_role_to_string (self->role),
+          "new-role", G_TYPE_STRING, gst_f2f_plan_role_to_string (role),
+          "mixer", G_TYPE_STRING, mixer ? mixer : "", NULL));
+  self->role = role;
+  g_free (self->role_mixer);
+  self->role_mixer = g_strdup (mixer);
+  if (role != GST_F2F_PLAN_ROLE_MESH && !self->warned_plan) {
+    /* The plan is shared and followed; carrying it out in the media is
+     * the next step (docs/architecture.md, "Topology plans"). */
+    self->warned_plan = TRUE;
+    GST_ELEMENT_WARNING (self, STREAM, NOT_IMPLEMENTED,
+        ("This peer is a %s in the room's plan, but this version of f2f "
+            "still sends and receives media in the mesh.",
+            gst_f2f_plan_role_to_string (role)), (NULL));
+  }
+}
+
+/* Tells one peer the plan we hold: a late joiner learns it this way. */
+static void
+send_plan (GstF2fSignal * self, const gchar * peer_id)
+{
+  g_autofree gchar *text = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+
+  if (self->plan == NULL)
+    return;
+  text = gst_f2f_peer_message_plan (self->plan);
+  bytes = g_bytes_new (text, strlen (text));
+  gst_f2f_room_send (self->room, peer_id, GST_F2F_CONTROL_CHANNEL, bytes);
+}
+
+/* Adopts @plan if it supersedes ours (f2fplan.h: a higher epoch, then the
+ * leader's, then the greater proposer): every peer ends up with the same
+ * plan whatever order proposals reach it in. */
+static gboolean
+adopt_plan (GstF2fSignal * self, const GstF2fPlan * plan)
+{
+  g_autofree gchar *leader = gst_f2f_room_dup_leader (self->room);
+  g_autofree gchar *json = NULL;
+  GString *mixers;
+  guint i;
+
+  if (!gst_f2f_plan_supersedes (plan, self->plan, leader))
+    return FALSE;
+  g_clear_pointer (&self->plan, gst_f2f_plan_free);
+  self->plan = gst_f2f_plan_copy (plan);
+  gst_f2f_room_set_plan (self->room, plan);
+
+  mixers = g_string_new (NULL);
+  for (i = 0; i < gst_f2f_plan_get_n_mixers (plan); i++)
+    g_string_append_printf (mixers, "%s%s", i ? "," : "",
+        gst_f2f_plan_get_mixer (plan, i));
+  json = gst_f2f_plan_to_json (plan);
+  post_element_message (self, gst_structure_new ("f2f-topology-changed",
+          "epoch", G_TYPE_UINT64, gst_f2f_plan_get_epoch (plan),
+          "proposer", G_TYPE_STRING, gst_f2f_plan_get_proposer (plan),
+          "mixers", G_TYPE_STRING, mixers->str,
+          "plan", G_TYPE_STRING, json, NULL));
+  g_string_free (mixers, TRUE);
+  update_role (self);
+  return TRUE;
+}
+
+typedef struct
+{
+  GstF2fSignal *self;
+  const gchar *mixers;
+  gboolean ok;
+} Proposal;
+
+/* Private thread: a plan with @mixers (comma-separated ids; empty: the
+ * mesh), every other peer present a client, spread over the mixers in the
+ * order of their ids; one epoch above ours. */
+static gboolean
+propose_on_thread (gpointer data)
+{
+  Proposal *p = data;
+  GstF2fSignal *self = p->self;
+  g_autofree gchar *me = dup_peer_id (self);
+  g_auto (GStrv) present = NULL;
+  g_auto (GStrv) names = NULL;
+  g_autoptr (GstF2fPlan) plan = NULL;
+  g_autoptr (GError) error = NULL;
+  GList *peers, *l;
+  guint n_mixers = 0, i = 0;
+
+  if (!self->joined || me == NULL) {
+    GST_WARNING_OBJECT (self, "not in a room yet: no topology to propose");
+    return G_SOURCE_REMOVE;
+  }
+  plan = gst_f2f_plan_new ((self->plan ? gst_f2f_plan_get_epoch
+          (self->plan) : 0) + 1, me);
+  names = g_strsplit (p->mixers ? p->mixers : "", ",", -1);
+  for (i = 0; names[i]; i++) {
+    g_strstrip (names[i]);
+    if (*names[i]) {
+      gst_f2f_plan_add_mixer (plan, names[i]);
+      n_mixers++;
+    }
+  }
+  present = present_ids (self);
+  if (n_mixers > 0) {
+    peers = NULL;
+    for (i = 0; present[i]; i++)
+      if (!gst_f2f_plan_is_mixer (plan, present[i]))
+        peers = g_list_prepend (peers, present[i]);
+    peers = g_list_sort (peers, (GCompareFunc) g_strcmp0);
+    for (l = peers, i = 0; l; l = l->next, i++)
+      gst_f2f_plan_assign (plan, l->data, gst_f2f_plan_get_mixer (plan,
+              i % n_mixers));
+    g_list_free (peers);
+  }
+  if (!gst_f2f_plan_validate (plan, (const gchar * const *) present, &error)) {
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+        ("Not proposing the topology '%s': %s", p->mixers ? p->mixers : "",
+            error->message), (NULL));
+    return G_SOURCE_REMOVE;
+  }
+  adopt_plan (self, plan);
+  {
+    g_autofree gchar *text = gst_f2f_peer_message_plan (plan);
+    g_autoptr (GBytes) bytes = g_bytes_new (text, strlen (text));
+    gst_f2f_room_broadcast (self->room, GST_F2F_CONTROL_CHANNEL, bytes);
+  }
+  p->ok = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+gst_f2f_signal_propose_topology (GstF2fSignal * self, const gchar * mixers)
+{
+  Proposal p = { self, mixers, FALSE };
+
+  if (self->worker == NULL)
+    return FALSE;
+  f2f_worker_call_sync (self->worker, propose_on_thread, &p);
+  return p.ok;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1082,6 +1297,10 @@ stop_on_thread (gpointer data)
     self->conn = NULL;
   }
   self->joined = FALSE;
+  g_clear_pointer (&self->plan, gst_f2f_plan_free);
+  g_clear_pointer (&self->role_mixer, g_free);
+  self->role = GST_F2F_PLAN_ROLE_MESH;
+  gst_f2f_room_set_plan (self->room, NULL);
 
   SIGNAL_LOCK (self);
   peers = g_hash_table_get_values (self->peers);
@@ -1165,6 +1384,30 @@ link_channel_low (F2fPeerLink * link, const gchar * channel,
       channel);
 }
 
+typedef struct
+{
+  GstF2fSignal *self;
+  gchar *peer_id;
+} PlanFor;
+
+static void
+plan_for_free (gpointer data)
+{
+  PlanFor *p = data;
+
+  g_free (p->peer_id);
+  g_free (p);
+}
+
+static gboolean
+send_plan_cb (gpointer data)
+{
+  PlanFor *p = data;
+
+  send_plan (p->self, p->peer_id);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 link_channel_open (F2fPeerLink * link, const gchar * channel,
     gpointer user_data)
@@ -1173,6 +1416,14 @@ link_channel_open (F2fPeerLink * link, const gchar * channel,
 
   gst_f2f_room_channel_open (self->room, f2f_peer_link_get_peer_id (link),
       channel);
+  if (g_strcmp0 (channel, GST_F2F_CONTROL_CHANNEL) == 0 && self->context) {
+    /* A peer that joined later learns the plan from whoever holds it. */
+    PlanFor *p = g_new0 (PlanFor, 1);
+
+    p->self = self;
+    p->peer_id = g_strdup (f2f_peer_link_get_peer_id (link));
+    f2f_context_call (self->context, send_plan_cb, p, plan_for_free);
+  }
 }
 
 static gboolean
@@ -1966,6 +2217,8 @@ gst_f2f_signal_finalize (GObject * object)
   gst_object_unref (self->room);
   g_hash_table_unref (self->peers);
   g_clear_pointer (&self->router, f2f_router_free);
+  g_clear_pointer (&self->plan, gst_f2f_plan_free);
+  g_free (self->role_mixer);
   g_clear_pointer (&self->receiver, f2f_receiver_free);
   gst_clear_object (&self->video_tee);
   gst_clear_object (&self->audio_tee);
@@ -2104,6 +2357,24 @@ gst_f2f_signal_class_init (GstF2fSignalClass * klass)
       G_TYPE_NONE, 4, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING,
       G_TYPE_INT64);
 
+  /**
+   * GstF2fSignal::propose-topology:
+   * @mixers: peer ids of the mixers, separated by commas; "" for the mesh
+   *
+   * Proposes a topology plan for the whole room: these mixers, every other
+   * peer present a client of one of them (spread in the order of their
+   * ids), one epoch above the plan this peer holds. Any peer may propose;
+   * every peer keeps the plan with the highest epoch, then the leader's,
+   * then the greater proposer id's (docs/protocol.md, "Topology plans").
+   * Returns FALSE, with a warning saying why, for a plan that names peers
+   * not in the room, or when not in a room.
+   */
+  signals[SIGNAL_PROPOSE_TOPOLOGY] =
+      g_signal_new_class_handler ("propose-topology",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_f2f_signal_propose_topology), NULL, NULL, NULL,
+      G_TYPE_BOOLEAN, 1, G_TYPE_STRING);
+
   gst_element_class_add_static_pad_template (element_class,
       &video_sink_template);
   gst_element_class_add_static_pad_template (element_class,
@@ -2180,6 +2451,7 @@ gst_f2f_signal_init (GstF2fSignal * self)
 
   self->room = gst_f2f_room_new ();
   self->router = f2f_router_new (GST_ELEMENT_CAST (self));
+  self->role = GST_F2F_PLAN_ROLE_MESH;
   gst_f2f_room_set_transport (self->room, room_send, self, NULL);
   gst_f2f_room_set_sampler (self->room, room_sample, self);
   gst_f2f_room_set_flow (self->room, room_buffered, self);

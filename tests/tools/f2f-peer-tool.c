@@ -30,6 +30,9 @@
  *                        (f2ffileshare); @name may hold C escapes (\n);
  *                        answers "shared <id>"
  *   list                 emit list-files on "f"; answers "files <structure>"
+ *   topology [<ids>]     emit propose-topology on "s" with these mixers
+ *                        (comma-separated; none: the mesh); answers
+ *                        "proposed yes|no"
  *   break-link <peer-id> post an ERROR from inside the webrtcbin of the link
  *                        to that peer, as sctpenc does when an association
  *                        breaks; answers "broken yes|no"
@@ -225,6 +228,15 @@ read_line_cb (GObject * source, GAsyncResult * res, gpointer data)
       gst_object_unref (s);
     }
     say ("chat-sent", sent ? "yes" : "no");
+  } else if (g_str_has_prefix (line, "topology")) {
+    GstElement *s = gst_bin_get_by_name (GST_BIN (pipeline), "s");
+    gboolean ok = FALSE;
+    const gchar *mixers = line[8] == ' ' ? line + 9 : "";
+    if (s) {
+      g_signal_emit_by_name (s, "propose-topology", mixers, &ok);
+      gst_object_unref (s);
+    }
+    say ("proposed", ok ? "yes" : "no");
   } else if (g_str_has_prefix (line, "send ")) {
     g_auto (GStrv) words = g_strsplit (line + 5, " ", 3);
     GstF2fRoom *r = get_room ();

@@ -379,6 +379,14 @@ handle_msg (TestPeer * peer, const gchar * text)
     if (g_strcmp0 (gst_structure_get_string (s, "state"), "failed") == 0)
       g_ptr_array_add (peer->failures,
           g_strdup (gst_structure_get_string (s, "reason")));
+  } else if (strcmp (name, "f2f-topology-changed") == 0) {
+    if (peer->topology_plan)
+      gst_structure_free (peer->topology_plan);
+    peer->topology_plan = gst_structure_copy (s);
+  } else if (strcmp (name, "f2f-role-changed") == 0) {
+    g_free (peer->role);
+    peer->role = g_strdup (gst_structure_get_string (s, "new-role"));
+    peer->role_changes++;
   } else if (strcmp (name, "f2f-topology") == 0) {
     if (peer->topology)
       gst_structure_free (peer->topology);
@@ -434,6 +442,10 @@ line_cb (GObject * source, GAsyncResult * res, gpointer data)
     peer->sent_yes++;
   else if (strcmp (line, "sent no") == 0)
     peer->sent_no++;
+  else if (strcmp (line, "proposed yes") == 0)
+    peer->proposed_yes++;
+  else if (strcmp (line, "proposed no") == 0)
+    peer->proposed_no++;
   else if (g_str_has_prefix (line, "critical "))
     g_ptr_array_add (peer->criticals, g_strdup (line + 9));
   read_next (peer);
@@ -621,6 +633,7 @@ f2f_test_peer_start_in (TestHost * host, const gchar * server_uri,
   peer->warnings = g_ptr_array_new_with_free_func (g_free);
   peer->chat_times = g_ptr_array_new_with_free_func (g_free);
   peer->shared_ids = g_ptr_array_new_with_free_func (g_free);
+  peer->role = g_strdup ("mesh");
 
   /* Small pictures at a low rate: six peers must fit two cores. */
   launch = g_strdup_printf ("f2fsignal name=s server-uri=%s room=%s "
@@ -749,6 +762,9 @@ f2f_test_peer_free (TestPeer * peer)
     gst_structure_free (peer->files);
   if (peer->topology)
     gst_structure_free (peer->topology);
+  if (peer->topology_plan)
+    gst_structure_free (peer->topology_plan);
+  g_free (peer->role);
   g_free (peer->peer_id);
   g_free (peer->error);
   g_free (peer->leader);

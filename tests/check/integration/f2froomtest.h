@@ -54,6 +54,11 @@ typedef struct
   GPtrArray *chat_times;        /* monotonic µs at which each chat arrived */
   GPtrArray *shared_ids;        /* answers to share commands */
   GstStructure *files;          /* the latest answer to a list command */
+  GstStructure *topology_plan;  /* the latest f2f-topology-changed */
+  gchar *role;                  /* the latest new-role of f2f-role-changed,
+                                 * "mesh" before any */
+  guint role_changes;
+  guint proposed_yes, proposed_no;      /* answers to topology commands */
 } TestPeer;
 
 /* Moves the test into a new network namespace with only loopback, or

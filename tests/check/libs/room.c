@@ -11,6 +11,7 @@
 #include "config.h"
 #endif
 
+#include <string.h>
 #include <gst/check/gstcheck.h>
 #include <gst/f2f/f2f.h>
 
@@ -136,6 +137,61 @@ GST_START_TEST (test_membership_and_sending)
 
 GST_END_TEST;
 
+static void
+count_plan (GstF2fRoom * room, GstF2fPlan * plan, guint * n)
+{
+  (*n)++;
+}
+
+/* The room carries the plan it adopted; plan-changed fires once per real
+ * change, not for an equal plan set again. */
+GST_START_TEST (test_plan)
+{
+  GstF2fRoom *room = gst_f2f_room_new ();
+  g_autoptr (GstF2fPlan) plan = gst_f2f_plan_new (3, "aaaaaaaaaaaaaaaa");
+  g_autoptr (GstF2fPlan) got = NULL;
+  guint changes = 0;
+
+  g_signal_connect (room, "plan-changed", G_CALLBACK (count_plan), &changes);
+  fail_unless (gst_f2f_room_dup_plan (room) == NULL);
+  gst_f2f_plan_add_mixer (plan, "bbbbbbbbbbbbbbbb");
+  gst_f2f_room_set_plan (room, plan);
+  gst_f2f_room_set_plan (room, plan);
+  fail_unless_equals_int (changes, 1);
+  got = gst_f2f_room_dup_plan (room);
+  fail_unless (got && gst_f2f_plan_equal (got, plan));
+  gst_f2f_room_set_plan (room, NULL);
+  fail_unless_equals_int (changes, 2);
+  fail_unless (gst_f2f_room_dup_plan (room) == NULL);
+  gst_object_unref (room);
+}
+
+GST_END_TEST;
+
+/* A plan travels between peers as a peer message and comes back equal;
+ * a malformed one is refused with the plan parser's reason. */
+GST_START_TEST (test_plan_message)
+{
+  g_autoptr (GstF2fPlan) plan = gst_f2f_plan_new (7, "aaaaaaaaaaaaaaaa");
+  g_autoptr (GstF2fPeerMessage) msg = NULL;
+  g_autoptr (GstF2fPeerMessage) bad = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *text = NULL;
+  const gchar *wrong = "{\"type\":\"plan\",\"plan\":{\"epoch\":\"7\"}}";
+
+  gst_f2f_plan_add_mixer (plan, "bbbbbbbbbbbbbbbb");
+  gst_f2f_plan_assign (plan, "cccccccccccccccc", "bbbbbbbbbbbbbbbb");
+  text = gst_f2f_peer_message_plan (plan);
+  msg = gst_f2f_peer_message_parse (text, strlen (text), NULL);
+  fail_unless (msg != NULL && msg->type == GST_F2F_PEER_MESSAGE_PLAN, "%s",
+      text);
+  fail_unless (gst_f2f_plan_equal (msg->plan, plan));
+  bad = gst_f2f_peer_message_parse (wrong, strlen (wrong), &error);
+  fail_unless (bad == NULL && error != NULL);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_context_round_trip)
 {
   GstF2fRoom *room = gst_f2f_room_new ();
@@ -207,6 +263,8 @@ room_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_membership_and_sending);
   tcase_add_test (tc, test_context_round_trip);
+  tcase_add_test (tc, test_plan);
+  tcase_add_test (tc, test_plan_message);
   tcase_add_test (tc, test_f2fsignal_shares_its_room);
   return s;
 }

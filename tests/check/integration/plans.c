@@ -1,0 +1,227 @@
+/* f2f — GStreamer peer-to-peer conference elements
+ * Copyright (C) 2026 the f2f authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Topology plans across real peer processes: a plan proposed by one peer
+ * reaches everyone, late joiners learn it, roles follow it and fall back
+ * to the mesh when a mixer leaves, and crossing proposals converge on one
+ * plan. (The media side of mixer roles is not built yet: media stays in
+ * the mesh, which these tests also check.)
+ */
+
+#include <string.h>
+#include <gst/check/gstcheck.h>
+
+#include "f2froomtest.h"
+
+#define TIMEOUT_S 120
+#define FRAMES 10
+
+static void
+watchdog_setup (void)
+{
+  f2f_test_watchdog_start (TIMEOUT_S);
+}
+
+typedef struct
+{
+  GPtrArray *peers;
+  guint64 frames;
+} AllDecode;
+
+static gboolean
+all_decode (gpointer data)
+{
+  AllDecode *d = data;
+
+  return f2f_test_all_decode (d->peers, d->frames);
+}
+
+typedef struct
+{
+  GPtrArray *peers;
+  guint64 epoch;
+  const gchar *proposer;        /* NULL: any, but the same everywhere */
+  const gchar *mixers;
+} SamePlan;
+
+static gboolean
+same_plan (gpointer data)
+{
+  SamePlan *sp = data;
+  const gchar *proposer = sp->proposer, *mixers = sp->mixers;
+  guint i;
+
+  for (i = 0; i < sp->peers->len; i++) {
+    TestPeer *p = g_ptr_array_index (sp->peers, i);
+    guint64 epoch = 0;
+    const gchar *their_proposer, *their_mixers;
+
+    if (p->topology_plan == NULL)
+      return FALSE;
+    gst_structure_get_uint64 (p->topology_plan, "epoch", &epoch);
+    their_proposer = gst_structure_get_string (p->topology_plan, "proposer");
+    their_mixers = gst_structure_get_string (p->topology_plan, "mixers");
+    if (epoch != sp->epoch)
+      return FALSE;
+    if (proposer == NULL)
+      proposer = their_proposer;
+    if (mixers == NULL)
+      mixers = their_mixers;
+    if (g_strcmp0 (their_proposer, proposer) != 0
+        || g_strcmp0 (their_mixers, mixers) != 0)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gchar *
+describe_plans (GPtrArray * peers)
+{
+  GString *s = g_string_new (NULL);
+  guint i;
+
+  for (i = 0; i < peers->len; i++) {
+    TestPeer *p = g_ptr_array_index (peers, i);
+    g_autofree gchar *plan = p->topology_plan ?
+        gst_structure_to_string (p->topology_plan) : g_strdup ("none");
+    g_string_append_printf (s, "\n  %s (%s): role %s, plan %s", p->name,
+        p->peer_id, p->role, plan);
+  }
+  return g_string_free (s, FALSE);
+}
+
+typedef struct
+{
+  TestPeer *peer;
+  const gchar *role;
+} HasRole;
+
+static gboolean
+has_role (gpointer data)
+{
+  HasRole *h = data;
+
+  return g_strcmp0 (h->peer->role, h->role) == 0;
+}
+
+static void
+expect_role (TestPeer * p, const gchar * role, guint ms)
+{
+  HasRole h = { p, role };
+
+  fail_unless (f2f_test_wait (has_role, &h, ms), "%s's role is %s, not %s",
+      p->name, p->role, role);
+}
+
+static gboolean
+answered (gpointer data)
+{
+  TestPeer *p = data;
+
+  return p->proposed_yes + p->proposed_no > 0;
+}
+
+GST_START_TEST (test_plan_shared)
+{
+  TestServer *server = f2f_test_server_start (0, NULL);
+  GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      f2f_test_peer_free);
+  AllDecode d = { peers, FRAMES };
+  TestPeer *a, *b, *c, *late;
+  SamePlan sp = { peers, 1, NULL, NULL };
+  g_autofree gchar *cmd = NULL;
+  guint i;
+
+  for (i = 0; i < 3; i++)
+    g_ptr_array_add (peers, f2f_test_peer_start (server, "plans",
+            i == 0 ? "A" : i == 1 ? "B" : "C", i, NULL));
+  a = peers->pdata[0];
+  b = peers->pdata[1];
+  c = peers->pdata[2];
+  fail_unless (f2f_test_wait (all_decode, &d, 30000), "the room did not "
+      "form");
+
+  /* A plan naming someone not in the room is refused, with a reason. */
+  f2f_test_peer_send (a, "topology nosuchpeer0000000");
+  fail_unless (f2f_test_wait (answered, a, 5000));
+  fail_unless (a->proposed_no == 1 && a->proposed_yes == 0);
+  fail_unless (a->topology_plan == NULL);
+
+  /* A makes B the mixer: everyone holds A's plan, B mixes, A and C are
+   * its clients. */
+  cmd = g_strdup_printf ("topology %s", b->peer_id);
+  f2f_test_peer_send (a, cmd);
+  sp.proposer = a->peer_id;
+  sp.mixers = b->peer_id;
+  if (!f2f_test_wait (same_plan, &sp, 5000)) {
+    g_autofree gchar *state = describe_plans (peers);
+    fail ("not everyone holds A's plan within 5 s:%s", state);
+  }
+  expect_role (b, "mixer", 2000);
+  expect_role (a, "client", 2000);
+  expect_role (c, "client", 2000);
+
+  /* A late joiner learns the plan from the others and is B's client. */
+  late = f2f_test_peer_start (server, "plans", "D", 3, NULL);
+  g_ptr_array_add (peers, late);
+  if (!f2f_test_wait (same_plan, &sp, 15000)) {
+    g_autofree gchar *state = describe_plans (peers);
+    fail ("the late joiner did not get the plan within 15 s:%s", state);
+  }
+  expect_role (late, "client", 2000);
+  /* media still flows everywhere (the mesh carries it for now) */
+  d.frames = 3 * FRAMES;
+  fail_unless (f2f_test_wait (all_decode, &d, 30000), "media stopped");
+
+  /* The mixer leaves: the plan is the mesh for everyone left. */
+  fail_unless (f2f_test_peer_quit (b, 10000), "B did not quit");
+  g_ptr_array_remove (peers, b);
+  expect_role (a, "mesh", 3000);
+  expect_role (c, "mesh", 3000);
+  expect_role (late, "mesh", 3000);
+
+  /* Two proposals cross: everyone ends on the same one. */
+  g_free (cmd);
+  cmd = g_strdup_printf ("topology %s", c->peer_id);
+  f2f_test_peer_send (a, cmd);
+  g_free (cmd);
+  cmd = g_strdup_printf ("topology %s", a->peer_id);
+  f2f_test_peer_send (late, cmd);
+  sp.epoch = 2;
+  sp.proposer = NULL;
+  sp.mixers = NULL;
+  if (!f2f_test_wait (same_plan, &sp, 5000)) {
+    g_autofree gchar *state = describe_plans (peers);
+    fail ("crossing proposals did not converge within 5 s:%s", state);
+  }
+
+  g_ptr_array_unref (peers);
+  f2f_test_server_free (server);
+}
+
+GST_END_TEST;
+
+static Suite *
+plans_suite (void)
+{
+  Suite *s = suite_create ("f2f topology plans");
+  TCase *tc = tcase_create ("general");
+
+  tcase_set_timeout (tc, TIMEOUT_S);
+  tcase_add_checked_fixture (tc, watchdog_setup, f2f_test_teardown);
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_plan_shared);
+  return s;
+}
+
+int
+main (int argc, char **argv)
+{
+  Suite *s;
+
+  f2f_test_enter_private_netns ();
+  gst_check_init (&argc, &argv);
+  s = plans_suite ();
+  return gst_check_run_suite (s, "plans", __FILE__);
+}
