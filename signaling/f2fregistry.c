@@ -22,7 +22,24 @@ typedef struct
   gdouble tokens;               /* join token bucket */
   gint64 refilled_us;
   GQueue failures;              /* gint64* times of wrong passwords */
+  guint n_checking;             /* password checks under way */
 } IpState;
+
+/* Wrong passwords given for one room, from any address: the throttle that
+ * a guesser with many addresses meets. */
+typedef struct
+{
+  GQueue failures;              /* gint64* times of wrong passwords */
+  guint n_checking;             /* password checks under way */
+} RoomGuard;
+
+typedef enum
+{
+  PENDING_NONE,
+  PENDING_WAIT,                 /* the room is being created by another */
+  PENDING_HASH,                 /* creating the room: its hash is made */
+  PENDING_VERIFY,               /* the password is checked */
+} PendingKind;
 
 typedef struct
 {
@@ -30,6 +47,9 @@ typedef struct
   gchar *ip;
   gint64 last_seen_us;
   guint bad_frames;
+  /* A join waiting for password work (or for its room to be created): */
+  GstF2fMessage *pending_join;
+  PendingKind pending;
   /* Set once joined: */
   Room *room;
   gchar *peer_id;
@@ -47,6 +67,10 @@ struct _Room
    * most MAX_DEPARTED: a join asking for one of them is a rejoin that the
    * others saw as leave + join (welcome.rejoined). */
   GQueue departed;              /* gchar* */
+  /* While its first join's password is hashed the room exists with no
+   * members; other joins for it wait here (conn ids). */
+  gboolean creating;
+  GQueue waiting;
 };
 
 #define MAX_DEPARTED 64
@@ -61,6 +85,7 @@ struct _F2fRegistry
   GHashTable *rooms;            /* gchar* id → Room* (owned), non-empty rooms */
   GHashTable *ips;              /* gchar* ip → IpState* (owned) */
   gint64 last_tick_us;          /* 0 before the first tick */
+  GHashTable *guards;           /* gchar* room → RoomGuard* (owned) */
 };
 
 void
@@ -74,6 +99,7 @@ f2f_registry_config_init (F2fRegistryConfig * config)
   config->max_password_failures = 5;
   config->password_failure_window_ms = 60000;
   config->max_bad_frames = 100;
+  config->max_room_password_failures = 30;
 }
 
 void
@@ -82,6 +108,11 @@ f2f_action_free (F2fAction * action)
   if (action->frame)
     g_bytes_unref (action->frame);
   g_free (action->close_reason);
+  if (action->password) {
+    memset (action->password, 0, strlen (action->password));
+    g_free (action->password);
+  }
+  g_free (action->hash);
   g_free (action);
 }
 
@@ -97,6 +128,8 @@ conn_free (Conn * conn)
   g_free (conn->ip);
   g_free (conn->peer_id);
   g_free (conn->name);
+  if (conn->pending_join)
+    gst_f2f_message_free (conn->pending_join);
   g_free (conn);
 }
 
@@ -106,6 +139,7 @@ room_free (Room * room)
   g_queue_clear_full (&room->departed, g_free);
   g_free (room->id);
   g_ptr_array_unref (room->members);
+  g_queue_clear (&room->waiting);
   g_free (room);
 }
 
@@ -114,6 +148,13 @@ ip_state_free (IpState * st)
 {
   g_queue_clear_full (&st->failures, g_free);
   g_free (st);
+}
+
+static void
+room_guard_free (RoomGuard * guard)
+{
+  g_queue_clear_full (&guard->failures, g_free);
+  g_free (guard);
 }
 
 F2fRegistry *
@@ -131,6 +172,8 @@ f2f_registry_new (const F2fRegistryConfig * config,
       (GDestroyNotify) room_free);
   reg->ips = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       (GDestroyNotify) ip_state_free);
+  reg->guards = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      (GDestroyNotify) room_guard_free);
   return reg;
 }
 
@@ -142,6 +185,7 @@ f2f_registry_free (F2fRegistry * reg)
   g_hash_table_unref (reg->rooms);
   g_hash_table_unref (reg->conns);
   g_hash_table_unref (reg->ips);
+  g_hash_table_unref (reg->guards);
   g_free (reg);
 }
 
@@ -254,6 +298,40 @@ leave_room (F2fRegistry * reg, Conn * conn, GstF2fLeaveReason reason,
   }
 }
 
+static void abandon_creation (F2fRegistry * reg, Room * room, gint64 now_us,
+    GPtrArray * actions);
+
+/* Undoes what a join waiting for password work holds: its place in the
+ * queue of a room being created, the room it was creating, its count in
+ * the checks under way. */
+static void
+cancel_pending_join (F2fRegistry * reg, Conn * conn, gint64 now_us,
+    GPtrArray * actions)
+{
+  GstF2fMessage *join = conn->pending_join;
+  PendingKind kind = conn->pending;
+  Room *room;
+
+  if (kind == PENDING_NONE)
+    return;
+  conn->pending_join = NULL;
+  conn->pending = PENDING_NONE;
+  room = g_hash_table_lookup (reg->rooms, join->room);
+  if (kind == PENDING_WAIT && room) {
+    g_queue_remove (&room->waiting, GSIZE_TO_POINTER (conn->id));
+  } else if (kind == PENDING_HASH && room && room->creating) {
+    abandon_creation (reg, room, now_us, actions);
+  } else if (kind == PENDING_VERIFY) {
+    IpState *st = g_hash_table_lookup (reg->ips, conn->ip);
+    RoomGuard *guard = g_hash_table_lookup (reg->guards, join->room);
+    if (st && st->n_checking > 0)
+      st->n_checking--;
+    if (guard && guard->n_checking > 0)
+      guard->n_checking--;
+  }
+  gst_f2f_message_free (join);
+}
+
 /* Forgets @conn entirely and asks the transport to close it. */
 static void
 drop_conn (F2fRegistry * reg, Conn * conn, GstF2fLeaveReason reason,
@@ -263,6 +341,7 @@ drop_conn (F2fRegistry * reg, Conn * conn, GstF2fLeaveReason reason,
   IpState *ip = g_hash_table_lookup (reg->ips, conn->ip);
   guint64 id = conn->id;
 
+  cancel_pending_join (reg, conn, now_us, actions);
   leave_room (reg, conn, reason, now_us, actions);
   if (ip && ip->n_connections > 0)
     ip->n_connections--;
@@ -294,16 +373,6 @@ ip_state (F2fRegistry * reg, const gchar * ip, gint64 now_us)
     g_hash_table_insert (reg->ips, g_strdup (ip), st);
   }
   return st;
-}
-
-static void
-expire_failures (F2fRegistry * reg, IpState * st, gint64 now_us)
-{
-  gint64 window = (gint64) reg->config.password_failure_window_ms * 1000;
-  gint64 *t;
-
-  while ((t = g_queue_peek_head (&st->failures)) && now_us - *t >= window)
-    g_free (g_queue_pop_head (&st->failures));
 }
 
 static gboolean
@@ -365,67 +434,83 @@ refuse_join (F2fRegistry * reg, Conn * conn, GstF2fErrorCode code,
       gst_f2f_error_code_to_string (code), now_us, actions);
 }
 
-static void
-handle_join (F2fRegistry * reg, Conn * conn, GstF2fMessage * join,
-    gint64 now_us, GPtrArray * actions)
+static void join_step (F2fRegistry * reg, Conn * conn, GstF2fMessage * join,
+    gint64 now_us, GPtrArray * actions);
+
+static RoomGuard *
+room_guard (F2fRegistry * reg, const gchar * room)
 {
-  IpState *st = ip_state (reg, conn->ip, now_us);
-  g_autofree gchar *hash = NULL;
+  RoomGuard *guard = g_hash_table_lookup (reg->guards, room);
+
+  if (guard == NULL) {
+    guard = g_new0 (RoomGuard, 1);
+    g_queue_init (&guard->failures);
+    g_hash_table_insert (reg->guards, g_strdup (room), guard);
+  }
+  return guard;
+}
+
+static void
+expire_times (F2fRegistry * reg, GQueue * times, gint64 now_us)
+{
+  gint64 window = (gint64) reg->config.password_failure_window_ms * 1000;
+  gint64 *t;
+
+  while ((t = g_queue_peek_head (times)) && now_us - *t >= window)
+    g_free (g_queue_pop_head (times));
+}
+
+static void
+record_failure (GQueue * times, gint64 now_us)
+{
+  g_queue_push_tail (times, g_memdup2 (&now_us, sizeof now_us));
+}
+
+/* Parks @join on @conn until password work for it is done. */
+static void
+park_join (Conn * conn, GstF2fMessage * join, PendingKind kind)
+{
+  g_assert (conn->pending_join == NULL);
+  conn->pending_join = join;
+  conn->pending = kind;
+}
+
+static GstF2fMessage *
+unpark_join (Conn * conn)
+{
+  GstF2fMessage *join = g_steal_pointer (&conn->pending_join);
+
+  conn->pending = PENDING_NONE;
+  return join;
+}
+
+static F2fAction *
+push_password_work (GPtrArray * actions, F2fActionKind kind, guint64 conn,
+    const gchar * password, const gchar * hash)
+{
+  F2fAction *a = g_new0 (F2fAction, 1);
+
+  a->kind = kind;
+  a->conn = conn;
+  a->password = g_strdup (password);
+  a->hash = g_strdup (hash);
+  g_ptr_array_add (actions, a);
+  return a;
+}
+
+/* The room is known to exist (in the store or in memory) and @conn may
+ * enter it: takes it in and tells everyone. Takes @join. */
+static void
+finish_join (F2fRegistry * reg, Conn * conn, GstF2fMessage * join,
+    gboolean protected, gint64 now_us, GPtrArray * actions)
+{
+  g_autoptr (GstF2fMessage) owned = join;
   g_autofree gchar *text = NULL;
+  Room *room = g_hash_table_lookup (reg->rooms, join->room);
   GstF2fMessage *welcome;
   gboolean rejoined = FALSE;
   GstF2fPeerInfo *info;
-  Room *room;
   guint i;
-
-  if (conn->room) {
-    send_error (actions, conn->id, GST_F2F_ERROR_CODE_ALREADY_JOINED,
-        "this connection is already in a room");
-    return;
-  }
-
-  expire_failures (reg, st, now_us);
-  if (reg->config.max_password_failures > 0
-      && st->failures.length >= reg->config.max_password_failures) {
-    refuse_join (reg, conn, GST_F2F_ERROR_CODE_RATE_LIMITED,
-        "too many wrong passwords from your address; try again later",
-        now_us, actions);
-    return;
-  }
-  if (!take_join_token (reg, st, now_us)) {
-    refuse_join (reg, conn, GST_F2F_ERROR_CODE_RATE_LIMITED,
-        "too many join attempts from your address; slow down", now_us, actions);
-    return;
-  }
-
-  room = g_hash_table_lookup (reg->rooms, join->room);
-  if (room == NULL) {
-    gboolean known = reg->backend.lookup_room (reg->backend_data, join->room,
-        now_us, &hash);
-    if (!known && !reg->backend.create_room (reg->backend_data, join->room,
-            join->password, now_us, &hash)) {
-      refuse_join (reg, conn, GST_F2F_ERROR_CODE_INTERNAL,
-          "the server could not store the room", now_us, actions);
-      return;
-    }
-  }
-
-  if ((room && room->protected) || (!room && hash)) {
-    gboolean ok = FALSE;
-
-    if (room && !hash)
-      reg->backend.lookup_room (reg->backend_data, join->room, now_us, &hash);
-    if (join->password && hash)
-      ok = reg->backend.verify_password (reg->backend_data, hash,
-          join->password);
-    if (!ok) {
-      g_queue_push_tail (&st->failures, g_memdup2 (&now_us, sizeof now_us));
-      text = g_strdup_printf ("wrong password for room '%s'", join->room);
-      refuse_join (reg, conn, GST_F2F_ERROR_CODE_WRONG_PASSWORD, text, now_us,
-          actions);
-      return;
-    }
-  }
 
   if (room && reg->config.max_peers_per_room > 0
       && room->members->len >= reg->config.max_peers_per_room) {
@@ -439,9 +524,10 @@ handle_join (F2fRegistry * reg, Conn * conn, GstF2fMessage * join,
   if (room == NULL) {
     room = g_new0 (Room, 1);
     room->id = g_strdup (join->room);
-    room->protected = hash != NULL;
+    room->protected = protected;
     room->next_order = 1;
     room->members = g_ptr_array_new ();
+    g_queue_init (&room->waiting);
     g_hash_table_insert (reg->rooms, room->id, room);
   }
 
@@ -493,6 +579,221 @@ handle_join (F2fRegistry * reg, Conn * conn, GstF2fMessage * join,
   }
   reg->backend.touch_room (reg->backend_data, room->id, now_us);
   g_debug ("peer %s (%s) joined room %s", conn->peer_id, conn->ip, room->id);
+}
+
+/* A room whose creation ended without it (its creator left, or hashing
+ * failed): forget it and let the joins that waited for it try again; the
+ * first of them creates it. */
+static void
+abandon_creation (F2fRegistry * reg, Room * room, gint64 now_us,
+    GPtrArray * actions)
+{
+  GQueue waiting = room->waiting;
+
+  g_queue_init (&room->waiting);
+  g_hash_table_remove (reg->rooms, room->id);
+  while (!g_queue_is_empty (&waiting)) {
+    guint64 id = GPOINTER_TO_SIZE (g_queue_pop_head (&waiting));
+    Conn *c = g_hash_table_lookup (reg->conns, &id);
+    if (c && c->pending == PENDING_WAIT)
+      join_step (reg, c, unpark_join (c), now_us, actions);
+  }
+}
+
+/* Everything after the rate limits: creates the room, asks for the
+ * password to be checked, or takes @conn in. Takes @join. */
+static void
+join_step (F2fRegistry * reg, Conn * conn, GstF2fMessage * join,
+    gint64 now_us, GPtrArray * actions)
+{
+  g_autoptr (GstF2fMessage) owned = join;
+  g_autofree gchar *hash = NULL;
+  g_autofree gchar *text = NULL;
+  Room *room = g_hash_table_lookup (reg->rooms, join->room);
+  IpState *st;
+  RoomGuard *guard;
+
+  if (room && room->creating) {
+    park_join (conn, g_steal_pointer (&owned), PENDING_WAIT);
+    g_queue_push_tail (&room->waiting, GSIZE_TO_POINTER (conn->id));
+    return;
+  }
+
+  if (room == NULL) {
+    gboolean known = reg->backend.lookup_room (reg->backend_data, join->room,
+        now_us, &hash);
+
+    if (!known && join->password) {
+      /* Created with a password: the room exists from now on (the next
+       * joins wait for it), but only the store makes it last. */
+      room = g_new0 (Room, 1);
+      room->id = g_strdup (join->room);
+      room->protected = TRUE;
+      room->next_order = 1;
+      room->members = g_ptr_array_new ();
+      room->creating = TRUE;
+      g_queue_init (&room->waiting);
+      g_hash_table_insert (reg->rooms, room->id, room);
+      push_password_work (actions, F2F_ACTION_HASH_PASSWORD, conn->id,
+          join->password, NULL);
+      park_join (conn, g_steal_pointer (&owned), PENDING_HASH);
+      return;
+    }
+    if (!known && !reg->backend.create_room (reg->backend_data, join->room,
+            NULL, now_us)) {
+      refuse_join (reg, conn, GST_F2F_ERROR_CODE_INTERNAL,
+          "the server could not store the room", now_us, actions);
+      return;
+    }
+  } else if (room->protected) {
+    reg->backend.lookup_room (reg->backend_data, join->room, now_us, &hash);
+  }
+
+  if (!(room ? room->protected : hash != NULL)) {
+    finish_join (reg, conn, g_steal_pointer (&owned), FALSE, now_us, actions);
+    return;
+  }
+
+  st = ip_state (reg, conn->ip, now_us);
+  guard = room_guard (reg, join->room);
+  if (join->password == NULL || hash == NULL) {
+    record_failure (&st->failures, now_us);
+    record_failure (&guard->failures, now_us);
+    text = g_strdup_printf ("wrong password for room '%s'", join->room);
+    refuse_join (reg, conn, GST_F2F_ERROR_CODE_WRONG_PASSWORD, text, now_us,
+        actions);
+    return;
+  }
+  /* Checks under way count as failures to come: a guesser with many
+   * addresses, or many connections at once, gets no more checks than
+   * failures it is allowed. */
+  expire_times (reg, &guard->failures, now_us);
+  if (reg->config.max_room_password_failures > 0
+      && guard->failures.length + guard->n_checking >=
+      reg->config.max_room_password_failures) {
+    text = g_strdup_printf ("too many wrong passwords for room '%s'; try "
+        "again later", join->room);
+    refuse_join (reg, conn, GST_F2F_ERROR_CODE_RATE_LIMITED, text, now_us,
+        actions);
+    return;
+  }
+  st->n_checking++;
+  guard->n_checking++;
+  push_password_work (actions, F2F_ACTION_VERIFY_PASSWORD, conn->id,
+      join->password, hash);
+  park_join (conn, g_steal_pointer (&owned), PENDING_VERIFY);
+}
+
+/* Takes @join. */
+static void
+handle_join (F2fRegistry * reg, Conn * conn, GstF2fMessage * join,
+    gint64 now_us, GPtrArray * actions)
+{
+  g_autoptr (GstF2fMessage) owned = join;
+  IpState *st = ip_state (reg, conn->ip, now_us);
+
+  if (conn->room || conn->pending != PENDING_NONE) {
+    send_error (actions, conn->id, GST_F2F_ERROR_CODE_ALREADY_JOINED,
+        "this connection is already in a room");
+    return;
+  }
+
+  expire_times (reg, &st->failures, now_us);
+  if (reg->config.max_password_failures > 0
+      && st->failures.length + st->n_checking >=
+      reg->config.max_password_failures) {
+    refuse_join (reg, conn, GST_F2F_ERROR_CODE_RATE_LIMITED,
+        "too many wrong passwords from your address; try again later",
+        now_us, actions);
+    return;
+  }
+  if (!take_join_token (reg, st, now_us)) {
+    refuse_join (reg, conn, GST_F2F_ERROR_CODE_RATE_LIMITED,
+        "too many join attempts from your address; slow down", now_us, actions);
+    return;
+  }
+  join_step (reg, conn, g_steal_pointer (&owned), now_us, actions);
+}
+
+void
+f2f_registry_password_done (F2fRegistry * reg, guint64 id,
+    F2fPasswordResult result, const gchar * hash, gint64 now_us,
+    GPtrArray * actions)
+{
+  Conn *conn = g_hash_table_lookup (reg->conns, &id);
+  g_autoptr (GstF2fMessage) join = NULL;
+  g_autofree gchar *text = NULL;
+  IpState *st;
+  RoomGuard *guard;
+  Room *room;
+
+  /* Gone meanwhile: drop_conn() already undid what the work was for. */
+  if (conn == NULL || (conn->pending != PENDING_HASH
+          && conn->pending != PENDING_VERIFY))
+    return;
+
+  if (conn->pending == PENDING_HASH) {
+    join = unpark_join (conn);
+    room = g_hash_table_lookup (reg->rooms, join->room);
+    g_assert (room && room->creating);
+    if (result != F2F_PASSWORD_OK || hash == NULL
+        || !reg->backend.create_room (reg->backend_data, join->room, hash,
+            now_us)) {
+      abandon_creation (reg, room, now_us, actions);
+      if (result == F2F_PASSWORD_BUSY)
+        refuse_join (reg, conn, GST_F2F_ERROR_CODE_RATE_LIMITED,
+            "the server is busy checking passwords; try again later", now_us,
+            actions);
+      else
+        refuse_join (reg, conn, GST_F2F_ERROR_CODE_INTERNAL,
+            "the server could not store the room", now_us, actions);
+      return;
+    }
+    room->creating = FALSE;
+    {
+      GQueue waiting = room->waiting;
+
+      g_queue_init (&room->waiting);
+      finish_join (reg, conn, g_steal_pointer (&join), TRUE, now_us, actions);
+      while (!g_queue_is_empty (&waiting)) {
+        guint64 wid = GPOINTER_TO_SIZE (g_queue_pop_head (&waiting));
+        Conn *c = g_hash_table_lookup (reg->conns, &wid);
+        if (c && c->pending == PENDING_WAIT)
+          join_step (reg, c, unpark_join (c), now_us, actions);
+      }
+    }
+    return;
+  }
+
+  join = unpark_join (conn);
+  st = ip_state (reg, conn->ip, now_us);
+  guard = room_guard (reg, join->room);
+  if (st->n_checking > 0)
+    st->n_checking--;
+  if (guard->n_checking > 0)
+    guard->n_checking--;
+
+  switch (result) {
+    case F2F_PASSWORD_OK:
+      finish_join (reg, conn, g_steal_pointer (&join), TRUE, now_us, actions);
+      break;
+    case F2F_PASSWORD_WRONG:
+      record_failure (&st->failures, now_us);
+      record_failure (&guard->failures, now_us);
+      text = g_strdup_printf ("wrong password for room '%s'", join->room);
+      refuse_join (reg, conn, GST_F2F_ERROR_CODE_WRONG_PASSWORD, text, now_us,
+          actions);
+      break;
+    case F2F_PASSWORD_BUSY:
+      refuse_join (reg, conn, GST_F2F_ERROR_CODE_RATE_LIMITED,
+          "the server is busy checking passwords; try again later", now_us,
+          actions);
+      break;
+    default:
+      refuse_join (reg, conn, GST_F2F_ERROR_CODE_INTERNAL,
+          "the server could not check the password", now_us, actions);
+      break;
+  }
 }
 
 static void
@@ -565,7 +866,7 @@ f2f_registry_receive (F2fRegistry * reg, guint64 id, const gchar * data,
 
   switch (msg->type) {
     case GST_F2F_MESSAGE_JOIN:
-      handle_join (reg, conn, msg, now_us, actions);
+      handle_join (reg, conn, g_steal_pointer (&msg), now_us, actions);
       break;
     case GST_F2F_MESSAGE_PING:
       send_msg (actions, id, gst_f2f_message_new (GST_F2F_MESSAGE_PONG));
@@ -632,13 +933,20 @@ f2f_registry_tick (F2fRegistry * reg, gint64 now_us, GPtrArray * actions)
         F2F_CLOSE_GOING_AWAY, "idle timeout", now_us, actions);
   }
 
-  /* Forget addresses with nothing left to remember. */
+  /* Forget addresses and rooms with nothing left to remember. */
   g_hash_table_iter_init (&iter, reg->ips);
   while (g_hash_table_iter_next (&iter, NULL, &value)) {
     IpState *st = value;
-    expire_failures (reg, st, now_us);
+    expire_times (reg, &st->failures, now_us);
     if (st->n_connections == 0 && st->failures.length == 0
-        && st->tokens >= reg->config.join_burst)
+        && st->n_checking == 0 && st->tokens >= reg->config.join_burst)
+      g_hash_table_iter_remove (&iter);
+  }
+  g_hash_table_iter_init (&iter, reg->guards);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    RoomGuard *guard = value;
+    expire_times (reg, &guard->failures, now_us);
+    if (guard->failures.length == 0 && guard->n_checking == 0)
       g_hash_table_iter_remove (&iter);
   }
 }

@@ -27,6 +27,9 @@ typedef struct
   guint max_password_failures;    /* per IP within the window, then rate-limited */
   guint password_failure_window_ms;
   guint max_bad_frames;           /* per connection, then closed; 0: no limit */
+  guint max_room_password_failures;       /* per room, from all addresses,
+                                           * within the window; then the room
+                                           * takes no password attempts */
 } F2fRegistryConfig;
 
 void f2f_registry_config_init (F2fRegistryConfig * config);
@@ -40,12 +43,12 @@ typedef struct
    * NULL for an open room. */
   gboolean (*lookup_room) (gpointer data, const gchar * room, gint64 now_us,
       gchar ** hash);
-  /* Records a new room; @password may be NULL. Returns the hash it stored
-   * (NULL for an open room) in *hash. FALSE on storage failure. */
+  /* Records a new room with its password @hash (NULL: an open room).
+   * FALSE on storage failure. Hashing itself is not the store's job: it
+   * costs ~0.1 s, so the registry asks the transport for it with a
+   * HASH_PASSWORD action and the transport runs it off the main loop. */
   gboolean (*create_room) (gpointer data, const gchar * room,
-      const gchar * password, gint64 now_us, gchar ** hash);
-  gboolean (*verify_password) (gpointer data, const gchar * hash,
-      const gchar * password);
+      const gchar * hash, gint64 now_us);
   /* The room was active at @now_us (a join, or it became empty). */
   void (*touch_room) (gpointer data, const gchar * room, gint64 now_us);
   gchar *(*new_peer_id) (gpointer data);
@@ -55,7 +58,24 @@ typedef enum
 {
   F2F_ACTION_SEND,
   F2F_ACTION_CLOSE,
+  /* Hash @password (Argon2id) and answer with f2f_registry_password_done();
+   * the join of @conn waits for it. */
+  F2F_ACTION_HASH_PASSWORD,
+  /* Check @password against @hash and answer with
+   * f2f_registry_password_done(). */
+  F2F_ACTION_VERIFY_PASSWORD,
 } F2fActionKind;
+
+/* How a HASH_PASSWORD or VERIFY_PASSWORD action ended. */
+typedef enum
+{
+  F2F_PASSWORD_OK,              /* hashed, or the password matches */
+  F2F_PASSWORD_WRONG,           /* VERIFY: it does not match */
+  F2F_PASSWORD_BUSY,            /* the transport's queue of password work
+                                 * is full; the join is refused as
+                                 * rate-limited */
+  F2F_PASSWORD_FAILED,          /* hashing failed (out of memory) */
+} F2fPasswordResult;
 
 /* WebSocket close codes the registry uses (RFC 6455). */
 #define F2F_CLOSE_NORMAL 1000
@@ -70,6 +90,8 @@ typedef struct
                                  * recipients of one broadcast */
   gushort close_code;           /* CLOSE */
   gchar *close_reason;          /* CLOSE */
+  gchar *password;              /* HASH_PASSWORD, VERIFY_PASSWORD */
+  gchar *hash;                  /* VERIFY_PASSWORD */
 } F2fAction;
 
 void f2f_action_free (F2fAction * action);
@@ -91,6 +113,11 @@ void f2f_registry_receive (F2fRegistry * registry, guint64 conn,
  * does nothing). */
 void f2f_registry_disconnect (F2fRegistry * registry, guint64 conn,
     GstF2fLeaveReason reason, gint64 now_us, GPtrArray * actions);
+/* The answer to a HASH_PASSWORD (with the @hash made) or VERIFY_PASSWORD
+ * action for @conn. A connection that went away meanwhile is ignored. */
+void f2f_registry_password_done (F2fRegistry * registry, guint64 conn,
+    F2fPasswordResult result, const gchar * hash, gint64 now_us,
+    GPtrArray * actions);
 /* Times connections out; call at least every idle_timeout / 4. */
 void f2f_registry_tick (F2fRegistry * registry, gint64 now_us,
     GPtrArray * actions);

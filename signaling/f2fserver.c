@@ -4,7 +4,10 @@
  *
  * Everything here runs on the main loop's one thread: libsoup delivers
  * every callback there and the registry is not thread-safe, so there is no
- * lock.
+ * lock. The one exception is password work (Argon2id, ~0.1 s and 64 MiB a
+ * hash): it runs on a small pool of worker threads that touch nothing but
+ * their own job, and each result comes back to the main context as an
+ * idle callback.
  */
 
 #ifdef HAVE_CONFIG_H
@@ -18,6 +21,8 @@
 #include "f2fserver.h"
 #include "f2fstore.h"
 
+typedef struct _PasswordShared PasswordShared;
+
 struct _F2fServer
 {
   SoupServer *soup;
@@ -30,6 +35,12 @@ struct _F2fServer
   gchar *static_dir;
   gboolean tls;
   guint handshake_timeout_s;
+
+  GMainContext *context;        /* where libsoup and the registry live */
+  GThreadPool *password_pool;
+  PasswordShared *password_shared;
+  guint n_password_jobs;        /* queued or running */
+  guint max_password_jobs;      /* workers + queue */
 };
 
 /* Each SoupWebsocketConnection carries its registry id. */
@@ -51,6 +62,107 @@ now_us (void)
   return g_get_monotonic_time ();
 }
 
+static void run_actions (F2fServer * self, GPtrArray * actions);
+
+/* ---------------------------------------------------------------------- */
+/* Password workers */
+
+/* What the jobs of one server share; outlives the server while results
+ * are still on their way to the main context. */
+struct _PasswordShared
+{
+  F2fServer *server;            /* NULL once freed; main thread only */
+  gint cancelled;               /* atomic: skip the work, the server is
+                                 * going away */
+};
+
+typedef struct
+{
+  PasswordShared *shared;       /* a reference */
+  guint64 conn;
+  F2fActionKind kind;
+  gchar *password;
+  gchar *hash;                  /* VERIFY: the stored hash; HASH: made */
+  F2fPasswordResult result;
+} PasswordJob;
+
+static void
+password_job_free (PasswordJob * job)
+{
+  if (job->password) {
+    memset (job->password, 0, strlen (job->password));
+    g_free (job->password);
+  }
+  g_free (job->hash);
+  g_atomic_rc_box_release (job->shared);
+  g_free (job);
+}
+
+/* On the main context. */
+static gboolean
+password_job_done_cb (gpointer user_data)
+{
+  PasswordJob *job = user_data;
+  F2fServer *self = job->shared->server;
+  g_autoptr (GPtrArray) actions = NULL;
+
+  if (self == NULL)
+    return G_SOURCE_REMOVE;
+  self->n_password_jobs--;
+  actions = f2f_actions_new ();
+  f2f_registry_password_done (self->registry, job->conn, job->result,
+      job->hash, now_us (), actions);
+  run_actions (self, actions);
+  return G_SOURCE_REMOVE;
+}
+
+/* On a worker thread: nothing here may touch the server. */
+static void
+password_worker (gpointer data, gpointer user_data)
+{
+  PasswordJob *job = data;
+  GMainContext *context = user_data;
+
+  if (g_atomic_int_get (&job->shared->cancelled)) {
+    job->result = F2F_PASSWORD_FAILED;
+  } else if (job->kind == F2F_ACTION_HASH_PASSWORD) {
+    job->hash = f2f_store_hash_password (job->password);
+    job->result = job->hash ? F2F_PASSWORD_OK : F2F_PASSWORD_FAILED;
+  } else {
+    job->result = f2f_store_verify_password (job->hash, job->password) ?
+        F2F_PASSWORD_OK : F2F_PASSWORD_WRONG;
+  }
+  g_main_context_invoke_full (context, G_PRIORITY_DEFAULT,
+      password_job_done_cb, job, (GDestroyNotify) password_job_free);
+}
+
+/* Queues the work of @a, or answers BUSY at once when the queue is full:
+ * a flood of joins costs each at most a refusal, never a wait on the
+ * main loop. */
+static void
+start_password_work (F2fServer * self, F2fAction * a)
+{
+  PasswordJob *job;
+
+  if (self->n_password_jobs >= self->max_password_jobs) {
+    g_autoptr (GPtrArray) actions = f2f_actions_new ();
+    g_message ("password work queue full (%u jobs): refusing a join",
+        self->n_password_jobs);
+    f2f_registry_password_done (self->registry, a->conn, F2F_PASSWORD_BUSY,
+        NULL, now_us (), actions);
+    run_actions (self, actions);
+    return;
+  }
+  job = g_new0 (PasswordJob, 1);
+  job->shared = g_atomic_rc_box_acquire (self->password_shared);
+  job->conn = a->conn;
+  job->kind = a->kind;
+  job->password = g_steal_pointer (&a->password);
+  job->hash = g_steal_pointer (&a->hash);
+  self->n_password_jobs++;
+  g_thread_pool_push (self->password_pool, job, NULL);
+}
+
 /* Carries out what the registry decided. */
 static void
 run_actions (F2fServer * self, GPtrArray * actions)
@@ -59,8 +171,14 @@ run_actions (F2fServer * self, GPtrArray * actions)
 
   for (i = 0; i < actions->len; i++) {
     F2fAction *a = g_ptr_array_index (actions, i);
-    SoupWebsocketConnection *ws = g_hash_table_lookup (self->conns, &a->conn);
+    SoupWebsocketConnection *ws;
 
+    if (a->kind == F2F_ACTION_HASH_PASSWORD
+        || a->kind == F2F_ACTION_VERIFY_PASSWORD) {
+      start_password_work (self, a);
+      continue;
+    }
+    ws = g_hash_table_lookup (self->conns, &a->conn);
     if (ws == NULL)
       continue;
     if (soup_websocket_connection_get_state (ws) != SOUP_WEBSOCKET_STATE_OPEN)
@@ -332,7 +450,7 @@ f2f_server_new (const F2fServerConfig * config, GError ** error)
   F2fRegistryBackend backend = { 0, };
   g_autoptr (GSocketAddress) addr = NULL;
   g_autoptr (GTlsCertificate) cert = NULL;
-  guint tick_ms;
+  guint tick_ms, workers;
 
   self->conns = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL,
       g_object_unref);
@@ -340,6 +458,13 @@ f2f_server_new (const F2fServerConfig * config, GError ** error)
       NULL;
   self->static_dir = g_strdup (config->static_dir);
   self->handshake_timeout_s = config->handshake_timeout_s;
+  self->context = g_main_context_ref_thread_default ();
+  self->password_shared = g_atomic_rc_box_new0 (PasswordShared);
+  self->password_shared->server = self;
+  workers = config->password_workers > 0 ? config->password_workers : 1;
+  self->max_password_jobs = workers + config->password_queue;
+  self->password_pool = g_thread_pool_new (password_worker, self->context,
+      workers, FALSE, NULL);
 
   self->store = f2f_store_open (config->db_path, config->room_expiry_s, error);
   if (self->store == NULL)
@@ -437,6 +562,16 @@ f2f_server_free (F2fServer * self)
     g_hash_table_unref (self->conns);
   }
   g_clear_object (&self->soup);
+  if (self->password_pool) {
+    /* Queued jobs are skipped, running ones finish; their results find
+     * no server and are dropped. */
+    g_atomic_int_set (&self->password_shared->cancelled, 1);
+    g_thread_pool_free (self->password_pool, FALSE, TRUE);
+    self->password_shared->server = NULL;
+    g_atomic_rc_box_release (self->password_shared);
+  }
+  if (self->context)
+    g_main_context_unref (self->context);
   f2f_registry_free (self->registry);
   f2f_store_close (self->store);
   g_strfreev (self->origins);

@@ -30,6 +30,9 @@ typedef struct
   guint handshake_timeout_s;    /* a connection that has not finished its
                                  * HTTP request or WebSocket handshake in
                                  * this time is closed; 0: never */
+  guint password_workers;       /* threads hashing and checking passwords */
+  guint password_queue;         /* password jobs waiting for a worker;
+                                 * beyond it joins are refused */
 } F2fServerConfig;
 
 F2fServer *f2f_server_new (const F2fServerConfig * config, GError ** error);

@@ -158,40 +158,38 @@ store_lookup_room (gpointer data, const gchar * room, gint64 now_us,
 }
 
 static gboolean
-store_create_room (gpointer data, const gchar * room, const gchar * password,
-    gint64 now_us, gchar ** hash)
+store_create_room (gpointer data, const gchar * room, const gchar * hash,
+    gint64 now_us)
 {
   F2fStore *store = data;
-  gchar buf[crypto_pwhash_STRBYTES];
 
-  *hash = NULL;
-  if (password) {
-    /* Argon2id with libsodium's interactive limits: ~0.1 s and 64 MiB per
-     * hash here, cheap for a join, expensive for a brute force. */
-    if (crypto_pwhash_str (buf, password, strlen (password),
-            crypto_pwhash_OPSLIMIT_INTERACTIVE,
-            crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
-      g_warning ("could not hash a room password (out of memory?)");
-      return FALSE;
-    }
-    *hash = g_strdup (buf);
-  }
   sqlite3_bind_text (store->insert, 1, room, -1, SQLITE_STATIC);
-  if (*hash)
-    sqlite3_bind_text (store->insert, 2, *hash, -1, SQLITE_STATIC);
+  if (hash)
+    sqlite3_bind_text (store->insert, 2, hash, -1, SQLITE_STATIC);
   else
     sqlite3_bind_null (store->insert, 2);
   sqlite3_bind_int64 (store->insert, 3, now_us / G_USEC_PER_SEC);
-  if (!run (store, store->insert)) {
-    g_clear_pointer (hash, g_free);
-    return FALSE;
-  }
-  return TRUE;
+  return run (store, store->insert);
 }
 
-static gboolean
-store_verify_password (gpointer data, const gchar * hash,
-    const gchar * password)
+gchar *
+f2f_store_hash_password (const gchar * password)
+{
+  gchar buf[crypto_pwhash_STRBYTES];
+
+  /* Argon2id with libsodium's interactive limits: ~0.1 s and 64 MiB per
+   * hash here, cheap for a join, expensive for a brute force. */
+  if (crypto_pwhash_str (buf, password, strlen (password),
+          crypto_pwhash_OPSLIMIT_INTERACTIVE,
+          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+    g_warning ("could not hash a room password (out of memory?)");
+    return NULL;
+  }
+  return g_strdup (buf);
+}
+
+gboolean
+f2f_store_verify_password (const gchar * hash, const gchar * password)
 {
   return crypto_pwhash_str_verify (hash, password, strlen (password)) == 0;
 }
@@ -224,7 +222,6 @@ f2f_store_fill_backend (F2fStore * store, F2fRegistryBackend * backend)
 {
   backend->lookup_room = store_lookup_room;
   backend->create_room = store_create_room;
-  backend->verify_password = store_verify_password;
   backend->touch_room = store_touch_room;
   backend->new_peer_id = f2f_store_new_peer_id;
 }

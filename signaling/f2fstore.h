@@ -23,6 +23,13 @@ void f2f_store_close (F2fStore * store);
 /* Fills the store functions of @backend, with the store as their data. */
 void f2f_store_fill_backend (F2fStore * store, F2fRegistryBackend * backend);
 
+/* Argon2id (libsodium's interactive limits: ~0.1 s and 64 MiB each).
+ * Thread-safe and touching no store, so the server runs them on its
+ * password workers. The hash is NULL when libsodium failed. */
+gchar *f2f_store_hash_password (const gchar * password);
+gboolean f2f_store_verify_password (const gchar * hash,
+    const gchar * password);
+
 /* Draws a peer id of 16 characters from libsodium's CSPRNG. */
 gchar *f2f_store_new_peer_id (gpointer unused);
 

@@ -93,7 +93,9 @@ main (int argc, char **argv)
 {
   F2fServerConfig config = { {0,}, };
   gint port = 8443, max_peers = 16, max_conns = 64, idle = 20, burst = 20;
-  gint max_failures = 5, handshake = 10;
+  gint max_failures = 5, handshake = 10, max_room_failures = 30;
+  gint password_workers = MAX (1, (gint) g_get_num_processors () - 1);
+  gint password_queue = 32;
   gdouble join_rate = 5.0, expiry_h = 24 * 7;
   g_autofree gchar *address = g_strdup ("127.0.0.1");
   g_autofree gchar *tls_cert = NULL, *tls_key = NULL, *db = NULL;
@@ -133,6 +135,18 @@ main (int argc, char **argv)
     {"max-password-failures", 0, 0, G_OPTION_ARG_INT, &max_failures,
           "Wrong passwords from one IP address within a minute before its "
           "joins are rate-limited (default 5, 0: no limit)", "N"},
+    {"max-room-password-failures", 0, 0, G_OPTION_ARG_INT,
+          &max_room_failures,
+          "Wrong passwords for one room, from all addresses together, within "
+          "a minute before the room takes no more password attempts until "
+          "the minute has passed (default 30, 0: no limit)", "N"},
+    {"password-workers", 0, 0, G_OPTION_ARG_INT, &password_workers,
+          "Threads that hash and check passwords, off the main loop "
+          "(default: the number of processors minus one, at least 1; each "
+          "uses 64 MiB while it works)", "N"},
+    {"password-queue", 0, 0, G_OPTION_ARG_INT, &password_queue,
+          "Joins that may wait for a password worker; more are refused with "
+          "rate-limited (default 32)", "N"},
     {"idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle,
           "Seconds without a frame (send ping) before a peer is timed out "
           "(default 20)", "SECONDS"},
@@ -168,7 +182,9 @@ main (int argc, char **argv)
     return 2;
   }
   if (port < 0 || port > 65535 || max_peers < 0 || max_conns < 0 || idle < 1
-      || burst < 1 || max_failures < 0 || handshake < 0 || join_rate < 0 || expiry_h < 0) {
+      || burst < 1 || max_failures < 0 || handshake < 0 || join_rate < 0
+      || expiry_h < 0 || max_room_failures < 0 || password_workers < 1
+      || password_workers > 64 || password_queue < 0) {
     g_printerr ("f2f-signaling-server: a numeric option is out of range\n");
     return 2;
   }
@@ -182,6 +198,9 @@ main (int argc, char **argv)
   config.registry.join_rate = join_rate;
   config.registry.join_burst = burst;
   config.registry.max_password_failures = max_failures;
+  config.registry.max_room_password_failures = max_room_failures;
+  config.password_workers = password_workers;
+  config.password_queue = password_queue;
   config.address = address;
   config.port = port;
   config.tls_cert = tls_cert;

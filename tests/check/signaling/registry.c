@@ -13,7 +13,11 @@
  *   "<conn>:close=<code>" for a connection the registry closes.
  *
  * The fake backend hands out ids p1, p2, … and "hashes" a password by
- * prefixing "hash:".
+ * prefixing "hash:". Password work (hash, verify) is done at once after
+ * a RECV step; after the others (RECV_HELD, DROP, DONE) it shows as
+ * "<conn>:hash" or "<conn>:verify" and waits for a DONE step whose arg is
+ * "ok", "wrong" or "busy" (the order in which the transport's workers
+ * finish is up to them).
  */
 
 #ifdef HAVE_CONFIG_H
@@ -45,23 +49,15 @@ fake_lookup (gpointer data, const gchar * room, gint64 now, gchar ** hash)
 }
 
 static gboolean
-fake_create (gpointer data, const gchar * room, const gchar * password,
-    gint64 now, gchar ** hash)
+fake_create (gpointer data, const gchar * room, const gchar * hash,
+    gint64 now)
 {
   FakeStore *st = data;
 
   if (strcmp (room, "unstorable") == 0)
     return FALSE;
-  *hash = password ? g_strconcat ("hash:", password, NULL) : NULL;
-  g_hash_table_insert (st->rooms, g_strdup (room),
-      g_strdup (*hash ? *hash : ""));
+  g_hash_table_insert (st->rooms, g_strdup (room), g_strdup (hash ? hash : ""));
   return TRUE;
-}
-
-static gboolean
-fake_verify (gpointer data, const gchar * hash, const gchar * password)
-{
-  return g_str_has_prefix (hash, "hash:") && strcmp (hash + 5, password) == 0;
 }
 
 static void
@@ -77,7 +73,7 @@ fake_new_id (gpointer data)
 }
 
 static const F2fRegistryBackend fake_backend = {
-  fake_lookup, fake_create, fake_verify, fake_touch, fake_new_id
+  fake_lookup, fake_create, fake_touch, fake_new_id
 };
 
 typedef enum
@@ -87,6 +83,8 @@ typedef enum
   RECV_BINARY,
   DROP,
   TICK,
+  RECV_HELD,
+  DONE,
 } EventKind;
 
 typedef struct
@@ -126,6 +124,12 @@ render (GPtrArray * actions)
     if (a->kind == F2F_ACTION_CLOSE) {
       g_string_append_printf (s, "%" G_GUINT64_FORMAT ":close=%u", a->conn,
           a->close_code);
+      continue;
+    }
+    if (a->kind == F2F_ACTION_HASH_PASSWORD
+        || a->kind == F2F_ACTION_VERIFY_PASSWORD) {
+      g_string_append_printf (s, "%" G_GUINT64_FORMAT ":%s", a->conn,
+          a->kind == F2F_ACTION_HASH_PASSWORD ? "hash" : "verify");
       continue;
     }
     data = g_bytes_get_data (a->frame, &len);
@@ -170,13 +174,51 @@ render (GPtrArray * actions)
   return g_string_free (s, FALSE);
 }
 
+/* What the transport's password workers would answer, by the fake's
+ * rules. */
+static void
+fake_password_work (F2fRegistry * reg, const F2fAction * a,
+    F2fPasswordResult forced, gint64 now, GPtrArray * actions)
+{
+  g_autofree gchar *hash = NULL;
+  F2fPasswordResult result = forced;
+
+  if (a->kind == F2F_ACTION_HASH_PASSWORD) {
+    hash = g_strconcat ("hash:", a->password, NULL);
+  } else if (forced == F2F_PASSWORD_OK) {
+    result = g_str_has_prefix (a->hash, "hash:")
+        && strcmp (a->hash + 5, a->password) == 0 ?
+        F2F_PASSWORD_OK : F2F_PASSWORD_WRONG;
+  }
+  f2f_registry_password_done (reg, a->conn, result, hash, now, actions);
+}
+
+/* Does the password work in @actions at once, in place. */
+static void
+settle (F2fRegistry * reg, GPtrArray * actions, gint64 now)
+{
+  guint i;
+
+  for (i = 0; i < actions->len; i++) {
+    F2fAction *a = g_ptr_array_index (actions, i);
+    if (a->kind == F2F_ACTION_HASH_PASSWORD
+        || a->kind == F2F_ACTION_VERIFY_PASSWORD) {
+      F2fAction *work = g_ptr_array_steal_index (actions, i);
+      fake_password_work (reg, work, F2F_PASSWORD_OK, now, actions);
+      f2f_action_free (work);
+      i--;
+    }
+  }
+}
+
 static void
 run_steps (const F2fRegistryConfig * config, const Step * steps,
     FakeStore * store_out)
 {
   FakeStore store = { 0, };
+  g_autoptr (GPtrArray) held = f2f_actions_new ();
   F2fRegistry *reg;
-  guint i;
+  guint i, j;
 
   store.rooms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       g_free);
@@ -195,9 +237,27 @@ run_steps (const F2fRegistryConfig * config, const Step * steps,
         break;
       case RECV:
       case RECV_BINARY:
+      case RECV_HELD:
         f2f_registry_receive (reg, st->conn, st->arg, strlen (st->arg),
             st->kind == RECV_BINARY, now, actions);
         break;
+      case DONE:{
+        gboolean found = FALSE;
+
+        for (j = 0; j < held->len && !found; j++) {
+          F2fAction *work = g_ptr_array_index (held, j);
+          if (work->conn == st->conn) {
+            work = g_ptr_array_steal_index (held, j);
+            fake_password_work (reg, work, g_str_equal (st->arg, "busy") ?
+                F2F_PASSWORD_BUSY : g_str_equal (st->arg, "wrong") ?
+                F2F_PASSWORD_WRONG : F2F_PASSWORD_OK, now, actions);
+            f2f_action_free (work);
+            found = TRUE;
+          }
+        }
+        fail_unless (found, "step %u: no held work for %u", i, st->conn);
+        break;
+      }
       case DROP:
         f2f_registry_disconnect (reg, st->conn, GST_F2F_LEAVE_REASON_DROPPED,
             now, actions);
@@ -206,9 +266,19 @@ run_steps (const F2fRegistryConfig * config, const Step * steps,
         f2f_registry_tick (reg, now, actions);
         break;
     }
+    if (st->kind == RECV || st->kind == RECV_BINARY)
+      settle (reg, actions, now);
     got = render (actions);
     fail_unless (strcmp (got, st->expect) == 0,
         "step %u: expected \"%s\", got \"%s\"", i, st->expect, got);
+    for (j = 0; j < actions->len; j++) {
+      F2fAction *a = g_ptr_array_index (actions, j);
+      if (a->kind == F2F_ACTION_HASH_PASSWORD
+          || a->kind == F2F_ACTION_VERIFY_PASSWORD) {
+        g_ptr_array_add (held, g_ptr_array_steal_index (actions, j));
+        j--;
+      }
+    }
   }
 
   if (store_out) {
@@ -376,6 +446,62 @@ GST_START_TEST (test_password_brute_force)
 
   c.idle_timeout_ms = 0;
   c.max_password_failures = 3;
+  run_steps (&c, steps, NULL);
+}
+
+GST_END_TEST;
+
+/* Password work is the transport's, off the main loop: joins wait for it
+ * without holding anyone else up, a room being created makes its next
+ * joins wait, a room takes only so many checks from all addresses, and
+ * answers for connections that went away are ignored. */
+GST_START_TEST (test_password_work_async)
+{
+  F2fRegistryConfig c = default_config ();
+  const Step steps[] = {
+    {CONNECT, 1, 0, "10.1.1.1", ""},
+    {RECV_HELD, 1, 0, JOIN_PW ("vault", "A", "pw"), "1:hash"},
+    {CONNECT, 2, 0, "10.1.1.2", ""},
+    {RECV_HELD, 2, 0, JOIN_PW ("vault", "B", "pw"), ""},
+    {RECV_HELD, 2, 0, JOIN_PW ("vault", "B", "pw"), "2:error=already-joined"},
+    {RECV_HELD, 2, 0, "{\"type\":\"app\",\"to\":\"p1\",\"payload\":\"x\"}",
+        "2:error=not-joined"},
+    /* another room goes on meanwhile */
+    {CONNECT, 3, 0, "10.1.1.3", ""},
+    {RECV_HELD, 3, 0, JOIN ("open", "C"), "3:welcome=p1@p1#0"},
+    {DONE, 1, 0, "ok", "1:welcome=p2@p2#0 2:verify"},
+    {DONE, 2, 0, "wrong", "2:error=wrong-password 2:close=1008"},
+    /* the room's second failure (one failed, one being checked) */
+    {CONNECT, 4, 1, "10.1.1.4", ""},
+    {RECV_HELD, 4, 1, JOIN_PW ("vault", "X", "a"), "4:verify"},
+    {CONNECT, 5, 1, "10.1.1.5", ""},
+    {RECV_HELD, 5, 1, JOIN_PW ("vault", "Y", "b"),
+        "5:error=rate-limited 5:close=1008"},
+    /* gone before its answer: the answer is ignored */
+    {DROP, 4, 2, NULL, ""},
+    {DONE, 4, 2, "ok", ""},
+    /* after the window the room takes checks again */
+    {CONNECT, 6, 61000, "10.1.1.6", ""},
+    {RECV, 6, 61000, JOIN_PW ("vault", "Z", "pw"),
+        "6:welcome=p3@p2#1 1:peer-joined=p3"},
+    /* the workers' queue is full */
+    {CONNECT, 7, 61000, "10.1.1.7", ""},
+    {RECV_HELD, 7, 61000, JOIN_PW ("vault", "W", "pw"), "7:verify"},
+    {DONE, 7, 61000, "busy", "7:error=rate-limited 7:close=1008"},
+    /* a creator that leaves while hashing hands the room to who waited */
+    {CONNECT, 8, 61000, "10.1.1.8", ""},
+    {RECV_HELD, 8, 61000, JOIN_PW ("new", "N", "x"), "8:hash"},
+    {CONNECT, 9, 61000, "10.1.1.9", ""},
+    {RECV_HELD, 9, 61000, JOIN_PW ("new", "M", "y"), ""},
+    {DROP, 8, 61001, NULL, "9:hash"},
+    {DONE, 8, 61001, "ok", ""},
+    {DONE, 9, 61002, "ok", "9:welcome=p4@p4#0"},
+    END
+  };
+
+  c.idle_timeout_ms = 0;
+  c.max_password_failures = 0;
+  c.max_room_password_failures = 2;
   run_steps (&c, steps, NULL);
 }
 
@@ -633,6 +759,7 @@ registry_suite (void)
   tcase_add_test (tc, test_relay_addressing);
   tcase_add_test (tc, test_passwords);
   tcase_add_test (tc, test_password_brute_force);
+  tcase_add_test (tc, test_password_work_async);
   tcase_add_test (tc, test_limits);
   tcase_add_test (tc, test_idle_timeout);
   tcase_add_test (tc, test_rejoin_keeps_id);
