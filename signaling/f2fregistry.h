@@ -81,6 +81,8 @@ typedef enum
 #define F2F_CLOSE_NORMAL 1000
 #define F2F_CLOSE_GOING_AWAY 1001
 #define F2F_CLOSE_POLICY_VIOLATION 1008
+/* A peer whose send queue passed the limit (f2fserver.c). */
+#define F2F_CLOSE_TOO_SLOW F2F_CLOSE_POLICY_VIOLATION
 
 typedef struct
 {

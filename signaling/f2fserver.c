@@ -20,6 +20,7 @@
 
 #include "f2fserver.h"
 #include "f2fstore.h"
+#include "f2fmeteredstream.h"
 
 typedef struct _PasswordShared PasswordShared;
 
@@ -33,8 +34,18 @@ struct _F2fServer
   guint tick_source;
   gchar **origins;
   gchar *static_dir;
-  gboolean tls;
+  GTlsCertificate *tls_cert;    /* NULL: plain ws:// */
   guint handshake_timeout_s;
+  guint max_connections_per_ip;
+  guint64 max_send_queue_bytes;
+  guint max_send_queue_frames;
+
+  /* Every accepted socket, upgraded or not (the per-address cap counts
+   * them all), keyed by "address:port". */
+  GSocketService *service;
+  GSocketAddress *listen_addr;
+  GHashTable *socks;            /* gchar* → Sock* (owned) */
+  GHashTable *socks_per_ip;     /* gchar* ip → GUINT count */
 
   GMainContext *context;        /* where libsoup and the registry live */
   GThreadPool *password_pool;
@@ -43,8 +54,33 @@ struct _F2fServer
   guint max_password_jobs;      /* workers + queue */
 };
 
-/* Each SoupWebsocketConnection carries its registry id. */
-#define CONN_ID_KEY "f2f-conn-id"
+/* Each SoupWebsocketConnection carries its WsState. */
+#define WS_STATE_KEY "f2f-ws-state"
+
+/* One accepted TCP connection, from accept until its stream is closed. */
+typedef struct
+{
+  F2fServer *server;
+  gchar *key;                   /* "address:port" of the peer */
+  gchar *ip;
+  GSocketConnection *tcp;
+  gpointer stream_weak;         /* F2fMeteredStream*, valid while this is */
+  guint deadline_source;        /* until the WebSocket upgrade */
+  gboolean upgraded;
+} Sock;
+
+/* What the server keeps per WebSocket: its registry id and what it handed
+ * libsoup to send, to know how much libsoup still queues. */
+typedef struct
+{
+  guint64 id;
+  F2fMeteredStream *stream;
+  GSocketConnection *tcp;
+  guint64 handed;               /* bytes handed to libsoup (with frame
+                                 * headers), counted like the stream's */
+  GQueue frame_ends;            /* where each handed frame ends, in that
+                                 * count; the ones not yet written */
+} WsState;
 
 /* What libsoup reads before giving up on a frame; see websocket_cb(). */
 #define LIBSOUP_MAX_FRAME_SIZE (2 * GST_F2F_MAX_FRAME_SIZE)
@@ -63,6 +99,74 @@ now_us (void)
 }
 
 static void run_actions (F2fServer * self, GPtrArray * actions);
+
+/* ---------------------------------------------------------------------- */
+/* Sending, with a bound on what waits */
+
+static void
+ws_state_free (WsState * st)
+{
+  g_object_unref (st->stream);
+  g_object_unref (st->tcp);
+  g_queue_clear (&st->frame_ends);
+  g_free (st);
+}
+
+/* Bytes and frames handed to libsoup for @st that have not been written
+ * to the socket. libsoup writes nothing else on a WebSocket but its own
+ * rare control frames, which only make this count low by their size. */
+static void
+ws_state_queued (WsState * st, guint64 * bytes, guint * frames)
+{
+  guint64 written = f2f_metered_stream_get_bytes_written (st->stream);
+
+  while (!g_queue_is_empty (&st->frame_ends)
+      && GPOINTER_TO_SIZE (g_queue_peek_head (&st->frame_ends)) <= written)
+    g_queue_pop_head (&st->frame_ends);
+  *bytes = st->handed > written ? st->handed - written : 0;
+  *frames = g_queue_get_length (&st->frame_ends);
+}
+
+/* A peer that does not read what it is sent (a stalled or hostile
+ * client) would make libsoup queue for it without end. Past the limit it
+ * is closed: its room is told it left (too-slow), and the socket is shut
+ * down at once, because the close frame sits behind the queue the peer
+ * does not read. */
+static void
+drop_lagging (F2fServer * self, SoupWebsocketConnection * ws, WsState * st,
+    guint64 bytes, guint frames)
+{
+  g_autoptr (GPtrArray) actions = f2f_actions_new ();
+
+  g_message ("closing connection %" G_GUINT64_FORMAT ": %" G_GUINT64_FORMAT
+      " bytes in %u frames wait to be sent to it", st->id, bytes, frames);
+  f2f_registry_disconnect (self->registry, st->id,
+      GST_F2F_LEAVE_REASON_TOO_SLOW, now_us (), actions);
+  soup_websocket_connection_close (ws, F2F_CLOSE_TOO_SLOW, "too slow");
+  g_socket_shutdown (g_socket_connection_get_socket (st->tcp), TRUE, TRUE,
+      NULL);
+  run_actions (self, actions);
+}
+
+static void
+send_frame (F2fServer * self, SoupWebsocketConnection * ws, GBytes * frame)
+{
+  WsState *st = g_object_get_data (G_OBJECT (ws), WS_STATE_KEY);
+  gsize len = g_bytes_get_size (frame);
+  guint64 bytes;
+  guint frames;
+
+  /* The frame as libsoup writes it: a server frame is not masked. */
+  st->handed += len + (len < 126 ? 2 : len <= G_MAXUINT16 ? 4 : 10);
+  g_queue_push_tail (&st->frame_ends, GSIZE_TO_POINTER (st->handed));
+  soup_websocket_connection_send_message (ws, SOUP_WEBSOCKET_DATA_TEXT, frame);
+
+  ws_state_queued (st, &bytes, &frames);
+  if ((self->max_send_queue_bytes > 0 && bytes > self->max_send_queue_bytes)
+      || (self->max_send_queue_frames > 0
+          && frames > self->max_send_queue_frames))
+    drop_lagging (self, ws, st, bytes, frames);
+}
 
 /* ---------------------------------------------------------------------- */
 /* Password workers */
@@ -184,8 +288,7 @@ run_actions (F2fServer * self, GPtrArray * actions)
     if (soup_websocket_connection_get_state (ws) != SOUP_WEBSOCKET_STATE_OPEN)
       continue;
     if (a->kind == F2F_ACTION_SEND) {
-      soup_websocket_connection_send_message (ws, SOUP_WEBSOCKET_DATA_TEXT,
-          a->frame);
+      send_frame (self, ws, a->frame);
     } else {
       soup_websocket_connection_close (ws, a->close_code, a->close_reason);
     }
@@ -197,7 +300,8 @@ static void
 on_message (SoupWebsocketConnection * ws, gint type, GBytes * message,
     F2fServer * self)
 {
-  guint64 id = *(guint64 *) g_object_get_data (G_OBJECT (ws), CONN_ID_KEY);
+  WsState *st = g_object_get_data (G_OBJECT (ws), WS_STATE_KEY);
+  guint64 id = st->id;
   g_autoptr (GPtrArray) actions = f2f_actions_new ();
   gsize len;
   const gchar *data = g_bytes_get_data (message, &len);
@@ -223,7 +327,8 @@ on_message (SoupWebsocketConnection * ws, gint type, GBytes * message,
 static void
 on_closed (SoupWebsocketConnection * ws, F2fServer * self)
 {
-  guint64 id = *(guint64 *) g_object_get_data (G_OBJECT (ws), CONN_ID_KEY);
+  WsState *st = g_object_get_data (G_OBJECT (ws), WS_STATE_KEY);
+  guint64 id = st->id;
   g_autoptr (GPtrArray) actions = f2f_actions_new ();
   gushort code = soup_websocket_connection_get_close_code (ws);
   GstF2fLeaveReason reason = GST_F2F_LEAVE_REASON_LEFT;
@@ -246,6 +351,20 @@ on_error (SoupWebsocketConnection * ws, GError * error, F2fServer * self)
   g_debug ("websocket error: %s", error->message);
 }
 
+static gchar *
+address_key (GSocketAddress * addr, gchar ** ip)
+{
+  GInetSocketAddress *inet = G_INET_SOCKET_ADDRESS (addr);
+  g_autofree gchar *host =
+      g_inet_address_to_string (g_inet_socket_address_get_address (inet));
+  gchar *key = g_strdup_printf ("%s:%u", host,
+      g_inet_socket_address_get_port (inet));
+
+  if (ip)
+    *ip = g_steal_pointer (&host);
+  return key;
+}
+
 static void
 websocket_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
     SoupWebsocketConnection * ws, gpointer user_data)
@@ -253,10 +372,33 @@ websocket_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
   F2fServer *self = user_data;
   g_autoptr (GPtrArray) actions = f2f_actions_new ();
   const gchar *ip = soup_server_message_get_remote_host (msg);
-  guint64 *id = g_new (guint64, 1);
+  g_autofree gchar *key =
+      address_key (soup_server_message_get_remote_address (msg), NULL);
+  Sock *sock = g_hash_table_lookup (self->socks, key);
+  WsState *st;
 
-  *id = ++self->next_id;
-  g_object_set_data_full (G_OBJECT (ws), CONN_ID_KEY, id, g_free);
+  if (sock == NULL) {
+    g_warning ("a WebSocket from %s that was never accepted", key);
+    soup_websocket_connection_close (ws, SOUP_WEBSOCKET_CLOSE_SERVER_ERROR,
+        NULL);
+    return;
+  }
+  /* Upgraded in time: from now on the registry's idle timeout rules. */
+  sock->upgraded = TRUE;
+  if (sock->deadline_source) {
+    g_source_remove (sock->deadline_source);
+    sock->deadline_source = 0;
+  }
+
+  st = g_new0 (WsState, 1);
+  st->id = ++self->next_id;
+  st->tcp = g_object_ref (sock->tcp);
+  st->stream = g_object_ref (F2F_METERED_STREAM (sock->stream_weak));
+  /* The 101 response went through the same stream. */
+  st->handed = f2f_metered_stream_get_bytes_written (st->stream);
+  g_queue_init (&st->frame_ends);
+  g_object_set_data_full (G_OBJECT (ws), WS_STATE_KEY, st,
+      (GDestroyNotify) ws_state_free);
   /* Over its limit libsoup drops the TCP connection without a close
    * frame, so the peer never learns why. Its limit is therefore twice
    * ours: on_message() answers frames up to that with 1009 "message too
@@ -270,32 +412,136 @@ websocket_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
     g_object_set (ws, "max-total-message-size",
         (guint64) LIBSOUP_MAX_FRAME_SIZE, NULL);
 
-  if (soup_server_message_get_socket (msg))
-    g_socket_set_timeout (soup_server_message_get_socket (msg), 0);
-
-  g_hash_table_insert (self->conns, id, g_object_ref (ws));
+  g_hash_table_insert (self->conns, &st->id, g_object_ref (ws));
   g_signal_connect (ws, "message", G_CALLBACK (on_message), self);
   g_signal_connect (ws, "closed", G_CALLBACK (on_closed), self);
   g_signal_connect (ws, "error", G_CALLBACK (on_error), self);
 
-  f2f_registry_connect (self->registry, *id, ip ? ip : "unknown", now_us (),
-      actions);
+  f2f_registry_connect (self->registry, st->id, ip ? ip : "unknown",
+      now_us (), actions);
   run_actions (self, actions);
 }
 
-/* A connection gets handshake_timeout_s to send its request (a socket
- * timeout makes libsoup's pending read fail and drop it): a client that
- * connects and stalls holds a descriptor only that long. WebSockets clear
- * it in websocket_cb(); after that the registry's idle timeout rules. */
+/* ---------------------------------------------------------------------- */
+/* Accepting */
+
 static void
-request_started_cb (SoupServer * soup, SoupServerMessage * msg,
-    gpointer user_data)
+sock_free (Sock * sock)
+{
+  if (sock->deadline_source)
+    g_source_remove (sock->deadline_source);
+  g_object_unref (sock->tcp);
+  g_free (sock->key);
+  g_free (sock->ip);
+  g_free (sock);
+}
+
+/* The stream was closed or dropped: the socket no longer counts. */
+static void
+sock_gone_cb (gpointer user_data)
+{
+  Sock *sock = user_data;
+  F2fServer *self = sock->server;
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->socks_per_ip,
+          sock->ip));
+
+  if (n > 1)
+    g_hash_table_insert (self->socks_per_ip, g_strdup (sock->ip),
+        GUINT_TO_POINTER (n - 1));
+  else
+    g_hash_table_remove (self->socks_per_ip, sock->ip);
+  g_hash_table_remove (self->socks, sock->key);
+}
+
+/* From accept to 101 a connection gets handshake_timeout_s, however
+ * slowly it trickles its request in; then its socket is shut down, which
+ * libsoup sees as the end of the connection and cleans up. */
+static gboolean
+handshake_deadline_cb (gpointer user_data)
+{
+  Sock *sock = user_data;
+
+  sock->deadline_source = 0;
+  if (sock->upgraded)
+    return G_SOURCE_REMOVE;
+  g_message ("closing a connection from %s: no WebSocket within %u s",
+      sock->ip, sock->server->handshake_timeout_s);
+  g_socket_shutdown (g_socket_connection_get_socket (sock->tcp), TRUE, TRUE,
+      NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+incoming_cb (GSocketService * service, GSocketConnection * tcp,
+    GObject * source, gpointer user_data)
 {
   F2fServer *self = user_data;
-  GSocket *sock = soup_server_message_get_socket (msg);
+  g_autoptr (GSocketAddress) remote = NULL;
+  g_autoptr (GSocketAddress) local = NULL;
+  g_autoptr (GIOStream) base = NULL;
+  g_autoptr (F2fMeteredStream) stream = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *ip = NULL;
+  gchar *key;
+  guint n;
+  Sock *sock;
 
-  if (sock && self->handshake_timeout_s > 0)
-    g_socket_set_timeout (sock, self->handshake_timeout_s);
+  remote = g_socket_connection_get_remote_address (tcp, NULL);
+  local = g_socket_connection_get_local_address (tcp, NULL);
+  if (remote == NULL || local == NULL
+      || !G_IS_INET_SOCKET_ADDRESS (remote)) {
+    g_io_stream_close (G_IO_STREAM (tcp), NULL, NULL);
+    return TRUE;
+  }
+  key = address_key (remote, &ip);
+  n = GPOINTER_TO_UINT (g_hash_table_lookup (self->socks_per_ip, ip));
+  if (self->max_connections_per_ip > 0 && n >= self->max_connections_per_ip) {
+    g_message ("refusing a connection from %s: %u connections already", ip,
+        n);
+    g_free (key);
+    g_io_stream_close (G_IO_STREAM (tcp), NULL, NULL);
+    return TRUE;
+  }
+  g_socket_set_option (g_socket_connection_get_socket (tcp), IPPROTO_TCP,
+      TCP_NODELAY, TRUE, NULL);
+
+  if (self->tls_cert) {
+    base = G_IO_STREAM (g_tls_server_connection_new (G_IO_STREAM (tcp),
+            self->tls_cert, &error));
+    if (base == NULL) {
+      g_warning ("cannot start TLS: %s", error->message);
+      g_free (key);
+      g_io_stream_close (G_IO_STREAM (tcp), NULL, NULL);
+      return TRUE;
+    }
+    g_object_set (base, "require-close-notify", FALSE, NULL);
+  } else {
+    base = G_IO_STREAM (g_object_ref (tcp));
+  }
+
+  sock = g_new0 (Sock, 1);
+  sock->server = self;
+  sock->key = key;
+  sock->ip = g_strdup (ip);
+  sock->tcp = g_object_ref (tcp);
+  /* A key still taken is an old socket on its way out: it no longer
+   * counts once replaced. */
+  if (g_hash_table_contains (self->socks, key))
+    sock_gone_cb (g_hash_table_lookup (self->socks, key));
+  n = GPOINTER_TO_UINT (g_hash_table_lookup (self->socks_per_ip, ip));
+  g_hash_table_insert (self->socks_per_ip, g_strdup (ip),
+      GUINT_TO_POINTER (n + 1));
+  g_hash_table_insert (self->socks, sock->key, sock);
+  stream = f2f_metered_stream_new (base, sock_gone_cb, sock);
+  sock->stream_weak = stream;
+  if (self->handshake_timeout_s > 0)
+    sock->deadline_source = g_timeout_add (self->handshake_timeout_s * 1000,
+        handshake_deadline_cb, sock);
+
+  if (!soup_server_accept_iostream (self->soup, G_IO_STREAM (stream), local,
+          remote, &error))
+    g_warning ("libsoup did not take a connection: %s", error->message);
+  return TRUE;
 }
 
 /* Refuses WebSocket handshakes from origins that are not allowed, before
@@ -410,7 +656,9 @@ static_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
 }
 
-/* soup_server_listen(), but with a listen backlog of LISTEN_BACKLOG. */
+/* Listens with a backlog of LISTEN_BACKLOG and accepts connections
+ * itself (incoming_cb()), so that every socket is counted and timed from
+ * its accept on; libsoup gets each as a stream. */
 static gboolean
 listen_on (F2fServer * self, GSocketAddress * addr, GError ** error)
 {
@@ -428,8 +676,17 @@ listen_on (F2fServer * self, GSocketAddress * addr, GError ** error)
   if (!g_socket_bind (sock, addr, TRUE, error) || !g_socket_listen (sock,
           error))
     return FALSE;
-  return soup_server_listen_socket (self->soup, sock,
-      self->tls ? SOUP_SERVER_LISTEN_HTTPS : 0, error);
+  self->listen_addr = g_socket_get_local_address (sock, error);
+  if (self->listen_addr == NULL)
+    return FALSE;
+  self->service = g_socket_service_new ();
+  if (!g_socket_listener_add_socket (G_SOCKET_LISTENER (self->service), sock,
+          NULL, error))
+    return FALSE;
+  g_signal_connect (self->service, "incoming", G_CALLBACK (incoming_cb),
+      self);
+  g_socket_service_start (self->service);
+  return TRUE;
 }
 
 static gboolean
@@ -458,6 +715,13 @@ f2f_server_new (const F2fServerConfig * config, GError ** error)
       NULL;
   self->static_dir = g_strdup (config->static_dir);
   self->handshake_timeout_s = config->handshake_timeout_s;
+  self->max_connections_per_ip = config->registry.max_connections_per_ip;
+  self->max_send_queue_bytes = config->max_send_queue_bytes;
+  self->max_send_queue_frames = config->max_send_queue_frames;
+  self->socks = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+      (GDestroyNotify) sock_free);
+  self->socks_per_ip = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      NULL);
   self->context = g_main_context_ref_thread_default ();
   self->password_shared = g_atomic_rc_box_new0 (PasswordShared);
   self->password_shared->server = self;
@@ -482,13 +746,11 @@ f2f_server_new (const F2fServerConfig * config, GError ** error)
         config->tls_key, error);
     if (cert == NULL)
       goto fail;
-    self->tls = TRUE;
+    self->tls_cert = g_steal_pointer (&cert);
   }
 
   self->soup = soup_server_new ("server-header", "f2f-signaling-server/"
-      VERSION, "tls-certificate", cert, NULL);
-  g_signal_connect (self->soup, "request-started",
-      G_CALLBACK (request_started_cb), self);
+      VERSION, NULL);
   soup_server_add_early_handler (self->soup, "/ws", origin_check_cb, self,
       NULL);
   soup_server_add_websocket_handler (self->soup, "/ws", NULL, NULL,
@@ -521,16 +783,14 @@ fail:
 gchar *
 f2f_server_get_ws_uri (F2fServer * self)
 {
-  GSList *uris = soup_server_get_uris (self->soup);
-  gchar *result = NULL;
+  GInetSocketAddress *inet = G_INET_SOCKET_ADDRESS (self->listen_addr);
+  g_autofree gchar *host =
+      g_inet_address_to_string (g_inet_socket_address_get_address (inet));
+  gboolean v6 = strchr (host, ':') != NULL;
 
-  if (uris) {
-    GUri *uri = uris->data;
-    result = g_strdup_printf ("%s://%s:%d/ws", self->tls ? "wss" : "ws",
-        g_uri_get_host (uri), g_uri_get_port (uri));
-  }
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-  return result;
+  return g_strdup_printf ("%s://%s%s%s:%u/ws", self->tls_cert ? "wss" : "ws",
+      v6 ? "[" : "", host, v6 ? "]" : "",
+      g_inet_socket_address_get_port (inet));
 }
 
 void
@@ -541,6 +801,10 @@ f2f_server_shutdown (F2fServer * self)
   if (self->registry) {
     f2f_registry_shutdown (self->registry, now_us (), actions);
     run_actions (self, actions);
+  }
+  if (self->service) {
+    g_socket_service_stop (self->service);
+    g_socket_listener_close (G_SOCKET_LISTENER (self->service));
   }
   if (self->soup)
     soup_server_disconnect (self->soup);
@@ -561,7 +825,26 @@ f2f_server_free (F2fServer * self)
       g_signal_handlers_disconnect_by_data (ws, self);
     g_hash_table_unref (self->conns);
   }
+  if (self->service) {
+    g_signal_handlers_disconnect_by_data (self->service, self);
+    g_socket_service_stop (self->service);
+    g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+    g_clear_object (&self->service);
+  }
   g_clear_object (&self->soup);
+  if (self->socks) {
+    /* Streams someone still holds must not call back into a freed
+     * server. */
+    GHashTableIter iter;
+    gpointer value;
+    g_hash_table_iter_init (&iter, self->socks);
+    while (g_hash_table_iter_next (&iter, NULL, &value))
+      f2f_metered_stream_forget (((Sock *) value)->stream_weak);
+    g_hash_table_unref (self->socks);
+    g_hash_table_unref (self->socks_per_ip);
+  }
+  g_clear_object (&self->listen_addr);
+  g_clear_object (&self->tls_cert);
   if (self->password_pool) {
     /* Queued jobs are skipped, running ones finish; their results find
      * no server and are dropped. */

@@ -27,12 +27,14 @@ typedef struct
   gint64 room_expiry_s;
   const gchar *const *origins;  /* allowed Origin headers; NULL: any */
   const gchar *static_dir;      /* NULL: serve no files */
-  guint handshake_timeout_s;    /* a connection that has not finished its
-                                 * HTTP request or WebSocket handshake in
-                                 * this time is closed; 0: never */
+  guint handshake_timeout_s;    /* a connection that is not a WebSocket
+                                 * this long after its accept is closed,
+                                 * however busy; 0: never */
   guint password_workers;       /* threads hashing and checking passwords */
   guint password_queue;         /* password jobs waiting for a worker;
                                  * beyond it joins are refused */
+  guint64 max_send_queue_bytes; /* what may wait to be sent to one peer; */
+  guint max_send_queue_frames;  /* past either it is closed; 0: no limit */
 } F2fServerConfig;
 
 F2fServer *f2f_server_new (const F2fServerConfig * config, GError ** error);

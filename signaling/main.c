@@ -95,7 +95,8 @@ main (int argc, char **argv)
   gint port = 8443, max_peers = 16, max_conns = 64, idle = 20, burst = 20;
   gint max_failures = 5, handshake = 10, max_room_failures = 30;
   gint password_workers = MAX (1, (gint) g_get_num_processors () - 1);
-  gint password_queue = 32;
+  gint password_queue = 32, max_send_frames = 1024;
+  gint64 max_send_bytes = 1024 * 1024;
   gdouble join_rate = 5.0, expiry_h = 24 * 7;
   g_autofree gchar *address = g_strdup ("127.0.0.1");
   g_autofree gchar *tls_cert = NULL, *tls_key = NULL, *db = NULL;
@@ -126,7 +127,9 @@ main (int argc, char **argv)
     {"max-peers-per-room", 0, 0, G_OPTION_ARG_INT, &max_peers,
         "Peers in one room; more get room-full (default 16, 0: no limit)", "N"},
     {"max-connections-per-ip", 0, 0, G_OPTION_ARG_INT, &max_conns,
-        "Open connections from one IP address (default 64, 0: no limit)", "N"},
+          "Open TCP connections from one IP address, WebSocket or not yet; "
+          "more are closed as they are accepted (default 64, 0: no limit)",
+        "N"},
     {"join-rate", 0, 0, G_OPTION_ARG_DOUBLE, &join_rate,
           "Join attempts per second from one IP address, in bursts of "
           "--join-burst (default 5, 0: no limit)", "RATE"},
@@ -147,13 +150,22 @@ main (int argc, char **argv)
     {"password-queue", 0, 0, G_OPTION_ARG_INT, &password_queue,
           "Joins that may wait for a password worker; more are refused with "
           "rate-limited (default 32)", "N"},
+    {"max-send-queue-bytes", 0, 0, G_OPTION_ARG_INT64, &max_send_bytes,
+          "Bytes that may wait to be sent to one peer (in the server, beyond "
+          "what the kernel buffers); a peer that falls further behind is "
+          "closed (1008) and its room told it left, too-slow (default "
+          "1048576, 0: no limit)", "BYTES"},
+    {"max-send-queue-frames", 0, 0, G_OPTION_ARG_INT, &max_send_frames,
+          "Frames that may wait to be sent to one peer, as above (default "
+          "1024, 0: no limit)", "N"},
     {"idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle,
           "Seconds without a frame (send ping) before a peer is timed out "
           "(default 20)", "SECONDS"},
     {"handshake-timeout", 0, 0, G_OPTION_ARG_INT, &handshake,
-          "Seconds a new connection has to send its HTTP request or "
-          "WebSocket handshake before it is closed (default 10, 0: never)",
-        "SECONDS"},
+          "Seconds from accepting a connection to its WebSocket upgrade, "
+          "however slowly its request trickles in; then it is closed. Plain "
+          "HTTP connections (static files) live at most this long "
+          "(default 10, 0: never)", "SECONDS"},
     {"origin", 0, 0, G_OPTION_ARG_STRING_ARRAY, &origins,
           "Allow WebSocket connections whose Origin header is ORIGIN; repeat "
           "for several (default: any origin, and clients without one)",
@@ -184,7 +196,8 @@ main (int argc, char **argv)
   if (port < 0 || port > 65535 || max_peers < 0 || max_conns < 0 || idle < 1
       || burst < 1 || max_failures < 0 || handshake < 0 || join_rate < 0
       || expiry_h < 0 || max_room_failures < 0 || password_workers < 1
-      || password_workers > 64 || password_queue < 0) {
+      || password_workers > 64 || password_queue < 0 || max_send_bytes < 0
+      || max_send_frames < 0) {
     g_printerr ("f2f-signaling-server: a numeric option is out of range\n");
     return 2;
   }
@@ -201,6 +214,8 @@ main (int argc, char **argv)
   config.registry.max_room_password_failures = max_room_failures;
   config.password_workers = password_workers;
   config.password_queue = password_queue;
+  config.max_send_queue_bytes = max_send_bytes;
+  config.max_send_queue_frames = max_send_frames;
   config.address = address;
   config.port = port;
   config.tls_cert = tls_cert;

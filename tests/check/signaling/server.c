@@ -618,8 +618,9 @@ assert_peer_left (TestClient * c, const gchar * id, GstF2fLeaveReason reason)
 /* ---------------------------------------------------------------------- */
 /* Raw TCP, for what libsoup would not send */
 
+/* A TCP connection from @from (an address of this machine; NULL: any). */
 static GIOStream *
-tcp_connect (TestServer * server)
+tcp_connect_from (TestServer * server, const gchar * from)
 {
   g_autoptr (GSocketClient) client = g_socket_client_new ();
   g_autoptr (GError) error = NULL;
@@ -627,6 +628,11 @@ tcp_connect (TestServer * server)
   Pending *p = pending_new ();
 
   g_socket_client_set_enable_proxy (client, FALSE);
+  if (from) {
+    g_autoptr (GInetAddress) inet = g_inet_address_new_from_string (from);
+    g_autoptr (GSocketAddress) local = g_inet_socket_address_new (inet, 0);
+    g_socket_client_set_local_address (client, local);
+  }
   g_socket_client_connect_to_host_async (client, "127.0.0.1", server->port,
       NULL, pending_done_cb, p);
   conn = g_socket_client_connect_to_host_finish (client,
@@ -635,6 +641,12 @@ tcp_connect (TestServer * server)
   fail_unless (conn != NULL, "cannot connect to port %u: %s", server->port,
       error ? error->message : "?");
   return G_IO_STREAM (conn);
+}
+
+static GIOStream *
+tcp_connect (TestServer * server)
+{
+  return tcp_connect_from (server, NULL);
 }
 
 static void
@@ -681,6 +693,8 @@ tcp_read (GIOStream * io, const gchar * what)
       error ? error->message : "?");
   return bytes;
 }
+
+static void tcp_expect_closed (GIOStream * io, const gchar * what);
 
 /* Sends a hand-written GET for @path, so that no client library tidies up
  * the path first, and returns the whole response. */
@@ -1371,17 +1385,42 @@ GST_START_TEST (test_password_failures_rate_limited)
 
 GST_END_TEST;
 
+/* The cap counts every accepted socket, not only WebSockets: sockets that
+ * never send a byte take their slots, and more are closed as they are
+ * accepted. A slot is free again once its socket is closed. */
 GST_START_TEST (test_connections_per_ip)
 {
   TestServer *server = server_start (":memory:",
       "--max-connections-per-ip=2", NULL);
   TestClient *one = client_new (server, "one");
-  TestClient *two = client_new (server, "two");
-  TestClient *three = client_new (server, "three");
+  g_autoptr (GIOStream) raw = tcp_connect (server);
+  g_autoptr (GIOStream) refused = NULL;
   g_autoptr (GstF2fMessage) welcome = NULL;
+  g_autoptr (GError) error = NULL;
+  SoupWebsocketConnection *ws;
+  TestClient *two;
+  guint status = 0;
+  Deadline d;
 
-  client_expect_closed (three, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION);
-  fail_unless (g_queue_is_empty (&three->inbox));
+  /* Once the server has accepted the raw socket, a third is refused. */
+  client_sync (one);
+  refused = tcp_connect (server);
+  tcp_expect_closed (refused, "a third socket from one address");
+  ws = websocket_connect (server, NULL, FALSE, &status, &error);
+  fail_unless (ws == NULL, "a third connection from one address was taken");
+  g_clear_error (&error);
+
+  /* Closing the raw socket frees its slot. */
+  fail_unless (g_io_stream_close (raw, NULL, NULL));
+  deadline_start (&d, REPLY_MS);
+  while ((ws = websocket_connect (server, NULL, FALSE, &status,
+              &error)) == NULL) {
+    g_clear_error (&error);
+    fail_unless (deadline_iterate (&d), "the closed socket's slot was not "
+        "freed within %u ms", REPLY_MS * fx.slowdown);
+  }
+  deadline_stop (&d);
+  two = client_wrap (ws, "two");
 
   welcome = client_join (one, "pair", NULL);
   g_clear_pointer (&welcome, gst_f2f_message_free);
@@ -1841,6 +1880,231 @@ GST_START_TEST (test_password_flood_keeps_relay_fast)
 
 GST_END_TEST;
 
+/* The server's resident memory in bytes, from /proc. */
+static guint64
+server_rss (TestServer * server)
+{
+  g_autofree gchar *path = g_strdup_printf ("/proc/%s/status",
+      g_subprocess_get_identifier (server->process));
+  g_autofree gchar *status = NULL;
+  const gchar *line;
+
+  fail_unless (g_file_get_contents (path, &status, NULL, NULL),
+      "cannot read %s", path);
+  line = strstr (status, "VmRSS:");
+  fail_unless (line != NULL, "no VmRSS in %s", path);
+  return g_ascii_strtoull (line + 6, NULL, 10) * 1024;
+}
+
+/* A member that keeps its socket open but never reads: once more than the
+ * send queue's limit waits for it, it is closed and its room is told it
+ * left (too-slow); the sender goes on, and the server's memory stays
+ * bounded. Before the limit the server queued all of it (issue 18: 245 MB
+ * for 240 MB relayed). */
+GST_START_TEST (test_non_reader_closed)
+{
+  TestServer *server = server_start (":memory:", NULL);
+  TestClient *sender = client_new (server, "sender");
+  TestClient *watcher = client_new (server, "watcher");
+  g_autoptr (GIOStream) stalled = raw_websocket_open (server);
+  g_autoptr (GstF2fMessage) welcome = NULL;
+  g_autoptr (GstF2fMessage) joined = NULL;
+  g_autofree gchar *payload = g_strnfill (60000, 'z');
+  const gchar *join = "{\"type\":\"join\",\"version\":1,\"room\":\"pipe\","
+      "\"name\":\"stalled\"}";
+  guint64 baseline, rss, max_rss = 0;
+  gchar *stalled_id;
+  guint i, j, sent = 0;
+  gboolean gone = FALSE;
+
+  welcome = client_join (sender, "pipe", NULL);
+  g_clear_pointer (&welcome, gst_f2f_message_free);
+  welcome = client_join (watcher, "pipe", NULL);
+  gst_f2f_message_free (client_expect (sender, GST_F2F_MESSAGE_PEER_JOINED));
+  raw_websocket_send_frame (stalled, TRUE, 0x1, join, strlen (join));
+  joined = client_expect (sender, GST_F2F_MESSAGE_PEER_JOINED);
+  gst_f2f_message_free (client_expect (watcher, GST_F2F_MESSAGE_PEER_JOINED));
+  stalled_id = joined->peer->id;
+  baseline = server_rss (server);
+
+  /* Up to 240 MB, in batches of 16 frames of 60 kB. */
+  for (i = 0; i < 250 && !gone; i++) {
+    for (j = 0; j < 16; j++) {
+      client_send (sender, gst_f2f_message_new_app (stalled_id, payload));
+      sent++;
+    }
+    client_sync (sender);
+    rss = server_rss (server);
+    max_rss = MAX (max_rss, rss);
+    fail_unless (rss < baseline + 64 * 1024 * 1024, "the server grew by %"
+        G_GUINT64_FORMAT " MB after %u frames to a peer that does not read",
+        (rss - baseline) >> 20, sent);
+    while (!g_queue_is_empty (&sender->inbox)) {
+      g_autoptr (GstF2fMessage) msg = g_queue_pop_head (&sender->inbox);
+      if (msg->type == GST_F2F_MESSAGE_PEER_LEFT) {
+        fail_unless_equals_string (msg->peer_id, stalled_id);
+        fail_unless_equals_string (gst_f2f_leave_reason_to_string
+            (msg->reason), "too-slow");
+        gone = TRUE;
+      } else {
+        /* relays sent after the drop but before the sender heard of it */
+        fail_unless (msg->type == GST_F2F_MESSAGE_ERROR
+            && msg->code == GST_F2F_ERROR_CODE_UNKNOWN_PEER,
+            "the sender got a %s", gst_f2f_message_type_to_string (msg->type));
+      }
+    }
+  }
+  g_printerr ("non-reader: closed after %u frames of 60 kB; server RSS at "
+      "most %" G_GUINT64_FORMAT " kB above its baseline\n", sent,
+      (max_rss - baseline) >> 10);
+  fail_unless (gone, "the peer that never reads was not closed after %u "
+      "frames of 60 kB", sent);
+  assert_peer_left (watcher, stalled_id, GST_F2F_LEAVE_REASON_TOO_SLOW);
+
+  /* The others are unaffected. */
+  fail_if (sender->closed || watcher->closed);
+  client_send (sender, gst_f2f_message_new_app (watcher->id, "still here"));
+  {
+    g_autoptr (GstF2fMessage) msg = client_expect (watcher,
+        GST_F2F_MESSAGE_APP);
+    fail_unless_equals_string (msg->payload, "still here");
+  }
+  client_send (sender, gst_f2f_message_new_app (stalled_id, "hello?"));
+  client_expect_error (sender, GST_F2F_ERROR_CODE_UNKNOWN_PEER);
+  client_assert_quiet (watcher);
+}
+
+GST_END_TEST;
+
+/* A client that sends its request one byte at a time, for ever. */
+typedef struct
+{
+  GIOStream *io;
+  gint64 connected_us;
+  gint64 closed_us;             /* 0 while open */
+  gboolean writing;
+  guint n_written;
+  guint8 buf[512];
+  guint *n_closed;
+} Dripper;
+
+static void dripper_read (Dripper * d);
+
+static void
+dripper_read_cb (GObject * source, GAsyncResult * res, gpointer user_data)
+{
+  Dripper *d = user_data;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), res, NULL);
+
+  if (n <= 0) {
+    d->closed_us = g_get_monotonic_time ();
+    (*d->n_closed)++;
+    return;
+  }
+  dripper_read (d);
+}
+
+static void
+dripper_read (Dripper * d)
+{
+  g_input_stream_read_async (g_io_stream_get_input_stream (d->io), d->buf,
+      sizeof d->buf, G_PRIORITY_DEFAULT, NULL, dripper_read_cb, d);
+}
+
+static void
+dripper_written_cb (GObject * source, GAsyncResult * res, gpointer user_data)
+{
+  Dripper *d = user_data;
+
+  /* A write to a socket the server closed fails; that is expected. */
+  g_output_stream_write_finish (G_OUTPUT_STREAM (source), res, NULL);
+  d->writing = FALSE;
+}
+
+static gboolean
+drip_cb (gpointer user_data)
+{
+  GPtrArray *drippers = user_data;
+  static const gchar request[] = "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Upgrade: websocket\r\nConnection: Upgrade\r\nX-Slow: ";
+  guint i;
+
+  for (i = 0; i < drippers->len; i++) {
+    Dripper *d = g_ptr_array_index (drippers, i);
+    const gchar *byte = d->n_written < sizeof request - 1 ?
+        request + d->n_written : "a";
+
+    if (d->closed_us || d->writing)
+      continue;
+    d->writing = TRUE;
+    d->n_written++;
+    g_output_stream_write_async (g_io_stream_get_output_stream (d->io), byte,
+        1, G_PRIORITY_DEFAULT, NULL, dripper_written_cb, d);
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+dripper_free (Dripper * d)
+{
+  g_object_unref (d->io);
+  g_free (d);
+}
+
+/* 100 clients (from 10 addresses) that each send a header byte every
+ * 100 ms are all closed at the handshake deadline, counted from their
+ * accept, while a WebSocket client that finished its handshake stays.
+ * Before, the deadline was an inactivity timeout that every byte reset,
+ * and none of them was ever closed. */
+GST_START_TEST (test_header_drippers_closed_at_deadline)
+{
+  TestServer *server = server_start (":memory:", "--handshake-timeout=2",
+      NULL);
+  TestClient *good = client_new (server, "good");
+  g_autoptr (GPtrArray) drippers =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) dripper_free);
+  g_autoptr (GSource) dripping = NULL;
+  g_autoptr (GstF2fMessage) welcome = NULL;
+  gint64 earliest = G_MAXINT64, latest = 0;
+  guint i, n_closed = 0;
+
+  welcome = client_join (good, "patient", NULL);
+  for (i = 0; i < 100; i++) {
+    g_autofree gchar *from = g_strdup_printf ("127.0.0.%u", 60 + i % 10);
+    Dripper *d = g_new0 (Dripper, 1);
+
+    d->io = tcp_connect_from (server, from);
+    d->connected_us = g_get_monotonic_time ();
+    d->n_closed = &n_closed;
+    g_ptr_array_add (drippers, d);
+    dripper_read (d);
+  }
+  dripping = g_timeout_source_new (100);
+  g_source_set_callback (dripping, drip_cb, drippers, NULL);
+  g_source_attach (dripping, fx.context);
+
+  WAIT_UNTIL (n_closed == 100, 4500, "%u of 100 header drippers were closed "
+      "within 4.5 s of a 2 s handshake deadline", n_closed);
+  g_source_destroy (dripping);
+  for (i = 0; i < drippers->len; i++) {
+    Dripper *d = g_ptr_array_index (drippers, i);
+    gint64 lived = d->closed_us - d->connected_us;
+
+    earliest = MIN (earliest, lived);
+    latest = MAX (latest, lived);
+    fail_unless (d->n_written > 10, "dripper %u wrote only %u bytes", i,
+        d->n_written);
+  }
+  g_printerr ("header drippers: closed %.2f-%.2f s after connecting "
+      "(deadline 2 s)\n", earliest / 1e6, latest / 1e6);
+  fail_unless (earliest >= 1800 * 1000, "a dripper was closed after %.2f s, "
+      "before the deadline", earliest / 1e6);
+  client_sync (good);
+  fail_if (good->closed, "the finished WebSocket was closed");
+}
+
+GST_END_TEST;
+
 static Suite *
 signaling_server_suite (void)
 {
@@ -1863,6 +2127,8 @@ signaling_server_suite (void)
   tcase_add_test (tc, test_origin_allowlist);
   tcase_add_test (tc, test_tls);
   tcase_add_test (tc, test_password_flood_keeps_relay_fast);
+  tcase_add_test (tc, test_non_reader_closed);
+  tcase_add_test (tc, test_header_drippers_closed_at_deadline);
   return s;
 }
 

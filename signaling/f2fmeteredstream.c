@@ -1,0 +1,275 @@
+/* f2f-signaling-server
+ * Copyright (C) 2026 the f2f authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "f2fmeteredstream.h"
+
+/* The output half: a pollable pass-through that counts. */
+#define F2F_TYPE_METERED_OUTPUT (f2f_metered_output_get_type ())
+G_DECLARE_FINAL_TYPE (F2fMeteredOutput, f2f_metered_output, F2F,
+    METERED_OUTPUT, GOutputStream)
+
+struct _F2fMeteredOutput
+{
+  GOutputStream parent;
+  GOutputStream *base;
+  guint64 written;
+};
+
+static void f2f_metered_output_pollable_init (GPollableOutputStreamInterface
+    * iface);
+
+G_DEFINE_TYPE_WITH_CODE (F2fMeteredOutput, f2f_metered_output,
+    G_TYPE_OUTPUT_STREAM, G_IMPLEMENT_INTERFACE (G_TYPE_POLLABLE_OUTPUT_STREAM,
+        f2f_metered_output_pollable_init));
+
+static gssize
+metered_output_write (GOutputStream * stream, const void *buffer, gsize count,
+    GCancellable * cancellable, GError ** error)
+{
+  F2fMeteredOutput *self = F2F_METERED_OUTPUT (stream);
+  gssize n = g_output_stream_write (self->base, buffer, count, cancellable,
+      error);
+
+  if (n > 0)
+    self->written += n;
+  return n;
+}
+
+static gboolean
+metered_output_flush (GOutputStream * stream, GCancellable * cancellable,
+    GError ** error)
+{
+  return g_output_stream_flush (F2F_METERED_OUTPUT (stream)->base,
+      cancellable, error);
+}
+
+/* The GIOStream closes the connection under it; this half holds nothing
+ * of its own. */
+static gboolean
+metered_output_close (GOutputStream * stream, GCancellable * cancellable,
+    GError ** error)
+{
+  return TRUE;
+}
+
+static gboolean
+metered_output_can_poll (GPollableOutputStream * stream)
+{
+  GOutputStream *base = F2F_METERED_OUTPUT (stream)->base;
+
+  return G_IS_POLLABLE_OUTPUT_STREAM (base)
+      && g_pollable_output_stream_can_poll (G_POLLABLE_OUTPUT_STREAM (base));
+}
+
+static gboolean
+metered_output_is_writable (GPollableOutputStream * stream)
+{
+  return g_pollable_output_stream_is_writable (G_POLLABLE_OUTPUT_STREAM
+      (F2F_METERED_OUTPUT (stream)->base));
+}
+
+static GSource *
+metered_output_create_source (GPollableOutputStream * stream,
+    GCancellable * cancellable)
+{
+  GSource *child = g_pollable_output_stream_create_source
+      (G_POLLABLE_OUTPUT_STREAM (F2F_METERED_OUTPUT (stream)->base), NULL);
+  GSource *source = g_pollable_source_new_full (stream, child, cancellable);
+
+  g_source_unref (child);
+  return source;
+}
+
+static gssize
+metered_output_write_nonblocking (GPollableOutputStream * stream,
+    const void *buffer, gsize count, GError ** error)
+{
+  F2fMeteredOutput *self = F2F_METERED_OUTPUT (stream);
+  gssize n = g_pollable_output_stream_write_nonblocking
+      (G_POLLABLE_OUTPUT_STREAM (self->base), buffer, count, NULL, error);
+
+  if (n > 0)
+    self->written += n;
+  return n;
+}
+
+static void
+f2f_metered_output_pollable_init (GPollableOutputStreamInterface * iface)
+{
+  iface->can_poll = metered_output_can_poll;
+  iface->is_writable = metered_output_is_writable;
+  iface->create_source = metered_output_create_source;
+  iface->write_nonblocking = metered_output_write_nonblocking;
+}
+
+static void
+f2f_metered_output_finalize (GObject * object)
+{
+  g_object_unref (F2F_METERED_OUTPUT (object)->base);
+  G_OBJECT_CLASS (f2f_metered_output_parent_class)->finalize (object);
+}
+
+static void
+f2f_metered_output_class_init (F2fMeteredOutputClass * klass)
+{
+  GOutputStreamClass *out_class = G_OUTPUT_STREAM_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = f2f_metered_output_finalize;
+  out_class->write_fn = metered_output_write;
+  out_class->flush = metered_output_flush;
+  out_class->close_fn = metered_output_close;
+}
+
+static void
+f2f_metered_output_init (F2fMeteredOutput * self)
+{
+}
+
+/* ---------------------------------------------------------------------- */
+
+struct _F2fMeteredStream
+{
+  GIOStream parent;
+  GIOStream *base;
+  F2fMeteredOutput *output;
+  F2fMeteredStreamGone gone;
+  gpointer gone_data;
+};
+
+G_DEFINE_TYPE (F2fMeteredStream, f2f_metered_stream, G_TYPE_IO_STREAM);
+
+static void
+metered_stream_notify_gone (F2fMeteredStream * self)
+{
+  F2fMeteredStreamGone gone = self->gone;
+
+  self->gone = NULL;
+  if (gone)
+    gone (self->gone_data);
+}
+
+static GInputStream *
+metered_stream_get_input_stream (GIOStream * stream)
+{
+  return g_io_stream_get_input_stream (F2F_METERED_STREAM (stream)->base);
+}
+
+static GOutputStream *
+metered_stream_get_output_stream (GIOStream * stream)
+{
+  return G_OUTPUT_STREAM (F2F_METERED_STREAM (stream)->output);
+}
+
+static gboolean
+metered_stream_close (GIOStream * stream, GCancellable * cancellable,
+    GError ** error)
+{
+  F2fMeteredStream *self = F2F_METERED_STREAM (stream);
+  gboolean ok = g_io_stream_close (self->base, cancellable, error);
+
+  metered_stream_notify_gone (self);
+  return ok;
+}
+
+static void
+metered_stream_base_closed_cb (GObject * source, GAsyncResult * res,
+    gpointer user_data)
+{
+  GTask *task = user_data;
+  F2fMeteredStream *self = g_task_get_source_object (task);
+  GError *error = NULL;
+
+  metered_stream_notify_gone (self);
+  if (g_io_stream_close_finish (G_IO_STREAM (source), res, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+  g_object_unref (task);
+}
+
+/* GIOStream's default would run close_fn on another thread. */
+static void
+metered_stream_close_async (GIOStream * stream, int io_priority,
+    GCancellable * cancellable, GAsyncReadyCallback callback,
+    gpointer user_data)
+{
+  F2fMeteredStream *self = F2F_METERED_STREAM (stream);
+  GTask *task = g_task_new (stream, cancellable, callback, user_data);
+
+  g_io_stream_close_async (self->base, io_priority, cancellable,
+      metered_stream_base_closed_cb, task);
+}
+
+static gboolean
+metered_stream_close_finish (GIOStream * stream, GAsyncResult * result,
+    GError ** error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+f2f_metered_stream_finalize (GObject * object)
+{
+  F2fMeteredStream *self = F2F_METERED_STREAM (object);
+
+  metered_stream_notify_gone (self);
+  g_object_unref (self->output);
+  g_object_unref (self->base);
+  G_OBJECT_CLASS (f2f_metered_stream_parent_class)->finalize (object);
+}
+
+static void
+f2f_metered_stream_class_init (F2fMeteredStreamClass * klass)
+{
+  GIOStreamClass *io_class = G_IO_STREAM_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = f2f_metered_stream_finalize;
+  io_class->get_input_stream = metered_stream_get_input_stream;
+  io_class->get_output_stream = metered_stream_get_output_stream;
+  io_class->close_fn = metered_stream_close;
+  io_class->close_async = metered_stream_close_async;
+  io_class->close_finish = metered_stream_close_finish;
+}
+
+static void
+f2f_metered_stream_init (F2fMeteredStream * self)
+{
+}
+
+F2fMeteredStream *
+f2f_metered_stream_new (GIOStream * base, F2fMeteredStreamGone gone,
+    gpointer user_data)
+{
+  F2fMeteredStream *self = g_object_new (F2F_TYPE_METERED_STREAM, NULL);
+
+  self->base = g_object_ref (base);
+  self->output = g_object_new (F2F_TYPE_METERED_OUTPUT, NULL);
+  self->output->base = g_object_ref (g_io_stream_get_output_stream (base));
+  self->gone = gone;
+  self->gone_data = user_data;
+  return self;
+}
+
+void
+f2f_metered_stream_forget (F2fMeteredStream * self)
+{
+  self->gone = NULL;
+}
+
+guint64
+f2f_metered_stream_get_bytes_written (F2fMeteredStream * self)
+{
+  return self->output->written;
+}
+
+GIOStream *
+f2f_metered_stream_get_base (F2fMeteredStream * self)
+{
+  return self->base;
+}

@@ -1,0 +1,33 @@
+/* f2f-signaling-server
+ * Copyright (C) 2026 the f2f authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * A GIOStream that passes everything through to the connection under it
+ * and counts the bytes written into it. libsoup 3.2 keeps its own queue
+ * of outgoing WebSocket frames and tells nobody how long it is; with this
+ * under each connection the server knows how much of what it handed
+ * libsoup has not reached the kernel yet, and can close a peer that
+ * falls behind instead of queuing for it without bound.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define F2F_TYPE_METERED_STREAM (f2f_metered_stream_get_type ())
+G_DECLARE_FINAL_TYPE (F2fMeteredStream, f2f_metered_stream, F2F,
+    METERED_STREAM, GIOStream)
+
+/* Called once, on the thread that closes or drops the stream, when it is
+ * closed or finalized, whichever comes first. */
+typedef void (*F2fMeteredStreamGone) (gpointer user_data);
+
+F2fMeteredStream *f2f_metered_stream_new (GIOStream * base,
+    F2fMeteredStreamGone gone, gpointer user_data);
+/* No more calls to the gone function. */
+void f2f_metered_stream_forget (F2fMeteredStream * stream);
+guint64 f2f_metered_stream_get_bytes_written (F2fMeteredStream * stream);
+GIOStream *f2f_metered_stream_get_base (F2fMeteredStream * stream);
+
+G_END_DECLS
