@@ -751,6 +751,13 @@ f2f_server_new (const F2fServerConfig * config, GError ** error)
 
   self->soup = soup_server_new ("server-header", "f2f-signaling-server/"
       VERSION, NULL);
+  /* No permessage-deflate: libsoup 3.2 inflates a whole message before
+   * it checks max-incoming-payload-size, so a 64 kB frame could cost
+   * 128 MB and seconds of CPU. Signaling frames are small JSON; a client
+   * that offers the extension simply does not get it (RFC 7692), and a
+   * compressed frame is then a protocol error (1002). */
+  soup_server_remove_websocket_extension (self->soup,
+      SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
   soup_server_add_early_handler (self->soup, "/ws", origin_check_cb, self,
       NULL);
   soup_server_add_websocket_handler (self->soup, "/ws", NULL, NULL,

@@ -1880,9 +1880,10 @@ GST_START_TEST (test_password_flood_keeps_relay_fast)
 
 GST_END_TEST;
 
-/* The server's resident memory in bytes, from /proc. */
+/* A figure of the server's memory in bytes from /proc/PID/status:
+ * "VmRSS:" (resident now) or "VmHWM:" (the most it was resident). */
 static guint64
-server_rss (TestServer * server)
+server_memory (TestServer * server, const gchar * field)
 {
   g_autofree gchar *path = g_strdup_printf ("/proc/%s/status",
       g_subprocess_get_identifier (server->process));
@@ -1891,9 +1892,15 @@ server_rss (TestServer * server)
 
   fail_unless (g_file_get_contents (path, &status, NULL, NULL),
       "cannot read %s", path);
-  line = strstr (status, "VmRSS:");
-  fail_unless (line != NULL, "no VmRSS in %s", path);
-  return g_ascii_strtoull (line + 6, NULL, 10) * 1024;
+  line = strstr (status, field);
+  fail_unless (line != NULL, "no %s in %s", field, path);
+  return g_ascii_strtoull (line + strlen (field), NULL, 10) * 1024;
+}
+
+static guint64
+server_rss (TestServer * server)
+{
+  return server_memory (server, "VmRSS:");
 }
 
 /* A member that keeps its socket open but never reads: once more than the
@@ -2105,6 +2112,94 @@ GST_START_TEST (test_header_drippers_closed_at_deadline)
 
 GST_END_TEST;
 
+/* 64 MiB of zeros, deflated raw (RFC 7692's format): about 64 kB. */
+static GBytes *
+deflate_bomb (void)
+{
+  g_autoptr (GZlibCompressor) z =
+      g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_RAW, 9);
+  g_autoptr (GByteArray) out = g_byte_array_new ();
+  g_autofree guint8 *zeros = g_malloc0 (1 << 20);
+  guint8 buf[65536];
+  guint i;
+
+  for (i = 0; i <= 64; i++) {
+    const guint8 *in = zeros;
+    gsize left = i < 64 ? 1 << 20 : 0;
+    GConverterResult r;
+
+    do {
+      gsize read = 0, written = 0;
+      r = g_converter_convert (G_CONVERTER (z), in, left, buf, sizeof buf,
+          i < 64 ? G_CONVERTER_NO_FLAGS : G_CONVERTER_INPUT_AT_END, &read,
+          &written, NULL);
+      fail_if (r == G_CONVERTER_ERROR, "zlib failed");
+      g_byte_array_append (out, buf, written);
+      in += read;
+      left -= read;
+    } while (left > 0 || (i == 64 && r != G_CONVERTER_FINISHED));
+  }
+  return g_byte_array_free_to_bytes (g_steal_pointer (&out));
+}
+
+/* The server refuses permessage-deflate (libsoup 3.2 checks the size of
+ * a message only after inflating it), so a frame that would inflate to
+ * 64 MiB is a protocol error that costs nothing. Before, it was inflated:
+ * +128 MB and 1-2 s of CPU before the 1009 close. */
+GST_START_TEST (test_deflate_refused)
+{
+  TestServer *server = server_start (":memory:", NULL);
+  TestClient *good = client_new (server, "good");
+  g_autoptr (GIOStream) io = tcp_connect (server);
+  g_autoptr (GByteArray) response = g_byte_array_new ();
+  g_autoptr (GBytes) bomb = deflate_bomb ();
+  g_autoptr (GstF2fMessage) welcome = NULL;
+  g_autofree gchar *request = g_strdup_printf ("GET /ws HTTP/1.1\r\n"
+      "Host: 127.0.0.1:%u\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+      "Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\n"
+      "Sec-WebSocket-Version: 13\r\n"
+      "Sec-WebSocket-Extensions: permessage-deflate; "
+      "client_max_window_bits\r\n\r\n", server->port);
+  guint64 before, peak;
+  gboolean accepted;
+  guint code;
+
+  welcome = client_join (good, "calm", NULL);
+  fail_unless (g_bytes_get_size (bomb) < 128 * 1024);
+  tcp_write (io, request);
+  while (response->len == 0 || g_strstr_len ((const gchar *) response->data,
+          response->len, "\r\n\r\n") == NULL) {
+    g_autoptr (GBytes) bytes = tcp_read (io, "the handshake response");
+    fail_if (g_bytes_get_size (bytes) == 0, "closed during the handshake");
+    g_byte_array_append (response, g_bytes_get_data (bytes, NULL),
+        g_bytes_get_size (bytes));
+  }
+  g_byte_array_append (response, (const guint8 *) "", 1);
+  fail_unless (g_str_has_prefix ((const gchar *) response->data,
+          "HTTP/1.1 101"), "the handshake failed: %s", response->data);
+  accepted = g_strrstr ((const gchar *) response->data, "deflate") != NULL;
+
+  before = server_rss (server);
+  /* RSV1 set: a compressed text frame */
+  raw_websocket_send_frame (io, TRUE, 0x40 | 0x1,
+      g_bytes_get_data (bomb, NULL), g_bytes_get_size (bomb));
+  code = raw_websocket_read_close_code (io);
+  peak = server_memory (server, "VmHWM:");
+  g_printerr ("deflate bomb (%" G_GSIZE_FORMAT " bytes): close code %u, "
+      "peak RSS %" G_GINT64_FORMAT " kB above the RSS before it\n",
+      g_bytes_get_size (bomb), code, ((gint64) peak - (gint64) before) / 1024);
+  fail_unless (peak < before + 8 * 1024 * 1024, "the deflate bomb cost %"
+      G_GUINT64_FORMAT " MB", (peak - before) >> 20);
+  fail_if (accepted, "the server accepted permessage-deflate: %s",
+      response->data);
+  fail_unless (code == SOUP_WEBSOCKET_CLOSE_PROTOCOL_ERROR || code == 0,
+      "a compressed frame without the extension closed with %u", code);
+  client_sync (good);
+  fail_if (server->exited);
+}
+
+GST_END_TEST;
+
 static Suite *
 signaling_server_suite (void)
 {
@@ -2129,6 +2224,7 @@ signaling_server_suite (void)
   tcase_add_test (tc, test_password_flood_keeps_relay_fast);
   tcase_add_test (tc, test_non_reader_closed);
   tcase_add_test (tc, test_header_drippers_closed_at_deadline);
+  tcase_add_test (tc, test_deflate_refused);
   return s;
 }
 
