@@ -14,7 +14,12 @@
 #include "config.h"
 #endif
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <gio/gnetworking.h>
 #include <libsoup/soup.h>
 
@@ -33,7 +38,7 @@ struct _F2fServer
   guint64 next_id;
   guint tick_source;
   gchar **origins;
-  gchar *static_dir;
+  gchar *static_dir;             /* with every symlink resolved */
   GTlsCertificate *tls_cert;    /* NULL: plain ws:// */
   guint handshake_timeout_s;
   guint max_connections_per_ip;
@@ -621,6 +626,50 @@ static_path_for (F2fServer * self, const gchar * request_path)
   return g_build_filename (self->static_dir, relative, NULL);
 }
 
+/* Reads @file, a path under the static directory, if it is a regular
+ * file that is really there: symlinks are resolved first, and one that
+ * leads out of the static directory (to /etc/passwd, say) is as good as
+ * missing. Directories are never listed. */
+static gboolean
+read_static_file (F2fServer * self, const gchar * file, gchar ** contents,
+    gsize * length)
+{
+  g_autofree gchar *resolved = NULL;
+  gsize root_len = strlen (self->static_dir);
+  struct stat st;
+  gchar *buf;
+  gssize n;
+  gsize got = 0;
+  int fd;
+
+  resolved = realpath (file, NULL);
+  if (resolved == NULL || strncmp (resolved, self->static_dir, root_len) != 0
+      || resolved[root_len] != '/') {
+    if (resolved)
+      g_message ("refused %s: it leads out of the static directory", file);
+    return FALSE;
+  }
+  /* The resolved path has no symlink left; one put there since is not
+   * followed. */
+  fd = open (resolved, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0)
+    return FALSE;
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode)
+      || st.st_size > 64 * 1024 * 1024) {
+    close (fd);
+    return FALSE;
+  }
+  buf = g_malloc (st.st_size + 1);
+  while (got < (gsize) st.st_size
+      && (n = read (fd, buf + got, st.st_size - got)) > 0)
+    got += n;
+  close (fd);
+  buf[got] = '\0';
+  *contents = buf;
+  *length = got;
+  return TRUE;
+}
+
 static void
 static_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
     GHashTable * query, gpointer user_data)
@@ -644,8 +693,7 @@ static_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
     soup_server_message_set_status (msg, SOUP_STATUS_FORBIDDEN, NULL);
     return;
   }
-  if (!g_file_test (file, G_FILE_TEST_IS_REGULAR)
-      || !g_file_get_contents (file, &contents, &length, NULL)) {
+  if (!read_static_file (self, file, &contents, &length)) {
     soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
     return;
   }
@@ -713,7 +761,16 @@ f2f_server_new (const F2fServerConfig * config, GError ** error)
       g_object_unref);
   self->origins = config->origins ? g_strdupv ((gchar **) config->origins) :
       NULL;
-  self->static_dir = g_strdup (config->static_dir);
+  if (config->static_dir) {
+    /* Resolved once, so that every file served can be checked against
+     * it (static_cb()). */
+    self->static_dir = realpath (config->static_dir, NULL);
+    if (self->static_dir == NULL) {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
+          "static directory %s: %s", config->static_dir, g_strerror (errno));
+      goto fail;
+    }
+  }
   self->handshake_timeout_s = config->handshake_timeout_s;
   self->max_connections_per_ip = config->registry.max_connections_per_ip;
   self->max_send_queue_bytes = config->max_send_queue_bytes;
@@ -865,6 +922,6 @@ f2f_server_free (F2fServer * self)
   f2f_registry_free (self->registry);
   f2f_store_close (self->store);
   g_strfreev (self->origins);
-  g_free (self->static_dir);
+  free (self->static_dir);
   g_free (self);
 }

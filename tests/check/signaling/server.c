@@ -1511,6 +1511,28 @@ GST_START_TEST (test_static_files)
   path = g_build_filename (dir, "outside.txt", NULL);
   write_file (path, secret);
 
+  /* Symlinks: one inside the directory is served, ones that lead out of
+   * it (a file, a directory) are as good as missing; so is a directory,
+   * which is never listed. */
+  g_free (path);
+  path = g_build_filename (www, "alias.js", NULL);
+  fail_unless (symlink ("app.js", path) == 0);
+  g_free (path);
+  path = g_build_filename (www, "passwd", NULL);
+  fail_unless (symlink ("/etc/passwd", path) == 0);
+  g_free (path);
+  path = g_build_filename (www, "secret.txt", NULL);
+  fail_unless (symlink ("../outside.txt", path) == 0);
+  g_free (path);
+  path = g_build_filename (www, "up", NULL);
+  fail_unless (symlink ("..", path) == 0);
+  g_free (path);
+  path = g_build_filename (www, "sub", NULL);
+  fail_unless (g_mkdir (path, 0700) == 0);
+  g_free (path);
+  path = g_build_filename (www, "sub", "page.txt", NULL);
+  write_file (path, "in a subdirectory");
+
   server = server_start (":memory:", "--static-dir", www, NULL);
 
   body = http_get (server, "/", &status, &type);
@@ -1525,8 +1547,34 @@ GST_START_TEST (test_static_files)
   fail_unless_equals_string (body, js);
   g_free (body);
   g_free (type);
-  body = http_get (server, "/missing.js", &status, &type);
-  fail_unless_equals_int (status, SOUP_STATUS_NOT_FOUND);
+  body = http_get (server, "/alias.js", &status, &type);
+  fail_unless_equals_int (status, SOUP_STATUS_OK);
+  fail_unless_equals_string (body, js);
+  g_free (body);
+  g_free (type);
+  body = http_get (server, "/sub/page.txt", &status, &type);
+  fail_unless_equals_int (status, SOUP_STATUS_OK);
+  fail_unless_equals_string (body, "in a subdirectory");
+  g_clear_pointer (&body, g_free);
+  g_clear_pointer (&type, g_free);
+  {
+    const gchar *missing[] = { "/missing.js", "/passwd", "/secret.txt",
+      "/up/outside.txt", "/sub", "/sub/",
+    };
+
+    for (i = 0; i < G_N_ELEMENTS (missing); i++) {
+      g_autofree gchar *response = raw_http_get (server, missing[i], &status);
+
+      fail_unless (status == SOUP_STATUS_NOT_FOUND, "GET %s answered %u, not "
+          "404", missing[i], status);
+      fail_if (strstr (response, "root:") != NULL, "GET %s served /etc/passwd",
+          missing[i]);
+      fail_if (strstr (response, secret) != NULL, "GET %s served a file it "
+          "must not", missing[i]);
+      fail_if (strstr (response, "page.txt") != NULL, "GET %s listed a "
+          "directory", missing[i]);
+    }
+  }
 
   for (i = 0; i < G_N_ELEMENTS (refused); i++) {
     g_autofree gchar *response = raw_http_get (server, refused[i], &status);
