@@ -9,9 +9,12 @@
 
 G_BEGIN_DECLS
 
-/* Checks raw JSON text before json-glib parses it; see f2fprotocol.c. */
+/* Checks raw JSON text against RFC 8259 before json-glib parses it; the
+ * strict one also refuses escapes JSON does not have. See f2fprotocol.c. */
 G_GNUC_INTERNAL gboolean gst_f2f_scan_frame (const gchar * data, gsize length,
     guint max_depth, const gchar ** problem);
+G_GNUC_INTERNAL gboolean gst_f2f_scan_frame_strict (const gchar * data,
+    gsize length, guint max_depth, const gchar ** problem);
 
 /* Members of JSON objects being built; a NULL string adds nothing. */
 G_GNUC_INTERNAL void gst_f2f_json_add_string (JsonBuilder * b,

@@ -474,65 +474,249 @@ gst_f2f_message_is_relay (const GstF2fMessage * msg)
 /* ---------------------------------------------------------------------- */
 /* Parsing */
 
-/* Checks on the raw text, before json-glib sees it, for what json-glib
- * would handle badly:
- * - its parser recurses once per nesting level, so a frame of 64 KiB of
- *   '[' could exhaust the stack (no valid frame nests deeper than a few
- *   levels);
- * - a "\u0000" escape yields a C string that silently ends early, so
- *   "name":"A\u0000B" would read as "A";
- * - text holding more than one value ("{…} {…}", "1e9{…}") makes json-glib
- *   1.6 leak the first one; every frame is exactly one object, so anything
- *   but whitespace around it is refused here. */
+/* Checks the raw text, before json-glib sees it, against RFC 8259's
+ * grammar, because json-glib is lenient: it takes single quotes, 01, 0x10,
+ * raw control characters in strings and escapes such as "\q" or "\202"
+ * (read as octal, which can yield bytes that are not UTF-8). This is
+ * validation only; json-glib still does the parsing. Beyond the grammar:
+ * - the text must be exactly one object (json-glib 1.6 leaks the first
+ *   of several values, "{…} {…}");
+ * - at most @max_depth levels of nesting (json-glib's parser recurses
+ *   once per level, so 64 KiB of '[' could exhaust the stack);
+ * - no NUL, raw or as "\u0000" (a C string would silently end early, so
+ *   "name":"A\u0000B" would read as "A").
+ * @data must be valid UTF-8 already.
+ *
+ * The peer and file-sharing messages (gst_f2f_scan_frame()) still take
+ * escapes JSON does not have: docs/protocol.md says how a field that
+ * json-glib decodes to bytes that are not UTF-8 is handled there.
+ * Signaling frames (gst_f2f_scan_frame_strict()) refuse them. */
+
+typedef struct
+{
+  const gchar *p;
+  const gchar *end;
+  const gchar **problem;
+  gboolean strict_escapes;
+} JsonScan;
+
+static gboolean
+scan_fail (JsonScan * s, const gchar * problem)
+{
+  *s->problem = problem;
+  return FALSE;
+}
+
+static void
+scan_whitespace (JsonScan * s)
+{
+  while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n'
+          || *s->p == '\r'))
+    s->p++;
+}
+
+static gboolean
+scan_string (JsonScan * s)
+{
+  s->p++;                       /* the opening quote */
+  while (s->p < s->end) {
+    guchar c = *s->p++;
+
+    if (c == '"')
+      return TRUE;
+    if (c == '\0')
+      return scan_fail (s, "frame contains a NUL character");
+    if (c < 0x20)
+      return scan_fail (s, "frame is not JSON: a control character in a "
+          "string must be escaped");
+    if (c != '\\')
+      continue;
+    if (s->p >= s->end)
+      break;
+    c = *s->p++;
+    if (c == 'u') {
+      guint i;
+
+      if (s->end - s->p < 4)
+        break;
+      for (i = 0; i < 4; i++) {
+        if (!g_ascii_isxdigit (s->p[i]))
+          return scan_fail (s, "frame is not JSON: \\u needs four hex "
+              "digits");
+      }
+      if (strncmp (s->p, "0000", 4) == 0)
+        return scan_fail (s, "frame contains a NUL character");
+      s->p += 4;
+    } else if (c == '\0') {
+      return scan_fail (s, "frame contains a NUL character");
+    } else if (s->strict_escapes && !strchr ("\"\\/bfnrt", c)) {
+      return scan_fail (s, "frame is not JSON: an unknown escape in a "
+          "string");
+    }
+  }
+  return scan_fail (s, "frame is not JSON: a string does not end");
+}
+
+static gboolean
+scan_digits (JsonScan * s)
+{
+  const gchar *start = s->p;
+
+  while (s->p < s->end && g_ascii_isdigit (*s->p))
+    s->p++;
+  return s->p > start;
+}
+
+static gboolean
+scan_number (JsonScan * s)
+{
+  if (*s->p == '-')
+    s->p++;
+  if (s->p < s->end && *s->p == '0') {
+    s->p++;
+  } else if (!scan_digits (s)) {
+    return scan_fail (s, "frame is not JSON: a malformed number");
+  }
+  if (s->p < s->end && *s->p == '.') {
+    s->p++;
+    if (!scan_digits (s))
+      return scan_fail (s, "frame is not JSON: a malformed number");
+  }
+  if (s->p < s->end && (*s->p == 'e' || *s->p == 'E')) {
+    s->p++;
+    if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
+      s->p++;
+    if (!scan_digits (s))
+      return scan_fail (s, "frame is not JSON: a malformed number");
+  }
+  /* "01", "0x10", "1a": a number must end where a value ends */
+  if (s->p < s->end && (g_ascii_isalnum (*s->p) || *s->p == '.'))
+    return scan_fail (s, "frame is not JSON: a malformed number");
+  return TRUE;
+}
+
+static gboolean
+scan_literal (JsonScan * s)
+{
+  static const gchar *const literals[] = { "true", "false", "null" };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (literals); i++) {
+    gsize n = strlen (literals[i]);
+    if ((gsize) (s->end - s->p) >= n && strncmp (s->p, literals[i], n) == 0
+        && (s->end - s->p == (gssize) n || !g_ascii_isalnum (s->p[n]))) {
+      s->p += n;
+      return TRUE;
+    }
+  }
+  return scan_fail (s, "frame is not JSON: an unexpected character");
+}
+
+static gboolean
+scan_frame (const gchar * data, gsize length, guint max_depth,
+    gboolean strict_escapes, const gchar ** problem)
+{
+  enum
+  { VALUE, VALUE_OR_END, KEY, KEY_OR_END, AFTER_VALUE } state = VALUE;
+  gchar stack[64];
+  guint depth = 0;
+  JsonScan s = { data, data + length, problem, strict_escapes };
+
+  max_depth = MIN (max_depth, G_N_ELEMENTS (stack));
+  scan_whitespace (&s);
+  if (s.p == s.end || *s.p != '{')
+    return scan_fail (&s, "a frame must be exactly one JSON object");
+
+  for (;;) {
+    gchar c;
+
+    scan_whitespace (&s);
+    if (s.p == s.end)
+      return scan_fail (&s, "frame is not JSON: it ends too early");
+    c = *s.p;
+
+    switch (state) {
+      case VALUE_OR_END:
+      case KEY_OR_END:
+        if (c == (state == KEY_OR_END ? '}' : ']')) {
+          s.p++;
+          if (--depth == 0)
+            goto done;
+          state = AFTER_VALUE;
+          break;
+        }
+        state = state == KEY_OR_END ? KEY : VALUE;
+        break;
+      case KEY:
+        if (c != '"')
+          return scan_fail (&s, "frame is not JSON: a member name must be "
+              "a string in double quotes");
+        if (!scan_string (&s))
+          return FALSE;
+        scan_whitespace (&s);
+        if (s.p == s.end || *s.p != ':')
+          return scan_fail (&s, "frame is not JSON: ':' expected");
+        s.p++;
+        state = VALUE;
+        break;
+      case VALUE:
+        if (c == '{' || c == '[') {
+          if (depth >= max_depth)
+            return scan_fail (&s, "frame nests too deeply");
+          stack[depth++] = c;
+          s.p++;
+          state = c == '{' ? KEY_OR_END : VALUE_OR_END;
+          break;
+        }
+        if (c == '"') {
+          if (!scan_string (&s))
+            return FALSE;
+        } else if (c == '-' || g_ascii_isdigit (c)) {
+          if (!scan_number (&s))
+            return FALSE;
+        } else if (c == '\0') {
+          return scan_fail (&s, "frame contains a NUL character");
+        } else if (!scan_literal (&s)) {
+          return FALSE;
+        }
+        state = AFTER_VALUE;
+        break;
+      case AFTER_VALUE:
+        if (c == ',') {
+          s.p++;
+          state = stack[depth - 1] == '{' ? KEY : VALUE;
+        } else if (c == (stack[depth - 1] == '{' ? '}' : ']')) {
+          s.p++;
+          if (--depth == 0)
+            goto done;
+        } else {
+          return scan_fail (&s, c == '\0' ? "frame contains a NUL character"
+              : "frame is not JSON: ',' or the end of an object or array "
+              "expected");
+        }
+        break;
+    }
+  }
+
+done:
+  scan_whitespace (&s);
+  if (s.p != s.end)
+    return scan_fail (&s, "a frame must be exactly one JSON object");
+  return TRUE;
+}
+
 gboolean
 gst_f2f_scan_frame (const gchar * data, gsize length, guint max_depth,
     const gchar ** problem)
 {
-  guint depth = 0;
-  gboolean in_string = FALSE, started = FALSE, ended = FALSE;
-  gsize i;
+  return scan_frame (data, length, max_depth, FALSE, problem);
+}
 
-  for (i = 0; i < length; i++) {
-    gchar c = data[i];
-    if (in_string) {
-      if (c == '\\') {
-        if (i + 5 < length && data[i + 1] == 'u'
-            && strncmp (data + i + 2, "0000", 4) == 0) {
-          *problem = "frame contains a NUL character";
-          return FALSE;
-        }
-        i++;
-      } else if (c == '"') {
-        in_string = FALSE;
-      } else if (c == '\0') {
-        *problem = "frame contains a NUL character";
-        return FALSE;
-      }
-      continue;
-    }
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
-      continue;
-    if (ended || (!started && c != '{')) {
-      *problem = "a frame must be exactly one JSON object";
-      return FALSE;
-    }
-    started = TRUE;
-    if (c == '"') {
-      in_string = TRUE;
-    } else if (c == '[' || c == '{') {
-      if (++depth > max_depth) {
-        *problem = "frame nests too deeply";
-        return FALSE;
-      }
-    } else if (c == ']' || c == '}') {
-      if (depth > 0 && --depth == 0)
-        ended = TRUE;
-    } else if (c == '\0') {
-      *problem = "frame contains a NUL character";
-      return FALSE;
-    }
-  }
-  return TRUE;
+gboolean
+gst_f2f_scan_frame_strict (const gchar * data, gsize length,
+    guint max_depth, const gchar ** problem)
+{
+  return scan_frame (data, length, max_depth, TRUE, problem);
 }
 
 typedef struct
@@ -566,7 +750,7 @@ get_string (Fields * f, const gchar * name, gboolean required, gsize max_len,
   JsonNode *node = json_object_get_member (f->obj, name);
   const gchar *s;
 
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node)) {
+  if (node == NULL) {
     if (required)
       return fail (f->error, GST_F2F_ERROR_CODE_BAD_REQUEST,
           "missing field '%s'", name);
@@ -591,7 +775,7 @@ get_uint (Fields * f, const gchar * name, gboolean required, guint64 max,
   JsonNode *node = json_object_get_member (f->obj, name);
   gint64 v;
 
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node)) {
+  if (node == NULL) {
     if (required)
       return fail (f->error, GST_F2F_ERROR_CODE_BAD_REQUEST,
           "missing field '%s'", name);
@@ -614,7 +798,7 @@ get_bool (Fields * f, const gchar * name, gboolean * out)
 {
   JsonNode *node = json_object_get_member (f->obj, name);
 
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+  if (node == NULL)
     return TRUE;
   if (!JSON_NODE_HOLDS_VALUE (node)
       || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
@@ -849,7 +1033,8 @@ gst_f2f_message_parse (const gchar * data, gsize length,
     fail (error, GST_F2F_ERROR_CODE_BAD_REQUEST, "frame is not UTF-8 text");
     return NULL;
   }
-  if (!gst_f2f_scan_frame (data, length, GST_F2F_MAX_JSON_DEPTH, &problem)) {
+  if (!gst_f2f_scan_frame_strict (data, length, GST_F2F_MAX_JSON_DEPTH,
+          &problem)) {
     fail (error, GST_F2F_ERROR_CODE_BAD_REQUEST, "%s", problem);
     return NULL;
   }

@@ -261,6 +261,77 @@ GST_START_TEST (test_invalid_frames)
 
 GST_END_TEST;
 
+/* RFC 8259's grammar, not json-glib's leniency: what JSON refuses is a
+ * bad request, what it allows (however unusual) parses. */
+GST_START_TEST (test_strict_json_syntax)
+{
+  const gchar *refused[] = {
+    "{'type':'ping'}",
+    "{\"type\":'ping'}",
+    "{type:\"ping\"}",
+    "{\"type\":\"ping\",\"x\":01}",
+    "{\"type\":\"ping\",\"x\":0x10}",
+    "{\"type\":\"ping\",\"x\":-}",
+    "{\"type\":\"ping\",\"x\":1.}",
+    "{\"type\":\"ping\",\"x\":.5}",
+    "{\"type\":\"ping\",\"x\":1e}",
+    "{\"type\":\"ping\",\"x\":+1}",
+    "{\"type\":\"ping\",\"x\":NaN}",
+    "{\"type\":\"ping\",\"x\":Infinity}",
+    "{\"type\":\"ping\",\"x\":\"a\tb\"}",    /* raw tab */
+    "{\"type\":\"ping\",\"x\":\"a\nb\"}",    /* raw newline */
+    "{\"type\":\"ping\",\"x\":\"\\q\"}",
+    "{\"type\":\"ping\",\"x\":\"\\202\"}",
+    "{\"type\":\"ping\",\"x\":\"\\x41\"}",
+    "{\"type\":\"ping\",\"x\":\"\\u12\"}",
+    "{\"type\":\"ping\",}",
+    "{\"type\":\"ping\",\"x\":[1,]}",
+    "{\"type\":\"ping\",\"x\":[1 2]}",
+    "{\"type\":\"ping\" \"x\":1}",
+    "{\"type\":\"ping\",\"x\"}",
+    "{\"type\":\"ping\",\"x\":tru}",
+    "{\"type\":\"ping\",\"x\":True}",
+    "{\"type\":\"ping\",\"x\":nullx}",
+    "{\"type\":\"ping\",\"x\":undefined}",
+    "{\"type\":\"ping\"/* comment */}",
+    "{\"type\":\"ping\"}\x0b",
+    "{\"type\":\"ping\",\"x\":\"unterminated}",
+    /* null is not a string */
+    "{\"type\":\"join\",\"version\":1,\"room\":\"r\",\"name\":\"n\","
+        "\"password\":null}",
+    "{\"type\":\"join\",\"version\":1,\"room\":\"r\",\"name\":\"n\","
+        "\"id\":null}",
+    "{\"type\":null}",
+  };
+  const gchar *accepted[] = {
+    " \t\r\n{ \"type\" : \"ping\" } \n",
+    "{\"type\":\"ping\",\"x\":[-0,0.5,1e9,-1.25E-3,1e+2,[],{},true,false,"
+        "null,\"\\u00e9\\\"\\\\\\/\\b\\f\\n\\r\\t\"]}",
+    "{\"type\":\"ping\",\"x\":\"é ✓ \\ud83d\\ude00\"}",
+    "{\"type\":\"join\",\"version\":1,\"room\":\"r\",\"name\":\"n\"}",
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (refused); i++) {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (GstF2fMessage) msg = gst_f2f_message_parse (refused[i],
+        strlen (refused[i]), TO_SERVER, &error);
+
+    fail_unless (msg == NULL, "accepted %s", refused[i]);
+    fail_unless_equals_int (error->code, GST_F2F_ERROR_CODE_BAD_REQUEST);
+  }
+  for (i = 0; i < G_N_ELEMENTS (accepted); i++) {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (GstF2fMessage) msg = gst_f2f_message_parse (accepted[i],
+        strlen (accepted[i]), TO_SERVER, &error);
+
+    fail_unless (msg != NULL, "refused %s: %s", accepted[i],
+        error ? error->message : "?");
+  }
+}
+
+GST_END_TEST;
+
 /* Frames an attacker can make with a few bytes: every one must be refused
  * cleanly (no crash, no abort, an error to answer with). */
 GST_START_TEST (test_hostile_frames)
@@ -405,6 +476,7 @@ protocol_suite (void)
   tcase_add_test (tc, test_relay_fields);
   tcase_add_test (tc, test_empty_password_means_none);
   tcase_add_test (tc, test_invalid_frames);
+  tcase_add_test (tc, test_strict_json_syntax);
   tcase_add_test (tc, test_hostile_frames);
   tcase_add_test (tc, test_validators);
   tcase_add_test (tc, test_ice_candidates);

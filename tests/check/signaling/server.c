@@ -2248,6 +2248,74 @@ GST_START_TEST (test_deflate_refused)
 
 GST_END_TEST;
 
+/* What RFC 8259 refuses is bad-request (json-glib took all of these), and
+ * so is null for a string field (it was read as "no password"). The
+ * connection stays open. A text frame that is not UTF-8 closes with 1007,
+ * as RFC 6455 requires and docs/protocol.md says. */
+GST_START_TEST (test_strict_json)
+{
+  TestServer *server = server_start (":memory:", NULL);
+  TestClient *owner = client_new (server, "owner");
+  TestClient *strict = client_new (server, "strict");
+  g_autoptr (GIOStream) raw = raw_websocket_open (server);
+  g_autoptr (GstF2fMessage) welcome = NULL;
+  const gchar *cases[] = {
+    "{'type':'ping'}",
+    "{\"type\":\"ping\",\"x\":01}",
+    "{\"type\":\"ping\",\"x\":0x10}",
+    "{\"type\":\"ping\",\"x\":\"raw\x01control\"}",
+    "{\"type\":\"ping\",\"x\":\"tab\tinside\"}",
+    "{\"type\":\"ping\",\"x\":\"\\q\"}",
+    "{\"type\":\"ping\",\"x\":[1,]}",
+    "{\"type\":\"join\",\"version\":1,\"room\":\"den\",\"name\":\"n\","
+        "\"password\":null}",
+  };
+  const gchar not_utf8[] = "{\"type\":\"ping\",\"x\":\"\xff\xfe\"}";
+  guint i;
+
+  welcome = client_join (owner, "den", "secret");
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr (GstF2fMessage) reply = NULL;
+    g_autofree gchar *text = NULL;
+
+    client_send_text (strict, cases[i]);
+    reply = client_next (strict);
+    text = describe (reply);
+    fail_unless (reply->type == GST_F2F_MESSAGE_ERROR
+        && reply->code == GST_F2F_ERROR_CODE_BAD_REQUEST,
+        "%s: expected bad-request, received %s", cases[i], text);
+  }
+  client_assert_quiet (strict);
+  client_assert_quiet (owner);
+
+  raw_websocket_send_frame (raw, TRUE, 0x1, not_utf8, sizeof not_utf8 - 1);
+  fail_unless_equals_int (raw_websocket_read_close_code (raw),
+      SOUP_WEBSOCKET_CLOSE_BAD_DATA);
+}
+
+GST_END_TEST;
+
+/* A WebSocket that never joins is closed like any silent connection:
+ * 1001 after the idle timeout. Before, the handshake's socket timeout
+ * stayed on it and dropped it without a close frame. */
+GST_START_TEST (test_never_joined_closed_1001)
+{
+  TestServer *server = server_start (":memory:", "--idle-timeout=2",
+      "--handshake-timeout=1", NULL);
+  TestClient *silent = client_new (server, "silent");
+  gint64 start = g_get_monotonic_time ();
+
+  WAIT_UNTIL (silent->closed, 5000, "a connection that never joined was "
+      "not closed within 5 s of a 2 s idle timeout");
+  fail_unless_equals_int (silent->close_code,
+      SOUP_WEBSOCKET_CLOSE_GOING_AWAY);
+  fail_unless (g_get_monotonic_time () - start >= 1900 * 1000,
+      "closed after %.2f s, before the idle timeout",
+      (g_get_monotonic_time () - start) / 1e6);
+}
+
+GST_END_TEST;
+
 static Suite *
 signaling_server_suite (void)
 {
@@ -2273,6 +2341,8 @@ signaling_server_suite (void)
   tcase_add_test (tc, test_non_reader_closed);
   tcase_add_test (tc, test_header_drippers_closed_at_deadline);
   tcase_add_test (tc, test_deflate_refused);
+  tcase_add_test (tc, test_strict_json);
+  tcase_add_test (tc, test_never_joined_closed_1001);
   return s;
 }
 
