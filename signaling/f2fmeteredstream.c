@@ -133,13 +133,132 @@ f2f_metered_output_init (F2fMeteredOutput * self)
 
 /* ---------------------------------------------------------------------- */
 
+/* The input half: a pollable pass-through that counts and tells its
+ * stream, which enforces the read limit. */
+#define F2F_TYPE_METERED_INPUT (f2f_metered_input_get_type ())
+G_DECLARE_FINAL_TYPE (F2fMeteredInput, f2f_metered_input, F2F,
+    METERED_INPUT, GInputStream)
+
+struct _F2fMeteredInput
+{
+  GInputStream parent;
+  GInputStream *base;
+  F2fMeteredStream *owner;      /* not a reference: it owns this */
+};
+
+static void f2f_metered_input_pollable_init (GPollableInputStreamInterface *
+    iface);
+
+G_DEFINE_TYPE_WITH_CODE (F2fMeteredInput, f2f_metered_input,
+    G_TYPE_INPUT_STREAM, G_IMPLEMENT_INTERFACE (G_TYPE_POLLABLE_INPUT_STREAM,
+        f2f_metered_input_pollable_init));
+
+static void metered_stream_count_read (F2fMeteredStream * self, gssize n);
+
+static gssize
+metered_input_read (GInputStream * stream, void *buffer, gsize count,
+    GCancellable * cancellable, GError ** error)
+{
+  F2fMeteredInput *self = F2F_METERED_INPUT (stream);
+  gssize n = g_input_stream_read (self->base, buffer, count, cancellable,
+      error);
+
+  metered_stream_count_read (self->owner, n);
+  return n;
+}
+
+static gboolean
+metered_input_close (GInputStream * stream, GCancellable * cancellable,
+    GError ** error)
+{
+  return TRUE;
+}
+
+static gboolean
+metered_input_can_poll (GPollableInputStream * stream)
+{
+  GInputStream *base = F2F_METERED_INPUT (stream)->base;
+
+  return G_IS_POLLABLE_INPUT_STREAM (base)
+      && g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (base));
+}
+
+static gboolean
+metered_input_is_readable (GPollableInputStream * stream)
+{
+  return g_pollable_input_stream_is_readable (G_POLLABLE_INPUT_STREAM
+      (F2F_METERED_INPUT (stream)->base));
+}
+
+static GSource *
+metered_input_create_source (GPollableInputStream * stream,
+    GCancellable * cancellable)
+{
+  GSource *child = g_pollable_input_stream_create_source
+      (G_POLLABLE_INPUT_STREAM (F2F_METERED_INPUT (stream)->base), NULL);
+  GSource *source = g_pollable_source_new_full (stream, child, cancellable);
+
+  g_source_unref (child);
+  return source;
+}
+
+static gssize
+metered_input_read_nonblocking (GPollableInputStream * stream, void *buffer,
+    gsize count, GError ** error)
+{
+  F2fMeteredInput *self = F2F_METERED_INPUT (stream);
+  gssize n = g_pollable_input_stream_read_nonblocking
+      (G_POLLABLE_INPUT_STREAM (self->base), buffer, count, NULL, error);
+
+  metered_stream_count_read (self->owner, n);
+  return n;
+}
+
+static void
+f2f_metered_input_pollable_init (GPollableInputStreamInterface * iface)
+{
+  iface->can_poll = metered_input_can_poll;
+  iface->is_readable = metered_input_is_readable;
+  iface->create_source = metered_input_create_source;
+  iface->read_nonblocking = metered_input_read_nonblocking;
+}
+
+static void
+f2f_metered_input_finalize (GObject * object)
+{
+  g_object_unref (F2F_METERED_INPUT (object)->base);
+  G_OBJECT_CLASS (f2f_metered_input_parent_class)->finalize (object);
+}
+
+static void
+f2f_metered_input_class_init (F2fMeteredInputClass * klass)
+{
+  GInputStreamClass *in_class = G_INPUT_STREAM_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = f2f_metered_input_finalize;
+  in_class->read_fn = metered_input_read;
+  in_class->close_fn = metered_input_close;
+}
+
+static void
+f2f_metered_input_init (F2fMeteredInput * self)
+{
+}
+
+/* ---------------------------------------------------------------------- */
+
 struct _F2fMeteredStream
 {
   GIOStream parent;
   GIOStream *base;
+  F2fMeteredInput *input;
   F2fMeteredOutput *output;
   F2fMeteredStreamGone gone;
   gpointer gone_data;
+  guint64 read;
+  guint64 read_mark;
+  guint64 read_limit;           /* 0: none */
+  F2fMeteredStreamGone overrun;
 };
 
 G_DEFINE_TYPE (F2fMeteredStream, f2f_metered_stream, G_TYPE_IO_STREAM);
@@ -154,10 +273,26 @@ metered_stream_notify_gone (F2fMeteredStream * self)
     gone (self->gone_data);
 }
 
+static void
+metered_stream_count_read (F2fMeteredStream * self, gssize n)
+{
+  F2fMeteredStreamGone overrun;
+
+  if (n <= 0)
+    return;
+  self->read += n;
+  if (self->read_limit == 0 || self->read - self->read_mark <= self->read_limit
+      || self->overrun == NULL)
+    return;
+  overrun = self->overrun;
+  self->overrun = NULL;
+  overrun (self->gone_data);
+}
+
 static GInputStream *
 metered_stream_get_input_stream (GIOStream * stream)
 {
-  return g_io_stream_get_input_stream (F2F_METERED_STREAM (stream)->base);
+  return G_INPUT_STREAM (F2F_METERED_STREAM (stream)->input);
 }
 
 static GOutputStream *
@@ -219,6 +354,7 @@ f2f_metered_stream_finalize (GObject * object)
   F2fMeteredStream *self = F2F_METERED_STREAM (object);
 
   metered_stream_notify_gone (self);
+  g_object_unref (self->input);
   g_object_unref (self->output);
   g_object_unref (self->base);
   G_OBJECT_CLASS (f2f_metered_stream_parent_class)->finalize (object);
@@ -251,6 +387,9 @@ f2f_metered_stream_new (GIOStream * base, F2fMeteredStreamGone gone,
   self->base = g_object_ref (base);
   self->output = g_object_new (F2F_TYPE_METERED_OUTPUT, NULL);
   self->output->base = g_object_ref (g_io_stream_get_output_stream (base));
+  self->input = g_object_new (F2F_TYPE_METERED_INPUT, NULL);
+  self->input->base = g_object_ref (g_io_stream_get_input_stream (base));
+  self->input->owner = self;
   self->gone = gone;
   self->gone_data = user_data;
   return self;
@@ -260,6 +399,22 @@ void
 f2f_metered_stream_forget (F2fMeteredStream * self)
 {
   self->gone = NULL;
+  self->overrun = NULL;
+}
+
+void
+f2f_metered_stream_set_read_limit (F2fMeteredStream * self, guint64 limit,
+    F2fMeteredStreamGone overrun)
+{
+  self->read_mark = self->read;
+  self->read_limit = limit;
+  self->overrun = overrun;
+}
+
+void
+f2f_metered_stream_mark_read (F2fMeteredStream * self)
+{
+  self->read_mark = self->read;
 }
 
 guint64

@@ -90,6 +90,13 @@ typedef struct
 /* What libsoup reads before giving up on a frame; see websocket_cb(). */
 #define LIBSOUP_MAX_FRAME_SIZE (2 * GST_F2F_MAX_FRAME_SIZE)
 
+/* What a peer may send between two complete messages: a message libsoup
+ * still takes (on_message() refuses it with 1009), plus what libsoup may
+ * have read of the messages after it (it reads 1 kB at a time) and the
+ * control frames in between. More is a fragmented message libsoup 3.2
+ * would assemble without end. */
+#define MAX_READ_WITHOUT_MESSAGE (2 * LIBSOUP_MAX_FRAME_SIZE + 16 * 1024)
+
 /* Pending handshakes the kernel queues for us. soup_server_listen() keeps
  * GSocket's default of 10, and a burst of connections (every client
  * coming back after a restart) overflows that: the kernel drops the extra
@@ -311,6 +318,8 @@ on_message (SoupWebsocketConnection * ws, gint type, GBytes * message,
   gsize len;
   const gchar *data = g_bytes_get_data (message, &len);
 
+  f2f_metered_stream_mark_read (st->stream);
+
   if (len > GST_F2F_MAX_FRAME_SIZE) {
     g_message ("closing a connection that sent a %" G_GSIZE_FORMAT
         "-byte frame", len);
@@ -370,6 +379,20 @@ address_key (GSocketAddress * addr, gchar ** ip)
   return key;
 }
 
+/* A peer sent more than MAX_READ_WITHOUT_MESSAGE without completing a
+ * message: an endless fragmented message. Called inside libsoup's read;
+ * shutting the socket down makes its next read end the connection. */
+static void
+read_overrun_cb (gpointer user_data)
+{
+  Sock *sock = user_data;
+
+  g_message ("closing a connection from %s: %u bytes without a complete "
+      "message", sock->ip, MAX_READ_WITHOUT_MESSAGE);
+  g_socket_shutdown (g_socket_connection_get_socket (sock->tcp), TRUE, TRUE,
+      NULL);
+}
+
 static void
 websocket_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
     SoupWebsocketConnection * ws, gpointer user_data)
@@ -416,6 +439,11 @@ websocket_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
           "max-total-message-size"))
     g_object_set (ws, "max-total-message-size",
         (guint64) LIBSOUP_MAX_FRAME_SIZE, NULL);
+
+  if (!g_object_class_find_property (G_OBJECT_GET_CLASS (ws),
+          "max-total-message-size"))
+    f2f_metered_stream_set_read_limit (st->stream, MAX_READ_WITHOUT_MESSAGE,
+        read_overrun_cb);
 
   g_hash_table_insert (self->conns, &st->id, g_object_ref (ws));
   g_signal_connect (ws, "message", G_CALLBACK (on_message), self);

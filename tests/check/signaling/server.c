@@ -749,11 +749,11 @@ raw_websocket_open (TestServer * server)
   return io;
 }
 
-/* Writes one client frame. Its mask is all zeros, which RFC 6455 allows
- * and which leaves the payload as it is. */
-static void
-raw_websocket_send_frame (GIOStream * io, gboolean fin, guint8 opcode,
-    const gchar * payload, gsize length)
+/* One client frame. Its mask is all zeros, which RFC 6455 allows and
+ * which leaves the payload as it is. */
+static GByteArray *
+raw_websocket_frame (gboolean fin, guint8 opcode, const gchar * payload,
+    gsize length)
 {
   g_autoptr (GByteArray) frame = g_byte_array_new ();
   const guint8 mask[4] = { 0, 0, 0, 0 };
@@ -779,6 +779,16 @@ raw_websocket_send_frame (GIOStream * io, gboolean fin, guint8 opcode,
   g_byte_array_append (frame, head, head_len);
   g_byte_array_append (frame, mask, sizeof mask);
   g_byte_array_append (frame, (const guint8 *) payload, length);
+  return g_steal_pointer (&frame);
+}
+
+static void
+raw_websocket_send_frame (GIOStream * io, gboolean fin, guint8 opcode,
+    const gchar * payload, gsize length)
+{
+  g_autoptr (GByteArray) frame = raw_websocket_frame (fin, opcode, payload,
+      length);
+
   tcp_write_bytes (io, frame->data, frame->len);
 }
 
@@ -2316,6 +2326,84 @@ GST_START_TEST (test_never_joined_closed_1001)
 
 GST_END_TEST;
 
+static void
+eof_read_cb (GObject * source, GAsyncResult * res, gpointer user_data)
+{
+  gboolean *ended = user_data;
+  g_autoptr (GBytes) bytes = g_input_stream_read_bytes_finish
+      (G_INPUT_STREAM (source), res, NULL);
+
+  /* The server sends nothing on this connection but its end. */
+  *ended = TRUE;
+}
+
+/* Writes unless the server ends the connection first (a peer that closed
+ * with data unread may leave this side's write stalled, not failed);
+ * FALSE when it ended. */
+static gboolean
+tcp_write_unless_ended (GIOStream * io, gconstpointer data, gsize length,
+    gboolean * ended)
+{
+  GOutputStream *out = g_io_stream_get_output_stream (io);
+  Pending *p = pending_new ();
+  gboolean ok;
+
+  g_output_stream_write_all_async (out, data, length, G_PRIORITY_DEFAULT,
+      NULL, pending_done_cb, p);
+  WAIT_UNTIL (p->result || *ended, REPLY_MS, "a TCP write neither ended nor "
+      "was closed within %u ms", REPLY_MS * fx.slowdown);
+  ok = p->result && g_output_stream_write_all_finish (out, p->result, NULL,
+      NULL);
+  pending_unref (p);
+  return ok && !*ended;
+}
+
+/* A message in fragments that never ends: each fragment is small enough,
+ * but libsoup 3.2 assembles them without a total limit. The server
+ * closes the connection once a peer has sent 272 kB without completing a
+ * message, and its memory stays put. */
+GST_START_TEST (test_endless_fragments_closed)
+{
+  TestServer *server = server_start (":memory:", NULL);
+  TestClient *good = client_new (server, "good");
+  g_autoptr (GIOStream) io = raw_websocket_open (server);
+  g_autofree gchar *chunk = g_strnfill (100000, 'f');
+  g_autoptr (GByteArray) first = raw_websocket_frame (FALSE, 0x1, chunk,
+      100000);
+  g_autoptr (GByteArray) more = raw_websocket_frame (FALSE, 0x0, chunk,
+      100000);
+  g_autoptr (GstF2fMessage) welcome = NULL;
+  guint64 baseline, rss, max_rss = 0;
+  guint i;
+  gboolean open, ended = FALSE;
+
+  welcome = client_join (good, "calm", NULL);
+  baseline = server_rss (server);
+  g_input_stream_read_bytes_async (g_io_stream_get_input_stream (io), 4096,
+      G_PRIORITY_DEFAULT, NULL, eof_read_cb, &ended);
+  open = tcp_write_unless_ended (io, first->data, first->len, &ended);
+  /* up to 200 MB */
+  for (i = 0; open && i < 2000; i++) {
+    open = tcp_write_unless_ended (io, more->data, more->len, &ended);
+    if (i % 10 == 0) {
+      client_sync (good);
+      rss = server_rss (server);
+      max_rss = MAX (max_rss, rss);
+      fail_unless (rss < baseline + 32 * 1024 * 1024, "the server grew by %"
+          G_GUINT64_FORMAT " MB after %u fragments of 100 kB", (rss -
+              baseline) >> 20, i + 1);
+    }
+  }
+  g_printerr ("endless fragments: the end noticed after %u fragments of 100 kB; "
+      "server RSS at most %" G_GUINT64_FORMAT " kB above its baseline\n",
+      i + 1, (max_rss - baseline) >> 10);
+  fail_if (open, "the server took 200 MB of one fragmented message");
+  client_sync (good);
+  fail_if (server->exited);
+}
+
+GST_END_TEST;
+
 static Suite *
 signaling_server_suite (void)
 {
@@ -2343,6 +2431,7 @@ signaling_server_suite (void)
   tcase_add_test (tc, test_deflate_refused);
   tcase_add_test (tc, test_strict_json);
   tcase_add_test (tc, test_never_joined_closed_1001);
+  tcase_add_test (tc, test_endless_fragments_closed);
   return s;
 }
 
