@@ -47,7 +47,8 @@ struct _F2fServer
 
   /* Every accepted socket, upgraded or not (the per-address cap counts
    * them all), keyed by "address:port". */
-  GSocketService *service;
+  GSocket *listener;
+  GSource *accept_source;
   GSocketAddress *listen_addr;
   GHashTable *socks;            /* gchar* → Sock* (owned) */
   GHashTable *socks_per_ip;     /* gchar* ip → GUINT count */
@@ -504,11 +505,9 @@ handshake_deadline_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static gboolean
-incoming_cb (GSocketService * service, GSocketConnection * tcp,
-    GObject * source, gpointer user_data)
+static void
+incoming (F2fServer * self, GSocketConnection * tcp)
 {
-  F2fServer *self = user_data;
   g_autoptr (GSocketAddress) remote = NULL;
   g_autoptr (GSocketAddress) local = NULL;
   g_autoptr (GIOStream) base = NULL;
@@ -524,7 +523,7 @@ incoming_cb (GSocketService * service, GSocketConnection * tcp,
   if (remote == NULL || local == NULL
       || !G_IS_INET_SOCKET_ADDRESS (remote)) {
     g_io_stream_close (G_IO_STREAM (tcp), NULL, NULL);
-    return TRUE;
+    return;
   }
   key = address_key (remote, &ip);
   n = GPOINTER_TO_UINT (g_hash_table_lookup (self->socks_per_ip, ip));
@@ -533,7 +532,7 @@ incoming_cb (GSocketService * service, GSocketConnection * tcp,
         n);
     g_free (key);
     g_io_stream_close (G_IO_STREAM (tcp), NULL, NULL);
-    return TRUE;
+    return;
   }
   g_socket_set_option (g_socket_connection_get_socket (tcp), IPPROTO_TCP,
       TCP_NODELAY, TRUE, NULL);
@@ -545,7 +544,7 @@ incoming_cb (GSocketService * service, GSocketConnection * tcp,
       g_warning ("cannot start TLS: %s", error->message);
       g_free (key);
       g_io_stream_close (G_IO_STREAM (tcp), NULL, NULL);
-      return TRUE;
+      return;
     }
     g_object_set (base, "require-close-notify", FALSE, NULL);
   } else {
@@ -574,7 +573,6 @@ incoming_cb (GSocketService * service, GSocketConnection * tcp,
   if (!soup_server_accept_iostream (self->soup, G_IO_STREAM (stream), local,
           remote, &error))
     g_warning ("libsoup did not take a connection: %s", error->message);
-  return TRUE;
 }
 
 /* Refuses WebSocket handshakes from origins that are not allowed, before
@@ -732,8 +730,33 @@ static_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
 }
 
+/* Takes every connection waiting: one wake-up per burst of connects, not
+ * one per connection (GSocketService's way, which costs a main-loop
+ * iteration each, and each iteration checks every connection's source). */
+static gboolean
+accept_cb (GSocket * listener, GIOCondition condition, gpointer user_data)
+{
+  F2fServer *self = user_data;
+  guint n;
+
+  for (n = 0; n < 256; n++) {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (GSocket) sock = g_socket_accept (listener, NULL, &error);
+    g_autoptr (GSocketConnection) tcp = NULL;
+
+    if (sock == NULL) {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        g_message ("accept failed: %s", error->message);
+      break;
+    }
+    tcp = g_socket_connection_factory_create_connection (sock);
+    incoming (self, tcp);
+  }
+  return G_SOURCE_CONTINUE;
+}
+
 /* Listens with a backlog of LISTEN_BACKLOG and accepts connections
- * itself (incoming_cb()), so that every socket is counted and timed from
+ * itself (accept_cb()), so that every socket is counted and timed from
  * its accept on; libsoup gets each as a stream. */
 static gboolean
 listen_on (F2fServer * self, GSocketAddress * addr, GError ** error)
@@ -755,13 +778,13 @@ listen_on (F2fServer * self, GSocketAddress * addr, GError ** error)
   self->listen_addr = g_socket_get_local_address (sock, error);
   if (self->listen_addr == NULL)
     return FALSE;
-  self->service = g_socket_service_new ();
-  if (!g_socket_listener_add_socket (G_SOCKET_LISTENER (self->service), sock,
-          NULL, error))
-    return FALSE;
-  g_signal_connect (self->service, "incoming", G_CALLBACK (incoming_cb),
-      self);
-  g_socket_service_start (self->service);
+  g_socket_set_blocking (sock, FALSE);
+  self->listener = g_steal_pointer (&sock);
+  self->accept_source = g_socket_create_source (self->listener, G_IO_IN,
+      NULL);
+  g_source_set_callback (self->accept_source, (GSourceFunc) accept_cb, self,
+      NULL);
+  g_source_attach (self->accept_source, self->context);
   return TRUE;
 }
 
@@ -894,10 +917,12 @@ f2f_server_shutdown (F2fServer * self)
     f2f_registry_shutdown (self->registry, now_us (), actions);
     run_actions (self, actions);
   }
-  if (self->service) {
-    g_socket_service_stop (self->service);
-    g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+  if (self->accept_source) {
+    g_source_destroy (self->accept_source);
+    g_clear_pointer (&self->accept_source, g_source_unref);
   }
+  if (self->listener)
+    g_socket_close (self->listener, NULL);
   if (self->soup)
     soup_server_disconnect (self->soup);
 }
@@ -917,12 +942,11 @@ f2f_server_free (F2fServer * self)
       g_signal_handlers_disconnect_by_data (ws, self);
     g_hash_table_unref (self->conns);
   }
-  if (self->service) {
-    g_signal_handlers_disconnect_by_data (self->service, self);
-    g_socket_service_stop (self->service);
-    g_socket_listener_close (G_SOCKET_LISTENER (self->service));
-    g_clear_object (&self->service);
+  if (self->accept_source) {
+    g_source_destroy (self->accept_source);
+    g_clear_pointer (&self->accept_source, g_source_unref);
   }
+  g_clear_object (&self->listener);
   g_clear_object (&self->soup);
   if (self->socks) {
     /* Streams someone still holds must not call back into a freed
