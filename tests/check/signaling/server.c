@@ -1929,8 +1929,10 @@ GST_START_TEST (test_password_flood_keeps_relay_fast)
       "max %.1f ms\n", probe.latencies_ms->len, p99, max);
   fail_unless (probe.latencies_ms->len >= 50, "only %u relayed messages",
       probe.latencies_ms->len);
-  fail_unless (p99 < 50.0, "relay p99 %.1f ms (max %.1f ms) while passwords "
-      "were guessed", p99, max);
+  /* Under valgrind the clients in this process are what is slow. */
+  if (fx.slowdown == 1)
+    fail_unless (p99 < 50.0, "relay p99 %.1f ms (max %.1f ms) while "
+        "passwords were guessed", p99, max);
   fail_unless_equals_int (n_refused, 200);
   g_array_unref (probe.latencies_ms);
   client_assert_quiet (owner);
