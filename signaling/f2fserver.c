@@ -556,10 +556,14 @@ incoming (F2fServer * self, GSocketConnection * tcp)
   sock->key = key;
   sock->ip = g_strdup (ip);
   sock->tcp = g_object_ref (tcp);
-  /* A key still taken is an old socket on its way out: it no longer
-   * counts once replaced. */
-  if (g_hash_table_contains (self->socks, key))
-    sock_gone_cb (g_hash_table_lookup (self->socks, key));
+  /* A key still taken is an old socket on its way out (the kernel reuses
+   * the peer's port only once it is closed): it no longer counts, and its
+   * stream must not call back about a record that is gone. */
+  if (g_hash_table_contains (self->socks, key)) {
+    Sock *old = g_hash_table_lookup (self->socks, key);
+    f2f_metered_stream_forget (old->stream_weak);
+    sock_gone_cb (old);
+  }
   n = GPOINTER_TO_UINT (g_hash_table_lookup (self->socks_per_ip, ip));
   g_hash_table_insert (self->socks_per_ip, g_strdup (ip),
       GUINT_TO_POINTER (n + 1));
