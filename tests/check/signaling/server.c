@@ -2406,6 +2406,56 @@ GST_START_TEST (test_endless_fragments_closed)
 
 GST_END_TEST;
 
+/* With one worker and no queue, joins that need a password check while
+ * the worker is busy are refused at once (rate-limited) instead of
+ * waiting; the owner, already in, notices nothing; once the flood is
+ * over the right password gets in. */
+GST_START_TEST (test_password_queue_full)
+{
+  TestServer *server = server_start (":memory:", "--password-workers=1",
+      "--password-queue=0", "--max-password-failures=0",
+      "--max-room-password-failures=0", NULL);
+  TestClient *owner = client_new (server, "owner");
+  TestClient *guessers[8];
+  TestClient *friend;
+  g_autoptr (GstF2fMessage) welcome = NULL;
+  guint i, n_wrong = 0, n_busy = 0;
+
+  welcome = client_join (owner, "keep", "sesame");
+  g_clear_pointer (&welcome, gst_f2f_message_free);
+  for (i = 0; i < G_N_ELEMENTS (guessers); i++) {
+    g_autofree gchar *label = g_strdup_printf ("guesser%u", i);
+    guessers[i] = client_new (server, label);
+  }
+  for (i = 0; i < G_N_ELEMENTS (guessers); i++)
+    client_send (guessers[i], gst_f2f_message_new_join ("keep", "g", "nope",
+            NULL));
+  for (i = 0; i < G_N_ELEMENTS (guessers); i++) {
+    g_autoptr (GstF2fMessage) reply = client_next (guessers[i]);
+    g_autofree gchar *text = describe (reply);
+
+    fail_unless (reply->type == GST_F2F_MESSAGE_ERROR, "a guess got %s", text);
+    if (reply->code == GST_F2F_ERROR_CODE_WRONG_PASSWORD)
+      n_wrong++;
+    else if (reply->code == GST_F2F_ERROR_CODE_RATE_LIMITED)
+      n_busy++;
+    else
+      fail ("a guess got %s", text);
+    client_expect_closed (guessers[i], SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION);
+  }
+  fail_unless (n_wrong >= 1 && n_busy >= 1, "%u wrong-password and %u "
+      "rate-limited of 8 joins at once with one worker and no queue",
+      n_wrong, n_busy);
+  client_assert_quiet (owner);
+
+  friend = client_new (server, "friend");
+  welcome = client_join (friend, "keep", "sesame");
+  fail_unless (welcome->protected);
+  gst_f2f_message_free (client_expect (owner, GST_F2F_MESSAGE_PEER_JOINED));
+}
+
+GST_END_TEST;
+
 static Suite *
 signaling_server_suite (void)
 {
@@ -2434,6 +2484,7 @@ signaling_server_suite (void)
   tcase_add_test (tc, test_strict_json);
   tcase_add_test (tc, test_never_joined_closed_1001);
   tcase_add_test (tc, test_endless_fragments_closed);
+  tcase_add_test (tc, test_password_queue_full);
   return s;
 }
 
