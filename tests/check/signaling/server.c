@@ -1806,11 +1806,23 @@ relay_probe_stop (RelayProbe * probe, gdouble percentile, gdouble * max)
   return g_array_index (l, gdouble, MIN (n - 1, (guint) (n * percentile)));
 }
 
-/* One password guess from its own source address. */
+/* Password guesses, each from its own source address, made by a thread
+ * of their own with its own main context: the test's context then only
+ * carries the relay it measures, so 200 handshakes in this process do not
+ * count as server latency. The counters are atomic. */
 typedef struct
 {
-  guint *n_done;
-  guint *n_refused;             /* wrong-password or rate-limited */
+  guint n_guesses;
+  guint n_addresses;
+  const gchar *ws_uri;
+  gint n_done;
+  gint n_refused;               /* wrong-password or rate-limited */
+  gint n_other;                 /* anything else: the test fails */
+} Flood;
+
+typedef struct
+{
+  Flood *flood;
   SoupSession *session;
   SoupWebsocketConnection *ws;
   gboolean done;
@@ -1821,7 +1833,7 @@ guess_finish (Guess * g)
 {
   if (!g->done) {
     g->done = TRUE;
-    (*g->n_done)++;
+    g_atomic_int_inc (&g->flood->n_done);
   }
 }
 
@@ -1834,11 +1846,12 @@ guess_message_cb (SoupWebsocketConnection * ws, gint type, GBytes * bytes,
   g_autoptr (GstF2fMessage) msg = gst_f2f_message_parse (data, length,
       GST_F2F_DIRECTION_TO_CLIENT, NULL);
 
-  fail_unless (msg != NULL && msg->type == GST_F2F_MESSAGE_ERROR,
-      "a guess got %.*s", (gint) MIN (length, 200), data);
-  if (msg->code == GST_F2F_ERROR_CODE_WRONG_PASSWORD
-      || msg->code == GST_F2F_ERROR_CODE_RATE_LIMITED)
-    (*g->n_refused)++;
+  if (msg && msg->type == GST_F2F_MESSAGE_ERROR
+      && (msg->code == GST_F2F_ERROR_CODE_WRONG_PASSWORD
+          || msg->code == GST_F2F_ERROR_CODE_RATE_LIMITED))
+    g_atomic_int_inc (&g->flood->n_refused);
+  else
+    g_atomic_int_inc (&g->flood->n_other);
 }
 
 static void
@@ -1857,6 +1870,7 @@ guess_connected_cb (GObject * source, GAsyncResult * res, gpointer user_data)
   g->ws = soup_session_websocket_connect_finish (SOUP_SESSION (source), res,
       NULL);
   if (g->ws == NULL) {
+    g_atomic_int_inc (&g->flood->n_other);
     guess_finish (g);
     return;
   }
@@ -1879,6 +1893,44 @@ guess_free (Guess * g)
   g_free (g);
 }
 
+static gpointer
+flood_thread (gpointer user_data)
+{
+  Flood *flood = user_data;
+  GMainContext *context = g_main_context_new ();
+  GPtrArray *guesses = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      guess_free);
+  gint64 give_up = g_get_monotonic_time () + 60 * G_USEC_PER_SEC *
+      fx.slowdown;
+  guint i;
+
+  g_main_context_push_thread_default (context);
+  for (i = 0; i < flood->n_guesses; i++) {
+    g_autofree gchar *ip = g_strdup_printf ("127.0.0.%u",
+        10 + i % flood->n_addresses);
+    g_autoptr (GInetAddress) inet = g_inet_address_new_from_string (ip);
+    g_autoptr (GSocketAddress) local = g_inet_socket_address_new (inet, 0);
+    g_autoptr (SoupMessage) msg = soup_message_new (SOUP_METHOD_GET,
+        flood->ws_uri);
+    Guess *g = g_new0 (Guess, 1);
+
+    g->flood = flood;
+    g->session = soup_session_new_with_options ("local-address", local,
+        "proxy-resolver", NULL, NULL);
+    g_ptr_array_add (guesses, g);
+    soup_session_websocket_connect_async (g->session, msg, NULL, NULL,
+        G_PRIORITY_DEFAULT, NULL, guess_connected_cb, g);
+  }
+  while ((guint) g_atomic_int_get (&flood->n_done) < flood->n_guesses
+      && g_get_monotonic_time () < give_up)
+    g_main_context_iteration (context, TRUE);
+  g_ptr_array_unref (guesses);
+  while (g_main_context_iteration (context, FALSE));
+  g_main_context_pop_thread_default (context);
+  g_main_context_unref (context);
+  return NULL;
+}
+
 /* 200 wrong passwords from 40 addresses (127.0.0.10–49), all at once,
  * while another room relays: Argon2id runs on the password workers, so
  * the relay's 99th percentile stays under 50 ms. Before the workers
@@ -1889,11 +1941,11 @@ GST_START_TEST (test_password_flood_keeps_relay_fast)
   TestClient *owner = client_new (server, "owner");
   TestClient *sender = client_new (server, "sender");
   TestClient *receiver = client_new (server, "receiver");
-  g_autoptr (GPtrArray) guesses =
-      g_ptr_array_new_with_free_func ((GDestroyNotify) guess_free);
   g_autoptr (GstF2fMessage) welcome = NULL;
   RelayProbe probe = { 0, };
-  guint n_done = 0, n_refused = 0, i;
+  /* Under valgrind the 200 clients alone would take minutes. */
+  Flood flood = { fx.slowdown == 1 ? 200 : 40, 40, server->ws_uri, 0, };
+  GThread *thread;
   gdouble p99, max;
 
   welcome = client_join (owner, "fort", "the real password");
@@ -1904,36 +1956,26 @@ GST_START_TEST (test_password_flood_keeps_relay_fast)
   gst_f2f_message_free (client_expect (sender, GST_F2F_MESSAGE_PEER_JOINED));
 
   relay_probe_start (&probe, sender, receiver);
-  for (i = 0; i < 200; i++) {
-    g_autofree gchar *ip = g_strdup_printf ("127.0.0.%u", 10 + i % 40);
-    g_autoptr (GInetAddress) inet = g_inet_address_new_from_string (ip);
-    g_autoptr (GSocketAddress) local = g_inet_socket_address_new (inet, 0);
-    g_autoptr (SoupMessage) msg = soup_message_new (SOUP_METHOD_GET,
-        server->ws_uri);
-    Guess *g = g_new0 (Guess, 1);
+  thread = g_thread_new ("flood", flood_thread, &flood);
+  WAIT_UNTIL (relay_probe_collect (&probe)
+      && (guint) g_atomic_int_get (&flood.n_done) == flood.n_guesses, 20000,
+      "%d of %u password guesses were answered within %u s",
+      g_atomic_int_get (&flood.n_done), flood.n_guesses, 20 * fx.slowdown);
+  g_thread_join (thread);
 
-    g->n_done = &n_done;
-    g->n_refused = &n_refused;
-    g->session = soup_session_new_with_options ("local-address", local,
-        "proxy-resolver", NULL, NULL);
-    g_ptr_array_add (guesses, g);
-    soup_session_websocket_connect_async (g->session, msg, NULL, NULL,
-        G_PRIORITY_DEFAULT, NULL, guess_connected_cb, g);
-  }
-  WAIT_UNTIL (relay_probe_collect (&probe) && n_done == 200, 20000,
-      "%u of 200 password guesses were answered within 20 s", n_done);
   p99 = relay_probe_stop (&probe, 0.99, &max);
-  GST_INFO ("relay during 200 guesses: %u messages, p99 %.1f ms, max %.1f ms",
-      probe.latencies_ms->len, p99, max);
-  g_printerr ("relay during 200 password guesses: %u messages, p99 %.1f ms, "
-      "max %.1f ms\n", probe.latencies_ms->len, p99, max);
+  GST_INFO ("relay during %u guesses: %u messages, p99 %.1f ms, max %.1f ms",
+      flood.n_guesses, probe.latencies_ms->len, p99, max);
+  g_printerr ("relay during %u password guesses: %u messages, p99 %.1f ms, "
+      "max %.1f ms\n", flood.n_guesses, probe.latencies_ms->len, p99, max);
   fail_unless (probe.latencies_ms->len >= 50, "only %u relayed messages",
       probe.latencies_ms->len);
   /* Under valgrind the clients in this process are what is slow. */
   if (fx.slowdown == 1)
     fail_unless (p99 < 50.0, "relay p99 %.1f ms (max %.1f ms) while "
         "passwords were guessed", p99, max);
-  fail_unless_equals_int (n_refused, 200);
+  fail_unless_equals_int (flood.n_other, 0);
+  fail_unless_equals_int (flood.n_refused, flood.n_guesses);
   g_array_unref (probe.latencies_ms);
   client_assert_quiet (owner);
 }
