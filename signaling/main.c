@@ -98,7 +98,8 @@ main (int argc, char **argv)
   gint password_queue = 32, max_send_frames = 1024;
   gint64 max_send_bytes = 1024 * 1024;
   gdouble join_rate = 5.0, expiry_h = 24 * 7;
-  g_autofree gchar *address = g_strdup ("127.0.0.1");
+  /* GOption replaces a string without freeing it: defaults come after. */
+  g_autofree gchar *address = NULL;
   g_autofree gchar *tls_cert = NULL, *tls_key = NULL, *db = NULL;
   g_autofree gchar *static_dir = NULL, *log_level = NULL;
   g_auto (GStrv) origins = NULL;
@@ -216,6 +217,8 @@ main (int argc, char **argv)
   config.password_queue = password_queue;
   config.max_send_queue_bytes = max_send_bytes;
   config.max_send_queue_frames = max_send_frames;
+  if (address == NULL)
+    address = g_strdup ("127.0.0.1");
   config.address = address;
   config.port = port;
   config.tls_cert = tls_cert;
