@@ -39,7 +39,7 @@
  * * `f2f-joined`: `room` (string), `peer-id` (string), `leader` (string),
  *   `peers` (guint, remote peers present).
  * * `f2f-peer-joined`: `peer-id`, `name` (strings).
- * * `f2f-peer-left`: `peer-id`, `reason` (strings: left, dropped,
+ * * `f2f-peer-left`: `peer-id`, `reason` (strings: left, dropped, too-slow,
  *   timed-out).
  * * `f2f-leader-changed`: `leader` (string).
  * * `f2f-link-state`: `peer-id`, `state` (strings: connecting, connected,

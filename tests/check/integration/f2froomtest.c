@@ -820,3 +820,26 @@ f2f_test_all_decode (GPtrArray * peers, guint64 frames)
   }
   return TRUE;
 }
+
+typedef struct
+{
+  GPtrArray *peers;
+  guint64 frames;
+} AllDecode;
+
+static gboolean
+all_decode (gpointer data)
+{
+  AllDecode *d = data;
+
+  return f2f_test_all_decode (d->peers, d->frames);
+}
+
+gboolean
+f2f_test_wait_all_decode (GPtrArray * peers, guint64 frames,
+    guint timeout_ms)
+{
+  AllDecode d = { peers, frames };
+
+  return f2f_test_wait (all_decode, &d, timeout_ms);
+}

@@ -144,5 +144,8 @@ guint64 f2f_test_peer_audio_from (TestPeer * peer, const gchar * from);
 /* TRUE when every peer of @peers decoded at least @frames video and audio
  * frames from every other. */
 gboolean f2f_test_all_decode (GPtrArray * peers, guint64 frames);
+/* Waits (with a deadline) until f2f_test_all_decode (@peers, @frames). */
+gboolean f2f_test_wait_all_decode (GPtrArray * peers, guint64 frames,
+    guint timeout_ms);
 
 G_END_DECLS

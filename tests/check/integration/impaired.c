@@ -27,20 +27,6 @@ watchdog_setup (void)
   f2f_test_watchdog_start (TIMEOUT_S);
 }
 
-typedef struct
-{
-  GPtrArray *peers;
-  guint64 frames;
-} AllDecode;
-
-static gboolean
-all_decode (gpointer data)
-{
-  AllDecode *d = data;
-
-  return f2f_test_all_decode (d->peers, d->frames);
-}
-
 static gchar *
 describe (GPtrArray * peers)
 {
@@ -163,7 +149,6 @@ GST_START_TEST (test_link_alive_under_loss)
   GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
       f2f_test_peer_free);
   TestPeer *a, *b;
-  AllDecode d = { peers, FRAMES };
   History h[2] = { {0,}, {0,} };
   Smooth s = { h, 2, 8 };
   guint64 a_before, b_before, a_gain, b_gain;
@@ -172,7 +157,7 @@ GST_START_TEST (test_link_alive_under_loss)
   g_ptr_array_add (peers, a);
   b = f2f_test_peer_start_in (host, uri_b, "loss", "B", 1, extra_b);
   g_ptr_array_add (peers, b);
-  if (!f2f_test_wait (all_decode, &d, 30000)) {
+  if (!f2f_test_wait_all_decode (peers, FRAMES, 30000)) {
     g_autofree gchar *state = describe (peers);
     fail ("the two peers did not decode each other within 30 s:%s", state);
   }
@@ -407,7 +392,6 @@ GST_START_TEST (test_server_stall)
   TestServer *server = f2f_test_server_start (0, NULL);
   GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
       f2f_test_peer_free);
-  AllDecode d = { peers, FRAMES };
   guint repeats = env_uint ("F2F_STALL_REPEATS", 10);
   guint stall_s = env_uint ("F2F_STALL_SECONDS", 20);
   guint i, r;
@@ -415,7 +399,7 @@ GST_START_TEST (test_server_stall)
   for (i = 0; i < 3; i++)
     g_ptr_array_add (peers, f2f_test_peer_start (server, "stall",
             i == 0 ? "A" : i == 1 ? "B" : "C", i, NULL));
-  if (!f2f_test_wait (all_decode, &d, 30000)) {
+  if (!f2f_test_wait_all_decode (peers, FRAMES, 30000)) {
     g_autofree gchar *state = describe (peers);
     fail ("the room did not form within 30 s:%s", state);
   }
@@ -516,7 +500,6 @@ GST_START_TEST (test_rejoin_after_timeout)
       host->peer_addr);
   GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
       f2f_test_peer_free);
-  AllDecode d = { peers, FRAMES };
   TestPeer *a, *b, *c;
   Counts least;
   gint64 back;
@@ -528,7 +511,7 @@ GST_START_TEST (test_rejoin_after_timeout)
   g_ptr_array_add (peers, a);
   c = f2f_test_peer_start_in (NULL, uri, "rejoin", "C", 2, extra);
   g_ptr_array_add (peers, c);
-  if (!f2f_test_wait (all_decode, &d, 30000)) {
+  if (!f2f_test_wait_all_decode (peers, FRAMES, 30000)) {
     g_autofree gchar *state = describe (peers);
     fail ("the room did not form within 30 s:%s", state);
   }
@@ -538,7 +521,6 @@ GST_START_TEST (test_rejoin_after_timeout)
       "the server did not time B out");
   f2f_test_host_block_tcp (host, FALSE);
   back = g_get_monotonic_time ();
-  d.frames = 0;
   /* Decoding again: B's counts restarted at A and C when they dropped
    * it. Within 10 s (TCP's own retransmission backoff decides when B
    * hears that it was closed), then steadily. */

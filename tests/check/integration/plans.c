@@ -26,20 +26,6 @@ watchdog_setup (void)
 typedef struct
 {
   GPtrArray *peers;
-  guint64 frames;
-} AllDecode;
-
-static gboolean
-all_decode (gpointer data)
-{
-  AllDecode *d = data;
-
-  return f2f_test_all_decode (d->peers, d->frames);
-}
-
-typedef struct
-{
-  GPtrArray *peers;
   guint64 epoch;
   const gchar *proposer;        /* NULL: any, but the same everywhere */
   const gchar *mixers;
@@ -127,7 +113,6 @@ GST_START_TEST (test_plan_shared)
   TestServer *server = f2f_test_server_start (0, NULL);
   GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
       f2f_test_peer_free);
-  AllDecode d = { peers, FRAMES };
   TestPeer *a, *b, *c, *late;
   SamePlan sp = { peers, 1, NULL, NULL };
   g_autofree gchar *cmd = NULL;
@@ -139,8 +124,8 @@ GST_START_TEST (test_plan_shared)
   a = peers->pdata[0];
   b = peers->pdata[1];
   c = peers->pdata[2];
-  fail_unless (f2f_test_wait (all_decode, &d, 30000), "the room did not "
-      "form");
+  fail_unless (f2f_test_wait_all_decode (peers, FRAMES, 30000),
+      "the room did not form");
 
   /* A plan naming someone not in the room is refused, with a reason. */
   f2f_test_peer_send (a, "topology nosuchpeer0000000");
@@ -171,8 +156,8 @@ GST_START_TEST (test_plan_shared)
   }
   expect_role (late, "client", 2000);
   /* media still flows everywhere (the mesh carries it for now) */
-  d.frames = 3 * FRAMES;
-  fail_unless (f2f_test_wait (all_decode, &d, 30000), "media stopped");
+  fail_unless (f2f_test_wait_all_decode (peers, 3 * FRAMES, 30000),
+      "media stopped");
 
   /* The mixer leaves: the plan is the mesh for everyone left. */
   fail_unless (f2f_test_peer_quit (b, 10000), "B did not quit");
