@@ -470,7 +470,10 @@ record_failure (GQueue * times, gint64 now_us)
 static void
 park_join (Conn * conn, GstF2fMessage * join, PendingKind kind)
 {
-  g_assert (conn->pending_join == NULL);
+  /* handle_join refuses a join while one is pending, so there is none */
+  g_warn_if_fail (conn->pending_join == NULL);
+  if (conn->pending_join)
+    gst_f2f_message_free (conn->pending_join);
   conn->pending_join = join;
   conn->pending = kind;
 }
@@ -735,7 +738,14 @@ f2f_registry_password_done (F2fRegistry * reg, guint64 id,
   if (conn->pending == PENDING_HASH) {
     join = unpark_join (conn);
     room = g_hash_table_lookup (reg->rooms, join->room);
-    g_assert (room && room->creating);
+    if (room == NULL || !room->creating) {
+      /* cannot happen: the room waits in "creating" for this very hash */
+      g_critical ("room %s is not being created; refusing the join",
+          join->room);
+      refuse_join (reg, conn, GST_F2F_ERROR_CODE_INTERNAL,
+          "the server could not store the room", now_us, actions);
+      return;
+    }
     if (result != F2F_PASSWORD_OK || hash == NULL
         || !reg->backend.create_room (reg->backend_data, join->room, hash,
             now_us)) {
