@@ -20,6 +20,7 @@ struct _WebrtcPeer
   gchar *id;                    /* ours, from welcome */
   gchar *remote;                /* the peer we offered to */
   gchar *first;                 /* the oldest peer in our welcome */
+  gchar *answer;                /* the SDP answer we got */
   gboolean failed;
   GstElement *pipeline, *webrtc;
   gint connected;               /* atomic */
@@ -167,8 +168,11 @@ on_message (SoupWebsocketConnection * ws, gint type, GBytes * bytes,
         peer->first = g_strdup (((GstF2fPeerInfo *) msg->peers->pdata[0])->id);
       break;
     case GST_F2F_MESSAGE_ANSWER:
-      if (g_strcmp0 (msg->from, peer->remote) == 0)
+      if (g_strcmp0 (msg->from, peer->remote) == 0) {
+        g_free (peer->answer);
+        peer->answer = g_strdup (msg->sdp);
         handle_answer (peer, msg->sdp);
+      }
       break;
     case GST_F2F_MESSAGE_ICE:
       if (g_strcmp0 (msg->from, peer->remote) == 0 && msg->candidate
@@ -274,6 +278,16 @@ webrtc_peer_offer (WebrtcPeer * peer, const gchar * peer_id)
   g_signal_emit_by_name (peer->webrtc, "create-data-channel",
       GST_F2F_CONTROL_CHANNEL, NULL, &channel);
   g_clear_object (&channel);
+  {
+    /* as browsers do: video with NACK, so the offer has RTX */
+    GstWebRTCRTPTransceiver *video = NULL;
+
+    g_signal_emit_by_name (peer->webrtc, "get-transceiver", 0, &video);
+    if (video) {
+      g_object_set (video, "do-nack", TRUE, NULL);
+      gst_object_unref (video);
+    }
+  }
   g_signal_emit_by_name (peer->webrtc, "create-offer", NULL,
       gst_promise_new_with_change_func (on_offer_created, peer, NULL));
 }
@@ -282,6 +296,12 @@ const gchar *
 webrtc_peer_get_present (WebrtcPeer * peer)
 {
   return peer->first;
+}
+
+const gchar *
+webrtc_peer_get_answer (WebrtcPeer * peer)
+{
+  return peer->answer;
 }
 
 const gchar *
@@ -331,5 +351,6 @@ webrtc_peer_free (WebrtcPeer * peer)
   g_free (peer->id);
   g_free (peer->remote);
   g_free (peer->first);
+  g_free (peer->answer);
   g_free (peer);
 }

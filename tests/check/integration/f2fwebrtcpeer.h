@@ -32,6 +32,8 @@ WebrtcPeer *webrtc_peer_join (TestServer * server, const gchar * room,
 const gchar *webrtc_peer_get_present (WebrtcPeer * peer);
 /* Offers to @peer_id, which must be in the room. */
 void webrtc_peer_offer (WebrtcPeer * peer, const gchar * peer_id);
+/* The SDP answer it got, or NULL. */
+const gchar *webrtc_peer_get_answer (WebrtcPeer * peer);
 /* Its peer id. */
 const gchar *webrtc_peer_get_id (WebrtcPeer * peer);
 /* RTP packets of @media ("video", "audio") it received. */
