@@ -779,33 +779,20 @@ gst_f2f_plan_composite_inputs (const GstF2fPlan * plan, const gchar * mixer,
 
 /* ---------------------------------------------------------------------- */
 
-/* Enum nicks are the names, so the tables exist only once. */
-static const gchar *
-enum_nick (GType type, gint value)
-{
-  GEnumClass *klass = g_type_class_ref (type);
-  GEnumValue *v = g_enum_get_value (klass, value);
-  const gchar *nick = v ? v->value_nick : NULL;
-
-  /* Enum classes of static types are never finalized; the nick stays valid. */
-  g_type_class_unref (klass);
-  return nick;
-}
-
 const gchar *
 gst_f2f_plan_role_to_string (GstF2fPlanRole role)
 {
-  return enum_nick (GST_TYPE_F2F_PLAN_ROLE, role);
+  return gst_f2f_enum_nick (GST_TYPE_F2F_PLAN_ROLE, role);
 }
 
 const gchar *
 gst_f2f_feed_to_string (GstF2fFeed feed)
 {
-  return enum_nick (GST_TYPE_F2F_FEED, feed);
+  return gst_f2f_enum_nick (GST_TYPE_F2F_FEED, feed);
 }
 
 const gchar *
 gst_f2f_use_to_string (GstF2fUse use)
 {
-  return enum_nick (GST_TYPE_F2F_USE, use);
+  return gst_f2f_enum_nick (GST_TYPE_F2F_USE, use);
 }

@@ -16,6 +16,9 @@ G_GNUC_INTERNAL gboolean gst_f2f_scan_frame (const gchar * data, gsize length,
 G_GNUC_INTERNAL gboolean gst_f2f_scan_frame_strict (const gchar * data,
     gsize length, guint max_depth, const gchar ** problem);
 
+/* The nick of an enum value: the wire name (f2fprotocol.c, f2fplan.c). */
+G_GNUC_INTERNAL const gchar *gst_f2f_enum_nick (GType type, gint value);
+
 /* Members of JSON objects being built; a NULL string adds nothing. */
 G_GNUC_INTERNAL void gst_f2f_json_add_string (JsonBuilder * b,
     const gchar * name, const gchar * value);

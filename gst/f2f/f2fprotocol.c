@@ -21,8 +21,8 @@ G_DEFINE_BOXED_TYPE (GstF2fMessage, gst_f2f_message, gst_f2f_message_copy,
 
 /* Enum nicks are the wire names, so the tables exist only once: in the
  * enum declarations. */
-static const gchar *
-enum_nick (GType type, gint value)
+const gchar *
+gst_f2f_enum_nick (GType type, gint value)
 {
   GEnumClass *klass = g_type_class_ref (type);
   GEnumValue *v = g_enum_get_value (klass, value);
@@ -48,19 +48,19 @@ enum_from_nick (GType type, const gchar * nick, gint * value)
 const gchar *
 gst_f2f_message_type_to_string (GstF2fMessageType type)
 {
-  return enum_nick (GST_TYPE_F2F_MESSAGE_TYPE, type);
+  return gst_f2f_enum_nick (GST_TYPE_F2F_MESSAGE_TYPE, type);
 }
 
 const gchar *
 gst_f2f_error_code_to_string (GstF2fErrorCode code)
 {
-  return enum_nick (GST_TYPE_F2F_ERROR_CODE, code);
+  return gst_f2f_enum_nick (GST_TYPE_F2F_ERROR_CODE, code);
 }
 
 const gchar *
 gst_f2f_leave_reason_to_string (GstF2fLeaveReason reason)
 {
-  return enum_nick (GST_TYPE_F2F_LEAVE_REASON, reason);
+  return gst_f2f_enum_nick (GST_TYPE_F2F_LEAVE_REASON, reason);
 }
 
 static gboolean
