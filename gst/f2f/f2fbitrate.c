@@ -1,0 +1,164 @@
+/* f2f — GStreamer peer-to-peer conference elements
+ * Copyright (C) 2026 the f2f authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "f2fbitrate.h"
+
+/* The loss controller of Google Congestion Control (draft-ietf-rmcat-gcc,
+ * section 6): above 10 % loss the rate is cut by half the loss, below 2 %
+ * it grows by 8 % a second, in between it holds. */
+#define LOSS_HIGH 0.10
+#define LOSS_LOW 0.02
+#define INCREASE_PER_S 1.08
+/* Far from the last congestion (no decrease for QUIET_US) the rate grows
+ * twice as fast, so that a link whose cap was lifted is back near its old
+ * rate in seconds, not half a minute. */
+#define FAST_INCREASE_PER_S 1.16
+#define QUIET_US (5 * G_USEC_PER_SEC)
+/* Delay: a queue building at the bottleneck shows as RTT above the lowest
+ * one seen, before any packet is dropped (a modem's buffer holds seconds).
+ * More than DELAY_GROWTH_MS of it cuts the rate by 15 % per report. */
+#define DELAY_GROWTH_MS 100.0
+#define DELAY_DECREASE 0.85
+/* The lowest RTT is forgotten after this long: a route can change. */
+#define RTT_BASE_WINDOW_US (30 * G_USEC_PER_SEC)
+/* Updates further apart than this count as this long (a stalled timer
+ * must not make one huge step). */
+#define MAX_STEP_US (2 * G_USEC_PER_SEC)
+
+static gdouble
+clamp_estimate (const GstF2fBitrateConfig * config, gdouble kbps)
+{
+  gdouble lo = config->min_kbps + config->audio_kbps;
+  gdouble hi = MAX (config->max_kbps, config->min_kbps) + config->audio_kbps;
+
+  return CLAMP (kbps, lo, hi);
+}
+
+void
+gst_f2f_bitrate_link_init (GstF2fBitrateLink * link,
+    const GstF2fBitrateConfig * config, gdouble start_kbps, gint64 now_us)
+{
+  g_return_if_fail (link != NULL && config != NULL);
+
+  link->estimate_kbps = clamp_estimate (config, start_kbps);
+  link->rtt_base_ms = -1;
+  link->rtt_base_us = now_us;
+  link->last_us = now_us;
+  link->last_decrease_us = 0;
+}
+
+GstF2fBitrateAction
+gst_f2f_bitrate_link_update (GstF2fBitrateLink * link,
+    const GstF2fBitrateConfig * config, gint64 now_us, gdouble loss,
+    gdouble rtt_ms)
+{
+  GstF2fBitrateAction action = GST_F2F_BITRATE_HOLD;
+  gint64 step_us;
+  gboolean delayed = FALSE;
+
+  g_return_val_if_fail (link != NULL && config != NULL, action);
+
+  step_us = CLAMP (now_us - link->last_us, 0, MAX_STEP_US);
+  link->last_us = now_us;
+  loss = CLAMP (loss, 0.0, 1.0);
+
+  if (rtt_ms >= 0) {
+    if (link->rtt_base_ms < 0 || rtt_ms <= link->rtt_base_ms
+        || now_us - link->rtt_base_us > RTT_BASE_WINDOW_US) {
+      link->rtt_base_ms = rtt_ms;
+      link->rtt_base_us = now_us;
+    }
+    delayed = rtt_ms - link->rtt_base_ms > DELAY_GROWTH_MS;
+  }
+
+  if (loss > LOSS_HIGH) {
+    link->estimate_kbps *= 1.0 - 0.5 * loss;
+    action = GST_F2F_BITRATE_DECREASE_LOSS;
+  } else if (delayed) {
+    link->estimate_kbps *= DELAY_DECREASE;
+    action = GST_F2F_BITRATE_DECREASE_DELAY;
+  } else if (loss < LOSS_LOW) {
+    gboolean quiet = link->last_decrease_us == 0
+        || now_us - link->last_decrease_us >= QUIET_US;
+    gdouble per_s = quiet ? FAST_INCREASE_PER_S : INCREASE_PER_S;
+
+    link->estimate_kbps *= pow (per_s, (gdouble) step_us / G_USEC_PER_SEC);
+    action = GST_F2F_BITRATE_INCREASE;
+  }
+  if (action == GST_F2F_BITRATE_DECREASE_LOSS
+      || action == GST_F2F_BITRATE_DECREASE_DELAY)
+    link->last_decrease_us = MAX (now_us, 1);
+  link->estimate_kbps = clamp_estimate (config, link->estimate_kbps);
+  return action;
+}
+
+guint
+gst_f2f_bitrate_video_target (const GstF2fBitrateConfig * config,
+    const gdouble * estimates_kbps, guint n)
+{
+  gdouble weakest = G_MAXDOUBLE;
+  guint hi, i;
+
+  g_return_val_if_fail (config != NULL, 0);
+
+  hi = MAX (config->max_kbps, config->min_kbps);
+  for (i = 0; i < n; i++)
+    weakest = MIN (weakest, estimates_kbps[i]);
+  if (n == 0)
+    return hi;
+  weakest -= config->audio_kbps;
+  if (weakest < config->min_kbps)
+    return config->min_kbps;
+  return MIN ((guint) weakest, hi);
+}
+
+static gint
+compare_doubles (gconstpointer a, gconstpointer b)
+{
+  gdouble x = *(const gdouble *) a, y = *(const gdouble *) b;
+
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+gint
+gst_f2f_bitrate_weakest_link (const gdouble * estimates_kbps, guint n,
+    gdouble ratio)
+{
+  g_autofree gdouble *others = NULL;
+  gdouble median;
+  guint weakest = 0, i, k = 0;
+
+  if (n < 2)
+    return -1;
+  for (i = 1; i < n; i++)
+    if (estimates_kbps[i] < estimates_kbps[weakest])
+      weakest = i;
+  others = g_new (gdouble, n - 1);
+  for (i = 0; i < n; i++)
+    if (i != weakest)
+      others[k++] = estimates_kbps[i];
+  qsort (others, k, sizeof (gdouble), compare_doubles);
+  median = k % 2 ? others[k / 2] : (others[k / 2 - 1] + others[k / 2]) / 2;
+  return estimates_kbps[weakest] < ratio * median ? (gint) weakest : -1;
+}
+
+guint
+gst_f2f_bitrate_opus_loss_percentage (gdouble worst_loss, guint previous)
+{
+  guint measured = (guint) ceil (CLAMP (worst_loss, 0.0, 1.0) * 100.0 -
+      1e-9);
+
+  measured = MIN (measured, 100);
+  if (measured >= previous)
+    return measured;
+  return MAX (measured, previous - 1);
+}

@@ -1,0 +1,252 @@
+/* f2f — GStreamer peer-to-peer conference elements
+ * Copyright (C) 2026 the f2f authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The congestion control law (gst/f2f/f2fbitrate.c): scripts of receiver
+ * reports and the estimate expected after each, and tables for the shared
+ * encoder's target, the far-weaker link and Opus's loss percentage.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <math.h>
+#include <gst/check/gstcheck.h>
+#include <gst/f2f/f2f.h>
+
+#define S G_USEC_PER_SEC
+#define MS 1000
+
+static const GstF2fBitrateConfig config = { 50, 1000, 48 };
+
+typedef struct
+{
+  gint64 at_us;
+  gdouble loss, rtt_ms;
+  GstF2fBitrateAction action;
+  gdouble expect_kbps;          /* ± 0.5 */
+} Report;
+
+typedef struct
+{
+  const gchar *what;
+  gdouble start_kbps;
+  Report reports[10];
+} Script;
+
+#define HOLD GST_F2F_BITRATE_HOLD
+#define UP GST_F2F_BITRATE_INCREASE
+#define LOSS GST_F2F_BITRATE_DECREASE_LOSS
+#define DELAY GST_F2F_BITRATE_DECREASE_DELAY
+
+static const Script scripts[] = {
+  {"no loss: +16 %/s while far from any congestion", 500, {
+          {1 * S, 0.0, 20, UP, 580},
+          {2 * S, 0.0, 20, UP, 672.8},
+          {0}}},
+  {"the step is scaled by the time since the last report", 500, {
+          {500 * MS, 0.0, 20, UP, 538.5},
+          {0}}},
+  {"a stalled report counts as 2 s at most", 500, {
+          {10 * S, 0.0, 20, UP, 672.8},
+          {0}}},
+  {"over 10 % loss: x (1 - loss / 2)", 500, {
+          {1 * S, 0.20, 20, LOSS, 450},
+          {2 * S, 0.50, 20, LOSS, 337.5},
+          {0}}},
+  {"after a decrease the increase is 8 %/s for 5 s", 500, {
+          {1 * S, 0.20, 20, LOSS, 450},
+          {2 * S, 0.0, 20, UP, 486},
+          {3 * S, 0.0, 20, UP, 524.9},
+          {4 * S, 0.0, 20, UP, 566.9},
+          {5 * S, 0.0, 20, UP, 612.2},
+          {6 * S, 0.0, 20, UP, 710.2},
+          {0}}},
+  {"between 2 and 10 % loss: hold", 500, {
+          {1 * S, 0.05, 20, HOLD, 500},
+          {2 * S, 0.10, 20, HOLD, 500},
+          {3 * S, 0.02, 20, HOLD, 500},
+          {0}}},
+  {"RTT 100 ms over its lowest: x 0.85", 500, {
+          {1 * S, 0.0, 20, UP, 580},
+          {2 * S, 0.0, 119, UP, 672.8},
+          {3 * S, 0.0, 121, DELAY, 571.9},
+          {4 * S, 0.0, 400, DELAY, 486.1},
+          {5 * S, 0.0, 40, UP, 525},
+          {0}}},
+  {"loss outranks delay", 500, {
+          {1 * S, 0.0, 20, UP, 580},
+          {2 * S, 0.4, 300, LOSS, 464},
+          {0}}},
+  {"an unknown RTT is no delay signal", 500, {
+          {1 * S, 0.0, -1, UP, 580},
+          {0}}},
+  {"the lowest RTT is forgotten after 30 s", 500, {
+          {1 * S, 0.0, 20, UP, 580},
+          {32 * S, 0.0, 300, UP, 780.4},
+          {33 * S, 0.0, 300, UP, 905.3},
+          {0}}},
+  {"bounded above by max + audio", 1000, {
+          {1 * S, 0.0, 20, UP, 1048},
+          {0}}},
+  {"bounded below by min + audio", 100, {
+          {1 * S, 0.9, 20, LOSS, 98},
+          {0}}},
+};
+
+GST_START_TEST (test_link_scripts)
+{
+  guint i, j;
+
+  for (i = 0; i < G_N_ELEMENTS (scripts); i++) {
+    const Script *script = &scripts[i];
+    GstF2fBitrateLink link;
+
+    gst_f2f_bitrate_link_init (&link, &config, script->start_kbps, 0);
+    for (j = 0; script->reports[j].at_us; j++) {
+      const Report *r = &script->reports[j];
+      GstF2fBitrateAction action = gst_f2f_bitrate_link_update (&link,
+          &config, r->at_us, r->loss, r->rtt_ms);
+
+      fail_unless (action == r->action,
+          "%s, report %u: action %d, expected %d", script->what, j, action,
+          r->action);
+      fail_unless (fabs (link.estimate_kbps - r->expect_kbps) < 0.5,
+          "%s, report %u: %.1f kbit/s, expected %.1f", script->what, j,
+          link.estimate_kbps, r->expect_kbps);
+    }
+  }
+}
+
+GST_END_TEST;
+
+/* A 300 kbit/s bottleneck that drops what is above it: the estimate must
+ * come below the cap and stay within a sawtooth under it. */
+GST_START_TEST (test_converges_under_a_cap)
+{
+  GstF2fBitrateLink link;
+  gdouble cap = 300, low = G_MAXDOUBLE, high = 0;
+  gint64 t;
+
+  gst_f2f_bitrate_link_init (&link, &config, 848, 0);
+  for (t = 1 * S; t <= 60 * S; t += S) {
+    gdouble rate = link.estimate_kbps;
+    gdouble loss = rate > cap ? (rate - cap) / rate : 0;
+
+    gst_f2f_bitrate_link_update (&link, &config, t, loss, 20);
+    if (t >= 20 * S) {
+      low = MIN (low, link.estimate_kbps);
+      high = MAX (high, link.estimate_kbps);
+    }
+  }
+  fail_unless (high <= cap * 1.17 && low >= cap * 0.5,
+      "after 20 s the estimate swung between %.0f and %.0f kbit/s under a "
+      "%.0f kbit/s cap", low, high, cap);
+}
+
+GST_END_TEST;
+
+typedef struct
+{
+  gdouble estimates[4];
+  guint n;
+  guint target;
+} TargetRow;
+
+GST_START_TEST (test_video_target)
+{
+  static const TargetRow rows[] = {
+    {{0}, 0, 1000},             /* no link: the maximum */
+    {{848}, 1, 800},
+    {{848, 300}, 2, 252},       /* the weakest link decides */
+    {{300, 848, 2000}, 3, 252},
+    {{60}, 1, 50},              /* never below the minimum */
+    {{5000}, 1, 1000},          /* never above the maximum */
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (rows); i++) {
+    guint got = gst_f2f_bitrate_video_target (&config, rows[i].estimates,
+        rows[i].n);
+    fail_unless (got == rows[i].target, "row %u: %u, expected %u", i, got,
+        rows[i].target);
+  }
+}
+
+GST_END_TEST;
+
+typedef struct
+{
+  gdouble estimates[4];
+  guint n;
+  gint weakest;
+} WeakRow;
+
+GST_START_TEST (test_weakest_link)
+{
+  static const WeakRow rows[] = {
+    {{100}, 1, -1},             /* one link is no "rest" */
+    {{100, 800}, 2, 0},
+    {{800, 100}, 2, 1},
+    {{500, 800}, 2, -1},        /* weaker, not far weaker */
+    {{800, 150, 700}, 3, 1},
+    {{800, 375, 700}, 3, -1},   /* exactly half the median: not below */
+    {{800, 100, 120, 700}, 4, 1},       /* the median of the rest: 700 */
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (rows); i++) {
+    gint got = gst_f2f_bitrate_weakest_link (rows[i].estimates, rows[i].n,
+        0.5);
+    fail_unless (got == rows[i].weakest, "row %u: %d, expected %d", i, got,
+        rows[i].weakest);
+  }
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_opus_loss_percentage)
+{
+  static const struct
+  {
+    gdouble loss;
+    guint previous, expect;
+  } rows[] = {
+    {0.0, 0, 0},
+    {0.05, 0, 5},
+    {0.051, 0, 6},              /* rounded up: protect a little more */
+    {0.10, 5, 10},              /* up at once */
+    {0.0, 10, 9},               /* down one point per report */
+    {0.02, 10, 9},
+    {0.0, 1, 0},
+    {1.5, 0, 100},
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (rows); i++) {
+    guint got = gst_f2f_bitrate_opus_loss_percentage (rows[i].loss,
+        rows[i].previous);
+    fail_unless (got == rows[i].expect, "row %u: %u, expected %u", i, got,
+        rows[i].expect);
+  }
+}
+
+GST_END_TEST;
+
+static Suite *
+bitrate_suite (void)
+{
+  Suite *s = suite_create ("f2f bitrate");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_link_scripts);
+  tcase_add_test (tc, test_converges_under_a_cap);
+  tcase_add_test (tc, test_video_target);
+  tcase_add_test (tc, test_weakest_link);
+  tcase_add_test (tc, test_opus_loss_percentage);
+  return s;
+}
+
+GST_CHECK_MAIN (bitrate);
