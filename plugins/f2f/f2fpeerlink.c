@@ -496,21 +496,16 @@ promise_changed (GstPromise * promise, gpointer queue)
 /* The longest a caller waits for webrtcbin's statistics. */
 #define STATS_TIMEOUT_US (2 * G_USEC_PER_SEC)
 
-gboolean
-f2f_peer_link_sample (F2fPeerLink * link, GstF2fLinkSample * sample)
+GstStructure *
+f2f_peer_link_get_stats (F2fPeerLink * link)
 {
   GstPromise *promise;
   GAsyncQueue *changed;
   const GstStructure *reply;
-  guint64 lost_in = 0, received_in = 0;
-  gint i, n;
+  GstStructure *stats = NULL;
 
   if (is_destroyed (link))
-    return FALSE;
-  sample->state = g_strdup (f2f_peer_link_get_state (link) ==
-      F2F_LINK_CONNECTED ? "connected" : f2f_peer_link_get_state (link) ==
-      F2F_LINK_FAILED ? "failed" : "connecting");
-
+    return NULL;
   /* Not gst_promise_wait(): webrtcbin 1.22 frees a task still queued when
    * it closes without answering its promise, so a sample taken while the
    * link goes down would wait for ever (and with it f2ftopology's worker,
@@ -526,11 +521,29 @@ f2f_peer_link_sample (F2fPeerLink * link, GstF2fLinkSample * sample)
     gst_promise_interrupt (promise);
   }
   g_async_queue_unref (changed);
-  if (gst_promise_wait (promise) != GST_PROMISE_RESULT_REPLIED
-      || (reply = gst_promise_get_reply (promise)) == NULL) {
-    gst_promise_unref (promise);
+  if (gst_promise_wait (promise) == GST_PROMISE_RESULT_REPLIED
+      && (reply = gst_promise_get_reply (promise)) != NULL)
+    stats = gst_structure_copy (reply);
+  gst_promise_unref (promise);
+  return stats;
+}
+
+gboolean
+f2f_peer_link_sample (F2fPeerLink * link, GstF2fLinkSample * sample)
+{
+  g_autoptr (GstStructure) reply = NULL;
+  guint64 lost_in = 0, received_in = 0;
+  gint i, n;
+
+  if (is_destroyed (link))
+    return FALSE;
+  sample->state = g_strdup (f2f_peer_link_get_state (link) ==
+      F2F_LINK_CONNECTED ? "connected" : f2f_peer_link_get_state (link) ==
+      F2F_LINK_FAILED ? "failed" : "connecting");
+
+  reply = f2f_peer_link_get_stats (link);
+  if (reply == NULL)
     return TRUE;
-  }
   n = gst_structure_n_fields (reply);
   for (i = 0; i < n; i++) {
     const GValue *v = gst_structure_get_value (reply,
@@ -560,7 +573,6 @@ f2f_peer_link_sample (F2fPeerLink * link, GstF2fLinkSample * sample)
   }
   if (lost_in + received_in > 0)
     sample->loss_in = (gdouble) lost_in / (lost_in + received_in);
-  gst_promise_unref (promise);
   return TRUE;
 }
 

@@ -107,6 +107,9 @@ gboolean f2f_peer_link_heartbeat (F2fPeerLink * link, gint64 now_us);
  * while the link goes down may never be answered). Any thread but a
  * streaming one. */
 gboolean f2f_peer_link_sample (F2fPeerLink * link, GstF2fLinkSample * sample);
+/* webrtcbin's whole get-stats reply (a copy), waited for as above; NULL
+ * when there is none. */
+GstStructure *f2f_peer_link_get_stats (F2fPeerLink * link);
 /* Any thread: the link failed for a reason found outside it (an error
  * message from one of its elements). Reported like an ICE failure. */
 void f2f_peer_link_fail (F2fPeerLink * link, const gchar * why);

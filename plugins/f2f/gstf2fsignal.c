@@ -49,6 +49,19 @@
  * * `f2f-peer-stats` (every #GstF2fSignal:stats-interval): `peer-id`
  *   (string), `state` (string), `video-frames`, `audio-frames` (guint64,
  *   decoded so far).
+ * * `f2f-link-bitrate` (at each new receiver report of a link, about once a
+ *   second): `peer-id` (string), `estimate` (guint, kbit/s the link may
+ *   carry, audio included), `target` (guint, the shared video encoder's
+ *   kbit/s), `sent` (guint, kbit/s of RTP payload sent on the link),
+ *   `loss` (gdouble, fraction lost in the latest report), `rtt` (gdouble,
+ *   ms; negative when unknown), `action` (string: increase, hold,
+ *   decrease-loss, decrease-delay), `key-requests-sent`,
+ *   `key-requests-received` (guint: keyframe requests, RTCP PLI or FIR,
+ *   this side sent for the peer's video, and got for its own).
+ * * `f2f-link-limited`: `peer-id` (string), `limited` (gboolean): the link
+ *   to that peer became far weaker than the others (below half their
+ *   median estimate; it then sets everyone's video bitrate), or stopped
+ *   being so; with `limited`, `estimate` and `others` (guint, kbit/s).
  * * `f2f-chat`: `peer-id`, `name`, `text` (strings), `time` (gint64, the
  *   sender's clock, ms since 1970).
  * * `f2f-signaling`: `state` (string: lost, reconnected), `reason`.
@@ -87,6 +100,7 @@
 #include "f2fsignalconn.h"
 #include "f2frouter.h"
 #include "f2freceiver.h"
+#include "f2fcongestion.h"
 #include "f2fpeerlink.h"
 #include "f2fworker.h"
 
@@ -183,6 +197,8 @@ gst_f2f_room_view_get_type (void)
  * after n such failures in a row, it gets link-timeout × 2^MIN (n, this). */
 #define LINK_TIMEOUT_MAX_DOUBLINGS 3
 #define DEFAULT_STATS_INTERVAL 0
+#define DEFAULT_CONGESTION_CONTROL TRUE
+#define DEFAULT_MIN_BITRATE 50
 
 enum
 {
@@ -205,6 +221,8 @@ enum
   PROP_STATS_INTERVAL,
   PROP_ICE_TRANSPORT_POLICY,
   PROP_TLS_CA_FILE,
+  PROP_CONGESTION_CONTROL,
+  PROP_MIN_BITRATE,
 };
 
 enum
@@ -266,6 +284,8 @@ struct _GstF2fSignal
   GstF2fLatencyProfile latency_profile;
   GstF2fVideoCodec video_codec;
   guint max_bitrate;
+  guint min_bitrate;
+  gboolean congestion_control;
   GstF2fRoomView room_view;
   gchar *local_addresses;
   guint connect_timeout;
@@ -308,6 +328,8 @@ struct _GstF2fSignal
    * What each link sends, and what it receives. */
   F2fRouter *router;
   F2fReceiver *receiver;
+  /* Bitrate and loss resilience (f2fcongestion.h); its own thread. */
+  F2fCongestion *congestion;
 
   /* Made in init, never replaced. */
   GstElement *view;             /* f2fcompositor, or NULL if missing */
@@ -1426,6 +1448,28 @@ link_channel_open (F2fPeerLink * link, const gchar * channel,
   }
 }
 
+/* f2fcongestion's thread: the links that are up, with references. */
+static GPtrArray *
+connected_links (gpointer user_data)
+{
+  GstF2fSignal *self = user_data;
+  GPtrArray *links = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      f2f_peer_link_unref);
+  GHashTableIter iter;
+  gpointer value;
+
+  SIGNAL_LOCK (self);
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    Peer *peer = value;
+    if (peer->link
+        && f2f_peer_link_get_state (peer->link) == F2F_LINK_CONNECTED)
+      g_ptr_array_add (links, f2f_peer_link_ref (peer->link));
+  }
+  SIGNAL_UNLOCK (self);
+  return links;
+}
+
 static gboolean
 room_sample (gpointer user_data, const gchar * peer_id,
     GstF2fLinkSample * sample)
@@ -1578,8 +1622,10 @@ gst_f2f_signal_request_new_pad (GstElement * element, GstPadTemplate * templ,
         48000, NULL);
     g_object_set (filter, "caps", filter_caps, NULL);
     gst_caps_unref (filter_caps);
+    /* The loss percentage then follows the loss measured (f2fcongestion). */
     g_object_set (enc, "frame-size", 20, "inband-fec", TRUE,
-        "packet-loss-percentage", 10, "bitrate", 32000, NULL);
+        "packet-loss-percentage", F2F_CONGESTION_INITIAL_OPUS_LOSS,
+        "bitrate", 32000, NULL);
     gst_util_set_object_arg (G_OBJECT (enc), "audio-type", "voice");
     gst_bin_add_many (GST_BIN_CAST (self), conv, resample, enc, NULL);
     gst_element_link_many (queue, conv, resample, filter, enc, NULL);
@@ -1614,6 +1660,8 @@ gst_f2f_signal_request_new_pad (GstElement * element, GstPadTemplate * templ,
   else
     self->audio_tee = gst_object_ref (tee);
   SIGNAL_UNLOCK (self);
+  f2f_congestion_set_encoder (self->congestion, video ? "video" : "audio",
+      enc);
   f2f_router_set_source (self->router, video ? F2F_ROUTER_VIDEO :
       F2F_ROUTER_AUDIO, tee);
 
@@ -1646,6 +1694,8 @@ gst_f2f_signal_release_pad (GstElement * element, GstPad * pad)
   else
     self->audio_tee = NULL;
   SIGNAL_UNLOCK (self);
+  f2f_congestion_set_encoder (self->congestion, video ? "video" : "audio",
+      NULL);
   /* every link's branch of it goes first */
   f2f_router_set_source (self->router, video ? F2F_ROUTER_VIDEO :
       F2F_ROUTER_AUDIO, NULL);
@@ -1886,7 +1936,8 @@ gst_f2f_signal_change_state (GstElement * element, GstStateChange transition)
   GstF2fSignal *self = GST_F2F_SIGNAL (element);
   GstStateChangeReturn ret;
   const gchar *missing = NULL;
-  gboolean has_room;
+  gboolean has_room, control;
+  guint min_kbps, max_kbps;
 
   switch (transition) {
     case GST_STATE_CHANGE_NULL_TO_READY:
@@ -1920,6 +1971,12 @@ gst_f2f_signal_change_state (GstElement * element, GstStateChange transition)
       self->inputs_ended = 0;
       SIGNAL_UNLOCK (self);
       f2f_worker_call_sync (self->worker, start_on_thread, self);
+      GST_OBJECT_LOCK (self);
+      control = self->congestion_control;
+      min_kbps = self->min_bitrate;
+      max_kbps = self->max_bitrate;
+      GST_OBJECT_UNLOCK (self);
+      f2f_congestion_start (self->congestion, control, min_kbps, max_kbps);
       if (self->view) {
         /* In per-peer mode nothing feeds the room view: keep its background
          * pictures and silence from costing CPU in every call. */
@@ -1934,6 +1991,9 @@ gst_f2f_signal_change_state (GstElement * element, GstStateChange transition)
       break;
   }
 
+  /* Before the links go: no statistics asked of a closing webrtcbin. */
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
+    f2f_congestion_stop (self->congestion);
   ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
     /* After the children stopped, not before: with the room view's mixers
@@ -2107,6 +2167,12 @@ gst_f2f_signal_set_property (GObject * object, guint prop_id,
     case PROP_MAX_BITRATE:
       self->max_bitrate = g_value_get_uint (value);
       break;
+    case PROP_MIN_BITRATE:
+      self->min_bitrate = g_value_get_uint (value);
+      break;
+    case PROP_CONGESTION_CONTROL:
+      self->congestion_control = g_value_get_boolean (value);
+      break;
     case PROP_ROOM_VIEW:
       self->room_view = g_value_get_enum (value);
       break;
@@ -2175,6 +2241,12 @@ gst_f2f_signal_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_MAX_BITRATE:
       g_value_set_uint (value, self->max_bitrate);
       break;
+    case PROP_MIN_BITRATE:
+      g_value_set_uint (value, self->min_bitrate);
+      break;
+    case PROP_CONGESTION_CONTROL:
+      g_value_set_boolean (value, self->congestion_control);
+      break;
     case PROP_ROOM_VIEW:
       g_value_set_enum (value, self->room_view);
       break;
@@ -2216,6 +2288,7 @@ gst_f2f_signal_finalize (GObject * object)
   gst_f2f_room_set_flow (self->room, NULL, NULL);
   gst_object_unref (self->room);
   g_hash_table_unref (self->peers);
+  g_clear_pointer (&self->congestion, f2f_congestion_free);
   g_clear_pointer (&self->router, f2f_router_free);
   g_clear_pointer (&self->plan, gst_f2f_plan_free);
   g_free (self->role_mixer);
@@ -2292,8 +2365,21 @@ gst_f2f_signal_class_init (GstF2fSignalClass * klass)
           GST_TYPE_F2F_VIDEO_CODEC, DEFAULT_VIDEO_CODEC, ready));
   g_object_class_install_property (gobject_class, PROP_MAX_BITRATE,
       g_param_spec_uint ("max-bitrate", "Maximum bitrate",
-          "Video bitrate in kbit/s, the same to every peer", 50, 20000,
+          "Video bitrate in kbit/s the shared encoder starts at and never "
+          "exceeds (the same to every peer); with congestion-control it "
+          "goes down to what the weakest link carries", 50, 20000,
           DEFAULT_MAX_BITRATE, ready));
+  g_object_class_install_property (gobject_class, PROP_MIN_BITRATE,
+      g_param_spec_uint ("min-bitrate", "Minimum bitrate",
+          "Video bitrate in kbit/s congestion control never goes below "
+          "(audio has its own share on top)", 10, 20000,
+          DEFAULT_MIN_BITRATE, ready));
+  g_object_class_install_property (gobject_class, PROP_CONGESTION_CONTROL,
+      g_param_spec_boolean ("congestion-control", "Congestion control",
+          "Estimate what each link can carry from its receiver reports "
+          "(loss, round-trip time) and set the shared video encoder's "
+          "bitrate to the weakest link's estimate; off: always max-bitrate",
+          DEFAULT_CONGESTION_CONTROL, ready));
   g_object_class_install_property (gobject_class, PROP_ROOM_VIEW,
       g_param_spec_enum ("room-view", "Room view",
           "Composite the room on video_src/audio_src, or expose a pad per "
@@ -2441,6 +2527,8 @@ gst_f2f_signal_init (GstF2fSignal * self)
   self->latency_profile = DEFAULT_LATENCY_PROFILE;
   self->video_codec = DEFAULT_VIDEO_CODEC;
   self->max_bitrate = DEFAULT_MAX_BITRATE;
+  self->min_bitrate = DEFAULT_MIN_BITRATE;
+  self->congestion_control = DEFAULT_CONGESTION_CONTROL;
   self->room_view = DEFAULT_ROOM_VIEW;
   self->connect_timeout = DEFAULT_CONNECT_TIMEOUT;
   self->heartbeat_timeout = DEFAULT_HEARTBEAT_TIMEOUT;
@@ -2451,6 +2539,8 @@ gst_f2f_signal_init (GstF2fSignal * self)
 
   self->room = gst_f2f_room_new ();
   self->router = f2f_router_new (GST_ELEMENT_CAST (self));
+  self->congestion = f2f_congestion_new (GST_BIN_CAST (self),
+      connected_links, self);
   self->role = GST_F2F_PLAN_ROLE_MESH;
   gst_f2f_room_set_transport (self->room, room_send, self, NULL);
   gst_f2f_room_set_sampler (self->room, room_sample, self);

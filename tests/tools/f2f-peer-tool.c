@@ -17,6 +17,7 @@
  *   pad-added <name>     the element named "s" added a pad
  *   pad-removed <name>   … or removed one
  *   progress <structure> a GST_MESSAGE_PROGRESS (f2ffileshare transfers)
+ *   level <dB>           a level element's message: its loudest channel's RMS
  *
  * Commands on standard input, one per line:
  *
@@ -91,13 +92,37 @@ enclosing_signal (GstObject * object)
   return NULL;
 }
 
+/* A level element's message: the loudest channel's RMS (dB). */
+static void
+say_level (const GstStructure * s)
+{
+  const GValue *rms = gst_structure_get_value (s, "rms");
+  gdouble loudest = -200;
+  guint i;
+
+  if (rms == NULL || !G_VALUE_HOLDS (rms, G_TYPE_VALUE_ARRAY))
+    return;
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS;
+  {
+    GValueArray *a = g_value_get_boxed (rms);
+    for (i = 0; a && i < a->n_values; i++)
+      loudest = MAX (loudest, g_value_get_double (g_value_array_get_nth (a,
+                  i)));
+  }
+  G_GNUC_END_IGNORE_DEPRECATIONS;
+  printf ("level %.1f\n", loudest);
+  fflush (stdout);
+}
+
 static gboolean
 bus_cb (GstBus * bus, GstMessage * message, gpointer data)
 {
   switch (GST_MESSAGE_TYPE (message)) {
     case GST_MESSAGE_ELEMENT:{
       const GstStructure *s = gst_message_get_structure (message);
-      if (s && g_str_has_prefix (gst_structure_get_name (s), "f2f-")) {
+      if (s && gst_structure_has_name (s, "level")) {
+        say_level (s);
+      } else if (s && g_str_has_prefix (gst_structure_get_name (s), "f2f-")) {
         g_autofree gchar *text = gst_structure_to_string (s);
         g_autoptr (GstObject) owner =
             enclosing_signal (GST_MESSAGE_SRC (message));

@@ -358,6 +358,11 @@ handle_msg (TestPeer * peer, const gchar * text)
     gst_structure_get_uint64 (s, "audio-frames", &a);
     f2f_test_set_count (peer->video, id, v);
     f2f_test_set_count (peer->audio, id, a);
+  } else if (strcmp (name, "f2f-link-bitrate") == 0) {
+    g_hash_table_replace (peer->link_bitrate, g_strdup (id),
+        gst_structure_copy (s));
+  } else if (strcmp (name, "f2f-link-limited") == 0) {
+    g_ptr_array_add (peer->limited, gst_structure_copy (s));
   } else if (strcmp (name, "f2f-peer-joined") == 0) {
     g_hash_table_add (peer->present, g_strdup (id));
   } else if (strcmp (name, "f2f-peer-left") == 0) {
@@ -416,7 +421,10 @@ line_cb (GObject * source, GAsyncResult * res, gpointer data)
     handle_msg (peer, line + 4);
   else if (g_str_has_prefix (line, "error ") && peer->error == NULL)
     peer->error = g_strdup (line + 6);
-  else if (g_str_has_prefix (line, "room-message "))
+  else if (g_str_has_prefix (line, "level ")) {
+    gdouble db = g_ascii_strtod (line + 6, NULL);
+    g_array_append_val (peer->levels, db);
+  } else if (g_str_has_prefix (line, "room-message "))
     g_ptr_array_add (peer->room_messages, g_strdup (line + 13));
   else if (g_str_has_prefix (line, "pad-added "))
     g_ptr_array_add (peer->pads, g_strdup (line + 10));
@@ -539,6 +547,11 @@ host_attach (TestHost * host, GSubprocess * proc)
       host->peer_addr, host->peer_if);
   run_cmd ("nsenter -t %s -n ip link set %s up", host->pid, host->peer_if);
   run_cmd ("nsenter -t %s -n ip link set lo up", host->pid);
+  /* The test's namespace routes between the hosts (and runs the server):
+   * it is the router every peer's link leads to. */
+  run_cmd ("nsenter -t %s -n ip route add default via %s", host->pid,
+      host->host_addr);
+  run_cmd ("sysctl -q -w net.ipv4.ip_forward=1");
 }
 
 /* Loss and blocks are applied where packets arrive (netdev ingress of
@@ -573,6 +586,46 @@ host_apply (TestHost * host, guint loss, gboolean block_tcp)
   host->tcp_blocked = block_tcp;
 }
 
+/* The cap sits where an access link's bottleneck is: the queue of the
+ * peer's own uplink (its modem), so that what the peer sends above the
+ * rate waits there (up to 400 ms: a modem's buffer) and is then dropped,
+ * and the peer's RTCP reports see the queue as delay before any loss. A
+ * cap on the router's side would have to police the ingress (tbf shapes
+ * egress only; no ifb here), which drops at once without a queue: a
+ * network that shows congestion only as loss. */
+void
+f2f_test_host_set_uplink_cap (TestHost * host, guint kbit)
+{
+  fail_unless (host->pid != NULL, "the host has no peer yet");
+  if (kbit == 0) {
+    run_cmd ("nsenter -t %s -n tc qdisc del dev %s root", host->pid,
+        host->peer_if);
+    return;
+  }
+  run_cmd ("nsenter -t %s -n tc qdisc replace dev %s root tbf rate %ukbit "
+      "burst 32kbit latency 400ms", host->pid, host->peer_if, kbit);
+}
+
+void
+f2f_test_host_uplink_counters (TestHost * host, guint64 * sent_bytes,
+    guint64 * dropped)
+{
+  g_autofree gchar *line = g_strdup_printf ("nsenter -t %s -n tc -s qdisc "
+      "show dev %s", host->pid, host->peer_if);
+  g_autofree gchar *out = NULL;
+  const gchar *p;
+  gint status = 0;
+
+  *sent_bytes = *dropped = 0;
+  fail_unless (g_spawn_command_line_sync (line, &out, NULL, &status, NULL)
+      && g_spawn_check_wait_status (status, NULL), "'%s' failed", line);
+  /* " Sent 12345 bytes 67 pkt (dropped 8, overlimits 9 requeues 0)" */
+  if ((p = strstr (out, "Sent ")))
+    *sent_bytes = g_ascii_strtoull (p + 5, NULL, 10);
+  if ((p = strstr (out, "dropped ")))
+    *dropped = g_ascii_strtoull (p + 8, NULL, 10);
+}
+
 void
 f2f_test_host_set_loss (TestHost * host, guint percent)
 {
@@ -604,6 +657,16 @@ TestPeer *
 f2f_test_peer_start_in (TestHost * host, const gchar * server_uri,
     const gchar * room, const gchar * name, guint index, const gchar * extra)
 {
+  return f2f_test_peer_start_media (host, server_uri, room, name, index,
+      extra, NULL);
+}
+
+TestPeer *
+f2f_test_peer_start_media (TestHost * host, const gchar * server_uri,
+    const gchar * room, const gchar * name, guint index, const gchar * extra,
+    const TestPeerMedia * media)
+{
+  static const TestPeerMedia defaults = { NULL, };
   TestPeer *peer = g_new0 (TestPeer, 1);
   g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GError) error = NULL;
@@ -634,19 +697,30 @@ f2f_test_peer_start_in (TestHost * host, const gchar * server_uri,
   peer->chat_times = g_ptr_array_new_with_free_func (g_free);
   peer->shared_ids = g_ptr_array_new_with_free_func (g_free);
   peer->role = g_strdup ("mesh");
+  peer->link_bitrate = g_hash_table_new_full (g_str_hash, g_str_equal,
+      g_free, (GDestroyNotify) gst_structure_free);
+  peer->limited = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_structure_free);
+  peer->levels = g_array_new (FALSE, FALSE, sizeof (gdouble));
+  if (media == NULL)
+    media = &defaults;
 
   /* Small pictures at a low rate: six peers must fit two cores. */
   launch = g_strdup_printf ("f2fsignal name=s server-uri=%s room=%s "
       "display-name=%s local-addresses=127.0.0.1 stats-interval=250 "
       "connect-timeout=5000 %s %s "
       "videotestsrc is-live=true pattern=%s ! "
-      "video/x-raw,width=160,height=120,framerate=10/1 ! s.video_sink "
+      "video/x-raw,%s ! s.video_sink "
       "audiotestsrc is-live=true freq=%u ! s.audio_sink "
-      "s.video_src ! fakesink async=false s.audio_src ! fakesink async=false",
+      "s.video_src ! fakesink async=false s.audio_src ! %s fakesink "
+      "async=false",
       server_uri ? server_uri : "ws://127.0.0.1:1/ws", room, name,
       extra ? extra : "", g_getenv ("F2F_TEST_PEER_PROPS") ?
-      g_getenv ("F2F_TEST_PEER_PROPS") : "", patterns[index % G_N_ELEMENTS (patterns)],
-      300 + 100 * index);
+      g_getenv ("F2F_TEST_PEER_PROPS") : "", media->pattern ? media->pattern :
+      patterns[index % G_N_ELEMENTS (patterns)], media->video_caps ?
+      media->video_caps : "width=160,height=120,framerate=10/1",
+      300 + 100 * index, media->audio_level ?
+      "level name=lvl interval=20000000 post-messages=true !" : "");
   words = g_strsplit (launch, " ", -1);
   if (host) {
     /* Its own network namespace, which lives as long as it does; it waits
@@ -758,6 +832,9 @@ f2f_test_peer_free (TestPeer * peer)
   g_ptr_array_unref (peer->warnings);
   g_ptr_array_unref (peer->chat_times);
   g_ptr_array_unref (peer->shared_ids);
+  g_hash_table_unref (peer->link_bitrate);
+  g_ptr_array_unref (peer->limited);
+  g_array_unref (peer->levels);
   if (peer->files)
     gst_structure_free (peer->files);
   if (peer->topology)

@@ -59,7 +59,23 @@ typedef struct
                                  * "mesh" before any */
   guint role_changes;
   guint proposed_yes, proposed_no;      /* answers to topology commands */
+  GHashTable *link_bitrate;     /* peer id → the latest f2f-link-bitrate
+                                 * (GstStructure) about the link to it */
+  GPtrArray *limited;           /* f2f-link-limited messages, in order */
+  GArray *levels;               /* gdouble: the loudest channel's RMS in
+                                 * dB of each level message (with
+                                 * TestPeerMedia.audio_level) */
 } TestPeer;
+
+/* What a test peer sends and how it listens; NULL fields keep the
+ * defaults (160×120 at 10 fps, a pattern by index, no level). */
+typedef struct
+{
+  const gchar *video_caps;      /* e.g. "width=320,height=240,framerate=15/1" */
+  const gchar *pattern;         /* videotestsrc pattern, e.g. "snow" */
+  gboolean audio_level;         /* a level element (20 ms) on the room
+                                 * view's audio: TestPeer.levels */
+} TestPeerMedia;
 
 /* Moves the test into a new network namespace with only loopback, or
  * skips it (exit 77): these tests never send a packet off the machine.
@@ -114,6 +130,13 @@ typedef struct
 } TestHost;
 
 TestHost *f2f_test_host_new (guint index);
+/* Caps the rate of what the peer sends (its uplink) with tbf on its end of
+ * the pair, as its modem would: a queue of up to 400 ms, then drops.
+ * 0 lifts the cap. */
+void f2f_test_host_set_uplink_cap (TestHost * host, guint kbit);
+/* What the peer's uplink qdisc sent and dropped so far (bytes, packets). */
+void f2f_test_host_uplink_counters (TestHost * host, guint64 * sent_bytes,
+    guint64 * dropped);
 /* Random loss of @percent % of UDP packets in each direction (0: none). */
 void f2f_test_host_set_loss (TestHost * host, guint percent);
 /* Drops every TCP packet on the pair (its signaling), both ways, or not. */
@@ -123,6 +146,10 @@ void f2f_test_host_free (TestHost * host);
  * the test's), joining the server at @server_uri. */
 TestPeer *f2f_test_peer_start_in (TestHost * host, const gchar * server_uri,
     const gchar * room, const gchar * name, guint index, const gchar * extra);
+/* … with @media (NULL: the defaults). */
+TestPeer *f2f_test_peer_start_media (TestHost * host,
+    const gchar * server_uri, const gchar * room, const gchar * name,
+    guint index, const gchar * extra, const TestPeerMedia * media);
 void f2f_test_peer_send (TestPeer * peer, const gchar * line);
 void f2f_test_peer_kill (TestPeer * peer);
 /* The resident set size of the peer's process, in KiB (0 if gone). */

@@ -1,0 +1,584 @@
+/* f2f — GStreamer peer-to-peer conference elements
+ * Copyright (C) 2026 the f2f authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Threads: the controller runs on its own worker (f2fworker.c), started
+ * READY→PAUSED and stopped PAUSED→READY; only that thread touches the
+ * per-link state. cc->lock guards the encoders and the configuration,
+ * which f2fsignal sets from other threads; it is a leaf, never held while
+ * calling webrtcbin, an encoder's properties or the bus.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+#include <gst/f2f/f2f.h>
+
+#include "f2fcongestion.h"
+#include "f2fworker.h"
+
+GST_DEBUG_CATEGORY_EXTERN (gst_f2f_signal_debug);
+#define GST_CAT_DEFAULT gst_f2f_signal_debug
+
+/* How often the links' statistics are read. webrtcbin's sessions send a
+ * receiver report about once a second (AVPF timing, few members); a report
+ * is used once, when it is new, so polling faster than it arrives only
+ * shortens the reaction time. */
+#define TICK_MS 250
+/* Kept for Opus on each link: 32 kbit/s and ~50 packets a second of
+ * RTP, SRTP, UDP and IP headers. */
+#define AUDIO_KBPS 48
+/* A link is "far weaker" below this share of the others' median. */
+#define LIMITED_RATIO 0.5
+/* A new target is applied when it moved by more than this share: each
+ * change reconfigures the encoder. */
+#define TARGET_STEP 0.05
+/* The shared video encoder makes at most one keyframe per this interval
+ * however many peers ask (PLI from N receivers after one loss burst). */
+#define KEY_UNIT_INTERVAL (250 * GST_MSECOND)
+/* RTCP reports at least this often (see configure_element). */
+#define RTCP_MIN_INTERVAL (200 * GST_MSECOND)
+
+typedef struct
+{
+  F2fPeerLink *link;
+  gchar *peer_id;
+  GstF2fBitrateLink law;
+  gboolean have_report;
+  gint64 report_lost;           /* the last report, to tell a new one */
+  gdouble report_fraction, report_rtt;
+  guint64 bytes_sent;
+  gint64 bytes_at_us;
+  gdouble sent_kbps;
+  gdouble loss, rtt_ms;
+  guint key_requests_sent, key_requests_received;
+  gboolean seen;                /* still there at the latest tick */
+} LinkState;
+
+struct _F2fCongestion
+{
+  GstBin *owner;
+  F2fCongestionLinksFunc links_func;
+  gpointer user_data;
+
+  GMutex lock;
+  /* Protected by lock: */
+  GstElement *video_enc, *audio_enc;
+  gboolean control;
+  GstF2fBitrateConfig config;
+
+  /* Set by start/stop, from f2fsignal's state changes only. */
+  F2fWorker *worker;
+  GSource *tick;
+
+  /* The worker's thread only. */
+  GHashTable *links;            /* F2fPeerLink* → LinkState* */
+  guint target_kbps;            /* applied to the video encoder */
+  guint opus_loss;              /* applied to opusenc */
+  gchar *limited_peer;          /* the far weaker link's peer, or NULL */
+};
+
+#define CC_LOCK(c) g_mutex_lock (&(c)->lock)
+#define CC_UNLOCK(c) g_mutex_unlock (&(c)->lock)
+
+static void
+link_state_free (LinkState * ls)
+{
+  f2f_peer_link_unref (ls->link);
+  g_free (ls->peer_id);
+  g_free (ls);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The receiving side, configured as f2fsignal's branches are built */
+
+static gboolean
+has_property (GstElement * element, const gchar * name)
+{
+  return g_object_class_find_property (G_OBJECT_GET_CLASS (element),
+      name) != NULL;
+}
+
+/* Any thread that adds an element anywhere inside f2fsignal: its decode
+ * branches, and what webrtcbin makes inside itself. */
+static void
+configure_element (GstElement * element)
+{
+  GstElementFactory *factory = gst_element_get_factory (element);
+  const gchar *name;
+
+  if (factory == NULL)
+    return;
+  name = GST_OBJECT_NAME (factory);
+  if (strcmp (name, "rtpsession") == 0) {
+    /* RTCP's default minimum interval (5 s, RFC 3550) would let a sender
+     * hear about loss and delay every 5 s: far too late to keep a queue
+     * from building. AVPF (RFC 4585), which WebRTC uses, drops that
+     * minimum; the RTCP share of the bandwidth still bounds the rate. */
+    g_object_set (element, "rtcp-min-interval",
+        (guint64) RTCP_MIN_INTERVAL, NULL);
+  } else if (strcmp (name, "rtpvp8depay") == 0 || strcmp (name, "rtph264depay") == 0) {
+    /* Loss that NACK/RTX did not repair (the jitterbuffer gave up on a
+     * packet) leaves the decoder with a broken reference: ask the sender
+     * for a keyframe now (rtpsession sends it as a PLI) instead of waiting
+     * for the next periodic one, seconds away. */
+    if (has_property (element, "request-keyframe"))
+      g_object_set (element, "request-keyframe", TRUE, NULL);
+  } else if (strcmp (name, "opusdec") == 0) {
+    /* A lost 20 ms frame is rebuilt from the FEC the next packet carries,
+     * else concealed, instead of a hole. */
+    g_object_set (element, "plc", TRUE, "use-inband-fec", TRUE, NULL);
+  }
+}
+
+static void
+on_element_added (GstBin * bin, GstElement * element, gpointer user_data)
+{
+  configure_element (element);
+}
+
+static void
+on_deep_element_added (GstBin * bin, GstBin * sub_bin, GstElement * element,
+    gpointer user_data)
+{
+  if (sub_bin != bin)
+    configure_element (element);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Statistics */
+
+static gboolean
+stats_type_is (const GstStructure * s, GstWebRTCStatsType want)
+{
+  GstWebRTCStatsType type;
+
+  return gst_structure_get (s, "type", GST_TYPE_WEBRTC_STATS_TYPE, &type,
+      NULL) && type == want;
+}
+
+static gint64
+get_int_any (const GstStructure * s, const gchar * field)
+{
+  const GValue *v = gst_structure_get_value (s, field);
+
+  if (v == NULL)
+    return 0;
+  if (G_VALUE_HOLDS_INT (v))
+    return g_value_get_int (v);
+  if (G_VALUE_HOLDS_INT64 (v))
+    return g_value_get_int64 (v);
+  if (G_VALUE_HOLDS_UINT (v))
+    return g_value_get_uint (v);
+  if (G_VALUE_HOLDS_UINT64 (v))
+    return (gint64) g_value_get_uint64 (v);
+  return 0;
+}
+
+/* Whether the codec that @s (an RTP stream's stats) names is video. */
+static gboolean
+is_video_stream (const GstStructure * reply, const GstStructure * s)
+{
+  const gchar *codec_id = gst_structure_get_string (s, "codec-id");
+  const GstStructure *codec = NULL;
+  const gchar *mime;
+  guint rate = 0;
+
+  if (codec_id == NULL || !gst_structure_get (reply, codec_id,
+          GST_TYPE_STRUCTURE, &codec, NULL) || codec == NULL)
+    return FALSE;
+  mime = gst_structure_get_string (codec, "mime-type");
+  gst_structure_get_uint (codec, "clock-rate", &rate);
+  if (mime)
+    return g_str_has_prefix (mime, "video/");
+  return rate == 90000;
+}
+
+typedef struct
+{
+  gboolean have_report;
+  gint64 lost;
+  gdouble fraction, rtt_ms;
+  gdouble worst_fraction;       /* audio or video */
+  guint64 bytes_sent;
+  guint key_requests_sent, key_requests_received;
+} Sample;
+
+static void
+read_stats (const GstStructure * reply, Sample * out)
+{
+  GHashTable *video_ssrcs = g_hash_table_new (NULL, NULL);
+  gboolean have_video_report = FALSE;
+  gint pass, i, n = gst_structure_n_fields (reply);
+
+  memset (out, 0, sizeof (*out));
+  out->rtt_ms = -1;
+  /* first the outbound streams (which SSRC is video), then the reports */
+  for (pass = 0; pass < 2; pass++) {
+    for (i = 0; i < n; i++) {
+      const GValue *v = gst_structure_get_value (reply,
+          gst_structure_nth_field_name (reply, i));
+      const GstStructure *s;
+      guint ssrc = 0, count = 0;
+
+      if (!GST_VALUE_HOLDS_STRUCTURE (v))
+        continue;
+      s = gst_value_get_structure (v);
+      gst_structure_get_uint (s, "ssrc", &ssrc);
+      if (pass == 0 && stats_type_is (s, GST_WEBRTC_STATS_OUTBOUND_RTP)) {
+        guint64 bytes = 0;
+        gst_structure_get_uint64 (s, "bytes-sent", &bytes);
+        out->bytes_sent += bytes;
+        if (is_video_stream (reply, s)) {
+          g_hash_table_add (video_ssrcs, GUINT_TO_POINTER (ssrc));
+          if (gst_structure_get_uint (s, "pli-count", &count))
+            out->key_requests_received += count;
+          if (gst_structure_get_uint (s, "fir-count", &count))
+            out->key_requests_received += count;
+        }
+      } else if (pass == 0 && stats_type_is (s, GST_WEBRTC_STATS_INBOUND_RTP)) {
+        /* rtpsession sends a FIR where the peer takes one, else a PLI */
+        if (gst_structure_get_uint (s, "pli-count", &count))
+          out->key_requests_sent += count;
+        if (gst_structure_get_uint (s, "fir-count", &count))
+          out->key_requests_sent += count;
+      } else if (pass == 1
+          && stats_type_is (s, GST_WEBRTC_STATS_REMOTE_INBOUND_RTP)) {
+        gboolean video = g_hash_table_contains (video_ssrcs,
+            GUINT_TO_POINTER (ssrc));
+        gdouble fraction = 0, rtt = -1;
+
+        gst_structure_get_double (s, "fraction-lost", &fraction);
+        gst_structure_get_double (s, "round-trip-time", &rtt);
+        out->worst_fraction = MAX (out->worst_fraction, fraction);
+        /* the video stream's report decides; audio's when there is none */
+        if (video || !have_video_report) {
+          out->have_report = TRUE;
+          out->lost = get_int_any (s, "packets-lost");
+          out->fraction = fraction;
+          out->rtt_ms = rtt >= 0 ? rtt * 1000 : -1;
+          have_video_report |= video;
+        }
+      }
+    }
+  }
+  g_hash_table_unref (video_ssrcs);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The controller */
+
+static void
+post (F2fCongestion * cc, GstStructure * s)
+{
+  gst_element_post_message (GST_ELEMENT_CAST (cc->owner),
+      gst_message_new_element (GST_OBJECT_CAST (cc->owner), s));
+}
+
+static const gchar *
+action_name (GstF2fBitrateAction action)
+{
+  switch (action) {
+    case GST_F2F_BITRATE_INCREASE:
+      return "increase";
+    case GST_F2F_BITRATE_DECREASE_LOSS:
+      return "decrease-loss";
+    case GST_F2F_BITRATE_DECREASE_DELAY:
+      return "decrease-delay";
+    default:
+      return "hold";
+  }
+}
+
+static void
+set_video_bitrate (GstElement * enc, guint kbps)
+{
+  if (has_property (enc, "target-bitrate"))     /* vp8enc: bit/s */
+    g_object_set (enc, "target-bitrate", (gint) kbps * 1000, NULL);
+  else if (has_property (enc, "bitrate"))       /* x264enc: kbit/s */
+    g_object_set (enc, "bitrate", kbps, NULL);
+}
+
+/* Updates one link from its statistics; TRUE when a new report came. */
+static gboolean
+update_link (F2fCongestion * cc, LinkState * ls,
+    const GstF2fBitrateConfig * config, gint64 now, GstF2fBitrateAction * act)
+{
+  g_autoptr (GstStructure) reply = f2f_peer_link_get_stats (ls->link);
+  Sample sample;
+  gboolean fresh;
+
+  if (reply == NULL)
+    return FALSE;
+  read_stats (reply, &sample);
+  if (ls->bytes_at_us > 0 && now > ls->bytes_at_us
+      && sample.bytes_sent >= ls->bytes_sent) {
+    gdouble kbps = (sample.bytes_sent - ls->bytes_sent) * 8.0 * 1000 /
+        (now - ls->bytes_at_us);
+    /* smoothed over about a second */
+    ls->sent_kbps = ls->sent_kbps > 0 ? 0.75 * ls->sent_kbps + 0.25 * kbps :
+        kbps;
+  }
+  ls->bytes_sent = sample.bytes_sent;
+  ls->bytes_at_us = now;
+  ls->key_requests_sent = sample.key_requests_sent;
+  ls->key_requests_received = sample.key_requests_received;
+  ls->loss = sample.worst_fraction;
+
+  fresh = sample.have_report && (!ls->have_report
+      || sample.lost != ls->report_lost
+      || sample.fraction != ls->report_fraction
+      || sample.rtt_ms != ls->report_rtt);
+  if (!fresh)
+    return FALSE;
+  ls->have_report = TRUE;
+  ls->report_lost = sample.lost;
+  ls->report_fraction = sample.fraction;
+  ls->report_rtt = sample.rtt_ms;
+  ls->rtt_ms = sample.rtt_ms;
+  *act = gst_f2f_bitrate_link_update (&ls->law, config, now,
+      sample.fraction, sample.rtt_ms);
+  GST_DEBUG ("link to %s: loss %.3f rtt %.0f ms sent %.0f kbit/s: %s → "
+      "%.0f kbit/s", ls->peer_id, sample.fraction, sample.rtt_ms,
+      ls->sent_kbps, action_name (*act), ls->law.estimate_kbps);
+  return TRUE;
+}
+
+static gint
+compare_kbps (gconstpointer a, gconstpointer b)
+{
+  gdouble x = *(const gdouble *) a, y = *(const gdouble *) b;
+
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+static gboolean
+tick_cb (gpointer data)
+{
+  F2fCongestion *cc = data;
+  g_autoptr (GPtrArray) links = cc->links_func (cc->user_data);
+  g_autoptr (GArray) estimates = g_array_new (FALSE, FALSE, sizeof (gdouble));
+  g_autoptr (GPtrArray) states = g_ptr_array_new ();
+  g_autoptr (GPtrArray) msgs = g_ptr_array_new ();
+  GstElement *video_enc = NULL, *audio_enc = NULL;
+  GstF2fBitrateConfig config;
+  gboolean control;
+  gint64 now = g_get_monotonic_time ();
+  gdouble worst_loss = 0;
+  guint target, opus_loss, i;
+  GHashTableIter iter;
+  gpointer value;
+  gint weakest;
+  gchar *limited = NULL;
+
+  CC_LOCK (cc);
+  config = cc->config;
+  control = cc->control;
+  if (cc->video_enc)
+    video_enc = gst_object_ref (cc->video_enc);
+  if (cc->audio_enc)
+    audio_enc = gst_object_ref (cc->audio_enc);
+  CC_UNLOCK (cc);
+
+  g_hash_table_iter_init (&iter, cc->links);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    ((LinkState *) value)->seen = FALSE;
+  for (i = 0; links && i < links->len; i++) {
+    F2fPeerLink *link = g_ptr_array_index (links, i);
+    LinkState *ls = g_hash_table_lookup (cc->links, link);
+    GstF2fBitrateAction action = GST_F2F_BITRATE_HOLD;
+
+    if (ls == NULL) {
+      ls = g_new0 (LinkState, 1);
+      ls->link = f2f_peer_link_ref (link);
+      ls->peer_id = g_strdup (f2f_peer_link_get_peer_id (link));
+      ls->rtt_ms = -1;
+      /* a new link starts where the encoder is: joining must not drop
+       * everyone's picture to a probe rate */
+      gst_f2f_bitrate_link_init (&ls->law, &config,
+          (cc->target_kbps ? cc->target_kbps : config.max_kbps) +
+          config.audio_kbps, now);
+      g_hash_table_insert (cc->links, link, ls);
+    }
+    ls->seen = TRUE;
+    if (update_link (cc, ls, &config, now, &action))
+      g_ptr_array_add (msgs, gst_structure_new ("f2f-link-bitrate",
+              "peer-id", G_TYPE_STRING, ls->peer_id,
+              "estimate", G_TYPE_UINT, (guint) ls->law.estimate_kbps,
+              "sent", G_TYPE_UINT, (guint) ls->sent_kbps,
+              "loss", G_TYPE_DOUBLE, ls->loss,
+              "rtt", G_TYPE_DOUBLE, ls->rtt_ms,
+              "action", G_TYPE_STRING, action_name (action),
+              "key-requests-sent", G_TYPE_UINT, ls->key_requests_sent,
+              "key-requests-received", G_TYPE_UINT, ls->key_requests_received, NULL));
+    g_array_append_val (estimates, ls->law.estimate_kbps);
+    g_ptr_array_add (states, ls);
+    worst_loss = MAX (worst_loss, ls->loss);
+  }
+  g_hash_table_iter_init (&iter, cc->links);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (!((LinkState *) value)->seen)
+      g_hash_table_iter_remove (&iter);
+
+  target = control ? gst_f2f_bitrate_video_target (&config,
+      (gdouble *) estimates->data, estimates->len) : config.max_kbps;
+  if (video_enc && (cc->target_kbps == 0 || ABS ((gint) target -
+              (gint) cc->target_kbps) > TARGET_STEP * cc->target_kbps
+          || (target != cc->target_kbps && (target == config.min_kbps
+                  || target == config.max_kbps)))) {
+    GST_INFO ("video target %u kbit/s (was %u)", target, cc->target_kbps);
+    set_video_bitrate (video_enc, target);
+    cc->target_kbps = target;
+  }
+  for (i = 0; i < msgs->len; i++)
+    gst_structure_set (g_ptr_array_index (msgs, i), "target", G_TYPE_UINT,
+        cc->target_kbps ? cc->target_kbps : target, NULL);
+
+  opus_loss = gst_f2f_bitrate_opus_loss_percentage (worst_loss,
+      cc->opus_loss);
+  if (audio_enc && opus_loss != cc->opus_loss) {
+    GST_INFO ("Opus packet-loss-percentage %u (was %u)", opus_loss,
+        cc->opus_loss);
+    g_object_set (audio_enc, "packet-loss-percentage", opus_loss, NULL);
+    cc->opus_loss = opus_loss;
+  }
+
+  weakest = gst_f2f_bitrate_weakest_link ((gdouble *) estimates->data,
+      estimates->len, LIMITED_RATIO);
+  if (weakest >= 0)
+    limited = ((LinkState *) g_ptr_array_index (states, weakest))->peer_id;
+  if (g_strcmp0 (limited, cc->limited_peer) != 0) {
+    GstStructure *s;
+
+    if (limited) {
+      g_autoptr (GArray) others = g_array_copy (estimates);
+      gdouble median;
+
+      g_array_remove_index (others, weakest);
+      g_array_sort (others, compare_kbps);
+      median = others->len % 2 ? g_array_index (others, gdouble,
+          others->len / 2) : (g_array_index (others, gdouble,
+              others->len / 2 - 1) + g_array_index (others, gdouble,
+              others->len / 2)) / 2;
+      s = gst_structure_new ("f2f-link-limited", "peer-id", G_TYPE_STRING,
+          limited, "limited", G_TYPE_BOOLEAN, TRUE,
+          "estimate", G_TYPE_UINT, (guint) g_array_index (estimates, gdouble,
+              weakest), "others", G_TYPE_UINT, (guint) median, NULL);
+    } else {
+      s = gst_structure_new ("f2f-link-limited", "peer-id", G_TYPE_STRING,
+          cc->limited_peer, "limited", G_TYPE_BOOLEAN, FALSE, NULL);
+    }
+    g_free (cc->limited_peer);
+    cc->limited_peer = g_strdup (limited);
+    g_ptr_array_add (msgs, s);
+  }
+
+  gst_clear_object (&video_enc);
+  gst_clear_object (&audio_enc);
+  for (i = 0; i < msgs->len; i++)
+    post (cc, g_ptr_array_index (msgs, i));
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+worker_started (gpointer data)
+{
+  F2fCongestion *cc = data;
+
+  cc->tick = f2f_context_add_timeout (g_main_context_get_thread_default (),
+      TICK_MS, tick_cb, cc);
+}
+
+static void
+worker_stopping (gpointer data)
+{
+  F2fCongestion *cc = data;
+
+  f2f_clear_source (&cc->tick);
+  g_hash_table_remove_all (cc->links);
+  g_clear_pointer (&cc->limited_peer, g_free);
+}
+
+/* ---------------------------------------------------------------------- */
+
+F2fCongestion *
+f2f_congestion_new (GstBin * owner, F2fCongestionLinksFunc links,
+    gpointer user_data)
+{
+  F2fCongestion *cc = g_new0 (F2fCongestion, 1);
+
+  cc->owner = owner;
+  cc->links_func = links;
+  cc->user_data = user_data;
+  g_mutex_init (&cc->lock);
+  cc->links = g_hash_table_new_full (NULL, NULL, NULL,
+      (GDestroyNotify) link_state_free);
+  g_signal_connect (owner, "element-added", G_CALLBACK (on_element_added),
+      cc);
+  g_signal_connect (owner, "deep-element-added",
+      G_CALLBACK (on_deep_element_added), cc);
+  return cc;
+}
+
+void
+f2f_congestion_free (F2fCongestion * cc)
+{
+  f2f_congestion_stop (cc);
+  g_signal_handlers_disconnect_by_data (cc->owner, cc);
+  gst_clear_object (&cc->video_enc);
+  gst_clear_object (&cc->audio_enc);
+  g_hash_table_unref (cc->links);
+  g_mutex_clear (&cc->lock);
+  g_free (cc);
+}
+
+void
+f2f_congestion_set_encoder (F2fCongestion * cc, const gchar * media,
+    GstElement * encoder)
+{
+  gboolean video = strcmp (media, "video") == 0;
+  GstElement *old;
+
+  if (video && encoder && has_property (encoder,
+          "min-force-key-unit-interval"))
+    g_object_set (encoder, "min-force-key-unit-interval",
+        (guint64) KEY_UNIT_INTERVAL, NULL);
+  CC_LOCK (cc);
+  old = video ? cc->video_enc : cc->audio_enc;
+  if (video)
+    cc->video_enc = encoder ? gst_object_ref (encoder) : NULL;
+  else
+    cc->audio_enc = encoder ? gst_object_ref (encoder) : NULL;
+  CC_UNLOCK (cc);
+  gst_clear_object (&old);
+}
+
+void
+f2f_congestion_start (F2fCongestion * cc, gboolean control, guint min_kbps,
+    guint max_kbps)
+{
+  g_return_if_fail (cc->worker == NULL);
+
+  CC_LOCK (cc);
+  cc->control = control;
+  cc->config.min_kbps = MIN (min_kbps, max_kbps);
+  cc->config.max_kbps = max_kbps;
+  cc->config.audio_kbps = AUDIO_KBPS;
+  CC_UNLOCK (cc);
+  cc->target_kbps = 0;
+  /* what f2fsignal makes its opusenc with */
+  cc->opus_loss = F2F_CONGESTION_INITIAL_OPUS_LOSS;
+  cc->worker = f2f_worker_start ("f2f-congestion", worker_started,
+      worker_stopping, cc);
+}
+
+void
+f2f_congestion_stop (F2fCongestion * cc)
+{
+  if (cc->worker == NULL)
+    return;
+  f2f_worker_stop (cc->worker);
+  cc->worker = NULL;
+}
