@@ -20,15 +20,23 @@
 #define INCREASE_PER_S 1.08
 /* Far from the last congestion (no decrease for QUIET_US) the rate grows
  * twice as fast, so that a link whose cap was lifted is back near its old
- * rate in seconds, not half a minute. */
+ * rate in seconds, not half a minute. Not sooner: near the capacity a
+ * faster climb only overflows the queue sooner. */
 #define FAST_INCREASE_PER_S 1.16
-#define QUIET_US (5 * G_USEC_PER_SEC)
+#define QUIET_US (10 * G_USEC_PER_SEC)
 /* Delay: a queue building at the bottleneck shows as RTT above the lowest
  * one seen, before any packet is dropped (a modem's buffer holds seconds).
- * More than DELAY_GROWTH_MS of it cuts the rate by 15 % per report. */
-#define DELAY_GROWTH_MS 100.0
-#define DELAY_DECREASE 0.85
-/* The lowest RTT is forgotten after this long: a route can change. */
+ * More than DELAY_GROWTH_MS of it cuts the rate to 80 % of what the link
+ * really sent (GCC's overuse reaction, 85 % of the received rate, made a
+ * little deeper: with RTT instead of one-way delay the signal comes later,
+ * and the 8 %/s climb back then keeps the average under 90 % of the
+ * capacity): an estimate above what the encoder made would otherwise be
+ * cut without changing anything on the wire. */
+#define DELAY_GROWTH_MS 60.0
+#define DELAY_DECREASE 0.80
+/* The lowest RTT is the smallest of this window and the one before: it
+ * is forgotten after one to two windows (a route can change), and a queue
+ * must stand that long, undrained, before it counts as the new normal. */
 #define RTT_BASE_WINDOW_US (30 * G_USEC_PER_SEC)
 /* Updates further apart than this count as this long (a stalled timer
  * must not make one huge step). */
@@ -50,8 +58,9 @@ gst_f2f_bitrate_link_init (GstF2fBitrateLink * link,
   g_return_if_fail (link != NULL && config != NULL);
 
   link->estimate_kbps = clamp_estimate (config, start_kbps);
-  link->rtt_base_ms = -1;
-  link->rtt_base_us = now_us;
+  link->rtt_min_ms = -1;
+  link->rtt_prev_min_ms = -1;
+  link->rtt_window_us = now_us;
   link->last_us = now_us;
   link->last_decrease_us = 0;
 }
@@ -59,7 +68,7 @@ gst_f2f_bitrate_link_init (GstF2fBitrateLink * link,
 GstF2fBitrateAction
 gst_f2f_bitrate_link_update (GstF2fBitrateLink * link,
     const GstF2fBitrateConfig * config, gint64 now_us, gdouble loss,
-    gdouble rtt_ms)
+    gdouble rtt_ms, gdouble sent_kbps)
 {
   GstF2fBitrateAction action = GST_F2F_BITRATE_HOLD;
   gint64 step_us;
@@ -72,20 +81,38 @@ gst_f2f_bitrate_link_update (GstF2fBitrateLink * link,
   loss = CLAMP (loss, 0.0, 1.0);
 
   if (rtt_ms >= 0) {
-    if (link->rtt_base_ms < 0 || rtt_ms <= link->rtt_base_ms
-        || now_us - link->rtt_base_us > RTT_BASE_WINDOW_US) {
-      link->rtt_base_ms = rtt_ms;
-      link->rtt_base_us = now_us;
+    gdouble base;
+
+    if (now_us - link->rtt_window_us >= RTT_BASE_WINDOW_US) {
+      link->rtt_prev_min_ms = link->rtt_min_ms;
+      link->rtt_min_ms = -1;
+      link->rtt_window_us = now_us;
     }
-    delayed = rtt_ms - link->rtt_base_ms > DELAY_GROWTH_MS;
+    if (link->rtt_min_ms < 0 || rtt_ms < link->rtt_min_ms)
+      link->rtt_min_ms = rtt_ms;
+    base = link->rtt_prev_min_ms < 0 ? link->rtt_min_ms :
+        MIN (link->rtt_min_ms, link->rtt_prev_min_ms);
+    delayed = rtt_ms - base > DELAY_GROWTH_MS;
   }
 
-  if (loss > LOSS_HIGH) {
-    link->estimate_kbps *= 1.0 - 0.5 * loss;
-    action = GST_F2F_BITRATE_DECREASE_LOSS;
-  } else if (delayed) {
-    link->estimate_kbps *= DELAY_DECREASE;
-    action = GST_F2F_BITRATE_DECREASE_DELAY;
+  if (loss > LOSS_HIGH || delayed) {
+    /* Both signals at once (a full queue that also drops): the deeper
+     * cut wins, so that a queue that overflows is drained as fast as one
+     * that only grows. */
+    gdouble by_loss = loss > LOSS_HIGH ?
+        link->estimate_kbps * (1.0 - 0.5 * loss) : G_MAXDOUBLE;
+    gdouble by_delay = G_MAXDOUBLE;
+
+    if (delayed)
+      by_delay = (sent_kbps > 0 ? MIN (link->estimate_kbps, sent_kbps) :
+          link->estimate_kbps) * DELAY_DECREASE;
+    if (by_loss <= by_delay) {
+      link->estimate_kbps = by_loss;
+      action = GST_F2F_BITRATE_DECREASE_LOSS;
+    } else {
+      link->estimate_kbps = by_delay;
+      action = GST_F2F_BITRATE_DECREASE_DELAY;
+    }
   } else if (loss < LOSS_LOW) {
     gboolean quiet = link->last_decrease_us == 0
         || now_us - link->last_decrease_us >= QUIET_US;

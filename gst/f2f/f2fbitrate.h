@@ -37,8 +37,10 @@ typedef enum
 typedef struct
 {
   gdouble estimate_kbps;        /* what the link may carry, audio included */
-  gdouble rtt_base_ms;          /* the lowest RTT lately (< 0: none yet) */
-  gint64 rtt_base_us;           /* when it was seen */
+  gdouble rtt_min_ms;           /* the lowest RTT in this window (< 0:
+                                 * none yet) */
+  gdouble rtt_prev_min_ms;      /* … in the window before (< 0: none) */
+  gint64 rtt_window_us;         /* when this window started */
   gint64 last_us;               /* the previous update */
   gint64 last_decrease_us;      /* the latest decrease (0: none) */
 } GstF2fBitrateLink;
@@ -50,12 +52,13 @@ void gst_f2f_bitrate_link_init (GstF2fBitrateLink * link,
 
 /* A new receiver report for the link: @loss is the fraction of packets
  * lost since the previous report (0..1), @rtt_ms the round-trip time
- * (< 0: not known). Call once per report, not per poll: the same report
- * counted twice would cut the rate twice. */
+ * (< 0: not known), @sent_kbps what the link really sent lately, headers
+ * included (<= 0: not known). Call once per report, not per poll: the
+ * same report counted twice would cut the rate twice. */
 GST_F2F_API
 GstF2fBitrateAction gst_f2f_bitrate_link_update (GstF2fBitrateLink * link,
     const GstF2fBitrateConfig * config, gint64 now_us, gdouble loss,
-    gdouble rtt_ms);
+    gdouble rtt_ms, gdouble sent_kbps);
 
 /* The shared video encoder's target, in kbit/s: the weakest link's
  * estimate less the audio share, within the configured bounds. @n may be

@@ -27,9 +27,12 @@ GST_DEBUG_CATEGORY_EXTERN (gst_f2f_signal_debug);
  * is used once, when it is new, so polling faster than it arrives only
  * shortens the reaction time. */
 #define TICK_MS 250
-/* Kept for Opus on each link: 32 kbit/s and ~50 packets a second of
- * RTP, SRTP, UDP and IP headers. */
-#define AUDIO_KBPS 48
+/* Kept for Opus on each link: 32 kbit/s and 50 packets a second of
+ * headers (PACKET_OVERHEAD each). */
+#define AUDIO_KBPS 64
+/* Bytes of headers per RTP packet on the wire: RTP 12, its header
+ * extensions ~8, SRTP's tag 10, UDP 8, IPv4 20, Ethernet 14. */
+#define PACKET_OVERHEAD 72
 /* A link is "far weaker" below this share of the others' median. */
 #define LIMITED_RATIO 0.5
 /* A new target is applied when it moved by more than this share: each
@@ -38,6 +41,13 @@ GST_DEBUG_CATEGORY_EXTERN (gst_f2f_signal_debug);
 /* The shared video encoder makes at most one keyframe per this interval
  * however many peers ask (PLI from N receivers after one loss burst). */
 #define KEY_UNIT_INTERVAL (250 * GST_MSECOND)
+/* Below this many bits per pixel (of the camera's size and rate) the
+ * picture is sent at half its width and height: an encoder asked for less
+ * than it can make of a full-size picture overshoots its target (vp8enc,
+ * 320×240 at 15 fps: ~85 kbit/s whatever lower target it is given), and
+ * the link's queue never drains. Back to full size above twice that. */
+#define DOWNSCALE_BPP 0.08
+#define UPSCALE_BPP 0.16
 /* RTCP reports at least this often (see configure_element). */
 #define RTCP_MIN_INTERVAL (200 * GST_MSECOND)
 
@@ -54,6 +64,7 @@ typedef struct
   gdouble sent_kbps;
   gdouble loss, rtt_ms;
   guint key_requests_sent, key_requests_received;
+  guint rtx_packets;
   gboolean seen;                /* still there at the latest tick */
 } LinkState;
 
@@ -77,6 +88,7 @@ struct _F2fCongestion
   GHashTable *links;            /* F2fPeerLink* → LinkState* */
   guint target_kbps;            /* applied to the video encoder */
   guint opus_loss;              /* applied to opusenc */
+  gboolean downscaled;          /* the video is sent at half size */
   gchar *limited_peer;          /* the far weaker link's peer, or NULL */
 };
 
@@ -228,9 +240,11 @@ read_stats (const GstStructure * reply, Sample * out)
       s = gst_value_get_structure (v);
       gst_structure_get_uint (s, "ssrc", &ssrc);
       if (pass == 0 && stats_type_is (s, GST_WEBRTC_STATS_OUTBOUND_RTP)) {
-        guint64 bytes = 0;
+        guint64 bytes = 0, packets = 0;
         gst_structure_get_uint64 (s, "bytes-sent", &bytes);
-        out->bytes_sent += bytes;
+        gst_structure_get_uint64 (s, "packets-sent", &packets);
+        /* payload bytes; the wire also carries the headers */
+        out->bytes_sent += bytes + packets * PACKET_OVERHEAD;
         if (is_video_stream (reply, s)) {
           g_hash_table_add (video_ssrcs, GUINT_TO_POINTER (ssrc));
           if (gst_structure_get_uint (s, "pli-count", &count))
@@ -301,6 +315,117 @@ set_video_bitrate (GstElement * enc, guint kbps)
     g_object_set (enc, "bitrate", kbps, NULL);
 }
 
+/* The capsfilter just before @enc, the videoscale before it, and the
+ * size and rate of what comes in (from the videoscale's input). */
+static GstElement *
+find_scaler_filter (GstElement * enc, gint * width, gint * height,
+    gdouble * fps)
+{
+  GstPad *sink = gst_element_get_static_pad (enc, "sink");
+  GstPad *peer = sink ? gst_pad_get_peer (sink) : NULL;
+  GstElement *filter = peer ? gst_pad_get_parent_element (peer) : NULL;
+  GstPad *fsink = NULL, *speer = NULL, *scale_sink = NULL;
+  GstElement *scale = NULL;
+  GstCaps *caps = NULL;
+  gboolean ok = FALSE;
+  gint n = 0, d = 1;
+
+  if (filter && has_property (filter, "caps")) {
+    fsink = gst_element_get_static_pad (filter, "sink");
+    speer = fsink ? gst_pad_get_peer (fsink) : NULL;
+    scale = speer ? gst_pad_get_parent_element (speer) : NULL;
+    scale_sink = scale ? gst_element_get_static_pad (scale, "sink") : NULL;
+    caps = scale_sink ? gst_pad_get_current_caps (scale_sink) : NULL;
+    if (caps && gst_caps_get_size (caps) > 0) {
+      GstStructure *st = gst_caps_get_structure (caps, 0);
+      ok = gst_structure_get_int (st, "width", width)
+          && gst_structure_get_int (st, "height", height);
+      if (!gst_structure_get_fraction (st, "framerate", &n, &d) || n <= 0)
+        n = 15, d = 1;
+      *fps = (gdouble) n / d;
+    }
+  }
+  gst_clear_caps (&caps);
+  gst_clear_object (&scale_sink);
+  gst_clear_object (&scale);
+  gst_clear_object (&speer);
+  gst_clear_object (&fsink);
+  gst_clear_object (&peer);
+  gst_clear_object (&sink);
+  if (!ok)
+    gst_clear_object (&filter);
+  return filter;
+}
+
+/* Halves the picture below DOWNSCALE_BPP, restores it above UPSCALE_BPP. */
+static void
+scale_for_target (F2fCongestion * cc, GstElement * enc, guint kbps)
+{
+  gint width = 0, height = 0;
+  gdouble fps = 15, bpp;
+  GstElement *filter = find_scaler_filter (enc, &width, &height, &fps);
+  gboolean down;
+  GstCaps *caps;
+
+  if (filter == NULL)
+    return;
+  bpp = kbps * 1000.0 / MAX (width * height * fps, 1);
+  down = cc->downscaled ? bpp < UPSCALE_BPP : bpp < DOWNSCALE_BPP;
+  if (down != cc->downscaled && width >= 64 && height >= 64) {
+    GST_INFO ("video at %u kbit/s (%.3f bit per pixel of %dx%d): sent at "
+        "%s size", kbps, bpp, width, height, down ? "half" : "full");
+    caps = down ? gst_caps_new_simple ("video/x-raw", "format", G_TYPE_STRING,
+        "I420", "width", G_TYPE_INT, (width / 2) & ~1, "height", G_TYPE_INT,
+        (height / 2) & ~1, NULL) : gst_caps_new_simple ("video/x-raw",
+        "format", G_TYPE_STRING, "I420", NULL);
+    g_object_set (filter, "caps", caps, NULL);
+    gst_caps_unref (caps);
+    cc->downscaled = down;
+  }
+  gst_object_unref (filter);
+}
+
+/* Retransmitted packets the link sent so far (its rtprtxsend elements). */
+static guint
+rtx_packets (F2fPeerLink * link)
+{
+  GstElement *webrtc = f2f_peer_link_get_webrtcbin (link);
+  GstIterator *it;
+  GValue item = G_VALUE_INIT;
+  gboolean done = FALSE;
+  guint total = 0;
+
+  if (webrtc == NULL)
+    return 0;
+  it = gst_bin_iterate_recurse (GST_BIN (webrtc));
+  while (!done) {
+    switch (gst_iterator_next (it, &item)) {
+      case GST_ITERATOR_OK:{
+        GstElement *e = g_value_get_object (&item);
+        GstElementFactory *f = gst_element_get_factory (e);
+        guint n = 0;
+
+        if (f && strcmp (GST_OBJECT_NAME (f), "rtprtxsend") == 0) {
+          g_object_get (e, "num-rtx-packets", &n, NULL);
+          total += n;
+        }
+        g_value_reset (&item);
+        break;
+      }
+      case GST_ITERATOR_RESYNC:
+        gst_iterator_resync (it);
+        total = 0;
+        break;
+      default:
+        done = TRUE;
+        break;
+    }
+  }
+  g_value_unset (&item);
+  gst_iterator_free (it);
+  return total;
+}
+
 /* Updates one link from its statistics; TRUE when a new report came. */
 static gboolean
 update_link (F2fCongestion * cc, LinkState * ls,
@@ -312,6 +437,7 @@ update_link (F2fCongestion * cc, LinkState * ls,
 
   if (reply == NULL)
     return FALSE;
+  GST_LOG ("link to %s: %" GST_PTR_FORMAT, ls->peer_id, reply);
   read_stats (reply, &sample);
   if (ls->bytes_at_us > 0 && now > ls->bytes_at_us
       && sample.bytes_sent >= ls->bytes_sent) {
@@ -324,6 +450,7 @@ update_link (F2fCongestion * cc, LinkState * ls,
   ls->bytes_sent = sample.bytes_sent;
   ls->bytes_at_us = now;
   ls->key_requests_sent = sample.key_requests_sent;
+  ls->rtx_packets = rtx_packets (ls->link);
   ls->key_requests_received = sample.key_requests_received;
   ls->loss = sample.worst_fraction;
 
@@ -339,7 +466,7 @@ update_link (F2fCongestion * cc, LinkState * ls,
   ls->report_rtt = sample.rtt_ms;
   ls->rtt_ms = sample.rtt_ms;
   *act = gst_f2f_bitrate_link_update (&ls->law, config, now,
-      sample.fraction, sample.rtt_ms);
+      sample.fraction, sample.rtt_ms, ls->sent_kbps);
   GST_DEBUG ("link to %s: loss %.3f rtt %.0f ms sent %.0f kbit/s: %s → "
       "%.0f kbit/s", ls->peer_id, sample.fraction, sample.rtt_ms,
       ls->sent_kbps, action_name (*act), ls->law.estimate_kbps);
@@ -412,7 +539,8 @@ tick_cb (gpointer data)
               "rtt", G_TYPE_DOUBLE, ls->rtt_ms,
               "action", G_TYPE_STRING, action_name (action),
               "key-requests-sent", G_TYPE_UINT, ls->key_requests_sent,
-              "key-requests-received", G_TYPE_UINT, ls->key_requests_received, NULL));
+              "key-requests-received", G_TYPE_UINT, ls->key_requests_received,
+              "rtx-packets", G_TYPE_UINT, ls->rtx_packets, NULL));
     g_array_append_val (estimates, ls->law.estimate_kbps);
     g_ptr_array_add (states, ls);
     worst_loss = MAX (worst_loss, ls->loss);
@@ -432,6 +560,8 @@ tick_cb (gpointer data)
     set_video_bitrate (video_enc, target);
     cc->target_kbps = target;
   }
+  if (video_enc && control)
+    scale_for_target (cc, video_enc, cc->target_kbps);
   for (i = 0; i < msgs->len; i++)
     gst_structure_set (g_ptr_array_index (msgs, i), "target", G_TYPE_UINT,
         cc->target_kbps ? cc->target_kbps : target, NULL);
@@ -545,6 +675,13 @@ f2f_congestion_set_encoder (F2fCongestion * cc, const gchar * media,
           "min-force-key-unit-interval"))
     g_object_set (encoder, "min-force-key-unit-interval",
         (guint64) KEY_UNIT_INTERVAL, NULL);
+  /* vp8enc's rate control lets the rate run over its target for as long
+   * as its client buffer lasts (6 s by default): after a cut, the link's
+   * queue would keep overflowing for seconds. Real-time senders keep it
+   * near a second (libwebrtc: 500 ms initial, 600 optimal, 1000 ms). */
+  if (video && encoder && has_property (encoder, "buffer-size"))
+    g_object_set (encoder, "buffer-initial-size", 500, "buffer-optimal-size",
+        600, "buffer-size", 1000, NULL);
   CC_LOCK (cc);
   old = video ? cc->video_enc : cc->audio_enc;
   if (video)
@@ -568,6 +705,7 @@ f2f_congestion_start (F2fCongestion * cc, gboolean control, guint min_kbps,
   cc->config.audio_kbps = AUDIO_KBPS;
   CC_UNLOCK (cc);
   cc->target_kbps = 0;
+  cc->downscaled = FALSE;
   /* what f2fsignal makes its opusenc with */
   cc->opus_loss = F2F_CONGESTION_INITIAL_OPUS_LOSS;
   cc->worker = f2f_worker_start ("f2f-congestion", worker_started,

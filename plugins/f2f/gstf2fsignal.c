@@ -52,7 +52,8 @@
  * * `f2f-link-bitrate` (at each new receiver report of a link, about once a
  *   second): `peer-id` (string), `estimate` (guint, kbit/s the link may
  *   carry, audio included), `target` (guint, the shared video encoder's
- *   kbit/s), `sent` (guint, kbit/s of RTP payload sent on the link),
+ *   kbit/s), `sent` (guint, kbit/s sent on the link, RTP payload and
+ *   headers),
  *   `loss` (gdouble, fraction lost in the latest report), `rtt` (gdouble,
  *   ms; negative when unknown), `action` (string: increase, hold,
  *   decrease-loss, decrease-delay), `key-requests-sent`,
@@ -198,7 +199,7 @@ gst_f2f_room_view_get_type (void)
 #define LINK_TIMEOUT_MAX_DOUBLINGS 3
 #define DEFAULT_STATS_INTERVAL 0
 #define DEFAULT_CONGESTION_CONTROL TRUE
-#define DEFAULT_MIN_BITRATE 50
+#define DEFAULT_MIN_BITRATE 30
 
 enum
 {

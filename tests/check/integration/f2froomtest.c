@@ -608,7 +608,7 @@ f2f_test_host_set_uplink_cap (TestHost * host, guint kbit)
 
 void
 f2f_test_host_uplink_counters (TestHost * host, guint64 * sent_bytes,
-    guint64 * dropped)
+    guint64 * sent_packets, guint64 * dropped)
 {
   g_autofree gchar *line = g_strdup_printf ("nsenter -t %s -n tc -s qdisc "
       "show dev %s", host->pid, host->peer_if);
@@ -616,12 +616,16 @@ f2f_test_host_uplink_counters (TestHost * host, guint64 * sent_bytes,
   const gchar *p;
   gint status = 0;
 
-  *sent_bytes = *dropped = 0;
+  *sent_bytes = *sent_packets = *dropped = 0;
   fail_unless (g_spawn_command_line_sync (line, &out, NULL, &status, NULL)
       && g_spawn_check_wait_status (status, NULL), "'%s' failed", line);
   /* " Sent 12345 bytes 67 pkt (dropped 8, overlimits 9 requeues 0)" */
-  if ((p = strstr (out, "Sent ")))
-    *sent_bytes = g_ascii_strtoull (p + 5, NULL, 10);
+  if ((p = strstr (out, "Sent "))) {
+    gchar *end = NULL;
+    *sent_bytes = g_ascii_strtoull (p + 5, &end, 10);
+    if (end && g_str_has_prefix (end, " bytes "))
+      *sent_packets = g_ascii_strtoull (end + 7, NULL, 10);
+  }
   if ((p = strstr (out, "dropped ")))
     *dropped = g_ascii_strtoull (p + 8, NULL, 10);
 }

@@ -134,9 +134,10 @@ TestHost *f2f_test_host_new (guint index);
  * the pair, as its modem would: a queue of up to 400 ms, then drops.
  * 0 lifts the cap. */
 void f2f_test_host_set_uplink_cap (TestHost * host, guint kbit);
-/* What the peer's uplink qdisc sent and dropped so far (bytes, packets). */
+/* What the peer's uplink qdisc sent (bytes, packets) and dropped (packets)
+ * so far. */
 void f2f_test_host_uplink_counters (TestHost * host, guint64 * sent_bytes,
-    guint64 * dropped);
+    guint64 * sent_packets, guint64 * dropped);
 /* Random loss of @percent % of UDP packets in each direction (0: none). */
 void f2f_test_host_set_loss (TestHost * host, guint percent);
 /* Drops every TCP packet on the pair (its signaling), both ways, or not. */

@@ -23,7 +23,7 @@ static const GstF2fBitrateConfig config = { 50, 1000, 48 };
 typedef struct
 {
   gint64 at_us;
-  gdouble loss, rtt_ms;
+  gdouble loss, rtt_ms, sent_kbps;
   GstF2fBitrateAction action;
   gdouble expect_kbps;          /* ± 0.5 */
 } Report;
@@ -42,56 +42,65 @@ typedef struct
 
 static const Script scripts[] = {
   {"no loss: +16 %/s while far from any congestion", 500, {
-          {1 * S, 0.0, 20, UP, 580},
-          {2 * S, 0.0, 20, UP, 672.8},
+          {1 * S, 0.0, 20, 0, UP, 580},
+          {2 * S, 0.0, 20, 0, UP, 672.8},
           {0}}},
   {"the step is scaled by the time since the last report", 500, {
-          {500 * MS, 0.0, 20, UP, 538.5},
+          {500 * MS, 0.0, 20, 0, UP, 538.5},
           {0}}},
   {"a stalled report counts as 2 s at most", 500, {
-          {10 * S, 0.0, 20, UP, 672.8},
+          {10 * S, 0.0, 20, 0, UP, 672.8},
           {0}}},
   {"over 10 % loss: x (1 - loss / 2)", 500, {
-          {1 * S, 0.20, 20, LOSS, 450},
-          {2 * S, 0.50, 20, LOSS, 337.5},
+          {1 * S, 0.20, 20, 0, LOSS, 450},
+          {2 * S, 0.50, 20, 0, LOSS, 337.5},
           {0}}},
-  {"after a decrease the increase is 8 %/s for 5 s", 500, {
-          {1 * S, 0.20, 20, LOSS, 450},
-          {2 * S, 0.0, 20, UP, 486},
-          {3 * S, 0.0, 20, UP, 524.9},
-          {4 * S, 0.0, 20, UP, 566.9},
-          {5 * S, 0.0, 20, UP, 612.2},
-          {6 * S, 0.0, 20, UP, 710.2},
+  {"after a decrease the increase is 8 %/s for 10 s", 200, {
+          {1 * S, 0.20, 20, 0, LOSS, 180},
+          {2 * S, 0.0, 20, 0, UP, 194.4},
+          {4 * S, 0.0, 20, 0, UP, 226.7},
+          {6 * S, 0.0, 20, 0, UP, 264.5},
+          {8 * S, 0.0, 20, 0, UP, 308.5},
+          {10 * S, 0.0, 20, 0, UP, 359.8},
+          {11 * S, 0.0, 20, 0, UP, 417.4},
           {0}}},
   {"between 2 and 10 % loss: hold", 500, {
-          {1 * S, 0.05, 20, HOLD, 500},
-          {2 * S, 0.10, 20, HOLD, 500},
-          {3 * S, 0.02, 20, HOLD, 500},
+          {1 * S, 0.05, 20, 0, HOLD, 500},
+          {2 * S, 0.10, 20, 0, HOLD, 500},
+          {3 * S, 0.02, 20, 0, HOLD, 500},
           {0}}},
-  {"RTT 100 ms over its lowest: x 0.85", 500, {
-          {1 * S, 0.0, 20, UP, 580},
-          {2 * S, 0.0, 119, UP, 672.8},
-          {3 * S, 0.0, 121, DELAY, 571.9},
-          {4 * S, 0.0, 400, DELAY, 486.1},
-          {5 * S, 0.0, 40, UP, 525},
+  {"RTT 60 ms over its lowest: x 0.8", 500, {
+          {1 * S, 0.0, 20, 0, UP, 580},
+          {2 * S, 0.0, 79, 0, UP, 672.8},
+          {3 * S, 0.0, 81, 0, DELAY, 538.2},
+          {4 * S, 0.0, 400, 0, DELAY, 430.6},
+          {5 * S, 0.0, 40, 0, UP, 465},
           {0}}},
-  {"loss outranks delay", 500, {
-          {1 * S, 0.0, 20, UP, 580},
-          {2 * S, 0.4, 300, LOSS, 464},
+  {"a delay decrease starts from what was really sent", 500, {
+          {1 * S, 0.0, 20, 0, UP, 580},
+          {2 * S, 0.0, 300, 200, DELAY, 160},
+          {3 * S, 0.0, 300, 900, DELAY, 128},
+          {0}}},
+  {"loss and delay at once: the deeper cut", 500, {
+          {1 * S, 0.0, 20, 0, UP, 580},
+          {2 * S, 0.4, 300, 0, LOSS, 464},
+          {3 * S, 0.1, 300, 0, DELAY, 371.2},
+          {4 * S, 0.2, 300, 150, DELAY, 120},
           {0}}},
   {"an unknown RTT is no delay signal", 500, {
-          {1 * S, 0.0, -1, UP, 580},
+          {1 * S, 0.0, -1, 0, UP, 580},
           {0}}},
-  {"the lowest RTT is forgotten after 30 s", 500, {
-          {1 * S, 0.0, 20, UP, 580},
-          {32 * S, 0.0, 300, UP, 780.4},
-          {33 * S, 0.0, 300, UP, 905.3},
+  {"the lowest RTT is kept for 30-60 s", 500, {
+          {1 * S, 0.0, 20, 0, UP, 580},
+          {31 * S, 0.0, 300, 0, DELAY, 464},
+          {59 * S, 0.0, 300, 0, DELAY, 371.2},
+          {61 * S, 0.0, 300, 0, UP, 433},
           {0}}},
   {"bounded above by max + audio", 1000, {
-          {1 * S, 0.0, 20, UP, 1048},
+          {1 * S, 0.0, 20, 0, UP, 1048},
           {0}}},
   {"bounded below by min + audio", 100, {
-          {1 * S, 0.9, 20, LOSS, 98},
+          {1 * S, 0.9, 20, 0, LOSS, 98},
           {0}}},
 };
 
@@ -107,7 +116,7 @@ GST_START_TEST (test_link_scripts)
     for (j = 0; script->reports[j].at_us; j++) {
       const Report *r = &script->reports[j];
       GstF2fBitrateAction action = gst_f2f_bitrate_link_update (&link,
-          &config, r->at_us, r->loss, r->rtt_ms);
+          &config, r->at_us, r->loss, r->rtt_ms, r->sent_kbps);
 
       fail_unless (action == r->action,
           "%s, report %u: action %d, expected %d", script->what, j, action,
@@ -134,7 +143,7 @@ GST_START_TEST (test_converges_under_a_cap)
     gdouble rate = link.estimate_kbps;
     gdouble loss = rate > cap ? (rate - cap) / rate : 0;
 
-    gst_f2f_bitrate_link_update (&link, &config, t, loss, 20);
+    gst_f2f_bitrate_link_update (&link, &config, t, loss, 20, rate);
     if (t >= 20 * S) {
       low = MIN (low, link.estimate_kbps);
       high = MAX (high, link.estimate_kbps);
