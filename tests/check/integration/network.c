@@ -391,6 +391,24 @@ GST_START_TEST (test_loss_10)
 
 GST_END_TEST;
 
+/* Whether @p posted f2f-link-limited naming @other. */
+static gboolean
+said_limited (TestPeer * p, TestPeer * other)
+{
+  guint i;
+
+  for (i = 0; i < p->limited->len; i++) {
+    GstStructure *s = p->limited->pdata[i];
+    gboolean limited = FALSE;
+
+    gst_structure_get_boolean (s, "limited", &limited);
+    if (limited && g_strcmp0 (gst_structure_get_string (s, "peer-id"),
+            other->peer_id) == 0)
+      return TRUE;
+  }
+  return FALSE;
+}
+
 static guint
 link_field (TestPeer * p, TestPeer * other, const gchar * field)
 {
@@ -484,6 +502,14 @@ check_cap (gboolean control)
       link_field (c, a, "target"), rtt_before, rtt_after, fps_a, gap_a,
       fps_b, gap_b);
   g_string_free (rates, TRUE);
+  for (i = 0; i < 2; i++) {
+    TestPeer *p = lab_peer (lab, i);
+    guint j;
+    for (j = 0; j < p->limited->len; j++) {
+      g_autofree gchar *text = gst_structure_to_string (p->limited->pdata[j]);
+      g_print ("  %s: %s\n", p->name, text);
+    }
+  }
   {
     GHashTableIter iter;
     gpointer v;
@@ -515,6 +541,10 @@ check_cap (gboolean control)
       "C's video under the cap: A %.1f fps (gap %" G_GINT64_FORMAT " ms), "
       "B %.1f fps (gap %" G_GINT64_FORMAT " ms)", fps_a, gap_a, fps_b, gap_b);
   fail_if (any_failure (lab->peers), "a link failed under the cap");
+  /* A and B see their links to C slow down (C's RTCP comes back through
+   * its full queue) while their link to each other does not */
+  fail_unless (said_limited (a, c) || said_limited (b, c), "neither A nor "
+      "B said that its link to C was far weaker than the rest");
 
   /* the cap lifted: back to 80 % of the rate before it within 10 s */
   f2f_test_host_set_uplink_cap (lab->hosts[2], 0);
