@@ -33,6 +33,10 @@
  * capacity): an estimate above what the encoder made would otherwise be
  * cut without changing anything on the wire. */
 #define DELAY_GROWTH_MS 60.0
+/* … in this many reports in a row: one late report is a scheduling
+ * hiccup (a loaded machine delays an RTCP packet by 100 ms and more), a
+ * queue delays every report. */
+#define DELAYED_REPORTS 2
 #define DELAY_DECREASE 0.80
 /* The lowest RTT is the smallest of this window and the one before: it
  * is forgotten after one to two windows (a route can change), and a queue
@@ -63,6 +67,7 @@ gst_f2f_bitrate_link_init (GstF2fBitrateLink * link,
   link->rtt_window_us = now_us;
   link->last_us = now_us;
   link->last_decrease_us = 0;
+  link->delayed_reports = 0;
 }
 
 GstF2fBitrateAction
@@ -92,7 +97,11 @@ gst_f2f_bitrate_link_update (GstF2fBitrateLink * link,
       link->rtt_min_ms = rtt_ms;
     base = link->rtt_prev_min_ms < 0 ? link->rtt_min_ms :
         MIN (link->rtt_min_ms, link->rtt_prev_min_ms);
-    delayed = rtt_ms - base > DELAY_GROWTH_MS;
+    if (rtt_ms - base > DELAY_GROWTH_MS)
+      link->delayed_reports++;
+    else
+      link->delayed_reports = 0;
+    delayed = link->delayed_reports >= DELAYED_REPORTS;
   }
 
   if (loss > LOSS_HIGH || delayed) {
@@ -113,7 +122,8 @@ gst_f2f_bitrate_link_update (GstF2fBitrateLink * link,
       link->estimate_kbps = by_delay;
       action = GST_F2F_BITRATE_DECREASE_DELAY;
     }
-  } else if (loss < LOSS_LOW) {
+  } else if (loss < LOSS_LOW && link->delayed_reports == 0) {
+    /* (a report with the RTT up, not yet confirmed, holds) */
     gboolean quiet = link->last_decrease_us == 0
         || now_us - link->last_decrease_us >= QUIET_US;
     gdouble per_s = quiet ? FAST_INCREASE_PER_S : INCREASE_PER_S;

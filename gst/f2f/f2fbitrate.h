@@ -43,6 +43,7 @@ typedef struct
   gint64 rtt_window_us;         /* when this window started */
   gint64 last_us;               /* the previous update */
   gint64 last_decrease_us;      /* the latest decrease (0: none) */
+  guint delayed_reports;        /* reports in a row with the RTT up */
 } GstF2fBitrateLink;
 
 /* A new link starts at @start_kbps (its whole rate, audio included). */

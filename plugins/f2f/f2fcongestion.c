@@ -48,6 +48,10 @@ GST_DEBUG_CATEGORY_EXTERN (gst_f2f_signal_debug);
  * the link's queue never drains. Back to full size above twice that. */
 #define DOWNSCALE_BPP 0.08
 #define UPSCALE_BPP 0.16
+/* … and only after the target stayed there this long: each switch costs a
+ * keyframe at the new size, and a sawtooth under a cap crosses both lines
+ * every few seconds. */
+#define UPSCALE_AFTER_US (5 * G_USEC_PER_SEC)
 /* RTCP reports at least this often (see configure_element). */
 #define RTCP_MIN_INTERVAL (200 * GST_MSECOND)
 
@@ -89,6 +93,8 @@ struct _F2fCongestion
   guint target_kbps;            /* applied to the video encoder */
   guint opus_loss;              /* applied to opusenc */
   gboolean downscaled;          /* the video is sent at half size */
+  gint64 upscale_since_us;      /* the target allows full size since (0:
+                                 * it does not) */
   gchar *limited_peer;          /* the far weaker link's peer, or NULL */
 };
 
@@ -371,6 +377,16 @@ scale_for_target (F2fCongestion * cc, GstElement * enc, guint kbps)
     return;
   bpp = kbps * 1000.0 / MAX (width * height * fps, 1);
   down = cc->downscaled ? bpp < UPSCALE_BPP : bpp < DOWNSCALE_BPP;
+  if (cc->downscaled && !down) {
+    gint64 now = g_get_monotonic_time ();
+
+    if (cc->upscale_since_us == 0)
+      cc->upscale_since_us = now;
+    if (now - cc->upscale_since_us < UPSCALE_AFTER_US)
+      down = TRUE;
+  } else {
+    cc->upscale_since_us = 0;
+  }
   if (down != cc->downscaled && width >= 64 && height >= 64) {
     GST_INFO ("video at %u kbit/s (%.3f bit per pixel of %dx%d): sent at "
         "%s size", kbps, bpp, width, height, down ? "half" : "full");
@@ -706,6 +722,7 @@ f2f_congestion_start (F2fCongestion * cc, gboolean control, guint min_kbps,
   CC_UNLOCK (cc);
   cc->target_kbps = 0;
   cc->downscaled = FALSE;
+  cc->upscale_since_us = 0;
   /* what f2fsignal makes its opusenc with */
   cc->opus_loss = F2F_CONGESTION_INITIAL_OPUS_LOSS;
   cc->worker = f2f_worker_start ("f2f-congestion", worker_started,

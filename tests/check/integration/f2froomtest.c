@@ -647,8 +647,16 @@ f2f_test_host_free (TestHost * host)
 {
   if (host == NULL)
     return;
-  /* The peer's namespace, and the pair with it, go when its process ends;
-   * the host end is removed with the test's own namespace. */
+  /* The peer's namespace, and the pair with it, go when its process ends,
+   * but the kernel removes them a moment later: a next test making the
+   * same pair at once found it still there ("File exists"). Remove the
+   * pair now (its peer is gone: the caller freed it first); the rest
+   * goes with the test's own namespace. */
+  if (host->pid) {
+    g_autofree gchar *del = g_strdup_printf ("ip link del %s",
+        host->host_if);
+    g_spawn_command_line_sync (del, NULL, NULL, NULL, NULL);
+  }
   g_free (host->host_if);
   g_free (host->peer_if);
   g_free (host->host_addr);
