@@ -655,7 +655,9 @@ f2f_test_host_free (TestHost * host)
   if (host->pid) {
     g_autofree gchar *del = g_strdup_printf ("ip link del %s",
         host->host_if);
-    g_spawn_command_line_sync (del, NULL, NULL, NULL, NULL);
+    g_autofree gchar *out = NULL, *err = NULL;
+    /* usually gone with its namespace already: the answer does not matter */
+    g_spawn_command_line_sync (del, &out, &err, NULL, NULL);
   }
   g_free (host->host_if);
   g_free (host->peer_if);
