@@ -14,6 +14,7 @@
 #endif
 
 #include <string.h>
+#include <gst/video/video.h>
 #include <gst/f2f/f2f.h>
 
 #include "f2fcongestion.h"
@@ -22,11 +23,12 @@
 GST_DEBUG_CATEGORY_EXTERN (gst_f2f_signal_debug);
 #define GST_CAT_DEFAULT gst_f2f_signal_debug
 
-/* How often the links' statistics are read. webrtcbin's sessions send a
- * receiver report about once a second (AVPF timing, few members); a report
- * is used once, when it is new, so polling faster than it arrives only
- * shortens the reaction time. */
-#define TICK_MS 250
+/* How often the links' statistics are read. With RTCP_MIN_INTERVAL the
+ * sessions send a receiver report about every 0.4 s; a report is used
+ * once, when it is new. get-stats walks all of a webrtcbin's sessions, so
+ * polling costs CPU on every link (four times a second on three peers'
+ * six links was measurable on two loaded cores). */
+#define TICK_MS 500
 /* Kept for Opus on each link: 32 kbit/s and 50 packets a second of
  * headers (PACKET_OVERHEAD each). */
 #define AUDIO_KBPS 64
@@ -92,6 +94,9 @@ struct _F2fCongestion
   GHashTable *links;            /* F2fPeerLink* → LinkState* */
   guint target_kbps;            /* applied to the video encoder */
   guint opus_loss;              /* applied to opusenc */
+  /* Atomics, counted by probes on the video encoder's src pad: keyframe
+   * requests that reached it (from any link), keyframes it made. */
+  gint encoder_key_requests, encoder_keyframes;
   gboolean downscaled;          /* the video is sent at half size */
   gint64 upscale_since_us;      /* the target allows full size since (0:
                                  * it does not) */
@@ -195,23 +200,32 @@ get_int_any (const GstStructure * s, const gchar * field)
   return 0;
 }
 
-/* Whether the codec that @s (an RTP stream's stats) names is video. */
-static gboolean
-is_video_stream (const GstStructure * reply, const GstStructure * s)
+/* The SSRCs of the video streams this side sends, from the codec stats:
+ * in webrtcbin 1.22 an outbound-rtp's own `kind` says "video" for audio
+ * too, and its `codec-id` names an entry without a MIME type; the codec
+ * entries of the send pads carry the SSRC and the MIME type. */
+static void
+find_video_ssrcs (const GstStructure * reply, GHashTable * video_ssrcs)
 {
-  const gchar *codec_id = gst_structure_get_string (s, "codec-id");
-  const GstStructure *codec = NULL;
-  const gchar *mime;
-  guint rate = 0;
+  gint i, n = gst_structure_n_fields (reply);
 
-  if (codec_id == NULL || !gst_structure_get (reply, codec_id,
-          GST_TYPE_STRUCTURE, &codec, NULL) || codec == NULL)
-    return FALSE;
-  mime = gst_structure_get_string (codec, "mime-type");
-  gst_structure_get_uint (codec, "clock-rate", &rate);
-  if (mime)
-    return g_str_has_prefix (mime, "video/");
-  return rate == 90000;
+  for (i = 0; i < n; i++) {
+    const GValue *v = gst_structure_get_value (reply,
+        gst_structure_nth_field_name (reply, i));
+    const GstStructure *s;
+    const gchar *mime;
+    guint ssrc = 0;
+
+    if (!GST_VALUE_HOLDS_STRUCTURE (v))
+      continue;
+    s = gst_value_get_structure (v);
+    if (!stats_type_is (s, GST_WEBRTC_STATS_CODEC)
+        || !gst_structure_get_uint (s, "ssrc", &ssrc))
+      continue;
+    mime = gst_structure_get_string (s, "mime-type");
+    if (mime && g_str_has_prefix (mime, "video/"))
+      g_hash_table_add (video_ssrcs, GUINT_TO_POINTER (ssrc));
+  }
 }
 
 typedef struct
@@ -233,7 +247,8 @@ read_stats (const GstStructure * reply, Sample * out)
 
   memset (out, 0, sizeof (*out));
   out->rtt_ms = -1;
-  /* first the outbound streams (which SSRC is video), then the reports */
+  find_video_ssrcs (reply, video_ssrcs);
+  /* first the RTP streams, then the reports */
   for (pass = 0; pass < 2; pass++) {
     for (i = 0; i < n; i++) {
       const GValue *v = gst_structure_get_value (reply,
@@ -251,8 +266,7 @@ read_stats (const GstStructure * reply, Sample * out)
         gst_structure_get_uint64 (s, "packets-sent", &packets);
         /* payload bytes; the wire also carries the headers */
         out->bytes_sent += bytes + packets * PACKET_OVERHEAD;
-        if (is_video_stream (reply, s)) {
-          g_hash_table_add (video_ssrcs, GUINT_TO_POINTER (ssrc));
+        if (g_hash_table_contains (video_ssrcs, GUINT_TO_POINTER (ssrc))) {
           if (gst_structure_get_uint (s, "pli-count", &count))
             out->key_requests_received += count;
           if (gst_structure_get_uint (s, "fir-count", &count))
@@ -556,7 +570,11 @@ tick_cb (gpointer data)
               "action", G_TYPE_STRING, action_name (action),
               "key-requests-sent", G_TYPE_UINT, ls->key_requests_sent,
               "key-requests-received", G_TYPE_UINT, ls->key_requests_received,
-              "rtx-packets", G_TYPE_UINT, ls->rtx_packets, NULL));
+              "rtx-packets", G_TYPE_UINT, ls->rtx_packets,
+              "encoder-key-requests", G_TYPE_UINT,
+              (guint) g_atomic_int_get (&cc->encoder_key_requests),
+              "encoder-keyframes", G_TYPE_UINT,
+              (guint) g_atomic_int_get (&cc->encoder_keyframes), NULL));
     g_array_append_val (estimates, ls->law.estimate_kbps);
     g_ptr_array_add (states, ls);
     worst_loss = MAX (worst_loss, ls->loss);
@@ -680,6 +698,27 @@ f2f_congestion_free (F2fCongestion * cc)
   g_free (cc);
 }
 
+static GstPadProbeReturn
+count_key_requests (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  F2fCongestion *cc = data;
+
+  if (gst_video_event_is_force_key_unit (GST_PAD_PROBE_INFO_EVENT (info)))
+    g_atomic_int_inc (&cc->encoder_key_requests);
+  return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn
+count_keyframes (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  F2fCongestion *cc = data;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+
+  if (buffer && !GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT))
+    g_atomic_int_inc (&cc->encoder_keyframes);
+  return GST_PAD_PROBE_OK;
+}
+
 void
 f2f_congestion_set_encoder (F2fCongestion * cc, const gchar * media,
     GstElement * encoder)
@@ -698,6 +737,18 @@ f2f_congestion_set_encoder (F2fCongestion * cc, const gchar * media,
   if (video && encoder && has_property (encoder, "buffer-size"))
     g_object_set (encoder, "buffer-initial-size", 500, "buffer-optimal-size",
         600, "buffer-size", 1000, NULL);
+  if (video && encoder) {
+    /* what reaches the one encoder from every link, and what it makes of
+     * it (reported in f2f-link-bitrate); the probes go with the encoder */
+    GstPad *src = gst_element_get_static_pad (encoder, "src");
+    if (src) {
+      gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+          count_key_requests, cc, NULL);
+      gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER, count_keyframes, cc,
+          NULL);
+      gst_object_unref (src);
+    }
+  }
   CC_LOCK (cc);
   old = video ? cc->video_enc : cc->audio_enc;
   if (video)

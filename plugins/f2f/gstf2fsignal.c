@@ -58,8 +58,11 @@
  *   ms; negative when unknown), `action` (string: increase, hold,
  *   decrease-loss, decrease-delay), `key-requests-sent`,
  *   `key-requests-received` (guint: keyframe requests, RTCP PLI or FIR,
- *   this side sent for the peer's video, and got for its own),
- *   `rtx-packets` (guint, retransmissions sent on the link so far).
+ *   this side sent for the peer's video, and PLIs got for its own: 1.22's
+ *   rtpsession does not count received FIRs), `rtx-packets` (guint,
+ *   retransmissions sent on the link so far), `encoder-key-requests`,
+ *   `encoder-keyframes` (guint: keyframe requests that reached the shared
+ *   video encoder from all links, and keyframes it made, so far).
  * * `f2f-link-limited`: `peer-id` (string), `limited` (gboolean): the link
  *   to that peer became far weaker than the others (below half their
  *   median estimate; it then sets everyone's video bitrate), or stopped

@@ -315,7 +315,8 @@ check_loss (guint percent, gdouble min_audio, gdouble min_video)
   Watcher ws = { 0, };
   guint a_level0, b_level0, a_level1, b_level1;
   gdouble a_ref, b_ref, a_audio, b_audio, a_fps, b_fps;
-  guint plis_before, plis_after;
+  guint plis_before, plis_after, got_before, got_after;
+  guint keyframes_before, keyframes_after;
   guint64 a_before, b_before;
 
   lab_wait_room (lab);
@@ -328,7 +329,12 @@ check_loss (guint percent, gdouble min_audio, gdouble min_video)
   fail_unless (a_ref > -30 && b_ref > -30, "no tone before the loss: "
       "%.1f / %.1f dB", a_ref, b_ref);
 
-  plis_before = plis (a, b, "key-requests-sent") + plis (b, a, "key-requests-sent");
+  plis_before = plis (a, b, "key-requests-sent") + plis (b, a,
+      "key-requests-sent");
+  got_before = plis (a, b, "encoder-key-requests") + plis (b, a,
+      "encoder-key-requests");
+  keyframes_before = plis (a, b, "encoder-keyframes") + plis (b, a,
+      "encoder-keyframes");
   a_before = f2f_test_peer_video_from (a, b->peer_id);
   b_before = f2f_test_peer_video_from (b, a->peer_id);
   a_level0 = a->levels->len;
@@ -350,14 +356,20 @@ check_loss (guint percent, gdouble min_audio, gdouble min_video)
    * within 1 s of the loss ending */
   watcher_start (&ws, lab->peers, NULL);
   watcher_run (&ws, 2000);
-  plis_after = plis (a, b, "key-requests-sent") + plis (b, a, "key-requests-sent");
+  plis_after = plis (a, b, "key-requests-sent") + plis (b, a,
+      "key-requests-sent");
+  got_after = plis (a, b, "encoder-key-requests") + plis (b, a,
+      "encoder-key-requests");
+  keyframes_after = plis (a, b, "encoder-keyframes") + plis (b, a,
+      "encoder-keyframes");
   g_print ("%u %% loss for 20 s: video %.1f / %.1f fps of 10 (%.0f %% / "
       "%.0f %%), audio frames whole %.1f %% / %.1f %% (of %u / %u; the "
-      "issue asks %s), keyframe requests (PLI/FIR) sent %u, after: longest gap %" G_GINT64_FORMAT
+      "issue asks %s), keyframe requests (PLI/FIR) sent %u, reaching the encoders %u, keyframes made %u, after: longest gap %" G_GINT64_FORMAT
       " / %" G_GINT64_FORMAT " ms\n", percent, a_fps, b_fps, a_fps * 10,
       b_fps * 10, a_audio * 100, b_audio * 100, a_level1 - a_level0,
       b_level1 - b_level0, percent <= 5 ? ">= 99 %" : ">= 97 %",
-      plis_after - plis_before, ws.w[0].longest_gap_us / 1000,
+      plis_after - plis_before, got_after - got_before,
+      keyframes_after - keyframes_before, ws.w[0].longest_gap_us / 1000,
       ws.w[1].longest_gap_us / 1000);
 
   g_print ("the issue's audio target (%s of the frames whole): %s\n",
@@ -365,6 +377,11 @@ check_loss (guint percent, gdouble min_audio, gdouble min_video)
       (percent <= 5 ? 0.99 : 0.97) ? "met" : "NOT met");
   fail_unless (plis_after > plis_before, "no keyframe request (PLI/FIR) was "
       "sent under %u %% loss", percent);
+  /* … and they reached the senders (whose one encoder makes the keyframe:
+   * f2fcongestion.c, min-force-key-unit-interval) */
+  fail_unless (got_after > got_before, "no keyframe request reached a "
+      "sender's encoder under %u %% loss (%u sent)", percent,
+      plis_after - plis_before);
   fail_unless (ws.w[0].longest_gap_us < 1000 * 1000
       && ws.w[1].longest_gap_us < 1000 * 1000
       && watch_fps (&ws.w[0]) >= 8 && watch_fps (&ws.w[1]) >= 8,
