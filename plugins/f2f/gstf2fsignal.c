@@ -89,6 +89,8 @@
 #include "f2freceiver.h"
 #include "f2fpeerlink.h"
 #include "f2fworker.h"
+#include "f2fencode.h"
+#include "f2fmixer.h"
 
 GST_DEBUG_CATEGORY (gst_f2f_signal_debug);
 #define GST_CAT_DEFAULT gst_f2f_signal_debug
@@ -295,7 +297,7 @@ struct _GstF2fSignal
   GstF2fPlan *plan;             /* the topology plan adopted, or NULL */
   GstF2fPlanRole role;          /* ours in it, against the peers present */
   gchar *role_mixer;            /* our mixer, as a client */
-  gboolean warned_plan;         /* said once that media stays in the mesh */
+  gboolean warned_per_peer;     /* said once that per-peer views cannot mix */
 
   /* Lock order: self->lock, then a link's lock, then pad and object locks.
    * Protected by self->lock: */
@@ -308,9 +310,11 @@ struct _GstF2fSignal
    * What each link sends, and what it receives. */
   F2fRouter *router;
   F2fReceiver *receiver;
+  F2fMixer *mixer;              /* what we make as a mixer, or NULL */
 
   /* Made in init, never replaced. */
   GstElement *view;             /* f2fcompositor, or NULL if missing */
+  GstPad *view_minus;           /* its mix of everyone but us: audio_src */
   GstElement *text_appsrc;
   GstF2fRoom *room;
   gint ended;                   /* atomic: outputs ended (EOS) */
@@ -410,6 +414,8 @@ peer_teardown (GstF2fSignal * self, Peer * peer)
 }
 
 static void update_role (GstF2fSignal * self);
+static void set_role (GstF2fSignal * self);
+static void apply_routes (GstF2fSignal * self);
 static gboolean adopt_plan (GstF2fSignal * self, const GstF2fPlan * plan);
 static void link_send_signal (F2fPeerLink * link, GstF2fMessage * msg,
     gpointer user_data);
@@ -454,6 +460,8 @@ peer_connect (GstF2fSignal * self, Peer * peer, gboolean offerer)
   SIGNAL_UNLOCK (self);
   f2f_receiver_set_link (self->receiver, peer->peer_id, peer->name, link);
   peer->link_started_us = g_get_monotonic_time ();
+  /* the new link carries what the plan says, from its first frame */
+  apply_routes (self);
 
   GST_INFO_OBJECT (self, "linking to %s (%s), we %s", peer->peer_id,
       peer->name, offerer ? "offer" : "answer");
@@ -696,9 +704,17 @@ dup_peer_id (GstF2fSignal * self)
 }
 
 /* Our role in the plan against who is here now (a plan whose mixer is gone
- * is the mesh for everyone); posts f2f-role-changed when it moved. */
+ * is the mesh for everyone); posts f2f-role-changed when it moved. Then
+ * re-routes the media to match. */
 static void
 update_role (GstF2fSignal * self)
+{
+  set_role (self);
+  apply_routes (self);
+}
+
+static void
+set_role (GstF2fSignal * self)
 {
   g_auto (GStrv) present = present_ids (self);
   g_autofree gchar *me = dup_peer_id (self);
@@ -719,15 +735,141 @@ update_role (GstF2fSignal * self)
   self->role = role;
   g_free (self->role_mixer);
   self->role_mixer = g_strdup (mixer);
-  if (role != GST_F2F_PLAN_ROLE_MESH && !self->warned_plan) {
-    /* The plan is shared and followed; carrying it out in the media is
-     * the next step (docs/architecture.md, "Topology plans"). */
-    self->warned_plan = TRUE;
-    GST_ELEMENT_WARNING (self, STREAM, NOT_IMPLEMENTED,
-        ("This peer is a %s in the room's plan, but this version of f2f "
-            "still sends and receives media in the mesh.",
-            gst_f2f_plan_role_to_string (role)), (NULL));
+}
+
+typedef struct
+{
+  gchar *id;
+  F2fPeerLink *link;            /* a reference, or NULL */
+  GstF2fFeed feed;
+  GstF2fUse use;
+} PeerRoute;
+
+static void
+peer_route_clear (gpointer data)
+{
+  PeerRoute *r = data;
+
+  g_free (r->id);
+  if (r->link)
+    f2f_peer_link_unref (r->link);
+}
+
+/* Private thread: makes what each link sends and what becomes of what it
+ * brings match our role in the plan (gst/f2f/f2fplan.h). Nothing is
+ * renegotiated: links keep their transceivers, only branches move. Order:
+ * the mixer's outputs are made first, then links and decoded streams are
+ * re-routed, then what is no longer used goes. Called whenever the plan,
+ * the room or a link changes; cheap when nothing moved. */
+static void
+apply_routes (GstF2fSignal * self)
+{
+  g_auto (GStrv) present = present_ids (self);
+  g_autofree gchar *me = dup_peer_id (self);
+  g_autofree gchar *name = NULL;
+  g_autoptr (GArray) routes = g_array_new (FALSE, TRUE, sizeof (PeerRoute));
+  g_autoptr (GStrvBuilder) clients_b = g_strv_builder_new ();
+  g_auto (GStrv) clients = NULL;
+  F2fMixerWant want = { 0, };
+  GHashTableIter iter;
+  gpointer value;
+  gboolean mixing, submix = FALSE;
+  guint i;
+
+  g_array_set_clear_func (routes, peer_route_clear);
+  GST_OBJECT_LOCK (self);
+  name = g_strdup (self->name);
+  GST_OBJECT_UNLOCK (self);
+  if (me && self->view_minus) {
+    g_autofree gchar *minus_id = NULL;
+    g_object_get (self->view_minus, "participant-id", &minus_id, NULL);
+    /* what our user hears leaves out our own voice, once it is there */
+    if (g_strcmp0 (minus_id, me) != 0)
+      g_object_set (self->view_minus, "participant-id", me, NULL);
   }
+
+  SIGNAL_LOCK (self);
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    Peer *peer = value;
+    PeerRoute r = { g_strdup (peer->peer_id),
+      peer->link ? f2f_peer_link_ref (peer->link) : NULL,
+      GST_F2F_FEED_CAMERA, GST_F2F_USE_VIEW
+    };
+    g_array_append_val (routes, r);
+  }
+  SIGNAL_UNLOCK (self);
+
+  mixing = self->role == GST_F2F_PLAN_ROLE_MIXER;
+  if (mixing && (self->view_mode == GST_F2F_ROOM_VIEW_PER_PEER
+          || self->mixer == NULL)) {
+    if (!self->warned_per_peer) {
+      self->warned_per_peer = TRUE;
+      GST_ELEMENT_WARNING (self, STREAM, NOT_IMPLEMENTED,
+          ("This peer is a mixer in the room's plan, but it cannot mix: a "
+              "mixer needs room-view=composite and f2fcompositor."), (NULL));
+    }
+    mixing = FALSE;
+  }
+  for (i = 0; i < routes->len; i++) {
+    PeerRoute *r = &g_array_index (routes, PeerRoute, i);
+    if (self->plan && me) {
+      r->feed = gst_f2f_plan_feed (self->plan, me, r->id,
+          (const gchar * const *) present);
+      r->use = gst_f2f_plan_use (self->plan, me, r->id,
+          (const gchar * const *) present);
+    }
+    if (!mixing && (r->feed == GST_F2F_FEED_COMPOSITE
+            || r->feed == GST_F2F_FEED_SUBMIX))
+      r->feed = GST_F2F_FEED_NONE;
+    if (r->feed == GST_F2F_FEED_COMPOSITE)
+      g_strv_builder_add (clients_b, r->id);
+    else if (r->feed == GST_F2F_FEED_SUBMIX)
+      submix = TRUE;
+  }
+  clients = g_strv_builder_end (clients_b);
+  want.me = me;
+  want.name = name;
+  want.mixing = mixing;
+  want.submix = submix;
+  want.clients = (const gchar * const *) clients;
+
+  if (self->mixer)
+    f2f_mixer_update (self->mixer, &want, FALSE);
+  f2f_receiver_set_destination (self->receiver, F2F_RECEIVER_SUBMIX,
+      submix ? f2f_mixer_get_submix_compositor (self->mixer) : NULL);
+  for (i = 0; i < routes->len; i++) {
+    PeerRoute *r = &g_array_index (routes, PeerRoute, i);
+    guint outputs = F2F_RECEIVER_TO_VIEW;
+
+    if (r->link) {
+      switch (r->feed) {
+        case GST_F2F_FEED_CAMERA:
+          f2f_router_set_feed (self->router, r->link, TRUE, NULL, NULL);
+          break;
+        case GST_F2F_FEED_COMPOSITE:
+          f2f_router_set_feed (self->router, r->link, FALSE,
+              f2f_mixer_get_composite (self->mixer),
+              f2f_mixer_get_minus (self->mixer, r->id));
+          break;
+        case GST_F2F_FEED_SUBMIX:
+          f2f_router_set_feed (self->router, r->link, FALSE,
+              f2f_mixer_get_submix (self->mixer, TRUE),
+              f2f_mixer_get_submix (self->mixer, FALSE));
+          break;
+        case GST_F2F_FEED_NONE:
+          f2f_router_set_feed (self->router, r->link, FALSE, NULL, NULL);
+          break;
+      }
+    }
+    if (r->use == GST_F2F_USE_NONE)
+      outputs = 0;
+    else if (r->use == GST_F2F_USE_CLIENT_INPUT && submix)
+      outputs |= F2F_RECEIVER_TO_SUBMIX;
+    f2f_receiver_set_outputs (self->receiver, r->id, outputs);
+  }
+  if (self->mixer)
+    f2f_mixer_update (self->mixer, &want, TRUE);
 }
 
 /* Tells one peer the plan we hold: a late joiner learns it this way. */
@@ -1260,6 +1402,9 @@ start_on_thread (gpointer data)
   self->link_timeout_ms = self->link_timeout;
   self->link_config.ice_transport_policy = self->ice_transport_policy;
   self->view_mode = self->room_view;
+  if (self->mixer)
+    f2f_mixer_set_encoding (self->mixer,
+        self->video_codec == GST_F2F_VIDEO_CODEC_H264, self->max_bitrate);
   GST_OBJECT_UNLOCK (self);
   f2f_receiver_set_per_peer (self->receiver,
       self->view_mode == GST_F2F_ROOM_VIEW_PER_PEER);
@@ -1314,6 +1459,8 @@ stop_on_thread (gpointer data)
     peer_free (peer);
   }
   g_list_free (peers);
+  /* no links left: the mixer's outputs feed nobody */
+  apply_routes (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -1468,51 +1615,6 @@ gst_f2f_signal_send_chat (GstF2fSignal * self, const gchar * text)
 /* ---------------------------------------------------------------------- */
 /* Local media: encoded once, teed to every link */
 
-static GstElement *
-make_video_encoder (GstF2fSignal * self, GstF2fVideoCodec codec, guint kbps,
-    GstElement ** last)
-{
-  GstElement *enc;
-
-  if (codec == GST_F2F_VIDEO_CODEC_H264) {
-    GstElement *parse;
-    enc = gst_element_factory_make ("x264enc", NULL);
-    parse = gst_element_factory_make ("h264parse", NULL);
-    if (enc == NULL || parse == NULL) {
-      gst_clear_object (&enc);
-      gst_clear_object (&parse);
-      return NULL;
-    }
-    gst_util_set_object_arg (G_OBJECT (enc), "tune", "zerolatency");
-    gst_util_set_object_arg (G_OBJECT (enc), "speed-preset", "ultrafast");
-    g_object_set (enc, "bitrate", kbps, "key-int-max", 60, NULL);
-    g_object_set (parse, "config-interval", -1, NULL);
-    gst_bin_add_many (GST_BIN_CAST (self), enc, parse, NULL);
-    {
-      /* constrained baseline: what every WebRTC H.264 decoder takes */
-      GstCaps *caps = gst_caps_from_string ("video/x-h264, "
-          "profile=(string)constrained-baseline");
-      gst_element_link_filtered (enc, parse, caps);
-      gst_caps_unref (caps);
-    }
-    *last = parse;
-    return enc;
-  }
-
-  enc = gst_element_factory_make ("vp8enc", NULL);
-  if (enc == NULL)
-    return NULL;
-  /* Realtime settings (FACTS.md): the defaults are tuned for quality. */
-  g_object_set (enc, "deadline", (gint64) 1, "cpu-used", 4,
-      "lag-in-frames", 0, "target-bitrate", (gint) kbps * 1000,
-      "keyframe-max-dist", 60, NULL);
-  gst_util_set_object_arg (G_OBJECT (enc), "end-usage", "cbr");
-  gst_util_set_object_arg (G_OBJECT (enc), "error-resilient", "default");
-  gst_bin_add (GST_BIN_CAST (self), enc);
-  *last = enc;
-  return enc;
-}
-
 static GstPadProbeReturn input_eos_probe (GstPad * pad,
     GstPadProbeInfo * info, gpointer user_data);
 
@@ -1524,7 +1626,9 @@ gst_f2f_signal_request_new_pad (GstElement * element, GstPadTemplate * templ,
   gboolean video = templ == gst_element_class_get_pad_template
       (GST_ELEMENT_GET_CLASS (element), "video_sink");
   GstElement *queue, *conv, *scale = NULL, *filter, *enc, *last = NULL, *tee;
+  GstElement *raw_tee, *encs[F2F_ENCODE_MAX_ELEMENTS + 1];
   GstPad *target, *ghost;
+  guint i;
   GstF2fVideoCodec codec;
   GstCaps *filter_caps;
   guint kbps;
@@ -1545,9 +1649,12 @@ gst_f2f_signal_request_new_pad (GstElement * element, GstPadTemplate * templ,
 
   queue = gst_element_factory_make ("queue", NULL);
   filter = gst_element_factory_make ("capsfilter", NULL);
+  /* the raw picture or sound, before encoding: a mixer's own input */
+  raw_tee = gst_element_factory_make ("tee", NULL);
+  g_object_set (raw_tee, "allow-not-linked", TRUE, NULL);
   tee = gst_element_factory_make ("tee", NULL);
   g_object_set (tee, "allow-not-linked", TRUE, NULL);
-  gst_bin_add_many (GST_BIN_CAST (self), queue, filter, tee, NULL);
+  gst_bin_add_many (GST_BIN_CAST (self), queue, filter, raw_tee, tee, NULL);
   if (video) {
     conv = gst_element_factory_make ("videoconvert", NULL);
     scale = gst_element_factory_make ("videoscale", NULL);
@@ -1556,33 +1663,34 @@ gst_f2f_signal_request_new_pad (GstElement * element, GstPadTemplate * templ,
         G_TYPE_STRING, "I420", NULL);
     g_object_set (filter, "caps", filter_caps, NULL);
     gst_caps_unref (filter_caps);
-    enc = make_video_encoder (self, codec, kbps, &last);
-    if (enc == NULL) {
+    if (!f2f_encode_video (codec == GST_F2F_VIDEO_CODEC_H264, kbps, encs)) {
       GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
           ("No %s video encoder is installed.",
               codec == GST_F2F_VIDEO_CODEC_H264 ? "H.264 (x264enc)" :
               "VP8 (vp8enc)"), (NULL));
       return NULL;
     }
-    gst_element_link_many (queue, conv, scale, filter, enc, NULL);
+    gst_element_link_many (queue, conv, scale, filter, raw_tee, NULL);
+    enc = encs[0];
+    for (i = 0; encs[i]; i++) {
+      gst_bin_add (GST_BIN_CAST (self), encs[i]);
+      gst_element_link (i ? encs[i - 1] : raw_tee, encs[i]);
+      last = encs[i];
+    }
   } else {
     GstElement *resample = gst_element_factory_make ("audioresample", NULL);
     conv = gst_element_factory_make ("audioconvert", NULL);
-    enc = gst_element_factory_make ("opusenc", NULL);
+    enc = f2f_encode_opus ();
     if (enc == NULL) {
       GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
           ("No Opus encoder (opusenc) is installed."), (NULL));
       return NULL;
     }
-    filter_caps = gst_caps_new_simple ("audio/x-raw", "rate", G_TYPE_INT,
-        48000, NULL);
+    filter_caps = f2f_encode_audio_caps ();
     g_object_set (filter, "caps", filter_caps, NULL);
     gst_caps_unref (filter_caps);
-    g_object_set (enc, "frame-size", 20, "inband-fec", TRUE,
-        "packet-loss-percentage", 10, "bitrate", 32000, NULL);
-    gst_util_set_object_arg (G_OBJECT (enc), "audio-type", "voice");
     gst_bin_add_many (GST_BIN_CAST (self), conv, resample, enc, NULL);
-    gst_element_link_many (queue, conv, resample, filter, enc, NULL);
+    gst_element_link_many (queue, conv, resample, filter, raw_tee, enc, NULL);
     last = enc;
     scale = resample;
   }
@@ -1600,9 +1708,14 @@ gst_f2f_signal_request_new_pad (GstElement * element, GstPadTemplate * templ,
   gst_object_unref (target);
 
   gst_element_sync_state_with_parent (tee);
-  if (last != enc)
-    gst_element_sync_state_with_parent (last);
-  gst_element_sync_state_with_parent (enc);
+  if (video) {
+    for (i = G_N_ELEMENTS (encs) - 1; i > 0; i--)
+      if (encs[i - 1])
+        gst_element_sync_state_with_parent (encs[i - 1]);
+  } else {
+    gst_element_sync_state_with_parent (enc);
+  }
+  gst_element_sync_state_with_parent (raw_tee);
   gst_element_sync_state_with_parent (filter);
   gst_element_sync_state_with_parent (scale);
   gst_element_sync_state_with_parent (conv);
@@ -1616,6 +1729,8 @@ gst_f2f_signal_request_new_pad (GstElement * element, GstPadTemplate * templ,
   SIGNAL_UNLOCK (self);
   f2f_router_set_source (self->router, video ? F2F_ROUTER_VIDEO :
       F2F_ROUTER_AUDIO, tee);
+  if (self->mixer)
+    f2f_mixer_set_local (self->mixer, video, raw_tee);
 
   gst_pad_set_active (ghost, TRUE);
   gst_element_add_pad (element, ghost);
@@ -1646,9 +1761,12 @@ gst_f2f_signal_release_pad (GstElement * element, GstPad * pad)
   else
     self->audio_tee = NULL;
   SIGNAL_UNLOCK (self);
-  /* every link's branch of it goes first */
+  /* every link's branch of it goes first, and its raw branches into the
+   * mixes */
   f2f_router_set_source (self->router, video ? F2F_ROUTER_VIDEO :
       F2F_ROUTER_AUDIO, NULL);
+  if (self->mixer)
+    f2f_mixer_set_local (self->mixer, video, NULL);
 
   /* Walk the chain from the ghost pad's target down to the tee. */
   target = gst_ghost_pad_get_target (GST_GHOST_PAD (pad));
@@ -1656,7 +1774,11 @@ gst_f2f_signal_release_pad (GstElement * element, GstPad * pad)
   gst_clear_object (&target);
   while (e) {
     GstPad *src = gst_element_get_static_pad (e, "src");
-    GstPad *peer_pad = src ? gst_pad_get_peer (src) : NULL;
+    GstPad *peer_pad;
+
+    if (src == NULL)            /* the raw tee: its first branch encodes */
+      src = gst_element_get_static_pad (e, "src_0");
+    peer_pad = src ? gst_pad_get_peer (src) : NULL;
     chain = g_list_prepend (chain, e);
     e = (e == tee || peer_pad == NULL) ? NULL :
         gst_pad_get_parent_element (peer_pad);
@@ -2216,6 +2338,8 @@ gst_f2f_signal_finalize (GObject * object)
   gst_f2f_room_set_flow (self->room, NULL, NULL);
   gst_object_unref (self->room);
   g_hash_table_unref (self->peers);
+  g_clear_pointer (&self->mixer, f2f_mixer_free);
+  gst_clear_object (&self->view_minus);
   g_clear_pointer (&self->router, f2f_router_free);
   g_clear_pointer (&self->plan, gst_f2f_plan_free);
   g_free (self->role_mixer);
@@ -2410,9 +2534,9 @@ gst_f2f_signal_class_init (GstF2fSignalClass * klass)
 /* Exposes @element's @pad_name as the always pad @templ through a tee that
  * does not mind being unlinked: a gst-launch line that uses only the video
  * of the room view must not fail on its unused audio. */
-static void
-expose_always_pad (GstF2fSignal * self, GstElement * element,
-    const gchar * pad_name, GstStaticPadTemplate * templ)
+static GstElement *
+expose_always_pad (GstF2fSignal * self, GstPad * src,
+    GstStaticPadTemplate * templ)
 {
   g_autofree gchar *tee_name = g_strdup_printf ("%s-tee", templ->name_template);
   GstElement *tee = gst_element_factory_make ("tee", tee_name);
@@ -2421,13 +2545,17 @@ expose_always_pad (GstF2fSignal * self, GstElement * element,
 
   g_object_set (tee, "allow-not-linked", TRUE, NULL);
   gst_bin_add (GST_BIN_CAST (self), tee);
-  if (element)
-    gst_element_link_pads (element, pad_name, tee, "sink");
+  if (src) {
+    GstPad *sink = gst_element_get_static_pad (tee, "sink");
+    gst_pad_link (src, sink);
+    gst_object_unref (sink);
+  }
   tee_src = gst_element_request_pad_simple (tee, "src_%u");
   ghost = gst_ghost_pad_new_from_template (templ->name_template, tee_src, t);
   gst_object_unref (tee_src);
   gst_object_unref (t);
   gst_element_add_pad (GST_ELEMENT_CAST (self), ghost);
+  return tee;
 }
 
 static void
@@ -2480,7 +2608,26 @@ gst_f2f_signal_init (GstF2fSignal * self)
   gst_caps_unref (caps);
   gst_bin_add (GST_BIN_CAST (self), self->text_appsrc);
 
-  expose_always_pad (self, self->view, "video_src", &video_src_template);
-  expose_always_pad (self, self->view, "audio_src", &audio_src_template);
-  expose_always_pad (self, self->text_appsrc, "src", &text_src_template);
+  {
+    GstPad *video = self->view ?
+        gst_element_get_static_pad (self->view, "video_src") : NULL;
+    GstPad *chat = gst_element_get_static_pad (self->text_appsrc, "src");
+    GstElement *view_video;
+
+    view_video = expose_always_pad (self, video, &video_src_template);
+    /* What our user hears is everyone but us: the same as the full mix
+     * until we are a mixer, whose own voice is in its room view. The id is
+     * ours once we have joined (apply_routes). */
+    if (self->view) {
+      self->view_minus = gst_element_request_pad_simple (self->view,
+          "audio_minus_%u");
+      g_object_set (self->view_minus, "participant-id", "(this peer)", NULL);
+      self->mixer = f2f_mixer_new (GST_BIN_CAST (self), self->view,
+          view_video);
+    }
+    expose_always_pad (self, self->view_minus, &audio_src_template);
+    expose_always_pad (self, chat, &text_src_template);
+    gst_clear_object (&video);
+    gst_object_unref (chat);
+  }
 }
