@@ -69,14 +69,14 @@ f2f_encode_audio_caps (void)
 }
 
 GstElement *
-f2f_encode_opus (void)
+f2f_encode_opus (guint bitrate)
 {
   GstElement *enc = gst_element_factory_make ("opusenc", NULL);
 
   if (enc == NULL)
     return NULL;
   g_object_set (enc, "frame-size", 20, "inband-fec", TRUE,
-      "packet-loss-percentage", 10, "bitrate", 32000, NULL);
+      "packet-loss-percentage", 10, "bitrate", (gint) bitrate, NULL);
   gst_util_set_object_arg (G_OBJECT (enc), "audio-type", "voice");
   return enc;
 }

@@ -27,7 +27,12 @@ gboolean f2f_encode_video (gboolean h264, guint kbps,
 GstCaps *f2f_encode_audio_caps (void);
 
 /* A new opusenc for @f2f_encode_audio_caps audio: 20 ms frames, in-band
- * FEC, voice. NULL when missing. */
-GstElement *f2f_encode_opus (void);
+ * FEC, voice, @bitrate bit/s. NULL when missing. */
+GstElement *f2f_encode_opus (guint bitrate);
+
+/* One voice, and a mix of several: a mix needs more bits, or the coding
+ * noise of each voice is heard under the others. */
+#define F2F_ENCODE_VOICE_BITRATE 32000
+#define F2F_ENCODE_MIX_BITRATE 64000
 
 G_END_DECLS

@@ -37,6 +37,7 @@ typedef struct
   GstElement *tee;              /* the end of the decode branch */
   GstElement *dests[F2F_RECEIVER_N_DESTS];  /* what a branch goes to */
   GstPad *tee_pads[F2F_RECEIVER_N_DESTS];   /* the branches, or NULL */
+  GstElement *queues[F2F_RECEIVER_N_DESTS]; /* one thread per branch */
   GstPad *dest_pads[F2F_RECEIVER_N_DESTS];  /* their destination's pads */
 } RxStream;
 
@@ -225,6 +226,10 @@ stream_route (F2fReceiver * rx, RxStream * st, guint outputs,
     if (st->tee_pads[d] && st->dests[d] != dest) {
       f2f_pad_unlink_idle (st->tee_pads[d]);
       gst_element_release_request_pad (st->tee, st->tee_pads[d]);
+      gst_element_set_locked_state (st->queues[d], TRUE);
+      gst_element_set_state (st->queues[d], GST_STATE_NULL);
+      gst_bin_remove (rx->bin, st->queues[d]);
+      gst_clear_object (&st->queues[d]);
       gst_element_release_request_pad (st->dests[d], st->dest_pads[d]);
       gst_clear_object (&st->tee_pads[d]);
       gst_clear_object (&st->dest_pads[d]);
@@ -233,7 +238,8 @@ stream_route (F2fReceiver * rx, RxStream * st, guint outputs,
     if (dest && st->tee_pads[d] == NULL) {
       GstPad *dest_pad = gst_element_request_pad_simple (dest,
           st->video ? "video_%u" : "audio_%u");
-      GstPad *tee_pad;
+      GstPad *tee_pad, *q_sink, *q_src;
+      GstElement *queue;
 
       if (dest_pad == NULL) {
         GST_WARNING ("%s gave no %s pad", GST_OBJECT_NAME (dest),
@@ -242,11 +248,22 @@ stream_route (F2fReceiver * rx, RxStream * st, guint outputs,
       }
       g_object_set (dest_pad, "participant-id", peer_id_and_name[0],
           "display-name", peer_id_and_name[1], NULL);
-      tee_pad = gst_element_request_pad_simple (st->tee, "src_%u");
-      if (gst_pad_link (tee_pad, dest_pad) != GST_PAD_LINK_OK)
+      /* A queue per branch: a destination that waits (an aggregator's pad
+       * is full until its output time) must not delay the others. */
+      queue = gst_element_factory_make ("queue", NULL);
+      gst_bin_add (rx->bin, queue);
+      q_sink = gst_element_get_static_pad (queue, "sink");
+      q_src = gst_element_get_static_pad (queue, "src");
+      if (gst_pad_link (q_src, dest_pad) != GST_PAD_LINK_OK)
         GST_WARNING ("could not link the %s of %s to %s",
             st->video ? "video" : "audio", peer_id_and_name[0],
             GST_OBJECT_NAME (dest));
+      gst_element_sync_state_with_parent (queue);
+      tee_pad = gst_element_request_pad_simple (st->tee, "src_%u");
+      gst_pad_link (tee_pad, q_sink);
+      gst_object_unref (q_sink);
+      gst_object_unref (q_src);
+      st->queues[d] = gst_object_ref (queue);
       st->tee_pads[d] = tee_pad;
       st->dest_pads[d] = dest_pad;
       st->dests[d] = gst_object_ref (dest);

@@ -48,7 +48,8 @@
  *   from that peer was decoded.
  * * `f2f-peer-stats` (every #GstF2fSignal:stats-interval): `peer-id`
  *   (string), `state` (string), `video-frames`, `audio-frames` (guint64,
- *   decoded so far).
+ *   decoded so far), `negotiations` (guint64, offers and answers sent to
+ *   that peer so far: one per link made; a topology change makes none).
  * * `f2f-chat`: `peer-id`, `name`, `text` (strings), `time` (gint64, the
  *   sender's clock, ms since 1970).
  * * `f2f-signaling`: `state` (string: lost, reconnected), `reason`.
@@ -250,6 +251,8 @@ typedef struct
   /* Private thread only: when the current link was made, and how many
    * links to this peer in a row never connected. */
   gint64 link_started_us;
+  guint64 negotiations;         /* protected by self->lock: offers and
+                                 * answers we sent this peer */
   guint setup_failures;
 } Peer;
 
@@ -549,7 +552,17 @@ static void
 link_send_signal (F2fPeerLink * link, GstF2fMessage * msg, gpointer user_data)
 {
   GstF2fSignal *self = user_data;
+  Peer *peer;
 
+  if (msg->type == GST_F2F_MESSAGE_OFFER
+      || msg->type == GST_F2F_MESSAGE_ANSWER) {
+    SIGNAL_LOCK (self);
+    peer = g_hash_table_lookup (self->peers, f2f_peer_link_get_peer_id
+        (link));
+    if (peer)
+      peer->negotiations++;
+    SIGNAL_UNLOCK (self);
+  }
   if (self->conn == NULL || !f2f_signal_conn_send (self->conn, msg))
     GST_DEBUG_OBJECT (self, "signaling is down; a %s for %s is lost",
         gst_f2f_message_type_to_string (msg->type),
@@ -1341,7 +1354,8 @@ stats_cb (gpointer user_data)
             "state", G_TYPE_STRING, peer->link ?
             link_state_name (f2f_peer_link_get_state (peer->link)) : "failed",
             "video-frames", G_TYPE_UINT64, video,
-            "audio-frames", G_TYPE_UINT64, audio, NULL));
+            "audio-frames", G_TYPE_UINT64, audio,
+            "negotiations", G_TYPE_UINT64, peer->negotiations, NULL));
   }
   SIGNAL_UNLOCK (self);
   for (i = 0; i < msgs->len; i++)
@@ -1680,7 +1694,7 @@ gst_f2f_signal_request_new_pad (GstElement * element, GstPadTemplate * templ,
   } else {
     GstElement *resample = gst_element_factory_make ("audioresample", NULL);
     conv = gst_element_factory_make ("audioconvert", NULL);
-    enc = f2f_encode_opus ();
+    enc = f2f_encode_opus (F2F_ENCODE_VOICE_BITRATE);
     if (enc == NULL) {
       GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
           ("No Opus encoder (opusenc) is installed."), (NULL));

@@ -358,6 +358,8 @@ handle_msg (TestPeer * peer, const gchar * text)
     gst_structure_get_uint64 (s, "audio-frames", &a);
     f2f_test_set_count (peer->video, id, v);
     f2f_test_set_count (peer->audio, id, a);
+    if (gst_structure_get_uint64 (s, "negotiations", &v))
+      f2f_test_set_count (peer->negotiations, id, v);
   } else if (strcmp (name, "f2f-peer-joined") == 0) {
     g_hash_table_add (peer->present, g_strdup (id));
   } else if (strcmp (name, "f2f-peer-left") == 0) {
@@ -448,6 +450,27 @@ line_cb (GObject * source, GAsyncResult * res, gpointer data)
     peer->proposed_no++;
   else if (g_str_has_prefix (line, "critical "))
     g_ptr_array_add (peer->criticals, g_strdup (line + 9));
+  else if (g_str_has_prefix (line, "sample ")) {
+    g_auto (GStrv) w = g_strsplit (line + 7, " ", -1);
+    if (g_strv_length (w) == 3)
+      f2f_test_set_count (peer->bytes_sent, w[0],
+          g_ascii_strtoull (w[1], NULL, 10));
+    peer->samples++;
+  } else if (g_str_has_prefix (line, "tones ")) {
+    g_auto (GStrv) w = g_strsplit (line + 6, " ", -1);
+    guint i;
+    for (i = 0; w[i] && i < F2F_TEST_AV_MAX; i++)
+      peer->tones[i] = g_ascii_strtod (w[i], NULL);
+    peer->tone_reports++;
+  } else if (g_str_has_prefix (line, "colors ")) {
+    g_auto (GStrv) w = g_strsplit (line + 7, " ", -1);
+    guint i, n = g_strv_length (w);
+    for (i = 0; i + 1 < n && i < F2F_TEST_AV_MAX; i++)
+      peer->colors[i] = atoi (w[i]);
+    if (n > 0)
+      peer->pixels = atoi (w[n - 1]);
+    peer->color_reports++;
+  }
   read_next (peer);
 }
 
@@ -600,9 +623,61 @@ f2f_test_host_free (TestHost * host)
   g_free (host);
 }
 
+static const guint av_tones[F2F_TEST_AV_MAX] = { 500, 800, 1150, 1450,
+  1750, 2050
+};
+
+/* Far apart in RGB, and none is white (the labels) or black (the
+ * background). */
+static const guint32 av_colors[F2F_TEST_AV_MAX] = { 0xff0000, 0x00c000,
+  0x0000ff, 0xffff00, 0xff00ff, 0x00ffff
+};
+
+guint
+f2f_test_av_tone (guint index)
+{
+  return av_tones[index % F2F_TEST_AV_MAX];
+}
+
+guint32
+f2f_test_av_color (guint index)
+{
+  return av_colors[index % F2F_TEST_AV_MAX];
+}
+
+static TestPeer *peer_start (TestHost * host, const gchar * server_uri,
+    const gchar * room, const gchar * name, guint index, const gchar * extra,
+    gboolean av);
+
 TestPeer *
 f2f_test_peer_start_in (TestHost * host, const gchar * server_uri,
     const gchar * room, const gchar * name, guint index, const gchar * extra)
+{
+  return peer_start (host, server_uri, room, name, index, extra, FALSE);
+}
+
+TestPeer *
+f2f_test_peer_start_av (TestHost * host, const gchar * server_uri,
+    const gchar * room, const gchar * name, guint index, const gchar * extra)
+{
+  GString *tones = g_string_new (NULL), *colors = g_string_new (NULL);
+  guint i;
+
+  /* every peer measures every room tone and colour */
+  for (i = 0; i < F2F_TEST_AV_MAX; i++) {
+    g_string_append_printf (tones, "%s%u", i ? "," : "", av_tones[i]);
+    g_string_append_printf (colors, "%s%06x", i ? "," : "", av_colors[i]);
+  }
+  g_setenv ("F2F_PEER_TOOL_TONES", tones->str, TRUE);
+  g_setenv ("F2F_PEER_TOOL_COLORS", colors->str, TRUE);
+  g_string_free (tones, TRUE);
+  g_string_free (colors, TRUE);
+  return peer_start (host, server_uri, room, name, index, extra, TRUE);
+}
+
+static TestPeer *
+peer_start (TestHost * host, const gchar * server_uri, const gchar * room,
+    const gchar * name, guint index, const gchar * extra, gboolean av)
 {
   TestPeer *peer = g_new0 (TestPeer, 1);
   g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
@@ -625,6 +700,10 @@ f2f_test_peer_start_in (TestHost * host, const gchar * server_uri,
   peer->failures = g_ptr_array_new_with_free_func (g_free);
   peer->link_states = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       g_free);
+  peer->negotiations = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      g_free);
+  peer->bytes_sent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      g_free);
   peer->criticals = g_ptr_array_new_with_free_func (g_free);
   peer->room_messages = g_ptr_array_new_with_free_func (g_free);
   peer->pads = g_ptr_array_new_with_free_func (g_free);
@@ -635,18 +714,39 @@ f2f_test_peer_start_in (TestHost * host, const gchar * server_uri,
   peer->shared_ids = g_ptr_array_new_with_free_func (g_free);
   peer->role = g_strdup ("mesh");
 
-  /* Small pictures at a low rate: six peers must fit two cores. */
-  launch = g_strdup_printf ("f2fsignal name=s server-uri=%s room=%s "
-      "display-name=%s local-addresses=127.0.0.1 stats-interval=250 "
-      "connect-timeout=5000 %s %s "
-      "videotestsrc is-live=true pattern=%s ! "
-      "video/x-raw,width=160,height=120,framerate=10/1 ! s.video_sink "
-      "audiotestsrc is-live=true freq=%u ! s.audio_sink "
-      "s.video_src ! fakesink async=false s.audio_src ! fakesink async=false",
-      server_uri ? server_uri : "ws://127.0.0.1:1/ws", room, name,
-      extra ? extra : "", g_getenv ("F2F_TEST_PEER_PROPS") ?
-      g_getenv ("F2F_TEST_PEER_PROPS") : "", patterns[index % G_N_ELEMENTS (patterns)],
-      300 + 100 * index);
+  if (av) {
+    /* Solid colours and pure tones, each peer its own; what it plays is
+     * measured (f2f-peer-tool: tones, colors). */
+    launch = g_strdup_printf ("f2fsignal name=s server-uri=%s room=%s "
+        "display-name=%s local-addresses=127.0.0.1 stats-interval=250 "
+        "connect-timeout=5000 %s %s "
+        "videotestsrc is-live=true pattern=solid-color "
+        "foreground-color=0xff%06x ! "
+        "video/x-raw,width=160,height=120,framerate=10/1 ! s.video_sink "
+        "audiotestsrc is-live=true freq=%u volume=0.15 ! s.audio_sink "
+        "s.video_src ! videoconvert ! videoscale ! "
+        "video/x-raw,format=RGB,width=64,height=48 ! "
+        "fakesink name=vprobe signal-handoffs=true async=false "
+        "s.audio_src ! audioconvert ! spectrum bands=2400 threshold=-120 "
+        "interval=200000000 ! fakesink async=false",
+        server_uri ? server_uri : "ws://127.0.0.1:1/ws", room, name,
+        extra ? extra : "", g_getenv ("F2F_TEST_PEER_PROPS") ?
+        g_getenv ("F2F_TEST_PEER_PROPS") : "", f2f_test_av_color (index),
+        f2f_test_av_tone (index));
+  } else {
+    /* Small pictures at a low rate: six peers must fit two cores. */
+    launch = g_strdup_printf ("f2fsignal name=s server-uri=%s room=%s "
+        "display-name=%s local-addresses=127.0.0.1 stats-interval=250 "
+        "connect-timeout=5000 %s %s "
+        "videotestsrc is-live=true pattern=%s ! "
+        "video/x-raw,width=160,height=120,framerate=10/1 ! s.video_sink "
+        "audiotestsrc is-live=true freq=%u ! s.audio_sink "
+        "s.video_src ! fakesink async=false s.audio_src ! fakesink async=false",
+        server_uri ? server_uri : "ws://127.0.0.1:1/ws", room, name,
+        extra ? extra : "", g_getenv ("F2F_TEST_PEER_PROPS") ?
+        g_getenv ("F2F_TEST_PEER_PROPS") : "", patterns[index % G_N_ELEMENTS (patterns)],
+        300 + 100 * index);
+  }
   words = g_strsplit (launch, " ", -1);
   if (host) {
     /* Its own network namespace, which lives as long as it does; it waits
@@ -751,6 +851,8 @@ f2f_test_peer_free (TestPeer * peer)
   g_ptr_array_unref (peer->chats);
   g_ptr_array_unref (peer->failures);
   g_hash_table_unref (peer->link_states);
+  g_hash_table_unref (peer->negotiations);
+  g_hash_table_unref (peer->bytes_sent);
   g_ptr_array_unref (peer->criticals);
   g_ptr_array_unref (peer->room_messages);
   g_ptr_array_unref (peer->pads);

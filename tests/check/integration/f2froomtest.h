@@ -21,6 +21,8 @@ typedef struct
   guint port;
 } TestServer;
 
+#define F2F_TEST_AV_MAX 6
+
 typedef struct
 {
   gchar *name;
@@ -59,6 +61,18 @@ typedef struct
                                  * "mesh" before any */
   guint role_changes;
   guint proposed_yes, proposed_no;      /* answers to topology commands */
+  GHashTable *negotiations;     /* peer id → offers and answers sent */
+  /* With f2f_test_peer_start_av: the level (dB) of each room tone in what
+   * the peer plays, and how many pixels of its room view are of each
+   * room colour (of pixels in all), as last reported, and how many
+   * reports came. */
+  gdouble tones[F2F_TEST_AV_MAX];
+  guint tone_reports;
+  guint colors[F2F_TEST_AV_MAX];
+  guint pixels;
+  guint color_reports;
+  GHashTable *bytes_sent;       /* peer id → bytes sent, as last sampled */
+  guint samples;                /* answers to sample commands */
 } TestPeer;
 
 /* Moves the test into a new network namespace with only loopback, or
@@ -123,6 +137,15 @@ void f2f_test_host_free (TestHost * host);
  * the test's), joining the server at @server_uri. */
 TestPeer *f2f_test_peer_start_in (TestHost * host, const gchar * server_uri,
     const gchar * room, const gchar * name, guint index, const gchar * extra);
+/* A peer whose camera is a solid colour and whose microphone is a tone,
+ * both its own (f2f_test_av_color, f2f_test_av_tone; index <
+ * F2F_TEST_AV_MAX), and which reports the level of every room tone in what
+ * it plays and the pixels of every room colour in its room view (TestPeer
+ * tones, colors). */
+TestPeer *f2f_test_peer_start_av (TestHost * host, const gchar * server_uri,
+    const gchar * room, const gchar * name, guint index, const gchar * extra);
+guint f2f_test_av_tone (guint index);
+guint32 f2f_test_av_color (guint index);
 void f2f_test_peer_send (TestPeer * peer, const gchar * line);
 void f2f_test_peer_kill (TestPeer * peer);
 /* The resident set size of the peer's process, in KiB (0 if gone). */

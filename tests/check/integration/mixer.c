@@ -1,0 +1,422 @@
+/* f2f — GStreamer peer-to-peer conference elements
+ * Copyright (C) 2026 the f2f authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Mixer topologies, heard and seen: real peer processes, each with its own
+ * solid colour and pure tone (f2f_test_peer_start_av), measure what they
+ * play — the level of every peer's tone in their room view's sound, the
+ * pixels of every peer's colour in its picture — while the room goes mesh
+ * → one mixer → another → two mixers → mesh. In every phase everyone hears
+ * and sees everyone else and never hears themselves, and no offer or answer
+ * is sent after the joins.
+ */
+
+#include <math.h>
+#include <string.h>
+#include <gst/check/gstcheck.h>
+
+#include "f2froomtest.h"
+
+#define TIMEOUT_S 300
+#define N_PEERS 4
+/* A tone is heard above this level (dBFS-ish, spectrum's scale); the tones
+ * are played at -16 dB and come out of a mix around -20 to -25 dB. */
+#define HEARD_DB -45.0
+/* One's own tone must be this far below the quietest other one. */
+#define OWN_BELOW_DB 40.0
+/* Pixels of a peer's colour in a 64×48 view: a tile in a grid of a grid
+ * (two mixers) is ~100; labels and scaling eat some. */
+#define SEEN_PIXELS 12
+
+static const gchar *names[N_PEERS] = { "A", "B", "C", "D" };
+
+static void
+watchdog_setup (void)
+{
+  f2f_test_watchdog_start (TIMEOUT_S);
+}
+
+/* A voice heard twice is louder: two copies of a tone add up to as much as
+ * +6 dB (in phase; a pure tone's copies at different delays may also
+ * cancel, so this catches most doubles, not all). Levels are compared
+ * with those heard in the mesh, where every voice comes once by
+ * construction. */
+#define TWICE_DB 3.0
+
+/* Level of peer j's tone at peer i in the mesh, or 0 before it is known. */
+static gdouble mesh_level[N_PEERS][N_PEERS];
+
+typedef struct
+{
+  GPtrArray *peers;
+  guint *reports;               /* tone and colour reports at the start */
+  gchar *why;                   /* what is missing, for the failure */
+} Hears;
+
+/* Whether every peer's latest reports, newer than the phase's start, have
+ * every other peer's tone and colour, and not its own tone. */
+static gboolean
+everyone_hears_everyone (gpointer data)
+{
+  Hears *h = data;
+  guint i, j;
+
+  g_clear_pointer (&h->why, g_free);
+  for (i = 0; i < h->peers->len; i++) {
+    TestPeer *p = g_ptr_array_index (h->peers, i);
+    guint idx = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (p->proc),
+            "index"));
+    gdouble quietest = 0;
+
+    /* two fresh reports of each kind: the first may predate the switch */
+    if (p->tone_reports < h->reports[2 * i] + 2
+        || p->color_reports < h->reports[2 * i + 1] + 2) {
+      h->why = g_strdup_printf ("%s has not reported since", p->name);
+      return FALSE;
+    }
+    for (j = 0; j < h->peers->len; j++) {
+      TestPeer *q = g_ptr_array_index (h->peers, j);
+      guint qidx = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (q->proc),
+              "index"));
+      if (q == p)
+        continue;
+      if (p->tones[qidx] < HEARD_DB) {
+        h->why = g_strdup_printf ("%s hears %s's tone at %.1f dB", p->name,
+            q->name, p->tones[qidx]);
+        return FALSE;
+      }
+      if (p->colors[qidx] < SEEN_PIXELS) {
+        h->why = g_strdup_printf ("%s sees %u pixels of %s", p->name,
+            p->colors[qidx], q->name);
+        return FALSE;
+      }
+      if (mesh_level[idx][qidx] < 0
+          && p->tones[qidx] > mesh_level[idx][qidx] + TWICE_DB) {
+        h->why = g_strdup_printf ("%s hears %s at %.1f dB, %.1f dB in the "
+            "mesh: twice?", p->name, q->name, p->tones[qidx],
+            mesh_level[idx][qidx]);
+        return FALSE;
+      }
+      quietest = MIN (quietest, p->tones[qidx]);
+    }
+    if (h->peers->len > 1 && p->tones[idx] > quietest - OWN_BELOW_DB) {
+      h->why = g_strdup_printf ("%s hears itself at %.1f dB (others from "
+          "%.1f dB)", p->name, p->tones[idx], quietest);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+static void
+expect_everyone_hears_everyone (GPtrArray * peers, const gchar * phase,
+    guint ms)
+{
+  Hears h = { peers, g_new0 (guint, 2 * peers->len), NULL };
+  gboolean ok;
+  guint i;
+
+  for (i = 0; i < peers->len; i++) {
+    TestPeer *p = g_ptr_array_index (peers, i);
+    h.reports[2 * i] = p->tone_reports;
+    h.reports[2 * i + 1] = p->color_reports;
+  }
+  ok = f2f_test_wait (everyone_hears_everyone, &h, ms);
+  /* what was measured, for the log */
+  for (i = 0; i < peers->len; i++) {
+    TestPeer *p = g_ptr_array_index (peers, i);
+    GString *line = g_string_new (NULL);
+    guint j;
+    for (j = 0; j < N_PEERS; j++)
+      g_string_append_printf (line, " %s %.0f dB/%u px", names[j],
+          p->tones[j], p->colors[j]);
+    g_string_append_printf (line, "; %s, decoded", p->role);
+    for (j = 0; j < peers->len; j++) {
+      TestPeer *q = g_ptr_array_index (peers, j);
+      if (q != p)
+        g_string_append_printf (line, " %s %" G_GUINT64_FORMAT "/%"
+            G_GUINT64_FORMAT, q->name, f2f_test_peer_video_from (p,
+                q->peer_id), f2f_test_peer_audio_from (p, q->peer_id));
+    }
+    g_print ("%s: %s plays%s\n", phase, p->name, line->str);
+    g_string_free (line, TRUE);
+  }
+  if (!ok)
+    fail ("%s: not everyone hears and sees everyone else within %u ms: %s",
+        phase, ms, h.why);
+  g_free (h.reports);
+  g_free (h.why);
+}
+
+typedef struct
+{
+  GPtrArray *peers;
+  const gchar *mixers;          /* as f2f-topology-changed says them */
+} RolesAre;
+
+static gboolean
+plan_everywhere (gpointer data)
+{
+  RolesAre *r = data;
+  guint i;
+
+  for (i = 0; i < r->peers->len; i++) {
+    TestPeer *p = g_ptr_array_index (r->peers, i);
+    const gchar *mixers = p->topology_plan ?
+        gst_structure_get_string (p->topology_plan, "mixers") : "";
+    gboolean mixer;
+
+    if (g_strcmp0 (mixers, r->mixers) != 0)
+      return FALSE;
+    mixer = *r->mixers && strstr (r->mixers, p->peer_id) != NULL;
+    if (g_strcmp0 (p->role, !*r->mixers ? "mesh" : mixer ? "mixer" :
+            "client") != 0)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* @proposer proposes @mixers (TestPeers, NULL-terminated; none: the
+ * mesh); waits until every peer holds the plan and its role. */
+static void
+switch_to (GPtrArray * peers, TestPeer * proposer, TestPeer ** mixers)
+{
+  GString *ids = g_string_new (NULL);
+  g_autofree gchar *cmd = NULL;
+  RolesAre r = { peers, NULL };
+  guint i, yes = proposer->proposed_yes;
+
+  for (i = 0; mixers && mixers[i]; i++)
+    g_string_append_printf (ids, "%s%s", i ? "," : "", mixers[i]->peer_id);
+  cmd = g_strdup_printf ("topology %s", ids->str);
+  f2f_test_peer_send (proposer, cmd);
+  r.mixers = ids->str;
+  fail_unless (f2f_test_wait (plan_everywhere, &r, 5000),
+      "the plan with mixers '%s' was not adopted everywhere within 5 s",
+      ids->str);
+  fail_unless (proposer->proposed_yes == yes + 1);
+  g_string_free (ids, TRUE);
+}
+
+static guint64
+negotiations (GPtrArray * peers)
+{
+  guint64 sum = 0;
+  guint i, j;
+
+  for (i = 0; i < peers->len; i++) {
+    TestPeer *p = g_ptr_array_index (peers, i);
+    for (j = 0; j < peers->len; j++) {
+      TestPeer *q = g_ptr_array_index (peers, j);
+      if (q != p)
+        sum += f2f_test_count_of (p->negotiations, q->peer_id);
+    }
+  }
+  return sum;
+}
+
+static TestPeer *
+start (GPtrArray * peers, TestServer * server, guint i, const gchar * room)
+{
+  TestPeer *p = f2f_test_peer_start_av (NULL, server->uri, room, names[i], i,
+      NULL);
+
+  g_object_set_data (G_OBJECT (p->proc), "index", GUINT_TO_POINTER (i));
+  g_ptr_array_add (peers, p);
+  return p;
+}
+
+typedef struct
+{
+  TestPeer *peer;
+  guint samples;
+} Sampled;
+
+static gboolean
+sampled (gpointer data)
+{
+  Sampled *s = data;
+  return s->peer->samples >= s->samples;
+}
+
+/* Bytes @p sent on its link to each other peer during @ms, in @out (in
+ * the order of @peers; its own slot 0). */
+static void
+measure_uplink (GPtrArray * peers, TestPeer * p, guint ms, guint64 * out)
+{
+  guint64 before[N_PEERS] = { 0, };
+  Sampled s = { p, p->samples };
+  guint i, round;
+
+  for (round = 0; round < 2; round++) {
+    for (i = 0; i < peers->len; i++) {
+      TestPeer *q = g_ptr_array_index (peers, i);
+      g_autofree gchar *cmd = NULL;
+      if (q == p)
+        continue;
+      cmd = g_strdup_printf ("sample %s", q->peer_id);
+      f2f_test_peer_send (p, cmd);
+      s.samples++;
+    }
+    fail_unless (f2f_test_wait (sampled, &s, 10000), "%s gave no statistics",
+        p->name);
+    for (i = 0; i < peers->len; i++) {
+      TestPeer *q = g_ptr_array_index (peers, i);
+      guint64 now = q == p ? 0 : f2f_test_count_of (p->bytes_sent,
+          q->peer_id);
+      if (round == 0)
+        before[i] = now;
+      else                      /* a paused stream's statistics may time
+                                 * out of the session: what is left only */
+        out[i] = now > before[i] ? now - before[i] : 0;
+    }
+    if (round == 0) {
+      GMainLoop *loop = g_main_loop_new (NULL, FALSE);
+      /* a measured window, not a wait for a condition */
+      g_timeout_add (ms, (GSourceFunc) g_main_loop_quit, loop);
+      g_main_loop_run (loop);
+      g_main_loop_unref (loop);
+    }
+  }
+}
+
+GST_START_TEST (test_phases)
+{
+  TestServer *server = f2f_test_server_start (0, NULL);
+  GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      f2f_test_peer_free);
+  TestPeer *a, *b, *c, *d;
+  guint64 joined, mesh_up[N_PEERS], mixer_up[N_PEERS], mesh_total = 0;
+  guint i;
+
+  for (i = 0; i < N_PEERS; i++)
+    start (peers, server, i, "mixers");
+  a = peers->pdata[0];
+  b = peers->pdata[1];
+  c = peers->pdata[2];
+  d = peers->pdata[3];
+  fail_unless (f2f_test_wait_all_decode (peers, 10, 40000),
+      "the room did not form");
+  expect_everyone_hears_everyone (peers, "mesh", 15000);
+  for (i = 0; i < N_PEERS; i++) {
+    TestPeer *p = peers->pdata[i];
+    guint j;
+    for (j = 0; j < N_PEERS; j++)
+      mesh_level[i][j] = i == j ? 0 : p->tones[j];
+  }
+  joined = negotiations (peers);
+  fail_unless (joined == N_PEERS * (N_PEERS - 1),
+      "%" G_GUINT64_FORMAT " offers and answers for %u links", joined,
+      N_PEERS * (N_PEERS - 1) / 2);
+  measure_uplink (peers, c, 3000, mesh_up);
+
+  {
+    TestPeer *m[] = { a, NULL };
+    switch_to (peers, d, m);
+    expect_everyone_hears_everyone (peers, "mixer A", 10000);
+  }
+  /* A client sends to its mixer only, about a third of its mesh uplink. */
+  measure_uplink (peers, c, 3000, mixer_up);
+  for (i = 0; i < N_PEERS; i++)
+    mesh_total += mesh_up[i];
+  g_print ("C's uplink: mesh %" G_GUINT64_FORMAT " B over 3 s, mixer A %"
+      G_GUINT64_FORMAT " (to B %" G_GUINT64_FORMAT ", D %" G_GUINT64_FORMAT
+      ")\n", mesh_total, mixer_up[0], mixer_up[1], mixer_up[3]);
+  fail_unless (mixer_up[1] < mixer_up[0] / 50 && mixer_up[3] <
+      mixer_up[0] / 50, "C still sends media to B (%" G_GUINT64_FORMAT
+      " B) or D (%" G_GUINT64_FORMAT " B) next to its mixer A (%"
+      G_GUINT64_FORMAT " B)", mixer_up[1], mixer_up[3], mixer_up[0]);
+  fail_unless (mixer_up[0] + mixer_up[1] + mixer_up[3] <=
+      mesh_total * 1.1 / (N_PEERS - 1), "C's uplink as a client, %"
+      G_GUINT64_FORMAT " B, is more than a third of its mesh uplink (%"
+      G_GUINT64_FORMAT " B) + 10 %%", mixer_up[0] + mixer_up[1] +
+      mixer_up[3], mesh_total);
+
+  {
+    TestPeer *m[] = { b, NULL };
+    switch_to (peers, a, m);
+    expect_everyone_hears_everyone (peers, "mixer B", 10000);
+  }
+  {
+    TestPeer *m[] = { a, b, NULL };
+    switch_to (peers, c, m);
+    expect_everyone_hears_everyone (peers, "mixers A and B", 10000);
+  }
+  switch_to (peers, b, NULL);
+  expect_everyone_hears_everyone (peers, "mesh again", 10000);
+
+  fail_unless (negotiations (peers) == joined, "%" G_GUINT64_FORMAT
+      " offers and answers were sent after the joins",
+      negotiations (peers) - joined);
+  g_ptr_array_unref (peers);
+  f2f_test_server_free (server);
+}
+
+GST_END_TEST;
+
+/* The mixer is SIGKILLed: its clients hear and see each other again
+ * within 3 s (the plan is the mesh once its mixer is gone). A client that
+ * leaves stops nobody else's media. */
+GST_START_TEST (test_mixer_killed)
+{
+  TestServer *server = f2f_test_server_start (0, NULL);
+  GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      f2f_test_peer_free);
+  TestPeer *a, *b, *d;
+  gint64 killed;
+  guint i;
+
+  for (i = 0; i < N_PEERS; i++)
+    start (peers, server, i, "failover");
+  a = peers->pdata[0];
+  b = peers->pdata[1];
+  d = peers->pdata[3];
+  fail_unless (f2f_test_wait_all_decode (peers, 10, 40000),
+      "the room did not form");
+  {
+    TestPeer *m[] = { a, NULL };
+    switch_to (peers, b, m);
+    expect_everyone_hears_everyone (peers, "mixer A", 10000);
+  }
+  /* A client leaves: the others carry on. */
+  fail_unless (f2f_test_peer_quit (d, 10000), "D did not quit");
+  g_ptr_array_remove (peers, d);
+  expect_everyone_hears_everyone (peers, "mixer A without D", 5000);
+
+  f2f_test_peer_kill (a);
+  killed = g_get_monotonic_time ();
+  g_ptr_array_remove (peers, a);
+  expect_everyone_hears_everyone (peers, "after the mixer died", 3000);
+  g_print ("media back %" G_GINT64_FORMAT " ms after the kill\n",
+      (g_get_monotonic_time () - killed) / 1000);
+
+  g_ptr_array_unref (peers);
+  f2f_test_server_free (server);
+}
+
+GST_END_TEST;
+
+static Suite *
+mixer_suite (void)
+{
+  Suite *s = suite_create ("f2f mixer topologies");
+  TCase *tc = tcase_create ("general");
+
+  tcase_set_timeout (tc, TIMEOUT_S);
+  tcase_add_checked_fixture (tc, watchdog_setup, f2f_test_teardown);
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_phases);
+  tcase_add_test (tc, test_mixer_killed);
+  return s;
+}
+
+int
+main (int argc, char **argv)
+{
+  Suite *s;
+
+  f2f_test_enter_private_netns ();
+  gst_check_init (&argc, &argv);
+  s = mixer_suite ();
+  return gst_check_run_suite (s, "mixer", __FILE__);
+}
