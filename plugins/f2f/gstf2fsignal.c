@@ -208,6 +208,8 @@ enum
   PROP_STATS_INTERVAL,
   PROP_ICE_TRANSPORT_POLICY,
   PROP_TLS_CA_FILE,
+  PROP_MIXER,
+  PROP_MIXERS,
 };
 
 enum
@@ -279,6 +281,8 @@ struct _GstF2fSignal
   guint stats_interval;
   GstWebRTCICETransportPolicy ice_transport_policy;
   gchar *tls_ca_file;
+  gboolean want_mixer;
+  gchar *want_mixers;
 
   /* Read from tls-ca-file at NULL→READY, dropped at READY→NULL. */
   GTlsDatabase *tls_database;
@@ -417,6 +421,8 @@ peer_teardown (GstF2fSignal * self, Peer * peer)
 }
 
 static void update_role (GstF2fSignal * self);
+static void propose_wish (GstF2fSignal * self);
+static gboolean propose_wish_cb (gpointer data);
 static void set_role (GstF2fSignal * self);
 static void apply_routes (GstF2fSignal * self);
 static gboolean adopt_plan (GstF2fSignal * self, const GstF2fPlan * plan);
@@ -532,6 +538,7 @@ add_peer (GstF2fSignal * self, const gchar * peer_id, const gchar * name)
             "peer-id", G_TYPE_STRING, peer_id, "name", G_TYPE_STRING, name,
             NULL));
     update_role (self);
+    propose_wish (self);
   }
   return peer;
 }
@@ -928,6 +935,18 @@ adopt_plan (GstF2fSignal * self, const GstF2fPlan * plan)
           "plan", G_TYPE_STRING, json, NULL));
   g_string_free (mixers, TRUE);
   update_role (self);
+  {
+    /* mixer=true adds us to whatever plan the room holds (adding cannot
+     * fight another peer's wish); a mixers list waits for its triggers */
+    g_autofree gchar *me = dup_peer_id (self);
+    gboolean want;
+    GST_OBJECT_LOCK (self);
+    want = self->want_mixer && self->want_mixers == NULL;
+    GST_OBJECT_UNLOCK (self);
+    if (want && me && !gst_f2f_plan_is_mixer (plan, me))
+      f2f_context_call (self->context, propose_wish_cb, gst_object_ref (self),
+          gst_object_unref);
+  }
   return TRUE;
 }
 
@@ -938,14 +957,131 @@ typedef struct
   gboolean ok;
 } Proposal;
 
-/* Private thread: a plan with @mixers (comma-separated ids; empty: the
- * mesh), every other peer present a client, spread over the mixers in the
- * order of their ids; one epoch above ours. */
+static gboolean propose (GstF2fSignal * self, const gchar * mixers);
+
 static gboolean
 propose_on_thread (gpointer data)
 {
   Proposal *p = data;
-  GstF2fSignal *self = p->self;
+
+  p->ok = propose (p->self, p->mixers);
+  return G_SOURCE_REMOVE;
+}
+
+/* The mixers this peer's properties ask for (a new strv), or NULL. */
+static GStrv
+wished_mixers (GstF2fSignal * self, const gchar * me)
+{
+  GStrvBuilder *b;
+  GStrv wish;
+  guint i;
+
+  GST_OBJECT_LOCK (self);
+  if (self->want_mixers) {
+    wish = g_strsplit (self->want_mixers, ",", -1);
+    GST_OBJECT_UNLOCK (self);
+    for (i = 0; wish[i]; i++)
+      g_strstrip (wish[i]);
+    return wish;
+  }
+  if (!self->want_mixer) {
+    GST_OBJECT_UNLOCK (self);
+    return NULL;
+  }
+  GST_OBJECT_UNLOCK (self);
+  b = g_strv_builder_new ();
+  for (i = 0; self->plan && i < gst_f2f_plan_get_n_mixers (self->plan); i++)
+    g_strv_builder_add (b, gst_f2f_plan_get_mixer (self->plan, i));
+  if (!self->plan || !gst_f2f_plan_is_mixer (self->plan, me))
+    g_strv_builder_add (b, me);
+  wish = g_strv_builder_end (b);
+  g_strv_builder_unref (b);
+  return wish;
+}
+
+/* The id of the peer present (us included) whose id, or else whose
+ * display name (when only one has it), is @what; NULL when none. */
+static gchar *
+resolve_peer (GstF2fSignal * self, const gchar * me, const gchar * what)
+{
+  GHashTableIter iter;
+  gpointer value;
+  gchar *found = NULL;
+  guint named = 0;
+
+  if (g_strcmp0 (me, what) == 0)
+    return g_strdup (me);
+  SIGNAL_LOCK (self);
+  if (g_hash_table_contains (self->peers, what)) {
+    SIGNAL_UNLOCK (self);
+    return g_strdup (what);
+  }
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    Peer *peer = value;
+    if (g_strcmp0 (peer->name, what) == 0 && named++ == 0)
+      found = g_strdup (peer->peer_id);
+  }
+  SIGNAL_UNLOCK (self);
+  GST_OBJECT_LOCK (self);
+  if (g_strcmp0 (self->name, what) == 0 && named++ == 0)
+    found = g_strdup (me);
+  GST_OBJECT_UNLOCK (self);
+  if (named > 1)
+    g_clear_pointer (&found, g_free);
+  return found;
+}
+
+/* Private thread, when we join, someone joins, or the mixer/mixers
+ * properties change: proposes the mixers they ask for once all of them are
+ * here, unless the plan already has exactly those. Not when a plan comes
+ * in: two peers that ask for different mixers do not fight, the later
+ * trigger wins. */
+static void
+propose_wish (GstF2fSignal * self)
+{
+  g_autofree gchar *me = dup_peer_id (self);
+  g_auto (GStrv) wish = NULL;
+  g_autofree gchar *csv = NULL;
+  guint i, n = 0;
+
+  if (!self->joined || me == NULL || (wish = wished_mixers (self, me)) == NULL)
+    return;
+  for (i = 0; wish[i]; i++) {
+    gchar *id;
+    if (!*wish[i])
+      continue;
+    if ((id = resolve_peer (self, me, wish[i])) == NULL)
+      return;                   /* not all here yet */
+    g_free (wish[i]);
+    wish[i] = id;
+    n++;
+  }
+  if (n == (self->plan ? gst_f2f_plan_get_n_mixers (self->plan) : 0)) {
+    for (i = 0; wish[i]; i++)
+      if (*wish[i] && !gst_f2f_plan_is_mixer (self->plan, wish[i]))
+        break;
+    if (wish[i] == NULL)
+      return;                   /* the plan has them */
+  }
+  csv = g_strjoinv (",", wish);
+  GST_INFO_OBJECT (self, "asking the room for the mixers '%s'", csv);
+  propose (self, csv);
+}
+
+static gboolean
+propose_wish_cb (gpointer data)
+{
+  propose_wish (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Private thread: a plan with @mixers (comma-separated ids; empty: the
+ * mesh), every other peer present a client, spread over the mixers in the
+ * order of their ids; one epoch above ours. */
+static gboolean
+propose (GstF2fSignal * self, const gchar * mixers)
+{
   g_autofree gchar *me = dup_peer_id (self);
   g_auto (GStrv) present = NULL;
   g_auto (GStrv) names = NULL;
@@ -956,11 +1092,11 @@ propose_on_thread (gpointer data)
 
   if (!self->joined || me == NULL) {
     GST_WARNING_OBJECT (self, "not in a room yet: no topology to propose");
-    return G_SOURCE_REMOVE;
+    return FALSE;
   }
   plan = gst_f2f_plan_new ((self->plan ? gst_f2f_plan_get_epoch
           (self->plan) : 0) + 1, me);
-  names = g_strsplit (p->mixers ? p->mixers : "", ",", -1);
+  names = g_strsplit (mixers ? mixers : "", ",", -1);
   for (i = 0; names[i]; i++) {
     g_strstrip (names[i]);
     if (*names[i]) {
@@ -982,9 +1118,9 @@ propose_on_thread (gpointer data)
   }
   if (!gst_f2f_plan_validate (plan, (const gchar * const *) present, &error)) {
     GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
-        ("Not proposing the topology '%s': %s", p->mixers ? p->mixers : "",
+        ("Not proposing the topology '%s': %s", mixers ? mixers : "",
             error->message), (NULL));
-    return G_SOURCE_REMOVE;
+    return FALSE;
   }
   adopt_plan (self, plan);
   {
@@ -992,8 +1128,7 @@ propose_on_thread (gpointer data)
     g_autoptr (GBytes) bytes = g_bytes_new (text, strlen (text));
     gst_f2f_room_broadcast (self->room, GST_F2F_CONTROL_CHANNEL, bytes);
   }
-  p->ok = TRUE;
-  return G_SOURCE_REMOVE;
+  return TRUE;
 }
 
 static gboolean
@@ -1081,6 +1216,8 @@ handle_welcome (GstF2fSignal * self, GstF2fMessage * msg)
     else if (!keep_links)
       rebuild_link (self, peer, TRUE);
   }
+  /* the mixer/mixers properties */
+  propose_wish (self);
 }
 
 static gboolean
@@ -2204,6 +2341,7 @@ static void
 gst_f2f_signal_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
 {
+  gboolean wish_changed = FALSE;
   GstF2fSignal *self = GST_F2F_SIGNAL (object);
 
   GST_OBJECT_LOCK (self);
@@ -2269,11 +2407,24 @@ gst_f2f_signal_set_property (GObject * object, guint prop_id,
     case PROP_ICE_TRANSPORT_POLICY:
       self->ice_transport_policy = g_value_get_enum (value);
       break;
+    case PROP_MIXER:
+      self->want_mixer = g_value_get_boolean (value);
+      wish_changed = TRUE;
+      break;
+    case PROP_MIXERS:
+      g_free (self->want_mixers);
+      self->want_mixers = g_value_dup_string (value);
+      wish_changed = TRUE;
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
   GST_OBJECT_UNLOCK (self);
+  /* in a room: ask for it now (on the private thread) */
+  if (wish_changed && self->context)
+    f2f_context_call (self->context, propose_wish_cb, gst_object_ref (self),
+        gst_object_unref);
 }
 
 static void
@@ -2335,6 +2486,12 @@ gst_f2f_signal_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_ICE_TRANSPORT_POLICY:
       g_value_set_enum (value, self->ice_transport_policy);
       break;
+    case PROP_MIXER:
+      g_value_set_boolean (value, self->want_mixer);
+      break;
+    case PROP_MIXERS:
+      g_value_set_string (value, self->want_mixers);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -2357,6 +2514,7 @@ gst_f2f_signal_finalize (GObject * object)
   g_clear_pointer (&self->router, f2f_router_free);
   g_clear_pointer (&self->plan, gst_f2f_plan_free);
   g_free (self->role_mixer);
+  g_free (self->want_mixers);
   g_clear_pointer (&self->receiver, f2f_receiver_free);
   gst_clear_object (&self->video_tee);
   gst_clear_object (&self->audio_tee);
@@ -2468,6 +2626,20 @@ gst_f2f_signal_class_init (GstF2fSignalClass * klass)
           "Post an f2f-peer-stats message per peer this often, in ms "
           "(0: never)", 0, G_MAXUINT, DEFAULT_STATS_INTERVAL, ready));
 
+  g_object_class_install_property (gobject_class, PROP_MIXER,
+      g_param_spec_boolean ("mixer", "Mixer",
+          "Ask the room to make this peer one of its mixers (it then mixes "
+          "for its clients: composite picture, a mix-minus each); asked when "
+          "joining and when set, by proposing the room's mixers plus this "
+          "peer", FALSE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_MIXERS,
+      g_param_spec_string ("mixers", "Mixers",
+          "Ask the room to use these mixers (peer ids or display names, "
+          "separated by commas; "
+          "\"\" for the mesh): proposed when all of them are in the room and "
+          "the room's plan has other mixers, at the latest when the last of "
+          "them joins (see propose-topology); NULL: ask nothing", NULL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
   g_object_class_install_property (gobject_class, PROP_ICE_TRANSPORT_POLICY,
       g_param_spec_enum ("ice-transport-policy", "ICE transport policy",
           "all: any candidate; relay: only through the TURN server",

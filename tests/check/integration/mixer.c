@@ -216,14 +216,51 @@ negotiations (GPtrArray * peers)
 }
 
 static TestPeer *
-start (GPtrArray * peers, TestServer * server, guint i, const gchar * room)
+start_with (GPtrArray * peers, TestServer * server, guint i,
+    const gchar * room, const gchar * extra)
 {
   TestPeer *p = f2f_test_peer_start_av (NULL, server->uri, room, names[i], i,
-      NULL);
+      extra);
 
   g_object_set_data (G_OBJECT (p->proc), "index", GUINT_TO_POINTER (i));
   g_ptr_array_add (peers, p);
   return p;
+}
+
+static TestPeer *
+start (GPtrArray * peers, TestServer * server, guint i, const gchar * room)
+{
+  return start_with (peers, server, i, room, NULL);
+}
+
+static gboolean
+all_present (gpointer data)
+{
+  GPtrArray *peers = data;
+  guint i;
+
+  for (i = 0; i < peers->len; i++) {
+    TestPeer *p = g_ptr_array_index (peers, i);
+    if (p->peer_id == NULL
+        || g_hash_table_size (p->present) < peers->len - 1)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+expect_plan (GPtrArray * peers, TestPeer ** mixers, guint ms)
+{
+  GString *ids = g_string_new (NULL);
+  RolesAre r = { peers, NULL };
+  guint i;
+
+  for (i = 0; mixers && mixers[i]; i++)
+    g_string_append_printf (ids, "%s%s", i ? "," : "", mixers[i]->peer_id);
+  r.mixers = ids->str;
+  fail_unless (f2f_test_wait (plan_everywhere, &r, ms),
+      "the plan with mixers '%s' was not adopted everywhere", ids->str);
+  g_string_free (ids, TRUE);
 }
 
 typedef struct
@@ -396,6 +433,41 @@ GST_START_TEST (test_mixer_killed)
 
 GST_END_TEST;
 
+/* As from gst-launch: "mixer=true" makes a peer a mixer when it joins;
+ * "mixers=A,B" (display names) makes those two the mixers once both are
+ * in the room. */
+GST_START_TEST (test_mixer_properties)
+{
+  TestServer *server = f2f_test_server_start (0, NULL);
+  GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      f2f_test_peer_free);
+  TestPeer *a, *b;
+  guint i;
+
+  a = start_with (peers, server, 0, "wishes", "mixer=true");
+  for (i = 1; i < 3; i++)
+    start (peers, server, i, "wishes");
+  b = peers->pdata[1];
+  /* not all_decode: clients of A may never decode each other */
+  fail_unless (f2f_test_wait (all_present, peers, 40000),
+      "the room did not form");
+  {
+    TestPeer *m[] = { a, NULL };
+    expect_plan (peers, m, 10000);
+    expect_everyone_hears_everyone (peers, "A asked to mix", 10000);
+  }
+  start_with (peers, server, 3, "wishes", "mixers=A,B");
+  {
+    TestPeer *m[] = { a, b, NULL };
+    expect_plan (peers, m, 20000);
+    expect_everyone_hears_everyone (peers, "D asked for A and B", 10000);
+  }
+  g_ptr_array_unref (peers);
+  f2f_test_server_free (server);
+}
+
+GST_END_TEST;
+
 static Suite *
 mixer_suite (void)
 {
@@ -407,6 +479,7 @@ mixer_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_phases);
   tcase_add_test (tc, test_mixer_killed);
+  tcase_add_test (tc, test_mixer_properties);
   return s;
 }
 
