@@ -27,10 +27,70 @@ enum
 
 static const gchar *media_names[N_MEDIA] = { "video", "audio" };
 
+/* One link's media timeline, as its payloader sees it. A link's source may
+ * switch (the camera, a mixer's composite or mix-minus): those run on the
+ * same clock, but a mix is made from what arrived earlier, so its
+ * timestamps trail the camera's by the mixer's latency. A receiver's
+ * jitterbuffer drops what seems to go back in time — after such a switch,
+ * a whole keyframe and ~150 ms of sound. So each new source's timestamps
+ * are moved forward, when needed, to carry on from the last buffer sent:
+ * the link never goes back in time. Streaming thread only, but `switched`,
+ * set by whoever links a new branch. */
+typedef struct
+{
+  gint refcount;
+  gint switched;                /* atomic: a new source follows */
+  GstClockTime last_end;        /* end of the last buffer that went out */
+  GstClockTime offset;          /* added to the current source's times */
+} Timeline;
+
+static Timeline *
+timeline_ref (Timeline * tl)
+{
+  g_atomic_int_inc (&tl->refcount);
+  return tl;
+}
+
+static void
+timeline_unref (gpointer data)
+{
+  Timeline *tl = data;
+
+  if (g_atomic_int_dec_and_test (&tl->refcount))
+    g_free (tl);
+}
+
+static GstPadProbeReturn
+keep_time_going (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  Timeline *tl = user_data;
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstClockTime pts = GST_BUFFER_PTS (buf), end;
+
+  if (!GST_CLOCK_TIME_IS_VALID (pts))
+    return GST_PAD_PROBE_OK;
+  if (g_atomic_int_compare_and_exchange (&tl->switched, 1, 0))
+    tl->offset = GST_CLOCK_TIME_IS_VALID (tl->last_end)
+        && tl->last_end > pts ? tl->last_end - pts : 0;
+  if (tl->offset) {
+    buf = gst_buffer_make_writable (buf);
+    GST_BUFFER_PTS (buf) += tl->offset;
+    if (GST_BUFFER_DTS_IS_VALID (buf))
+      GST_BUFFER_DTS (buf) += tl->offset;
+    GST_PAD_PROBE_INFO_DATA (info) = buf;
+  }
+  end = GST_BUFFER_PTS (buf) + (GST_BUFFER_DURATION_IS_VALID (buf) ?
+      GST_BUFFER_DURATION (buf) : 1);
+  if (!GST_CLOCK_TIME_IS_VALID (tl->last_end) || end > tl->last_end)
+    tl->last_end = end;
+  return GST_PAD_PROBE_OK;
+}
+
 typedef struct
 {
   F2fPeerLink *link;
   gboolean connected;
+  Timeline *timelines[N_MEDIA];
   gboolean sends[N_MEDIA];      /* what its negotiation lets it send */
   /* What the link should carry (f2f_router_set_feed): the camera's tees,
    * or its own sources (NULL: nothing of that media). */
@@ -64,6 +124,8 @@ route_free (Route * route)
     gst_clear_object (&route->tee_pads[m]);
     gst_clear_object (&route->tees[m]);
     gst_clear_object (&route->own[m]);
+    if (route->timelines[m])
+      timeline_unref (route->timelines[m]);
   }
   g_clear_pointer (&route->gate, f2f_gate_unref);
   f2f_peer_link_unref (route->link);
@@ -102,17 +164,53 @@ request_keyframe (GstPad * sink)
           0));
 }
 
-/* Drops the delta frames a new video branch starts with: a receiver
+/* A new video branch: drops the delta frames it starts with (a receiver
  * cannot decode them, and after a switch of source they would be decoded
- * against the pictures of the old one. */
+ * against the pictures of the old one), then asks for one more keyframe
+ * KEYFRAME_AGAIN after the first: a receiver that lost the first one (a
+ * packet of a big picture, a jitterbuffer still catching up with the
+ * switch) gets its picture back then, not at the encoder's next periodic
+ * keyframe seconds later. */
+#define KEYFRAME_AGAIN (500 * GST_MSECOND)
+
+typedef struct
+{
+  GstPad *sink;                 /* the link's video input */
+  GstClockTime first;           /* the first keyframe's time, once passed */
+} FromKeyframe;
+
+static void
+from_keyframe_free (gpointer data)
+{
+  FromKeyframe *fk = data;
+
+  gst_object_unref (fk->sink);
+  g_free (fk);
+}
+
 static GstPadProbeReturn
 from_keyframe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
+  FromKeyframe *fk = user_data;
   GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstClockTime pts = GST_BUFFER_PTS (buf);
 
-  if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT))
-    return GST_PAD_PROBE_DROP;
-  return GST_PAD_PROBE_REMOVE;
+  if (!GST_CLOCK_TIME_IS_VALID (fk->first)) {
+    if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT))
+      return GST_PAD_PROBE_DROP;
+    if (!GST_CLOCK_TIME_IS_VALID (pts))
+      return GST_PAD_PROBE_REMOVE;
+    fk->first = pts;
+    return GST_PAD_PROBE_OK;
+  }
+  if (GST_CLOCK_TIME_IS_VALID (pts) && pts >= fk->first + KEYFRAME_AGAIN) {
+    /* upstream, from this thread: the encoder only notes the request */
+    gst_pad_push_event (fk->sink,
+        gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE,
+            TRUE, 0));
+    return GST_PAD_PROBE_REMOVE;
+  }
+  return GST_PAD_PROBE_OK;
 }
 
 /* Links a new branch of @tee to the link's payloader input for @media.
@@ -140,8 +238,11 @@ connect_tee (GstElement * tee, F2fPeerLink * link, guint m,
     /* Before linking: no buffer may pass before the gate is there. */
     *gate_out = f2f_gate_new (tee_pad, sink);
   } else if (m == VIDEO) {
+    FromKeyframe *fk = g_new0 (FromKeyframe, 1);
+    fk->sink = gst_object_ref (sink);
+    fk->first = GST_CLOCK_TIME_NONE;
     gst_pad_add_probe (tee_pad, GST_PAD_PROBE_TYPE_BUFFER, from_keyframe,
-        NULL, NULL);
+        fk, from_keyframe_free);
   }
   if (gst_pad_link (tee_pad, sink) != GST_PAD_LINK_OK) {
     GST_WARNING ("could not feed the local %s to %s", media_names[m],
@@ -217,9 +318,24 @@ ensure_route (F2fRouter * router, F2fPeerLink * link)
   Route *route = g_hash_table_lookup (router->routes, link);
 
   if (route == NULL) {
+    guint m;
+
     route = g_new0 (Route, 1);
     route->link = f2f_peer_link_ref (link);
     route->camera = TRUE;
+    for (m = 0; m < N_MEDIA; m++) {
+      GstPad *sink = f2f_peer_link_get_sink (link, media_names[m]);
+      Timeline *tl = g_new0 (Timeline, 1);
+
+      tl->refcount = 1;
+      tl->last_end = GST_CLOCK_TIME_NONE;
+      route->timelines[m] = tl;
+      if (sink) {
+        gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_BUFFER, keep_time_going,
+            timeline_ref (tl), timeline_unref);
+        gst_object_unref (sink);
+      }
+    }
     g_hash_table_insert (router->routes, link, route);
   }
   return route;
@@ -235,6 +351,8 @@ wanted (F2fRouter * router, Route * route, guint m)
 static gboolean
 connect_route (Route * route, guint m, GstElement * tee, F2fGate ** gate_out)
 {
+  /* before linking: the first buffer of the new source must see it */
+  g_atomic_int_set (&route->timelines[m]->switched, 1);
   route->tee_pads[m] = connect_tee (tee, route->link, m, gate_out);
   if (route->tee_pads[m])
     route->tees[m] = gst_object_ref (tee);

@@ -255,6 +255,10 @@ typedef struct
   gint64 link_started_us;
   guint64 negotiations;         /* protected by self->lock: offers and
                                  * answers we sent this peer */
+  /* Private thread only: what apply_routes last gave its link and its
+   * streams (a new peer: the camera, into the view). */
+  GstF2fFeed fed;
+  guint outputs;
   guint setup_failures;
 } Peer;
 
@@ -283,6 +287,7 @@ struct _GstF2fSignal
   gchar *tls_ca_file;
   gboolean want_mixer;
   gchar *want_mixers;
+  guint64 wish_epoch;           /* private thread: epoch of our last wish */
 
   /* Read from tls-ca-file at NULL→READY, dropped at READY→NULL. */
   GTlsDatabase *tls_database;
@@ -297,6 +302,7 @@ struct _GstF2fSignal
   guint link_timeout_ms;        /* link-timeout, as at READY→PAUSED */
   GSource *heartbeat_source;
   GSource *stats_source;
+  GSource *settle_source;       /* a topology change settling (apply_routes) */
   F2fPeerLinkConfig link_config;
   gchar **link_addresses;
   gchar *link_stun, *link_turn;
@@ -327,6 +333,12 @@ struct _GstF2fSignal
   gint ended;                   /* atomic: outputs ended (EOS) */
   guint inputs_ended;           /* protected by lock: sink pads at EOS */
 };
+
+/* How long a topology change keeps the old routes next to the new ones
+ * (apply_routes): a mixer's new mix takes its compositor's latency
+ * (100 ms) plus an encoder and a hop to carry a voice that went straight
+ * before. */
+#define SETTLE_MS 300
 
 #define SIGNAL_LOCK(s) g_mutex_lock (&(s)->lock)
 #define SIGNAL_UNLOCK(s) g_mutex_unlock (&(s)->lock)
@@ -384,6 +396,8 @@ peer_new (const gchar * id, const gchar * name)
 
   peer->peer_id = g_strdup (id);
   peer->name = g_strdup (name);
+  peer->fed = GST_F2F_FEED_CAMERA;
+  peer->outputs = F2F_RECEIVER_TO_VIEW;
   return peer;
 }
 
@@ -425,6 +439,7 @@ static void propose_wish (GstF2fSignal * self);
 static gboolean propose_wish_cb (gpointer data);
 static void set_role (GstF2fSignal * self);
 static void apply_routes (GstF2fSignal * self);
+static void start_settling (GstF2fSignal * self);
 static gboolean adopt_plan (GstF2fSignal * self, const GstF2fPlan * plan);
 static void link_send_signal (F2fPeerLink * link, GstF2fMessage * msg,
     gpointer user_data);
@@ -469,6 +484,7 @@ peer_connect (GstF2fSignal * self, Peer * peer, gboolean offerer)
   SIGNAL_UNLOCK (self);
   f2f_receiver_set_link (self->receiver, peer->peer_id, peer->name, link);
   peer->link_started_us = g_get_monotonic_time ();
+  peer->fed = GST_F2F_FEED_CAMERA;      /* a new route follows the camera */
   /* the new link carries what the plan says, from its first frame */
   apply_routes (self);
 
@@ -761,8 +777,9 @@ typedef struct
 {
   gchar *id;
   F2fPeerLink *link;            /* a reference, or NULL */
-  GstF2fFeed feed;
+  GstF2fFeed feed, fed;         /* what it should get; what it got */
   GstF2fUse use;
+  guint outputs;                /* where its streams went */
 } PeerRoute;
 
 static void
@@ -794,6 +811,7 @@ apply_routes (GstF2fSignal * self)
   GHashTableIter iter;
   gpointer value;
   gboolean mixing, submix = FALSE;
+  gboolean settling = self->settle_source != NULL;
   guint i;
 
   g_array_set_clear_func (routes, peer_route_clear);
@@ -814,7 +832,7 @@ apply_routes (GstF2fSignal * self)
     Peer *peer = value;
     PeerRoute r = { g_strdup (peer->peer_id),
       peer->link ? f2f_peer_link_ref (peer->link) : NULL,
-      GST_F2F_FEED_CAMERA, GST_F2F_USE_VIEW
+      GST_F2F_FEED_CAMERA, peer->fed, GST_F2F_USE_VIEW, peer->outputs
     };
     g_array_append_val (routes, r);
   }
@@ -856,14 +874,33 @@ apply_routes (GstF2fSignal * self)
 
   if (self->mixer)
     f2f_mixer_update (self->mixer, &want, FALSE);
-  f2f_receiver_set_destination (self->receiver, F2F_RECEIVER_SUBMIX,
-      submix ? f2f_mixer_get_submix_compositor (self->mixer) : NULL);
+  if (submix || !settling)
+    f2f_receiver_set_destination (self->receiver, F2F_RECEIVER_SUBMIX,
+        submix ? f2f_mixer_get_submix_compositor (self->mixer) : NULL);
   for (i = 0; i < routes->len; i++) {
     PeerRoute *r = &g_array_index (routes, PeerRoute, i);
+    GstF2fFeed feed = r->feed;
     guint outputs = F2F_RECEIVER_TO_VIEW;
 
-    if (r->link) {
-      switch (r->feed) {
+    if (r->use == GST_F2F_USE_NONE)
+      outputs = 0;
+    else if (r->use == GST_F2F_USE_CLIENT_INPUT && submix)
+      outputs |= F2F_RECEIVER_TO_SUBMIX;
+    if (settling) {
+      /* Make before break: a voice may come two ways for a moment, never
+       * none. What a link stops sending, and a mixer's output that gives
+       * way to the camera (the direct path is the faster one: it starts
+       * later), go on until the change has settled; anything that starts
+       * or moves to a mixer's output (the slower path) starts now. What
+       * arrived keeps its place meanwhile. */
+      if (r->fed != GST_F2F_FEED_NONE && (feed == GST_F2F_FEED_NONE
+              || (feed == GST_F2F_FEED_CAMERA
+                  && r->fed != GST_F2F_FEED_CAMERA)))
+        feed = r->fed;
+      outputs |= r->outputs;
+    }
+    if (r->link && (feed != r->fed || !settling)) {
+      switch (feed) {
         case GST_F2F_FEED_CAMERA:
           f2f_router_set_feed (self->router, r->link, TRUE, NULL, NULL);
           break;
@@ -882,14 +919,38 @@ apply_routes (GstF2fSignal * self)
           break;
       }
     }
-    if (r->use == GST_F2F_USE_NONE)
-      outputs = 0;
-    else if (r->use == GST_F2F_USE_CLIENT_INPUT && submix)
-      outputs |= F2F_RECEIVER_TO_SUBMIX;
     f2f_receiver_set_outputs (self->receiver, r->id, outputs);
+    SIGNAL_LOCK (self);
+    {
+      Peer *peer = g_hash_table_lookup (self->peers, r->id);
+      if (peer) {
+        peer->fed = r->link ? feed : GST_F2F_FEED_CAMERA;
+        peer->outputs = outputs;
+      }
+    }
+    SIGNAL_UNLOCK (self);
   }
-  if (self->mixer)
+  if (self->mixer && !settling)
     f2f_mixer_update (self->mixer, &want, TRUE);
+}
+
+static gboolean
+settled_cb (gpointer data)
+{
+  GstF2fSignal *self = data;
+
+  f2f_clear_source (&self->settle_source);
+  apply_routes (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* A topology change starts: for SETTLE_MS the routes only grow
+ * (apply_routes), then they become what the plan says. */
+static void
+start_settling (GstF2fSignal * self)
+{
+  f2f_clear_source (&self->settle_source);
+  self->settle_source = add_timeout (self, SETTLE_MS, settled_cb);
 }
 
 /* Tells one peer the plan we hold: a late joiner learns it this way. */
@@ -934,16 +995,24 @@ adopt_plan (GstF2fSignal * self, const GstF2fPlan * plan)
           "mixers", G_TYPE_STRING, mixers->str,
           "plan", G_TYPE_STRING, json, NULL));
   g_string_free (mixers, TRUE);
+  start_settling (self);
   update_role (self);
   {
     /* mixer=true adds us to whatever plan the room holds (adding cannot
      * fight another peer's wish); a mixers list waits for its triggers */
     g_autofree gchar *me = dup_peer_id (self);
-    gboolean want;
+    gboolean want, listed;
     GST_OBJECT_LOCK (self);
     want = self->want_mixer && self->want_mixers == NULL;
+    listed = self->want_mixers != NULL;
     GST_OBJECT_UNLOCK (self);
-    if (want && me && !gst_f2f_plan_is_mixer (plan, me))
+    /* … and a wish that lost to a plan made at the same time as it (same
+     * epoch: made without knowing ours, e.g. while we joined) is made
+     * again; a plan made after it (higher epoch) is respected */
+    if ((want && me && !gst_f2f_plan_is_mixer (plan, me)) || (listed
+            && self->wish_epoch
+            && gst_f2f_plan_get_epoch (plan) == self->wish_epoch
+            && g_strcmp0 (gst_f2f_plan_get_proposer (plan), me) != 0))
       f2f_context_call (self->context, propose_wish_cb, gst_object_ref (self),
           gst_object_unref);
   }
@@ -1066,7 +1135,8 @@ propose_wish (GstF2fSignal * self)
   }
   csv = g_strjoinv (",", wish);
   GST_INFO_OBJECT (self, "asking the room for the mixers '%s'", csv);
-  propose (self, csv);
+  if (propose (self, csv))
+    self->wish_epoch = gst_f2f_plan_get_epoch (self->plan);
 }
 
 static gboolean
@@ -1587,12 +1657,14 @@ stop_on_thread (gpointer data)
 
   f2f_clear_source (&self->heartbeat_source);
   f2f_clear_source (&self->stats_source);
+  f2f_clear_source (&self->settle_source);
   if (self->conn) {
     f2f_signal_conn_close (self->conn, TRUE);
     f2f_signal_conn_free (self->conn);
     self->conn = NULL;
   }
   self->joined = FALSE;
+  self->wish_epoch = 0;
   g_clear_pointer (&self->plan, gst_f2f_plan_free);
   g_clear_pointer (&self->role_mixer, g_free);
   self->role = GST_F2F_PLAN_ROLE_MESH;

@@ -17,14 +17,15 @@
  *   pad-added <name>     the element named "s" added a pad
  *   pad-removed <name>   … or removed one
  *   progress <structure> a GST_MESSAGE_PROGRESS (f2ffileshare transfers)
- *   tones <dB>...        with a spectrum element in the pipeline and
- *                        F2F_PEER_TOOL_TONES="f1,f2,…" (Hz): the level of
- *                        each of those frequencies in its latest spectrum
- *   colors <n>...        with a fakesink named "vprobe" (signal-handoffs)
- *                        fed RGB and F2F_PEER_TOOL_COLORS="rrggbb,…": how
- *                        many pixels of a frame are near each colour,
- *                        then the frame's size in pixels (at most 4 a
- *                        second)
+ *   tones <ms> <dB>...   with a spectrum element in the pipeline and
+ *                        F2F_PEER_TOOL_TONES="f1,f2,…" (Hz): the running
+ *                        time of its latest spectrum and the level of each
+ *                        of those frequencies in it
+ *   colors <ms> <n>...   with a fakesink named "vprobe" (signal-handoffs)
+ *                        fed RGB and F2F_PEER_TOOL_COLORS="rrggbb,…": a
+ *                        frame's time, how many of its pixels are near each
+ *                        colour, then its size in pixels (at most one per
+ *                        F2F_PEER_TOOL_COLOR_MS, default 250)
  *
  * Commands on standard input, one per line:
  *
@@ -58,6 +59,7 @@
  */
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <execinfo.h>
@@ -109,6 +111,7 @@ static gdouble tones[16];
 static guint n_tones;
 static guint8 colors[16][3];
 static guint n_colors;
+static gint64 color_interval_us = 250000;
 
 static void
 parse_analysis_env (void)
@@ -119,6 +122,8 @@ parse_analysis_env (void)
       g_getenv ("F2F_PEER_TOOL_COLORS") : "", ",", -1);
   guint i;
 
+  if (g_getenv ("F2F_PEER_TOOL_COLOR_MS"))
+    color_interval_us = 1000 * atoi (g_getenv ("F2F_PEER_TOOL_COLOR_MS"));
   for (i = 0; t[i] && *t[i] && n_tones < G_N_ELEMENTS (tones); i++)
     tones[n_tones++] = g_ascii_strtod (t[i], NULL);
   for (i = 0; c[i] && strlen (c[i]) == 6 && n_colors < G_N_ELEMENTS (colors);
@@ -146,6 +151,12 @@ say_tones (const GstStructure * s)
     return;
   gst_structure_get_uint (s, "rate", &rate);
   line = g_string_new (NULL);
+  {
+    GstClockTime t = GST_CLOCK_TIME_NONE;
+    gst_structure_get_clock_time (s, "running-time", &t);
+    g_string_append_printf (line, "%" G_GINT64_FORMAT " ",
+        GST_CLOCK_TIME_IS_VALID (t) ? (gint64) (t / GST_MSECOND) : -1);
+  }
   for (i = 0; i < n_tones; i++) {
     gdouble band_hz = rate / 2.0 / n;
     gint center = (gint) (tones[i] / band_hz), b;
@@ -157,6 +168,7 @@ say_tones (const GstStructure * s)
       }
     }
     g_string_append_printf (line, "%s%.1f", i ? " " : "", best);
+
   }
   say ("tones", line->str);
   g_string_free (line, TRUE);
@@ -176,7 +188,7 @@ vprobe_cb (GstElement * sink, GstBuffer * buf, GstPad * pad, gpointer data)
   gint x, y;
   guint i;
 
-  if (n_colors == 0 || now - last_us < 250000)
+  if (n_colors == 0 || now - last_us < color_interval_us)
     return;
   caps = gst_pad_get_current_caps (pad);
   if (caps == NULL || !gst_video_info_from_caps (&info, caps)
@@ -201,6 +213,9 @@ vprobe_cb (GstElement * sink, GstBuffer * buf, GstPad * pad, gpointer data)
   }
   gst_video_frame_unmap (&frame);
   line = g_string_new (NULL);
+  g_string_append_printf (line, "%" G_GINT64_FORMAT " ",
+      GST_BUFFER_PTS_IS_VALID (buf) ? (gint64) (GST_BUFFER_PTS (buf) /
+          GST_MSECOND) : -1);
   for (i = 0; i < n_colors; i++)
     g_string_append_printf (line, "%u ", counts[i]);
   g_string_append_printf (line, "%d", GST_VIDEO_INFO_WIDTH (&info) *

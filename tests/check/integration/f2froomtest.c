@@ -458,17 +458,25 @@ line_cb (GObject * source, GAsyncResult * res, gpointer data)
     peer->samples++;
   } else if (g_str_has_prefix (line, "tones ")) {
     g_auto (GStrv) w = g_strsplit (line + 6, " ", -1);
+    F2fTestLevels l = { 0, };
     guint i;
-    for (i = 0; w[i] && i < F2F_TEST_AV_MAX; i++)
-      peer->tones[i] = g_ascii_strtod (w[i], NULL);
+    l.t_ms = w[0] ? g_ascii_strtoll (w[0], NULL, 10) : -1;
+    for (i = 0; w[0] && w[i + 1] && i < F2F_TEST_AV_MAX; i++)
+      l.v[i] = peer->tones[i] = g_ascii_strtod (w[i + 1], NULL);
+    if (peer->tone_history)
+      g_array_append_val (peer->tone_history, l);
     peer->tone_reports++;
   } else if (g_str_has_prefix (line, "colors ")) {
     g_auto (GStrv) w = g_strsplit (line + 7, " ", -1);
+    F2fTestLevels l = { 0, };
     guint i, n = g_strv_length (w);
-    for (i = 0; i + 1 < n && i < F2F_TEST_AV_MAX; i++)
-      peer->colors[i] = atoi (w[i]);
-    if (n > 0)
+    l.t_ms = n > 0 ? g_ascii_strtoll (w[0], NULL, 10) : -1;
+    for (i = 1; i + 1 < n && i <= F2F_TEST_AV_MAX; i++)
+      l.v[i - 1] = peer->colors[i - 1] = atoi (w[i]);
+    if (n > 1)
       peer->pixels = atoi (w[n - 1]);
+    if (peer->color_history)
+      g_array_append_val (peer->color_history, l);
     peer->color_reports++;
   }
   read_next (peer);
@@ -647,18 +655,19 @@ f2f_test_av_color (guint index)
 
 static TestPeer *peer_start (TestHost * host, const gchar * server_uri,
     const gchar * room, const gchar * name, guint index, const gchar * extra,
-    gboolean av);
+    gboolean av, gboolean fast);
 
 TestPeer *
 f2f_test_peer_start_in (TestHost * host, const gchar * server_uri,
     const gchar * room, const gchar * name, guint index, const gchar * extra)
 {
-  return peer_start (host, server_uri, room, name, index, extra, FALSE);
+  return peer_start (host, server_uri, room, name, index, extra, FALSE,
+      FALSE);
 }
 
-TestPeer *
-f2f_test_peer_start_av (TestHost * host, const gchar * server_uri,
-    const gchar * room, const gchar * name, guint index, const gchar * extra)
+static TestPeer *
+start_av (TestHost * host, const gchar * server_uri, const gchar * room,
+    const gchar * name, guint index, const gchar * extra, gboolean fast)
 {
   GString *tones = g_string_new (NULL), *colors = g_string_new (NULL);
   guint i;
@@ -672,12 +681,28 @@ f2f_test_peer_start_av (TestHost * host, const gchar * server_uri,
   g_setenv ("F2F_PEER_TOOL_COLORS", colors->str, TRUE);
   g_string_free (tones, TRUE);
   g_string_free (colors, TRUE);
-  return peer_start (host, server_uri, room, name, index, extra, TRUE);
+  g_setenv ("F2F_PEER_TOOL_COLOR_MS", fast ? "50" : "250", TRUE);
+  return peer_start (host, server_uri, room, name, index, extra, TRUE, fast);
+}
+
+TestPeer *
+f2f_test_peer_start_av (TestHost * host, const gchar * server_uri,
+    const gchar * room, const gchar * name, guint index, const gchar * extra)
+{
+  return start_av (host, server_uri, room, name, index, extra, FALSE);
+}
+
+TestPeer *
+f2f_test_peer_start_av_fast (TestHost * host, const gchar * server_uri,
+    const gchar * room, const gchar * name, guint index, const gchar * extra)
+{
+  return start_av (host, server_uri, room, name, index, extra, TRUE);
 }
 
 static TestPeer *
 peer_start (TestHost * host, const gchar * server_uri, const gchar * room,
-    const gchar * name, guint index, const gchar * extra, gboolean av)
+    const gchar * name, guint index, const gchar * extra, gboolean av,
+    gboolean fast)
 {
   TestPeer *peer = g_new0 (TestPeer, 1);
   g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
@@ -727,12 +752,18 @@ peer_start (TestHost * host, const gchar * server_uri, const gchar * room,
         "s.video_src ! videoconvert ! videoscale ! "
         "video/x-raw,format=RGB,width=64,height=48 ! "
         "fakesink name=vprobe signal-handoffs=true async=false "
-        "s.audio_src ! audioconvert ! spectrum bands=2400 threshold=-120 "
-        "interval=200000000 ! fakesink async=false",
+        "s.audio_src ! audioconvert ! spectrum bands=%u threshold=-120 "
+        "interval=%u ! fakesink async=false",
         server_uri ? server_uri : "ws://127.0.0.1:1/ws", room, name,
         extra ? extra : "", g_getenv ("F2F_TEST_PEER_PROPS") ?
         g_getenv ("F2F_TEST_PEER_PROPS") : "", f2f_test_av_color (index),
-        f2f_test_av_tone (index));
+        f2f_test_av_tone (index), fast ? 240 : 2400,
+        fast ? 20000000 : 200000000);
+    if (fast) {
+      peer->tone_history = g_array_new (FALSE, FALSE, sizeof (F2fTestLevels));
+      peer->color_history = g_array_new (FALSE, FALSE,
+          sizeof (F2fTestLevels));
+    }
   } else {
     /* Small pictures at a low rate: six peers must fit two cores. */
     launch = g_strdup_printf ("f2fsignal name=s server-uri=%s room=%s "
@@ -853,6 +884,10 @@ f2f_test_peer_free (TestPeer * peer)
   g_hash_table_unref (peer->link_states);
   g_hash_table_unref (peer->negotiations);
   g_hash_table_unref (peer->bytes_sent);
+  if (peer->tone_history)
+    g_array_unref (peer->tone_history);
+  if (peer->color_history)
+    g_array_unref (peer->color_history);
   g_ptr_array_unref (peer->criticals);
   g_ptr_array_unref (peer->room_messages);
   g_ptr_array_unref (peer->pads);

@@ -23,6 +23,14 @@ typedef struct
 
 #define F2F_TEST_AV_MAX 6
 
+/* One report of f2f_test_peer_start_av's measurements: the peer's running
+ * time (ms) and a value per room tone or colour. */
+typedef struct
+{
+  gint64 t_ms;
+  gdouble v[F2F_TEST_AV_MAX];
+} F2fTestLevels;
+
 typedef struct
 {
   gchar *name;
@@ -71,6 +79,8 @@ typedef struct
   guint colors[F2F_TEST_AV_MAX];
   guint pixels;
   guint color_reports;
+  GArray *tone_history;         /* F2fTestLevels, with F2F_TEST_AV_FAST */
+  GArray *color_history;        /* F2fTestLevels (pixels as levels) */
   GHashTable *bytes_sent;       /* peer id → bytes sent, as last sampled */
   guint samples;                /* answers to sample commands */
 } TestPeer;
@@ -144,6 +154,11 @@ TestPeer *f2f_test_peer_start_in (TestHost * host, const gchar * server_uri,
  * tones, colors). */
 TestPeer *f2f_test_peer_start_av (TestHost * host, const gchar * server_uri,
     const gchar * room, const gchar * name, guint index, const gchar * extra);
+/* … measuring every 20 ms (tones, with 100 Hz bands) and 50 ms (colours),
+ * and keeping every report in tone_history and color_history. */
+TestPeer *f2f_test_peer_start_av_fast (TestHost * host,
+    const gchar * server_uri, const gchar * room, const gchar * name,
+    guint index, const gchar * extra);
 guint f2f_test_av_tone (guint index);
 guint32 f2f_test_av_color (guint index);
 void f2f_test_peer_send (TestPeer * peer, const gchar * line);

@@ -468,6 +468,156 @@ GST_START_TEST (test_mixer_properties)
 
 GST_END_TEST;
 
+#define SWITCHES 22
+
+typedef struct
+{
+  TestPeer *listener;
+  guint idx;                    /* the voice and picture listened for */
+  guint tones_from, colors_from;        /* history since the switch */
+} Back;
+
+/* The last 500 ms of the listener's reports since the switch all have the
+ * voice and the picture. */
+static gboolean
+back_for_500_ms (gpointer data)
+{
+  Back *b = data;
+  GArray *tones = b->listener->tone_history;
+  GArray *colors = b->listener->color_history;
+  gint64 last;
+  guint i;
+
+  if (tones->len < b->tones_from + 5 || colors->len < b->colors_from + 5)
+    return FALSE;
+  last = g_array_index (tones, F2fTestLevels, tones->len - 1).t_ms;
+  for (i = tones->len; i > b->tones_from; i--) {
+    F2fTestLevels *l = &g_array_index (tones, F2fTestLevels, i - 1);
+    if (l->v[b->idx] < HEARD_DB)
+      return FALSE;
+    if (l->t_ms < last - 500)
+      break;
+  }
+  if (i == b->tones_from)
+    return FALSE;
+  last = g_array_index (colors, F2fTestLevels, colors->len - 1).t_ms;
+  for (i = colors->len; i > b->colors_from; i--) {
+    F2fTestLevels *l = &g_array_index (colors, F2fTestLevels, i - 1);
+    if (l->v[b->idx] < SEEN_PIXELS)
+      return FALSE;
+    if (l->t_ms < last - 500)
+      break;
+  }
+  return i > b->colors_from;
+}
+
+/* The longest time @idx's value stays below @min among reports [from, to)
+ * of @history, in ms: from the last report that had it to the first that
+ * has it again, less one report period. */
+static gint64
+longest_gap (GArray * history, guint from, guint to, guint idx, gdouble min,
+    gint64 period_ms)
+{
+  gint64 longest = 0, had = -1;
+  guint i;
+
+  for (i = from; i < to; i++) {
+    F2fTestLevels *l = &g_array_index (history, F2fTestLevels, i);
+    if (l->v[idx] >= min) {
+      if (had >= 0)
+        longest = MAX (longest, l->t_ms - had - period_ms);
+      had = l->t_ms;
+    }
+  }
+  return longest;
+}
+
+static gint
+cmp_int64 (gconstpointer a, gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+  return x < y ? -1 : x > y;
+}
+
+/* 22 switches mesh ↔ mixer A while C listens to B: the longest silence in
+ * B's continuous tone across a switch ≤ 200 ms at p95, and B's picture
+ * back ≤ 500 ms at p95. */
+GST_START_TEST (test_switch_gap)
+{
+  TestServer *server = f2f_test_server_start (0, NULL);
+  GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      f2f_test_peer_free);
+  TestPeer *a, *c;
+  guint tone_at[SWITCHES + 1], color_at[SWITCHES + 1];
+  gint64 audio[SWITCHES], video[SWITCHES];
+  GString *report = g_string_new (NULL);
+  guint i;
+
+  for (i = 0; i < 3; i++) {
+    TestPeer *p = f2f_test_peer_start_av_fast (NULL, server->uri, "switches",
+        names[i], i, NULL);
+    g_object_set_data (G_OBJECT (p->proc), "index", GUINT_TO_POINTER (i));
+    g_ptr_array_add (peers, p);
+  }
+  a = peers->pdata[0];
+  c = peers->pdata[2];
+  fail_unless (f2f_test_wait_all_decode (peers, 10, 40000),
+      "the room did not form");
+  expect_everyone_hears_everyone (peers, "mesh", 15000);
+
+  for (i = 0; i < SWITCHES; i++) {
+    TestPeer *m[] = { a, NULL };
+    Back back = { c, 1, c->tone_history->len, c->color_history->len };
+
+    tone_at[i] = back.tones_from;
+    color_at[i] = back.colors_from;
+    switch_to (peers, a, i % 2 == 0 ? m : NULL);
+    if (!f2f_test_wait (back_for_500_ms, &back, 10000)) {
+      GString *h = g_string_new (NULL);
+      guint k;
+      for (k = back.tones_from; k < c->tone_history->len; k += 5) {
+        F2fTestLevels *l = &g_array_index (c->tone_history, F2fTestLevels, k);
+        g_string_append_printf (h, " %" G_GINT64_FORMAT ":%.0f", l->t_ms,
+            l->v[1]);
+      }
+      g_string_append (h, "\n  picture:");
+      for (k = back.colors_from; k < c->color_history->len; k += 2) {
+        F2fTestLevels *l = &g_array_index (c->color_history, F2fTestLevels,
+            k);
+        g_string_append_printf (h, " %" G_GINT64_FORMAT ":%.0f", l->t_ms,
+            l->v[1]);
+      }
+      fail ("switch %u: C did not hear and see B for 500 ms within 10 s; "
+          "C's role %s; B's tone at C:%s", i, c->role, h->str);
+    }
+  }
+  tone_at[SWITCHES] = c->tone_history->len;
+  color_at[SWITCHES] = c->color_history->len;
+  for (i = 0; i < SWITCHES; i++) {
+    audio[i] = longest_gap (c->tone_history, tone_at[i], tone_at[i + 1], 1,
+        HEARD_DB, 20);
+    video[i] = longest_gap (c->color_history, color_at[i], color_at[i + 1],
+        1, SEEN_PIXELS, 100);
+    g_string_append_printf (report, " %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT,
+        audio[i], video[i]);
+  }
+  qsort (audio, SWITCHES, sizeof (gint64), (GCompareFunc) cmp_int64);
+  qsort (video, SWITCHES, sizeof (gint64), (GCompareFunc) cmp_int64);
+  /* p95 of 22: the 21st */
+  g_print ("switch gaps at C, audio/video ms:%s; p95 audio %" G_GINT64_FORMAT
+      " ms, video %" G_GINT64_FORMAT " ms\n", report->str,
+      audio[SWITCHES - 2], video[SWITCHES - 2]);
+  fail_unless (audio[SWITCHES - 2] <= 200, "audio gap p95 %" G_GINT64_FORMAT
+      " ms > 200 ms:%s", audio[SWITCHES - 2], report->str);
+  fail_unless (video[SWITCHES - 2] <= 500, "video gap p95 %" G_GINT64_FORMAT
+      " ms > 500 ms:%s", video[SWITCHES - 2], report->str);
+  g_string_free (report, TRUE);
+  g_ptr_array_unref (peers);
+  f2f_test_server_free (server);
+}
+
+GST_END_TEST;
+
 static Suite *
 mixer_suite (void)
 {
@@ -480,6 +630,7 @@ mixer_suite (void)
   tcase_add_test (tc, test_phases);
   tcase_add_test (tc, test_mixer_killed);
   tcase_add_test (tc, test_mixer_properties);
+  tcase_add_test (tc, test_switch_gap);
   return s;
 }
 
