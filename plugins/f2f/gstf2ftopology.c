@@ -367,7 +367,7 @@ update (GstF2fTopologyElement * self)
 
   local_name = gst_f2f_room_dup_local_name (room);
   topo = gst_f2f_topology_new (room_id);
-  gst_f2f_topology_set_peer (topo, local, local_name, GST_F2F_ROLE_CLIENT,
+  gst_f2f_topology_set_peer (topo, local, local_name,
       g_strcmp0 (leader, local) == 0, TRUE);
   for (i = 0; peers[i]; i++) {
     g_autofree gchar *name = gst_f2f_room_dup_peer_name (room, peers[i]);
@@ -375,7 +375,7 @@ update (GstF2fTopologyElement * self)
     Previous *prev = g_hash_table_lookup (self->previous, peers[i]);
     GstF2fLinkInfo info = { 0, };
 
-    gst_f2f_topology_set_peer (topo, peers[i], name, GST_F2F_ROLE_CLIENT,
+    gst_f2f_topology_set_peer (topo, peers[i], name,
         g_strcmp0 (leader, peers[i]) == 0, FALSE);
     if (!gst_f2f_room_sample_link (room, peers[i], &sample))
       continue;
