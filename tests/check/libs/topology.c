@@ -230,57 +230,57 @@ GST_START_TEST (test_plan_table)
     guint n_mixers, n_paused, n_arrows, n_clients;
   } rows[] = {
     {"mesh, no plan", "p1 p2 p3", NULL, {
-            "  graph [label=\"room t · 3 peers\", labelloc=t,",
-            "  \"p1\" [label=\"P1\\np1\\nleader\", shape=ellipse, "
+                "  graph [label=\"room t · 3 peers\", labelloc=t,",
+                "  \"p1\" [label=\"P1\\np1\\nleader\", shape=ellipse, "
                 "fillcolor=\"#ffffff\", peripheries=2, penwidth=3];\n",
-            "  \"p2\" [label=\"P2\\np2\", shape=ellipse, "
+                "  \"p2\" [label=\"P2\\np2\", shape=ellipse, "
                 "fillcolor=\"#ffffff\"];\n",
-            "  \"p1\" -- \"p2\" [label=\"→ 400 kb/s, ← 400 kb/s" GOOD
+                "  \"p1\" -- \"p2\" [label=\"→ 400 kb/s, ← 400 kb/s" GOOD
                 ", penwidth=2];\n",
-          NULL}, 0, 0, 0, 0},
+            NULL}, 0, 0, 0, 0},
     {"one mixer, three clients", "m c1 c2 c3",
           "{\"epoch\":3,\"proposer\":\"c2\",\"mixers\":[\"m\"],"
           "\"assign\":{\"c1\":\"m\",\"c2\":\"m\",\"c3\":\"m\"}}", {
-            "  graph [label=\"room t · 4 peers\\nplan 3 by C2: 1 mixer\", ",
-            "  \"m\" [label=\"M\\nm\\nmixer\\nleader\", shape=box, "
+                "  graph [label=\"room t · 4 peers\\nplan 3 by C2: 1 mixer\", ",
+                "  \"m\" [label=\"M\\nm\\nmixer\\nleader\", shape=box, "
                 "fillcolor=\"#bbdefb\", peripheries=2, penwidth=3];\n",
-            "  \"c1\" [label=\"C1\\nc1\\nclient of M\", shape=ellipse, "
+                "  \"c1\" [label=\"C1\\nc1\\nclient of M\", shape=ellipse, "
                 "fillcolor=\"#e3f2fd\"];\n",
-            "  \"m\" -- \"c1\" [label=\"→ composite 1.5 Mb/s, ← camera "
+                "  \"m\" -- \"c1\" [label=\"→ composite 1.5 Mb/s, ← camera "
                 "400 kb/s" GOOD ", penwidth=2, dir=forward, style=bold];\n",
-            "  \"c1\" -- \"c2\" " PAUSED,
-            "  \"c2\" -- \"c3\" " PAUSED,
-          NULL}, 1, 3, 3, 3},
+                "  \"c1\" -- \"c2\" " PAUSED,
+                "  \"c2\" -- \"c3\" " PAUSED,
+            NULL}, 1, 3, 3, 3},
     {"two mixers, two clients", "c1 m1 m2 c2",
           "{\"epoch\":5,\"proposer\":\"m2\",\"mixers\":[\"m1\",\"m2\"],"
           "\"assign\":{\"c1\":\"m1\",\"c2\":\"m2\"}}", {
-            "  graph [label=\"room t · 4 peers\\nplan 5 by M2: 2 mixers\", ",
-            "  \"m1\" [label=\"M1\\nm1\\nmixer\", shape=box, "
+                "  graph [label=\"room t · 4 peers\\nplan 5 by M2: 2 mixers\", ",
+                "  \"m1\" [label=\"M1\\nm1\\nmixer\", shape=box, "
                 "fillcolor=\"#bbdefb\"];\n",
-            "  \"m2\" [label=\"M2\\nm2\\nmixer\", shape=box, "
+                "  \"m2\" [label=\"M2\\nm2\\nmixer\", shape=box, "
                 "fillcolor=\"#e1bee7\"];\n",
-            "  \"c1\" [label=\"C1\\nc1\\nclient of M1\\nleader\", "
+                "  \"c1\" [label=\"C1\\nc1\\nclient of M1\\nleader\", "
                 "shape=ellipse, fillcolor=\"#e3f2fd\", peripheries=2, "
                 "penwidth=3];\n",
-            "  \"c2\" [label=\"C2\\nc2\\nclient of M2\", shape=ellipse, "
+                "  \"c2\" [label=\"C2\\nc2\\nclient of M2\", shape=ellipse, "
                 "fillcolor=\"#f3e5f5\"];\n",
-            /* mixers mesh: a sub-mix each way, drawn thicker */
-            "  \"m1\" -- \"m2\" [label=\"→ sub-mix 900 kb/s, ← sub-mix "
+                /* mixers mesh: a sub-mix each way, drawn thicker */
+                "  \"m1\" -- \"m2\" [label=\"→ sub-mix 900 kb/s, ← sub-mix "
                 "900 kb/s" GOOD ", penwidth=3];\n",
-            "  \"m2\" -- \"c2\" [label=\"→ composite 1.5 Mb/s, ← camera "
+                "  \"m2\" -- \"c2\" [label=\"→ composite 1.5 Mb/s, ← camera "
                 "400 kb/s" GOOD ", penwidth=2, dir=forward, style=bold];\n",
-            /* a mixer sends nothing to another mixer's clients */
-            "  \"c1\" -- \"m2\" " PAUSED,
-            "  \"c1\" -- \"c2\" " PAUSED,
-          NULL}, 2, 3, 2, 2},
+                /* a mixer sends nothing to another mixer's clients */
+                "  \"c1\" -- \"m2\" " PAUSED,
+                "  \"c1\" -- \"c2\" " PAUSED,
+            NULL}, 2, 3, 2, 2},
     {"a late joiner goes to the first mixer", "m c1 late",
           "{\"epoch\":1,\"proposer\":\"m\",\"mixers\":[\"m\"],"
           "\"assign\":{\"c1\":\"m\"}}", {
-            "  \"late\" [label=\"LATE\\nlate\\nclient of M\", "
+                "  \"late\" [label=\"LATE\\nlate\\nclient of M\", "
                 "shape=ellipse, fillcolor=\"#e3f2fd\"];\n",
-            "  \"m\" -- \"late\" [label=\"→ composite 1.5 Mb/s, ← camera "
+                "  \"m\" -- \"late\" [label=\"→ composite 1.5 Mb/s, ← camera "
                 "400 kb/s" GOOD ", penwidth=2, dir=forward, style=bold];\n",
-          NULL}, 1, 1, 2, 2},
+            NULL}, 1, 1, 2, 2},
   };
   guint i, j;
 
@@ -395,15 +395,13 @@ GST_START_TEST (test_two_mixers)
   fail_unless_equals_uint64 (epoch, 9);
   fail_unless_equals_string (gst_structure_get_string (s, "plan-proposer"),
       "ma");
-  fail_unless_equals_string (gst_structure_get_string (s, "mixers"),
-      "ma,mb");
+  fail_unless_equals_string (gst_structure_get_string (s, "mixers"), "ma,mb");
   fail_unless_equals_int (gst_value_list_get_size (gst_structure_get_value
           (s, "nodes")), 6);
   n = nth (s, "nodes", 0);
   fail_unless_equals_string (gst_structure_get_string (n, "id"), "c0");
   fail_unless_equals_string (gst_structure_get_string (n, "role"), "client");
-  fail_unless_equals_string (gst_structure_get_string (n, "served-by"),
-      "ma");
+  fail_unless_equals_string (gst_structure_get_string (n, "served-by"), "ma");
   n = nth (s, "nodes", 4);
   fail_unless_equals_string (gst_structure_get_string (n, "id"), "ma");
   fail_unless_equals_string (gst_structure_get_string (n, "role"), "mixer");
@@ -521,12 +519,9 @@ GST_START_TEST (test_views)
   guint64 rate = 0;
 
   /* b's own view: b–c and b–a */
-  gst_f2f_topology_set_peer (b_view, "b", "B", FALSE,
-      TRUE);
-  gst_f2f_topology_set_peer (b_view, "c", "C", FALSE,
-      FALSE);
-  gst_f2f_topology_set_peer (b_view, "a", "A", FALSE,
-      FALSE);
+  gst_f2f_topology_set_peer (b_view, "b", "B", FALSE, TRUE);
+  gst_f2f_topology_set_peer (b_view, "c", "C", FALSE, FALSE);
+  gst_f2f_topology_set_peer (b_view, "a", "A", FALSE, FALSE);
   gst_f2f_topology_set_link (b_view, "b", "c", &bc);
   gst_f2f_topology_set_link (b_view, "b", "a", &ba_other);
   json = gst_f2f_topology_view_to_json (b_view, "b");
