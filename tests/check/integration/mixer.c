@@ -468,6 +468,73 @@ GST_START_TEST (test_mixer_properties)
 
 GST_END_TEST;
 
+typedef struct
+{
+  GPtrArray *peers;
+} Served;
+
+static gboolean
+all_clients_of_one (gpointer data)
+{
+  GPtrArray *peers = data;
+  const gchar *mixer = NULL;
+  guint i;
+
+  for (i = 0; i < peers->len; i++) {
+    TestPeer *p = g_ptr_array_index (peers, i);
+    const gchar *m = p->topology_plan ?
+        gst_structure_get_string (p->topology_plan, "mixers") : NULL;
+    if (g_strcmp0 (p->role, "client") != 0 || m == NULL || !*m
+        || strchr (m, ',') || (mixer && strcmp (m, mixer) != 0))
+      return FALSE;
+    mixer = m;
+  }
+  return TRUE;
+}
+
+/* pipelines/mixer-node.sh, run as a person would: a headless peer with no
+ * camera or mic that asks to mix. Two peers become its clients and hear
+ * and see each other through it. */
+GST_START_TEST (test_mixer_node_recipe)
+{
+  TestServer *server = f2f_test_server_start (0, NULL);
+  GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      f2f_test_peer_free);
+  g_autoptr (GSubprocessLauncher) launcher =
+      f2f_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autoptr (GSubprocess) node = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *script = g_build_filename (g_getenv ("F2F_SOURCE_ROOT"),
+      "pipelines", "mixer-node.sh", NULL);
+  g_autofree gchar *plugins = g_build_filename (g_getenv ("F2F_BUILD_ROOT"),
+      "plugins", "f2f", NULL);
+  guint i;
+
+  g_subprocess_launcher_setenv (launcher, "F2F_SERVER", server->uri, TRUE);
+  g_subprocess_launcher_setenv (launcher, "F2F_ROOM", "node", TRUE);
+  g_subprocess_launcher_setenv (launcher, "F2F_NAME", "mixer-node", TRUE);
+  g_subprocess_launcher_setenv (launcher, "F2F_LOCAL_ADDRESSES", "127.0.0.1",
+      TRUE);
+  g_subprocess_launcher_setenv (launcher, "F2F_HEADLESS", "1", TRUE);
+  g_subprocess_launcher_setenv (launcher, "F2F_PLUGIN_DIR", plugins, TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "DISPLAY");
+  node = g_subprocess_launcher_spawn (launcher, &error, script, NULL);
+  fail_unless (node != NULL, "%s: %s", script, error ? error->message : "");
+
+  for (i = 0; i < 2; i++)
+    start (peers, server, i, "node");
+  if (!f2f_test_wait (all_clients_of_one, peers, 30000))
+    fail ("the peers did not become clients of the mixer node");
+  expect_everyone_hears_everyone (peers, "through the mixer node", 15000);
+
+  g_subprocess_force_exit (node);
+  g_subprocess_wait (node, NULL, NULL);
+  g_ptr_array_unref (peers);
+  f2f_test_server_free (server);
+}
+
+GST_END_TEST;
+
 #define SWITCHES 22
 
 typedef struct
@@ -631,6 +698,7 @@ mixer_suite (void)
   tcase_add_test (tc, test_mixer_killed);
   tcase_add_test (tc, test_mixer_properties);
   tcase_add_test (tc, test_switch_gap);
+  tcase_add_test (tc, test_mixer_node_recipe);
   return s;
 }
 
