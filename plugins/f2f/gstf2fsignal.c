@@ -288,6 +288,7 @@ struct _GstF2fSignal
   gboolean want_mixer;
   gchar *want_mixers;
   guint64 wish_epoch;           /* private thread: epoch of our last wish */
+  gboolean unmixed;             /* private thread: below PLAYING, no mixing */
 
   /* Read from tls-ca-file at NULL→READY, dropped at READY→NULL. */
   GTlsDatabase *tls_database;
@@ -838,7 +839,7 @@ apply_routes (GstF2fSignal * self)
   }
   SIGNAL_UNLOCK (self);
 
-  mixing = self->role == GST_F2F_PLAN_ROLE_MIXER;
+  mixing = self->role == GST_F2F_PLAN_ROLE_MIXER && !self->unmixed;
   if (mixing && (self->view_mode == GST_F2F_ROOM_VIEW_PER_PEER
           || self->mixer == NULL)) {
     if (!self->warned_per_peer) {
@@ -1648,6 +1649,31 @@ start_on_thread (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* Private thread: PLAYING→PAUSED, before the children change state. */
+static gboolean
+unmix_on_thread (gpointer data)
+{
+  GstF2fSignal *self = data;
+
+  self->unmixed = TRUE;
+  f2f_clear_source (&self->settle_source);
+  apply_routes (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Private thread: back in PLAYING. */
+static gboolean
+remix_cb (gpointer data)
+{
+  GstF2fSignal *self = data;
+
+  if (self->unmixed) {
+    self->unmixed = FALSE;
+    apply_routes (self);
+  }
+  return G_SOURCE_REMOVE;
+}
+
 /* Private thread: PAUSED→READY. Leaves the room and drops every link. */
 static gboolean
 stop_on_thread (gpointer data)
@@ -2259,6 +2285,13 @@ gst_f2f_signal_change_state (GstElement * element, GstStateChange transition)
           gst_message_new_have_context (GST_OBJECT_CAST (self),
               gst_f2f_room_context_new (self->room)));
       break;
+    case GST_STATE_CHANGE_PLAYING_TO_PAUSED:
+      /* A mixer's outputs close a loop in the bin's graph (room view →
+       * encoder → link → decoder → room view), which the bin's state
+       * change walk warns about: they go before it, while everything
+       * still plays, and come back in PLAYING. */
+      f2f_worker_call_sync (self->worker, unmix_on_thread, self);
+      break;
     case GST_STATE_CHANGE_READY_TO_PAUSED:
       g_atomic_int_set (&self->ended, 0);
       SIGNAL_LOCK (self);
@@ -2280,6 +2313,9 @@ gst_f2f_signal_change_state (GstElement * element, GstStateChange transition)
   }
 
   ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_PLAYING)
+    f2f_context_call (self->context, remix_cb, gst_object_ref (self),
+        gst_object_unref);
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
     /* After the children stopped, not before: with the room view's mixers
      * stopped, webrtcbin's receive threads can be blocked pushing into them,
