@@ -535,6 +535,52 @@ GST_START_TEST (test_mixer_node_recipe)
 
 GST_END_TEST;
 
+/* Off loopback: a client in its own network namespace behind a veth pair
+ * with 5 % random loss both ways (f2froomtest.h's lab). The room goes to
+ * mixer A and back; everyone keeps hearing and seeing everyone. */
+GST_START_TEST (test_mixer_with_a_lossy_client)
+{
+  const gchar *server_args[] = { "--address=0.0.0.0", NULL };
+  TestServer *server = f2f_test_server_start (0, server_args);
+  TestHost *host = f2f_test_host_new (30);
+  g_autofree gchar *uri_in = g_strdup_printf ("ws://%s:%u/ws",
+      host->host_addr, server->port);
+  g_autofree gchar *extra_in = g_strdup_printf ("local-addresses=%s",
+      host->host_addr);
+  g_autofree gchar *extra_c = g_strdup_printf ("local-addresses=%s",
+      host->peer_addr);
+  GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      f2f_test_peer_free);
+  TestPeer *a, *p;
+  guint i;
+
+  for (i = 0; i < 3; i++) {
+    p = f2f_test_peer_start_av (i == 2 ? host : NULL, uri_in, "lossy",
+        names[i], i, i == 2 ? extra_c : extra_in);
+    g_object_set_data (G_OBJECT (p->proc), "index", GUINT_TO_POINTER (i));
+    g_ptr_array_add (peers, p);
+  }
+  a = peers->pdata[0];
+  fail_unless (f2f_test_wait_all_decode (peers, 10, 40000),
+      "the room did not form");
+  f2f_test_host_set_loss (host, 5);
+  expect_everyone_hears_everyone (peers, "mesh, C at 5 % loss", 15000);
+  {
+    TestPeer *m[] = { a, NULL };
+    switch_to (peers, a, m);
+    expect_everyone_hears_everyone (peers, "mixer A, C at 5 % loss", 15000);
+  }
+  switch_to (peers, a, NULL);
+  expect_everyone_hears_everyone (peers, "mesh again, C at 5 % loss", 15000);
+  f2f_test_host_set_loss (host, 0);
+
+  g_ptr_array_unref (peers);
+  f2f_test_host_free (host);
+  f2f_test_server_free (server);
+}
+
+GST_END_TEST;
+
 #define SWITCHES 22
 
 typedef struct
@@ -699,6 +745,7 @@ mixer_suite (void)
   tcase_add_test (tc, test_mixer_properties);
   tcase_add_test (tc, test_switch_gap);
   tcase_add_test (tc, test_mixer_node_recipe);
+  tcase_add_test (tc, test_mixer_with_a_lossy_client);
   return s;
 }
 
