@@ -600,6 +600,9 @@ check_foreign_numbers (guint video_pt, guint audio_pt)
    * answer used to say "a=ssrc-group:FID 0 <rtx>" in about 3 runs of 5,
    * when it was made before the payloader had sent anything. */
   fail_unless (webrtc_peer_get_answer (foreign) != NULL);
+  fail_unless (strstr (webrtc_peer_get_answer (foreign), "a=ssrc-group:FID ")
+      != NULL, "A answered without RTX:\n%s",
+      webrtc_peer_get_answer (foreign));
   fail_if (strstr (webrtc_peer_get_answer (foreign), "FID 0 ")
       || strstr (webrtc_peer_get_answer (foreign), "a=ssrc:0 "),
       "A answered with SSRC 0:\n%s", webrtc_peer_get_answer (foreign));
