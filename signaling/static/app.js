@@ -290,6 +290,7 @@ function wire (r) {
       li.querySelector('.fstate').className = 'fstate bad';
     }
   });
+  r.addEventListener('log', (e) => console.debug(`f2f: ${e.detail.text}`));
   r.addEventListener('disconnected', (e) => setStatus(`disconnected from the server (${e.detail.code})`));
   r.addEventListener('error', (e) => setStatus(e.detail.message || e.detail.code));
 }

@@ -717,7 +717,12 @@ export class F2fRoom extends EventTarget {
     const size = f.blob.size;
     while (offset < size && this.uploads.has(key) && ch.readyState === 'open') {
       if (ch.bufferedAmount > FILE_WINDOW) {
-        await new Promise((resolve) => ch.addEventListener('bufferedamountlow', resolve, { once: true }));
+        // The event can come before the listener is there: look again
+        // at least every 100 ms.
+        await new Promise((resolve) => {
+          const t = setTimeout(resolve, 100);
+          ch.addEventListener('bufferedamountlow', () => { clearTimeout(t); resolve(); }, { once: true });
+        });
         continue;
       }
       const end = Math.min(size, offset + CHUNK_PAYLOAD);
