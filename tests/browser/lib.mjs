@@ -63,7 +63,14 @@ export function enterPrivateNetns () {
     console.log('SKIP: needs root for a private network namespace (no packet may leave the machine)');
     process.exit(SKIP);
   }
-  const r = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up && exec "$0" "$@"', process.execPath, ...process.argv.slice(1)], {
+  // Firefox gathers no ICE candidate on loopback alone (whatever its
+  // media.peerconnection.ice.loopback says): a veth pair whose both ends
+  // stay in the namespace gives it an address, 10.99.0.1, and a default
+  // route to nowhere. Packets still never leave the namespace.
+  const setup = 'ip link set lo up && ' +
+    '{ ip link add f2fv0 type veth peer name f2fv1 && ip addr add 10.99.0.1/24 dev f2fv0 && ' +
+    'ip link set f2fv0 up && ip link set f2fv1 up && ip route add default via 10.99.0.2; } ; exec "$0" "$@"';
+  const r = spawnSync('unshare', ['-n', 'sh', '-c', setup, process.execPath, ...process.argv.slice(1)], {
     stdio: 'inherit',
     env: { ...process.env, F2F_IN_PRIVATE_NETNS: '1' }
   });

@@ -7,7 +7,7 @@
 // Runs in a private network namespace with only loopback (root), like the
 // integration tests; every port is chosen by the OS.
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -99,16 +99,18 @@ async function main () {
   check(names.includes('GstRed') && names.includes('GstBlue') && names.includes('Chromium <one> (you)'), `tiles carry the names as text (${names.join(', ')})`);
 
   // ---- a second browser (its own process): browser↔browser, and the first answers ----
-  const chromium2 = await launchBrowser(puppeteer, 'chromium');
+  const secondKind = process.env.F2F_TEST_SECOND_BROWSER || (existsSync('/usr/bin/firefox-esr') ? 'firefox' : 'chromium');
+  const chromium2 = await launchBrowser(puppeteer, secondKind);
   browsers.push(chromium2);
   const c2 = await chromium2.newPage();
   c2.on('pageerror', (e) => log(`C2 page error: ${e.message}`));
+  c2.on('console', (m) => { if (process.env.F2F_TEST_VERBOSE) log(`C2 console: ${m.text()}`); });
   await joinThroughForm(c2, server, { room: ROOM, name: 'Chromium two', password: PASSWORD });
-  check(await waitFor(() => pageId(c2), 10000), 'a second Chromium joined');
+  check(await waitFor(() => pageId(c2), 10000), `a second browser (${secondKind}) joined`);
   const c2id = await pageId(c2);
-  check(await waitFor(() => pageDecodesAll(c2, [a.id, b.id, c1id]), 30000, 250), `the second Chromium decodes everyone (${await describe(c2, [a.id, b.id, c1id])})`);
-  check(await waitFor(() => pageDecodesAll(c1, [c2id]), 20000, 250), 'the first Chromium (answering) decodes the second');
-  check(await waitFor(() => a.videoFrom(c2id) >= FRAMES && b.videoFrom(c2id) >= FRAMES, 20000), 'the gst peers decode the second Chromium');
+  check(await waitFor(() => pageDecodesAll(c2, [a.id, b.id, c1id]), 30000, 250), `the second browser decodes everyone (${await describe(c2, [a.id, b.id, c1id])})`);
+  check(await waitFor(() => pageDecodesAll(c1, [c2id]), 20000, 250), 'the first Chromium (answering) decodes the second browser');
+  check(await waitFor(() => a.videoFrom(c2id) >= FRAMES && b.videoFrom(c2id) >= FRAMES, 20000), 'the gst peers decode the second browser');
 
   // ---- chat: browser → gst and browser, gst → browser; markup stays text ----
   const markup = 'hi <b>bold</b> & <img src=x onerror="window.pwned=1"> <script>window.pwned=2</script>';
@@ -137,7 +139,7 @@ async function main () {
   check(await waitFor(() => c2.$(`#file-list li[data-file="${shared.id}"] button`), 10000), 'the other browser lists the file with a Get button');
   await c2.click(`#file-list li[data-file="${shared.id}"] button`);
   check(await waitFor(() => c2.$eval(`#file-list li[data-file="${shared.id}"] .fstate`, (e) => e.textContent.includes('SHA-256 verified')), 30000),
-    'browser → browser: the file completes with its SHA-256 verified');
+    `browser → browser: the file completes with its SHA-256 verified (${await c2.$eval(`#file-list li[data-file="${shared.id}"]`, (e) => e.textContent)})`);
   const gstFile = path.join(tmp, 'from-gst.bin');
   writeFileSync(gstFile, randomBytes(1024 * 1024 + 7));
   const gstSha = createHash('sha256').update(readFileSync(gstFile)).digest('hex');
@@ -156,16 +158,6 @@ async function main () {
     `a wrong password shows the server's message ("${await wrong.$eval('#join-error', (e) => e.textContent)}")`);
   await ctx.close();
 
-  // ---- a browser crashes (its process killed, no leave): the rest carry on ----
-  const before = { ab: a.videoFrom(b.id), ba: b.videoFrom(a.id), c1a: await pageFrames(c1, a.id) };
-  chromium2.process().kill('SIGKILL');
-  browsers.splice(browsers.indexOf(chromium2), 1);
-  check(await waitFor(() => a.left.some((l) => l.id === c2id) && b.left.some((l) => l.id === c2id), 30000),
-    `the gst peers hear that the crashed browser left (${a.left.map((l) => l.reason).join(',')})`);
-  check(await waitFor(async () => a.videoFrom(b.id) >= before.ab + 50 && b.videoFrom(a.id) >= before.ba + 50 &&
-      await pageFrames(c1, a.id) >= before.c1a + 50, 30000), 'gst↔gst and gst→browser video kept flowing');
-  check(await waitFor(() => c1.$$eval('#tiles .tile', (t) => t.length === 3), 30000), 'the first browser\'s tiles match the room again (3)');
-
   // ---- the first browser reloads: it leaves and rejoins, everyone decodes it again ----
   await c1.reload({ waitUntil: 'load' });
   check(await waitFor(() => a.left.some((l) => l.id === c1id && l.reason === 'left'), 10000), 'a reload leaves the room (leave on pagehide)');
@@ -174,6 +166,19 @@ async function main () {
   const c1new = await pageId(c1);
   check(await waitFor(() => pageDecodesAll(c1, [a.id, b.id]), 30000, 250), 'after the reload it decodes both gst peers again');
   check(await waitFor(() => a.videoFrom(c1new) >= FRAMES && b.videoFrom(c1new) >= FRAMES, 20000), 'and they decode it');
+  check(await waitFor(async () => await pageDecodesAll(c1, [c2id]) && await pageDecodesAll(c2, [c1new]), 30000, 250),
+    `the reloaded page offers to the ${secondKind} page, which answers: both decode each other (${await describe(c2, [c1new])})`);
+
+  // ---- the second browser crashes (its process killed, no leave): the rest carry on ----
+  const before = { ab: a.videoFrom(b.id), ba: b.videoFrom(a.id), c1a: await pageFrames(c1, a.id) };
+  chromium2.process().kill('SIGKILL');
+  browsers.splice(browsers.indexOf(chromium2), 1);
+  check(await waitFor(() => a.left.some((l) => l.id === c2id) && b.left.some((l) => l.id === c2id), 30000),
+    `the gst peers hear that the crashed browser left (${a.left.filter((l) => l.id === c2id).map((l) => l.reason).join(',')})`);
+  check(await waitFor(async () => a.videoFrom(b.id) >= before.ab + 50 && b.videoFrom(a.id) >= before.ba + 50 &&
+      await pageFrames(c1, a.id) >= before.c1a + 50, 30000), 'gst↔gst and gst→browser video kept flowing');
+  check(await waitFor(() => c1.$$eval('#tiles .tile', (t) => t.length === 3), 30000), 'the first browser\'s tiles match the room again (3)');
+
   check(!a.exited && !b.exited, 'no gst peer exited');
   return 0;
 }
