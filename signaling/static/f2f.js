@@ -114,6 +114,8 @@ class F2fLink {
 
   setState (state, reason) {
     if (this.state === state) return;
+    // ICE may connect before the answer's promise chain is done.
+    if (state === 'connecting' && this.pc.connectionState === 'connected') return;
     this.state = state;
     this.stats.state = state;
     this.room.emit('link-state', { peer: this.peer.id, state, reason });

@@ -83,6 +83,8 @@ async function main () {
   await joinThroughForm(c1, server, { room: ROOM, name: 'Chromium <one>', password: PASSWORD });
   check(await waitFor(() => pageId(c1), 10000), 'Chromium joined through the form');
   const c1id = await pageId(c1);
+  check(await waitFor(() => c1.evaluate(() => document.querySelector('#join-form').offsetParent === null &&
+      document.querySelector('#call').offsetParent !== null), 5000), 'the form gives way to the call once joined');
   const decoded1 = await waitFor(() => pageDecodesAll(c1, [a.id, b.id]), 30000, 250);
   check(decoded1, `Chromium decodes video and audio of both gst peers (${await describe(c1, [a.id, b.id])})`);
   check(await waitFor(() => a.videoFrom(c1id) >= FRAMES && a.audioFrom(c1id) >= FRAMES &&
@@ -98,6 +100,13 @@ async function main () {
   const names = await c1.$$eval('#tiles .tile .name', (n) => n.map((x) => x.textContent));
   check(names.includes('GstRed') && names.includes('GstBlue') && names.includes('Chromium <one> (you)'), `tiles carry the names as text (${names.join(', ')})`);
 
+  // A phone-sized screen: nothing wider than the screen.
+  await c1.setViewport({ width: 390, height: 844 });
+  check(await waitFor(() => c1.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 5000),
+    `the page fits a 390 px wide screen (${await c1.evaluate(() => document.documentElement.scrollWidth)} px)`);
+  if (process.env.F2F_TEST_SCREENSHOTS) await c1.screenshot({ path: path.join(process.env.F2F_TEST_SCREENSHOTS, 'browser-page-phone.png'), fullPage: true });
+  await c1.setViewport({ width: 1280, height: 800 });
+
   // ---- a second browser (its own process): browser↔browser, and the first answers ----
   const secondKind = process.env.F2F_TEST_SECOND_BROWSER || (existsSync('/usr/bin/firefox-esr') ? 'firefox' : 'chromium');
   const chromium2 = await launchBrowser(puppeteer, secondKind);
@@ -105,12 +114,18 @@ async function main () {
   const c2 = await chromium2.newPage();
   c2.on('pageerror', (e) => log(`C2 page error: ${e.message}`));
   c2.on('console', (m) => { if (process.env.F2F_TEST_VERBOSE) log(`C2 console: ${m.text()}`); });
-  await joinThroughForm(c2, server, { room: ROOM, name: 'Chromium two', password: PASSWORD });
+  await joinThroughForm(c2, server, { room: ROOM, name: secondKind === 'firefox' ? 'Firefox' : 'Chromium two', password: PASSWORD });
   check(await waitFor(() => pageId(c2), 10000), `a second browser (${secondKind}) joined`);
   const c2id = await pageId(c2);
   check(await waitFor(() => pageDecodesAll(c2, [a.id, b.id, c1id]), 30000, 250), `the second browser decodes everyone (${await describe(c2, [a.id, b.id, c1id])})`);
   check(await waitFor(() => pageDecodesAll(c1, [c2id]), 20000, 250), 'the first Chromium (answering) decodes the second browser');
   check(await waitFor(() => a.videoFrom(c2id) >= FRAMES && b.videoFrom(c2id) >= FRAMES, 20000), 'the gst peers decode the second browser');
+
+  check(await waitFor(() => c1.$$eval('#tiles .tile', (t) => t.length === 4), 10000), 'four tiles for a room of four');
+  if (process.env.F2F_TEST_SCREENSHOTS) {
+    await c1.evaluate(() => { document.querySelector('#chat-input').value = ''; });
+    await c1.screenshot({ path: path.join(process.env.F2F_TEST_SCREENSHOTS, 'browser-page.png') });
+  }
 
   // ---- chat: browser → gst and browser, gst → browser; markup stays text ----
   const markup = 'hi <b>bold</b> & <img src=x onerror="window.pwned=1"> <script>window.pwned=2</script>';
