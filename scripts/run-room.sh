@@ -73,6 +73,15 @@ wait_for "$out/server.log" "listening on" 10
 export F2F_SERVER
 F2F_SERVER=$(sed -n 's/.*listening on \(ws:[^ ]*\).*/\1/p' "$out/server.log")
 echo "== f2f-signaling-server is listening on $F2F_SERVER (room '$F2F_ROOM', password-protected)"
+# The browser page, served at / by default: fetched once to show it is there.
+page_url="http://${F2F_SERVER#ws://}"
+page_url="${page_url%/ws}/?room=$F2F_ROOM"
+page_status=$(
+  port=${F2F_SERVER##*:}; port=${port%%/*}
+  exec 3<>"/dev/tcp/127.0.0.1/$port" || exit 0
+  printf 'GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
+  head -1 <&3 | tr -d '\r')
+echo "== the browser page of the room: $page_url (${page_status:-not served}; docs/browser.md)"
 
 peer() { # NAME PATTERN FREQ
   gst-launch-1.0 -m f2fsignal name=s server-uri="$F2F_SERVER" room=$F2F_ROOM \
