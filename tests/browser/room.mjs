@@ -135,6 +135,11 @@ async function main () {
   check(await waitFor(() => c2.$$eval('#chat-log li .text', (l) => l.map((x) => x.textContent)).then((t) => t.includes(markup)), 10000), 'the other browser shows it');
   const injected = await c2.evaluate(() => ({ b: document.querySelectorAll('#chat-log b, #chat-log img, #chat-log script').length, pwned: window.pwned || 0 }));
   check(injected.b === 0 && injected.pwned === 0, 'chat markup renders as text, never as elements');
+  await c2.type('#chat-input', `from ${secondKind} & co`);
+  await c2.click('#chat-form button');
+  check(await waitFor(() => b.chats.some((c) => c.text === `from ${secondKind} & co`) &&
+      c1.$$eval('#chat-log li .text', (l) => l.map((x) => x.textContent)).then((t) => t.includes(`from ${secondKind} & co`)), 10000),
+  `${secondKind}'s chat reaches a gst peer and Chromium`);
   a.send('chat hello from <i>gst</i>');
   check(await waitFor(() => c1.$$eval('#chat-log li .text', (l) => l.map((x) => x.textContent)).then((t) => t.includes('hello from <i>gst</i>')), 10000), 'a gst peer\'s chat shows in the browser as text');
 
