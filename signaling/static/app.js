@@ -13,6 +13,7 @@ const params = new URLSearchParams(location.search);
 let room = null;
 let camera = null;        // the stream from the devices
 let screen = null;        // the screen-share stream while sharing
+let joinClickedAt = 0;    // performance.now() of the last join, for measurements
 const tiles = new Map();  // peer id (or 'self') → { el, video, frames, name }
 
 function setStatus (text) {
@@ -98,6 +99,7 @@ function countFrames (tile) {
   const v = tile.video;
   if (v.requestVideoFrameCallback) {
     const step = () => {
+      if (tile.frames === 0) tile.firstFrameAt = performance.now();
       tile.frames++;
       tile.el.dataset.frames = tile.frames;
       v.requestVideoFrameCallback(step);
@@ -214,6 +216,7 @@ async function join (e) {
   e.preventDefault();
   $('join-error').textContent = '';
   $('join').disabled = true;
+  joinClickedAt = performance.now();
   const roomId = $('room').value.trim();
   const name = $('name').value.trim();
   camera = await openDevices($('camera').value, $('microphone').value);
@@ -387,6 +390,12 @@ window.f2fApp = {
   get room () { return room; },
   tiles,
   frames (id) { return tiles.get(id)?.frames || 0; },
+  // ms from the page's navigation start, and from the join, to the first
+  // frame of @id's tile; null before it.
+  firstFrame (id) {
+    const t = tiles.get(id)?.firstFrameAt;
+    return t === undefined ? null : { sinceLoad: t, sinceJoin: t - joinClickedAt };
+  },
   meanColour (id) {
     const v = tiles.get(id)?.video;
     if (!v || !v.videoWidth) return null;

@@ -727,10 +727,14 @@ export class F2fRoom extends EventTarget {
         });
         continue;
       }
-      const end = Math.min(size, offset + CHUNK_PAYLOAD);
-      const bytes = await f.blob.slice(offset, end).arrayBuffer();
-      ch.send(packChunk(transfer, offset, bytes));
-      offset = end;
+      // Read 1 MiB at a time (a read per 64 KiB chunk halves the rate).
+      const blockEnd = Math.min(size, offset + 16 * CHUNK_PAYLOAD);
+      const block = await f.blob.slice(offset, blockEnd).arrayBuffer();
+      for (let at = 0; at < block.byteLength && ch.readyState === 'open'; at += CHUNK_PAYLOAD) {
+        const piece = block.slice(at, Math.min(block.byteLength, at + CHUNK_PAYLOAD));
+        ch.send(packChunk(transfer, offset + at, piece));
+      }
+      offset = blockEnd;
       this.emit('upload-progress', { id: msg.id, peer: link.peer.id, bytes: offset, total: size });
     }
     this.uploads.delete(key);
