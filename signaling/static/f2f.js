@@ -23,8 +23,9 @@ const HEARTBEAT_TIMEOUT_MS = 5000;
 const LINK_TIMEOUT_MS = 10000;
 const STATS_MS = 1000;
 const CHUNK_PAYLOAD = 65520;        // 64 KiB per data-channel message, header included
-const FILE_WINDOW = 2 * 1024 * 1024;
+const FILE_WINDOW = 1024 * 1024;   // unsent file bytes per link: what a control message may wait behind
 const MAX_CHAT_BYTES = 4096;
+const FILE_STALL_MS = 5000;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -272,6 +273,10 @@ class F2fLink {
   }
 
   onChannelMessage (label, data) {
+    // Anything from the peer shows the link is alive: its heartbeats can
+    // wait behind file chunks in its SCTP queue (no priorities between
+    // channels), seconds long when this side reads slowly.
+    this.lastHeartbeat = performance.now();
     if (label === FILE_DATA) {
       if (data instanceof ArrayBuffer) this.room.onChunk(this, data);
       return;
@@ -310,6 +315,10 @@ class F2fLink {
   async tick () {
     if (this.closed) return;
     const now = performance.now();
+    // A page that did not run (a starved machine, a throttled tab) does not
+    // count the time it missed as the peer's silence.
+    if (this.lastTick && now - this.lastTick > 2 * STATS_MS) this.lastHeartbeat += now - this.lastTick - STATS_MS;
+    this.lastTick = now;
     if (this.controlOpen) {
       this.sendHeartbeat();
       if (now - this.lastHeartbeat > HEARTBEAT_TIMEOUT_MS) {
@@ -665,16 +674,47 @@ export class F2fRoom extends EventTarget {
     if (!f || f.ours || f.state === 'held' || f.state === 'downloading') return false;
     const holder = [...f.holders].find((h) => this.links.get(h)?.controlOpen);
     if (!holder) return false;
-    const transfer = crypto.getRandomValues(new Uint32Array(1))[0];
     f.state = 'downloading';
     f.bytes = 0;
     f.parts = [];
     f.started = performance.now();
-    this.transfers.set(transfer, { id, from: holder });
-    this.links.get(holder).sendJson(FILES, { type: 'file-request', id, offset: 0, transfer });
     this.emit('file-progress', { id, bytes: 0, total: f.manifest.size });
+    const transfer = this.requestFrom(id, holder);
     if (f.manifest.size === 0) this.finishDownload(transfer);
     return true;
+  }
+
+  // Asks @holder for the rest of a download (from the bytes we have).
+  requestFrom (id, holder) {
+    const transfer = crypto.getRandomValues(new Uint32Array(1))[0];
+    this.transfers.set(transfer, { id, from: holder, lastChunkAt: performance.now() });
+    this.links.get(holder).sendJson(FILES, { type: 'file-request', id, offset: this.files.get(id).bytes, transfer });
+    if (!this.stallTimer) this.stallTimer = setInterval(() => this.checkStalls(), 1000);
+    return transfer;
+  }
+
+  // A download that got nothing for FILE_STALL_MS (its holder left, its link
+  // was rebuilt, its channel stalled) resumes from another holder, or the
+  // same one, at the byte it stopped at.
+  checkStalls () {
+    const now = performance.now();
+    for (const [transfer, t] of [...this.transfers]) {
+      if (now - t.lastChunkAt < FILE_STALL_MS) continue;
+      const f = this.files.get(t.id);
+      const open = [...f.holders].filter((h) => this.links.get(h)?.controlOpen);
+      const holder = open.find((h) => h !== t.from) || open[0];
+      if (!holder) continue;
+      this.transfers.delete(transfer);
+      if (this.links.get(t.from)?.controlOpen) {
+        this.links.get(t.from).sendJson(FILES, { type: 'file-cancel', transfer, reason: 'stalled' });
+      }
+      this.log(`download of ${f.manifest.name} stalled at ${f.bytes} bytes; asking ${this.peers.get(holder)?.name || holder}`);
+      this.requestFrom(t.id, holder);
+    }
+    if (this.transfers.size === 0) {
+      clearInterval(this.stallTimer);
+      this.stallTimer = null;
+    }
   }
 
   onFileMessage (link, msg) {
@@ -727,8 +767,8 @@ export class F2fRoom extends EventTarget {
         });
         continue;
       }
-      // Read 1 MiB at a time (a read per 64 KiB chunk halves the rate).
-      const blockEnd = Math.min(size, offset + 16 * CHUNK_PAYLOAD);
+      // Read 512 KiB at a time (a read per 64 KiB chunk halves the rate).
+      const blockEnd = Math.min(size, offset + 8 * CHUNK_PAYLOAD);
       const block = await f.blob.slice(offset, blockEnd).arrayBuffer();
       for (let at = 0; at < block.byteLength && ch.readyState === 'open'; at += CHUNK_PAYLOAD) {
         const piece = block.slice(at, Math.min(block.byteLength, at + CHUNK_PAYLOAD));
@@ -746,6 +786,7 @@ export class F2fRoom extends EventTarget {
     const t = this.transfers.get(chunk.transfer);
     if (!t || t.from !== link.peer.id) return;
     const f = this.files.get(t.id);
+    t.lastChunkAt = performance.now();
     if (chunk.offset !== f.bytes || f.bytes + chunk.payload.byteLength > f.manifest.size) {
       this.failDownload(chunk.transfer, 'a chunk arrived out of place');
       return;
@@ -799,6 +840,7 @@ export class F2fRoom extends EventTarget {
     this.left = true;
     this.send({ type: 'leave' });
     clearInterval(this.pingTimer);
+    clearInterval(this.stallTimer);
     for (const link of this.links.values()) link.close();
     this.links.clear();
     try { this.ws?.close(1000); } catch (e) { /* gone already */ }

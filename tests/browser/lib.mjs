@@ -129,6 +129,7 @@ export class GstPeer {
     this.video = new Map();
     this.audio = new Map();
     this.chats = [];
+    this.links = new Map();   // peer id → the latest state of its link
     this.left = [];
     this.files = [];
     this.shared = [];
@@ -139,6 +140,7 @@ export class GstPeer {
       'f2fsignal', 'name=s', `server-uri=${server.uri}`, `room=${room}`, `display-name=${name}`,
       'local-addresses=127.0.0.1', 'stats-interval=250', 'connect-timeout=5000',
       ...(password ? [`password=${password}`] : []),
+      ...(process.env.F2F_TEST_VIDEO_CODEC ? [`video-codec=${process.env.F2F_TEST_VIDEO_CODEC}`] : []),
       'videotestsrc', 'is-live=true', `pattern=${pattern}`, '!', 'video/x-raw,width=160,height=120,framerate=10/1', '!', 's.video_sink',
       'audiotestsrc', 'is-live=true', `freq=${freq}`, '!', 's.audio_sink',
       's.video_src', '!', 'fakesink', 'async=false', 's.audio_src', '!', 'fakesink', 'async=false',
@@ -161,7 +163,8 @@ export class GstPeer {
     else if (line.startsWith('msg f2f-peer-stats')) {
       this.video.set(field('peer-id'), Number(field('video-frames')));
       this.audio.set(field('peer-id'), Number(field('audio-frames')));
-    } else if (line.startsWith('msg f2f-chat')) this.chats.push({ from: field('peer-id'), name: field('name'), text: field('text') });
+    } else if (line.startsWith('msg f2f-link-state')) this.links.set(field('peer-id'), field('state'));
+    else if (line.startsWith('msg f2f-chat')) this.chats.push({ from: field('peer-id'), name: field('name'), text: field('text') });
     else if (line.startsWith('msg f2f-peer-left')) this.left.push({ id: field('peer-id'), reason: field('reason') });
     else if (line.startsWith('msg f2f-file-received')) this.files.push({ id: field('id'), path: field('path'), sha256: field('sha256') });
     else if (line.startsWith('shared ')) this.shared.push(line.slice(7).trim());

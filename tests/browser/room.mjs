@@ -68,6 +68,15 @@ async function main () {
   const b = new GstPeer({ server, room: ROOM, name: 'GstBlue', pattern: 'blue', freq: 1000, password: PASSWORD });
   check(await waitFor(() => a.id && b.id, 15000), 'both gst peers joined');
   check(await waitFor(() => a.videoFrom(b.id) >= FRAMES && b.videoFrom(a.id) >= FRAMES, 20000), 'the gst peers decode each other');
+  // From now on gst ↔ gst video must never stop while browsers come and go:
+  // the longest time either count stands still is checked at the end.
+  const still = { ab: [a.videoFrom(b.id), Date.now()], ba: [b.videoFrom(a.id), Date.now()], worst: 0 };
+  const monitor = setInterval(() => {
+    for (const [k, v] of [['ab', a.videoFrom(b.id)], ['ba', b.videoFrom(a.id)]]) {
+      if (v !== still[k][0]) still[k] = [v, Date.now()];
+      still.worst = Math.max(still.worst, Date.now() - still[k][1]);
+    }
+  }, 100);
 
   const chromium = await launchBrowser(puppeteer, 'chromium');
   if (!chromium) {
@@ -76,7 +85,7 @@ async function main () {
   }
   browsers.push(chromium);
   const c1 = await chromium.newPage();
-  c1.on('console', (m) => { if (process.env.F2F_TEST_VERBOSE) log(`C1 console: ${m.text()}`); });
+  c1.on('console', (m) => { if (process.env.F2F_TEST_VERBOSE || m.text().startsWith('f2f:')) log(`C1 console: ${m.text()}`); });
   c1.on('pageerror', (e) => log(`C1 page error: ${e.message}`));
 
   // ---- a browser joins through the form: it offers to both gst peers ----
@@ -113,7 +122,7 @@ async function main () {
   browsers.push(chromium2);
   const c2 = await chromium2.newPage();
   c2.on('pageerror', (e) => log(`C2 page error: ${e.message}`));
-  c2.on('console', (m) => { if (process.env.F2F_TEST_VERBOSE) log(`C2 console: ${m.text()}`); });
+  c2.on('console', (m) => { if (process.env.F2F_TEST_VERBOSE || m.text().startsWith('f2f:')) log(`C2 console: ${m.text()}`); });
   await joinThroughForm(c2, server, { room: ROOM, name: secondKind === 'firefox' ? 'Firefox' : 'Chromium two', password: PASSWORD });
   check(await waitFor(() => pageId(c2), 10000), `a second browser (${secondKind}) joined`);
   const c2id = await pageId(c2);
@@ -128,6 +137,8 @@ async function main () {
   }
 
   // ---- chat: browser → gst and browser, gst → browser; markup stays text ----
+  const allOpen = (page) => page.evaluate(() => [...window.f2fApp.room.links.values()].every((l) => l.controlOpen && l.state === 'connected'));
+  check(await waitFor(async () => await allOpen(c1) && await allOpen(c2), 30000), 'every browser link is connected with its control channel open');
   const markup = 'hi <b>bold</b> & <img src=x onerror="window.pwned=1"> <script>window.pwned=2</script>';
   await c1.type('#chat-input', markup);
   await c1.click('#chat-form button');
@@ -140,6 +151,8 @@ async function main () {
   check(await waitFor(() => b.chats.some((c) => c.text === `from ${secondKind} & co`) &&
       c1.$$eval('#chat-log li .text', (l) => l.map((x) => x.textContent)).then((t) => t.includes(`from ${secondKind} & co`)), 10000),
   `${secondKind}'s chat reaches a gst peer and Chromium`);
+  check(await waitFor(async () => a.links.get(c1id) === 'connected' && await c1.evaluate((i) => window.f2fApp.room.links.get(i)?.controlOpen, a.id), 30000),
+    `gst peer A's link to Chromium is connected (${a.links.get(c1id)})`);
   a.send('chat hello from <i>gst</i>');
   check(await waitFor(() => c1.$$eval('#chat-log li .text', (l) => l.map((x) => x.textContent)).then((t) => t.includes('hello from <i>gst</i>')), 10000), 'a gst peer\'s chat shows in the browser as text');
 
@@ -159,7 +172,8 @@ async function main () {
   check(await waitFor(() => c2.$(`#file-list li[data-file="${shared.id}"] button`), 10000), 'the other browser lists the file with a Get button');
   await c2.click(`#file-list li[data-file="${shared.id}"] button`);
   check(await waitFor(() => c2.$eval(`#file-list li[data-file="${shared.id}"] .fstate`, (e) => e.textContent.includes('SHA-256 verified')), 30000),
-    `browser → browser: the file completes with its SHA-256 verified (${await c2.$eval(`#file-list li[data-file="${shared.id}"]`, (e) => e.textContent)})`);
+    `browser → browser: the file completes with its SHA-256 verified (${await c2.$eval(`#file-list li[data-file="${shared.id}"]`, (e) => e.textContent)}; ` +
+    `${secondKind}'s link to Chromium ${await c2.evaluate((i) => JSON.stringify(window.f2fApp.room.links.get(i)?.stats), c1id)})`);
   const gstFile = path.join(tmp, 'from-gst.bin');
   writeFileSync(gstFile, randomBytes(1024 * 1024 + 7));
   const gstSha = createHash('sha256').update(readFileSync(gstFile)).digest('hex');
@@ -199,6 +213,8 @@ async function main () {
       await pageFrames(c1, a.id) >= before.c1a + 50, 30000), 'gst↔gst and gst→browser video kept flowing');
   check(await waitFor(() => c1.$$eval('#tiles .tile', (t) => t.length === 3), 30000), 'the first browser\'s tiles match the room again (3)');
 
+  clearInterval(monitor);
+  check(still.worst < 6000, `gst ↔ gst video never stood still for 6 s while browsers joined, reloaded and crashed (longest: ${still.worst} ms; stats every 250 ms at 10 fps)`);
   check(!a.exited && !b.exited, 'no gst peer exited');
   return 0;
 }
