@@ -13,3 +13,4 @@
 #include <gst/f2f/f2fspeaker.h>
 #include <gst/f2f/f2ffileproto.h>
 #include <gst/f2f/f2fplan.h>
+#include <gst/f2f/f2felect.h>
