@@ -55,7 +55,7 @@ gst_f2f_elect_mixer_need (const GstF2fElectConfig * config, guint n_clients,
   g_return_val_if_fail (config != NULL, 0);
 
   streams = n_clients + (n_mixers > 0 ? n_mixers - 1 : 0);
-  return (guint64) streams * (config->video_bps + config->audio_bps);
+  return (config->video_bps + config->audio_bps) * streams;
 }
 
 static gboolean
@@ -132,8 +132,7 @@ gint
 gst_f2f_elect_score_compare (const GstF2fElectScore * sa, const gchar * a,
     const GstF2fElectScore * sb, const gchar * b)
 {
-  g_return_val_if_fail (sa != NULL && sb != NULL && a != NULL && b != NULL,
-      0);
+  g_return_val_if_fail (sa != NULL && sb != NULL && a != NULL && b != NULL, 0);
 
   if (sa->eligible != sb->eligible)
     return sa->eligible ? -1 : 1;
@@ -176,8 +175,7 @@ apply (Decision * d, GstF2fElectReason reason)
 static void
 hold (Decision * d, gint64 left, GstF2fElectReason reason)
 {
-  if (d->wait == 0 || left < d->wait
-      || (left == d->wait && reason < d->held)) {
+  if (d->wait == 0 || left < d->wait || (left == d->wait && reason < d->held)) {
     d->wait = left;
     d->held = reason;
   }
@@ -304,7 +302,9 @@ static gboolean
 better_by_gain (const GstF2fElectConfig * config, const Peer * candidate,
     const Peer * mixer)
 {
-  if (!candidate->score.eligible)
+  /* Only a peer ranked strictly above: with a gain of 0 and equal values
+   * two peers would otherwise take each other's place for ever. */
+  if (!candidate->score.eligible || rank (candidate, mixer) >= 0)
     return FALSE;
   if (!mixer->score.eligible)
     return TRUE;
@@ -375,8 +375,7 @@ least_loaded (const GstF2fElectConfig * config, GPtrArray * mixers,
       continue;
     if (best >= 0) {
       const Peer *b = g_ptr_array_index (mixers, best);
-      gdouble best_load =
-          (counts[best] + 1) / MAX (b->score.value, 1.0);
+      gdouble best_load = (counts[best] + 1) / MAX (b->score.value, 1.0);
       load = (counts[i] + 1) / MAX (m->score.value, 1.0);
       if (load > best_load || (load == best_load && rank (m, b) > 0))
         continue;
@@ -506,7 +505,12 @@ finish (Decision * d, const GstF2fPlan * current, GstF2fPlan * next,
 {
   GstF2fElectReason reason = d->applied;
 
-  if (next && current && same_effect (current, next, members)) {
+  /* A mesh plan replacing one whose mixer left has the same effect (the
+   * room is a mesh already) but is still made: a plan naming a peer that
+   * left would come back to life if that peer rejoined with its id. */
+  if (next && current && same_effect (current, next, members)
+      && (gst_f2f_plan_get_n_mixers (next) > 0
+          || gst_f2f_plan_get_n_mixers (current) == 0)) {
     gst_f2f_plan_free (next);
     next = NULL;
   }
@@ -606,10 +610,9 @@ gst_f2f_elect_decide (const GstF2fElectConfig * config,
   k = mixer_count (config, peers, n, cap, &need);
   if (k == 0) {
     apply (&d, GST_F2F_ELECT_REASON_NO_CANDIDATE);
-    /* Nobody can carry a mixer's load: the mesh, which is what the room
-     * already is when it had no mixers or one left. */
-    if (n_current == 0 || departed
-        || !dwell_passed (&d, config->min_dwell_ms,
+    /* Nobody can carry a mixer's load: the mesh, after the dwell (a mixer
+     * that measured badly once is not dropped at once). */
+    if (n_current == 0 || !dwell_passed (&d, config->min_dwell_ms,
             GST_F2F_ELECT_REASON_NO_CANDIDATE))
       return finish (&d, current, NULL, members, result);
     return finish (&d, current, gst_f2f_plan_new (epoch, proposer), members,
@@ -681,8 +684,7 @@ gst_f2f_elect_decide (const GstF2fElectConfig * config,
       if (p == NULL || !better_by_gain (config, p,
               g_ptr_array_index (mixers, w)))
         break;
-      if (!dwell_passed (&d, config->min_dwell_ms,
-              GST_F2F_ELECT_REASON_BETTER))
+      if (!dwell_passed (&d, config->min_dwell_ms, GST_F2F_ELECT_REASON_BETTER))
         break;
       g_ptr_array_index (mixers, w) = p;
       apply (&d, GST_F2F_ELECT_REASON_BETTER);
@@ -699,8 +701,7 @@ gst_f2f_elect_decide (const GstF2fElectConfig * config,
 
   next = gst_f2f_plan_new (epoch, proposer);
   for (i = 0; i < mixers->len; i++)
-    gst_f2f_plan_add_mixer (next, ((Peer *) g_ptr_array_index (mixers,
-                i))->id);
+    gst_f2f_plan_add_mixer (next, ((Peer *) g_ptr_array_index (mixers, i))->id);
   for (i = 0; i < n; i++)
     if (assignment[i] >= 0)
       gst_f2f_plan_assign (next, peers[i].id,

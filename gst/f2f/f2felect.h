@@ -52,22 +52,24 @@
  * max-clients-per-mixer clients (k = ⌈n / (max-clients-per-mixer + 1)⌉),
  * raised while fewer than k peers are eligible for the load of an even
  * split (more mixers, fewer clients each, a smaller need); when no k up to
- * n/2 has enough eligible peers the room stays (or goes back to) the mesh.
+ * n/2 has enough eligible peers the room stays the mesh, or goes back to it
+ * after min-dwell-ms.
  *
- * WHO SERVES WHOM. A client keeps the mixer it has (its assignment, or
- * for a peer that joined after the plan the plan's first mixer, which is
- * where the plan's late-joiner rule already put it) while that mixer stays
- * a mixer, is under max-clients-per-mixer and can carry one more client;
- * and, only when the set of mixers changes, while that mixer is under its
- * share of the clients (in proportion to value, rounded up), so that a new
- * mixer takes its part from the others. With the same mixers nobody moves
- * for balance alone: measurements that wobble move no one. The others, the worst links first (so they get first pick), each go to
- * the mixer with the fewest clients per unit of value after taking it
- * ((clients + 1) / value: a mixer with twice the value takes twice the
- * clients), among the mixers under max-clients-per-mixer whose uplink
- * carries one more; ties to the better-ranked mixer. Only when every
- * mixer is full does a client go over a limit, to the same least-loaded
- * mixer (the plan's rule would otherwise put it on the first mixer).
+ * WHO SERVES WHOM. A client keeps the mixer it has (its assignment, or for a
+ * peer that joined after the plan the plan's first mixer, which is where the
+ * plan's late-joiner rule already put it) while that mixer stays a mixer, is
+ * under max-clients-per-mixer and can carry one more client; and, only when
+ * the set of mixers changes, while that mixer is under its share of the
+ * clients (in proportion to value, rounded up), so that a new mixer takes
+ * its part from the others. With the same mixers nobody moves for balance
+ * alone: measurements that wobble move no one. The others, the worst links
+ * first (so they get first pick), each go to the mixer with the fewest
+ * clients per unit of value after taking it ((clients + 1) / value: a mixer
+ * with twice the value takes twice the clients), among the mixers under
+ * max-clients-per-mixer whose uplink carries one more; ties to the
+ * better-ranked mixer. Only when every mixer is full does a client go over a
+ * limit, to the same least-loaded mixer (the plan's rule would otherwise put
+ * it on the first mixer).
  *
  * WHEN THE PLAN CHANGES (hysteresis). Membership is a fact, measurements
  * are noisy, so:
@@ -79,19 +81,24 @@
  *     longer eligible (uplink dropped, declared never-mixer) is replaced;
  *     a working mixer is replaced by a peer ranked above it by at least
  *     min-gain (value ≥ (1 + min-gain) × the mixer's value, or measured
- *     against an unmeasured mixer);
+ *     against an unmeasured mixer); nobody can mix any more: the mesh;
  *   - when nobody joined or left for shrink-dwell-ms (and the plan is
  *     min-dwell-ms old): fewer mixers, or back to the mesh when the room
  *     has at most max-mesh-size peers. A room that keeps crossing the
  *     threshold keeps its mixers until it settles: 10 join/leave cycles
  *     faster than shrink-dwell make one plan change (the first growth),
- *     plus one back to the mesh when they stop.
+ *     plus one back to the mesh when they stop; slower ones make two a
+ *     cycle; if the one who cycles is the mixer and comes back under a
+ *     new id, one a cycle (each return finds the plan's mixer gone).
  * A kept client whose mixer's measured uplink can no longer carry it also
  * moves only after min-dwell-ms.
  * A change that is due but held by a dwell is reported with how long it
  * still waits, so the caller can call again then. A result that would put
  * every present peer where the current plan puts it (the same mixers,
- * every client on the same mixer) is no change: NULL, never a new epoch.
+ * every client on the same mixer) is no change: NULL, never a new epoch;
+ * except the mesh replacing a plan whose mixer left, which changes nothing
+ * for the media but drops the departed id, so the old plan cannot come
+ * back to life when that peer rejoins under the same id.
  */
 #pragma once
 
