@@ -255,7 +255,8 @@ mixer_count (const GstF2fElectConfig * config, Peer * peers, guint n,
   k_min = MAX (1, (n + cap) / (cap + 1));
   k_max = MIN (MAX (k_min, n / 2), n - 1);
   for (k = k_min; k <= k_max; k++) {
-    guint per_mixer = (n - k + k - 1) / k, eligible = 0;
+    /* the clients of the busiest mixer of an even split: ⌈(n − k) / k⌉ */
+    guint per_mixer = (n - 1) / k, eligible = 0;
 
     *need = gst_f2f_elect_mixer_need (config, per_mixer, k);
     for (i = 0; i < n; i++) {
