@@ -11,8 +11,17 @@ packages=(
   libsoup-3.0-dev libjson-glib-dev libsqlite3-dev libsodium-dev graphviz libgraphviz-dev
   gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x
   glib-networking openssl libssl-dev iproute2 util-linux procps xvfb coturn
-  nftables
+  nftables chromium firefox-esr
 )
+# The browser tests run Node (puppeteer-core). A Node from elsewhere (say
+# NodeSource's nodejs, which carries its own npm and conflicts with Debian's
+# npm package) is used as it is.
+if ! command -v node >/dev/null 2>&1; then
+  packages+=(nodejs)
+fi
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(npm)
+fi
 if [ "${F2F_EXTRA_PACKAGES:-}" ]; then
   # shellcheck disable=SC2206
   packages+=(${F2F_EXTRA_PACKAGES})

@@ -3,5 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
+bash scripts/install-node-deps.sh
 bash scripts/build.sh
 meson test -C build --print-errorlogs --num-processes 2 "$@"

@@ -80,9 +80,18 @@ default_db_path (void)
       NULL);
 }
 
+/* The browser page: the source tree's when this is the binary of the build
+ * tree (so the page being edited is the one served), else the installed
+ * one. */
 static gchar *
 default_static_dir (void)
 {
+  g_autofree gchar *self = g_file_read_link ("/proc/self/exe", NULL);
+  g_autofree gchar *dir = self ? g_path_get_dirname (self) : NULL;
+
+  if (dir && g_strcmp0 (dir, F2F_BUILD_SIGNALING_DIR) == 0
+      && g_file_test (F2F_SOURCE_STATIC_DIR, G_FILE_TEST_IS_DIR))
+    return g_strdup (F2F_SOURCE_STATIC_DIR);
   if (g_file_test (F2F_DATADIR "/static", G_FILE_TEST_IS_DIR))
     return g_strdup (F2F_DATADIR "/static");
   return NULL;
@@ -172,8 +181,9 @@ main (int argc, char **argv)
           "for several (default: any origin, and clients without one)",
         "ORIGIN"},
     {"static-dir", 0, 0, G_OPTION_ARG_FILENAME, &static_dir,
-        "Serve the files of DIR over HTTP (default: the installed browser "
-          "page, " F2F_DATADIR "/static, if present)", "DIR"},
+        "Serve the files of DIR over HTTP (default: the browser page, from "
+          F2F_DATADIR "/static when installed, from the source tree when "
+          "run from the build tree)", "DIR"},
     {"log-level", 0, 0, G_OPTION_ARG_STRING, &log_level,
         "error, warning, info (default) or debug", "LEVEL"},
     {NULL}

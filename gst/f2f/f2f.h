@@ -14,3 +14,4 @@
 #include <gst/f2f/f2ffileproto.h>
 #include <gst/f2f/f2fplan.h>
 #include <gst/f2f/f2fbitrate.h>
+#include <gst/f2f/f2felect.h>

@@ -19,10 +19,8 @@ typedef struct
 {
   gchar *id;
   gchar *name;
-  GstF2fRole role;
   gboolean leader;
   gboolean local;
-  gchar *served_by;             /* mixer id, or NULL */
 } Peer;
 
 typedef struct
@@ -36,6 +34,7 @@ struct _GstF2fTopology
   gchar *room;
   GHashTable *peers;            /* id → Peer* */
   GHashTable *links;            /* "a\nb" → Link* */
+  GstF2fPlan *plan;             /* the room's, or NULL: the mesh */
 };
 
 static void
@@ -43,7 +42,6 @@ peer_free (Peer * p)
 {
   g_free (p->id);
   g_free (p->name);
-  g_free (p->served_by);
   g_free (p);
 }
 
@@ -76,13 +74,14 @@ gst_f2f_topology_free (GstF2fTopology * topo)
     return;
   g_hash_table_unref (topo->links);
   g_hash_table_unref (topo->peers);
+  g_clear_pointer (&topo->plan, gst_f2f_plan_free);
   g_free (topo->room);
   g_free (topo);
 }
 
 void
 gst_f2f_topology_set_peer (GstF2fTopology * topo, const gchar * id,
-    const gchar * name, GstF2fRole role, gboolean leader, gboolean local)
+    const gchar * name, gboolean leader, gboolean local)
 {
   Peer *p;
 
@@ -96,7 +95,6 @@ gst_f2f_topology_set_peer (GstF2fTopology * topo, const gchar * id,
   }
   g_free (p->name);
   p->name = g_strdup (name ? name : id);
-  p->role = role;
   p->leader = leader;
   p->local = local;
 }
@@ -123,12 +121,6 @@ gst_f2f_topology_remove_peer (GstF2fTopology * topo, const gchar * id)
     Link *l = value;
     if (strcmp (l->a, id) == 0 || strcmp (l->b, id) == 0)
       g_hash_table_iter_remove (&iter);
-  }
-  g_hash_table_iter_init (&iter, topo->peers);
-  while (g_hash_table_iter_next (&iter, NULL, &value)) {
-    Peer *p = value;
-    if (g_strcmp0 (p->served_by, id) == 0)
-      g_clear_pointer (&p->served_by, g_free);
   }
   return TRUE;
 }
@@ -164,15 +156,12 @@ gst_f2f_topology_remove_link (GstF2fTopology * topo, const gchar * a,
 }
 
 void
-gst_f2f_topology_set_served_by (GstF2fTopology * topo, const gchar * client,
-    const gchar * mixer)
+gst_f2f_topology_set_plan (GstF2fTopology * topo, const GstF2fPlan * plan)
 {
-  Peer *p = g_hash_table_lookup (topo->peers, client);
+  g_return_if_fail (topo != NULL);
 
-  if (p == NULL)
-    return;
-  g_free (p->served_by);
-  p->served_by = g_strdup (mixer);
+  g_clear_pointer (&topo->plan, gst_f2f_plan_free);
+  topo->plan = plan ? gst_f2f_plan_copy (plan) : NULL;
 }
 
 guint
@@ -286,12 +275,244 @@ quality_colour (const gchar * quality)
   return "#9e9e9e";
 }
 
-static gboolean
-serves (GstF2fTopology * topo, const gchar * mixer, const gchar * client)
+/* The plan as it applies to the peers in the graph: the same evaluation
+ * every peer makes (f2fplan.h), so the drawing shows what the media does. */
+typedef struct
 {
-  Peer *p = g_hash_table_lookup (topo->peers, client);
+  const GstF2fPlan *plan;       /* NULL: the mesh (no plan, or it is one) */
+  gchar **present;              /* every peer id in the graph */
+} Effective;
 
-  return p && g_strcmp0 (p->served_by, mixer) == 0;
+static void
+effective_init (Effective * e, GstF2fTopology * topo)
+{
+  GPtrArray *ids = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, topo->peers);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_ptr_array_add (ids, g_strdup (key));
+  g_ptr_array_add (ids, NULL);
+  e->present = (gchar **) g_ptr_array_free (ids, FALSE);
+  e->plan = topo->plan && !gst_f2f_plan_is_mesh (topo->plan,
+      (const gchar * const *) e->present) ? topo->plan : NULL;
+}
+
+static void
+effective_clear (Effective * e)
+{
+  g_strfreev (e->present);
+}
+
+/* @mixer: set to a CLIENT's mixer (owned by the plan), else NULL. */
+static GstF2fPlanRole
+effective_role (const Effective * e, const gchar * id, const gchar ** mixer)
+{
+  if (mixer)
+    *mixer = NULL;
+  if (e->plan == NULL)
+    return GST_F2F_PLAN_ROLE_MESH;
+  return gst_f2f_plan_get_role (e->plan, id,
+      (const gchar * const *) e->present, mixer);
+}
+
+/* What @from sends @to. */
+static GstF2fFeed
+effective_feed (const Effective * e, const gchar * from, const gchar * to)
+{
+  if (e->plan == NULL)
+    return GST_F2F_FEED_CAMERA;
+  return gst_f2f_plan_feed (e->plan, from, to,
+      (const gchar * const *) e->present);
+}
+
+/* A mixer and its clients share a hue: the mixer strong, its clients
+ * pale, so who serves whom reads at a glance with several mixers. */
+static const struct
+{
+  const gchar *mixer, *client;
+} palette[] = {
+  {"#bbdefb", "#e3f2fd"},       /* blue */
+  {"#e1bee7", "#f3e5f5"},       /* purple */
+  {"#c8e6c9", "#e8f5e9"},       /* green */
+  {"#ffe0b2", "#fff3e0"},       /* orange */
+  {"#b2ebf2", "#e0f7fa"},       /* cyan */
+  {"#f8bbd0", "#fce4ec"},       /* pink */
+};
+
+static guint
+mixer_hue (const GstF2fPlan * plan, const gchar * mixer)
+{
+  guint i, n = gst_f2f_plan_get_n_mixers (plan);
+
+  for (i = 0; i < n; i++)
+    if (strcmp (gst_f2f_plan_get_mixer (plan, i), mixer) == 0)
+      return i % G_N_ELEMENTS (palette);
+  return 0;
+}
+
+static const gchar *
+peer_name (GstF2fTopology * topo, const gchar * id)
+{
+  Peer *p = g_hash_table_lookup (topo->peers, id);
+
+  return p ? p->name : id;
+}
+
+/* For people: the enum nicks are for machines ("submix"). */
+static const gchar *
+feed_words (GstF2fFeed feed)
+{
+  switch (feed) {
+    case GST_F2F_FEED_CAMERA:
+      return "camera";
+    case GST_F2F_FEED_COMPOSITE:
+      return "composite";
+    case GST_F2F_FEED_SUBMIX:
+      return "sub-mix";
+    default:
+      return "nothing";
+  }
+}
+
+static void
+append_graph_label (GString * s, GstF2fTopology * topo, const Effective * e,
+    guint n_peers)
+{
+  guint n_mixers;
+
+  g_string_append (s, "  graph [label=\"room ");
+  append_escaped (s, topo->room);
+  g_string_append_printf (s, " · %u peers", n_peers);
+  if (topo->plan) {
+    n_mixers = gst_f2f_plan_get_n_mixers (topo->plan);
+    g_string_append_printf (s, "\\nplan %" G_GUINT64_FORMAT " by ",
+        gst_f2f_plan_get_epoch (topo->plan));
+    append_escaped (s, peer_name (topo,
+            gst_f2f_plan_get_proposer (topo->plan)));
+    if (n_mixers == 0)
+      g_string_append (s, ": mesh");
+    else if (e->plan == NULL)
+      g_string_append (s, ": mesh while a mixer is away");
+    else
+      g_string_append_printf (s, ": %u mixer%s", n_mixers,
+          n_mixers == 1 ? "" : "s");
+  }
+  g_string_append (s, "\", labelloc=t, fontname=\"Sans\", layout=neato, "
+      "overlap=false, splines=true];\n");
+}
+
+static void
+append_node (GString * s, GstF2fTopology * topo, const Effective * e,
+    Peer * p)
+{
+  const gchar *mixer = NULL;
+  GstF2fPlanRole role = effective_role (e, p->id, &mixer);
+  const gchar *shape = "ellipse", *fill = "#ffffff";
+
+  g_string_append (s, "  \"");
+  append_escaped (s, p->id);
+  g_string_append (s, "\" [label=\"");
+  append_escaped (s, p->name);
+  g_string_append (s, "\\n");
+  append_escaped (s, p->id);
+  if (role == GST_F2F_PLAN_ROLE_MIXER) {
+    g_string_append (s, "\\nmixer");
+    shape = "box";
+    fill = palette[mixer_hue (e->plan, p->id)].mixer;
+  } else if (role == GST_F2F_PLAN_ROLE_CLIENT) {
+    g_string_append (s, "\\nclient of ");
+    append_escaped (s, peer_name (topo, mixer));
+    fill = palette[mixer_hue (e->plan, mixer)].client;
+  }
+  if (p->leader)
+    g_string_append (s, "\\nleader");
+  g_string_append_printf (s, "\", shape=%s, fillcolor=\"%s\"%s%s];\n",
+      shape, fill, p->leader ? ", peripheries=2" : "",
+      p->local ? ", penwidth=3" : "");
+}
+
+static void
+append_measures (GString * s, const Link * l, const GstF2fFlow * out,
+    const GstF2fFlow * back)
+{
+  if (l->info.rtt_ms >= 0) {
+    g_string_append (s, "rtt ");
+    append_number (s, "%.0f", l->info.rtt_ms);
+    g_string_append (s, " ms, ");
+  }
+  g_string_append (s, "loss ");
+  append_number (s, "%.1f", 100 * MAX (out->loss, back->loss));
+  g_string_append (s, "%");
+  if (l->info.jitter_ms >= 0) {
+    g_string_append (s, ", jitter ");
+    append_number (s, "%.0f", l->info.jitter_ms);
+    g_string_append (s, " ms");
+  }
+}
+
+static void
+append_link (GString * s, const Effective * e, Link * l)
+{
+  const gchar *quality = gst_f2f_link_quality (&l->info);
+  gboolean down = strcmp (quality, "down") == 0;
+  GstF2fFeed a_to_b = effective_feed (e, l->a, l->b);
+  GstF2fFeed b_to_a = effective_feed (e, l->b, l->a);
+  /* A mixer's link to its client is drawn as an arrow from the mixer. */
+  gboolean b_serves_a = b_to_a == GST_F2F_FEED_COMPOSITE;
+  gboolean serving = b_serves_a || a_to_b == GST_F2F_FEED_COMPOSITE;
+  gboolean paused = a_to_b == GST_F2F_FEED_NONE
+      && b_to_a == GST_F2F_FEED_NONE;
+  const gchar *from = b_serves_a ? l->b : l->a;
+  const gchar *to = b_serves_a ? l->a : l->b;
+  const GstF2fFlow *out = b_serves_a ? &l->info.b_to_a : &l->info.a_to_b;
+  const GstF2fFlow *back = b_serves_a ? &l->info.a_to_b : &l->info.b_to_a;
+  GstF2fFeed feed_out = b_serves_a ? b_to_a : a_to_b;
+  GstF2fFeed feed_back = b_serves_a ? a_to_b : b_to_a;
+
+  g_string_append (s, "  \"");
+  append_escaped (s, from);
+  g_string_append (s, "\" -- \"");
+  append_escaped (s, to);
+  g_string_append (s, "\" [label=\"");
+
+  if (paused) {
+    /* media paused, data channels only: there is nothing to measure but
+     * whether the link is up */
+    g_string_append (s, "data only");
+    if (down) {
+      g_string_append (s, "\\n");
+      append_escaped (s, l->info.state);
+    }
+    g_string_append (s, "\", color=\"#9e9e9e\", fontcolor=\"#9e9e9e\", "
+        "style=dashed];\n");
+    return;
+  }
+
+  if (down) {
+    append_escaped (s, l->info.state);
+    if (e->plan)
+      g_string_append_printf (s, "\\n→ %s, ← %s", feed_words (feed_out),
+          feed_words (feed_back));
+  } else {
+    /* the mesh says no more than rates: everything there is a camera */
+    g_string_append (s, "→ ");
+    if (e->plan)
+      g_string_append_printf (s, "%s ", feed_words (feed_out));
+    append_bitrate (s, out->bitrate);
+    g_string_append (s, ", ← ");
+    if (e->plan)
+      g_string_append_printf (s, "%s ", feed_words (feed_back));
+    append_bitrate (s, back->bitrate);
+    g_string_append (s, "\\n");
+    append_measures (s, l, out, back);
+  }
+  g_string_append_printf (s, "\", color=\"%s\", fontcolor=\"%s\"%s%s];\n",
+      quality_colour (quality), quality_colour (quality),
+      down ? ", style=dashed" : a_to_b == GST_F2F_FEED_SUBMIX
+      ? ", penwidth=3" : ", penwidth=2",
+      serving ? ", dir=forward, style=bold" : "");
 }
 
 gchar *
@@ -300,101 +521,43 @@ gst_f2f_topology_to_dot (GstF2fTopology * topo)
   GString *s = g_string_new (NULL);
   g_autoptr (GPtrArray) peers = sorted_values (topo->peers, compare_peers);
   g_autoptr (GPtrArray) links = sorted_values (topo->links, compare_links);
+  Effective e;
   guint i;
 
+  effective_init (&e, topo);
   g_string_append (s, "graph \"f2f room ");
   append_escaped (s, topo->room);
-  g_string_append (s, "\" {\n"
-      "  graph [label=\"room ");
-  append_escaped (s, topo->room);
-  g_string_append_printf (s, " · %u peers\", labelloc=t, "
-      "fontname=\"Sans\", layout=neato, overlap=false, splines=true];\n"
+  g_string_append (s, "\" {\n");
+  append_graph_label (s, topo, &e, peers->len);
+  g_string_append (s,
       "  node [fontname=\"Sans\", style=filled, fillcolor=\"#ffffff\"];\n"
-      "  edge [fontname=\"Sans\", fontsize=9];\n", peers->len);
+      "  edge [fontname=\"Sans\", fontsize=9];\n");
 
-  for (i = 0; i < peers->len; i++) {
-    Peer *p = g_ptr_array_index (peers, i);
-    gboolean mixer = p->role == GST_F2F_ROLE_MIXER;
+  for (i = 0; i < peers->len; i++)
+    append_node (s, topo, &e, g_ptr_array_index (peers, i));
+  for (i = 0; i < links->len; i++)
+    append_link (s, &e, g_ptr_array_index (links, i));
 
-    g_string_append (s, "  \"");
-    append_escaped (s, p->id);
-    g_string_append (s, "\" [label=\"");
-    append_escaped (s, p->name);
-    g_string_append (s, "\\n");
-    append_escaped (s, p->id);
-    if (mixer)
-      g_string_append (s, "\\nmixer");
-    if (p->leader)
-      g_string_append (s, "\\nleader");
-    g_string_append_printf (s, "\", shape=%s, fillcolor=\"%s\"%s%s];\n",
-        mixer ? "box" : "ellipse", mixer ? "#bbdefb" : "#ffffff",
-        p->leader ? ", peripheries=2" : "", p->local ? ", penwidth=3" : "");
-  }
-
-  for (i = 0; i < links->len; i++) {
-    Link *l = g_ptr_array_index (links, i);
-    const gchar *quality = gst_f2f_link_quality (&l->info);
-    gboolean down = strcmp (quality, "down") == 0;
-    /* Draw a mixer's link to its client as an arrow from the mixer. */
-    gboolean b_serves_a = serves (topo, l->b, l->a);
-    gboolean a_serves_b = serves (topo, l->a, l->b);
-    const gchar *from = b_serves_a ? l->b : l->a;
-    const gchar *to = b_serves_a ? l->a : l->b;
-    const GstF2fFlow *out = b_serves_a ? &l->info.b_to_a : &l->info.a_to_b;
-    const GstF2fFlow *back = b_serves_a ? &l->info.a_to_b : &l->info.b_to_a;
-
-    g_string_append (s, "  \"");
-    append_escaped (s, from);
-    g_string_append (s, "\" -- \"");
-    append_escaped (s, to);
-    g_string_append (s, "\" [label=\"");
-    if (down) {
-      append_escaped (s, l->info.state);
-    } else {
-      g_string_append (s, "→ ");
-      append_bitrate (s, out->bitrate);
-      g_string_append (s, ", ← ");
-      append_bitrate (s, back->bitrate);
-      g_string_append (s, "\\n");
-      if (l->info.rtt_ms >= 0) {
-        g_string_append (s, "rtt ");
-        append_number (s, "%.0f", l->info.rtt_ms);
-        g_string_append (s, " ms, ");
-      }
-      g_string_append (s, "loss ");
-      append_number (s, "%.1f", 100 * MAX (out->loss, back->loss));
-      g_string_append (s, "%");
-      if (l->info.jitter_ms >= 0) {
-        g_string_append (s, ", jitter ");
-        append_number (s, "%.0f", l->info.jitter_ms);
-        g_string_append (s, " ms");
-      }
-    }
-    g_string_append_printf (s, "\", color=\"%s\", fontcolor=\"%s\"%s%s];\n",
-        quality_colour (quality), quality_colour (quality),
-        down ? ", style=dashed" : ", penwidth=2",
-        (a_serves_b || b_serves_a) ? ", dir=forward, style=bold" : "");
-  }
-
-  /* Serving relations whose link is not known yet. */
+  /* A client and its mixer whose link nobody measured yet. */
   for (i = 0; i < peers->len; i++) {
     Peer *p = g_ptr_array_index (peers, i);
     g_autofree gchar *key = NULL;
+    const gchar *mixer;
 
-    if (p->served_by == NULL
-        || !g_hash_table_contains (topo->peers, p->served_by))
+    if (effective_role (&e, p->id, &mixer) != GST_F2F_PLAN_ROLE_CLIENT)
       continue;
-    key = link_key (p->id, p->served_by);
+    key = link_key (p->id, mixer);
     if (g_hash_table_contains (topo->links, key))
       continue;
     g_string_append (s, "  \"");
-    append_escaped (s, p->served_by);
+    append_escaped (s, mixer);
     g_string_append (s, "\" -- \"");
     append_escaped (s, p->id);
     g_string_append (s, "\" [label=\"serves\", style=dotted, "
         "dir=forward];\n");
   }
   g_string_append (s, "}\n");
+  effective_clear (&e);
   return g_string_free (s, FALSE);
 }
 
@@ -404,21 +567,30 @@ gst_f2f_topology_to_structure (GstF2fTopology * topo)
   g_autoptr (GPtrArray) peers = sorted_values (topo->peers, compare_peers);
   g_autoptr (GPtrArray) links = sorted_values (topo->links, compare_links);
   GValue nodes = G_VALUE_INIT, edges = G_VALUE_INIT;
+  GString *mixers = g_string_new (NULL);
   GstStructure *s;
+  Effective e;
   guint i;
+
+  effective_init (&e, topo);
+  for (i = 0; e.plan && i < gst_f2f_plan_get_n_mixers (e.plan); i++)
+    g_string_append_printf (mixers, "%s%s", i ? "," : "",
+        gst_f2f_plan_get_mixer (e.plan, i));
 
   g_value_init (&nodes, GST_TYPE_LIST);
   g_value_init (&edges, GST_TYPE_LIST);
   for (i = 0; i < peers->len; i++) {
     Peer *p = g_ptr_array_index (peers, i);
+    const gchar *mixer;
+    GstF2fPlanRole role = effective_role (&e, p->id, &mixer);
     GValue v = G_VALUE_INIT;
     GstStructure *n = gst_structure_new ("node",
         "id", G_TYPE_STRING, p->id, "name", G_TYPE_STRING, p->name,
-        "role", G_TYPE_STRING, p->role == GST_F2F_ROLE_MIXER ? "mixer" :
-        "client", "leader", G_TYPE_BOOLEAN, p->leader,
+        "role", G_TYPE_STRING, gst_f2f_plan_role_to_string (role),
+        "leader", G_TYPE_BOOLEAN, p->leader,
         "local", G_TYPE_BOOLEAN, p->local, NULL);
-    if (p->served_by)
-      gst_structure_set (n, "served-by", G_TYPE_STRING, p->served_by, NULL);
+    if (mixer)
+      gst_structure_set (n, "served-by", G_TYPE_STRING, mixer, NULL);
     g_value_init (&v, GST_TYPE_STRUCTURE);
     gst_value_set_structure (&v, n);
     gst_structure_free (n);
@@ -427,10 +599,14 @@ gst_f2f_topology_to_structure (GstF2fTopology * topo)
   for (i = 0; i < links->len; i++) {
     Link *l = g_ptr_array_index (links, i);
     GValue v = G_VALUE_INIT;
-    GstStructure *e = gst_structure_new ("link",
+    GstStructure *edge = gst_structure_new ("link",
         "a", G_TYPE_STRING, l->a, "b", G_TYPE_STRING, l->b,
         "state", G_TYPE_STRING, l->info.state,
         "quality", G_TYPE_STRING, gst_f2f_link_quality (&l->info),
+        "a-to-b-feed", G_TYPE_STRING,
+        gst_f2f_feed_to_string (effective_feed (&e, l->a, l->b)),
+        "b-to-a-feed", G_TYPE_STRING,
+        gst_f2f_feed_to_string (effective_feed (&e, l->b, l->a)),
         "a-to-b-bitrate", G_TYPE_UINT64, l->info.a_to_b.bitrate,
         "b-to-a-bitrate", G_TYPE_UINT64, l->info.b_to_a.bitrate,
         "a-to-b-loss", G_TYPE_DOUBLE, l->info.a_to_b.loss,
@@ -438,14 +614,20 @@ gst_f2f_topology_to_structure (GstF2fTopology * topo)
         "rtt-ms", G_TYPE_DOUBLE, l->info.rtt_ms,
         "jitter-ms", G_TYPE_DOUBLE, l->info.jitter_ms, NULL);
     g_value_init (&v, GST_TYPE_STRUCTURE);
-    gst_value_set_structure (&v, e);
-    gst_structure_free (e);
+    gst_value_set_structure (&v, edge);
+    gst_structure_free (edge);
     gst_value_list_append_and_take_value (&edges, &v);
   }
   s = gst_structure_new ("f2f-topology", "room", G_TYPE_STRING, topo->room,
-      NULL);
+      "plan-epoch", G_TYPE_UINT64,
+      topo->plan ? gst_f2f_plan_get_epoch (topo->plan) : 0,
+      "plan-proposer", G_TYPE_STRING,
+      topo->plan ? gst_f2f_plan_get_proposer (topo->plan) : "",
+      "mixers", G_TYPE_STRING, mixers->str, NULL);
   gst_structure_take_value (s, "nodes", &nodes);
   gst_structure_take_value (s, "links", &edges);
+  g_string_free (mixers, TRUE);
+  effective_clear (&e);
   return s;
 }
 

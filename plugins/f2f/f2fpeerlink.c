@@ -1048,7 +1048,9 @@ add_sender (F2fPeerLink * link, const gchar * media, GstCaps * caps,
 {
   GstElement *queue, *pay;
   GstWebRTCRTPTransceiver *trans = NULL;
+  g_autoptr (GstCaps) prefs = NULL;
   GstPad *sink, *src;
+  guint ssrc;
   gint pt = 96;
   gboolean ok;
 
@@ -1065,7 +1067,17 @@ add_sender (F2fPeerLink * link, const gchar * media, GstCaps * caps,
    * buffers instead of blocking the tee. */
   g_object_set (queue, "leaky", 2, "max-size-buffers", 60,
       "max-size-bytes", 0, "max-size-time", (guint64) 0, NULL);
-  g_object_set (pay, "pt", pt, NULL);
+  /* The SSRC is chosen now, not by the payloader's first buffer: webrtcbin
+   * writes the SSRC its sink caps or codec preferences name into the SDP,
+   * and an answer made before anything was sent (video waits behind its
+   * gate) said "a=ssrc-group:FID 0 <rtx>", on which Chromium decodes no
+   * video. Both the payloader and the preferences carry it. */
+  do
+    ssrc = g_random_int ();
+  while (ssrc == 0);
+  prefs = gst_caps_copy (caps);
+  gst_caps_set_simple (prefs, "ssrc", G_TYPE_UINT, ssrc, NULL);
+  g_object_set (pay, "pt", pt, "ssrc", ssrc, NULL);
   if (g_object_class_find_property (G_OBJECT_GET_CLASS (pay),
           "picture-id-mode"))
     gst_util_set_object_arg (G_OBJECT (pay), "picture-id-mode", "15-bit");
@@ -1078,7 +1090,7 @@ add_sender (F2fPeerLink * link, const gchar * media, GstCaps * caps,
 
   sink = gst_element_request_pad_simple (link->webrtc, "sink_%u");
   g_object_get (sink, "transceiver", &trans, NULL);
-  g_object_set (trans, "codec-preferences", caps, "direction",
+  g_object_set (trans, "codec-preferences", prefs, "direction",
       GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV, NULL);
   if (g_object_class_find_property (G_OBJECT_GET_CLASS (trans), "do-nack"))
     g_object_set (trans, "do-nack", TRUE, NULL);

@@ -2,9 +2,18 @@
  * Copyright (C) 2026 the f2f authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Lock order: rx->lock, then pad and object locks. rx->lock is never held
- * while calling into the room view (it adds pads and posts messages) or
- * while an element changes state. The frame counters are atomics in a
+ * Where a decoded stream goes. Every stream ends in a tee; its branches go
+ * to the destinations the peer's outputs name (the room view, a mixer's
+ * sub-mix) or to a per-peer src pad. Outputs change while playing: a
+ * branch is taken off between two buffers and the destination's pad
+ * released, or a pad requested and linked.
+ *
+ * Lock order: rx->route_lock, then rx->lock, then pad and object locks.
+ * route_lock serializes every change of a stream's branches (the private
+ * thread's output changes and drops, a streaming thread's new stream);
+ * rx->lock guards the tables and is never held while calling into a
+ * destination (it adds pads and posts messages), while waiting for a
+ * branch to go idle, or while an element changes state. The frame counters are atomics in a
  * per-peer record the counting probe holds a reference to: no lock and no
  * lookup per decoded frame.
  */
@@ -16,14 +25,26 @@
 #include <string.h>
 
 #include "f2freceiver.h"
+#include "f2fpads.h"
 
 GST_DEBUG_CATEGORY_EXTERN (gst_f2f_signal_debug);
 #define GST_CAT_DEFAULT gst_f2f_signal_debug
 
+/* One decoded stream's way out. Protected by route_lock. */
+typedef struct
+{
+  gboolean video;
+  GstElement *tee;              /* the end of the decode branch */
+  GstElement *dests[F2F_RECEIVER_N_DESTS];  /* what a branch goes to */
+  GstPad *tee_pads[F2F_RECEIVER_N_DESTS];   /* the branches, or NULL */
+  GstElement *queues[F2F_RECEIVER_N_DESTS]; /* one thread per branch */
+  GstPad *dest_pads[F2F_RECEIVER_N_DESTS];  /* their destination's pads */
+} RxStream;
+
 struct _F2fBranches
 {
   GPtrArray *elements;          /* decode branches */
-  GPtrArray *view_pads;         /* the room view's request pads */
+  GPtrArray *streams;           /* RxStream*, to destinations */
   GPtrArray *ghost_pads;        /* per-peer src pads of the bin */
 };
 
@@ -31,6 +52,8 @@ typedef struct
 {
   gchar *peer_id;
   gchar *name;                  /* protected by rx->lock */
+  guint outputs;                /* protected by rx->lock; F2fReceiverDest
+                                 * bits */
   F2fPeerLink *link;            /* protected by rx->lock; current link */
   F2fBranches *branches;        /* protected by rx->lock */
   gsize video_frames, audio_frames;     /* atomic */
@@ -46,6 +69,9 @@ struct _F2fReceiver
   gpointer user_data;
   gboolean per_peer;
 
+  GMutex route_lock;
+  GstElement *dests[F2F_RECEIVER_N_DESTS];  /* protected by route_lock */
+
   GMutex lock;
   GHashTable *peers;            /* id → RxPeer*, protected by lock */
 };
@@ -59,7 +85,7 @@ branches_new (void)
   F2fBranches *b = g_new0 (F2fBranches, 1);
 
   b->elements = g_ptr_array_new_with_free_func (gst_object_unref);
-  b->view_pads = g_ptr_array_new_with_free_func (gst_object_unref);
+  b->streams = g_ptr_array_new_with_free_func (g_free);
   b->ghost_pads = g_ptr_array_new_with_free_func (gst_object_unref);
   return b;
 }
@@ -68,7 +94,7 @@ static void
 branches_free (F2fBranches * b)
 {
   g_ptr_array_unref (b->elements);
-  g_ptr_array_unref (b->view_pads);
+  g_ptr_array_unref (b->streams);
   g_ptr_array_unref (b->ghost_pads);
   g_free (b);
 }
@@ -107,6 +133,8 @@ f2f_receiver_new (GstBin * bin, GstElement * view,
 
   rx->bin = bin;
   rx->view = view;
+  rx->dests[F2F_RECEIVER_VIEW] = view;
+  g_mutex_init (&rx->route_lock);
   rx->templ[0] = gst_object_ref (video_templ);
   rx->templ[1] = gst_object_ref (audio_templ);
   rx->first_frame = first_frame;
@@ -123,7 +151,9 @@ f2f_receiver_free (F2fReceiver * rx)
   g_hash_table_unref (rx->peers);
   gst_object_unref (rx->templ[0]);
   gst_object_unref (rx->templ[1]);
+  gst_clear_object (&rx->dests[F2F_RECEIVER_SUBMIX]);
   g_mutex_clear (&rx->lock);
+  g_mutex_clear (&rx->route_lock);
   g_free (rx);
 }
 
@@ -146,6 +176,7 @@ f2f_receiver_set_link (F2fReceiver * rx, const gchar * peer_id,
   if (p == NULL) {
     p = g_atomic_rc_box_new0 (RxPeer);
     p->peer_id = g_strdup (peer_id);
+    p->outputs = F2F_RECEIVER_TO_VIEW;
     g_hash_table_insert (rx->peers, p->peer_id, p);
   }
   g_free (p->name);
@@ -180,6 +211,144 @@ f2f_receiver_detach (F2fReceiver * rx, const gchar * peer_id)
   return b;
 }
 
+/* Makes @st's branches go to the destinations @outputs names (bits of
+ * F2fReceiverDest) among those there are, labelled @name. route_lock
+ * held, rx->lock not. */
+static void
+stream_route (F2fReceiver * rx, RxStream * st, guint outputs,
+    const gchar * peer_id_and_name[2])
+{
+  guint d;
+
+  for (d = 0; d < F2F_RECEIVER_N_DESTS; d++) {
+    GstElement *dest = (outputs & (1u << d)) ? rx->dests[d] : NULL;
+
+    if (st->tee_pads[d] && st->dests[d] != dest) {
+      f2f_pad_unlink_idle (st->tee_pads[d]);
+      gst_element_release_request_pad (st->tee, st->tee_pads[d]);
+      gst_element_set_locked_state (st->queues[d], TRUE);
+      gst_element_set_state (st->queues[d], GST_STATE_NULL);
+      gst_bin_remove (rx->bin, st->queues[d]);
+      gst_clear_object (&st->queues[d]);
+      gst_element_release_request_pad (st->dests[d], st->dest_pads[d]);
+      gst_clear_object (&st->tee_pads[d]);
+      gst_clear_object (&st->dest_pads[d]);
+      gst_clear_object (&st->dests[d]);
+    }
+    if (dest && st->tee_pads[d] == NULL) {
+      GstPad *dest_pad = gst_element_request_pad_simple (dest,
+          st->video ? "video_%u" : "audio_%u");
+      GstPad *tee_pad, *q_sink, *q_src;
+      GstElement *queue;
+
+      if (dest_pad == NULL) {
+        GST_WARNING ("%s gave no %s pad", GST_OBJECT_NAME (dest),
+            st->video ? "video" : "audio");
+        continue;
+      }
+      g_object_set (dest_pad, "participant-id", peer_id_and_name[0],
+          "display-name", peer_id_and_name[1], NULL);
+      /* A queue per branch: a destination that waits (an aggregator's pad
+       * is full until its output time) must not delay the others. */
+      queue = gst_element_factory_make ("queue", NULL);
+      gst_bin_add (rx->bin, queue);
+      q_sink = gst_element_get_static_pad (queue, "sink");
+      q_src = gst_element_get_static_pad (queue, "src");
+      if (gst_pad_link (q_src, dest_pad) != GST_PAD_LINK_OK)
+        GST_WARNING ("could not link the %s of %s to %s",
+            st->video ? "video" : "audio", peer_id_and_name[0],
+            GST_OBJECT_NAME (dest));
+      gst_element_sync_state_with_parent (queue);
+      tee_pad = gst_element_request_pad_simple (st->tee, "src_%u");
+      gst_pad_link (tee_pad, q_sink);
+      gst_object_unref (q_sink);
+      gst_object_unref (q_src);
+      st->queues[d] = gst_object_ref (queue);
+      st->tee_pads[d] = tee_pad;
+      st->dest_pads[d] = dest_pad;
+      st->dests[d] = gst_object_ref (dest);
+    }
+  }
+}
+
+/* Routes every stream of @p as its outputs say. route_lock held. */
+static void
+peer_route (F2fReceiver * rx, RxPeer * p)
+{
+  const gchar *id_name[2];
+  g_autofree gchar *name = NULL;
+  g_autoptr (GPtrArray) streams = g_ptr_array_new ();
+  guint outputs, i;
+
+  RX_LOCK (rx);
+  outputs = rx->per_peer ? 0 : p->outputs;
+  name = g_strdup (p->name);
+  /* the branches cannot be dropped meanwhile: that takes route_lock */
+  for (i = 0; p->branches && i < p->branches->streams->len; i++)
+    g_ptr_array_add (streams, g_ptr_array_index (p->branches->streams, i));
+  RX_UNLOCK (rx);
+  id_name[0] = p->peer_id;
+  id_name[1] = name;
+  for (i = 0; i < streams->len; i++)
+    stream_route (rx, g_ptr_array_index (streams, i), outputs, id_name);
+}
+
+void
+f2f_receiver_set_outputs (F2fReceiver * rx, const gchar * peer_id,
+    guint outputs)
+{
+  RxPeer *p;
+
+  g_mutex_lock (&rx->route_lock);
+  RX_LOCK (rx);
+  p = g_hash_table_lookup (rx->peers, peer_id);
+  if (p) {
+    if (p->outputs == outputs)
+      p = NULL;
+    else {
+      p->outputs = outputs;
+      rx_peer_ref (p);
+    }
+  }
+  RX_UNLOCK (rx);
+  if (p) {
+    peer_route (rx, p);
+    rx_peer_unref (p);
+  }
+  g_mutex_unlock (&rx->route_lock);
+}
+
+void
+f2f_receiver_set_destination (F2fReceiver * rx, F2fReceiverDest dest,
+    GstElement * element)
+{
+  g_autoptr (GPtrArray) peers =
+      g_ptr_array_new_with_free_func (rx_peer_unref);
+  GHashTableIter iter;
+  gpointer value;
+  guint i;
+
+  g_return_if_fail (dest != F2F_RECEIVER_VIEW);
+  g_mutex_lock (&rx->route_lock);
+  if (rx->dests[dest] == element) {
+    g_mutex_unlock (&rx->route_lock);
+    return;
+  }
+  RX_LOCK (rx);
+  g_hash_table_iter_init (&iter, rx->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (peers, rx_peer_ref (value));
+  RX_UNLOCK (rx);
+  /* Off the old one first, then onto the new one. */
+  gst_clear_object (&rx->dests[dest]);
+  for (i = 0; i < peers->len; i++)
+    peer_route (rx, g_ptr_array_index (peers, i));
+  rx->dests[dest] = element ? gst_object_ref (element) : NULL;
+  for (i = 0; element && i < peers->len; i++)
+    peer_route (rx, g_ptr_array_index (peers, i));
+  g_mutex_unlock (&rx->route_lock);
+}
+
 void
 f2f_receiver_drop_branches (F2fReceiver * rx, F2fBranches * b)
 {
@@ -187,15 +356,17 @@ f2f_receiver_drop_branches (F2fReceiver * rx, F2fBranches * b)
 
   if (b == NULL)
     return;
+  /* the link's webrtcbin has stopped: the branches are idle */
+  g_mutex_lock (&rx->route_lock);
+  for (i = 0; i < b->streams->len; i++)
+    stream_route (rx, g_ptr_array_index (b->streams, i), 0, NULL);
+  g_mutex_unlock (&rx->route_lock);
   for (i = 0; i < b->elements->len; i++) {
     GstElement *e = g_ptr_array_index (b->elements, i);
     gst_element_set_locked_state (e, TRUE);
     gst_element_set_state (e, GST_STATE_NULL);
     gst_bin_remove (rx->bin, e);
   }
-  for (i = 0; i < b->view_pads->len; i++)
-    gst_element_release_request_pad (rx->view,
-        g_ptr_array_index (b->view_pads, i));
   for (i = 0; i < b->ghost_pads->len; i++) {
     GstPad *ghost = g_ptr_array_index (b->ghost_pads, i);
     gst_pad_set_active (ghost, FALSE);
@@ -330,7 +501,7 @@ f2f_receiver_add_stream (F2fReceiver * rx, F2fPeerLink * link, GstPad * pad,
   GstPad *sink, *target = NULL;
   RxPeer *peer;
   Counter *counter;
-  g_autofree gchar *name = NULL, *peer_name = NULL;
+  g_autofree gchar *name = NULL;
   GstCaps *caps;
   const gchar *encoding = NULL;
   gboolean per_peer;
@@ -381,15 +552,16 @@ f2f_receiver_add_stream (F2fReceiver * rx, F2fPeerLink * link, GstPad * pad,
     gst_element_link (conv, resample);
     out = resample;
   }
-  if (per_peer) {
-    /* A per-peer pad nobody links (gst-launch cannot name it in advance)
-     * drops its data instead of failing the link with not-linked. */
-    tee = make ("tee");
-    g_object_set (tee, "allow-not-linked", TRUE, NULL);
-    gst_bin_add (rx->bin, tee);
-    gst_element_link (out, tee);
-  }
+  /* Every stream ends in a tee, whose branches go where the peer's outputs
+   * say; a per-peer pad nobody links (gst-launch cannot name it in
+   * advance), or a stream that goes nowhere for now, drops its data
+   * instead of failing with not-linked. */
+  tee = make ("tee");
+  g_object_set (tee, "allow-not-linked", TRUE, NULL);
+  gst_bin_add (rx->bin, tee);
+  gst_element_link (out, tee);
 
+  g_mutex_lock (&rx->route_lock);
   RX_LOCK (rx);
   peer = g_hash_table_lookup (rx->peers, link_peer);
   if (peer == NULL || peer->link != link) {
@@ -397,6 +569,7 @@ f2f_receiver_add_stream (F2fReceiver * rx, F2fPeerLink * link, GstPad * pad,
     guint i;
 
     RX_UNLOCK (rx);
+    g_mutex_unlock (&rx->route_lock);
     GST_DEBUG_OBJECT (rx->bin, "stream from a link that is gone");
     for (i = 0; i < G_N_ELEMENTS (made); i++)
       if (made[i])
@@ -410,43 +583,25 @@ f2f_receiver_add_stream (F2fReceiver * rx, F2fPeerLink * link, GstPad * pad,
   g_ptr_array_add (peer->branches->elements, gst_object_ref (conv));
   if (resample)
     g_ptr_array_add (peer->branches->elements, gst_object_ref (resample));
-  if (tee)
-    g_ptr_array_add (peer->branches->elements, gst_object_ref (tee));
+  g_ptr_array_add (peer->branches->elements, gst_object_ref (tee));
 
-  if (tee) {
+  if (per_peer) {
     name = g_strdup_printf ("%s_src_%s", media, peer->peer_id);
     target = gst_ghost_pad_new_no_target_from_template (name,
         rx->templ[video ? 0 : 1]);
     g_ptr_array_add (peer->branches->ghost_pads, gst_object_ref (target));
   } else {
-    peer_name = g_strdup (peer->name);
+    RxStream *st = g_new0 (RxStream, 1);
+    st->video = video;
+    st->tee = tee;              /* owned by the elements */
+    g_ptr_array_add (peer->branches->streams, st);
   }
   RX_UNLOCK (rx);
-
-  if (tee == NULL) {
-    gboolean kept = FALSE;
-
-    /* Not under our lock: f2fcompositor adds a pad (pad-added) and may post
-     * a message when a participant changes. */
-    target = gst_element_request_pad_simple (rx->view,
-        video ? "video_%u" : "audio_%u");
-    g_object_set (target, "participant-id", peer->peer_id, "display-name",
-        peer_name, NULL);
-    RX_LOCK (rx);
-    if (peer->link == link) {
-      g_ptr_array_add (peer->branches->view_pads, gst_object_ref (target));
-      kept = TRUE;
-    }
-    RX_UNLOCK (rx);
-    if (!kept) {
-      /* the link went meanwhile, and its teardown took our elements */
-      GST_DEBUG_OBJECT (rx->bin, "stream from a link that is gone");
-      gst_element_release_request_pad (rx->view, target);
-      gst_object_unref (target);
-      rx_peer_unref (peer);
-      return;
-    }
+  if (!per_peer) {
+    /* Under route_lock: the branches stay until this is done. */
+    peer_route (rx, peer);
   }
+  g_mutex_unlock (&rx->route_lock);
 
   counter = g_new0 (Counter, 1);
   counter->rx = rx;
@@ -459,23 +614,16 @@ f2f_receiver_add_stream (F2fReceiver * rx, F2fPeerLink * link, GstPad * pad,
     gst_object_unref (dec_src);
   }
 
-  if (tee) {
+  if (per_peer) {
     GstPad *tee_src = gst_element_request_pad_simple (tee, "src_%u");
     gst_ghost_pad_set_target (GST_GHOST_PAD (target), tee_src);
     gst_object_unref (tee_src);
     gst_pad_set_active (target, TRUE);
     /* takes the floating reference */
     gst_element_add_pad (GST_ELEMENT_CAST (rx->bin), target);
-    gst_element_sync_state_with_parent (tee);
-  } else {
-    GstPad *out_src = gst_element_get_static_pad (out, "src");
-    if (gst_pad_link (out_src, target) != GST_PAD_LINK_OK)
-      GST_WARNING_OBJECT (rx->bin, "could not link %s of %s to the room "
-          "view", media, link_peer);
-    gst_object_unref (out_src);
-    gst_object_unref (target);
   }
 
+  gst_element_sync_state_with_parent (tee);
   gst_element_sync_state_with_parent (out);
   if (resample)
     gst_element_sync_state_with_parent (conv);

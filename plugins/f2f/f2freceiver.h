@@ -15,6 +15,19 @@
 G_BEGIN_DECLS
 
 typedef struct _F2fReceiver F2fReceiver;
+
+/* Where a peer's decoded streams go, besides per-peer pads: the room view,
+ * and, on a mixer with other mixers in the room, the sub-mix of itself and
+ * its own clients (f2fmixer.h). */
+typedef enum
+{
+  F2F_RECEIVER_VIEW,
+  F2F_RECEIVER_SUBMIX,
+  F2F_RECEIVER_N_DESTS
+} F2fReceiverDest;
+
+#define F2F_RECEIVER_TO_VIEW (1u << F2F_RECEIVER_VIEW)
+#define F2F_RECEIVER_TO_SUBMIX (1u << F2F_RECEIVER_SUBMIX)
 typedef struct _F2fBranches F2fBranches;
 
 /* Streaming thread, no lock held: the first frame of @media ("video",
@@ -48,6 +61,16 @@ F2fBranches *f2f_receiver_detach (F2fReceiver * rx, const gchar * peer_id);
 void f2f_receiver_drop_branches (F2fReceiver * rx, F2fBranches * branches);
 /* Private thread: the peer left; its counts go. */
 void f2f_receiver_forget (F2fReceiver * rx, const gchar * peer_id);
+
+/* Private thread: where @peer_id's streams go from now on (bits
+ * F2F_RECEIVER_TO_*; a new peer goes to the view; 0: nowhere, e.g. while
+ * it sends nothing to us). Ignored in per-peer mode. */
+void f2f_receiver_set_outputs (F2fReceiver * rx, const gchar * peer_id,
+    guint outputs);
+/* Private thread: the element (f2fcompositor) behind @dest, or NULL; not
+ * for the view, which is fixed. Streams leave the old one first. */
+void f2f_receiver_set_destination (F2fReceiver * rx, F2fReceiverDest dest,
+    GstElement * element);
 
 /* Frames decoded from @peer_id so far (FALSE: unknown peer). */
 gboolean f2f_receiver_get_frames (F2fReceiver * rx, const gchar * peer_id,

@@ -17,6 +17,7 @@
 
 #include "f2frouter.h"
 #include "f2fgate.h"
+#include "f2fpads.h"
 
 GST_DEBUG_CATEGORY_EXTERN (gst_f2f_signal_debug);
 #define GST_CAT_DEFAULT gst_f2f_signal_debug
@@ -26,12 +27,78 @@ enum
 
 static const gchar *media_names[N_MEDIA] = { "video", "audio" };
 
+/* One link's media timeline, as its payloader sees it. A link's source may
+ * switch (the camera, a mixer's composite or mix-minus): those run on the
+ * same clock, but a mix is made from what arrived earlier, so its
+ * timestamps trail the camera's by the mixer's latency. A receiver's
+ * jitterbuffer drops what seems to go back in time — after such a switch,
+ * a whole keyframe and ~150 ms of sound. So each new source's timestamps
+ * are moved forward, when needed, to carry on from the last buffer sent:
+ * the link never goes back in time. Streaming thread only, but `switched`,
+ * set by whoever links a new branch. */
+typedef struct
+{
+  gint refcount;
+  gint switched;                /* atomic: a new source follows */
+  GstClockTime last_end;        /* end of the last buffer that went out */
+  GstClockTime offset;          /* added to the current source's times */
+} Timeline;
+
+static Timeline *
+timeline_ref (Timeline * tl)
+{
+  g_atomic_int_inc (&tl->refcount);
+  return tl;
+}
+
+static void
+timeline_unref (gpointer data)
+{
+  Timeline *tl = data;
+
+  if (g_atomic_int_dec_and_test (&tl->refcount))
+    g_free (tl);
+}
+
+static GstPadProbeReturn
+keep_time_going (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  Timeline *tl = user_data;
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstClockTime pts = GST_BUFFER_PTS (buf), end;
+
+  if (!GST_CLOCK_TIME_IS_VALID (pts))
+    return GST_PAD_PROBE_OK;
+  if (g_atomic_int_compare_and_exchange (&tl->switched, 1, 0))
+    tl->offset = GST_CLOCK_TIME_IS_VALID (tl->last_end)
+        && tl->last_end > pts ? tl->last_end - pts : 0;
+  if (tl->offset) {
+    buf = gst_buffer_make_writable (buf);
+    GST_BUFFER_PTS (buf) += tl->offset;
+    if (GST_BUFFER_DTS_IS_VALID (buf))
+      GST_BUFFER_DTS (buf) += tl->offset;
+    GST_PAD_PROBE_INFO_DATA (info) = buf;
+  }
+  end = GST_BUFFER_PTS (buf) + (GST_BUFFER_DURATION_IS_VALID (buf) ?
+      GST_BUFFER_DURATION (buf) : 1);
+  if (!GST_CLOCK_TIME_IS_VALID (tl->last_end) || end > tl->last_end)
+    tl->last_end = end;
+  return GST_PAD_PROBE_OK;
+}
+
 typedef struct
 {
   F2fPeerLink *link;
   gboolean connected;
+  Timeline *timelines[N_MEDIA];
   gboolean sends[N_MEDIA];      /* what its negotiation lets it send */
-  GstPad *tee_pads[N_MEDIA];    /* branches from the tees, or NULL */
+  /* What the link should carry (f2f_router_set_feed): the camera's tees,
+   * or its own sources (NULL: nothing of that media). */
+  gboolean camera;
+  GstElement *own[N_MEDIA];
+  /* What it carries: a branch from tees[m], or NULL. */
+  GstElement *tees[N_MEDIA];
+  GstPad *tee_pads[N_MEDIA];
   F2fGate *gate;                /* holds video until connected */
 } Route;
 
@@ -53,8 +120,13 @@ route_free (Route * route)
 {
   guint m;
 
-  for (m = 0; m < N_MEDIA; m++)
+  for (m = 0; m < N_MEDIA; m++) {
     gst_clear_object (&route->tee_pads[m]);
+    gst_clear_object (&route->tees[m]);
+    gst_clear_object (&route->own[m]);
+    if (route->timelines[m])
+      timeline_unref (route->timelines[m]);
+  }
   g_clear_pointer (&route->gate, f2f_gate_unref);
   f2f_peer_link_unref (route->link);
   g_free (route);
@@ -92,8 +164,58 @@ request_keyframe (GstPad * sink)
           0));
 }
 
+/* A new video branch: drops the delta frames it starts with (a receiver
+ * cannot decode them, and after a switch of source they would be decoded
+ * against the pictures of the old one), then asks for one more keyframe
+ * KEYFRAME_AGAIN after the first: a receiver that lost the first one (a
+ * packet of a big picture, a jitterbuffer still catching up with the
+ * switch) gets its picture back then, not at the encoder's next periodic
+ * keyframe seconds later. */
+#define KEYFRAME_AGAIN (500 * GST_MSECOND)
+
+typedef struct
+{
+  GstPad *sink;                 /* the link's video input */
+  GstClockTime first;           /* the first keyframe's time, once passed */
+} FromKeyframe;
+
+static void
+from_keyframe_free (gpointer data)
+{
+  FromKeyframe *fk = data;
+
+  gst_object_unref (fk->sink);
+  g_free (fk);
+}
+
+static GstPadProbeReturn
+from_keyframe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  FromKeyframe *fk = user_data;
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstClockTime pts = GST_BUFFER_PTS (buf);
+
+  if (!GST_CLOCK_TIME_IS_VALID (fk->first)) {
+    if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT))
+      return GST_PAD_PROBE_DROP;
+    if (!GST_CLOCK_TIME_IS_VALID (pts))
+      return GST_PAD_PROBE_REMOVE;
+    fk->first = pts;
+    return GST_PAD_PROBE_OK;
+  }
+  if (GST_CLOCK_TIME_IS_VALID (pts) && pts >= fk->first + KEYFRAME_AGAIN) {
+    /* upstream, from this thread: the encoder only notes the request */
+    gst_pad_push_event (fk->sink,
+        gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE,
+            TRUE, 0));
+    return GST_PAD_PROBE_REMOVE;
+  }
+  return GST_PAD_PROBE_OK;
+}
+
 /* Links a new branch of @tee to the link's payloader input for @media.
- * With @gate_out, the branch starts closed (f2fgate.h). Under the lock. */
+ * With @gate_out, the branch starts closed (f2fgate.h); else video starts
+ * at the next keyframe. Under the lock. */
 static GstPad *
 connect_tee (GstElement * tee, F2fPeerLink * link, guint m,
     F2fGate ** gate_out)
@@ -105,10 +227,22 @@ connect_tee (GstElement * tee, F2fPeerLink * link, guint m,
   sink = f2f_peer_link_get_sink (link, media_names[m]);
   if (sink == NULL)
     return NULL;
+  if (gst_pad_is_linked (sink)) {
+    /* another call is still unlinking the old branch; it feeds the link
+     * after that (reconcile) */
+    gst_object_unref (sink);
+    return NULL;
+  }
   tee_pad = gst_element_request_pad_simple (tee, "src_%u");
   if (gate_out) {
     /* Before linking: no buffer may pass before the gate is there. */
     *gate_out = f2f_gate_new (tee_pad, sink);
+  } else if (m == VIDEO) {
+    FromKeyframe *fk = g_new0 (FromKeyframe, 1);
+    fk->sink = gst_object_ref (sink);
+    fk->first = GST_CLOCK_TIME_NONE;
+    gst_pad_add_probe (tee_pad, GST_PAD_PROBE_TYPE_BUFFER, from_keyframe,
+        fk, from_keyframe_free);
   }
   if (gst_pad_link (tee_pad, sink) != GST_PAD_LINK_OK) {
     GST_WARNING ("could not feed the local %s to %s", media_names[m],
@@ -126,53 +260,15 @@ connect_tee (GstElement * tee, F2fPeerLink * link, guint m,
   return tee_pad;
 }
 
-typedef struct
-{
-  GMutex lock;
-  GCond cond;
-  gboolean done;
-} Unlinked;
-
-static GstPadProbeReturn
-unlink_when_idle (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
-{
-  Unlinked *u = user_data;
-  GstPad *peer_pad = gst_pad_get_peer (pad);
-
-  if (peer_pad) {
-    gst_pad_unlink (pad, peer_pad);
-    gst_object_unref (peer_pad);
-  }
-  g_mutex_lock (&u->lock);
-  u->done = TRUE;
-  g_cond_signal (&u->cond);
-  g_mutex_unlock (&u->lock);
-  return GST_PAD_PROBE_REMOVE;
-}
-
-/* Unlinks a tee branch between two buffers, never during a push: a push
- * that met the branch's elements going to NULL would return FLUSHING, and
- * the tee would pass that up and stop the shared encoder for everyone.
- * The branch's queues are leaky and answer serialized queries themselves
+/* Unlinks a tee branch between two buffers (f2fpads.h). The branch's
+ * queues are leaky and answer serialized queries themselves
  * (f2fpeerlink.c), so a push never blocks for long. Not under the lock. */
 static void
 disconnect_tee (GstElement * tee, GstPad * tee_pad)
 {
-  Unlinked u = { 0, };
-
   if (tee_pad == NULL)
     return;
-  g_mutex_init (&u.lock);
-  g_cond_init (&u.cond);
-  gst_pad_add_probe (tee_pad, GST_PAD_PROBE_TYPE_IDLE, unlink_when_idle, &u,
-      NULL);
-  g_mutex_lock (&u.lock);
-  while (!u.done)
-    g_cond_wait (&u.cond, &u.lock);
-  g_mutex_unlock (&u.lock);
-  g_mutex_clear (&u.lock);
-  g_cond_clear (&u.cond);
-
+  f2f_pad_unlink_idle (tee_pad);
   if (tee)
     gst_element_release_request_pad (tee, tee_pad);
   gst_object_unref (tee_pad);
@@ -186,16 +282,20 @@ typedef struct
 } Unlink;
 
 static void
-take_branch (GPtrArray * out, GstElement * tee, GstPad ** tee_pad)
+take_branch (GPtrArray * out, Route * route, guint m)
 {
   Unlink *u;
 
-  if (*tee_pad == NULL)
+  if (route->tee_pads[m] == NULL) {
+    gst_clear_object (&route->tees[m]);
     return;
+  }
   u = g_new0 (Unlink, 1);
-  u->tee = tee ? gst_object_ref (tee) : NULL;
-  u->tee_pad = g_steal_pointer (tee_pad);
+  u->tee = g_steal_pointer (&route->tees[m]);
+  u->tee_pad = g_steal_pointer (&route->tee_pads[m]);
   g_ptr_array_add (out, u);
+  if (m == VIDEO)
+    g_clear_pointer (&route->gate, f2f_gate_unref);
 }
 
 static void
@@ -218,11 +318,86 @@ ensure_route (F2fRouter * router, F2fPeerLink * link)
   Route *route = g_hash_table_lookup (router->routes, link);
 
   if (route == NULL) {
+    guint m;
+
     route = g_new0 (Route, 1);
     route->link = f2f_peer_link_ref (link);
+    route->camera = TRUE;
+    for (m = 0; m < N_MEDIA; m++) {
+      GstPad *sink = f2f_peer_link_get_sink (link, media_names[m]);
+      Timeline *tl = g_new0 (Timeline, 1);
+
+      tl->refcount = 1;
+      tl->last_end = GST_CLOCK_TIME_NONE;
+      route->timelines[m] = tl;
+      if (sink) {
+        gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_BUFFER, keep_time_going,
+            timeline_ref (tl), timeline_unref);
+        gst_object_unref (sink);
+      }
+    }
     g_hash_table_insert (router->routes, link, route);
   }
   return route;
+}
+
+/* The source @route should carry for media @m. Under the lock. */
+static GstElement *
+wanted (F2fRouter * router, Route * route, guint m)
+{
+  return route->camera ? router->tees[m] : route->own[m];
+}
+
+static gboolean
+connect_route (Route * route, guint m, GstElement * tee, F2fGate ** gate_out)
+{
+  /* before linking: the first buffer of the new source must see it */
+  g_atomic_int_set (&route->timelines[m]->switched, 1);
+  route->tee_pads[m] = connect_tee (tee, route->link, m, gate_out);
+  if (route->tee_pads[m])
+    route->tees[m] = gst_object_ref (tee);
+  return route->tee_pads[m] != NULL;
+}
+
+/* Makes every route carry what it should: branches from a source it
+ * should no longer carry go first, between two buffers (not under the
+ * lock), then the links that should be fed and are not get a branch. A
+ * connected link only: one that is connecting keeps its gated video (or
+ * loses it, and gets a branch when it connects). */
+static void
+reconcile (F2fRouter * router)
+{
+  GPtrArray *branches = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer value;
+  guint m;
+
+  ROUTER_LOCK (router);
+  g_hash_table_iter_init (&iter, router->routes);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    Route *route = value;
+    for (m = 0; m < N_MEDIA; m++) {
+      GstElement *tee = wanted (router, route, m);
+      gboolean fed = route->connected ? route->sends[m] : route->gate != NULL;
+      if (route->tee_pads[m] && (!fed || route->tees[m] != tee))
+        take_branch (branches, route, m);
+    }
+  }
+  ROUTER_UNLOCK (router);
+  unlink_all (branches);
+
+  ROUTER_LOCK (router);
+  g_hash_table_iter_init (&iter, router->routes);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    Route *route = value;
+    for (m = 0; m < N_MEDIA; m++) {
+      GstElement *tee = wanted (router, route, m);
+      if (route->connected && route->sends[m] && tee
+          && route->tee_pads[m] == NULL)
+        connect_route (route, m, tee, NULL);
+    }
+  }
+  ROUTER_UNLOCK (router);
 }
 
 void
@@ -230,29 +405,44 @@ f2f_router_set_source (F2fRouter * router, F2fRouterMedia media,
     GstElement * tee)
 {
   guint m = media == F2F_ROUTER_VIDEO ? VIDEO : AUDIO;
-  GPtrArray *branches = g_ptr_array_new ();
-  GHashTableIter iter;
-  gpointer value;
   GstElement *old;
 
   ROUTER_LOCK (router);
   old = router->tees[m];
   router->tees[m] = tee ? gst_object_ref (tee) : NULL;
-  g_hash_table_iter_init (&iter, router->routes);
-  while (g_hash_table_iter_next (&iter, NULL, &value)) {
-    Route *route = value;
+  ROUTER_UNLOCK (router);
+  /* Links made before this input get it now; no renegotiation, their
+   * transceivers were sendrecv from the start. */
+  reconcile (router);
+  gst_clear_object (&old);
+}
 
-    take_branch (branches, old, &route->tee_pads[m]);
-    if (m == VIDEO)
-      g_clear_pointer (&route->gate, f2f_gate_unref);
-    /* Links made before this input get it now; no renegotiation, their
-     * transceivers were sendrecv from the start. */
-    if (tee && route->connected && route->sends[m])
-      route->tee_pads[m] = connect_tee (tee, route->link, m, NULL);
+void
+f2f_router_set_feed (F2fRouter * router, F2fPeerLink * link,
+    gboolean camera, GstElement * video, GstElement * audio)
+{
+  GstElement *own[N_MEDIA] = { video, audio };
+  gboolean changed = FALSE;
+  Route *route;
+  guint m;
+
+  ROUTER_LOCK (router);
+  route = ensure_route (router, link);
+  if (route->camera != camera) {
+    route->camera = camera;
+    changed = TRUE;
+  }
+  for (m = 0; m < N_MEDIA; m++) {
+    GstElement *e = camera ? NULL : own[m];
+    if (route->own[m] != e) {
+      gst_clear_object (&route->own[m]);
+      route->own[m] = e ? gst_object_ref (e) : NULL;
+      changed = TRUE;
+    }
   }
   ROUTER_UNLOCK (router);
-  unlink_all (branches);
-  gst_clear_object (&old);
+  if (changed)
+    reconcile (router);
 }
 
 void
@@ -263,16 +453,17 @@ f2f_router_link_connecting (F2fRouter * router, F2fPeerLink * link)
   /* Video waits behind a closed gate, keeping a keyframe asked for now. */
   ROUTER_LOCK (router);
   route = ensure_route (router, link);
-  if (route->tee_pads[VIDEO] == NULL)
-    route->tee_pads[VIDEO] = connect_tee (router->tees[VIDEO], link, VIDEO,
-        &route->gate);
+  if (route->tee_pads[VIDEO] == NULL) {
+    GstElement *tee = wanted (router, route, VIDEO);
+    if (tee)
+      connect_route (route, VIDEO, tee, &route->gate);
+  }
   ROUTER_UNLOCK (router);
 }
 
 F2fRouterMedia
 f2f_router_link_connected (F2fRouter * router, F2fPeerLink * link)
 {
-  GPtrArray *branches = g_ptr_array_new ();
   F2fRouterMedia unsent = 0;
   F2fGate *gate = NULL;
   Route *route;
@@ -285,21 +476,16 @@ f2f_router_link_connected (F2fRouter * router, F2fPeerLink * link)
     /* A link is fed only what its negotiation lets it send: a sender
      * without a media section that sends would take nothing. */
     route->sends[m] = f2f_peer_link_can_send (link, media_names[m]);
-    if (!route->sends[m]) {
-      if (router->tees[m])
-        unsent |= m == VIDEO ? F2F_ROUTER_VIDEO : F2F_ROUTER_AUDIO;
-      /* video connected while closed behind its gate: it never opens */
-      take_branch (branches, router->tees[m], &route->tee_pads[m]);
-      if (m == VIDEO)
-        g_clear_pointer (&route->gate, f2f_gate_unref);
-    } else if (route->tee_pads[m] == NULL) {
-      route->tee_pads[m] = connect_tee (router->tees[m], link, m, NULL);
-    } else if (m == VIDEO && route->gate) {
-      gate = f2f_gate_ref (route->gate);
-    }
+    if (!route->sends[m] && wanted (router, route, m))
+      unsent |= m == VIDEO ? F2F_ROUTER_VIDEO : F2F_ROUTER_AUDIO;
   }
+  if (route->sends[VIDEO] && route->gate
+      && route->tees[VIDEO] == wanted (router, route, VIDEO))
+    gate = f2f_gate_ref (route->gate);
   ROUTER_UNLOCK (router);
-  unlink_all (branches);
+  /* video connected while closed behind its gate and never to be sent
+   * goes; what is missing is linked */
+  reconcile (router);
 
   if (gate) {
     if (!f2f_gate_open (gate,
@@ -322,7 +508,7 @@ f2f_router_remove_link (F2fRouter * router, F2fPeerLink * link)
   if (route) {
     g_hash_table_steal (router->routes, link);
     for (m = 0; m < N_MEDIA; m++)
-      take_branch (branches, router->tees[m], &route->tee_pads[m]);
+      take_branch (branches, route, m);
   }
   ROUTER_UNLOCK (router);
   unlink_all (branches);

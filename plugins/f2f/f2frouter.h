@@ -3,7 +3,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * What each link of f2fsignal sends: the one owner of the branches from
- * the shared encoders' tees to the links' payloaders. A link is fed once
+ * the shared encoders' tees (the camera's, or a mixer's outputs) to the
+ * links' payloaders. A link is fed once
  * its negotiation is done and only what that negotiation lets it send;
  * video waits behind a gate (f2fgate.h) from the moment the link starts
  * connecting, so that its first frame is a keyframe. Branches are linked
@@ -34,6 +35,16 @@ void f2f_router_free (F2fRouter * router);
  * thread. */
 void f2f_router_set_source (F2fRouter * router, F2fRouterMedia media,
     GstElement * tee);
+
+/* What @link carries from now on (f2fsignal's private thread; the link
+ * may not be connected yet): with @camera, the local camera and
+ * microphone (f2f_router_set_source); otherwise @video and @audio, tees of
+ * encoded media made elsewhere (a mixer's composite and mixes), either
+ * NULL for nothing of that media. The link's transceivers stay as they
+ * were negotiated: only the branch that feeds them changes, video at a
+ * keyframe of the new source. A new route follows the camera. */
+void f2f_router_set_feed (F2fRouter * router, F2fPeerLink * link,
+    gboolean camera, GstElement * video, GstElement * audio);
 
 /* f2fsignal's private thread, as the link's state changes. connecting:
  * video starts waiting behind the link's gate. connected: the link is fed

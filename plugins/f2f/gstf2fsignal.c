@@ -48,7 +48,8 @@
  *   from that peer was decoded.
  * * `f2f-peer-stats` (every #GstF2fSignal:stats-interval): `peer-id`
  *   (string), `state` (string), `video-frames`, `audio-frames` (guint64,
- *   decoded so far).
+ *   decoded so far), `negotiations` (guint64, offers and answers sent to
+ *   that peer so far: one per link made; a topology change makes none).
  * * `f2f-link-bitrate` (at each new receiver report of a link, about once a
  *   second): `peer-id` (string), `estimate` (guint, kbit/s the link may
  *   carry, audio included), `target` (guint, the shared video encoder's
@@ -108,6 +109,8 @@
 #include "f2fcongestion.h"
 #include "f2fpeerlink.h"
 #include "f2fworker.h"
+#include "f2fencode.h"
+#include "f2fmixer.h"
 
 GST_DEBUG_CATEGORY (gst_f2f_signal_debug);
 #define GST_CAT_DEFAULT gst_f2f_signal_debug
@@ -228,6 +231,8 @@ enum
   PROP_TLS_CA_FILE,
   PROP_CONGESTION_CONTROL,
   PROP_MIN_BITRATE,
+  PROP_MIXER,
+  PROP_MIXERS,
 };
 
 enum
@@ -271,6 +276,12 @@ typedef struct
   /* Private thread only: when the current link was made, and how many
    * links to this peer in a row never connected. */
   gint64 link_started_us;
+  guint64 negotiations;         /* protected by self->lock: offers and
+                                 * answers we sent this peer */
+  /* Private thread only: what apply_routes last gave its link and its
+   * streams (a new peer: the camera, into the view). */
+  GstF2fFeed fed;
+  guint outputs;
   guint setup_failures;
 } Peer;
 
@@ -299,6 +310,10 @@ struct _GstF2fSignal
   guint stats_interval;
   GstWebRTCICETransportPolicy ice_transport_policy;
   gchar *tls_ca_file;
+  gboolean want_mixer;
+  gchar *want_mixers;
+  guint64 wish_epoch;           /* private thread: epoch of our last wish */
+  gboolean unmixed;             /* private thread: below PLAYING, no mixing */
 
   /* Read from tls-ca-file at NULL→READY, dropped at READY→NULL. */
   GTlsDatabase *tls_database;
@@ -313,6 +328,7 @@ struct _GstF2fSignal
   guint link_timeout_ms;        /* link-timeout, as at READY→PAUSED */
   GSource *heartbeat_source;
   GSource *stats_source;
+  GSource *settle_source;       /* a topology change settling (apply_routes) */
   F2fPeerLinkConfig link_config;
   gchar **link_addresses;
   gchar *link_stun, *link_turn;
@@ -320,7 +336,7 @@ struct _GstF2fSignal
   GstF2fPlan *plan;             /* the topology plan adopted, or NULL */
   GstF2fPlanRole role;          /* ours in it, against the peers present */
   gchar *role_mixer;            /* our mixer, as a client */
-  gboolean warned_plan;         /* said once that media stays in the mesh */
+  gboolean warned_per_peer;     /* said once that per-peer views cannot mix */
 
   /* Lock order: self->lock, then a link's lock, then pad and object locks.
    * Protected by self->lock: */
@@ -335,14 +351,22 @@ struct _GstF2fSignal
   F2fReceiver *receiver;
   /* Bitrate and loss resilience (f2fcongestion.h); its own thread. */
   F2fCongestion *congestion;
+  F2fMixer *mixer;              /* what we make as a mixer, or NULL */
 
   /* Made in init, never replaced. */
   GstElement *view;             /* f2fcompositor, or NULL if missing */
+  GstPad *view_minus;           /* its mix of everyone but us: audio_src */
   GstElement *text_appsrc;
   GstF2fRoom *room;
   gint ended;                   /* atomic: outputs ended (EOS) */
   guint inputs_ended;           /* protected by lock: sink pads at EOS */
 };
+
+/* How long a topology change keeps the old routes next to the new ones
+ * (apply_routes): a mixer's new mix takes its compositor's latency
+ * (100 ms) plus an encoder and a hop to carry a voice that went straight
+ * before. */
+#define SETTLE_MS 300
 
 #define SIGNAL_LOCK(s) g_mutex_lock (&(s)->lock)
 #define SIGNAL_UNLOCK(s) g_mutex_unlock (&(s)->lock)
@@ -400,6 +424,8 @@ peer_new (const gchar * id, const gchar * name)
 
   peer->peer_id = g_strdup (id);
   peer->name = g_strdup (name);
+  peer->fed = GST_F2F_FEED_CAMERA;
+  peer->outputs = F2F_RECEIVER_TO_VIEW;
   return peer;
 }
 
@@ -437,6 +463,11 @@ peer_teardown (GstF2fSignal * self, Peer * peer)
 }
 
 static void update_role (GstF2fSignal * self);
+static void propose_wish (GstF2fSignal * self);
+static gboolean propose_wish_cb (gpointer data);
+static void set_role (GstF2fSignal * self);
+static void apply_routes (GstF2fSignal * self);
+static void start_settling (GstF2fSignal * self);
 static gboolean adopt_plan (GstF2fSignal * self, const GstF2fPlan * plan);
 static void link_send_signal (F2fPeerLink * link, GstF2fMessage * msg,
     gpointer user_data);
@@ -481,6 +512,9 @@ peer_connect (GstF2fSignal * self, Peer * peer, gboolean offerer)
   SIGNAL_UNLOCK (self);
   f2f_receiver_set_link (self->receiver, peer->peer_id, peer->name, link);
   peer->link_started_us = g_get_monotonic_time ();
+  peer->fed = GST_F2F_FEED_CAMERA;      /* a new route follows the camera */
+  /* the new link carries what the plan says, from its first frame */
+  apply_routes (self);
 
   GST_INFO_OBJECT (self, "linking to %s (%s), we %s", peer->peer_id,
       peer->name, offerer ? "offer" : "answer");
@@ -548,6 +582,7 @@ add_peer (GstF2fSignal * self, const gchar * peer_id, const gchar * name)
             "peer-id", G_TYPE_STRING, peer_id, "name", G_TYPE_STRING, name,
             NULL));
     update_role (self);
+    propose_wish (self);
   }
   return peer;
 }
@@ -568,7 +603,17 @@ static void
 link_send_signal (F2fPeerLink * link, GstF2fMessage * msg, gpointer user_data)
 {
   GstF2fSignal *self = user_data;
+  Peer *peer;
 
+  if (msg->type == GST_F2F_MESSAGE_OFFER
+      || msg->type == GST_F2F_MESSAGE_ANSWER) {
+    SIGNAL_LOCK (self);
+    peer = g_hash_table_lookup (self->peers, f2f_peer_link_get_peer_id
+        (link));
+    if (peer)
+      peer->negotiations++;
+    SIGNAL_UNLOCK (self);
+  }
   if (self->conn == NULL || !f2f_signal_conn_send (self->conn, msg))
     GST_DEBUG_OBJECT (self, "signaling is down; a %s for %s is lost",
         gst_f2f_message_type_to_string (msg->type),
@@ -723,9 +768,17 @@ dup_peer_id (GstF2fSignal * self)
 }
 
 /* Our role in the plan against who is here now (a plan whose mixer is gone
- * is the mesh for everyone); posts f2f-role-changed when it moved. */
+ * is the mesh for everyone); posts f2f-role-changed when it moved. Then
+ * re-routes the media to match. */
 static void
 update_role (GstF2fSignal * self)
+{
+  set_role (self);
+  apply_routes (self);
+}
+
+static void
+set_role (GstF2fSignal * self)
 {
   g_auto (GStrv) present = present_ids (self);
   g_autofree gchar *me = dup_peer_id (self);
@@ -746,15 +799,186 @@ update_role (GstF2fSignal * self)
   self->role = role;
   g_free (self->role_mixer);
   self->role_mixer = g_strdup (mixer);
-  if (role != GST_F2F_PLAN_ROLE_MESH && !self->warned_plan) {
-    /* The plan is shared and followed; carrying it out in the media is
-     * the next step (docs/architecture.md, "Topology plans"). */
-    self->warned_plan = TRUE;
-    GST_ELEMENT_WARNING (self, STREAM, NOT_IMPLEMENTED,
-        ("This peer is a %s in the room's plan, but this version of f2f "
-            "still sends and receives media in the mesh.",
-            gst_f2f_plan_role_to_string (role)), (NULL));
+}
+
+typedef struct
+{
+  gchar *id;
+  F2fPeerLink *link;            /* a reference, or NULL */
+  GstF2fFeed feed, fed;         /* what it should get; what it got */
+  GstF2fUse use;
+  guint outputs;                /* where its streams went */
+} PeerRoute;
+
+static void
+peer_route_clear (gpointer data)
+{
+  PeerRoute *r = data;
+
+  g_free (r->id);
+  if (r->link)
+    f2f_peer_link_unref (r->link);
+}
+
+/* Private thread: makes what each link sends and what becomes of what it
+ * brings match our role in the plan (gst/f2f/f2fplan.h). Nothing is
+ * renegotiated: links keep their transceivers, only branches move. Order:
+ * the mixer's outputs are made first, then links and decoded streams are
+ * re-routed, then what is no longer used goes. Called whenever the plan,
+ * the room or a link changes; cheap when nothing moved. */
+static void
+apply_routes (GstF2fSignal * self)
+{
+  g_auto (GStrv) present = present_ids (self);
+  g_autofree gchar *me = dup_peer_id (self);
+  g_autofree gchar *name = NULL;
+  g_autoptr (GArray) routes = g_array_new (FALSE, TRUE, sizeof (PeerRoute));
+  g_autoptr (GStrvBuilder) clients_b = g_strv_builder_new ();
+  g_auto (GStrv) clients = NULL;
+  F2fMixerWant want = { 0, };
+  GHashTableIter iter;
+  gpointer value;
+  gboolean mixing, submix = FALSE;
+  gboolean settling = self->settle_source != NULL;
+  guint i;
+
+  g_array_set_clear_func (routes, peer_route_clear);
+  GST_OBJECT_LOCK (self);
+  name = g_strdup (self->name);
+  GST_OBJECT_UNLOCK (self);
+  if (me && self->view_minus) {
+    g_autofree gchar *minus_id = NULL;
+    g_object_get (self->view_minus, "participant-id", &minus_id, NULL);
+    /* what our user hears leaves out our own voice, once it is there */
+    if (g_strcmp0 (minus_id, me) != 0)
+      g_object_set (self->view_minus, "participant-id", me, NULL);
   }
+
+  SIGNAL_LOCK (self);
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    Peer *peer = value;
+    PeerRoute r = { g_strdup (peer->peer_id),
+      peer->link ? f2f_peer_link_ref (peer->link) : NULL,
+      GST_F2F_FEED_CAMERA, peer->fed, GST_F2F_USE_VIEW, peer->outputs
+    };
+    g_array_append_val (routes, r);
+  }
+  SIGNAL_UNLOCK (self);
+
+  mixing = self->role == GST_F2F_PLAN_ROLE_MIXER && !self->unmixed;
+  if (mixing && (self->view_mode == GST_F2F_ROOM_VIEW_PER_PEER
+          || self->mixer == NULL)) {
+    if (!self->warned_per_peer) {
+      self->warned_per_peer = TRUE;
+      GST_ELEMENT_WARNING (self, STREAM, NOT_IMPLEMENTED,
+          ("This peer is a mixer in the room's plan, but it cannot mix: a "
+              "mixer needs room-view=composite and f2fcompositor."), (NULL));
+    }
+    mixing = FALSE;
+  }
+  for (i = 0; i < routes->len; i++) {
+    PeerRoute *r = &g_array_index (routes, PeerRoute, i);
+    if (self->plan && me) {
+      r->feed = gst_f2f_plan_feed (self->plan, me, r->id,
+          (const gchar * const *) present);
+      r->use = gst_f2f_plan_use (self->plan, me, r->id,
+          (const gchar * const *) present);
+    }
+    if (!mixing && (r->feed == GST_F2F_FEED_COMPOSITE
+            || r->feed == GST_F2F_FEED_SUBMIX))
+      r->feed = GST_F2F_FEED_NONE;
+    if (r->feed == GST_F2F_FEED_COMPOSITE)
+      g_strv_builder_add (clients_b, r->id);
+    else if (r->feed == GST_F2F_FEED_SUBMIX)
+      submix = TRUE;
+  }
+  clients = g_strv_builder_end (clients_b);
+  want.me = me;
+  want.name = name;
+  want.mixing = mixing;
+  want.submix = submix;
+  want.clients = (const gchar * const *) clients;
+
+  if (self->mixer)
+    f2f_mixer_update (self->mixer, &want, FALSE);
+  if (submix || !settling)
+    f2f_receiver_set_destination (self->receiver, F2F_RECEIVER_SUBMIX,
+        submix ? f2f_mixer_get_submix_compositor (self->mixer) : NULL);
+  for (i = 0; i < routes->len; i++) {
+    PeerRoute *r = &g_array_index (routes, PeerRoute, i);
+    GstF2fFeed feed = r->feed;
+    guint outputs = F2F_RECEIVER_TO_VIEW;
+
+    if (r->use == GST_F2F_USE_NONE)
+      outputs = 0;
+    else if (r->use == GST_F2F_USE_CLIENT_INPUT && submix)
+      outputs |= F2F_RECEIVER_TO_SUBMIX;
+    if (settling) {
+      /* Make before break: a voice may come two ways for a moment, never
+       * none. What a link stops sending, and a mixer's output that gives
+       * way to the camera (the direct path is the faster one: it starts
+       * later), go on until the change has settled; anything that starts
+       * or moves to a mixer's output (the slower path) starts now. What
+       * arrived keeps its place meanwhile. */
+      if (r->fed != GST_F2F_FEED_NONE && (feed == GST_F2F_FEED_NONE
+              || (feed == GST_F2F_FEED_CAMERA
+                  && r->fed != GST_F2F_FEED_CAMERA)))
+        feed = r->fed;
+      outputs |= r->outputs;
+    }
+    if (r->link && (feed != r->fed || !settling)) {
+      switch (feed) {
+        case GST_F2F_FEED_CAMERA:
+          f2f_router_set_feed (self->router, r->link, TRUE, NULL, NULL);
+          break;
+        case GST_F2F_FEED_COMPOSITE:
+          f2f_router_set_feed (self->router, r->link, FALSE,
+              f2f_mixer_get_composite (self->mixer),
+              f2f_mixer_get_minus (self->mixer, r->id));
+          break;
+        case GST_F2F_FEED_SUBMIX:
+          f2f_router_set_feed (self->router, r->link, FALSE,
+              f2f_mixer_get_submix (self->mixer, TRUE),
+              f2f_mixer_get_submix (self->mixer, FALSE));
+          break;
+        case GST_F2F_FEED_NONE:
+          f2f_router_set_feed (self->router, r->link, FALSE, NULL, NULL);
+          break;
+      }
+    }
+    f2f_receiver_set_outputs (self->receiver, r->id, outputs);
+    SIGNAL_LOCK (self);
+    {
+      Peer *peer = g_hash_table_lookup (self->peers, r->id);
+      if (peer) {
+        peer->fed = r->link ? feed : GST_F2F_FEED_CAMERA;
+        peer->outputs = outputs;
+      }
+    }
+    SIGNAL_UNLOCK (self);
+  }
+  if (self->mixer && !settling)
+    f2f_mixer_update (self->mixer, &want, TRUE);
+}
+
+static gboolean
+settled_cb (gpointer data)
+{
+  GstF2fSignal *self = data;
+
+  f2f_clear_source (&self->settle_source);
+  apply_routes (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* A topology change starts: for SETTLE_MS the routes only grow
+ * (apply_routes), then they become what the plan says. */
+static void
+start_settling (GstF2fSignal * self)
+{
+  f2f_clear_source (&self->settle_source);
+  self->settle_source = add_timeout (self, SETTLE_MS, settled_cb);
 }
 
 /* Tells one peer the plan we hold: a late joiner learns it this way. */
@@ -799,7 +1023,27 @@ adopt_plan (GstF2fSignal * self, const GstF2fPlan * plan)
           "mixers", G_TYPE_STRING, mixers->str,
           "plan", G_TYPE_STRING, json, NULL));
   g_string_free (mixers, TRUE);
+  start_settling (self);
   update_role (self);
+  {
+    /* mixer=true adds us to whatever plan the room holds (adding cannot
+     * fight another peer's wish); a mixers list waits for its triggers */
+    g_autofree gchar *me = dup_peer_id (self);
+    gboolean want, listed;
+    GST_OBJECT_LOCK (self);
+    want = self->want_mixer && self->want_mixers == NULL;
+    listed = self->want_mixers != NULL;
+    GST_OBJECT_UNLOCK (self);
+    /* … and a wish that lost to a plan made at the same time as it (same
+     * epoch: made without knowing ours, e.g. while we joined) is made
+     * again; a plan made after it (higher epoch) is respected */
+    if ((want && me && !gst_f2f_plan_is_mixer (plan, me)) || (listed
+            && self->wish_epoch
+            && gst_f2f_plan_get_epoch (plan) == self->wish_epoch
+            && g_strcmp0 (gst_f2f_plan_get_proposer (plan), me) != 0))
+      f2f_context_call (self->context, propose_wish_cb, gst_object_ref (self),
+          gst_object_unref);
+  }
   return TRUE;
 }
 
@@ -810,14 +1054,132 @@ typedef struct
   gboolean ok;
 } Proposal;
 
-/* Private thread: a plan with @mixers (comma-separated ids; empty: the
- * mesh), every other peer present a client, spread over the mixers in the
- * order of their ids; one epoch above ours. */
+static gboolean propose (GstF2fSignal * self, const gchar * mixers);
+
 static gboolean
 propose_on_thread (gpointer data)
 {
   Proposal *p = data;
-  GstF2fSignal *self = p->self;
+
+  p->ok = propose (p->self, p->mixers);
+  return G_SOURCE_REMOVE;
+}
+
+/* The mixers this peer's properties ask for (a new strv), or NULL. */
+static GStrv
+wished_mixers (GstF2fSignal * self, const gchar * me)
+{
+  GStrvBuilder *b;
+  GStrv wish;
+  guint i;
+
+  GST_OBJECT_LOCK (self);
+  if (self->want_mixers) {
+    wish = g_strsplit (self->want_mixers, ",", -1);
+    GST_OBJECT_UNLOCK (self);
+    for (i = 0; wish[i]; i++)
+      g_strstrip (wish[i]);
+    return wish;
+  }
+  if (!self->want_mixer) {
+    GST_OBJECT_UNLOCK (self);
+    return NULL;
+  }
+  GST_OBJECT_UNLOCK (self);
+  b = g_strv_builder_new ();
+  for (i = 0; self->plan && i < gst_f2f_plan_get_n_mixers (self->plan); i++)
+    g_strv_builder_add (b, gst_f2f_plan_get_mixer (self->plan, i));
+  if (!self->plan || !gst_f2f_plan_is_mixer (self->plan, me))
+    g_strv_builder_add (b, me);
+  wish = g_strv_builder_end (b);
+  g_strv_builder_unref (b);
+  return wish;
+}
+
+/* The id of the peer present (us included) whose id, or else whose
+ * display name (when only one has it), is @what; NULL when none. */
+static gchar *
+resolve_peer (GstF2fSignal * self, const gchar * me, const gchar * what)
+{
+  GHashTableIter iter;
+  gpointer value;
+  gchar *found = NULL;
+  guint named = 0;
+
+  if (g_strcmp0 (me, what) == 0)
+    return g_strdup (me);
+  SIGNAL_LOCK (self);
+  if (g_hash_table_contains (self->peers, what)) {
+    SIGNAL_UNLOCK (self);
+    return g_strdup (what);
+  }
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    Peer *peer = value;
+    if (g_strcmp0 (peer->name, what) == 0 && named++ == 0)
+      found = g_strdup (peer->peer_id);
+  }
+  SIGNAL_UNLOCK (self);
+  GST_OBJECT_LOCK (self);
+  if (g_strcmp0 (self->name, what) == 0 && named++ == 0)
+    found = g_strdup (me);
+  GST_OBJECT_UNLOCK (self);
+  if (named > 1)
+    g_clear_pointer (&found, g_free);
+  return found;
+}
+
+/* Private thread, when we join, someone joins, or the mixer/mixers
+ * properties change: proposes the mixers they ask for once all of them are
+ * here, unless the plan already has exactly those. Not when a plan comes
+ * in: two peers that ask for different mixers do not fight, the later
+ * trigger wins. */
+static void
+propose_wish (GstF2fSignal * self)
+{
+  g_autofree gchar *me = dup_peer_id (self);
+  g_auto (GStrv) wish = NULL;
+  g_autofree gchar *csv = NULL;
+  guint i, n = 0;
+
+  if (!self->joined || me == NULL || (wish = wished_mixers (self, me)) == NULL)
+    return;
+  for (i = 0; wish[i]; i++) {
+    gchar *id;
+    if (!*wish[i])
+      continue;
+    if ((id = resolve_peer (self, me, wish[i])) == NULL)
+      return;                   /* not all here yet */
+    g_free (wish[i]);
+    wish[i] = id;
+    n++;
+  }
+  if (n == (self->plan ? gst_f2f_plan_get_n_mixers (self->plan) : 0)) {
+    for (i = 0; wish[i]; i++)
+      if (*wish[i] && !gst_f2f_plan_is_mixer (self->plan, wish[i]))
+        break;
+    if (wish[i] == NULL)
+      return;                   /* the plan has them */
+  }
+  csv = g_strjoinv (",", wish);
+  GST_INFO_OBJECT (self, "asking the room for the mixers '%s'", csv);
+  if (propose (self, csv))
+    self->wish_epoch = gst_f2f_plan_get_epoch (self->plan);
+}
+
+static gboolean
+propose_wish_cb (gpointer data)
+{
+  propose_wish (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Private thread: a plan with @mixers (comma-separated ids; empty: the
+ * mesh), every other peer present a client, spread over the mixers in the
+ * order of their ids; one epoch above ours. */
+static gboolean
+propose (GstF2fSignal * self, const gchar * mixers)
+{
   g_autofree gchar *me = dup_peer_id (self);
   g_auto (GStrv) present = NULL;
   g_auto (GStrv) names = NULL;
@@ -828,11 +1190,11 @@ propose_on_thread (gpointer data)
 
   if (!self->joined || me == NULL) {
     GST_WARNING_OBJECT (self, "not in a room yet: no topology to propose");
-    return G_SOURCE_REMOVE;
+    return FALSE;
   }
   plan = gst_f2f_plan_new ((self->plan ? gst_f2f_plan_get_epoch
           (self->plan) : 0) + 1, me);
-  names = g_strsplit (p->mixers ? p->mixers : "", ",", -1);
+  names = g_strsplit (mixers ? mixers : "", ",", -1);
   for (i = 0; names[i]; i++) {
     g_strstrip (names[i]);
     if (*names[i]) {
@@ -854,9 +1216,9 @@ propose_on_thread (gpointer data)
   }
   if (!gst_f2f_plan_validate (plan, (const gchar * const *) present, &error)) {
     GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
-        ("Not proposing the topology '%s': %s", p->mixers ? p->mixers : "",
+        ("Not proposing the topology '%s': %s", mixers ? mixers : "",
             error->message), (NULL));
-    return G_SOURCE_REMOVE;
+    return FALSE;
   }
   adopt_plan (self, plan);
   {
@@ -864,8 +1226,7 @@ propose_on_thread (gpointer data)
     g_autoptr (GBytes) bytes = g_bytes_new (text, strlen (text));
     gst_f2f_room_broadcast (self->room, GST_F2F_CONTROL_CHANNEL, bytes);
   }
-  p->ok = TRUE;
-  return G_SOURCE_REMOVE;
+  return TRUE;
 }
 
 static gboolean
@@ -953,6 +1314,8 @@ handle_welcome (GstF2fSignal * self, GstF2fMessage * msg)
     else if (!keep_links)
       rebuild_link (self, peer, TRUE);
   }
+  /* the mixer/mixers properties */
+  propose_wish (self);
 }
 
 static gboolean
@@ -1226,7 +1589,8 @@ stats_cb (gpointer user_data)
             "state", G_TYPE_STRING, peer->link ?
             link_state_name (f2f_peer_link_get_state (peer->link)) : "failed",
             "video-frames", G_TYPE_UINT64, video,
-            "audio-frames", G_TYPE_UINT64, audio, NULL));
+            "audio-frames", G_TYPE_UINT64, audio,
+            "negotiations", G_TYPE_UINT64, peer->negotiations, NULL));
   }
   SIGNAL_UNLOCK (self);
   for (i = 0; i < msgs->len; i++)
@@ -1287,6 +1651,9 @@ start_on_thread (gpointer data)
   self->link_timeout_ms = self->link_timeout;
   self->link_config.ice_transport_policy = self->ice_transport_policy;
   self->view_mode = self->room_view;
+  if (self->mixer)
+    f2f_mixer_set_encoding (self->mixer,
+        self->video_codec == GST_F2F_VIDEO_CODEC_H264, self->max_bitrate);
   GST_OBJECT_UNLOCK (self);
   f2f_receiver_set_per_peer (self->receiver,
       self->view_mode == GST_F2F_ROOM_VIEW_PER_PEER);
@@ -1309,6 +1676,31 @@ start_on_thread (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* Private thread: PLAYING→PAUSED, before the children change state. */
+static gboolean
+unmix_on_thread (gpointer data)
+{
+  GstF2fSignal *self = data;
+
+  self->unmixed = TRUE;
+  f2f_clear_source (&self->settle_source);
+  apply_routes (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Private thread: back in PLAYING. */
+static gboolean
+remix_cb (gpointer data)
+{
+  GstF2fSignal *self = data;
+
+  if (self->unmixed) {
+    self->unmixed = FALSE;
+    apply_routes (self);
+  }
+  return G_SOURCE_REMOVE;
+}
+
 /* Private thread: PAUSED→READY. Leaves the room and drops every link. */
 static gboolean
 stop_on_thread (gpointer data)
@@ -1318,12 +1710,14 @@ stop_on_thread (gpointer data)
 
   f2f_clear_source (&self->heartbeat_source);
   f2f_clear_source (&self->stats_source);
+  f2f_clear_source (&self->settle_source);
   if (self->conn) {
     f2f_signal_conn_close (self->conn, TRUE);
     f2f_signal_conn_free (self->conn);
     self->conn = NULL;
   }
   self->joined = FALSE;
+  self->wish_epoch = 0;
   g_clear_pointer (&self->plan, gst_f2f_plan_free);
   g_clear_pointer (&self->role_mixer, g_free);
   self->role = GST_F2F_PLAN_ROLE_MESH;
@@ -1341,6 +1735,8 @@ stop_on_thread (gpointer data)
     peer_free (peer);
   }
   g_list_free (peers);
+  /* no links left: the mixer's outputs feed nobody */
+  apply_routes (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -1517,51 +1913,6 @@ gst_f2f_signal_send_chat (GstF2fSignal * self, const gchar * text)
 /* ---------------------------------------------------------------------- */
 /* Local media: encoded once, teed to every link */
 
-static GstElement *
-make_video_encoder (GstF2fSignal * self, GstF2fVideoCodec codec, guint kbps,
-    GstElement ** last)
-{
-  GstElement *enc;
-
-  if (codec == GST_F2F_VIDEO_CODEC_H264) {
-    GstElement *parse;
-    enc = gst_element_factory_make ("x264enc", NULL);
-    parse = gst_element_factory_make ("h264parse", NULL);
-    if (enc == NULL || parse == NULL) {
-      gst_clear_object (&enc);
-      gst_clear_object (&parse);
-      return NULL;
-    }
-    gst_util_set_object_arg (G_OBJECT (enc), "tune", "zerolatency");
-    gst_util_set_object_arg (G_OBJECT (enc), "speed-preset", "ultrafast");
-    g_object_set (enc, "bitrate", kbps, "key-int-max", 60, NULL);
-    g_object_set (parse, "config-interval", -1, NULL);
-    gst_bin_add_many (GST_BIN_CAST (self), enc, parse, NULL);
-    {
-      /* constrained baseline: what every WebRTC H.264 decoder takes */
-      GstCaps *caps = gst_caps_from_string ("video/x-h264, "
-          "profile=(string)constrained-baseline");
-      gst_element_link_filtered (enc, parse, caps);
-      gst_caps_unref (caps);
-    }
-    *last = parse;
-    return enc;
-  }
-
-  enc = gst_element_factory_make ("vp8enc", NULL);
-  if (enc == NULL)
-    return NULL;
-  /* Realtime settings (FACTS.md): the defaults are tuned for quality. */
-  g_object_set (enc, "deadline", (gint64) 1, "cpu-used", 4,
-      "lag-in-frames", 0, "target-bitrate", (gint) kbps * 1000,
-      "keyframe-max-dist", 60, NULL);
-  gst_util_set_object_arg (G_OBJECT (enc), "end-usage", "cbr");
-  gst_util_set_object_arg (G_OBJECT (enc), "error-resilient", "default");
-  gst_bin_add (GST_BIN_CAST (self), enc);
-  *last = enc;
-  return enc;
-}
-
 static GstPadProbeReturn input_eos_probe (GstPad * pad,
     GstPadProbeInfo * info, gpointer user_data);
 
@@ -1573,7 +1924,9 @@ gst_f2f_signal_request_new_pad (GstElement * element, GstPadTemplate * templ,
   gboolean video = templ == gst_element_class_get_pad_template
       (GST_ELEMENT_GET_CLASS (element), "video_sink");
   GstElement *queue, *conv, *scale = NULL, *filter, *enc, *last = NULL, *tee;
+  GstElement *raw_tee, *encs[F2F_ENCODE_MAX_ELEMENTS + 1];
   GstPad *target, *ghost;
+  guint i;
   GstF2fVideoCodec codec;
   GstCaps *filter_caps;
   guint kbps;
@@ -1594,9 +1947,12 @@ gst_f2f_signal_request_new_pad (GstElement * element, GstPadTemplate * templ,
 
   queue = gst_element_factory_make ("queue", NULL);
   filter = gst_element_factory_make ("capsfilter", NULL);
+  /* the raw picture or sound, before encoding: a mixer's own input */
+  raw_tee = gst_element_factory_make ("tee", NULL);
+  g_object_set (raw_tee, "allow-not-linked", TRUE, NULL);
   tee = gst_element_factory_make ("tee", NULL);
   g_object_set (tee, "allow-not-linked", TRUE, NULL);
-  gst_bin_add_many (GST_BIN_CAST (self), queue, filter, tee, NULL);
+  gst_bin_add_many (GST_BIN_CAST (self), queue, filter, raw_tee, tee, NULL);
   if (video) {
     conv = gst_element_factory_make ("videoconvert", NULL);
     scale = gst_element_factory_make ("videoscale", NULL);
@@ -1605,35 +1961,37 @@ gst_f2f_signal_request_new_pad (GstElement * element, GstPadTemplate * templ,
         G_TYPE_STRING, "I420", NULL);
     g_object_set (filter, "caps", filter_caps, NULL);
     gst_caps_unref (filter_caps);
-    enc = make_video_encoder (self, codec, kbps, &last);
-    if (enc == NULL) {
+    if (!f2f_encode_video (codec == GST_F2F_VIDEO_CODEC_H264, kbps, encs)) {
       GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
           ("No %s video encoder is installed.",
               codec == GST_F2F_VIDEO_CODEC_H264 ? "H.264 (x264enc)" :
               "VP8 (vp8enc)"), (NULL));
       return NULL;
     }
-    gst_element_link_many (queue, conv, scale, filter, enc, NULL);
+    gst_element_link_many (queue, conv, scale, filter, raw_tee, NULL);
+    enc = encs[0];
+    for (i = 0; encs[i]; i++) {
+      gst_bin_add (GST_BIN_CAST (self), encs[i]);
+      gst_element_link (i ? encs[i - 1] : raw_tee, encs[i]);
+      last = encs[i];
+    }
   } else {
     GstElement *resample = gst_element_factory_make ("audioresample", NULL);
     conv = gst_element_factory_make ("audioconvert", NULL);
-    enc = gst_element_factory_make ("opusenc", NULL);
+    enc = f2f_encode_opus (F2F_ENCODE_VOICE_BITRATE);
     if (enc == NULL) {
       GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
           ("No Opus encoder (opusenc) is installed."), (NULL));
       return NULL;
     }
-    filter_caps = gst_caps_new_simple ("audio/x-raw", "rate", G_TYPE_INT,
-        48000, NULL);
+    /* The loss percentage then follows the loss measured (f2fcongestion). */
+    g_object_set (enc, "packet-loss-percentage",
+        F2F_CONGESTION_INITIAL_OPUS_LOSS, NULL);
+    filter_caps = f2f_encode_audio_caps ();
     g_object_set (filter, "caps", filter_caps, NULL);
     gst_caps_unref (filter_caps);
-    /* The loss percentage then follows the loss measured (f2fcongestion). */
-    g_object_set (enc, "frame-size", 20, "inband-fec", TRUE,
-        "packet-loss-percentage", F2F_CONGESTION_INITIAL_OPUS_LOSS,
-        "bitrate", 32000, NULL);
-    gst_util_set_object_arg (G_OBJECT (enc), "audio-type", "voice");
     gst_bin_add_many (GST_BIN_CAST (self), conv, resample, enc, NULL);
-    gst_element_link_many (queue, conv, resample, filter, enc, NULL);
+    gst_element_link_many (queue, conv, resample, filter, raw_tee, enc, NULL);
     last = enc;
     scale = resample;
   }
@@ -1651,9 +2009,14 @@ gst_f2f_signal_request_new_pad (GstElement * element, GstPadTemplate * templ,
   gst_object_unref (target);
 
   gst_element_sync_state_with_parent (tee);
-  if (last != enc)
-    gst_element_sync_state_with_parent (last);
-  gst_element_sync_state_with_parent (enc);
+  if (video) {
+    for (i = G_N_ELEMENTS (encs) - 1; i > 0; i--)
+      if (encs[i - 1])
+        gst_element_sync_state_with_parent (encs[i - 1]);
+  } else {
+    gst_element_sync_state_with_parent (enc);
+  }
+  gst_element_sync_state_with_parent (raw_tee);
   gst_element_sync_state_with_parent (filter);
   gst_element_sync_state_with_parent (scale);
   gst_element_sync_state_with_parent (conv);
@@ -1669,6 +2032,8 @@ gst_f2f_signal_request_new_pad (GstElement * element, GstPadTemplate * templ,
       enc);
   f2f_router_set_source (self->router, video ? F2F_ROUTER_VIDEO :
       F2F_ROUTER_AUDIO, tee);
+  if (self->mixer)
+    f2f_mixer_set_local (self->mixer, video, raw_tee);
 
   gst_pad_set_active (ghost, TRUE);
   gst_element_add_pad (element, ghost);
@@ -1701,9 +2066,12 @@ gst_f2f_signal_release_pad (GstElement * element, GstPad * pad)
   SIGNAL_UNLOCK (self);
   f2f_congestion_set_encoder (self->congestion, video ? "video" : "audio",
       NULL);
-  /* every link's branch of it goes first */
+  /* every link's branch of it goes first, and its raw branches into the
+   * mixes */
   f2f_router_set_source (self->router, video ? F2F_ROUTER_VIDEO :
       F2F_ROUTER_AUDIO, NULL);
+  if (self->mixer)
+    f2f_mixer_set_local (self->mixer, video, NULL);
 
   /* Walk the chain from the ghost pad's target down to the tee. */
   target = gst_ghost_pad_get_target (GST_GHOST_PAD (pad));
@@ -1711,7 +2079,11 @@ gst_f2f_signal_release_pad (GstElement * element, GstPad * pad)
   gst_clear_object (&target);
   while (e) {
     GstPad *src = gst_element_get_static_pad (e, "src");
-    GstPad *peer_pad = src ? gst_pad_get_peer (src) : NULL;
+    GstPad *peer_pad;
+
+    if (src == NULL)            /* the raw tee: its first branch encodes */
+      src = gst_element_get_static_pad (e, "src_0");
+    peer_pad = src ? gst_pad_get_peer (src) : NULL;
     chain = g_list_prepend (chain, e);
     e = (e == tee || peer_pad == NULL) ? NULL :
         gst_pad_get_parent_element (peer_pad);
@@ -1970,6 +2342,13 @@ gst_f2f_signal_change_state (GstElement * element, GstStateChange transition)
           gst_message_new_have_context (GST_OBJECT_CAST (self),
               gst_f2f_room_context_new (self->room)));
       break;
+    case GST_STATE_CHANGE_PLAYING_TO_PAUSED:
+      /* A mixer's outputs close a loop in the bin's graph (room view →
+       * encoder → link → decoder → room view), which the bin's state
+       * change walk warns about: they go before it, while everything
+       * still plays, and come back in PLAYING. */
+      f2f_worker_call_sync (self->worker, unmix_on_thread, self);
+      break;
     case GST_STATE_CHANGE_READY_TO_PAUSED:
       g_atomic_int_set (&self->ended, 0);
       SIGNAL_LOCK (self);
@@ -2000,6 +2379,9 @@ gst_f2f_signal_change_state (GstElement * element, GstStateChange transition)
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
     f2f_congestion_stop (self->congestion);
   ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_PLAYING)
+    f2f_context_call (self->context, remix_cb, gst_object_ref (self),
+        gst_object_unref);
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
     /* After the children stopped, not before: with the room view's mixers
      * stopped, webrtcbin's receive threads can be blocked pushing into them,
@@ -2133,6 +2515,7 @@ static void
 gst_f2f_signal_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
 {
+  gboolean wish_changed = FALSE;
   GstF2fSignal *self = GST_F2F_SIGNAL (object);
 
   GST_OBJECT_LOCK (self);
@@ -2204,11 +2587,24 @@ gst_f2f_signal_set_property (GObject * object, guint prop_id,
     case PROP_ICE_TRANSPORT_POLICY:
       self->ice_transport_policy = g_value_get_enum (value);
       break;
+    case PROP_MIXER:
+      self->want_mixer = g_value_get_boolean (value);
+      wish_changed = TRUE;
+      break;
+    case PROP_MIXERS:
+      g_free (self->want_mixers);
+      self->want_mixers = g_value_dup_string (value);
+      wish_changed = TRUE;
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
   GST_OBJECT_UNLOCK (self);
+  /* in a room: ask for it now (on the private thread) */
+  if (wish_changed && self->context)
+    f2f_context_call (self->context, propose_wish_cb, gst_object_ref (self),
+        gst_object_unref);
 }
 
 static void
@@ -2276,6 +2672,12 @@ gst_f2f_signal_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_ICE_TRANSPORT_POLICY:
       g_value_set_enum (value, self->ice_transport_policy);
       break;
+    case PROP_MIXER:
+      g_value_set_boolean (value, self->want_mixer);
+      break;
+    case PROP_MIXERS:
+      g_value_set_string (value, self->want_mixers);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -2294,9 +2696,12 @@ gst_f2f_signal_finalize (GObject * object)
   gst_object_unref (self->room);
   g_hash_table_unref (self->peers);
   g_clear_pointer (&self->congestion, f2f_congestion_free);
+  g_clear_pointer (&self->mixer, f2f_mixer_free);
+  gst_clear_object (&self->view_minus);
   g_clear_pointer (&self->router, f2f_router_free);
   g_clear_pointer (&self->plan, gst_f2f_plan_free);
   g_free (self->role_mixer);
+  g_free (self->want_mixers);
   g_clear_pointer (&self->receiver, f2f_receiver_free);
   gst_clear_object (&self->video_tee);
   gst_clear_object (&self->audio_tee);
@@ -2421,6 +2826,20 @@ gst_f2f_signal_class_init (GstF2fSignalClass * klass)
           "Post an f2f-peer-stats message per peer this often, in ms "
           "(0: never)", 0, G_MAXUINT, DEFAULT_STATS_INTERVAL, ready));
 
+  g_object_class_install_property (gobject_class, PROP_MIXER,
+      g_param_spec_boolean ("mixer", "Mixer",
+          "Ask the room to make this peer one of its mixers (it then mixes "
+          "for its clients: composite picture, a mix-minus each); asked when "
+          "joining and when set, by proposing the room's mixers plus this "
+          "peer", FALSE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_MIXERS,
+      g_param_spec_string ("mixers", "Mixers",
+          "Ask the room to use these mixers (peer ids or display names, "
+          "separated by commas; "
+          "\"\" for the mesh): proposed when all of them are in the room and "
+          "the room's plan has other mixers, at the latest when the last of "
+          "them joins (see propose-topology); NULL: ask nothing", NULL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
   g_object_class_install_property (gobject_class, PROP_ICE_TRANSPORT_POLICY,
       g_param_spec_enum ("ice-transport-policy", "ICE transport policy",
           "all: any candidate; relay: only through the TURN server",
@@ -2501,9 +2920,9 @@ gst_f2f_signal_class_init (GstF2fSignalClass * klass)
 /* Exposes @element's @pad_name as the always pad @templ through a tee that
  * does not mind being unlinked: a gst-launch line that uses only the video
  * of the room view must not fail on its unused audio. */
-static void
-expose_always_pad (GstF2fSignal * self, GstElement * element,
-    const gchar * pad_name, GstStaticPadTemplate * templ)
+static GstElement *
+expose_always_pad (GstF2fSignal * self, GstPad * src,
+    GstStaticPadTemplate * templ)
 {
   g_autofree gchar *tee_name = g_strdup_printf ("%s-tee", templ->name_template);
   GstElement *tee = gst_element_factory_make ("tee", tee_name);
@@ -2512,13 +2931,17 @@ expose_always_pad (GstF2fSignal * self, GstElement * element,
 
   g_object_set (tee, "allow-not-linked", TRUE, NULL);
   gst_bin_add (GST_BIN_CAST (self), tee);
-  if (element)
-    gst_element_link_pads (element, pad_name, tee, "sink");
+  if (src) {
+    GstPad *sink = gst_element_get_static_pad (tee, "sink");
+    gst_pad_link (src, sink);
+    gst_object_unref (sink);
+  }
   tee_src = gst_element_request_pad_simple (tee, "src_%u");
   ghost = gst_ghost_pad_new_from_template (templ->name_template, tee_src, t);
   gst_object_unref (tee_src);
   gst_object_unref (t);
   gst_element_add_pad (GST_ELEMENT_CAST (self), ghost);
+  return tee;
 }
 
 static void
@@ -2575,7 +2998,26 @@ gst_f2f_signal_init (GstF2fSignal * self)
   gst_caps_unref (caps);
   gst_bin_add (GST_BIN_CAST (self), self->text_appsrc);
 
-  expose_always_pad (self, self->view, "video_src", &video_src_template);
-  expose_always_pad (self, self->view, "audio_src", &audio_src_template);
-  expose_always_pad (self, self->text_appsrc, "src", &text_src_template);
+  {
+    GstPad *video = self->view ?
+        gst_element_get_static_pad (self->view, "video_src") : NULL;
+    GstPad *chat = gst_element_get_static_pad (self->text_appsrc, "src");
+    GstElement *view_video;
+
+    view_video = expose_always_pad (self, video, &video_src_template);
+    /* What our user hears is everyone but us: the same as the full mix
+     * until we are a mixer, whose own voice is in its room view. The id is
+     * ours once we have joined (apply_routes). */
+    if (self->view) {
+      self->view_minus = gst_element_request_pad_simple (self->view,
+          "audio_minus_%u");
+      g_object_set (self->view_minus, "participant-id", "(this peer)", NULL);
+      self->mixer = f2f_mixer_new (GST_BIN_CAST (self), self->view,
+          view_video);
+    }
+    expose_always_pad (self, self->view_minus, &audio_src_template);
+    expose_always_pad (self, chat, &text_src_template);
+    gst_clear_object (&video);
+    gst_object_unref (chat);
+  }
 }

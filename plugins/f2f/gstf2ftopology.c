@@ -12,8 +12,21 @@
  * the "f2f.room" GstContext and keeps a graph of it: this peer and every
  * remote peer (name, id, leader, role), and the link to each with its state,
  * bitrate each way, round-trip time, loss and jitter from webrtcbin's
- * statistics. Every #GstF2fTopologyElement:interval it writes the graph as a
- * Graphviz DOT file and posts it on the bus.
+ * statistics. Every #GstF2fTopologyElement:interval, and at once when
+ * someone joins or leaves, the lead changes or the room adopts another
+ * topology plan, it writes the graph as a Graphviz DOT file and posts it on
+ * the bus.
+ *
+ * Roles are the room's adopted plan (see f2fsignal's `propose-topology`)
+ * as every peer applies it to the peers present: in the mesh every link
+ * carries cameras both ways and is drawn as before; under a plan with
+ * mixers a mixer is a box in its own colour labelled "mixer", its clients
+ * are labelled "client of" it in a paler shade, its links to them are
+ * arrows ("→ composite …, ← camera …"), links between mixers carry a
+ * sub-mix each way and are thicker, and links that carry no media (a
+ * client to anyone but its mixer) are grey, dashed and labelled "data
+ * only". The graph's label names the plan's epoch and proposer; a plan
+ * whose mixer left is drawn as the mesh everyone fell back on.
  *
  * Each f2ftopology sends the links it measured to the other peers (data
  * channel "f2f-topology"), so a room where every peer has one draws the
@@ -26,11 +39,16 @@
  * ## Messages
  *
  * `f2f-topology` (element message) after every update: `room` (string),
- * `nodes` (list of structures `node`: id, name, role, leader, local,
- * served-by), `links` (list of structures `link`: a, b, state, quality,
- * a-to-b-bitrate, b-to-a-bitrate (guint64, bit/s), a-to-b-loss,
- * b-to-a-loss, rtt-ms, jitter-ms (doubles; negative when unknown)),
- * `location` (string, the file written, if any).
+ * `plan-epoch` (guint64, 0 before any plan), `plan-proposer` (string, ""
+ * before any plan), `mixers` (string, the mixers' ids in the plan's order,
+ * comma-separated; "" in the mesh, also when a plan's mixer left),
+ * `nodes` (list of structures `node`: id, name, role ("mesh", "mixer" or
+ * "client"), leader, local, served-by (a client's mixer; only on
+ * clients)), `links` (list of structures `link`: a, b, state, quality,
+ * a-to-b-feed, b-to-a-feed (what each way carries: "camera", "composite",
+ * "submix" or "none"), a-to-b-bitrate, b-to-a-bitrate (guint64, bit/s),
+ * a-to-b-loss, b-to-a-loss, rtt-ms, jitter-ms (doubles; negative when
+ * unknown)), `location` (string, the file written, if any).
  *
  * ## Example launch line
  * |[
@@ -155,6 +173,16 @@ on_leader_changed (GstF2fRoom * room, const gchar * id,
   wake (self);
 }
 
+/* Emitted from f2fsignal's thread without the room's lock: wake() takes
+ * only our own lock, and the update reads the plan again on the worker, so
+ * a plan adopted while an update runs is drawn by the next one. */
+static void
+on_plan_changed (GstF2fRoom * room, GstF2fPlan * plan,
+    GstF2fTopologyElement * self)
+{
+  wake (self);
+}
+
 /* Another peer's view of its links arrived; drawn at the next update. */
 static void
 on_message (GstF2fRoom * room, const gchar * peer, const gchar * channel,
@@ -184,6 +212,8 @@ take_room (GstF2fTopologyElement * self, GstF2fRoom * room)
     g_signal_connect (room, "peer-joined", G_CALLBACK (on_peer_changed), self);
     g_signal_connect (room, "peer-left", G_CALLBACK (on_peer_changed), self);
     g_signal_connect (room, "leader-changed", G_CALLBACK (on_leader_changed),
+        self);
+    g_signal_connect (room, "plan-changed", G_CALLBACK (on_plan_changed),
         self);
     g_signal_connect (room, "message", G_CALLBACK (on_message), self);
     wake (self);
@@ -339,6 +369,7 @@ update (GstF2fTopologyElement * self)
   g_autofree gchar *local_name = NULL;
   g_auto (GStrv) peers = NULL;
   g_autofree gchar *path = NULL;
+  g_autoptr (GstF2fPlan) plan = NULL;
   GstF2fTopology *topo;
   GstStructure *s;
   gchar *dot, *view;
@@ -366,8 +397,10 @@ update (GstF2fTopologyElement * self)
   peers = gst_f2f_room_list_peers (room);
 
   local_name = gst_f2f_room_dup_local_name (room);
+  plan = gst_f2f_room_dup_plan (room);
   topo = gst_f2f_topology_new (room_id);
-  gst_f2f_topology_set_peer (topo, local, local_name, GST_F2F_ROLE_CLIENT,
+  gst_f2f_topology_set_plan (topo, plan);
+  gst_f2f_topology_set_peer (topo, local, local_name,
       g_strcmp0 (leader, local) == 0, TRUE);
   for (i = 0; peers[i]; i++) {
     g_autofree gchar *name = gst_f2f_room_dup_peer_name (room, peers[i]);
@@ -375,7 +408,7 @@ update (GstF2fTopologyElement * self)
     Previous *prev = g_hash_table_lookup (self->previous, peers[i]);
     GstF2fLinkInfo info = { 0, };
 
-    gst_f2f_topology_set_peer (topo, peers[i], name, GST_F2F_ROLE_CLIENT,
+    gst_f2f_topology_set_peer (topo, peers[i], name,
         g_strcmp0 (leader, peers[i]) == 0, FALSE);
     if (!gst_f2f_room_sample_link (room, peers[i], &sample))
       continue;

@@ -50,6 +50,7 @@ check_peer_messages (const guint8 * data, size_t size)
 {
   GstF2fPeerMessage *msg;
   GstF2fTopology *topo;
+  GstF2fPlan *plan;
   GError *error = NULL;
   gchar *dot;
 
@@ -60,12 +61,14 @@ check_peer_messages (const guint8 * data, size_t size)
   gst_f2f_peer_message_free (msg);
 
   topo = gst_f2f_topology_new ("fuzz");
-  gst_f2f_topology_set_peer (topo, "me", "Me", GST_F2F_ROLE_CLIENT, TRUE,
-      TRUE);
-  gst_f2f_topology_set_peer (topo, "p2", "P2", GST_F2F_ROLE_CLIENT, FALSE,
-      FALSE);
-  gst_f2f_topology_set_peer (topo, "p3", "P3", GST_F2F_ROLE_MIXER, FALSE,
-      FALSE);
+  gst_f2f_topology_set_peer (topo, "me", "Me", TRUE, TRUE);
+  gst_f2f_topology_set_peer (topo, "p2", "P2", FALSE, FALSE);
+  gst_f2f_topology_set_peer (topo, "p3", "P3", FALSE, FALSE);
+  plan = gst_f2f_plan_new (1, "me");
+  gst_f2f_plan_add_mixer (plan, "p3");
+  gst_f2f_plan_assign (plan, "p2", "p3");
+  gst_f2f_topology_set_plan (topo, plan);
+  gst_f2f_plan_free (plan);
   if (!gst_f2f_topology_merge_view (topo, "p2", (const gchar *) data, size,
           &error) && error == NULL)
     abort ();

@@ -18,6 +18,15 @@
  *   pad-removed <name>   … or removed one
  *   progress <structure> a GST_MESSAGE_PROGRESS (f2ffileshare transfers)
  *   level <dB>           a level element's message: its loudest channel's RMS
+ *   tones <ms> <dB>...   with a spectrum element in the pipeline and
+ *                        F2F_PEER_TOOL_TONES="f1,f2,…" (Hz): the running
+ *                        time of its latest spectrum and the level of each
+ *                        of those frequencies in it
+ *   colors <ms> <n>...   with a fakesink named "vprobe" (signal-handoffs)
+ *                        fed RGB and F2F_PEER_TOOL_COLORS="rrggbb,…": a
+ *                        frame's time, how many of its pixels are near each
+ *                        colour, then its size in pixels (at most one per
+ *                        F2F_PEER_TOOL_COLOR_MS, default 250)
  *
  * Commands on standard input, one per line:
  *
@@ -34,6 +43,10 @@
  *   topology [<ids>]     emit propose-topology on "s" with these mixers
  *                        (comma-separated; none: the mesh); answers
  *                        "proposed yes|no"
+ *   sample <peer-id>     webrtcbin's statistics of the link to that peer,
+ *                        through the room object; answers
+ *                        "sample <peer-id> <bytes-sent> <bytes-received>"
+ *                        (or "sample <peer-id> none")
  *   break-link <peer-id> post an ERROR from inside the webrtcbin of the link
  *                        to that peer, as sctpenc does when an association
  *                        breaks; answers "broken yes|no"
@@ -47,6 +60,7 @@
  */
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <execinfo.h>
@@ -57,6 +71,7 @@
 #include <gio/gio.h>
 #include <gio/gunixinputstream.h>
 #include <gst/gst.h>
+#include <gst/video/video.h>
 #include <gst/f2f/f2f.h>
 
 static GMainLoop *loop;
@@ -112,6 +127,122 @@ say_level (const GstStructure * s)
   G_GNUC_END_IGNORE_DEPRECATIONS;
   printf ("level %.1f\n", loudest);
   fflush (stdout);
+/* F2F_PEER_TOOL_TONES and F2F_PEER_TOOL_COLORS, parsed. */
+static gdouble tones[16];
+static guint n_tones;
+static guint8 colors[16][3];
+static guint n_colors;
+static gint64 color_interval_us = 250000;
+
+static void
+parse_analysis_env (void)
+{
+  g_auto (GStrv) t = g_strsplit (g_getenv ("F2F_PEER_TOOL_TONES") ?
+      g_getenv ("F2F_PEER_TOOL_TONES") : "", ",", -1);
+  g_auto (GStrv) c = g_strsplit (g_getenv ("F2F_PEER_TOOL_COLORS") ?
+      g_getenv ("F2F_PEER_TOOL_COLORS") : "", ",", -1);
+  guint i;
+
+  if (g_getenv ("F2F_PEER_TOOL_COLOR_MS"))
+    color_interval_us = 1000 * atoi (g_getenv ("F2F_PEER_TOOL_COLOR_MS"));
+  for (i = 0; t[i] && *t[i] && n_tones < G_N_ELEMENTS (tones); i++)
+    tones[n_tones++] = g_ascii_strtod (t[i], NULL);
+  for (i = 0; c[i] && strlen (c[i]) == 6 && n_colors < G_N_ELEMENTS (colors);
+      i++) {
+    guint32 v = (guint32) g_ascii_strtoull (c[i], NULL, 16);
+    colors[n_colors][0] = v >> 16;
+    colors[n_colors][1] = (v >> 8) & 0xff;
+    colors[n_colors][2] = v & 0xff;
+    n_colors++;
+  }
+}
+
+/* The level of each tone: the loudest band within one band of it. */
+static void
+say_tones (const GstStructure * s)
+{
+  const GValue *mags = gst_structure_get_value (s, "magnitude");
+  GString *line;
+  guint n, i, rate = 48000;
+
+  if (mags == NULL || n_tones == 0)
+    return;
+  n = gst_value_list_get_size (mags);
+  if (n == 0)
+    return;
+  gst_structure_get_uint (s, "rate", &rate);
+  line = g_string_new (NULL);
+  {
+    GstClockTime t = GST_CLOCK_TIME_NONE;
+    gst_structure_get_clock_time (s, "running-time", &t);
+    g_string_append_printf (line, "%" G_GINT64_FORMAT " ",
+        GST_CLOCK_TIME_IS_VALID (t) ? (gint64) (t / GST_MSECOND) : -1);
+  }
+  for (i = 0; i < n_tones; i++) {
+    gdouble band_hz = rate / 2.0 / n;
+    gint center = (gint) (tones[i] / band_hz), b;
+    gdouble best = -200;
+    for (b = center - 1; b <= center + 1; b++) {
+      if (b >= 0 && b < (gint) n) {
+        gdouble v = g_value_get_float (gst_value_list_get_value (mags, b));
+        best = MAX (best, v);
+      }
+    }
+    g_string_append_printf (line, "%s%.1f", i ? " " : "", best);
+
+  }
+  say ("tones", line->str);
+  g_string_free (line, TRUE);
+}
+
+/* Streaming thread of the vprobe fakesink. */
+static void
+vprobe_cb (GstElement * sink, GstBuffer * buf, GstPad * pad, gpointer data)
+{
+  static gint64 last_us;
+  gint64 now = g_get_monotonic_time ();
+  GstVideoInfo info;
+  GstVideoFrame frame;
+  GstCaps *caps;
+  guint counts[16] = { 0, };
+  GString *line;
+  gint x, y;
+  guint i;
+
+  if (n_colors == 0 || now - last_us < color_interval_us)
+    return;
+  caps = gst_pad_get_current_caps (pad);
+  if (caps == NULL || !gst_video_info_from_caps (&info, caps)
+      || GST_VIDEO_INFO_FORMAT (&info) != GST_VIDEO_FORMAT_RGB) {
+    gst_clear_caps (&caps);
+    return;
+  }
+  gst_caps_unref (caps);
+  if (!gst_video_frame_map (&frame, &info, buf, GST_MAP_READ))
+    return;
+  last_us = now;
+  for (y = 0; y < GST_VIDEO_INFO_HEIGHT (&info); y++) {
+    const guint8 *row = (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&frame,
+        0) + y * GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0);
+    for (x = 0; x < GST_VIDEO_INFO_WIDTH (&info); x++) {
+      const guint8 *px = row + 3 * x;
+      for (i = 0; i < n_colors; i++)
+        if (ABS (px[0] - colors[i][0]) < 60 && ABS (px[1] - colors[i][1]) < 60
+            && ABS (px[2] - colors[i][2]) < 60)
+          counts[i]++;
+    }
+  }
+  gst_video_frame_unmap (&frame);
+  line = g_string_new (NULL);
+  g_string_append_printf (line, "%" G_GINT64_FORMAT " ",
+      GST_BUFFER_PTS_IS_VALID (buf) ? (gint64) (GST_BUFFER_PTS (buf) /
+          GST_MSECOND) : -1);
+  for (i = 0; i < n_colors; i++)
+    g_string_append_printf (line, "%u ", counts[i]);
+  g_string_append_printf (line, "%d", GST_VIDEO_INFO_WIDTH (&info) *
+      GST_VIDEO_INFO_HEIGHT (&info));
+  say ("colors", line->str);
+  g_string_free (line, TRUE);
 }
 
 static gboolean
@@ -122,6 +253,8 @@ bus_cb (GstBus * bus, GstMessage * message, gpointer data)
       const GstStructure *s = gst_message_get_structure (message);
       if (s && gst_structure_has_name (s, "level")) {
         say_level (s);
+      } else if (s && gst_structure_has_name (s, "spectrum")) {
+        say_tones (s);
       } else if (s && g_str_has_prefix (gst_structure_get_name (s), "f2f-")) {
         g_autofree gchar *text = gst_structure_to_string (s);
         g_autoptr (GstObject) owner =
@@ -293,6 +426,18 @@ read_line_cb (GObject * source, GAsyncResult * res, gpointer data)
     if (files)
       gst_structure_free (files);
     say ("files", text);
+  } else if (g_str_has_prefix (line, "sample ")) {
+    GstF2fRoom *r = get_room ();
+    GstF2fLinkSample sample = { 0, };
+    g_autofree gchar *answer = NULL;
+    /* May block up to a few seconds on a link going down. */
+    if (r && gst_f2f_room_sample_link (r, line + 7, &sample))
+      answer = g_strdup_printf ("%s %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT,
+          line + 7, sample.bytes_sent, sample.bytes_received);
+    else
+      answer = g_strdup_printf ("%s none", line + 7);
+    gst_f2f_link_sample_clear (&sample);
+    say ("sample", answer);
   } else if (g_str_has_prefix (line, "break-link ")) {
     /* An error from deep inside the webrtcbin of the link to a peer, as
      * sctpenc posts when an association breaks. */
@@ -404,6 +549,14 @@ main (int argc, char **argv)
 
   if (get_room ())
     g_signal_connect (room, "message", G_CALLBACK (room_message_cb), NULL);
+  parse_analysis_env ();
+  {
+    GstElement *v = gst_bin_get_by_name (GST_BIN (pipeline), "vprobe");
+    if (v) {
+      g_signal_connect (v, "handoff", G_CALLBACK (vprobe_cb), NULL);
+      gst_object_unref (v);
+    }
+  }
   {
     GstElement *s = gst_bin_get_by_name (GST_BIN (pipeline), "s");
     if (s) {

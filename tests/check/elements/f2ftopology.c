@@ -2,17 +2,20 @@
  * Copyright (C) 2026 the f2f authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * f2ftopology on its own: settings a user can get wrong, and a video pad
- * that shows something even before there is a room. Rooms with graphs are
- * in integration/room.c.
+ * f2ftopology on its own: settings a user can get wrong, a video pad that
+ * shows something even before there is a room, and a room object (no
+ * network) whose adopted plan is drawn as soon as it changes. Rooms with
+ * real links are in integration/room.c.
  */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
+#include <string.h>
 #include <gst/check/gstcheck.h>
 #include <gst/app/gstappsink.h>
+#include <gst/f2f/f2f.h>
 
 static guint warnings;
 
@@ -91,6 +94,104 @@ GST_START_TEST (test_waiting_picture)
 
 GST_END_TEST;
 
+/* (transfer full): the next f2f-topology message whose plan-epoch is
+ * @epoch, or NULL after 10 s. */
+static GstStructure *
+wait_for_epoch (GstBus * bus, guint64 epoch)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  gint64 left;
+
+  while ((left = deadline - g_get_monotonic_time ()) > 0) {
+    GstMessage *msg = gst_bus_timed_pop_filtered (bus, left * GST_USECOND,
+        GST_MESSAGE_ELEMENT);
+    const GstStructure *s;
+    guint64 got = G_MAXUINT64;
+    GstStructure *copy = NULL;
+
+    if (msg == NULL)
+      break;
+    s = gst_message_get_structure (msg);
+    if (gst_structure_has_name (s, "f2f-topology")
+        && gst_structure_get_uint64 (s, "plan-epoch", &got) && got == epoch)
+      copy = gst_structure_copy (s);
+    gst_message_unref (msg);
+    if (copy)
+      return copy;
+  }
+  return NULL;
+}
+
+static const gchar *
+node_field (const GstStructure * s, const gchar * id, const gchar * field)
+{
+  const GValue *nodes = gst_structure_get_value (s, "nodes");
+  guint i;
+
+  for (i = 0; i < gst_value_list_get_size (nodes); i++) {
+    const GstStructure *n =
+        gst_value_get_structure (gst_value_list_get_value (nodes, i));
+    if (g_strcmp0 (gst_structure_get_string (n, "id"), id) == 0)
+      return gst_structure_get_string (n, field);
+  }
+  return NULL;
+}
+
+/* With interval=0 nothing but the room's "plan-changed" can bring the
+ * second drawing: the new plan is drawn at once, roles and all. */
+GST_START_TEST (test_plan_redraw)
+{
+  GstElement *pipeline = gst_pipeline_new (NULL);
+  GstElement *t = gst_element_factory_make ("f2ftopology", NULL);
+  GstF2fRoom *room = gst_f2f_room_new ();
+  g_autoptr (GstF2fPlan) plan = gst_f2f_plan_new (1, "c1");
+  g_autoptr (GstBus) bus = gst_element_get_bus (pipeline);
+  g_autofree gchar *dot = NULL;
+  GstContext *context;
+  GstStructure *s;
+
+  fail_unless (t != NULL);
+  g_object_set (t, "interval", 0, NULL);
+  gst_bin_add (GST_BIN (pipeline), t);
+  gst_f2f_room_set_identity (room, "r", "m", "Mixer");
+  gst_f2f_room_peer_joined (room, "c1", "C1");
+  gst_f2f_room_peer_joined (room, "c2", "C2");
+  context = gst_f2f_room_context_new (room);
+  gst_element_set_context (pipeline, context);
+  gst_context_unref (context);
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+
+  s = wait_for_epoch (bus, 0);
+  fail_unless (s != NULL, "no drawing of the mesh");
+  fail_unless_equals_string (gst_structure_get_string (s, "mixers"), "");
+  fail_unless_equals_string (node_field (s, "m", "role"), "mesh");
+  gst_structure_free (s);
+
+  gst_f2f_plan_add_mixer (plan, "m");
+  gst_f2f_plan_assign (plan, "c1", "m");
+  gst_f2f_room_set_plan (room, plan);
+  s = wait_for_epoch (bus, 1);
+  fail_unless (s != NULL, "the new plan was not drawn");
+  fail_unless_equals_string (gst_structure_get_string (s, "mixers"), "m");
+  fail_unless_equals_string (gst_structure_get_string (s, "plan-proposer"),
+      "c1");
+  fail_unless_equals_string (node_field (s, "m", "role"), "mixer");
+  fail_unless_equals_string (node_field (s, "c1", "role"), "client");
+  /* not in the plan: a late joiner, served by the first mixer */
+  fail_unless_equals_string (node_field (s, "c2", "served-by"), "m");
+  gst_structure_free (s);
+  g_signal_emit_by_name (t, "get-dot", &dot);
+  fail_unless (dot && strstr (dot, "plan 1 by C1: 1 mixer"), "%s", dot);
+  fail_unless (strstr (dot, "client of Mixer"), "%s", dot);
+
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+  gst_object_unref (room);
+}
+
+GST_END_TEST;
+
 static Suite *
 f2ftopology_suite (void)
 {
@@ -100,6 +201,7 @@ f2ftopology_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_settings);
   tcase_add_test (tc, test_waiting_picture);
+  tcase_add_test (tc, test_plan_redraw);
   return s;
 }
 

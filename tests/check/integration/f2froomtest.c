@@ -358,6 +358,8 @@ handle_msg (TestPeer * peer, const gchar * text)
     gst_structure_get_uint64 (s, "audio-frames", &a);
     f2f_test_set_count (peer->video, id, v);
     f2f_test_set_count (peer->audio, id, a);
+    if (gst_structure_get_uint64 (s, "negotiations", &v))
+      f2f_test_set_count (peer->negotiations, id, v);
   } else if (strcmp (name, "f2f-link-bitrate") == 0) {
     g_hash_table_replace (peer->link_bitrate, g_strdup (id),
         gst_structure_copy (s));
@@ -456,6 +458,35 @@ line_cb (GObject * source, GAsyncResult * res, gpointer data)
     peer->proposed_no++;
   else if (g_str_has_prefix (line, "critical "))
     g_ptr_array_add (peer->criticals, g_strdup (line + 9));
+  else if (g_str_has_prefix (line, "sample ")) {
+    g_auto (GStrv) w = g_strsplit (line + 7, " ", -1);
+    if (g_strv_length (w) == 3)
+      f2f_test_set_count (peer->bytes_sent, w[0],
+          g_ascii_strtoull (w[1], NULL, 10));
+    peer->samples++;
+  } else if (g_str_has_prefix (line, "tones ")) {
+    g_auto (GStrv) w = g_strsplit (line + 6, " ", -1);
+    F2fTestLevels l = { 0, };
+    guint i;
+    l.t_ms = w[0] ? g_ascii_strtoll (w[0], NULL, 10) : -1;
+    for (i = 0; w[0] && w[i + 1] && i < F2F_TEST_AV_MAX; i++)
+      l.v[i] = peer->tones[i] = g_ascii_strtod (w[i + 1], NULL);
+    if (peer->tone_history)
+      g_array_append_val (peer->tone_history, l);
+    peer->tone_reports++;
+  } else if (g_str_has_prefix (line, "colors ")) {
+    g_auto (GStrv) w = g_strsplit (line + 7, " ", -1);
+    F2fTestLevels l = { 0, };
+    guint i, n = g_strv_length (w);
+    l.t_ms = n > 0 ? g_ascii_strtoll (w[0], NULL, 10) : -1;
+    for (i = 1; i + 1 < n && i <= F2F_TEST_AV_MAX; i++)
+      l.v[i - 1] = peer->colors[i - 1] = atoi (w[i]);
+    if (n > 1)
+      peer->pixels = atoi (w[n - 1]);
+    if (peer->color_history)
+      g_array_append_val (peer->color_history, l);
+    peer->color_reports++;
+  }
   read_next (peer);
 }
 
@@ -667,6 +698,32 @@ f2f_test_host_free (TestHost * host)
   g_free (host);
 }
 
+static const guint av_tones[F2F_TEST_AV_MAX] = { 500, 800, 1150, 1450,
+  1750, 2050
+};
+
+/* Far apart in RGB, and none is white (the labels) or black (the
+ * background). */
+static const guint32 av_colors[F2F_TEST_AV_MAX] = { 0xff0000, 0x00c000,
+  0x0000ff, 0xffff00, 0xff00ff, 0x00ffff
+};
+
+guint
+f2f_test_av_tone (guint index)
+{
+  return av_tones[index % F2F_TEST_AV_MAX];
+}
+
+guint32
+f2f_test_av_color (guint index)
+{
+  return av_colors[index % F2F_TEST_AV_MAX];
+}
+
+static TestPeer *peer_start (TestHost * host, const gchar * server_uri,
+    const gchar * room, const gchar * name, guint index, const gchar * extra,
+    const TestPeerMedia * media, gboolean av, gboolean fast);
+
 TestPeer *
 f2f_test_peer_start_in (TestHost * host, const gchar * server_uri,
     const gchar * room, const gchar * name, guint index, const gchar * extra)
@@ -679,6 +736,50 @@ TestPeer *
 f2f_test_peer_start_media (TestHost * host, const gchar * server_uri,
     const gchar * room, const gchar * name, guint index, const gchar * extra,
     const TestPeerMedia * media)
+{
+  return peer_start (host, server_uri, room, name, index, extra, media,
+      FALSE, FALSE);
+}
+
+static TestPeer *
+start_av (TestHost * host, const gchar * server_uri, const gchar * room,
+    const gchar * name, guint index, const gchar * extra, gboolean fast)
+{
+  GString *tones = g_string_new (NULL), *colors = g_string_new (NULL);
+  guint i;
+
+  /* every peer measures every room tone and colour */
+  for (i = 0; i < F2F_TEST_AV_MAX; i++) {
+    g_string_append_printf (tones, "%s%u", i ? "," : "", av_tones[i]);
+    g_string_append_printf (colors, "%s%06x", i ? "," : "", av_colors[i]);
+  }
+  g_setenv ("F2F_PEER_TOOL_TONES", tones->str, TRUE);
+  g_setenv ("F2F_PEER_TOOL_COLORS", colors->str, TRUE);
+  g_string_free (tones, TRUE);
+  g_string_free (colors, TRUE);
+  g_setenv ("F2F_PEER_TOOL_COLOR_MS", fast ? "50" : "250", TRUE);
+  return peer_start (host, server_uri, room, name, index, extra, NULL, TRUE,
+      fast);
+}
+
+TestPeer *
+f2f_test_peer_start_av (TestHost * host, const gchar * server_uri,
+    const gchar * room, const gchar * name, guint index, const gchar * extra)
+{
+  return start_av (host, server_uri, room, name, index, extra, FALSE);
+}
+
+TestPeer *
+f2f_test_peer_start_av_fast (TestHost * host, const gchar * server_uri,
+    const gchar * room, const gchar * name, guint index, const gchar * extra)
+{
+  return start_av (host, server_uri, room, name, index, extra, TRUE);
+}
+
+static TestPeer *
+peer_start (TestHost * host, const gchar * server_uri, const gchar * room,
+    const gchar * name, guint index, const gchar * extra,
+    const TestPeerMedia * media, gboolean av, gboolean fast)
 {
   static const TestPeerMedia defaults = { NULL, };
   TestPeer *peer = g_new0 (TestPeer, 1);
@@ -702,6 +803,10 @@ f2f_test_peer_start_media (TestHost * host, const gchar * server_uri,
   peer->failures = g_ptr_array_new_with_free_func (g_free);
   peer->link_states = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       g_free);
+  peer->negotiations = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      g_free);
+  peer->bytes_sent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      g_free);
   peer->criticals = g_ptr_array_new_with_free_func (g_free);
   peer->room_messages = g_ptr_array_new_with_free_func (g_free);
   peer->pads = g_ptr_array_new_with_free_func (g_free);
@@ -719,22 +824,49 @@ f2f_test_peer_start_media (TestHost * host, const gchar * server_uri,
   if (media == NULL)
     media = &defaults;
 
-  /* Small pictures at a low rate: six peers must fit two cores. */
-  launch = g_strdup_printf ("f2fsignal name=s server-uri=%s room=%s "
-      "display-name=%s local-addresses=127.0.0.1 stats-interval=250 "
-      "connect-timeout=5000 %s %s "
-      "videotestsrc is-live=true pattern=%s ! "
-      "video/x-raw,%s ! s.video_sink "
-      "audiotestsrc is-live=true freq=%u ! s.audio_sink "
-      "s.video_src ! fakesink async=false s.audio_src ! %s fakesink "
-      "async=false",
-      server_uri ? server_uri : "ws://127.0.0.1:1/ws", room, name,
-      extra ? extra : "", g_getenv ("F2F_TEST_PEER_PROPS") ?
-      g_getenv ("F2F_TEST_PEER_PROPS") : "", media->pattern ? media->pattern :
-      patterns[index % G_N_ELEMENTS (patterns)], media->video_caps ?
-      media->video_caps : "width=160,height=120,framerate=10/1",
-      300 + 100 * index, media->audio_level ?
-      "level name=lvl interval=20000000 post-messages=true !" : "");
+  if (av) {
+    /* Solid colours and pure tones, each peer its own; what it plays is
+     * measured (f2f-peer-tool: tones, colors). */
+    launch = g_strdup_printf ("f2fsignal name=s server-uri=%s room=%s "
+        "display-name=%s local-addresses=127.0.0.1 stats-interval=250 "
+        "connect-timeout=5000 %s %s "
+        "videotestsrc is-live=true pattern=solid-color "
+        "foreground-color=0xff%06x ! "
+        "video/x-raw,width=160,height=120,framerate=10/1 ! s.video_sink "
+        "audiotestsrc is-live=true freq=%u volume=0.15 ! s.audio_sink "
+        "s.video_src ! videoconvert ! videoscale ! "
+        "video/x-raw,format=RGB,width=64,height=48 ! "
+        "fakesink name=vprobe signal-handoffs=true async=false "
+        "s.audio_src ! audioconvert ! spectrum bands=%u threshold=-120 "
+        "interval=%u ! fakesink async=false",
+        server_uri ? server_uri : "ws://127.0.0.1:1/ws", room, name,
+        extra ? extra : "", g_getenv ("F2F_TEST_PEER_PROPS") ?
+        g_getenv ("F2F_TEST_PEER_PROPS") : "", f2f_test_av_color (index),
+        f2f_test_av_tone (index), fast ? 240 : 2400,
+        fast ? 20000000 : 200000000);
+    if (fast) {
+      peer->tone_history = g_array_new (FALSE, FALSE, sizeof (F2fTestLevels));
+      peer->color_history = g_array_new (FALSE, FALSE,
+          sizeof (F2fTestLevels));
+    }
+  } else {
+    /* Small pictures at a low rate: six peers must fit two cores. */
+    launch = g_strdup_printf ("f2fsignal name=s server-uri=%s room=%s "
+        "display-name=%s local-addresses=127.0.0.1 stats-interval=250 "
+        "connect-timeout=5000 %s %s "
+        "videotestsrc is-live=true pattern=%s ! "
+        "video/x-raw,%s ! s.video_sink "
+        "audiotestsrc is-live=true freq=%u ! s.audio_sink "
+        "s.video_src ! fakesink async=false s.audio_src ! %s fakesink "
+        "async=false",
+        server_uri ? server_uri : "ws://127.0.0.1:1/ws", room, name,
+        extra ? extra : "", g_getenv ("F2F_TEST_PEER_PROPS") ?
+        g_getenv ("F2F_TEST_PEER_PROPS") : "", media->pattern ? media->pattern :
+        patterns[index % G_N_ELEMENTS (patterns)], media->video_caps ?
+        media->video_caps : "width=160,height=120,framerate=10/1",
+        300 + 100 * index, media->audio_level ?
+        "level name=lvl interval=20000000 post-messages=true !" : "");
+  }
   words = g_strsplit (launch, " ", -1);
   if (host) {
     /* Its own network namespace, which lives as long as it does; it waits
@@ -839,6 +971,12 @@ f2f_test_peer_free (TestPeer * peer)
   g_ptr_array_unref (peer->chats);
   g_ptr_array_unref (peer->failures);
   g_hash_table_unref (peer->link_states);
+  g_hash_table_unref (peer->negotiations);
+  g_hash_table_unref (peer->bytes_sent);
+  if (peer->tone_history)
+    g_array_unref (peer->tone_history);
+  if (peer->color_history)
+    g_array_unref (peer->color_history);
   g_ptr_array_unref (peer->criticals);
   g_ptr_array_unref (peer->room_messages);
   g_ptr_array_unref (peer->pads);

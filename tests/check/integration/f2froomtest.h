@@ -21,6 +21,16 @@ typedef struct
   guint port;
 } TestServer;
 
+#define F2F_TEST_AV_MAX 6
+
+/* One report of f2f_test_peer_start_av's measurements: the peer's running
+ * time (ms) and a value per room tone or colour. */
+typedef struct
+{
+  gint64 t_ms;
+  gdouble v[F2F_TEST_AV_MAX];
+} F2fTestLevels;
+
 typedef struct
 {
   gchar *name;
@@ -65,6 +75,20 @@ typedef struct
   GArray *levels;               /* gdouble: the loudest channel's RMS in
                                  * dB of each level message (with
                                  * TestPeerMedia.audio_level) */
+  GHashTable *negotiations;     /* peer id → offers and answers sent */
+  /* With f2f_test_peer_start_av: the level (dB) of each room tone in what
+   * the peer plays, and how many pixels of its room view are of each
+   * room colour (of pixels in all), as last reported, and how many
+   * reports came. */
+  gdouble tones[F2F_TEST_AV_MAX];
+  guint tone_reports;
+  guint colors[F2F_TEST_AV_MAX];
+  guint pixels;
+  guint color_reports;
+  GArray *tone_history;         /* F2fTestLevels, with F2F_TEST_AV_FAST */
+  GArray *color_history;        /* F2fTestLevels (pixels as levels) */
+  GHashTable *bytes_sent;       /* peer id → bytes sent, as last sampled */
+  guint samples;                /* answers to sample commands */
 } TestPeer;
 
 /* What a test peer sends and how it listens; NULL fields keep the
@@ -151,6 +175,20 @@ TestPeer *f2f_test_peer_start_in (TestHost * host, const gchar * server_uri,
 TestPeer *f2f_test_peer_start_media (TestHost * host,
     const gchar * server_uri, const gchar * room, const gchar * name,
     guint index, const gchar * extra, const TestPeerMedia * media);
+/* A peer whose camera is a solid colour and whose microphone is a tone,
+ * both its own (f2f_test_av_color, f2f_test_av_tone; index <
+ * F2F_TEST_AV_MAX), and which reports the level of every room tone in what
+ * it plays and the pixels of every room colour in its room view (TestPeer
+ * tones, colors). */
+TestPeer *f2f_test_peer_start_av (TestHost * host, const gchar * server_uri,
+    const gchar * room, const gchar * name, guint index, const gchar * extra);
+/* … measuring every 20 ms (tones, with 100 Hz bands) and 50 ms (colours),
+ * and keeping every report in tone_history and color_history. */
+TestPeer *f2f_test_peer_start_av_fast (TestHost * host,
+    const gchar * server_uri, const gchar * room, const gchar * name,
+    guint index, const gchar * extra);
+guint f2f_test_av_tone (guint index);
+guint32 f2f_test_av_color (guint index);
 void f2f_test_peer_send (TestPeer * peer, const gchar * line);
 void f2f_test_peer_kill (TestPeer * peer);
 /* The resident set size of the peer's process, in KiB (0 if gone). */

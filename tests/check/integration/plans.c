@@ -5,8 +5,8 @@
  * Topology plans across real peer processes: a plan proposed by one peer
  * reaches everyone, late joiners learn it, roles follow it and fall back
  * to the mesh when a mixer leaves, and crossing proposals converge on one
- * plan. (The media side of mixer roles is not built yet: media stays in
- * the mesh, which these tests also check.)
+ * plan; media follows the plan (integration/mixer checks what is heard and
+ * seen).
  */
 
 #include <string.h>
@@ -73,6 +73,66 @@ describe_plans (GPtrArray * peers)
         gst_structure_to_string (p->topology_plan) : g_strdup ("none");
     g_string_append_printf (s, "\n  %s (%s): role %s, plan %s", p->name,
         p->peer_id, p->role, plan);
+  }
+  return g_string_free (s, FALSE);
+}
+
+/* The mixer's and its clients' counts at a start, to wait for growth. */
+typedef struct
+{
+  TestPeer *mixer;
+  TestPeer **clients;
+  guint n;
+  guint64 at_client[8];         /* video from the mixer, at each client */
+  guint64 at_mixer[8];          /* video from each client, at the mixer */
+} MixerMedia;
+
+static void
+mixer_media_start (MixerMedia * mm)
+{
+  guint i;
+
+  for (i = 0; i < mm->n; i++) {
+    mm->at_client[i] = f2f_test_peer_video_from (mm->clients[i],
+        mm->mixer->peer_id);
+    mm->at_mixer[i] = f2f_test_peer_video_from (mm->mixer,
+        mm->clients[i]->peer_id);
+  }
+}
+
+#define mm_restart mixer_media_start
+
+static gboolean
+mixer_media_flows (gpointer data)
+{
+  MixerMedia *mm = data;
+  guint i;
+
+  for (i = 0; i < mm->n; i++)
+    if (f2f_test_peer_video_from (mm->clients[i], mm->mixer->peer_id) <
+        mm->at_client[i] + 3 * FRAMES
+        || f2f_test_peer_video_from (mm->mixer, mm->clients[i]->peer_id) <
+        mm->at_mixer[i] + 3 * FRAMES)
+      return FALSE;
+  return TRUE;
+}
+
+static gchar *
+describe_counts (GPtrArray * peers)
+{
+  GString *s = g_string_new (NULL);
+  guint i, j;
+
+  for (i = 0; i < peers->len; i++) {
+    TestPeer *p = g_ptr_array_index (peers, i);
+    g_string_append_printf (s, "\n  %s decoded:", p->name);
+    for (j = 0; j < peers->len; j++) {
+      TestPeer *q = g_ptr_array_index (peers, j);
+      if (q != p)
+        g_string_append_printf (s, " %s %" G_GUINT64_FORMAT "/%"
+            G_GUINT64_FORMAT, q->name, f2f_test_peer_video_from (p,
+                q->peer_id), f2f_test_peer_audio_from (p, q->peer_id));
+    }
   }
   return g_string_free (s, FALSE);
 }
@@ -155,9 +215,24 @@ GST_START_TEST (test_plan_shared)
     fail ("the late joiner did not get the plan within 15 s:%s", state);
   }
   expect_role (late, "client", 2000);
-  /* media still flows everywhere (the mesh carries it for now) */
-  fail_unless (f2f_test_wait_all_decode (peers, 3 * FRAMES, 30000),
-      "media stopped");
+  /* Media follows the plan: each client decodes the mixer's streams and
+   * the mixer each client's; clients send each other nothing. */
+  {
+    TestPeer *clients[] = { a, c, late };
+    MixerMedia mm = { b, clients, G_N_ELEMENTS (clients), { 0, }, { 0, } };
+    guint64 between[2];
+
+    mixer_media_start (&mm);
+    if (!f2f_test_wait (mixer_media_flows, &mm, 15000))
+      fail ("media does not follow the plan:%s", describe_counts (peers));
+    between[0] = f2f_test_peer_video_from (a, c->peer_id);
+    between[1] = f2f_test_peer_video_from (c, a->peer_id);
+    mm_restart (&mm);
+    fail_unless (f2f_test_wait (mixer_media_flows, &mm, 15000));
+    fail_unless (f2f_test_peer_video_from (a, c->peer_id) <= between[0] + 2
+        && f2f_test_peer_video_from (c, a->peer_id) <= between[1] + 2,
+        "clients still send each other video:%s", describe_counts (peers));
+  }
 
   /* The mixer leaves: the plan is the mesh for everyone left. */
   fail_unless (f2f_test_peer_quit (b, 10000), "B did not quit");

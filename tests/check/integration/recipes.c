@@ -806,7 +806,7 @@ GST_START_TEST (test_usage)
 {
   const gchar *scripts[] = { "join.sh", "viewer.sh", "audio-only.sh",
     "screen-share.sh", "stream-file.sh", "record.sh", "bot.sh",
-    "share-files.sh"
+    "share-files.sh", "mixer-node.sh"
   };
   guint i;
 

@@ -1,0 +1,38 @@
+/* f2f — GStreamer peer-to-peer conference elements
+ * Copyright (C) 2026 the f2f authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The encoders every stream f2fsignal sends goes through: the camera and
+ * microphone, and a mixer's composite and mixes. One place, so that a link
+ * whose source switches from one to another keeps the caps it negotiated.
+ */
+#pragma once
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+#define F2F_ENCODE_MAX_ELEMENTS 3
+
+/* The elements of an encoder of raw I420 video, in link order, in @out
+ * (NULL-terminated, floating, not linked): VP8 (vp8enc), or with @h264
+ * H.264 constrained baseline (x264enc, a caps filter, h264parse); realtime
+ * settings, @kbps kbit/s. FALSE (nothing made) when one is missing. */
+gboolean f2f_encode_video (gboolean h264, guint kbps,
+    GstElement * out[F2F_ENCODE_MAX_ELEMENTS + 1]);
+
+/* The raw audio f2f encodes: 48 kHz mono, voice (a new reference). Every
+ * audio stream f2f sends has these caps, so a link may switch between
+ * them without its payloader changing caps. */
+GstCaps *f2f_encode_audio_caps (void);
+
+/* A new opusenc for @f2f_encode_audio_caps audio: 20 ms frames, in-band
+ * FEC, voice, @bitrate bit/s. NULL when missing. */
+GstElement *f2f_encode_opus (guint bitrate);
+
+/* One voice, and a mix of several: a mix needs more bits, or the coding
+ * noise of each voice is heard under the others. */
+#define F2F_ENCODE_VOICE_BITRATE 32000
+#define F2F_ENCODE_MIX_BITRATE 64000
+
+G_END_DECLS

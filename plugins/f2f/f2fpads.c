@@ -1,0 +1,54 @@
+/* f2f — GStreamer peer-to-peer conference elements
+ * Copyright (C) 2026 the f2f authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "f2fpads.h"
+
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  gboolean done;
+} Unlinked;
+
+static GstPadProbeReturn
+unlink_when_idle (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  Unlinked *u = user_data;
+  GstPad *peer_pad = gst_pad_get_peer (pad);
+
+  if (peer_pad) {
+    gst_pad_unlink (pad, peer_pad);
+    gst_object_unref (peer_pad);
+  }
+  g_mutex_lock (&u->lock);
+  u->done = TRUE;
+  g_cond_signal (&u->cond);
+  g_mutex_unlock (&u->lock);
+  return GST_PAD_PROBE_REMOVE;
+}
+
+void
+f2f_pad_unlink_idle (GstPad * src)
+{
+  Unlinked u = { 0, };
+
+  if (src == NULL || !gst_pad_is_linked (src))
+    return;
+  g_mutex_init (&u.lock);
+  g_cond_init (&u.cond);
+  /* An idle probe runs at once, in this thread, when the pad is idle. */
+  gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_IDLE, unlink_when_idle, &u,
+      NULL);
+  g_mutex_lock (&u.lock);
+  while (!u.done)
+    g_cond_wait (&u.cond, &u.lock);
+  g_mutex_unlock (&u.lock);
+  g_mutex_clear (&u.lock);
+  g_cond_clear (&u.cond);
+}

@@ -1,0 +1,22 @@
+/* f2f — GStreamer peer-to-peer conference elements
+ * Copyright (C) 2026 the f2f authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Rearranging a playing bin: the one way f2f's elements take a branch off
+ * a tee (or any pad that streams) without racing a push.
+ */
+#pragma once
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+/* Unlinks @src from its peer between two buffers, never during a push, and
+ * returns when that is done: a push that met the branch's elements going
+ * to NULL would return FLUSHING, and a tee would pass that up and stop
+ * what feeds it for everyone. Blocks while a push is in flight, so never
+ * from @src's streaming thread and never under a lock that thread takes.
+ * Returns at once when @src is idle or not linked. */
+void f2f_pad_unlink_idle (GstPad * src);
+
+G_END_DECLS

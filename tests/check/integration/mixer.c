@@ -1,0 +1,761 @@
+/* f2f — GStreamer peer-to-peer conference elements
+ * Copyright (C) 2026 the f2f authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Mixer topologies, heard and seen: real peer processes, each with its own
+ * solid colour and pure tone (f2f_test_peer_start_av), measure what they
+ * play — the level of every peer's tone in their room view's sound, the
+ * pixels of every peer's colour in its picture — while the room goes mesh
+ * → one mixer → another → two mixers → mesh. In every phase everyone hears
+ * and sees everyone else and never hears themselves, and no offer or answer
+ * is sent after the joins.
+ */
+
+#include <math.h>
+#include <string.h>
+#include <gst/check/gstcheck.h>
+
+#include "f2froomtest.h"
+
+#define TIMEOUT_S 300
+#define N_PEERS 4
+/* A tone is heard above this level (dBFS-ish, spectrum's scale); the tones
+ * are played at -16 dB and come out of a mix around -20 to -25 dB. */
+#define HEARD_DB -45.0
+/* One's own tone must be this far below the quietest other one. */
+#define OWN_BELOW_DB 40.0
+/* Pixels of a peer's colour in a 64×48 view: a tile in a grid of a grid
+ * (two mixers) is ~100; labels and scaling eat some. */
+#define SEEN_PIXELS 12
+
+static const gchar *names[N_PEERS] = { "A", "B", "C", "D" };
+
+static void
+watchdog_setup (void)
+{
+  f2f_test_watchdog_start (TIMEOUT_S);
+}
+
+/* A voice heard twice is louder: two copies of a tone add up to as much as
+ * +6 dB (in phase; a pure tone's copies at different delays may also
+ * cancel, so this catches most doubles, not all). Levels are compared
+ * with those heard in the mesh, where every voice comes once by
+ * construction. */
+#define TWICE_DB 3.0
+
+/* Level of peer j's tone at peer i in the mesh, or 0 before it is known. */
+static gdouble mesh_level[N_PEERS][N_PEERS];
+
+typedef struct
+{
+  GPtrArray *peers;
+  guint *reports;               /* tone and colour reports at the start */
+  gchar *why;                   /* what is missing, for the failure */
+} Hears;
+
+/* Whether every peer's latest reports, newer than the phase's start, have
+ * every other peer's tone and colour, and not its own tone. */
+static gboolean
+everyone_hears_everyone (gpointer data)
+{
+  Hears *h = data;
+  guint i, j;
+
+  g_clear_pointer (&h->why, g_free);
+  for (i = 0; i < h->peers->len; i++) {
+    TestPeer *p = g_ptr_array_index (h->peers, i);
+    guint idx = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (p->proc),
+            "index"));
+    gdouble quietest = 0;
+
+    /* two fresh reports of each kind: the first may predate the switch */
+    if (p->tone_reports < h->reports[2 * i] + 2
+        || p->color_reports < h->reports[2 * i + 1] + 2) {
+      h->why = g_strdup_printf ("%s has not reported since", p->name);
+      return FALSE;
+    }
+    for (j = 0; j < h->peers->len; j++) {
+      TestPeer *q = g_ptr_array_index (h->peers, j);
+      guint qidx = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (q->proc),
+              "index"));
+      if (q == p)
+        continue;
+      if (p->tones[qidx] < HEARD_DB) {
+        h->why = g_strdup_printf ("%s hears %s's tone at %.1f dB", p->name,
+            q->name, p->tones[qidx]);
+        return FALSE;
+      }
+      if (p->colors[qidx] < SEEN_PIXELS) {
+        h->why = g_strdup_printf ("%s sees %u pixels of %s", p->name,
+            p->colors[qidx], q->name);
+        return FALSE;
+      }
+      if (mesh_level[idx][qidx] < 0
+          && p->tones[qidx] > mesh_level[idx][qidx] + TWICE_DB) {
+        h->why = g_strdup_printf ("%s hears %s at %.1f dB, %.1f dB in the "
+            "mesh: twice?", p->name, q->name, p->tones[qidx],
+            mesh_level[idx][qidx]);
+        return FALSE;
+      }
+      quietest = MIN (quietest, p->tones[qidx]);
+    }
+    if (h->peers->len > 1 && p->tones[idx] > quietest - OWN_BELOW_DB) {
+      h->why = g_strdup_printf ("%s hears itself at %.1f dB (others from "
+          "%.1f dB)", p->name, p->tones[idx], quietest);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+static void
+expect_everyone_hears_everyone (GPtrArray * peers, const gchar * phase,
+    guint ms)
+{
+  Hears h = { peers, g_new0 (guint, 2 * peers->len), NULL };
+  gboolean ok;
+  guint i;
+
+  for (i = 0; i < peers->len; i++) {
+    TestPeer *p = g_ptr_array_index (peers, i);
+    h.reports[2 * i] = p->tone_reports;
+    h.reports[2 * i + 1] = p->color_reports;
+  }
+  ok = f2f_test_wait (everyone_hears_everyone, &h, ms);
+  /* what was measured, for the log */
+  for (i = 0; i < peers->len; i++) {
+    TestPeer *p = g_ptr_array_index (peers, i);
+    GString *line = g_string_new (NULL);
+    guint j;
+    for (j = 0; j < N_PEERS; j++)
+      g_string_append_printf (line, " %s %.0f dB/%u px", names[j],
+          p->tones[j], p->colors[j]);
+    g_string_append_printf (line, "; %s, decoded", p->role);
+    for (j = 0; j < peers->len; j++) {
+      TestPeer *q = g_ptr_array_index (peers, j);
+      if (q != p)
+        g_string_append_printf (line, " %s %" G_GUINT64_FORMAT "/%"
+            G_GUINT64_FORMAT, q->name, f2f_test_peer_video_from (p,
+                q->peer_id), f2f_test_peer_audio_from (p, q->peer_id));
+    }
+    g_print ("%s: %s plays%s\n", phase, p->name, line->str);
+    g_string_free (line, TRUE);
+  }
+  if (!ok)
+    fail ("%s: not everyone hears and sees everyone else within %u ms: %s",
+        phase, ms, h.why);
+  g_free (h.reports);
+  g_free (h.why);
+}
+
+typedef struct
+{
+  GPtrArray *peers;
+  const gchar *mixers;          /* as f2f-topology-changed says them */
+} RolesAre;
+
+static gboolean
+plan_everywhere (gpointer data)
+{
+  RolesAre *r = data;
+  guint i;
+
+  for (i = 0; i < r->peers->len; i++) {
+    TestPeer *p = g_ptr_array_index (r->peers, i);
+    const gchar *mixers = p->topology_plan ?
+        gst_structure_get_string (p->topology_plan, "mixers") : "";
+    gboolean mixer;
+
+    if (g_strcmp0 (mixers, r->mixers) != 0)
+      return FALSE;
+    mixer = *r->mixers && strstr (r->mixers, p->peer_id) != NULL;
+    if (g_strcmp0 (p->role, !*r->mixers ? "mesh" : mixer ? "mixer" :
+            "client") != 0)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* @proposer proposes @mixers (TestPeers, NULL-terminated; none: the
+ * mesh); waits until every peer holds the plan and its role. */
+static void
+switch_to (GPtrArray * peers, TestPeer * proposer, TestPeer ** mixers)
+{
+  GString *ids = g_string_new (NULL);
+  g_autofree gchar *cmd = NULL;
+  RolesAre r = { peers, NULL };
+  guint i, yes = proposer->proposed_yes;
+
+  for (i = 0; mixers && mixers[i]; i++)
+    g_string_append_printf (ids, "%s%s", i ? "," : "", mixers[i]->peer_id);
+  cmd = g_strdup_printf ("topology %s", ids->str);
+  f2f_test_peer_send (proposer, cmd);
+  r.mixers = ids->str;
+  fail_unless (f2f_test_wait (plan_everywhere, &r, 5000),
+      "the plan with mixers '%s' was not adopted everywhere within 5 s",
+      ids->str);
+  fail_unless (proposer->proposed_yes == yes + 1);
+  g_string_free (ids, TRUE);
+}
+
+static guint64
+negotiations (GPtrArray * peers)
+{
+  guint64 sum = 0;
+  guint i, j;
+
+  for (i = 0; i < peers->len; i++) {
+    TestPeer *p = g_ptr_array_index (peers, i);
+    for (j = 0; j < peers->len; j++) {
+      TestPeer *q = g_ptr_array_index (peers, j);
+      if (q != p)
+        sum += f2f_test_count_of (p->negotiations, q->peer_id);
+    }
+  }
+  return sum;
+}
+
+static TestPeer *
+start_with (GPtrArray * peers, TestServer * server, guint i,
+    const gchar * room, const gchar * extra)
+{
+  TestPeer *p = f2f_test_peer_start_av (NULL, server->uri, room, names[i], i,
+      extra);
+
+  g_object_set_data (G_OBJECT (p->proc), "index", GUINT_TO_POINTER (i));
+  g_ptr_array_add (peers, p);
+  return p;
+}
+
+static TestPeer *
+start (GPtrArray * peers, TestServer * server, guint i, const gchar * room)
+{
+  return start_with (peers, server, i, room, NULL);
+}
+
+static gboolean
+all_present (gpointer data)
+{
+  GPtrArray *peers = data;
+  guint i;
+
+  for (i = 0; i < peers->len; i++) {
+    TestPeer *p = g_ptr_array_index (peers, i);
+    if (p->peer_id == NULL
+        || g_hash_table_size (p->present) < peers->len - 1)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+expect_plan (GPtrArray * peers, TestPeer ** mixers, guint ms)
+{
+  GString *ids = g_string_new (NULL);
+  RolesAre r = { peers, NULL };
+  guint i;
+
+  for (i = 0; mixers && mixers[i]; i++)
+    g_string_append_printf (ids, "%s%s", i ? "," : "", mixers[i]->peer_id);
+  r.mixers = ids->str;
+  fail_unless (f2f_test_wait (plan_everywhere, &r, ms),
+      "the plan with mixers '%s' was not adopted everywhere", ids->str);
+  g_string_free (ids, TRUE);
+}
+
+typedef struct
+{
+  TestPeer *peer;
+  guint samples;
+} Sampled;
+
+static gboolean
+sampled (gpointer data)
+{
+  Sampled *s = data;
+  return s->peer->samples >= s->samples;
+}
+
+/* Bytes @p sent on its link to each other peer during @ms, in @out (in
+ * the order of @peers; its own slot 0). */
+static void
+measure_uplink (GPtrArray * peers, TestPeer * p, guint ms, guint64 * out)
+{
+  guint64 before[N_PEERS] = { 0, };
+  Sampled s = { p, p->samples };
+  guint i, round;
+
+  for (round = 0; round < 2; round++) {
+    for (i = 0; i < peers->len; i++) {
+      TestPeer *q = g_ptr_array_index (peers, i);
+      g_autofree gchar *cmd = NULL;
+      if (q == p)
+        continue;
+      cmd = g_strdup_printf ("sample %s", q->peer_id);
+      f2f_test_peer_send (p, cmd);
+      s.samples++;
+    }
+    fail_unless (f2f_test_wait (sampled, &s, 10000), "%s gave no statistics",
+        p->name);
+    for (i = 0; i < peers->len; i++) {
+      TestPeer *q = g_ptr_array_index (peers, i);
+      guint64 now = q == p ? 0 : f2f_test_count_of (p->bytes_sent,
+          q->peer_id);
+      if (round == 0)
+        before[i] = now;
+      else                      /* a paused stream's statistics may time
+                                 * out of the session: what is left only */
+        out[i] = now > before[i] ? now - before[i] : 0;
+    }
+    if (round == 0) {
+      GMainLoop *loop = g_main_loop_new (NULL, FALSE);
+      /* a measured window, not a wait for a condition */
+      g_timeout_add (ms, (GSourceFunc) g_main_loop_quit, loop);
+      g_main_loop_run (loop);
+      g_main_loop_unref (loop);
+    }
+  }
+}
+
+GST_START_TEST (test_phases)
+{
+  TestServer *server = f2f_test_server_start (0, NULL);
+  GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      f2f_test_peer_free);
+  TestPeer *a, *b, *c, *d;
+  guint64 joined, mesh_up[N_PEERS], mixer_up[N_PEERS], mesh_total = 0;
+  guint i;
+
+  for (i = 0; i < N_PEERS; i++)
+    start (peers, server, i, "mixers");
+  a = peers->pdata[0];
+  b = peers->pdata[1];
+  c = peers->pdata[2];
+  d = peers->pdata[3];
+  fail_unless (f2f_test_wait_all_decode (peers, 10, 40000),
+      "the room did not form");
+  expect_everyone_hears_everyone (peers, "mesh", 15000);
+  for (i = 0; i < N_PEERS; i++) {
+    TestPeer *p = peers->pdata[i];
+    guint j;
+    for (j = 0; j < N_PEERS; j++)
+      mesh_level[i][j] = i == j ? 0 : p->tones[j];
+  }
+  joined = negotiations (peers);
+  fail_unless (joined == N_PEERS * (N_PEERS - 1),
+      "%" G_GUINT64_FORMAT " offers and answers for %u links", joined,
+      N_PEERS * (N_PEERS - 1) / 2);
+  measure_uplink (peers, c, 3000, mesh_up);
+
+  {
+    TestPeer *m[] = { a, NULL };
+    switch_to (peers, d, m);
+    expect_everyone_hears_everyone (peers, "mixer A", 10000);
+  }
+  /* A client sends to its mixer only, about a third of its mesh uplink. */
+  measure_uplink (peers, c, 3000, mixer_up);
+  for (i = 0; i < N_PEERS; i++)
+    mesh_total += mesh_up[i];
+  g_print ("C's uplink: mesh %" G_GUINT64_FORMAT " B over 3 s, mixer A %"
+      G_GUINT64_FORMAT " (to B %" G_GUINT64_FORMAT ", D %" G_GUINT64_FORMAT
+      ")\n", mesh_total, mixer_up[0], mixer_up[1], mixer_up[3]);
+  fail_unless (mixer_up[1] < mixer_up[0] / 50 && mixer_up[3] <
+      mixer_up[0] / 50, "C still sends media to B (%" G_GUINT64_FORMAT
+      " B) or D (%" G_GUINT64_FORMAT " B) next to its mixer A (%"
+      G_GUINT64_FORMAT " B)", mixer_up[1], mixer_up[3], mixer_up[0]);
+  fail_unless (mixer_up[0] + mixer_up[1] + mixer_up[3] <=
+      mesh_total * 1.1 / (N_PEERS - 1), "C's uplink as a client, %"
+      G_GUINT64_FORMAT " B, is more than a third of its mesh uplink (%"
+      G_GUINT64_FORMAT " B) + 10 %%", mixer_up[0] + mixer_up[1] +
+      mixer_up[3], mesh_total);
+
+  {
+    TestPeer *m[] = { b, NULL };
+    switch_to (peers, a, m);
+    expect_everyone_hears_everyone (peers, "mixer B", 10000);
+  }
+  {
+    TestPeer *m[] = { a, b, NULL };
+    switch_to (peers, c, m);
+    expect_everyone_hears_everyone (peers, "mixers A and B", 10000);
+  }
+  switch_to (peers, b, NULL);
+  expect_everyone_hears_everyone (peers, "mesh again", 10000);
+
+  fail_unless (negotiations (peers) == joined, "%" G_GUINT64_FORMAT
+      " offers and answers were sent after the joins",
+      negotiations (peers) - joined);
+  g_ptr_array_unref (peers);
+  f2f_test_server_free (server);
+}
+
+GST_END_TEST;
+
+/* The mixer is SIGKILLed: its clients hear and see each other again
+ * within 3 s (the plan is the mesh once its mixer is gone). A client that
+ * leaves stops nobody else's media. */
+GST_START_TEST (test_mixer_killed)
+{
+  TestServer *server = f2f_test_server_start (0, NULL);
+  GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      f2f_test_peer_free);
+  TestPeer *a, *b, *d;
+  gint64 killed;
+  guint i;
+
+  for (i = 0; i < N_PEERS; i++)
+    start (peers, server, i, "failover");
+  a = peers->pdata[0];
+  b = peers->pdata[1];
+  d = peers->pdata[3];
+  fail_unless (f2f_test_wait_all_decode (peers, 10, 40000),
+      "the room did not form");
+  {
+    TestPeer *m[] = { a, NULL };
+    switch_to (peers, b, m);
+    expect_everyone_hears_everyone (peers, "mixer A", 10000);
+  }
+  /* A client leaves: the others carry on. */
+  fail_unless (f2f_test_peer_quit (d, 10000), "D did not quit");
+  g_ptr_array_remove (peers, d);
+  expect_everyone_hears_everyone (peers, "mixer A without D", 5000);
+
+  f2f_test_peer_kill (a);
+  killed = g_get_monotonic_time ();
+  g_ptr_array_remove (peers, a);
+  expect_everyone_hears_everyone (peers, "after the mixer died", 3000);
+  g_print ("media back %" G_GINT64_FORMAT " ms after the kill\n",
+      (g_get_monotonic_time () - killed) / 1000);
+
+  g_ptr_array_unref (peers);
+  f2f_test_server_free (server);
+}
+
+GST_END_TEST;
+
+/* As from gst-launch: "mixer=true" makes a peer a mixer when it joins;
+ * "mixers=A,B" (display names) makes those two the mixers once both are
+ * in the room. */
+GST_START_TEST (test_mixer_properties)
+{
+  TestServer *server = f2f_test_server_start (0, NULL);
+  GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      f2f_test_peer_free);
+  TestPeer *a, *b;
+  guint i;
+
+  a = start_with (peers, server, 0, "wishes", "mixer=true");
+  for (i = 1; i < 3; i++)
+    start (peers, server, i, "wishes");
+  b = peers->pdata[1];
+  /* not all_decode: clients of A may never decode each other */
+  fail_unless (f2f_test_wait (all_present, peers, 40000),
+      "the room did not form");
+  {
+    TestPeer *m[] = { a, NULL };
+    expect_plan (peers, m, 10000);
+    expect_everyone_hears_everyone (peers, "A asked to mix", 10000);
+  }
+  start_with (peers, server, 3, "wishes", "mixers=A,B");
+  {
+    TestPeer *m[] = { a, b, NULL };
+    expect_plan (peers, m, 20000);
+    expect_everyone_hears_everyone (peers, "D asked for A and B", 10000);
+  }
+  g_ptr_array_unref (peers);
+  f2f_test_server_free (server);
+}
+
+GST_END_TEST;
+
+typedef struct
+{
+  GPtrArray *peers;
+} Served;
+
+static gboolean
+all_clients_of_one (gpointer data)
+{
+  GPtrArray *peers = data;
+  const gchar *mixer = NULL;
+  guint i;
+
+  for (i = 0; i < peers->len; i++) {
+    TestPeer *p = g_ptr_array_index (peers, i);
+    const gchar *m = p->topology_plan ?
+        gst_structure_get_string (p->topology_plan, "mixers") : NULL;
+    if (g_strcmp0 (p->role, "client") != 0 || m == NULL || !*m
+        || strchr (m, ',') || (mixer && strcmp (m, mixer) != 0))
+      return FALSE;
+    mixer = m;
+  }
+  return TRUE;
+}
+
+/* pipelines/mixer-node.sh, run as a person would: a headless peer with no
+ * camera or mic that asks to mix. Two peers become its clients and hear
+ * and see each other through it. */
+GST_START_TEST (test_mixer_node_recipe)
+{
+  TestServer *server = f2f_test_server_start (0, NULL);
+  GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      f2f_test_peer_free);
+  g_autoptr (GSubprocessLauncher) launcher =
+      f2f_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autoptr (GSubprocess) node = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *script = g_build_filename (g_getenv ("F2F_SOURCE_ROOT"),
+      "pipelines", "mixer-node.sh", NULL);
+  g_autofree gchar *plugins = g_build_filename (g_getenv ("F2F_BUILD_ROOT"),
+      "plugins", "f2f", NULL);
+  guint i;
+
+  g_subprocess_launcher_setenv (launcher, "F2F_SERVER", server->uri, TRUE);
+  g_subprocess_launcher_setenv (launcher, "F2F_ROOM", "node", TRUE);
+  g_subprocess_launcher_setenv (launcher, "F2F_NAME", "mixer-node", TRUE);
+  g_subprocess_launcher_setenv (launcher, "F2F_LOCAL_ADDRESSES", "127.0.0.1",
+      TRUE);
+  g_subprocess_launcher_setenv (launcher, "F2F_HEADLESS", "1", TRUE);
+  g_subprocess_launcher_setenv (launcher, "F2F_PLUGIN_DIR", plugins, TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "DISPLAY");
+  node = g_subprocess_launcher_spawn (launcher, &error, script, NULL);
+  fail_unless (node != NULL, "%s: %s", script, error ? error->message : "");
+
+  for (i = 0; i < 2; i++)
+    start (peers, server, i, "node");
+  if (!f2f_test_wait (all_clients_of_one, peers, 30000))
+    fail ("the peers did not become clients of the mixer node");
+  expect_everyone_hears_everyone (peers, "through the mixer node", 15000);
+
+  g_subprocess_force_exit (node);
+  g_subprocess_wait (node, NULL, NULL);
+  g_ptr_array_unref (peers);
+  f2f_test_server_free (server);
+}
+
+GST_END_TEST;
+
+/* Off loopback: a client in its own network namespace behind a veth pair
+ * with 5 % random loss both ways (f2froomtest.h's lab). The room goes to
+ * mixer A and back; everyone keeps hearing and seeing everyone. */
+GST_START_TEST (test_mixer_with_a_lossy_client)
+{
+  const gchar *server_args[] = { "--address=0.0.0.0", NULL };
+  TestServer *server = f2f_test_server_start (0, server_args);
+  TestHost *host = f2f_test_host_new (30);
+  g_autofree gchar *uri_in = g_strdup_printf ("ws://%s:%u/ws",
+      host->host_addr, server->port);
+  g_autofree gchar *extra_in = g_strdup_printf ("local-addresses=%s",
+      host->host_addr);
+  g_autofree gchar *extra_c = g_strdup_printf ("local-addresses=%s",
+      host->peer_addr);
+  GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      f2f_test_peer_free);
+  TestPeer *a, *p;
+  guint i;
+
+  for (i = 0; i < 3; i++) {
+    p = f2f_test_peer_start_av (i == 2 ? host : NULL, uri_in, "lossy",
+        names[i], i, i == 2 ? extra_c : extra_in);
+    g_object_set_data (G_OBJECT (p->proc), "index", GUINT_TO_POINTER (i));
+    g_ptr_array_add (peers, p);
+  }
+  a = peers->pdata[0];
+  fail_unless (f2f_test_wait_all_decode (peers, 10, 40000),
+      "the room did not form");
+  f2f_test_host_set_loss (host, 5);
+  expect_everyone_hears_everyone (peers, "mesh, C at 5 % loss", 15000);
+  {
+    TestPeer *m[] = { a, NULL };
+    switch_to (peers, a, m);
+    expect_everyone_hears_everyone (peers, "mixer A, C at 5 % loss", 15000);
+  }
+  switch_to (peers, a, NULL);
+  expect_everyone_hears_everyone (peers, "mesh again, C at 5 % loss", 15000);
+  f2f_test_host_set_loss (host, 0);
+
+  g_ptr_array_unref (peers);
+  f2f_test_host_free (host);
+  f2f_test_server_free (server);
+}
+
+GST_END_TEST;
+
+#define SWITCHES 22
+
+typedef struct
+{
+  TestPeer *listener;
+  guint idx;                    /* the voice and picture listened for */
+  guint tones_from, colors_from;        /* history since the switch */
+} Back;
+
+/* The last 500 ms of the listener's reports since the switch all have the
+ * voice and the picture. */
+static gboolean
+back_for_500_ms (gpointer data)
+{
+  Back *b = data;
+  GArray *tones = b->listener->tone_history;
+  GArray *colors = b->listener->color_history;
+  gint64 last;
+  guint i;
+
+  if (tones->len < b->tones_from + 5 || colors->len < b->colors_from + 5)
+    return FALSE;
+  last = g_array_index (tones, F2fTestLevels, tones->len - 1).t_ms;
+  for (i = tones->len; i > b->tones_from; i--) {
+    F2fTestLevels *l = &g_array_index (tones, F2fTestLevels, i - 1);
+    if (l->v[b->idx] < HEARD_DB)
+      return FALSE;
+    if (l->t_ms < last - 500)
+      break;
+  }
+  if (i == b->tones_from)
+    return FALSE;
+  last = g_array_index (colors, F2fTestLevels, colors->len - 1).t_ms;
+  for (i = colors->len; i > b->colors_from; i--) {
+    F2fTestLevels *l = &g_array_index (colors, F2fTestLevels, i - 1);
+    if (l->v[b->idx] < SEEN_PIXELS)
+      return FALSE;
+    if (l->t_ms < last - 500)
+      break;
+  }
+  return i > b->colors_from;
+}
+
+/* The longest time @idx's value stays below @min among reports [from, to)
+ * of @history, in ms: from the last report that had it to the first that
+ * has it again, less one report period. */
+static gint64
+longest_gap (GArray * history, guint from, guint to, guint idx, gdouble min,
+    gint64 period_ms)
+{
+  gint64 longest = 0, had = -1;
+  guint i;
+
+  for (i = from; i < to; i++) {
+    F2fTestLevels *l = &g_array_index (history, F2fTestLevels, i);
+    if (l->v[idx] >= min) {
+      if (had >= 0)
+        longest = MAX (longest, l->t_ms - had - period_ms);
+      had = l->t_ms;
+    }
+  }
+  return longest;
+}
+
+static gint
+cmp_int64 (gconstpointer a, gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+  return x < y ? -1 : x > y;
+}
+
+/* 22 switches mesh ↔ mixer A while C listens to B: the longest silence in
+ * B's continuous tone across a switch ≤ 200 ms at p95, and B's picture
+ * back ≤ 500 ms at p95. */
+GST_START_TEST (test_switch_gap)
+{
+  TestServer *server = f2f_test_server_start (0, NULL);
+  GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      f2f_test_peer_free);
+  TestPeer *a, *c;
+  guint tone_at[SWITCHES + 1], color_at[SWITCHES + 1];
+  gint64 audio[SWITCHES], video[SWITCHES];
+  GString *report = g_string_new (NULL);
+  guint i;
+
+  for (i = 0; i < 3; i++) {
+    TestPeer *p = f2f_test_peer_start_av_fast (NULL, server->uri, "switches",
+        names[i], i, NULL);
+    g_object_set_data (G_OBJECT (p->proc), "index", GUINT_TO_POINTER (i));
+    g_ptr_array_add (peers, p);
+  }
+  a = peers->pdata[0];
+  c = peers->pdata[2];
+  fail_unless (f2f_test_wait_all_decode (peers, 10, 40000),
+      "the room did not form");
+  expect_everyone_hears_everyone (peers, "mesh", 15000);
+
+  for (i = 0; i < SWITCHES; i++) {
+    TestPeer *m[] = { a, NULL };
+    Back back = { c, 1, c->tone_history->len, c->color_history->len };
+
+    tone_at[i] = back.tones_from;
+    color_at[i] = back.colors_from;
+    switch_to (peers, a, i % 2 == 0 ? m : NULL);
+    if (!f2f_test_wait (back_for_500_ms, &back, 10000)) {
+      GString *h = g_string_new (NULL);
+      guint k;
+      for (k = back.tones_from; k < c->tone_history->len; k += 5) {
+        F2fTestLevels *l = &g_array_index (c->tone_history, F2fTestLevels, k);
+        g_string_append_printf (h, " %" G_GINT64_FORMAT ":%.0f", l->t_ms,
+            l->v[1]);
+      }
+      g_string_append (h, "\n  picture:");
+      for (k = back.colors_from; k < c->color_history->len; k += 2) {
+        F2fTestLevels *l = &g_array_index (c->color_history, F2fTestLevels,
+            k);
+        g_string_append_printf (h, " %" G_GINT64_FORMAT ":%.0f", l->t_ms,
+            l->v[1]);
+      }
+      fail ("switch %u: C did not hear and see B for 500 ms within 10 s; "
+          "C's role %s; B's tone at C:%s", i, c->role, h->str);
+    }
+  }
+  tone_at[SWITCHES] = c->tone_history->len;
+  color_at[SWITCHES] = c->color_history->len;
+  for (i = 0; i < SWITCHES; i++) {
+    audio[i] = longest_gap (c->tone_history, tone_at[i], tone_at[i + 1], 1,
+        HEARD_DB, 20);
+    video[i] = longest_gap (c->color_history, color_at[i], color_at[i + 1],
+        1, SEEN_PIXELS, 100);
+    g_string_append_printf (report, " %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT,
+        audio[i], video[i]);
+  }
+  qsort (audio, SWITCHES, sizeof (gint64), (GCompareFunc) cmp_int64);
+  qsort (video, SWITCHES, sizeof (gint64), (GCompareFunc) cmp_int64);
+  /* p95 of 22: the 21st */
+  g_print ("switch gaps at C, audio/video ms:%s; p95 audio %" G_GINT64_FORMAT
+      " ms, video %" G_GINT64_FORMAT " ms\n", report->str,
+      audio[SWITCHES - 2], video[SWITCHES - 2]);
+  fail_unless (audio[SWITCHES - 2] <= 200, "audio gap p95 %" G_GINT64_FORMAT
+      " ms > 200 ms:%s", audio[SWITCHES - 2], report->str);
+  fail_unless (video[SWITCHES - 2] <= 500, "video gap p95 %" G_GINT64_FORMAT
+      " ms > 500 ms:%s", video[SWITCHES - 2], report->str);
+  g_string_free (report, TRUE);
+  g_ptr_array_unref (peers);
+  f2f_test_server_free (server);
+}
+
+GST_END_TEST;
+
+static Suite *
+mixer_suite (void)
+{
+  Suite *s = suite_create ("f2f mixer topologies");
+  TCase *tc = tcase_create ("general");
+
+  tcase_set_timeout (tc, TIMEOUT_S);
+  tcase_add_checked_fixture (tc, watchdog_setup, f2f_test_teardown);
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_phases);
+  tcase_add_test (tc, test_mixer_killed);
+  tcase_add_test (tc, test_mixer_properties);
+  tcase_add_test (tc, test_switch_gap);
+  tcase_add_test (tc, test_mixer_node_recipe);
+  tcase_add_test (tc, test_mixer_with_a_lossy_client);
+  return s;
+}
+
+int
+main (int argc, char **argv)
+{
+  Suite *s;
+
+  f2f_test_enter_private_netns ();
+  gst_check_init (&argc, &argv);
+  s = mixer_suite ();
+  return gst_check_run_suite (s, "mixer", __FILE__);
+}
