@@ -115,10 +115,10 @@ say_level (const GstStructure * s)
   gdouble loudest = -200;
   guint i;
 
-  if (rms == NULL || !G_VALUE_HOLDS (rms, G_TYPE_VALUE_ARRAY))
+  if (rms == NULL)
     return;
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS;
-  {
+  if (G_VALUE_HOLDS (rms, G_TYPE_VALUE_ARRAY)) {
     GValueArray *a = g_value_get_boxed (rms);
     for (i = 0; a && i < a->n_values; i++)
       loudest = MAX (loudest, g_value_get_double (g_value_array_get_nth (a,
@@ -127,6 +127,8 @@ say_level (const GstStructure * s)
   G_GNUC_END_IGNORE_DEPRECATIONS;
   printf ("level %.1f\n", loudest);
   fflush (stdout);
+}
+
 /* F2F_PEER_TOOL_TONES and F2F_PEER_TOOL_COLORS, parsed. */
 static gdouble tones[16];
 static guint n_tones;
