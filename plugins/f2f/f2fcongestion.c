@@ -335,7 +335,8 @@ set_video_bitrate (GstElement * enc, guint kbps)
     g_object_set (enc, "bitrate", kbps, NULL);
 }
 
-/* The capsfilter just before @enc, the videoscale before it, and the
+/* The capsfilter just before @enc (or before the raw tee before it), the
+ * videoscale before it, and the
  * size and rate of what comes in (from the videoscale's input). */
 static GstElement *
 find_scaler_filter (GstElement * enc, gint * width, gint * height,
@@ -350,6 +351,18 @@ find_scaler_filter (GstElement * enc, gint * width, gint * height,
   gboolean ok = FALSE;
   gint n = 0, d = 1;
 
+  if (filter && gst_element_get_factory (filter)
+      && g_str_equal (GST_OBJECT_NAME (gst_element_get_factory (filter)),
+          "tee")) {
+    /* the raw tee a mixer takes its own picture from: the filter is
+     * before it */
+    GstPad *tsink = gst_element_get_static_pad (filter, "sink");
+    GstPad *tpeer = tsink ? gst_pad_get_peer (tsink) : NULL;
+    gst_object_unref (filter);
+    filter = tpeer ? gst_pad_get_parent_element (tpeer) : NULL;
+    gst_clear_object (&tpeer);
+    gst_clear_object (&tsink);
+  }
   if (filter && has_property (filter, "caps")) {
     fsink = gst_element_get_static_pad (filter, "sink");
     speer = fsink ? gst_pad_get_peer (fsink) : NULL;
