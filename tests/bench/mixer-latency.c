@@ -1,0 +1,907 @@
+/* f2f — GStreamer peer-to-peer conference elements
+ * Copyright (C) 2026 the f2f authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * mixer-latency: one-way audio latency, client to client, in a room with
+ * 0 (the mesh), 1, 2, … mixers, every scenario in the same run.
+ *
+ * Every peer is an f2fsignal pipeline in this one process (so one clock,
+ * CLOCK_MONOTONIC, times them all), joined through a real
+ * f2f-signaling-server (--server) in a fresh room per scenario:
+ *
+ *   talker    ticks (audiotestsrc wave=ticks, as in audio-latency.c) into
+ *             audio_sink; with --video also a 320x240@15 videotestsrc
+ *             whose pattern flips black <-> white (--video-interval)
+ *   listener  no camera, no mic; plays its room view: audio_src (what a
+ *             user hears) into a probe, and with --video video_src
+ *   M0..Mk-1  headless mixers: no camera, no mic, nothing linked
+ *
+ * Once every peer is connected to every other, the talker emits
+ * propose-topology with the mixers' ids in order M0..Mk-1. The proposal
+ * spreads the clients over the mixers in the order of their ids, so with
+ * two or more mixers the talker and the listener are clients of DIFFERENT
+ * mixers; the adopted plan (f2f-topology-changed) is read back and the
+ * path printed. With the sub-mix design the talker's mixer sends its
+ * sub-mix straight to the listener's mixer (mixers mesh), so audio crosses
+ * at most two mixers whatever their number.
+ *
+ * Times, as in audio-latency.c: a tick's capture time on the talker's
+ * source pad (base time + running time + the sample's offset) against the
+ * clock when its first loud sample reaches the end of the listener's
+ * pipeline (a fakesink that does not sync), paired with the last tick sent
+ * before it. On the way, a probe on every opusenc a mixer adds (its
+ * mix-minus and sub-mix encoders) takes the time a tick leaves that
+ * mixer's audiomixer, so each hop's share is measured too. Video: the
+ * capture time of the first frame of a new pattern against the first
+ * frame of the listener's room view whose share of bright pixels says the
+ * same.
+ *
+ * --view-latency MS sets the latency budget of every f2fcompositor (the
+ * listener's room view, the mixers' views and sub-mixes; 100 ms by
+ * default), to measure what the budget costs.
+ *
+ * Run it inside `unshare -n` with lo up (tests/bench/mixer-latency.sh).
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gio/gio.h>
+#include <gst/gst.h>
+
+#include "benchutil.h"
+
+#define LOUD 3000               /* |sample| of a tick (volume 0.8 → ~26000) */
+#define QUIET_NS (60 * GST_MSECOND)     /* silence before a tick's start */
+#define MAX_MIXERS 8
+/* Share of the listener's picture that is bright: above WHITE_SHARE the
+ * talker's tile is white, below BLACK_SHARE black (labels are bright too,
+ * but small). */
+#define WHITE_SHARE 0.06
+#define BLACK_SHARE 0.03
+
+static struct
+{
+  gchar *server, *mixers_list;
+  gint ticks, rounds, interval_ms, settle_ms, view_latency_ms;
+  gint video_interval_ms;
+  gboolean video, verbose;
+} opts = {
+NULL, NULL, 100, 1, 407, 2000, -1, 1013, FALSE, FALSE};
+
+typedef struct
+{
+  GstClockTime last_loud;
+  gboolean seen;
+} Onset;
+
+typedef struct _Scenario Scenario;
+
+/* One f2fsignal pipeline. */
+typedef struct
+{
+  Scenario *sc;
+  gchar *label;                 /* Talker, Listener, M0.. */
+  gint mixer_index;             /* -1: a client */
+  GstElement *pipeline, *signal;
+  gchar *peer_id;
+  GHashTable *connected;        /* peer ids of connected links */
+  gchar *mixers;                /* of the plan adopted last */
+  gchar *plan;
+  gchar *role;
+  guint watch;
+  /* a mixer's encoders: tick starts into them (protected by sc->lock) */
+  GArray *out;
+  Onset out_onset;
+} Peer;
+
+struct _Scenario
+{
+  gint k;
+  GMutex lock;
+  gboolean measuring;           /* protected by lock */
+  GArray *tx, *rx;              /* GstClockTime of tick starts */
+  Onset tx_onset, rx_onset;
+  GArray *vtx, *vrx;            /* video: GstClockTime of pattern changes */
+  GArray *vtx_white, *vrx_white;        /* gboolean: to white? */
+  gint vtx_state, vrx_state;    /* -1 unknown, 0 black, 1 white */
+  GPtrArray *peers;
+  Peer *talker, *listener;
+  GstElement *vsrc;
+  gboolean white;
+  GMainLoop *loop;
+  gchar *error;
+};
+
+static gchar *server_uri;
+static GSubprocess *server_proc;
+
+static void
+scenario_fail (Scenario * sc, const gchar * why)
+{
+  g_mutex_lock (&sc->lock);
+  if (sc->error == NULL)
+    sc->error = g_strdup (why);
+  g_mutex_unlock (&sc->lock);
+  if (g_main_loop_is_running (sc->loop))
+    g_main_loop_quit (sc->loop);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Probes */
+
+static void
+find_onsets (GstBuffer * buf, GstPad * pad, GstClockTime t0, Onset * o,
+    GArray * out)
+{
+  GstCaps *caps = gst_pad_get_current_caps (pad);
+  gint rate = 0, channels = 0;
+  GstMapInfo map;
+  gsize i, n;
+  const gchar *format = NULL;
+
+  if (caps) {
+    GstStructure *s = gst_caps_get_structure (caps, 0);
+    gst_structure_get_int (s, "rate", &rate);
+    gst_structure_get_int (s, "channels", &channels);
+    format = gst_structure_get_string (s, "format");
+  }
+  if (rate <= 0 || channels <= 0 || g_strcmp0 (format, "S16LE") != 0
+      || !gst_buffer_map (buf, &map, GST_MAP_READ)) {
+    gst_clear_caps (&caps);
+    return;
+  }
+  gst_caps_unref (caps);
+  n = map.size / (2 * channels);
+  for (i = 0; i < n; i++) {
+    gint v = ((const gint16 *) map.data)[i * channels];
+    GstClockTime t = t0 + gst_util_uint64_scale (i, GST_SECOND, rate);
+
+    if (ABS (v) < LOUD)
+      continue;
+    if (!o->seen || t > o->last_loud + QUIET_NS)
+      g_array_append_val (out, t);
+    o->seen = TRUE;
+    o->last_loud = t;
+  }
+  gst_buffer_unmap (buf, &map);
+}
+
+static GstClockTime
+now (void)
+{
+  GstClock *clock = gst_system_clock_obtain ();
+  GstClockTime t = gst_clock_get_time (clock);
+
+  gst_object_unref (clock);
+  return t;
+}
+
+/* Capture time of a live source's buffer. */
+static GstClockTime
+capture_time (GstPad * pad, GstBuffer * buf, GstElement * pipeline)
+{
+  GstEvent *ev = gst_pad_get_sticky_event (pad, GST_EVENT_SEGMENT, 0);
+  const GstSegment *seg;
+  guint64 rt;
+
+  if (ev == NULL || !GST_BUFFER_PTS_IS_VALID (buf)) {
+    g_clear_pointer (&ev, gst_event_unref);
+    return GST_CLOCK_TIME_NONE;
+  }
+  gst_event_parse_segment (ev, &seg);
+  rt = gst_segment_to_running_time (seg, GST_FORMAT_TIME,
+      GST_BUFFER_PTS (buf));
+  gst_event_unref (ev);
+  return gst_element_get_base_time (pipeline) + rt;
+}
+
+static GstPadProbeReturn
+tx_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  Scenario *sc = user_data;
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstClockTime t = capture_time (pad, buf, sc->talker->pipeline);
+
+  if (!GST_CLOCK_TIME_IS_VALID (t))
+    return GST_PAD_PROBE_OK;
+  g_mutex_lock (&sc->lock);
+  if (sc->measuring)
+    find_onsets (buf, pad, t, &sc->tx_onset, sc->tx);
+  g_mutex_unlock (&sc->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn
+rx_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  Scenario *sc = user_data;
+  GstClockTime t = now ();
+  gboolean done;
+
+  g_mutex_lock (&sc->lock);
+  if (sc->measuring)
+    find_onsets (GST_PAD_PROBE_INFO_BUFFER (info), pad, t, &sc->rx_onset,
+        sc->rx);
+  done = sc->measuring && (gint) sc->rx->len >= opts.ticks + 3;
+  g_mutex_unlock (&sc->lock);
+  if (done)
+    g_main_loop_quit (sc->loop);
+  return GST_PAD_PROBE_OK;
+}
+
+/* Into one of a mixer's encoders: a tick leaving its mix. */
+static GstPadProbeReturn
+mix_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  Peer *p = user_data;
+  GstClockTime t = now ();
+
+  g_mutex_lock (&p->sc->lock);
+  if (p->sc->measuring)
+    find_onsets (GST_PAD_PROBE_INFO_BUFFER (info), pad, t, &p->out_onset,
+        p->out);
+  g_mutex_unlock (&p->sc->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+/* The talker's camera: the first byte of the Y plane says the pattern. */
+static GstPadProbeReturn
+vtx_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  Scenario *sc = user_data;
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstClockTime t = capture_time (pad, buf, sc->talker->pipeline);
+  guint8 y = 0;
+  gint state;
+
+  if (!GST_CLOCK_TIME_IS_VALID (t) || gst_buffer_extract (buf, 0, &y, 1) != 1)
+    return GST_PAD_PROBE_OK;
+  state = y > 128;
+  g_mutex_lock (&sc->lock);
+  if (sc->measuring && sc->vtx_state >= 0 && state != sc->vtx_state) {
+    g_array_append_val (sc->vtx, t);
+    g_array_append_val (sc->vtx_white, state);
+  }
+  sc->vtx_state = state;
+  g_mutex_unlock (&sc->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+/* The listener's room view (I420): share of bright luma samples. */
+static GstPadProbeReturn
+vrx_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  Scenario *sc = user_data;
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstClockTime t = now ();
+  GstCaps *caps = gst_pad_get_current_caps (pad);
+  gint w = 0, h = 0, x, y, stride, bright = 0, total = 0, state = -1;
+  GstMapInfo map;
+
+  if (caps) {
+    GstStructure *s = gst_caps_get_structure (caps, 0);
+    gst_structure_get_int (s, "width", &w);
+    gst_structure_get_int (s, "height", &h);
+    gst_caps_unref (caps);
+  }
+  if (w <= 0 || h <= 0 || !gst_buffer_map (buf, &map, GST_MAP_READ))
+    return GST_PAD_PROBE_OK;
+  stride = GST_ROUND_UP_4 (w);
+  if (map.size >= (gsize) stride * h) {
+    for (y = 0; y < h; y += 4)
+      for (x = 0; x < w; x += 4) {
+        bright += map.data[y * stride + x] > 128;
+        total++;
+      }
+  }
+  gst_buffer_unmap (buf, &map);
+  if (total == 0)
+    return GST_PAD_PROBE_OK;
+  if (bright > WHITE_SHARE * total)
+    state = 1;
+  else if (bright < BLACK_SHARE * total)
+    state = 0;
+  if (state < 0)
+    return GST_PAD_PROBE_OK;
+  g_mutex_lock (&sc->lock);
+  if (sc->measuring && sc->vrx_state >= 0 && state != sc->vrx_state) {
+    g_array_append_val (sc->vrx, t);
+    g_array_append_val (sc->vrx_white, state);
+  }
+  sc->vrx_state = state;
+  g_mutex_unlock (&sc->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+add_probe (GstElement * element, const gchar * pad_name,
+    GstPadProbeCallback cb, gpointer data)
+{
+  GstPad *pad = gst_element_get_static_pad (element, pad_name);
+
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, cb, data, NULL);
+  gst_object_unref (pad);
+}
+
+/* Any thread that adds an element inside a pipeline. */
+static void
+on_deep_element_added (GstBin * bin, GstBin * sub, GstElement * element,
+    Peer * p)
+{
+  GstElementFactory *f = gst_element_get_factory (element);
+  const gchar *name = f ? GST_OBJECT_NAME (f) : "";
+
+  if (opts.view_latency_ms >= 0 && strcmp (name, "f2fcompositor") == 0)
+    g_object_set (element, "latency",
+        (guint64) opts.view_latency_ms * GST_MSECOND, NULL);
+  if (p->mixer_index >= 0 && strcmp (name, "opusenc") == 0)
+    add_probe (element, "sink", mix_probe, p);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Peers */
+
+static gboolean
+bus_cb (GstBus * bus, GstMessage * msg, gpointer user_data)
+{
+  Peer *p = user_data;
+  const GstStructure *s;
+  const gchar *name;
+
+  switch (GST_MESSAGE_TYPE (msg)) {
+    case GST_MESSAGE_LATENCY:
+      gst_bin_recalculate_latency (GST_BIN (p->pipeline));
+      break;
+    case GST_MESSAGE_ERROR:{
+      g_autoptr (GError) err = NULL;
+      g_autofree gchar *why = NULL;
+      gst_message_parse_error (msg, &err, NULL);
+      why = g_strdup_printf ("%s: %s", p->label, err->message);
+      scenario_fail (p->sc, why);
+      break;
+    }
+    case GST_MESSAGE_ELEMENT:
+      s = gst_message_get_structure (msg);
+      name = gst_structure_get_name (s);
+      if (strcmp (name, "f2f-joined") == 0) {
+        g_free (p->peer_id);
+        p->peer_id = g_strdup (gst_structure_get_string (s, "peer-id"));
+      } else if (strcmp (name, "f2f-link-state") == 0) {
+        const gchar *peer = gst_structure_get_string (s, "peer-id");
+        const gchar *state = gst_structure_get_string (s, "state");
+        if (g_strcmp0 (state, "connected") == 0)
+          g_hash_table_add (p->connected, g_strdup (peer));
+        else
+          g_hash_table_remove (p->connected, peer);
+      } else if (strcmp (name, "f2f-topology-changed") == 0) {
+        g_free (p->mixers);
+        g_free (p->plan);
+        p->mixers = g_strdup (gst_structure_get_string (s, "mixers"));
+        p->plan = g_strdup (gst_structure_get_string (s, "plan"));
+      } else if (strcmp (name, "f2f-role-changed") == 0) {
+        g_free (p->role);
+        p->role = g_strdup (gst_structure_get_string (s, "new-role"));
+      }
+      break;
+    default:
+      break;
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static Peer *
+peer_new (Scenario * sc, const gchar * label, gint mixer_index,
+    const gchar * desc)
+{
+  g_autoptr (GError) error = NULL;
+  Peer *p = g_new0 (Peer, 1);
+  GstElement *bin;
+  GstBus *bus;
+
+  p->sc = sc;
+  p->label = g_strdup (label);
+  p->mixer_index = mixer_index;
+  p->connected = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      NULL);
+  p->out = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
+  p->role = g_strdup ("mesh");
+  p->pipeline = gst_pipeline_new (label);
+  g_signal_connect (p->pipeline, "deep-element-added",
+      G_CALLBACK (on_deep_element_added), p);
+  bin = gst_parse_bin_from_description (desc, FALSE, &error);
+  if (bin == NULL) {
+    g_printerr ("mixer-latency: %s: %s\n", desc, error->message);
+    exit (1);
+  }
+  gst_bin_add (GST_BIN (p->pipeline), bin);
+  p->signal = gst_bin_get_by_name (GST_BIN (p->pipeline), "s");
+  /* The room view exists from f2fsignal's creation on: no
+   * deep-element-added for it. */
+  if (opts.view_latency_ms >= 0)
+    gst_child_proxy_set (GST_CHILD_PROXY (p->signal), "view::latency",
+        (guint64) opts.view_latency_ms * GST_MSECOND, NULL);
+  bus = gst_element_get_bus (p->pipeline);
+  p->watch = gst_bus_add_watch (bus, bus_cb, p);
+  gst_object_unref (bus);
+  g_ptr_array_add (sc->peers, p);
+  return p;
+}
+
+static void
+peer_free (Peer * p)
+{
+  gst_element_set_state (p->pipeline, GST_STATE_NULL);
+  g_source_remove (p->watch);
+  gst_object_unref (p->signal);
+  gst_object_unref (p->pipeline);
+  g_hash_table_unref (p->connected);
+  g_array_unref (p->out);
+  g_free (p->label);
+  g_free (p->peer_id);
+  g_free (p->mixers);
+  g_free (p->plan);
+  g_free (p->role);
+  g_free (p);
+}
+
+static gchar *
+common_props (const gchar * room, const gchar * name)
+{
+  return g_strdup_printf ("f2fsignal name=s server-uri=%s room=%s "
+      "display-name=%s local-addresses=127.0.0.1", server_uri, room, name);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Waiting */
+
+static gboolean
+all_connected (gpointer data)
+{
+  Scenario *sc = data;
+  guint i;
+
+  if (sc->error)
+    return TRUE;
+  for (i = 0; i < sc->peers->len; i++) {
+    Peer *p = g_ptr_array_index (sc->peers, i);
+    if (p->peer_id == NULL
+        || g_hash_table_size (p->connected) < sc->peers->len - 1)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+typedef struct
+{
+  Scenario *sc;
+  const gchar *mixers;
+} PlanWait;
+
+static gboolean
+plan_everywhere (gpointer data)
+{
+  PlanWait *w = data;
+  guint i;
+
+  if (w->sc->error)
+    return TRUE;
+  for (i = 0; i < w->sc->peers->len; i++) {
+    Peer *p = g_ptr_array_index (w->sc->peers, i);
+    if (g_strcmp0 (p->mixers, w->mixers) != 0
+        || g_strcmp0 (p->role, p->mixer_index >= 0 ? "mixer" : "client") != 0)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+never (gpointer data)
+{
+  return FALSE;
+}
+
+/* The mixer @client is assigned to in a plan's JSON form, or NULL. */
+static gchar *
+assigned_mixer (const gchar * plan, const gchar * client)
+{
+  g_autofree gchar *key = g_strdup_printf ("\"%s\":\"", client);
+  const gchar *assign = plan ? strstr (plan, "\"assign\"") : NULL;
+  const gchar *at = assign ? strstr (assign, key) : NULL;
+  const gchar *end;
+
+  if (at == NULL)
+    return NULL;
+  at += strlen (key);
+  end = strchr (at, '"');
+  return end ? g_strndup (at, end - at) : NULL;
+}
+
+static const gchar *
+label_of (Scenario * sc, const gchar * id)
+{
+  guint i;
+
+  for (i = 0; i < sc->peers->len; i++) {
+    Peer *p = g_ptr_array_index (sc->peers, i);
+    if (g_strcmp0 (p->peer_id, id) == 0)
+      return p->label;
+  }
+  return "?";
+}
+
+static gboolean
+flip_pattern (gpointer data)
+{
+  Scenario *sc = data;
+
+  sc->white = !sc->white;
+  g_object_set (sc->vsrc, "pattern", sc->white ? 3 : 2, NULL);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+timeout_cb (gpointer data)
+{
+  scenario_fail (data, "timed out waiting for ticks");
+  return G_SOURCE_REMOVE;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Figures */
+
+static gdouble
+percentile (GArray * a, gdouble p)
+{
+  g_autoptr (GArray) v = NULL;
+  guint i;
+
+  if (a->len == 0)
+    return -1;
+  v = g_array_sized_new (FALSE, FALSE, sizeof (gdouble), a->len);
+  g_array_append_vals (v, a->data, a->len);
+  g_array_sort (v, bench_cmp_double);
+  i = (guint) (p / 100.0 * (v->len - 1) + 0.5);
+  return g_array_index (v, gdouble, MIN (i, v->len - 1));
+}
+
+/* Each event in @rx (skipping the first @skip), paired with the last one
+ * in @tx before it, less than @max later, each tx at most once; when @kinds
+ * are given, only with a tx of the same kind. Latencies (ms) into @out. */
+static void
+pair_events (GArray * tx, GArray * rx, GArray * tx_kind, GArray * rx_kind,
+    guint skip, GstClockTime max, GArray * out)
+{
+  gint last = -1;
+  guint i, j;
+
+  for (i = skip; i < rx->len; i++) {
+    GstClockTime r = g_array_index (rx, GstClockTime, i);
+    gdouble ms;
+
+    for (j = tx->len; j > 0; j--)
+      if (g_array_index (tx, GstClockTime, j - 1) <= r)
+        break;
+    if (j == 0)
+      continue;
+    if (r - g_array_index (tx, GstClockTime, j - 1) >= max)
+      continue;
+    if ((gint) j - 1 == last)
+      continue;
+    if (tx_kind && g_array_index (tx_kind, gint, j - 1) !=
+        g_array_index (rx_kind, gint, i))
+      continue;
+    last = j - 1;
+    ms = (r - g_array_index (tx, GstClockTime, j - 1)) / 1e6;
+    g_array_append_val (out, ms);
+  }
+}
+
+typedef struct
+{
+  gint k;
+  GArray *lat;                  /* ms, every round */
+  GArray *video;
+  GArray *hop[2];               /* capture → first mixer's mix, → second */
+  gchar *path;
+  gint failed;
+} Row;
+
+/* ---------------------------------------------------------------------- */
+
+static void
+run_scenario (Row * row, guint round)
+{
+  Scenario sc = { 0, };
+  g_autofree gchar *room = g_strdup_printf ("mixlat-%d-%u-%d", row->k, round,
+      g_random_int_range (0, 1000000));
+  g_autofree gchar *talk = NULL, *listen = NULL, *props = NULL;
+  g_autoptr (GArray) lat = g_array_new (FALSE, FALSE, sizeof (gdouble));
+  g_autoptr (GArray) vlat = g_array_new (FALSE, FALSE, sizeof (gdouble));
+  GString *ids = g_string_new (NULL);
+  Peer *mixers[MAX_MIXERS] = { NULL, };
+  Peer *hops[2] = { NULL, NULL };
+  GstElement *src;
+  guint i, timeout, flip = 0;
+  gint64 t_join = g_get_monotonic_time ();
+
+  g_mutex_init (&sc.lock);
+  sc.k = row->k;
+  sc.tx = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
+  sc.rx = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
+  sc.vtx = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
+  sc.vrx = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
+  sc.vtx_white = g_array_new (FALSE, FALSE, sizeof (gint));
+  sc.vrx_white = g_array_new (FALSE, FALSE, sizeof (gint));
+  sc.vtx_state = sc.vrx_state = -1;
+  sc.peers = g_ptr_array_new ();
+  sc.loop = g_main_loop_new (NULL, FALSE);
+
+  props = common_props (room, "Talker");
+  talk = g_strdup_printf ("%s audiotestsrc name=src is-live=true wave=ticks "
+      "volume=0.8 tick-interval=%" G_GUINT64_FORMAT " samplesperbuffer=480 "
+      "! audio/x-raw,format=S16LE,rate=48000,channels=1 ! s.audio_sink%s",
+      props, (guint64) opts.interval_ms * GST_MSECOND, opts.video ?
+      " videotestsrc name=vsrc is-live=true pattern=black ! "
+      "video/x-raw,format=I420,width=320,height=240,framerate=15/1 ! "
+      "s.video_sink" : "");
+  sc.talker = peer_new (&sc, "Talker", -1, talk);
+  g_free (props);
+  props = common_props (room, "Listener");
+  listen = g_strdup_printf ("%s s.audio_src ! audio/x-raw,format=S16LE ! "
+      "fakesink name=out sync=false async=false%s", props, opts.video ?
+      " s.video_src ! video/x-raw,format=I420 ! fakesink name=vout "
+      "sync=false async=false" : "");
+  sc.listener = peer_new (&sc, "Listener", -1, listen);
+  for (i = 0; i < (guint) row->k; i++) {
+    g_autofree gchar *label = g_strdup_printf ("M%u", i);
+    g_autofree gchar *desc = common_props (room, label);
+    mixers[i] = peer_new (&sc, label, i, desc);
+  }
+
+  src = gst_bin_get_by_name (GST_BIN (sc.talker->pipeline), "src");
+  add_probe (src, "src", tx_probe, &sc);
+  gst_object_unref (src);
+  {
+    GstElement *out = gst_bin_get_by_name (GST_BIN (sc.listener->pipeline),
+        "out");
+    add_probe (out, "sink", rx_probe, &sc);
+    gst_object_unref (out);
+  }
+  if (opts.video) {
+    GstElement *vout = gst_bin_get_by_name (GST_BIN (sc.listener->pipeline),
+        "vout");
+    sc.vsrc = gst_bin_get_by_name (GST_BIN (sc.talker->pipeline), "vsrc");
+    add_probe (sc.vsrc, "src", vtx_probe, &sc);
+    add_probe (vout, "sink", vrx_probe, &sc);
+    gst_object_unref (vout);
+  }
+
+  for (i = 0; i < sc.peers->len; i++) {
+    Peer *p = g_ptr_array_index (sc.peers, i);
+    gst_element_set_state (p->pipeline, GST_STATE_PLAYING);
+  }
+  if (!bench_wait_for (all_connected, &sc, 60000) || sc.error) {
+    scenario_fail (&sc, sc.error ? sc.error : "not every link connected "
+        "within 60 s");
+    goto done;
+  }
+  if (opts.verbose)
+    g_print ("  k=%d: every link connected after %.1f s\n", row->k,
+        (g_get_monotonic_time () - t_join) / 1e6);
+
+  if (row->k > 0) {
+    PlanWait w = { &sc, NULL };
+    gboolean ok = FALSE;
+    g_autofree gchar *ta = NULL, *la = NULL;
+
+    for (i = 0; i < (guint) row->k; i++)
+      g_string_append_printf (ids, "%s%s", i ? "," : "", mixers[i]->peer_id);
+    g_signal_emit_by_name (sc.talker->signal, "propose-topology", ids->str,
+        &ok);
+    w.mixers = ids->str;
+    if (!ok || !bench_wait_for (plan_everywhere, &w, 10000) || sc.error) {
+      scenario_fail (&sc, sc.error ? sc.error : "the plan was not adopted "
+          "everywhere within 10 s");
+      goto done;
+    }
+    ta = assigned_mixer (sc.listener->plan, sc.talker->peer_id);
+    la = assigned_mixer (sc.listener->plan, sc.listener->peer_id);
+    for (i = 0; i < (guint) row->k; i++) {
+      if (g_strcmp0 (mixers[i]->peer_id, ta) == 0)
+        hops[0] = mixers[i];
+      if (g_strcmp0 (mixers[i]->peer_id, la) == 0 && hops[0] != mixers[i])
+        hops[1] = mixers[i];
+    }
+    if (row->path == NULL)
+      row->path = g_strdup_printf ("Talker -> %s%s%s -> Listener",
+          label_of (&sc, ta), hops[1] ? " -> " : "",
+          hops[1] ? label_of (&sc, la) : "");
+  } else if (row->path == NULL) {
+    row->path = g_strdup ("Talker -> Listener (mesh)");
+  }
+
+  /* Past make-before-break (300 ms) and the first keyframes. */
+  bench_wait_for (never, NULL, opts.settle_ms);
+  g_mutex_lock (&sc.lock);
+  sc.measuring = TRUE;
+  g_mutex_unlock (&sc.lock);
+  if (opts.video)
+    flip = g_timeout_add (opts.video_interval_ms, flip_pattern, &sc);
+  timeout = g_timeout_add_seconds (30 + opts.ticks * opts.interval_ms / 1000,
+      timeout_cb, &sc);
+  if (sc.error == NULL)
+    g_main_loop_run (sc.loop);
+  if (sc.error == NULL || strcmp (sc.error, "timed out waiting for ticks"))
+    g_source_remove (timeout);
+  if (flip)
+    g_source_remove (flip);
+  g_mutex_lock (&sc.lock);
+  sc.measuring = FALSE;
+  g_mutex_unlock (&sc.lock);
+
+  pair_events (sc.tx, sc.rx, NULL, NULL, 2, opts.interval_ms * GST_MSECOND,
+      lat);
+  g_array_append_vals (row->lat, lat->data, lat->len);
+  for (i = 0; i < 2; i++)
+    if (hops[i]) {
+      g_autoptr (GArray) h = g_array_new (FALSE, FALSE, sizeof (gdouble));
+      pair_events (sc.tx, hops[i]->out, NULL, NULL, 2,
+          opts.interval_ms * GST_MSECOND, h);
+      g_array_append_vals (row->hop[i], h->data, h->len);
+    }
+  if (opts.video) {
+    pair_events (sc.vtx, sc.vrx, sc.vtx_white, sc.vrx_white, 1,
+        opts.video_interval_ms * GST_MSECOND, vlat);
+    g_array_append_vals (row->video, vlat->data, vlat->len);
+  }
+
+done:
+  g_print ("round %u k=%d %-34s ticks %3u  p50 %6.1f  p95 %6.1f ms",
+      round + 1, row->k, row->path ? row->path : "", lat->len,
+      percentile (lat, 50), percentile (lat, 95));
+  if (opts.video)
+    g_print ("  video %u p50 %6.1f", vlat->len, percentile (vlat, 50));
+  if (opts.verbose)
+    for (i = 0; i < (guint) row->k; i++)
+      g_print ("  [%s mix ticks %u]", mixers[i]->label, mixers[i]->out->len);
+  g_print ("%s%s\n", sc.error ? "  FAILED: " : "", sc.error ? sc.error : "");
+  if (sc.error)
+    row->failed++;
+  /* Clients first, so the mixers do not re-mix for leavers. */
+  for (i = 0; i < sc.peers->len; i++)
+    peer_free (g_ptr_array_index (sc.peers, i));
+  g_ptr_array_unref (sc.peers);
+  gst_clear_object (&sc.vsrc);
+  g_string_free (ids, TRUE);
+  g_array_unref (sc.tx);
+  g_array_unref (sc.rx);
+  g_array_unref (sc.vtx);
+  g_array_unref (sc.vrx);
+  g_array_unref (sc.vtx_white);
+  g_array_unref (sc.vrx_white);
+  g_main_loop_unref (sc.loop);
+  g_free (sc.error);
+  g_mutex_clear (&sc.lock);
+}
+
+int
+main (int argc, char **argv)
+{
+  GOptionEntry entries[] = {
+    {"server", 0, 0, G_OPTION_ARG_FILENAME, &opts.server,
+        "f2f-signaling-server to start", "PATH"},
+    {"mixers-list", 'k', 0, G_OPTION_ARG_STRING, &opts.mixers_list,
+        "Numbers of mixers, one scenario each (default 0,1,2,3,4,5)", "K,K"},
+    {"ticks", 'n', 0, G_OPTION_ARG_INT, &opts.ticks,
+        "Ticks measured per scenario and round (default 100)", "N"},
+    {"rounds", 'r', 0, G_OPTION_ARG_INT, &opts.rounds,
+        "Rounds of every scenario, alternating the order (default 1)", "R"},
+    {"interval", 'i', 0, G_OPTION_ARG_INT, &opts.interval_ms,
+        "ms between ticks (default 407)", "MS"},
+    {"settle", 0, 0, G_OPTION_ARG_INT, &opts.settle_ms,
+        "ms between the plan and the measurement (default 2000)", "MS"},
+    {"view-latency", 0, 0, G_OPTION_ARG_INT, &opts.view_latency_ms,
+        "Latency budget of every f2fcompositor, ms (default: theirs, 100)",
+        "MS"},
+    {"video", 0, 0, G_OPTION_ARG_NONE, &opts.video,
+        "Also glass-to-glass video (the talker's pattern flips)", NULL},
+    {"video-interval", 0, 0, G_OPTION_ARG_INT, &opts.video_interval_ms,
+        "ms between pattern flips (default 1013)", "MS"},
+    {"verbose", 'v', 0, G_OPTION_ARG_NONE, &opts.verbose,
+        "Say more per scenario", NULL},
+    {NULL}
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("- client to client "
+      "latency through 0..N mixers");
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) list = NULL;
+  g_autofree gchar *load0 = NULL, *load1 = NULL;
+  GPtrArray *rows = g_ptr_array_new ();
+  guint r, i, n;
+  gdouble mesh_p95 = -1, worst = 0, worst_hop = 0;
+
+  bench_child_setup (NULL);
+  gst_init (&argc, &argv);
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error)) {
+    g_printerr ("mixer-latency: %s\n", error->message);
+    return 2;
+  }
+  if (opts.server == NULL) {
+    g_printerr ("mixer-latency: --server is needed\n");
+    return 2;
+  }
+  list = g_strsplit (opts.mixers_list ? opts.mixers_list : "0,1,2,3,4,5",
+      ",", -1);
+  for (i = 0; list[i]; i++) {
+    Row *row = g_new0 (Row, 1);
+    row->k = atoi (list[i]);
+    if (row->k < 0 || row->k > MAX_MIXERS) {
+      g_printerr ("mixer-latency: 0..%d mixers\n", MAX_MIXERS);
+      return 2;
+    }
+    row->lat = g_array_new (FALSE, FALSE, sizeof (gdouble));
+    row->video = g_array_new (FALSE, FALSE, sizeof (gdouble));
+    row->hop[0] = g_array_new (FALSE, FALSE, sizeof (gdouble));
+    row->hop[1] = g_array_new (FALSE, FALSE, sizeof (gdouble));
+    g_ptr_array_add (rows, row);
+  }
+  n = rows->len;
+  g_file_get_contents ("/proc/loadavg", &load0, NULL, NULL);
+  g_print ("loadavg at start %s", load0 ? load0 : "?\n");
+  g_print ("%d ticks per scenario and round, %d rounds, interval %d ms, "
+      "f2fcompositor latency ", opts.ticks, opts.rounds, opts.interval_ms);
+  if (opts.view_latency_ms >= 0)
+    g_print ("set to %d ms\n", opts.view_latency_ms);
+  else
+    g_print ("as it comes (100 ms)\n");
+  server_uri = bench_start_server ("mixer-latency", opts.server,
+      &server_proc);
+
+  for (r = 0; r < (guint) opts.rounds; r++)
+    for (i = 0; i < n; i++)
+      run_scenario (g_ptr_array_index (rows, (i + r) % n), r);
+
+  g_file_get_contents ("/proc/loadavg", &load1, NULL, NULL);
+  g_print ("loadavg at end %s", load1 ? load1 : "?\n");
+  g_print ("\n%-7s %-36s %6s %7s %7s %7s %8s %9s %9s%s\n", "mixers", "path",
+      "ticks", "min", "p50", "p95", "max", "hop1 p50", "hop2 p50",
+      opts.video ? "  video n  p50   p95" : "");
+  for (i = 0; i < n; i++) {
+    Row *row = g_ptr_array_index (rows, i);
+    gdouble p95 = percentile (row->lat, 95);
+
+    if (row->k == 0)
+      mesh_p95 = p95;
+    g_print ("%-7d %-36s %6u %7.1f %7.1f %7.1f %8.1f %9.1f %9.1f", row->k,
+        row->path ? row->path : "?", row->lat->len, percentile (row->lat, 0),
+        percentile (row->lat, 50), p95, percentile (row->lat, 100),
+        percentile (row->hop[0], 50), percentile (row->hop[1], 50));
+    if (opts.video)
+      g_print ("  %7u %5.0f %5.0f", row->video->len,
+          percentile (row->video, 50), percentile (row->video, 95));
+    g_print ("%s\n", row->failed ? "  (a round failed)" : "");
+    worst = MAX (worst, p95);
+  }
+  for (i = 0; i < n; i++) {
+    Row *row = g_ptr_array_index (rows, i);
+    gint hops = row->k >= 2 ? 2 : row->k;
+    gdouble p95 = percentile (row->lat, 95);
+
+    if (hops > 0 && mesh_p95 > 0 && p95 > 0)
+      worst_hop = MAX (worst_hop, (p95 - mesh_p95) / hops);
+  }
+  g_print ("\nworst p95 %.1f ms (target <= 150): %s\n", worst,
+      worst <= 150 ? "met" : "MISSED");
+  if (mesh_p95 > 0)
+    g_print ("worst p95 added per mixer hop over the mesh %.1f ms (target "
+        "<= 40): %s\n", worst_hop, worst_hop <= 40 ? "met" : "MISSED");
+  g_print ("hop1/hop2: capture -> the tick leaving the first / second "
+      "mixer's audiomixer (into its Opus encoder)\n");
+
+  g_subprocess_force_exit (server_proc);
+  g_subprocess_wait (server_proc, NULL, NULL);
+  g_object_unref (server_proc);
+  return 0;
+}
