@@ -46,6 +46,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <gio/gio.h>
 #include <gst/gst.h>
 
@@ -109,12 +110,24 @@ struct _Scenario
   Peer *talker, *listener;
   GstElement *vsrc;
   gboolean white;
+  guint flip;                   /* the next pattern flip's source */
   GMainLoop *loop;
   gchar *error;
 };
 
 static gchar *server_uri;
 static GSubprocess *server_proc;
+
+/* CPU of this process (every peer of the scenario), seconds. */
+static gdouble
+cpu_seconds (void)
+{
+  struct rusage ru;
+
+  getrusage (RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+      (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
 
 static void
 scenario_fail (Scenario * sc, const gchar * why)
@@ -262,6 +275,8 @@ vtx_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   if (sc->measuring && sc->vtx_state >= 0 && state != sc->vtx_state) {
     g_array_append_val (sc->vtx, t);
     g_array_append_val (sc->vtx_white, state);
+    if (g_getenv ("MIXER_LATENCY_EVENTS"))
+      g_print ("  vtx probe: capture %.3f, now %.3f\n", t / 1e9, now () / 1e9);
   }
   sc->vtx_state = state;
   g_mutex_unlock (&sc->lock);
@@ -530,6 +545,9 @@ label_of (Scenario * sc, const gchar * id)
   return "?";
 }
 
+/* Flips the talker's pattern, then again after 0.6 to 1.4 times
+ * --video-interval: irregular, so that a delay longer than one interval
+ * cannot pass for a short one. */
 static gboolean
 flip_pattern (gpointer data)
 {
@@ -537,7 +555,9 @@ flip_pattern (gpointer data)
 
   sc->white = !sc->white;
   g_object_set (sc->vsrc, "pattern", sc->white ? 3 : 2, NULL);
-  return G_SOURCE_CONTINUE;
+  sc->flip = g_timeout_add (g_random_int_range (opts.video_interval_ms * 6 /
+          10, opts.video_interval_ms * 14 / 10), flip_pattern, sc);
+  return G_SOURCE_REMOVE;
 }
 
 static gboolean
@@ -604,6 +624,7 @@ typedef struct
   GArray *video;
   GArray *hop[2];               /* capture → first mixer's mix, → second */
   gchar *path;
+  GArray *cores;                /* this process's CPU while measuring */
   gint failed;
 } Row;
 
@@ -622,7 +643,9 @@ run_scenario (Row * row, guint round)
   Peer *mixers[MAX_MIXERS] = { NULL, };
   Peer *hops[2] = { NULL, NULL };
   GstElement *src;
-  guint i, timeout, flip = 0;
+  guint i, timeout;
+  gdouble cpu0, cores = -1;
+  gint64 wall0;
   gint64 t_join = g_get_monotonic_time ();
 
   g_mutex_init (&sc.lock);
@@ -726,16 +749,20 @@ run_scenario (Row * row, guint round)
   g_mutex_lock (&sc.lock);
   sc.measuring = TRUE;
   g_mutex_unlock (&sc.lock);
+  cpu0 = cpu_seconds ();
+  wall0 = g_get_monotonic_time ();
   if (opts.video)
-    flip = g_timeout_add (opts.video_interval_ms, flip_pattern, &sc);
+    sc.flip = g_timeout_add (opts.video_interval_ms, flip_pattern, &sc);
   timeout = g_timeout_add_seconds (30 + opts.ticks * opts.interval_ms / 1000,
       timeout_cb, &sc);
   if (sc.error == NULL)
     g_main_loop_run (sc.loop);
   if (sc.error == NULL || strcmp (sc.error, "timed out waiting for ticks"))
     g_source_remove (timeout);
-  if (flip)
-    g_source_remove (flip);
+  if (sc.flip)
+    g_source_remove (sc.flip);
+  cores = (cpu_seconds () - cpu0) / ((g_get_monotonic_time () - wall0) / 1e6);
+  g_array_append_val (row->cores, cores);
   g_mutex_lock (&sc.lock);
   sc.measuring = FALSE;
   g_mutex_unlock (&sc.lock);
@@ -752,7 +779,17 @@ run_scenario (Row * row, guint round)
     }
   if (opts.video) {
     pair_events (sc.vtx, sc.vrx, sc.vtx_white, sc.vrx_white, 1,
-        opts.video_interval_ms * GST_MSECOND, vlat);
+        opts.video_interval_ms * 6 / 10 * GST_MSECOND, vlat);
+    if (g_getenv ("MIXER_LATENCY_EVENTS")) {
+      for (i = 0; i < sc.vtx->len; i++)
+        g_print ("  vtx %.3f %s\n", g_array_index (sc.vtx, GstClockTime,
+                i) / 1e9, g_array_index (sc.vtx_white, gint, i) ? "white" :
+            "black");
+      for (i = 0; i < sc.vrx->len; i++)
+        g_print ("  vrx %.3f %s\n", g_array_index (sc.vrx, GstClockTime,
+                i) / 1e9, g_array_index (sc.vrx_white, gint, i) ? "white" :
+            "black");
+    }
     g_array_append_vals (row->video, vlat->data, vlat->len);
   }
 
@@ -760,6 +797,7 @@ done:
   g_print ("round %u k=%d %-34s ticks %3u  p50 %6.1f  p95 %6.1f ms",
       round + 1, row->k, row->path ? row->path : "", lat->len,
       percentile (lat, 50), percentile (lat, 95));
+  g_print ("  process %.2f cores", cores);
   if (opts.video)
     g_print ("  video %u p50 %6.1f", vlat->len, percentile (vlat, 50));
   if (opts.verbose)
@@ -845,6 +883,7 @@ main (int argc, char **argv)
     row->video = g_array_new (FALSE, FALSE, sizeof (gdouble));
     row->hop[0] = g_array_new (FALSE, FALSE, sizeof (gdouble));
     row->hop[1] = g_array_new (FALSE, FALSE, sizeof (gdouble));
+    row->cores = g_array_new (FALSE, FALSE, sizeof (gdouble));
     g_ptr_array_add (rows, row);
   }
   n = rows->len;
@@ -865,23 +904,27 @@ main (int argc, char **argv)
 
   g_file_get_contents ("/proc/loadavg", &load1, NULL, NULL);
   g_print ("loadavg at end %s", load1 ? load1 : "?\n");
-  g_print ("\n%-7s %-36s %6s %7s %7s %7s %8s %9s %9s%s\n", "mixers", "path",
-      "ticks", "min", "p50", "p95", "max", "hop1 p50", "hop2 p50",
-      opts.video ? "  video n  p50   p95" : "");
+  g_print ("\n%-7s %-36s %6s %7s %7s %7s %8s %9s %9s %6s%s\n", "mixers",
+      "path", "ticks", "min", "p50", "p95", "max", "hop1 p50", "hop2 p50",
+      "cores", opts.video ? "  video n  p50   p95" : "");
   for (i = 0; i < n; i++) {
     Row *row = g_ptr_array_index (rows, i);
     gdouble p95 = percentile (row->lat, 95);
 
     if (row->k == 0)
       mesh_p95 = p95;
-    g_print ("%-7d %-36s %6u %7.1f %7.1f %7.1f %8.1f %9.1f %9.1f", row->k,
+    g_print ("%-7d %-36s %6u %7.1f %7.1f %7.1f %8.1f %9.1f %9.1f %6.2f",
+        row->k,
         row->path ? row->path : "?", row->lat->len, percentile (row->lat, 0),
         percentile (row->lat, 50), p95, percentile (row->lat, 100),
-        percentile (row->hop[0], 50), percentile (row->hop[1], 50));
+        percentile (row->hop[0], 50), percentile (row->hop[1], 50),
+        percentile (row->cores, 50));
     if (opts.video)
       g_print ("  %7u %5.0f %5.0f", row->video->len,
           percentile (row->video, 50), percentile (row->video, 95));
-    g_print ("%s\n", row->failed ? "  (a round failed)" : "");
+    g_print ("%s%s\n", row->failed ? "  (a round failed)" : "",
+        row->lat->len && percentile (row->lat, 0) < 30 ? "  ALIASED: ticks "
+        "heard sooner than 30 ms are ones older than --interval" : "");
     worst = MAX (worst, p95);
   }
   for (i = 0; i < n; i++) {
@@ -898,7 +941,8 @@ main (int argc, char **argv)
     g_print ("worst p95 added per mixer hop over the mesh %.1f ms (target "
         "<= 40): %s\n", worst_hop, worst_hop <= 40 ? "met" : "MISSED");
   g_print ("hop1/hop2: capture -> the tick leaving the first / second "
-      "mixer's audiomixer (into its Opus encoder)\n");
+      "mixer's audiomixer (into its Opus encoder); cores: this process (every "
+      "peer) while measuring, median of the rounds\n");
 
   g_subprocess_force_exit (server_proc);
   g_subprocess_wait (server_proc, NULL, NULL);
