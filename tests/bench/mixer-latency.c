@@ -644,7 +644,7 @@ run_scenario (Row * row, guint round)
   Peer *hops[2] = { NULL, NULL };
   GstElement *src;
   guint i, timeout;
-  gdouble cpu0, cores = -1;
+  gdouble cpu0, cores = -1, hop_p50[2] = { -1, -1 };
   gint64 wall0;
   gint64 t_join = g_get_monotonic_time ();
 
@@ -723,9 +723,9 @@ run_scenario (Row * row, guint round)
     g_signal_emit_by_name (sc.talker->signal, "propose-topology", ids->str,
         &ok);
     w.mixers = ids->str;
-    if (!ok || !bench_wait_for (plan_everywhere, &w, 10000) || sc.error) {
+    if (!ok || !bench_wait_for (plan_everywhere, &w, 30000) || sc.error) {
       scenario_fail (&sc, sc.error ? sc.error : "the plan was not adopted "
-          "everywhere within 10 s");
+          "everywhere within 30 s");
       goto done;
     }
     ta = assigned_mixer (sc.listener->plan, sc.talker->peer_id);
@@ -776,6 +776,7 @@ run_scenario (Row * row, guint round)
       pair_events (sc.tx, hops[i]->out, NULL, NULL, 2,
           opts.interval_ms * GST_MSECOND, h);
       g_array_append_vals (row->hop[i], h->data, h->len);
+      hop_p50[i] = percentile (h, 50);
     }
   if (opts.video) {
     pair_events (sc.vtx, sc.vrx, sc.vtx_white, sc.vrx_white, 1,
@@ -797,7 +798,8 @@ done:
   g_print ("round %u k=%d %-34s ticks %3u  p50 %6.1f  p95 %6.1f ms",
       round + 1, row->k, row->path ? row->path : "", lat->len,
       percentile (lat, 50), percentile (lat, 95));
-  g_print ("  process %.2f cores", cores);
+  g_print ("  hops p50 %.1f %.1f  process %.2f cores", hop_p50[0],
+      hop_p50[1], cores);
   if (opts.video)
     g_print ("  video %u p50 %6.1f", vlat->len, percentile (vlat, 50));
   if (opts.verbose)
