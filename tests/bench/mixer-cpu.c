@@ -776,6 +776,11 @@ main (int argc, char **argv)
         w = run_raw (row->n);
         f = run_room (row->n, TRUE, FALSE, FALSE, room);
       }
+      /* A room whose media never flowed measured an idle mixer. */
+      if (f.mixer >= 0 && f.mixer_frames == 0)
+        f.mixer = -1;
+      if (w.mixer >= 0 && w.mixer_frames == 0)
+        w.mixer = -1;
       if (f.mixer >= 0)
         g_array_append_val (row->f2f, f.mixer);
       else
