@@ -693,7 +693,7 @@ main (int argc, char **argv)
         "f2f-signaling-server", "PATH"},
     {"raw", 0, 0, G_OPTION_ARG_FILENAME, &opts.raw, "raw-mixer", "PATH"},
     {"clients-list", 'c', 0, G_OPTION_ARG_STRING, &opts.clients_list,
-        "Clients of the mixer to measure (default 3,5,8; \"\": none)",
+          "Clients of the mixer to measure (default 3,5,8; \"\": none)",
         "N,N,..."},
     {"runs", 'r', 0, G_OPTION_ARG_INT, &opts.runs,
         "Runs of each side per case (default 1)", "R"},
@@ -706,7 +706,7 @@ main (int argc, char **argv)
     {"compare-mesh", 'm', 0, G_OPTION_ARG_INT, &opts.compare_mesh,
         "Peers of the client-vs-mesh comparison (default 6; 0: skip)", "M"},
     {"pattern", 0, 0, G_OPTION_ARG_STRING, &opts.pattern,
-        "videotestsrc pattern of every client, both sides (default ball)",
+          "videotestsrc pattern of every client, both sides (default ball)",
         "NAME"},
     {"verbose", 'v', 0, G_OPTION_ARG_NONE, &opts.verbose,
         "Let the children's stderr through", NULL},
@@ -740,8 +740,7 @@ main (int argc, char **argv)
   }
   if (opts.pattern == NULL)
     opts.pattern = g_strdup ("ball");
-  sizes = g_strsplit (opts.clients_list ? opts.clients_list : "3,5,8", ",",
-      -1);
+  sizes = g_strsplit (opts.clients_list ? opts.clients_list : "3,5,8", ",", -1);
   signal (SIGPIPE, SIG_IGN);
   prctl (PR_SET_PDEATHSIG, SIGKILL);
 
@@ -795,8 +794,7 @@ main (int argc, char **argv)
       g_print ("run N=%d %d/%d: f2f mixer %.3f cores (frames from clients "
           "%d, clients from it %d of %d), raw %.3f cores (frames %d)%s\n",
           row->n, r + 1, opts.runs, f.mixer, f.mixer_frames, f.client_frames,
-          f.expected, w.mixer, w.mixer_frames, f2f_first ? "" :
-          " [raw first]");
+          f.expected, w.mixer, w.mixer_frames, f2f_first ? "" : " [raw first]");
     }
   }
 

@@ -68,7 +68,8 @@ static struct
   gint video_interval_ms;
   gboolean video, verbose;
 } opts = {
-NULL, NULL, 100, 1, 407, 2000, -1, 1013, FALSE, FALSE};
+  NULL, NULL, 100, 1, 407, 2000, -1, 1013, FALSE, FALSE
+};
 
 typedef struct
 {
@@ -203,8 +204,7 @@ capture_time (GstPad * pad, GstBuffer * buf, GstElement * pipeline)
     return GST_CLOCK_TIME_NONE;
   }
   gst_event_parse_segment (ev, &seg);
-  rt = gst_segment_to_running_time (seg, GST_FORMAT_TIME,
-      GST_BUFFER_PTS (buf));
+  rt = gst_segment_to_running_time (seg, GST_FORMAT_TIME, GST_BUFFER_PTS (buf));
   gst_event_unref (ev);
   return gst_element_get_base_time (pipeline) + rt;
 }
@@ -417,8 +417,7 @@ peer_new (Scenario * sc, const gchar * label, gint mixer_index,
   p->sc = sc;
   p->label = g_strdup (label);
   p->mixer_index = mixer_index;
-  p->connected = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-      NULL);
+  p->connected = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   p->out = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
   p->role = g_strdup ("mesh");
   p->pipeline = gst_pipeline_new (label);
@@ -842,7 +841,7 @@ main (int argc, char **argv)
     {"settle", 0, 0, G_OPTION_ARG_INT, &opts.settle_ms,
         "ms between the plan and the measurement (default 2000)", "MS"},
     {"view-latency", 0, 0, G_OPTION_ARG_INT, &opts.view_latency_ms,
-        "Latency budget of every f2fcompositor, ms (default: theirs, 100)",
+          "Latency budget of every f2fcompositor, ms (default: theirs, 100)",
         "MS"},
     {"video", 0, 0, G_OPTION_ARG_NONE, &opts.video,
         "Also glass-to-glass video (the talker's pattern flips)", NULL},
@@ -897,8 +896,7 @@ main (int argc, char **argv)
     g_print ("set to %d ms\n", opts.view_latency_ms);
   else
     g_print ("as it comes (100 ms)\n");
-  server_uri = bench_start_server ("mixer-latency", opts.server,
-      &server_proc);
+  server_uri = bench_start_server ("mixer-latency", opts.server, &server_proc);
 
   for (r = 0; r < (guint) opts.rounds; r++)
     for (i = 0; i < n; i++)

@@ -88,7 +88,7 @@ struct _App
   gint exit_code;
 };
 
-static App *the_app;           /* for the child's lines */
+static App *the_app;            /* for the child's lines */
 static gint n_clients = 3;
 static gint seconds = 20;
 static gint warmup = 5;
@@ -807,8 +807,7 @@ main (int argc, char **argv)
   }
   if (a.mixer) {
     spawn_clients (&a, argv[0]);
-    deadline_us = g_get_monotonic_time () + (gint64) timeout_s *
-        G_USEC_PER_SEC;
+    deadline_us = g_get_monotonic_time () + (gint64) timeout_s *G_USEC_PER_SEC;
     g_timeout_add (100, poll_cb, &a);
   } else {
     GInputStream *in = g_unix_input_stream_new (0, FALSE);
