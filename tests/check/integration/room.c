@@ -340,11 +340,33 @@ expect_growth (TestPeer * p, TestPeer * from, guint64 more, guint timeout_ms)
     f2f_test_peer_audio_from (p, from->peer_id) + more
   };
 
-  fail_unless (f2f_test_wait (grows, &g, timeout_ms),
-      "%s stopped receiving from %s (video %" G_GUINT64_FORMAT "/%"
-      G_GUINT64_FORMAT ", audio %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT ")",
-      p->name, from->name, f2f_test_peer_video_from (p, from->peer_id),
-      g.video, f2f_test_peer_audio_from (p, from->peer_id), g.audio);
+  if (!f2f_test_wait (grows, &g, timeout_ms)) {
+    GstStructure *rate = g_hash_table_lookup (p->link_bitrate, from->peer_id);
+    GstStructure *back = g_hash_table_lookup (from->link_bitrate, p->peer_id);
+    g_autofree gchar *rate_s = rate ? gst_structure_to_string (rate) : NULL;
+    g_autofree gchar *back_s = back ? gst_structure_to_string (back) : NULL;
+    GString *fails = g_string_new (NULL);
+    guint i;
+
+    for (i = 0; i < p->failures->len; i++)
+      g_string_append_printf (fails, "%s%s", i ? "; " : "",
+          (gchar *) p->failures->pdata[i]);
+    for (i = 0; i < from->warnings->len; i++)
+      g_string_append_printf (fails, "; %s warned: %s", from->name,
+          (gchar *) from->warnings->pdata[i]);
+    for (i = 0; i < p->warnings->len; i++)
+      g_string_append_printf (fails, "; %s warned: %s", p->name,
+          (gchar *) p->warnings->pdata[i]);
+
+    fail ("%s stopped receiving from %s (video %" G_GUINT64_FORMAT "/%"
+        G_GUINT64_FORMAT ", audio %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT
+        "; link %s/%s; failures: %s; %s's rate: %s; %s's rate: %s)",
+        p->name, from->name, f2f_test_peer_video_from (p, from->peer_id),
+        g.video, f2f_test_peer_audio_from (p, from->peer_id), g.audio,
+        f2f_test_peer_link_state (p, from->peer_id),
+        f2f_test_peer_link_state (from, p->peer_id), fails->str, p->name,
+        rate_s ? rate_s : "none", from->name, back_s ? back_s : "none");
+  }
 }
 
 /* One peer leaves cleanly, one is SIGKILLed: the others see both go within
