@@ -69,13 +69,13 @@ f2f_encode_audio_caps (void)
 }
 
 GstElement *
-f2f_encode_opus (guint bitrate)
+f2f_encode_opus (guint bitrate, guint frame_ms)
 {
   GstElement *enc = gst_element_factory_make ("opusenc", NULL);
 
   if (enc == NULL)
     return NULL;
-  g_object_set (enc, "frame-size", 20, "inband-fec", TRUE,
+  g_object_set (enc, "frame-size", (gint) frame_ms, "inband-fec", TRUE,
       "packet-loss-percentage", 10, "bitrate", (gint) bitrate, NULL);
   gst_util_set_object_arg (G_OBJECT (enc), "audio-type", "voice");
   return enc;

@@ -26,13 +26,21 @@ gboolean f2f_encode_video (gboolean h264, guint kbps,
  * them without its payloader changing caps. */
 GstCaps *f2f_encode_audio_caps (void);
 
-/* A new opusenc for @f2f_encode_audio_caps audio: 20 ms frames, in-band
+/* A new opusenc for @f2f_encode_audio_caps audio: @frame_ms frames, in-band
  * FEC, voice, @bitrate bit/s. NULL when missing. */
-GstElement *f2f_encode_opus (guint bitrate);
+GstElement *f2f_encode_opus (guint bitrate, guint frame_ms);
 
 /* One voice, and a mix of several: a mix needs more bits, or the coding
  * noise of each voice is heard under the others. */
 #define F2F_ENCODE_VOICE_BITRATE 32000
 #define F2F_ENCODE_MIX_BITRATE 64000
+
+/* A voice goes out in 20 ms frames (fewer packets, the usual WebRTC
+ * choice). A mix is one more hop on the way, and a sample waits for its
+ * frame to fill at every hop: 10 ms frames take 10 ms off each mixer hop
+ * (docs/performance.md, "Latency through mixers") for ~8 kbit/s more of
+ * packet overhead on a 64 kbit/s mix. */
+#define F2F_ENCODE_VOICE_FRAME_MS 20
+#define F2F_ENCODE_MIX_FRAME_MS 10
 
 G_END_DECLS

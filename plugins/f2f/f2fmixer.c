@@ -214,7 +214,9 @@ audio_out (F2fMixer * m, GstElement * src, const gchar * templ,
   GstCaps *caps = f2f_encode_audio_caps ();
   GstElement *filter = make ("capsfilter");
   GstElement *e[] = { make_queue (), make ("audioconvert"),
-    make ("audioresample"), filter, f2f_encode_opus (F2F_ENCODE_MIX_BITRATE), make_tee ()
+    make ("audioresample"), filter,
+    f2f_encode_opus (F2F_ENCODE_MIX_BITRATE, F2F_ENCODE_MIX_FRAME_MS),
+    make_tee ()
   };
 
   if (filter)

@@ -1978,7 +1978,8 @@ gst_f2f_signal_request_new_pad (GstElement * element, GstPadTemplate * templ,
   } else {
     GstElement *resample = gst_element_factory_make ("audioresample", NULL);
     conv = gst_element_factory_make ("audioconvert", NULL);
-    enc = f2f_encode_opus (F2F_ENCODE_VOICE_BITRATE);
+    enc = f2f_encode_opus (F2F_ENCODE_VOICE_BITRATE,
+        F2F_ENCODE_VOICE_FRAME_MS);
     if (enc == NULL) {
       GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
           ("No Opus encoder (opusenc) is installed."), (NULL));
