@@ -213,6 +213,12 @@ async function main () {
       await pageFrames(c1, a.id) >= before.c1a + 50, 30000), 'gst↔gst and gst→browser video kept flowing');
   check(await waitFor(() => c1.$$eval('#tiles .tile', (t) => t.length === 3), 30000), 'the first browser\'s tiles match the room again (3)');
 
+  // A browser going (reload: leave + its connections closed; crash: no leave) may break a gst peer's link to it
+  // a few ms before the server says it left; that link must not be rebuilt towards someone who is gone.
+  const rebuilt = [a, b].flatMap((p) => p.lines.filter((l) => l.startsWith('warning ') && l.includes('rebuilding') &&
+    !l.includes("'GstRed'") && !l.includes("'GstBlue'")));
+  check(rebuilt.length === 0, `no gst peer rebuilt a link to a browser that was leaving (${rebuilt.join(' | ') || 'none'})`);
+
   clearInterval(monitor);
   check(still.worst < 6000, `gst ↔ gst video never stood still for 6 s while browsers joined, reloaded and crashed (longest: ${still.worst} ms; stats every 250 ms at 10 fps)`);
   check(!a.exited && !b.exited, 'no gst peer exited');

@@ -354,3 +354,20 @@ webrtc_peer_free (WebrtcPeer * peer)
   g_free (peer->answer);
   g_free (peer);
 }
+
+void
+webrtc_peer_close_then_leave (WebrtcPeer * peer, guint delay_ms)
+{
+  gint64 until;
+
+  gst_element_set_state (peer->pipeline, GST_STATE_NULL);
+  until = g_get_monotonic_time () + delay_ms * (gint64) 1000;
+  while (g_get_monotonic_time () < until) {
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (1000);
+  }
+  if (peer->ws && soup_websocket_connection_get_state (peer->ws) ==
+      SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_close (peer->ws, SOUP_WEBSOCKET_CLOSE_NORMAL,
+        NULL);
+}

@@ -44,5 +44,9 @@ guint webrtc_peer_get_offers (WebrtcPeer * peer);
 gboolean webrtc_peer_connected (WebrtcPeer * peer);
 /* Leaves the room and frees everything. */
 void webrtc_peer_free (WebrtcPeer * peer);
+/* Stops its webrtcbin first (its DTLS and SCTP end), then, @delay_ms
+ * later, closes its signaling connection: what a browser tab that closes
+ * its connections before it says goodbye looks like. */
+void webrtc_peer_close_then_leave (WebrtcPeer * peer, guint delay_ms);
 
 G_END_DECLS

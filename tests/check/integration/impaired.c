@@ -433,6 +433,76 @@ GST_START_TEST (test_server_stall)
 
 GST_END_TEST;
 
+typedef struct
+{
+  TestPeer *watcher;
+  const gchar *id;
+} Left;
+
+static gboolean
+saw_left (gpointer data)
+{
+  Left *l = data;
+  guint i;
+
+  for (i = 0; i < l->watcher->left->len; i++)
+    if (g_str_has_prefix (l->watcher->left->pdata[i], l->id))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+warned_rebuilding (gpointer data)
+{
+  TestPeer *p = data;
+  guint i;
+
+  for (i = 0; i < p->warnings->len; i++)
+    if (strstr (p->warnings->pdata[i], "rebuilding"))
+      return TRUE;
+  return FALSE;
+}
+
+/* A foreign peer closes its connection (DTLS and SCTP end: A's link to it
+ * fails at once) and says it leaves 50 ms later, as a browser tab may. A
+ * does not rebuild a link to someone who is gone. (It used to: a warning,
+ * a fresh webrtcbin and an offer sent to a peer that had left.) */
+GST_START_TEST (test_peer_closes_before_leaving)
+{
+  TestServer *server = f2f_test_server_start (0, NULL);
+  WebrtcPeerConfig browser = { 96, 111, NULL };
+  WebrtcPeer *foreign;
+  g_autofree gchar *id = NULL;
+  TestPeer *a;
+  Left l;
+
+  a = f2f_test_peer_start (server, "closes", "A", 0, NULL);
+  fail_unless (f2f_test_wait (joined, a, 10000), "A did not join");
+  foreign = webrtc_peer_join (server, "closes", "Browser", &browser);
+  id = g_strdup (webrtc_peer_get_id (foreign));
+  webrtc_peer_offer (foreign, foreign_first_peer (foreign));
+  fail_unless (f2f_test_wait (webrtc_connected, foreign, 15000),
+      "the foreign peer did not connect to A");
+
+  webrtc_peer_close_then_leave (foreign, 50);
+  l.watcher = a;
+  l.id = id;
+  fail_unless (f2f_test_wait (saw_left, &l, 5000),
+      "A did not see the foreign peer leave");
+  /* the case under test happened: the link failed before the leave */
+  fail_unless (a->failures->len > 0, "A's link did not fail when the "
+      "foreign peer closed it; nothing was tested");
+  /* a rebuild would come within its grace (500 ms) of the failure */
+  fail_if (f2f_test_wait (warned_rebuilding, a, 1500), "A rebuilt the link "
+      "to a peer that left: %s", (gchar *) a->warnings->pdata[0]);
+
+  webrtc_peer_free (foreign);
+  f2f_test_peer_free (a);
+  f2f_test_server_free (server);
+}
+
+GST_END_TEST;
+
 static gboolean
 got_offer (gpointer data)
 {
@@ -633,6 +703,7 @@ impaired_suite (void)
   tcase_add_test (tc, test_link_that_cannot_send);
   tcase_add_test (tc, test_foreign_payload_types);
   tcase_add_test (tc, test_offer_never_comes);
+  tcase_add_test (tc, test_peer_closes_before_leaving);
   tcase_add_test (tc, test_rejoin_after_timeout);
   tcase_add_test (tc, test_server_stall);
   return s;
