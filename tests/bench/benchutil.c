@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 #include <gst/sdp/sdp.h>
 
 void
@@ -17,8 +18,7 @@ bench_child_setup (gpointer user_data)
 }
 
 gchar *
-bench_start_server (const gchar * tool, const gchar * path,
-    GSubprocess ** proc)
+bench_start_server (const gchar * tool, const gchar * path, GSubprocess ** proc)
 {
   g_autoptr (GSubprocessLauncher) launcher = NULL;
   g_autoptr (GDataInputStream) out = NULL;
@@ -95,6 +95,22 @@ bench_cmp_double (gconstpointer a, gconstpointer b)
   gdouble x = *(const gdouble *) a, y = *(const gdouble *) b;
 
   return x < y ? -1 : x > y;
+}
+
+gdouble
+bench_median (GArray * values)
+{
+  g_autoptr (GArray) v = NULL;
+  guint n = values->len;
+
+  if (n == 0)
+    return -1;
+  v = g_array_sized_new (FALSE, FALSE, sizeof (gdouble), n);
+  g_array_append_vals (v, values->data, n);
+  g_array_sort (v, bench_cmp_double);
+  return n % 2 ? g_array_index (v, gdouble, n / 2) :
+      (g_array_index (v, gdouble, n / 2 - 1) +
+      g_array_index (v, gdouble, n / 2)) / 2;
 }
 
 static gboolean
@@ -190,4 +206,103 @@ bench_child_clear (BenchChild * child)
   g_clear_object (&child->proc);
   g_clear_object (&child->out);
   g_clear_object (&child->in);
+}
+
+GSubprocessLauncher *
+bench_child_launcher (gboolean show_stderr)
+{
+  GSubprocessLauncher *launcher;
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+      G_SUBPROCESS_FLAGS_STDIN_PIPE | (show_stderr ? 0 :
+          G_SUBPROCESS_FLAGS_STDERR_SILENCE));
+  g_subprocess_launcher_set_child_setup (launcher, bench_child_setup, NULL,
+      NULL);
+  return launcher;
+}
+
+void
+bench_child_spawn (BenchChild * child, GSubprocessLauncher * launcher,
+    GPtrArray * argv, const gchar * tool, const gchar * name,
+    BenchLineFunc on_line)
+{
+  g_autoptr (GError) error = NULL;
+
+  child->proc = g_subprocess_launcher_spawnv (launcher,
+      (const gchar * const *) argv->pdata, &error);
+  if (child->proc == NULL) {
+    g_printerr ("%s: cannot start %s: %s\n", tool, name, error->message);
+    exit (1);
+  }
+  bench_child_watch (child, on_line);
+}
+
+void
+bench_child_finish (BenchChild * child, const gchar * tool, const gchar * name)
+{
+  /* Reaped (exited) and read to the end: no callback is pending. */
+  if (!bench_child_gone (child)) {
+    g_printerr ("%s: %s would not go away\n", tool, name);
+    exit (1);
+  }
+  bench_child_clear (child);
+}
+
+gdouble
+bench_process_cpu (GSubprocess * proc)
+{
+  const gchar *pid = g_subprocess_get_identifier (proc);
+  g_autofree gchar *path = NULL, *text = NULL;
+  g_auto (GStrv) fields = NULL;
+  const gchar *after;
+
+  if (pid == NULL)
+    return -1;
+  path = g_strdup_printf ("/proc/%s/stat", pid);
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return -1;
+  /* The command name may hold spaces and parentheses: count from the last
+   * ')'. Fields after it start at 3 (state); utime is 14, stime 15. */
+  after = strrchr (text, ')');
+  if (after == NULL)
+    return -1;
+  fields = g_strsplit (after + 2, " ", -1);
+  if (g_strv_length (fields) < 13)
+    return -1;
+  return (g_ascii_strtod (fields[11], NULL) + g_ascii_strtod (fields[12],
+          NULL)) / sysconf (_SC_CLK_TCK);
+}
+
+static gboolean
+never (gpointer data)
+{
+  return FALSE;
+}
+
+void
+bench_pause_ms (gint ms)
+{
+  bench_wait_for (never, NULL, ms);
+}
+
+gdouble
+bench_result_field (const gchar * line, const gchar * key)
+{
+  g_auto (GStrv) words = g_strsplit (line, " ", -1);
+  gsize len = strlen (key);
+  guint i;
+
+  for (i = 0; words[i]; i++)
+    if (strncmp (words[i], key, len) == 0 && words[i][len] == '=')
+      return g_ascii_strtod (words[i] + len + 1, NULL);
+  return -1;
+}
+
+void
+bench_print_load (void)
+{
+  g_autofree gchar *load = NULL;
+
+  g_file_get_contents ("/proc/loadavg", &load, NULL, NULL);
+  g_print ("loadavg %s", load ? load : "?\n");
 }

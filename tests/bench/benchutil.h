@@ -12,7 +12,6 @@
 #include <gst/webrtc/webrtc.h>
 
 G_BEGIN_DECLS
-
 /* GSubprocessLauncher child setup: the child dies with the benchmark. */
 void bench_child_setup (gpointer user_data);
 
@@ -40,8 +39,7 @@ typedef gboolean (*BenchPredicate) (gpointer data);
 
 /* Runs the default main context until @pred holds or @timeout_ms passed;
  * whether it holds. */
-gboolean bench_wait_for (BenchPredicate pred, gpointer data,
-    gint timeout_ms);
+gboolean bench_wait_for (BenchPredicate pred, gpointer data, gint timeout_ms);
 
 /* A child process (f2f-peer-tool, a baseline) spawned with stdin and
  * stdout pipes: its lines are read on the default main context and it is
@@ -69,7 +67,37 @@ gboolean bench_child_quit (BenchChild * child, gint timeout_ms);
 /* Drops the process and its pipes (once gone). */
 void bench_child_clear (BenchChild * child);
 
+/* A launcher for a BenchChild: stdin and stdout piped, stderr silenced
+ * unless @show_stderr, the child dying with the benchmark. */
+GSubprocessLauncher *bench_child_launcher (gboolean show_stderr);
+/* Spawns @argv (NULL-terminated) with @launcher into @child and watches it
+ * (bench_child_watch). On failure prints "@tool: cannot start @name: ..."
+ * and exits. */
+void bench_child_spawn (BenchChild * child, GSubprocessLauncher * launcher,
+    GPtrArray * argv, const gchar * tool, const gchar * name,
+    BenchLineFunc on_line);
+/* bench_child_clear () once @child is gone; if it is not, prints "@tool:
+ * @name would not go away" and exits. */
+void bench_child_finish (BenchChild * child, const gchar * tool,
+    const gchar * name);
+
+/* utime + stime of a live process in seconds, every thread included;
+ * -1 if it is gone. */
+gdouble bench_process_cpu (GSubprocess * proc);
+
+/* Runs the default main context for @ms: the children's lines keep being
+ * read. */
+void bench_pause_ms (gint ms);
+
+/* "key=value ..." (a child's "result" line) -> the value of @key, or -1. */
+gdouble bench_result_field (const gchar * line, const gchar * key);
+
+/* Prints "loadavg " and the line of /proc/loadavg. */
+void bench_print_load (void);
+
 /* g_array_sort () of gdouble */
 gint bench_cmp_double (gconstpointer a, gconstpointer b);
+/* The median of an array of gdouble, -1 if it is empty. */
+gdouble bench_median (GArray * values);
 
 G_END_DECLS
