@@ -509,12 +509,6 @@ plan_everywhere (gpointer data)
   return TRUE;
 }
 
-static gboolean
-never (gpointer data)
-{
-  return FALSE;
-}
-
 /* The mixer @client is assigned to in a plan's JSON form, or NULL. */
 static gchar *
 assigned_mixer (const gchar * plan, const gchar * client)
@@ -744,7 +738,7 @@ run_scenario (Row * row, guint round)
   }
 
   /* Past make-before-break (300 ms) and the first keyframes. */
-  bench_wait_for (never, NULL, opts.settle_ms);
+  bench_pause_ms (opts.settle_ms);
   g_mutex_lock (&sc.lock);
   sc.measuring = TRUE;
   g_mutex_unlock (&sc.lock);
