@@ -82,9 +82,12 @@ typedef struct
 static gchar *server_uri;
 static GSubprocess *server_proc;
 
+/* Also a BenchPairFailFunc */
 static void
-run_fail (Run * r, const gchar * why)
+run_fail (gpointer data, const gchar * why)
 {
+  Run *r = data;
+
   g_mutex_lock (&r->lock);
   if (r->error == NULL)
     r->error = g_strdup (why);
@@ -345,6 +348,7 @@ typedef struct
 {
   Run *r;
   GstElement *pipeline, *talker, *listener;
+  BenchPair pair;               /* the talker offers */
 } Raw;
 
 static void
@@ -365,14 +369,6 @@ configure_webrtc (GstElement * webrtc, gboolean nosync)
   if (nosync)
     g_signal_connect (webrtc, "deep-element-added", G_CALLBACK (no_clock_wait),
         NULL);
-}
-
-static void
-raw_ice (GstElement * webrtc, guint mline, const gchar * candidate, Raw * raw)
-{
-  GstElement *other = webrtc == raw->talker ? raw->listener : raw->talker;
-
-  g_signal_emit_by_name (other, "add-ice-candidate", mline, candidate);
 }
 
 static void
@@ -403,66 +399,6 @@ raw_pad (GstElement * webrtc, GstPad * pad, Raw * raw)
   if (gst_pad_link (pad, sink) != GST_PAD_LINK_OK)
     run_fail (raw->r, "could not link the received stream");
   gst_object_unref (sink);
-}
-
-static void
-raw_answer_created (GstPromise * promise, gpointer user_data)
-{
-  Raw *raw = user_data;
-  GstWebRTCSessionDescription *answer =
-      bench_take_description (promise, "answer");
-  GstWebRTCSessionDescription *copy;
-
-  if (answer == NULL) {
-    run_fail (raw->r, "no answer");
-    return;
-  }
-  copy = bench_copy_via_text (answer);
-  if (copy == NULL) {
-    gst_webrtc_session_description_free (answer);
-    run_fail (raw->r, "the answer did not survive SDP text");
-    return;
-  }
-  g_signal_emit_by_name (raw->listener, "set-local-description", answer,
-      NULL);
-  g_signal_emit_by_name (raw->talker, "set-remote-description", copy, NULL);
-  gst_webrtc_session_description_free (copy);
-  gst_webrtc_session_description_free (answer);
-}
-
-static void
-raw_offer_set (GstPromise * promise, gpointer user_data)
-{
-  Raw *raw = user_data;
-
-  gst_promise_unref (promise);
-  g_signal_emit_by_name (raw->listener, "create-answer", NULL,
-      gst_promise_new_with_change_func (raw_answer_created, raw, NULL));
-}
-
-static void
-raw_offer_created (GstPromise * promise, gpointer user_data)
-{
-  Raw *raw = user_data;
-  GstWebRTCSessionDescription *offer =
-      bench_take_description (promise, "offer");
-  GstWebRTCSessionDescription *copy;
-
-  if (offer == NULL) {
-    run_fail (raw->r, "no offer");
-    return;
-  }
-  copy = bench_copy_via_text (offer);
-  if (copy == NULL) {
-    gst_webrtc_session_description_free (offer);
-    run_fail (raw->r, "the offer did not survive SDP text");
-    return;
-  }
-  g_signal_emit_by_name (raw->talker, "set-local-description", offer, NULL);
-  g_signal_emit_by_name (raw->listener, "set-remote-description", copy,
-      gst_promise_new_with_change_func (raw_offer_set, raw, NULL));
-  gst_webrtc_session_description_free (copy);
-  gst_webrtc_session_description_free (offer);
 }
 
 static void
@@ -515,15 +451,12 @@ run_raw (Run * r, gboolean nosync)
   add_probe (src, "src", tx_probe, r);
   gst_object_unref (src);
   r->tx_pipeline = raw.pipeline;
-  g_signal_connect (raw.talker, "on-ice-candidate", G_CALLBACK (raw_ice),
-      &raw);
-  g_signal_connect (raw.listener, "on-ice-candidate", G_CALLBACK (raw_ice),
-      &raw);
   g_signal_connect (raw.listener, "pad-added", G_CALLBACK (raw_pad), &raw);
   w = watch (raw.pipeline, r);
   gst_element_set_state (raw.pipeline, GST_STATE_PLAYING);
-  g_signal_emit_by_name (raw.talker, "create-offer", NULL,
-      gst_promise_new_with_change_func (raw_offer_created, &raw, NULL));
+  bench_pair_init (&raw.pair, raw.talker, raw.listener, run_fail, r);
+  raw.pair.answer_via_text = TRUE;
+  bench_pair_start (&raw.pair);
   g_main_loop_run (r->loop);
   gst_element_set_state (raw.pipeline, GST_STATE_NULL);
   g_source_remove (w);

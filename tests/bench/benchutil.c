@@ -74,6 +74,97 @@ bench_copy_via_text (GstWebRTCSessionDescription * desc)
   return gst_webrtc_session_description_new (desc->type, sdp);
 }
 
+static void
+pair_answer_created (GstPromise * promise, gpointer user_data)
+{
+  BenchPair *pair = user_data;
+  GstWebRTCSessionDescription *answer =
+      bench_take_description (promise, "answer");
+  GstWebRTCSessionDescription *copy = NULL;
+
+  if (answer == NULL) {
+    pair->fail (pair->fail_data, "no answer");
+    return;
+  }
+  if (pair->answer_via_text && (copy = bench_copy_via_text (answer)) == NULL) {
+    gst_webrtc_session_description_free (answer);
+    pair->fail (pair->fail_data, "the answer did not survive SDP text");
+    return;
+  }
+  g_signal_emit_by_name (pair->answerer, "set-local-description", answer, NULL);
+  g_signal_emit_by_name (pair->offerer, "set-remote-description",
+      copy ? copy : answer, NULL);
+  if (copy)
+    gst_webrtc_session_description_free (copy);
+  gst_webrtc_session_description_free (answer);
+}
+
+static void
+pair_offer_set (GstPromise * promise, gpointer user_data)
+{
+  BenchPair *pair = user_data;
+
+  gst_promise_unref (promise);
+  g_signal_emit_by_name (pair->answerer, "create-answer", NULL,
+      gst_promise_new_with_change_func (pair_answer_created, pair, NULL));
+}
+
+static void
+pair_offer_created (GstPromise * promise, gpointer user_data)
+{
+  BenchPair *pair = user_data;
+  GstWebRTCSessionDescription *offer =
+      bench_take_description (promise, "offer");
+  GstWebRTCSessionDescription *copy;
+
+  if (offer == NULL) {
+    pair->fail (pair->fail_data, "no offer");
+    return;
+  }
+  copy = bench_copy_via_text (offer);
+  if (copy == NULL) {
+    gst_webrtc_session_description_free (offer);
+    pair->fail (pair->fail_data, "the offer did not survive SDP text");
+    return;
+  }
+  g_signal_emit_by_name (pair->offerer, "set-local-description", offer, NULL);
+  g_signal_emit_by_name (pair->answerer, "set-remote-description", copy,
+      gst_promise_new_with_change_func (pair_offer_set, pair, NULL));
+  gst_webrtc_session_description_free (copy);
+  gst_webrtc_session_description_free (offer);
+}
+
+static void
+pair_ice_candidate (GstElement * webrtc, guint mline, const gchar * candidate,
+    BenchPair * pair)
+{
+  GstElement *other = webrtc == pair->offerer ? pair->answerer : pair->offerer;
+
+  g_signal_emit_by_name (other, "add-ice-candidate", mline, candidate);
+}
+
+void
+bench_pair_init (BenchPair * pair, GstElement * offerer,
+    GstElement * answerer, BenchPairFailFunc fail, gpointer fail_data)
+{
+  pair->offerer = offerer;
+  pair->answerer = answerer;
+  pair->answer_via_text = FALSE;
+  pair->fail = fail;
+  pair->fail_data = fail_data;
+}
+
+void
+bench_pair_start (BenchPair * pair)
+{
+  g_signal_connect (pair->offerer, "on-ice-candidate",
+      G_CALLBACK (pair_ice_candidate), pair);
+  g_signal_connect (pair->answerer, "on-ice-candidate",
+      G_CALLBACK (pair_ice_candidate), pair);
+  g_signal_emit_by_name (pair->offerer, "create-offer", NULL,
+      gst_promise_new_with_change_func (pair_offer_created, pair, NULL));
+}
+
 void
 bench_configure_ice (GstElement * webrtc)
 {

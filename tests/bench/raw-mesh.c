@@ -62,6 +62,7 @@ typedef struct
   GstElement *webrtc;
   GstElement *queue[2];         /* [audio?]: sender branch input */
   gint connected;               /* atomic */
+  BenchPair pair;               /* the offering end's (from < to) */
 } End;
 
 typedef struct
@@ -102,9 +103,12 @@ static gchar *pattern = NULL;
 
 /* ---------------------------------------------------------------------- */
 
+/* Also a BenchPairFailFunc */
 static void
-fail (Mesh * m, const gchar * why)
+fail (gpointer data, const gchar * why)
 {
+  Mesh *m = data;
+
   /* Printed from any thread; the main loop ends the process. */
   g_mutex_lock (&m->lock);
   if (m->exit_code == 0) {
@@ -329,20 +333,6 @@ add_sender (End * e, gboolean audio)
 /* ---------------------------------------------------------------------- */
 /* Negotiation, in-process */
 
-static End *
-other_end (End * e)
-{
-  return e->mesh->ends[e->to * e->mesh->n + e->from];
-}
-
-static void
-on_ice_candidate (GstElement * webrtc, guint mline, const gchar * candidate,
-    End * e)
-{
-  g_signal_emit_by_name (other_end (e)->webrtc, "add-ice-candidate", mline,
-      candidate);
-}
-
 static void
 on_connection_state (GstElement * webrtc, GParamSpec * pspec, End * e)
 {
@@ -370,60 +360,6 @@ on_deep_element_added (GstBin * webrtc, GstBin * sub_bin, GstElement * element,
     g_object_set (element, "sync", FALSE, NULL);
 }
 
-static void
-on_answer_created (GstPromise * promise, gpointer user_data)
-{
-  End *answerer = user_data;
-  GstWebRTCSessionDescription *answer =
-      bench_take_description (promise, "answer");
-  GstWebRTCSessionDescription *copy;
-
-  if (answer == NULL || (copy = bench_copy_via_text (answer)) == NULL) {
-    if (answer)
-      gst_webrtc_session_description_free (answer);
-    fail (answerer->mesh, "no answer");
-    return;
-  }
-  g_signal_emit_by_name (answerer->webrtc, "set-local-description", answer,
-      NULL);
-  g_signal_emit_by_name (other_end (answerer)->webrtc,
-      "set-remote-description", copy, NULL);
-  gst_webrtc_session_description_free (copy);
-  gst_webrtc_session_description_free (answer);
-}
-
-static void
-on_offer_set (GstPromise * promise, gpointer user_data)
-{
-  End *answerer = user_data;
-
-  gst_promise_unref (promise);
-  g_signal_emit_by_name (answerer->webrtc, "create-answer", NULL,
-      gst_promise_new_with_change_func (on_answer_created, answerer, NULL));
-}
-
-static void
-on_offer_created (GstPromise * promise, gpointer user_data)
-{
-  End *offerer = user_data;
-  End *answerer = other_end (offerer);
-  GstWebRTCSessionDescription *offer =
-      bench_take_description (promise, "offer");
-  GstWebRTCSessionDescription *copy;
-
-  if (offer == NULL || (copy = bench_copy_via_text (offer)) == NULL) {
-    if (offer)
-      gst_webrtc_session_description_free (offer);
-    fail (offerer->mesh, "no offer");
-    return;
-  }
-  g_signal_emit_by_name (offerer->webrtc, "set-local-description", offer, NULL);
-  g_signal_emit_by_name (answerer->webrtc, "set-remote-description", copy,
-      gst_promise_new_with_change_func (on_offer_set, answerer, NULL));
-  gst_webrtc_session_description_free (copy);
-  gst_webrtc_session_description_free (offer);
-}
-
 /* ---------------------------------------------------------------------- */
 /* Building */
 
@@ -441,8 +377,6 @@ make_end (Mesh * m, gint from, gint to)
   g_object_set (e->webrtc, "latency", LATENCY_MS, NULL);
   g_signal_connect (e->webrtc, "deep-element-added",
       G_CALLBACK (on_deep_element_added), NULL);
-  g_signal_connect (e->webrtc, "on-ice-candidate",
-      G_CALLBACK (on_ice_candidate), e);
   g_signal_connect (e->webrtc, "notify::connection-state",
       G_CALLBACK (on_connection_state), e);
   g_signal_connect (e->webrtc, "pad-added", G_CALLBACK (on_pad_added), e);
@@ -656,8 +590,11 @@ start_cb (gpointer user_data)
   for (i = 0; i < m->n; i++)
     for (j = i + 1; j < m->n; j++) {
       End *e = m->ends[i * m->n + j];
-      g_signal_emit_by_name (e->webrtc, "create-offer", NULL,
-          gst_promise_new_with_change_func (on_offer_created, e, NULL));
+
+      bench_pair_init (&e->pair, e->webrtc, m->ends[j * m->n + i]->webrtc,
+          fail, m);
+      e->pair.answer_via_text = TRUE;
+      bench_pair_start (&e->pair);
     }
   deadline_us = g_get_monotonic_time () + (gint64) timeout_s * G_USEC_PER_SEC;
   g_timeout_add (100, poll_cb, m);
