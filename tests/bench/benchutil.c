@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <gst/sdp/sdp.h>
 
@@ -362,6 +363,17 @@ bench_process_cpu (GSubprocess * proc)
     return -1;
   return (g_ascii_strtod (fields[11], NULL) + g_ascii_strtod (fields[12],
           NULL)) / sysconf (_SC_CLK_TCK);
+}
+
+gdouble
+bench_self_cpu (void)
+{
+  struct rusage ru;
+
+  /* RUSAGE_SELF covers every thread of the process. */
+  getrusage (RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+      (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 static gboolean

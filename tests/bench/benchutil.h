@@ -108,6 +108,9 @@ void bench_child_finish (BenchChild * child, const gchar * tool,
  * -1 if it is gone. */
 gdouble bench_process_cpu (GSubprocess * proc);
 
+/* utime + stime of this process in seconds, every thread included. */
+gdouble bench_self_cpu (void);
+
 /* Runs the default main context for @ms: the children's lines keep being
  * read. */
 void bench_pause_ms (gint ms);

@@ -59,7 +59,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
@@ -158,16 +157,6 @@ static Bench bench = {
   .out_fd = -1,
 };
 
-static gdouble
-cpu_now (void)
-{
-  struct rusage ru;
-
-  getrusage (RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-      ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-}
-
 static gboolean
 quit_cb (gpointer data)
 {
@@ -228,7 +217,7 @@ finish (void)
   now = g_get_monotonic_time ();
   g_mutex_lock (&bench.lock);
   bench.done_us = now;
-  bench.cpu_seconds = cpu_now () - bench.cpu_start;
+  bench.cpu_seconds = bench_self_cpu () - bench.cpu_start;
   bench.digest = g_strdup (digest);
   bench.verified = ok;
   bench.done = TRUE;
@@ -714,7 +703,7 @@ main (int argc, char **argv)
     if (bench.hash_thread)
       hasher = g_thread_new ("hasher", hash_thread, NULL);
     deadline = g_timeout_add_seconds (bench.timeout_s, deadline_cb, NULL);
-    bench.cpu_start = cpu_now ();
+    bench.cpu_start = bench_self_cpu ();
     bench.request_us = g_get_monotonic_time ();
     if (!gst_webrtc_data_channel_send_string_full (bench.streams[0].rx,
             "request", &error))

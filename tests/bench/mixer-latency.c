@@ -46,7 +46,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <gio/gio.h>
 #include <gst/gst.h>
 
@@ -118,17 +117,6 @@ struct _Scenario
 
 static gchar *server_uri;
 static GSubprocess *server_proc;
-
-/* CPU of this process (every peer of the scenario), seconds. */
-static gdouble
-cpu_seconds (void)
-{
-  struct rusage ru;
-
-  getrusage (RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
-      (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
 
 static void
 scenario_fail (Scenario * sc, const gchar * why)
@@ -742,7 +730,7 @@ run_scenario (Row * row, guint round)
   g_mutex_lock (&sc.lock);
   sc.measuring = TRUE;
   g_mutex_unlock (&sc.lock);
-  cpu0 = cpu_seconds ();
+  cpu0 = bench_self_cpu ();
   wall0 = g_get_monotonic_time ();
   if (opts.video)
     sc.flip = g_timeout_add (opts.video_interval_ms, flip_pattern, &sc);
@@ -754,7 +742,8 @@ run_scenario (Row * row, guint round)
     g_source_remove (timeout);
   if (sc.flip)
     g_source_remove (sc.flip);
-  cores = (cpu_seconds () - cpu0) / ((g_get_monotonic_time () - wall0) / 1e6);
+  cores =
+      (bench_self_cpu () - cpu0) / ((g_get_monotonic_time () - wall0) / 1e6);
   g_array_append_val (row->cores, cores);
   g_mutex_lock (&sc.lock);
   sc.measuring = FALSE;
