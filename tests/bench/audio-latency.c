@@ -82,7 +82,7 @@ typedef struct
 static gchar *server_uri;
 static GSubprocess *server_proc;
 
-/* Also a BenchPairFailFunc */
+/* Also a BenchFailFunc */
 static void
 run_fail (gpointer data, const gchar * why)
 {

@@ -146,7 +146,7 @@ pair_ice_candidate (GstElement * webrtc, guint mline, const gchar * candidate,
 
 void
 bench_pair_init (BenchPair * pair, GstElement * offerer,
-    GstElement * answerer, BenchPairFailFunc fail, gpointer fail_data)
+    GstElement * answerer, BenchFailFunc fail, gpointer fail_data)
 {
   pair->offerer = offerer;
   pair->answerer = answerer;

@@ -35,9 +35,10 @@ GstWebRTCSessionDescription *bench_copy_via_text (GstWebRTCSessionDescription
  * UPnP, only the loopback address. */
 void bench_configure_ice (GstElement * webrtc);
 
-/* Why a BenchPair's negotiation stopped ("no offer", "no answer", "the
- * offer did not survive SDP text", ...), from a webrtcbin thread. */
-typedef void (*BenchPairFailFunc) (gpointer data, const gchar * why);
+/* Why something the benchmark runs failed (a BenchPair's negotiation: "no
+ * offer", "no answer", "the offer did not survive SDP text", ...), from any
+ * thread. */
+typedef void (*BenchFailFunc) (gpointer data, const gchar * why);
 
 /* Two webrtcbins of one process negotiating with each other the way a
  * signaling path would carry it: the offer (and, with @answer_via_text,
@@ -47,13 +48,13 @@ typedef struct
 {
   GstElement *offerer, *answerer;
   gboolean answer_via_text;
-  BenchPairFailFunc fail;
+  BenchFailFunc fail;
   gpointer fail_data;
 } BenchPair;
 
 /* Sets the fields of @pair; answer_via_text is FALSE. */
 void bench_pair_init (BenchPair * pair, GstElement * offerer,
-    GstElement * answerer, BenchPairFailFunc fail, gpointer fail_data);
+    GstElement * answerer, BenchFailFunc fail, gpointer fail_data);
 /* Hands each end's ICE candidates to the other, then create-offer on the
  * offerer; the rest runs on webrtcbin's threads. */
 void bench_pair_start (BenchPair * pair);

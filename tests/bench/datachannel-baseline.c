@@ -460,7 +460,7 @@ make_webrtc (Conn * c, const gchar * role)
   return webrtc;
 }
 
-/* A BenchPairFailFunc */
+/* A BenchFailFunc */
 static void
 conn_fail (gpointer data, const gchar * why)
 {

@@ -91,7 +91,7 @@ static gchar *pattern = NULL;
 
 /* ---------------------------------------------------------------------- */
 
-/* Also a BenchPairFailFunc */
+/* Also a BenchFailFunc */
 static void
 fail (gpointer data, const gchar * why)
 {
@@ -431,24 +431,6 @@ start_cb (gpointer user_data)
 }
 
 static gboolean
-bus_cb (GstBus * bus, GstMessage * msg, gpointer user_data)
-{
-  Mesh *m = user_data;
-
-  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
-    g_autoptr (GError) error = NULL;
-    g_autofree gchar *text = NULL;
-
-    gst_message_parse_error (msg, &error, NULL);
-    text = g_strdup_printf ("pipeline error from %s: %s",
-        GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)), error->message);
-    g_strdelimit (text, "\r\n", ' ');
-    fail (m, text);
-  }
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
 check_elements (void)
 {
   const gchar *needed[] = { "webrtcbin", "videotestsrc", "audiotestsrc",
@@ -521,7 +503,7 @@ main (int argc, char **argv)
   if (!build (&m) || m.exit_code != 0)
     return 1;
   bus = gst_element_get_bus (m.pipeline);
-  gst_bus_add_watch (bus, bus_cb, &m);
+  bench_raw_watch_errors (bus, fail, &m);
   if (gst_element_set_state (m.pipeline, GST_STATE_PLAYING) ==
       GST_STATE_CHANGE_FAILURE) {
     printf ("failed the pipeline would not play\n");

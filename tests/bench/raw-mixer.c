@@ -87,9 +87,12 @@ static gint timeout_s = 60;
 static gchar *role = NULL;
 static gchar *pattern = NULL;
 
+/* Also a BenchFailFunc */
 static void
-fail (App * a, const gchar * why)
+fail (gpointer data, const gchar * why)
 {
+  App *a = data;
+
   g_mutex_lock (&a->lock);
   if (a->exit_code == 0) {
     a->exit_code = 1;
@@ -561,24 +564,6 @@ poll_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static gboolean
-bus_cb (GstBus * bus, GstMessage * msg, gpointer user_data)
-{
-  App *a = user_data;
-
-  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
-    g_autoptr (GError) error = NULL;
-    g_autofree gchar *text = NULL;
-
-    gst_message_parse_error (msg, &error, NULL);
-    text = g_strdup_printf ("pipeline error from %s: %s",
-        GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)), error->message);
-    g_strdelimit (text, "\r\n", ' ');
-    fail (a, text);
-  }
-  return G_SOURCE_CONTINUE;
-}
-
 static void
 spawn_clients (App * a, const gchar * self_path)
 {
@@ -651,7 +636,7 @@ main (int argc, char **argv)
   if (!build (&a))
     return 1;
   bus = gst_element_get_bus (a.pipeline);
-  gst_bus_add_watch (bus, bus_cb, &a);
+  bench_raw_watch_errors (bus, fail, &a);
   if (gst_element_set_state (a.pipeline, GST_STATE_PLAYING) ==
       GST_STATE_CHANGE_FAILURE) {
     printf ("failed the pipeline would not play\n");

@@ -180,6 +180,40 @@ bench_raw_chain_start (GPtrArray * chain, GstPad * pad)
   return linked;
 }
 
+typedef struct
+{
+  BenchFailFunc fail;
+  gpointer data;
+} ErrorWatch;
+
+static gboolean
+error_cb (GstBus * bus, GstMessage * msg, gpointer user_data)
+{
+  ErrorWatch *w = user_data;
+
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
+    g_autoptr (GError) error = NULL;
+    g_autofree gchar *text = NULL;
+
+    gst_message_parse_error (msg, &error, NULL);
+    text = g_strdup_printf ("pipeline error from %s: %s",
+        GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)), error->message);
+    g_strdelimit (text, "\r\n", ' ');
+    w->fail (w->data, text);
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+void
+bench_raw_watch_errors (GstBus * bus, BenchFailFunc fail, gpointer data)
+{
+  ErrorWatch *w = g_new (ErrorWatch, 1);
+
+  w->fail = fail;
+  w->data = data;
+  gst_bus_add_watch_full (bus, G_PRIORITY_DEFAULT, error_cb, w, g_free);
+}
+
 GstPadProbeReturn
 bench_raw_count_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {

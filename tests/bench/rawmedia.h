@@ -64,6 +64,11 @@ void bench_raw_chain_append (GPtrArray * chain, GstBin * bin,
  * head and frees @chain; whether that link worked. */
 gboolean bench_raw_chain_start (GPtrArray * chain, GstPad * pad);
 
+/* Watches a pipeline's @bus (until gst_bus_remove_watch ()): an error
+ * message calls @fail with "pipeline error from ELEMENT: message" on one
+ * line. */
+void bench_raw_watch_errors (GstBus * bus, BenchFailFunc fail, gpointer data);
+
 /* A pad probe counting buffers into the gint (atomic) at @user_data. */
 GstPadProbeReturn bench_raw_count_probe (GstPad * pad, GstPadProbeInfo * info,
     gpointer user_data);

@@ -72,7 +72,7 @@ conn_finish (Connection * c)
     g_main_loop_quit (c->loop);
 }
 
-/* A BenchPairFailFunc */
+/* A BenchFailFunc */
 static void
 conn_fail (gpointer data, const gchar * why)
 {
