@@ -190,6 +190,31 @@ bench_cmp_double (gconstpointer a, gconstpointer b)
 }
 
 gdouble
+bench_percentile (GArray * values, gdouble p)
+{
+  g_autoptr (GArray) v = NULL;
+  guint i;
+
+  if (values->len == 0)
+    return -1;
+  v = g_array_sized_new (FALSE, FALSE, sizeof (gdouble), values->len);
+  g_array_append_vals (v, values->data, values->len);
+  g_array_sort (v, bench_cmp_double);
+  i = (guint) (p / 100.0 * (v->len - 1) + 0.5);
+  return g_array_index (v, gdouble, MIN (i, v->len - 1));
+}
+
+void
+bench_add_probe (GstElement * element, const gchar * pad_name,
+    GstPadProbeCallback cb, gpointer data)
+{
+  GstPad *pad = gst_element_get_static_pad (element, pad_name);
+
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, cb, data, NULL);
+  gst_object_unref (pad);
+}
+
+gdouble
 bench_median (GArray * values)
 {
   g_autoptr (GArray) v = NULL;

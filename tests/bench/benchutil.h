@@ -126,5 +126,12 @@ void bench_print_load (void);
 gint bench_cmp_double (gconstpointer a, gconstpointer b);
 /* The median of an array of gdouble, -1 if it is empty. */
 gdouble bench_median (GArray * values);
+/* The @p-th percentile (0..100, the nearest rank) of an array of gdouble,
+ * -1 if it is empty; @values stays in its order. */
+gdouble bench_percentile (GArray * values, gdouble p);
+
+/* A buffer probe @cb (@data) on @element's static pad @pad_name. */
+void bench_add_probe (GstElement * element, const gchar * pad_name,
+    GstPadProbeCallback cb, gpointer data);
 
 G_END_DECLS
