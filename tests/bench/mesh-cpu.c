@@ -88,12 +88,7 @@ typedef struct
 static gboolean
 room_alive (Room * room)
 {
-  gint i;
-
-  for (i = 0; i < room->nprocs; i++)
-    if (room->procs[i]->base.exited)
-      return FALSE;
-  return TRUE;
+  return bench_peer_children_alive (room->procs, room->nprocs);
 }
 
 static gboolean
@@ -105,19 +100,9 @@ room_media (gpointer data)
   /* A peer that died ends the wait: the run has failed. */
   if (!room_alive (room))
     return TRUE;
-  for (i = 0; i < room->n; i++) {
-    GHashTableIter iter;
-    gpointer value;
-    gint flowing = 0;
-
-    g_hash_table_iter_init (&iter, room->peers[i]->remotes);
-    while (g_hash_table_iter_next (&iter, NULL, &value)) {
-      BenchRemote *r = value;
-      flowing += r->video > 0 && r->audio > 0;
-    }
-    if (flowing < room->n - 1)
+  for (i = 0; i < room->n; i++)
+    if (bench_local_flowing (room->peers[i]) < room->n - 1)
       return FALSE;
-  }
   return TRUE;
 }
 
@@ -141,62 +126,6 @@ room_marked (gpointer data)
   return TRUE;
 }
 
-static gdouble
-room_cpu (Room * room)
-{
-  gdouble sum = 0;
-  gint i;
-
-  for (i = 0; i < room->nprocs; i++) {
-    gdouble t = bench_process_cpu (room->procs[i]->base.proc);
-    if (t < 0)
-      return -1;
-    sum += t;
-  }
-  return sum;
-}
-
-/* Appends to @argv the f2fsignal named @element of peer @index (display
- * name P<index>) with its sources and, for the composite shape, its sinks. */
-static void
-add_peer (GPtrArray * argv, const gchar * element, const gchar * room,
-    gint index, gboolean composite)
-{
-  g_ptr_array_add (argv, g_strdup ("f2fsignal"));
-  g_ptr_array_add (argv, g_strdup_printf ("name=%s", element));
-  g_ptr_array_add (argv, g_strdup_printf ("server-uri=%s", server_uri));
-  g_ptr_array_add (argv, g_strdup_printf ("room=%s", room));
-  g_ptr_array_add (argv, g_strdup_printf ("display-name=P%d", index));
-  g_ptr_array_add (argv, g_strdup ("local-addresses=127.0.0.1"));
-  g_ptr_array_add (argv, g_strdup ("stats-interval=1000"));
-  if (!composite)
-    g_ptr_array_add (argv, g_strdup ("room-view=per-peer"));
-  g_ptr_array_add (argv, g_strdup ("videotestsrc"));
-  g_ptr_array_add (argv, g_strdup ("is-live=true"));
-  g_ptr_array_add (argv, g_strdup_printf ("pattern=%s", opts.pattern));
-  g_ptr_array_add (argv, g_strdup ("!"));
-  g_ptr_array_add (argv, g_strdup_printf
-      ("video/x-raw,width=320,height=240,framerate=%d/1", FPS));
-  g_ptr_array_add (argv, g_strdup ("!"));
-  g_ptr_array_add (argv, g_strdup_printf ("%s.video_sink", element));
-  g_ptr_array_add (argv, g_strdup ("audiotestsrc"));
-  g_ptr_array_add (argv, g_strdup ("is-live=true"));
-  /* The same tone per index as raw-mesh. */
-  g_ptr_array_add (argv, g_strdup_printf ("freq=%d", 300 + 100 * index));
-  g_ptr_array_add (argv, g_strdup ("!"));
-  g_ptr_array_add (argv, g_strdup_printf ("%s.audio_sink", element));
-  if (composite) {
-    g_ptr_array_add (argv, g_strdup_printf ("%s.video_src", element));
-    g_ptr_array_add (argv, g_strdup ("!"));
-    g_ptr_array_add (argv, g_strdup ("fakesink"));
-    g_ptr_array_add (argv, g_strdup ("async=false"));
-    g_ptr_array_add (argv, g_strdup_printf ("%s.audio_src", element));
-    g_ptr_array_add (argv, g_strdup ("!"));
-    g_ptr_array_add (argv, g_strdup ("fakesink"));
-    g_ptr_array_add (argv, g_strdup ("async=false"));
-  }
-}
-
 /* --f2f-process each: peer @index alone in an f2f-peer-tool, as "s". */
 static BenchPeerChild *
 peer_spawn (const gchar * room, gint index, gboolean composite)
@@ -206,7 +135,8 @@ peer_spawn (const gchar * room, gint index, gboolean composite)
   const gchar *locals[] = { "s", NULL };
 
   g_ptr_array_add (argv, g_strdup (opts.tool));
-  add_peer (argv, "s", room, index, composite);
+  bench_peer_add_f2fsignal (argv, "s", server_uri, room, index, opts.pattern,
+      FPS, composite);
   g_ptr_array_add (argv, NULL);
   return bench_peer_child_spawn ("mesh-cpu", name, argv, locals, opts.verbose);
 }
@@ -222,7 +152,8 @@ peers_spawn (const gchar * room, gint n, gboolean composite)
   g_ptr_array_add (argv, g_strdup (opts.tool));
   for (i = 0; i < n; i++) {
     locals[i] = g_strdup_printf ("s%d", i + 1);
-    add_peer (argv, locals[i], room, i, composite);
+    bench_peer_add_f2fsignal (argv, locals[i], server_uri, room, i,
+        opts.pattern, FPS, composite);
   }
   g_ptr_array_add (argv, NULL);
   return bench_peer_child_spawn ("mesh-cpu", "f2f", argv,
@@ -261,11 +192,11 @@ run_f2f (gint n, gboolean composite, const gchar * room_name)
   }
 
   t0 = bench_mark_us[0] = g_get_monotonic_time ();
-  cpu0 = room_cpu (&room);
+  cpu0 = bench_peer_children_cpu (room.procs, room.nprocs);
   srv0 = bench_process_cpu (server_proc);
   bench_pause_ms (opts.seconds * 1000);
   t1 = bench_mark_us[1] = g_get_monotonic_time ();
-  cpu1 = room_cpu (&room);
+  cpu1 = bench_peer_children_cpu (room.procs, room.nprocs);
   srv1 = bench_process_cpu (server_proc);
   /* The window's frame counts come with the next stats, within 1 s. */
   bench_wait_for (room_marked, &room, 3000);
@@ -318,21 +249,14 @@ run_raw (gint n, gboolean composite)
   if (composite)
     g_ptr_array_add (argv, g_strdup ("--composite"));
   g_ptr_array_add (argv, NULL);
-  c = bench_peer_child_spawn ("mesh-cpu", "raw-mesh", argv, NULL, opts.verbose);
-  /* It ends by itself after the window; the margin covers its teardown. */
-  if (!bench_wait_for (bench_child_gone, c,
-          (opts.timeout + opts.warmup + opts.seconds + 30) * 1000)) {
-    g_printerr ("mesh-cpu: raw-mesh N=%d did not finish in time\n", n);
-    g_subprocess_force_exit (c->base.proc);
-    bench_wait_for (bench_child_gone, c, 3000);
-  }
+  /* The margin covers its teardown. */
+  c = bench_peer_run_raw ("mesh-cpu", "raw-mesh", argv, n,
+      opts.timeout + opts.warmup + opts.seconds + 30, opts.verbose);
   if (c->result) {
     out.cores = bench_result_field (c->result, "cpu");
     out.frames_min = (gint) bench_result_field (c->result, "frames_min");
     out.frames_expected =
         (gint) bench_result_field (c->result, "frames_expected");
-  } else {
-    g_printerr ("mesh-cpu: raw-mesh N=%d gave no result\n", n);
   }
   bench_peer_child_free (c);
   return out;

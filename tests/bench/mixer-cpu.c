@@ -99,33 +99,15 @@ mixer_local (Room * room)
 static gboolean
 room_alive (Room * room)
 {
-  gint i;
-
   if (room->mixer && room->mixer->base.exited)
     return FALSE;
-  for (i = 0; i < room->nprocs; i++)
-    if (room->procs[i]->base.exited)
-      return FALSE;
-  return TRUE;
+  return bench_peer_children_alive (room->procs, room->nprocs);
 }
 
 static gboolean
 flowing (BenchRemote * r)
 {
   return r && r->video > 0 && r->audio > 0;
-}
-
-static gint
-count_flowing (BenchLocal * l)
-{
-  GHashTableIter iter;
-  gpointer value;
-  gint n = 0;
-
-  g_hash_table_iter_init (&iter, l->remotes);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    n += flowing (value);
-  return n;
 }
 
 static gboolean
@@ -137,13 +119,13 @@ room_media (gpointer data)
 
   if (!room_alive (room))
     return TRUE;
-  if (m && (m->peer_id == NULL || count_flowing (m) < room->n))
+  if (m && (m->peer_id == NULL || bench_local_flowing (m) < room->n))
     return FALSE;
   for (i = 0; i < room->n; i++) {
     if (m && !flowing (g_hash_table_lookup (room->peers[i]->remotes,
                 m->peer_id)))
       return FALSE;
-    if (!m && count_flowing (room->peers[i]) < room->n - 1)
+    if (!m && bench_local_flowing (room->peers[i]) < room->n - 1)
       return FALSE;
   }
   return TRUE;
@@ -200,65 +182,10 @@ window_frames (BenchLocal * l, const gchar * only, gint need, gint64 t0,
   return seen < need ? 0 : min;
 }
 
-static gdouble
-procs_cpu (Room * room)
-{
-  gdouble sum = 0;
-  gint i;
-
-  for (i = 0; i < room->nprocs; i++) {
-    gdouble t = bench_process_cpu (room->procs[i]->base.proc);
-    if (t < 0)
-      return -1;
-    sum += t;
-  }
-  return sum;
-}
-
 static void
 add_arg (GPtrArray * argv, const gchar * arg)
 {
   g_ptr_array_add (argv, g_strdup (arg));
-}
-
-/* Client @index as the f2fsignal named @element, with its sources and,
- * with @composite, its room view into fakesinks. */
-static void
-add_client (GPtrArray * argv, const gchar * element, const gchar * room,
-    gint index, gboolean composite)
-{
-  add_arg (argv, "f2fsignal");
-  g_ptr_array_add (argv, g_strdup_printf ("name=%s", element));
-  g_ptr_array_add (argv, g_strdup_printf ("server-uri=%s", server_uri));
-  g_ptr_array_add (argv, g_strdup_printf ("room=%s", room));
-  g_ptr_array_add (argv, g_strdup_printf ("display-name=P%d", index));
-  add_arg (argv, "local-addresses=127.0.0.1");
-  add_arg (argv, "stats-interval=1000");
-  if (!composite)
-    add_arg (argv, "room-view=per-peer");
-  add_arg (argv, "videotestsrc");
-  add_arg (argv, "is-live=true");
-  g_ptr_array_add (argv, g_strdup_printf ("pattern=%s", opts.pattern));
-  add_arg (argv, "!");
-  g_ptr_array_add (argv, g_strdup_printf
-      ("video/x-raw,width=320,height=240,framerate=%d/1", FPS));
-  add_arg (argv, "!");
-  g_ptr_array_add (argv, g_strdup_printf ("%s.video_sink", element));
-  add_arg (argv, "audiotestsrc");
-  add_arg (argv, "is-live=true");
-  g_ptr_array_add (argv, g_strdup_printf ("freq=%d", 300 + 100 * index));
-  add_arg (argv, "!");
-  g_ptr_array_add (argv, g_strdup_printf ("%s.audio_sink", element));
-  if (composite) {
-    g_ptr_array_add (argv, g_strdup_printf ("%s.video_src", element));
-    add_arg (argv, "!");
-    add_arg (argv, "fakesink");
-    add_arg (argv, "async=false");
-    g_ptr_array_add (argv, g_strdup_printf ("%s.audio_src", element));
-    add_arg (argv, "!");
-    add_arg (argv, "fakesink");
-    add_arg (argv, "async=false");
-  }
 }
 
 static BenchPeerChild *
@@ -330,7 +257,8 @@ run_room (gint n, gboolean with_mixer, gboolean each, gboolean composite,
       g_autofree gchar *name = g_strdup_printf ("P%d", i);
       const gchar *locals[] = { "s", NULL };
 
-      add_client (argv, "s", room_name, i, composite);
+      bench_peer_add_f2fsignal (argv, "s", server_uri, room_name, i,
+          opts.pattern, FPS, composite);
       room.procs[room.nprocs++] = spawn_tool (name, argv, locals);
       room.peers[i] = g_hash_table_lookup (room.procs[i]->locals, "s");
     }
@@ -340,7 +268,8 @@ run_room (gint n, gboolean with_mixer, gboolean each, gboolean composite,
 
     for (i = 0; i < n; i++) {
       locals[i] = g_strdup_printf ("s%d", i + 1);
-      add_client (argv, locals[i], room_name, i, composite);
+      bench_peer_add_f2fsignal (argv, locals[i], server_uri, room_name, i,
+          opts.pattern, FPS, composite);
     }
     room.procs[room.nprocs++] = spawn_tool ("clients", argv,
         (const gchar * const *) locals);
@@ -359,12 +288,12 @@ run_room (gint n, gboolean with_mixer, gboolean each, gboolean composite,
   t0 = bench_mark_us[0] = g_get_monotonic_time ();
   if (room.mixer)
     m0 = bench_process_cpu (room.mixer->base.proc);
-  c0 = procs_cpu (&room);
+  c0 = bench_peer_children_cpu (room.procs, room.nprocs);
   bench_pause_ms (opts.seconds * 1000);
   t1 = bench_mark_us[1] = g_get_monotonic_time ();
   if (room.mixer)
     m1 = bench_process_cpu (room.mixer->base.proc);
-  c1 = procs_cpu (&room);
+  c1 = bench_peer_children_cpu (room.procs, room.nprocs);
   bench_wait_for (room_marked, &room, 3000);
   if (m0 < 0 || m1 < 0 || c0 < 0 || c1 < 0 || !room_alive (&room)) {
     g_printerr ("mixer-cpu: N=%d: a process exited\n", n);
@@ -409,19 +338,11 @@ run_raw (gint n)
   g_ptr_array_add (argv, g_strdup_printf ("--timeout=%d", opts.timeout));
   g_ptr_array_add (argv, g_strdup_printf ("--pattern=%s", opts.pattern));
   g_ptr_array_add (argv, NULL);
-  c = bench_peer_child_spawn ("mixer-cpu", "raw-mixer", argv, NULL,
-      opts.verbose);
-  if (!bench_wait_for (bench_child_gone, c,
-          (opts.timeout + opts.warmup + opts.seconds + 30) * 1000)) {
-    g_printerr ("mixer-cpu: raw-mixer N=%d did not finish in time\n", n);
-    g_subprocess_force_exit (c->base.proc);
-    bench_wait_for (bench_child_gone, c, 3000);
-  }
+  c = bench_peer_run_raw ("mixer-cpu", "raw-mixer", argv, n,
+      opts.timeout + opts.warmup + opts.seconds + 30, opts.verbose);
   if (c->result) {
     out.mixer = bench_result_field (c->result, "cpu");
     out.mixer_frames = (gint) bench_result_field (c->result, "frames_min");
-  } else {
-    g_printerr ("mixer-cpu: raw-mixer N=%d gave no result\n", n);
   }
   bench_peer_child_free (c);
   return out;

@@ -131,6 +131,110 @@ bench_peer_child_free (BenchPeerChild * c)
   g_free (c);
 }
 
+gboolean
+bench_peer_children_alive (BenchPeerChild ** children, gint n)
+{
+  gint i;
+
+  for (i = 0; i < n; i++)
+    if (children[i]->base.exited)
+      return FALSE;
+  return TRUE;
+}
+
+gdouble
+bench_peer_children_cpu (BenchPeerChild ** children, gint n)
+{
+  gdouble sum = 0;
+  gint i;
+
+  for (i = 0; i < n; i++) {
+    gdouble t = bench_process_cpu (children[i]->base.proc);
+    if (t < 0)
+      return -1;
+    sum += t;
+  }
+  return sum;
+}
+
+static void
+add_arg (GPtrArray * argv, const gchar * arg)
+{
+  g_ptr_array_add (argv, g_strdup (arg));
+}
+
+void
+bench_peer_add_f2fsignal (GPtrArray * argv, const gchar * element,
+    const gchar * server_uri, const gchar * room, gint index,
+    const gchar * pattern, gint fps, gboolean composite)
+{
+  add_arg (argv, "f2fsignal");
+  g_ptr_array_add (argv, g_strdup_printf ("name=%s", element));
+  g_ptr_array_add (argv, g_strdup_printf ("server-uri=%s", server_uri));
+  g_ptr_array_add (argv, g_strdup_printf ("room=%s", room));
+  g_ptr_array_add (argv, g_strdup_printf ("display-name=P%d", index));
+  add_arg (argv, "local-addresses=127.0.0.1");
+  add_arg (argv, "stats-interval=1000");
+  if (!composite)
+    add_arg (argv, "room-view=per-peer");
+  add_arg (argv, "videotestsrc");
+  add_arg (argv, "is-live=true");
+  g_ptr_array_add (argv, g_strdup_printf ("pattern=%s", pattern));
+  add_arg (argv, "!");
+  g_ptr_array_add (argv, g_strdup_printf
+      ("video/x-raw,width=320,height=240,framerate=%d/1", fps));
+  add_arg (argv, "!");
+  g_ptr_array_add (argv, g_strdup_printf ("%s.video_sink", element));
+  add_arg (argv, "audiotestsrc");
+  add_arg (argv, "is-live=true");
+  g_ptr_array_add (argv, g_strdup_printf ("freq=%d", 300 + 100 * index));
+  add_arg (argv, "!");
+  g_ptr_array_add (argv, g_strdup_printf ("%s.audio_sink", element));
+  if (composite) {
+    g_ptr_array_add (argv, g_strdup_printf ("%s.video_src", element));
+    add_arg (argv, "!");
+    add_arg (argv, "fakesink");
+    add_arg (argv, "async=false");
+    g_ptr_array_add (argv, g_strdup_printf ("%s.audio_src", element));
+    add_arg (argv, "!");
+    add_arg (argv, "fakesink");
+    add_arg (argv, "async=false");
+  }
+}
+
+BenchPeerChild *
+bench_peer_run_raw (const gchar * tool, const gchar * name, GPtrArray * argv,
+    gint n, gint limit_s, gboolean show_stderr)
+{
+  BenchPeerChild *c = bench_peer_child_spawn (tool, name, argv, NULL,
+      show_stderr);
+
+  /* It ends by itself after its window. */
+  if (!bench_wait_for (bench_child_gone, c, limit_s * 1000)) {
+    g_printerr ("%s: %s N=%d did not finish in time\n", tool, name, n);
+    g_subprocess_force_exit (c->base.proc);
+    bench_wait_for (bench_child_gone, c, 3000);
+  }
+  if (c->result == NULL)
+    g_printerr ("%s: %s N=%d gave no result\n", tool, name, n);
+  return c;
+}
+
+gint
+bench_local_flowing (BenchLocal * l)
+{
+  GHashTableIter iter;
+  gpointer value;
+  gint n = 0;
+
+  g_hash_table_iter_init (&iter, l->remotes);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    BenchRemote *r = value;
+    n += r->video > 0 && r->audio > 0;
+  }
+  return n;
+}
+
 gint
 bench_remote_window_frames (const BenchRemote * r, gint64 t0, gint64 t1)
 {

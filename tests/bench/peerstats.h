@@ -57,6 +57,29 @@ void bench_peer_child_stop (BenchPeerChild * c);
 /* Frees a stopped @c and its BenchLocals; exits if it is not gone. */
 void bench_peer_child_free (BenchPeerChild * c);
 
+/* Whether none of the @n children has exited. */
+gboolean bench_peer_children_alive (BenchPeerChild ** children, gint n);
+/* utime + stime of the @n children summed, in seconds; -1 if one is gone. */
+gdouble bench_peer_children_cpu (BenchPeerChild ** children, gint n);
+
+/* Appends to @argv (f2f-peer-tool's words) an f2fsignal named @element for
+ * peer @index (display name P@index) of @room on @server_uri, with live
+ * 320x240@@fps test video (@pattern) and test audio (300 + 100 * @index
+ * Hz, the same tone as the raw baselines), stats every second; with
+ * @composite its room view into fakesinks, else room-view=per-peer. */
+void bench_peer_add_f2fsignal (GPtrArray * argv, const gchar * element,
+    const gchar * server_uri, const gchar * room, gint index,
+    const gchar * pattern, gint fps, gboolean composite);
+
+/* Runs a raw baseline (@argv, NULL-terminated, named @name) to its end,
+ * killing it after @limit_s; says so, or that it gave no "result" line, as
+ * "@tool: @name N=@n ...". Free it with bench_peer_child_free (). */
+BenchPeerChild *bench_peer_run_raw (const gchar * tool, const gchar * name,
+    GPtrArray * argv, gint n, gint limit_s, gboolean show_stderr);
+
+/* How many remotes @l decodes both video and audio from. */
+gint bench_local_flowing (BenchLocal * l);
+
 /* Video frames @r decoded between the marks, scaled from the span between
  * their stats to the window @t0..@t1 (the stats timer drifts); 0 unless
  * both marks were seen. */
