@@ -19,7 +19,8 @@ bench_child_setup (gpointer user_data)
 }
 
 gchar *
-bench_start_server (const gchar * tool, const gchar * path, GSubprocess ** proc)
+bench_start_server (const gchar * tool, const gchar * path,
+    GSubprocess ** proc)
 {
   g_autoptr (GSubprocessLauncher) launcher = NULL;
   g_autoptr (GDataInputStream) out = NULL;
@@ -101,23 +102,12 @@ pair_answer_created (GstPromise * promise, gpointer user_data)
 }
 
 static void
-pair_offer_set (GstPromise * promise, gpointer user_data)
-{
-  BenchPair *pair = user_data;
-
-  gst_promise_unref (promise);
-  g_signal_emit_by_name (pair->answerer, "create-answer", NULL,
-      gst_promise_new_with_change_func (pair_answer_created, pair, NULL));
-}
-
-static void
 pair_offer_created (GstPromise * promise, gpointer user_data)
 {
   BenchPair *pair = user_data;
-  GstWebRTCSessionDescription *offer =
-      bench_take_description (promise, "offer");
-  GstWebRTCSessionDescription *copy;
+  GstWebRTCSessionDescription *offer, *copy;
 
+  offer = bench_take_description (promise, "offer");
   if (offer == NULL) {
     pair->fail (pair->fail_data, "no offer");
     return;
@@ -130,7 +120,7 @@ pair_offer_created (GstPromise * promise, gpointer user_data)
   }
   g_signal_emit_by_name (pair->offerer, "set-local-description", offer, NULL);
   g_signal_emit_by_name (pair->answerer, "set-remote-description", copy,
-      gst_promise_new_with_change_func (pair_offer_set, pair, NULL));
+      bench_answer_when_set (pair->answerer, pair_answer_created, pair));
   gst_webrtc_session_description_free (copy);
   gst_webrtc_session_description_free (offer);
 }
@@ -148,11 +138,9 @@ void
 bench_pair_init (BenchPair * pair, GstElement * offerer,
     GstElement * answerer, BenchFailFunc fail, gpointer fail_data)
 {
-  pair->offerer = offerer;
-  pair->answerer = answerer;
-  pair->answer_via_text = FALSE;
-  pair->fail = fail;
-  pair->fail_data = fail_data;
+  BenchPair init = { offerer, answerer, FALSE, fail, fail_data };
+
+  *pair = init;
 }
 
 void
@@ -164,6 +152,34 @@ bench_pair_start (BenchPair * pair)
       G_CALLBACK (pair_ice_candidate), pair);
   g_signal_emit_by_name (pair->offerer, "create-offer", NULL,
       gst_promise_new_with_change_func (pair_offer_created, pair, NULL));
+}
+
+typedef struct
+{
+  GstElement *webrtc;
+  GstPromiseChangeFunc on_answer;
+  gpointer data;
+} AnswerWhenSet;
+
+static void
+offer_set (GstPromise * promise, gpointer user_data)
+{
+  AnswerWhenSet *a = user_data;
+
+  g_signal_emit_by_name (a->webrtc, "create-answer", NULL,
+      gst_promise_new_with_change_func (a->on_answer, a->data, NULL));
+  /* Last: @a goes with the promise. */
+  gst_promise_unref (promise);
+}
+
+GstPromise *
+bench_answer_when_set (GstElement * webrtc, GstPromiseChangeFunc on_answer,
+    gpointer data)
+{
+  AnswerWhenSet a = { webrtc, on_answer, data };
+
+  return gst_promise_new_with_change_func (offer_set, g_memdup2 (&a, sizeof a),
+      g_free);
 }
 
 void

@@ -12,6 +12,7 @@
 #include <gst/webrtc/webrtc.h>
 
 G_BEGIN_DECLS
+
 /* GSubprocessLauncher child setup: the child dies with the benchmark. */
 void bench_child_setup (gpointer user_data);
 
@@ -30,6 +31,11 @@ GstWebRTCSessionDescription *bench_take_description (GstPromise * promise,
  * NULL if the text does not parse back. */
 GstWebRTCSessionDescription *bench_copy_via_text (GstWebRTCSessionDescription
     * desc);
+
+/* A promise for set-remote-description of an offer on @webrtc: once the
+ * offer is set, create-answer on @webrtc, its reply to @on_answer (@data). */
+GstPromise *bench_answer_when_set (GstElement * webrtc,
+    GstPromiseChangeFunc on_answer, gpointer data);
 
 /* ICE as f2fsignal sets it with local-addresses=127.0.0.1: no ICE-TCP, no
  * UPnP, only the loopback address. */
@@ -63,7 +69,8 @@ typedef gboolean (*BenchPredicate) (gpointer data);
 
 /* Runs the default main context until @pred holds or @timeout_ms passed;
  * whether it holds. */
-gboolean bench_wait_for (BenchPredicate pred, gpointer data, gint timeout_ms);
+gboolean bench_wait_for (BenchPredicate pred, gpointer data,
+    gint timeout_ms);
 
 /* A child process (f2f-peer-tool, a baseline) spawned with stdin and
  * stdout pipes: its lines are read on the default main context and it is

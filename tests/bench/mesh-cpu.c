@@ -427,7 +427,8 @@ main (int argc, char **argv)
     g_printerr ("mesh-cpu: --shapes wants per-peer, composite or both\n");
     return 2;
   }
-  if (opts.runs < 1 || opts.seconds < 1 || opts.warmup < 0 || opts.timeout < 1) {
+  if (opts.runs < 1 || opts.seconds < 1 || opts.warmup < 0
+      || opts.timeout < 1) {
     g_printerr ("mesh-cpu: --runs, --seconds and --timeout must be "
         "positive\n");
     return 2;

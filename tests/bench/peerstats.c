@@ -114,23 +114,6 @@ bench_peer_child_spawn (const gchar * tool, const gchar * name,
   return c;
 }
 
-void
-bench_peer_child_stop (BenchPeerChild * c)
-{
-  bench_child_quit (&c->base, 3000);
-}
-
-void
-bench_peer_child_free (BenchPeerChild * c)
-{
-  bench_child_finish (&c->base, c->tool, c->name);
-  g_hash_table_unref (c->locals);
-  g_free (c->name);
-  g_free (c->result);
-  g_free (c->error);
-  g_free (c);
-}
-
 gboolean
 bench_peer_children_alive (BenchPeerChild ** children, gint n)
 {
@@ -242,4 +225,21 @@ bench_remote_window_frames (const BenchRemote * r, gint64 t0, gint64 t1)
     return (gint) ((r->mark_video[1] - r->mark_video[0]) *
         (gdouble) (t1 - t0) / (r->mark_at[1] - r->mark_at[0]) + 0.5);
   return 0;
+}
+
+void
+bench_peer_child_stop (BenchPeerChild * c)
+{
+  bench_child_quit (&c->base, 3000);
+}
+
+void
+bench_peer_child_free (BenchPeerChild * c)
+{
+  bench_child_finish (&c->base, c->tool, c->name);
+  g_hash_table_unref (c->locals);
+  g_free (c->name);
+  g_free (c->result);
+  g_free (c->error);
+  g_free (c);
 }

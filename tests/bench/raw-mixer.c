@@ -289,16 +289,6 @@ on_answer_created (GstPromise * promise, gpointer user_data)
   gst_webrtc_session_description_free (answer);
 }
 
-static void
-on_offer_set (GstPromise * promise, gpointer user_data)
-{
-  Link *l = user_data;
-
-  gst_promise_unref (promise);
-  g_signal_emit_by_name (l->webrtc, "create-answer", NULL,
-      gst_promise_new_with_change_func (on_answer_created, l, NULL));
-}
-
 /* A line from the other side (main thread). */
 static void
 handle_line (App * a, const gchar * line)
@@ -323,7 +313,7 @@ handle_line (App * a, const gchar * line)
       return;
     }
     g_signal_emit_by_name (l->webrtc, "set-remote-description", d,
-        gst_promise_new_with_change_func (on_offer_set, l, NULL));
+        bench_answer_when_set (l->webrtc, on_answer_created, l));
     gst_webrtc_session_description_free (d);
   } else if (strcmp (w[0], "answer") == 0 && a->mixer) {
     GstWebRTCSessionDescription *d =

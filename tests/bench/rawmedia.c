@@ -6,6 +6,13 @@
 
 #include <string.h>
 
+/* bench_raw_watch_errors () */
+typedef struct
+{
+  BenchFailFunc fail;
+  gpointer data;
+} ErrorWatch;
+
 void
 bench_raw_append_sources (GString * desc, gint i, const gchar * pattern)
 {
@@ -179,12 +186,6 @@ bench_raw_chain_start (GPtrArray * chain, GstPad * pad)
   g_ptr_array_unref (chain);
   return linked;
 }
-
-typedef struct
-{
-  BenchFailFunc fail;
-  gpointer data;
-} ErrorWatch;
 
 static gboolean
 error_cb (GstBus * bus, GstMessage * msg, gpointer user_data)
