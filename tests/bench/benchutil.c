@@ -182,6 +182,20 @@ bench_answer_when_set (GstElement * webrtc, GstPromiseChangeFunc on_answer,
       g_free);
 }
 
+gboolean
+bench_pad_is_audio (GstPad * pad)
+{
+  g_autoptr (GstCaps) caps = gst_pad_get_current_caps (pad);
+  const gchar *media = NULL;
+
+  if (caps == NULL)
+    caps = gst_pad_query_caps (pad, NULL);
+  if (caps && gst_caps_get_size (caps) > 0)
+    media = gst_structure_get_string (gst_caps_get_structure (caps, 0),
+        "media");
+  return g_strcmp0 (media, "audio") == 0;
+}
+
 void
 bench_configure_ice (GstElement * webrtc)
 {
@@ -379,6 +393,18 @@ bench_child_finish (BenchChild * child, const gchar * tool, const gchar * name)
     exit (1);
   }
   bench_child_clear (child);
+}
+
+void
+bench_add_f2fsignal (GPtrArray * argv, const gchar * element,
+    const gchar * server_uri, const gchar * room, const gchar * display_name)
+{
+  g_ptr_array_add (argv, g_strdup ("f2fsignal"));
+  g_ptr_array_add (argv, g_strdup_printf ("name=%s", element));
+  g_ptr_array_add (argv, g_strdup_printf ("server-uri=%s", server_uri));
+  g_ptr_array_add (argv, g_strdup_printf ("room=%s", room));
+  g_ptr_array_add (argv, g_strdup_printf ("display-name=%s", display_name));
+  g_ptr_array_add (argv, g_strdup ("local-addresses=127.0.0.1"));
 }
 
 gdouble

@@ -37,6 +37,10 @@ GstWebRTCSessionDescription *bench_copy_via_text (GstWebRTCSessionDescription
 GstPromise *bench_answer_when_set (GstElement * webrtc,
     GstPromiseChangeFunc on_answer, gpointer data);
 
+/* Whether a src pad that webrtcbin added carries audio (its caps' media),
+ * else video. */
+gboolean bench_pad_is_audio (GstPad * pad);
+
 /* ICE as f2fsignal sets it with local-addresses=127.0.0.1: no ICE-TCP, no
  * UPnP, only the loopback address. */
 void bench_configure_ice (GstElement * webrtc);
@@ -111,6 +115,12 @@ void bench_child_spawn (BenchChild * child, GSubprocessLauncher * launcher,
  * @name would not go away" and exits. */
 void bench_child_finish (BenchChild * child, const gchar * tool,
     const gchar * name);
+
+/* Appends to @argv (f2f-peer-tool's words) an f2fsignal named @element in
+ * @room of @server_uri as @display_name, on 127.0.0.1 only; its other
+ * properties and the rest of the pipeline follow. */
+void bench_add_f2fsignal (GPtrArray * argv, const gchar * element,
+    const gchar * server_uri, const gchar * room, const gchar * display_name);
 
 /* utime + stime of a live process in seconds, every thread included;
  * -1 if it is gone. */

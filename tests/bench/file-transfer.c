@@ -106,8 +106,7 @@ child_spawn (const gchar * name, GPtrArray * argv)
   g_ptr_array_add (argv, NULL);
   c->name = g_strdup (name);
   c->lines = g_ptr_array_new_with_free_func (g_free);
-  bench_child_spawn (&c->base, launcher, argv, "file-transfer", name,
-      on_line);
+  bench_child_spawn (&c->base, launcher, argv, "file-transfer", name, on_line);
   return c;
 }
 
@@ -301,12 +300,7 @@ spawn_peer (const gchar * room, const gchar * name, const gchar * share,
   g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
 
   g_ptr_array_add (argv, g_strdup (opts.tool));
-  g_ptr_array_add (argv, g_strdup ("f2fsignal"));
-  g_ptr_array_add (argv, g_strdup ("name=s"));
-  g_ptr_array_add (argv, g_strdup_printf ("server-uri=%s", server_uri));
-  g_ptr_array_add (argv, g_strdup_printf ("room=%s", room));
-  g_ptr_array_add (argv, g_strdup_printf ("display-name=%s", name));
-  g_ptr_array_add (argv, g_strdup ("local-addresses=127.0.0.1"));
+  bench_add_f2fsignal (argv, "s", server_uri, room, name);
   g_ptr_array_add (argv, g_strdup ("f2ffileshare"));
   g_ptr_array_add (argv, g_strdup ("name=f"));
   g_ptr_array_add (argv, g_strdup_printf ("window=%u", window));

@@ -214,12 +214,7 @@ peer_spawn (const gchar * room, const gchar * name, gint index,
   };
 
   g_ptr_array_add (argv, g_strdup (opts.tool));
-  g_ptr_array_add (argv, g_strdup ("f2fsignal"));
-  g_ptr_array_add (argv, g_strdup ("name=s"));
-  g_ptr_array_add (argv, g_strdup_printf ("server-uri=%s", server_uri));
-  g_ptr_array_add (argv, g_strdup_printf ("room=%s", room));
-  g_ptr_array_add (argv, g_strdup_printf ("display-name=%s", name));
-  g_ptr_array_add (argv, g_strdup ("local-addresses=127.0.0.1"));
+  bench_add_f2fsignal (argv, "s", server_uri, room, name);
   g_ptr_array_add (argv, g_strdup ("videotestsrc"));
   g_ptr_array_add (argv, g_strdup ("is-live=true"));
   g_ptr_array_add (argv, g_strdup_printf ("pattern=%s",
@@ -542,7 +537,8 @@ run_baseline (void)
           since (c->spawn_us, c->event_us));
       for (k = 0; k < c->results->len; k++) {
         const gchar *line = g_ptr_array_index (c->results, k);
-        const gchar *which = bench_result_field (line, "conn") == 1 ? "1st" : "2nd";
+        const gchar *which =
+            bench_result_field (line, "conn") == 1 ? "1st" : "2nd";
         g_autofree gchar *k1 = g_strdup_printf ("baseline: offer -> connected "
             "(%s conn)", which);
         g_autofree gchar *k2 = g_strdup_printf ("baseline: offer -> first "

@@ -203,12 +203,7 @@ mixer_spawn (const gchar * room)
   g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   const gchar *locals[] = { "s", NULL };
 
-  add_arg (argv, "f2fsignal");
-  add_arg (argv, "name=s");
-  g_ptr_array_add (argv, g_strdup_printf ("server-uri=%s", server_uri));
-  g_ptr_array_add (argv, g_strdup_printf ("room=%s", room));
-  add_arg (argv, "display-name=Mixer");
-  add_arg (argv, "local-addresses=127.0.0.1");
+  bench_add_f2fsignal (argv, "s", server_uri, room, "Mixer");
   add_arg (argv, "stats-interval=1000");
   add_arg (argv, "mixer=true");
   /* A lone element would not be a pipeline; the chat pad carries nothing

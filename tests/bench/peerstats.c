@@ -151,12 +151,9 @@ bench_peer_add_f2fsignal (GPtrArray * argv, const gchar * element,
     const gchar * server_uri, const gchar * room, gint index,
     const gchar * pattern, gint fps, gboolean composite)
 {
-  add_arg (argv, "f2fsignal");
-  g_ptr_array_add (argv, g_strdup_printf ("name=%s", element));
-  g_ptr_array_add (argv, g_strdup_printf ("server-uri=%s", server_uri));
-  g_ptr_array_add (argv, g_strdup_printf ("room=%s", room));
-  g_ptr_array_add (argv, g_strdup_printf ("display-name=P%d", index));
-  add_arg (argv, "local-addresses=127.0.0.1");
+  g_autofree gchar *display_name = g_strdup_printf ("P%d", index);
+
+  bench_add_f2fsignal (argv, element, server_uri, room, display_name);
   add_arg (argv, "stats-interval=1000");
   if (!composite)
     add_arg (argv, "room-view=per-peer");

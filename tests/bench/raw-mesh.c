@@ -117,8 +117,6 @@ static void
 on_pad_added (GstElement * webrtc, GstPad * pad, End * e)
 {
   Mesh *m = e->mesh;
-  g_autoptr (GstCaps) caps = NULL;
-  const gchar *media = NULL;
   gboolean audio;
   GPtrArray *chain;
   GstElement *last;
@@ -127,13 +125,7 @@ on_pad_added (GstElement * webrtc, GstPad * pad, End * e)
 
   if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
     return;
-  caps = gst_pad_get_current_caps (pad);
-  if (caps == NULL)
-    caps = gst_pad_query_caps (pad, NULL);
-  if (caps && gst_caps_get_size (caps) > 0)
-    media = gst_structure_get_string (gst_caps_get_structure (caps, 0),
-        "media");
-  audio = g_strcmp0 (media, "audio") == 0;
+  audio = bench_pad_is_audio (pad);
 
   chain = bench_raw_decoder_new (GST_BIN (m->pipeline), audio);
   last = g_ptr_array_index (chain, chain->len - 1);

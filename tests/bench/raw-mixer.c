@@ -145,8 +145,6 @@ static void
 on_pad_added (GstElement * webrtc, GstPad * pad, Link * l)
 {
   App *a = l->app;
-  g_autoptr (GstCaps) caps = NULL;
-  const gchar *media = NULL;
   gboolean audio;
   GstElement *last;
   GPtrArray *chain;
@@ -155,13 +153,7 @@ on_pad_added (GstElement * webrtc, GstPad * pad, Link * l)
 
   if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
     return;
-  caps = gst_pad_get_current_caps (pad);
-  if (caps == NULL)
-    caps = gst_pad_query_caps (pad, NULL);
-  if (caps && gst_caps_get_size (caps) > 0)
-    media = gst_structure_get_string (gst_caps_get_structure (caps, 0),
-        "media");
-  audio = g_strcmp0 (media, "audio") == 0;
+  audio = bench_pad_is_audio (pad);
 
   chain = bench_raw_decoder_new (GST_BIN (a->pipeline), audio);
   if (a->mixer && audio) {

@@ -122,21 +122,13 @@ first_frame_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 static void
 on_pad_added (GstElement * webrtc, GstPad * pad, Connection * c)
 {
-  g_autoptr (GstCaps) caps = NULL;
-  const gchar *media = NULL;
   gboolean audio, answerer = webrtc == c->pair.answerer;
   GstElement *queue, *depay, *dec, *sink;
   GstPad *dec_src, *queue_sink;
 
   if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
     return;
-  caps = gst_pad_get_current_caps (pad);
-  if (caps == NULL)
-    caps = gst_pad_query_caps (pad, NULL);
-  if (caps && gst_caps_get_size (caps) > 0)
-    media = gst_structure_get_string (gst_caps_get_structure (caps, 0),
-        "media");
-  audio = g_strcmp0 (media, "audio") == 0;
+  audio = bench_pad_is_audio (pad);
 
   queue = gst_element_factory_make ("queue", NULL);
   depay = gst_element_factory_make (audio ? "rtpopusdepay" : "rtpvp8depay",
