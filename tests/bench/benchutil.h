@@ -3,7 +3,9 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * What the benchmarks share: their children, the signaling server they
- * start, and the plumbing of plain webrtcbin baselines.
+ * start, the plumbing of plain webrtcbin baselines, and their figures.
+ * Beside it: peerstats.h (the CPU benchmarks' children), rawmedia.h (the
+ * raw baselines' media), ticks.h (the latency benchmarks' ticks).
  */
 #pragma once
 
@@ -143,8 +145,9 @@ void bench_print_load (void);
 gint bench_cmp_double (gconstpointer a, gconstpointer b);
 /* The median of an array of gdouble, -1 if it is empty. */
 gdouble bench_median (GArray * values);
-/* The @p-th percentile (0..100, the nearest rank) of an array of gdouble,
- * -1 if it is empty; @values stays in its order. */
+/* The @p-th percentile (0..100) of an array of gdouble: the sorted value
+ * at index round (@p / 100 * (len - 1)); -1 if it is empty. @values keeps
+ * its order. */
 gdouble bench_percentile (GArray * values, gdouble p);
 
 /* A buffer probe @cb (@data) on @element's static pad @pad_name. */
