@@ -49,9 +49,8 @@
 #include <gst/webrtc/webrtc.h>
 
 #include "benchutil.h"
+#include "ticks.h"
 
-#define LOUD 3000               /* |sample| of a tick (volume 0.8 → ~26000) */
-#define QUIET_NS (60 * GST_MSECOND)     /* silence before a tick's start */
 
 static struct
 {
@@ -59,20 +58,14 @@ static struct
   gint ticks, rounds, interval_ms, latency_ms;
   gchar *modes;
 } opts = {
-NULL, 40, 3, 407, 40, NULL};
-
-/* Finds tick starts in interleaved S16 audio. */
-typedef struct
-{
-  GstClockTime last_loud;
-  gboolean seen;
-} Onset;
+  NULL, 40, 3, 407, 40, NULL
+};
 
 typedef struct
 {
   GMutex lock;
   GArray *tx, *rx;              /* GstClockTime of each tick start */
-  Onset tx_onset, rx_onset;
+  BenchOnset tx_onset, rx_onset;
   GstElement *tx_pipeline;
   GMainLoop *loop;
   gchar *error;
@@ -82,46 +75,17 @@ typedef struct
 static gchar *server_uri;
 static GSubprocess *server_proc;
 
+/* Also a BenchFailFunc */
 static void
-run_fail (Run * r, const gchar * why)
+run_fail (gpointer data, const gchar * why)
 {
+  Run *r = data;
+
   g_mutex_lock (&r->lock);
   if (r->error == NULL)
     r->error = g_strdup (why);
   g_mutex_unlock (&r->lock);
   g_main_loop_quit (r->loop);
-}
-
-static void
-find_onsets (GstBuffer * buf, GstPad * pad, GstClockTime t0, Onset * o,
-    GArray * out)
-{
-  GstCaps *caps = gst_pad_get_current_caps (pad);
-  gint rate = 0, channels = 0;
-  GstMapInfo map;
-  gsize i, n;
-
-  if (caps) {
-    GstStructure *s = gst_caps_get_structure (caps, 0);
-    gst_structure_get_int (s, "rate", &rate);
-    gst_structure_get_int (s, "channels", &channels);
-    gst_caps_unref (caps);
-  }
-  if (rate <= 0 || channels <= 0 || !gst_buffer_map (buf, &map, GST_MAP_READ))
-    return;
-  n = map.size / (2 * channels);
-  for (i = 0; i < n; i++) {
-    gint v = ((const gint16 *) map.data)[i * channels];
-    GstClockTime t = t0 + gst_util_uint64_scale (i, GST_SECOND, rate);
-
-    if (ABS (v) < LOUD)
-      continue;
-    if (!o->seen || t > o->last_loud + QUIET_NS)
-      g_array_append_val (out, t);
-    o->seen = TRUE;
-    o->last_loud = t;
-  }
-  gst_buffer_unmap (buf, &map);
 }
 
 /* The source's buffers: capture time of each sample. */
@@ -130,21 +94,12 @@ tx_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
   Run *r = user_data;
   GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
-  GstEvent *ev = gst_pad_get_sticky_event (pad, GST_EVENT_SEGMENT, 0);
-  const GstSegment *seg;
-  guint64 rt;
+  GstClockTime t = bench_capture_time (pad, buf, r->tx_pipeline);
 
-  if (ev == NULL || !GST_BUFFER_PTS_IS_VALID (buf)) {
-    g_clear_pointer (&ev, gst_event_unref);
+  if (!GST_CLOCK_TIME_IS_VALID (t))
     return GST_PAD_PROBE_OK;
-  }
-  gst_event_parse_segment (ev, &seg);
-  rt = gst_segment_to_running_time (seg, GST_FORMAT_TIME,
-      GST_BUFFER_PTS (buf));
-  gst_event_unref (ev);
   g_mutex_lock (&r->lock);
-  find_onsets (buf, pad, gst_element_get_base_time (r->tx_pipeline) + rt,
-      &r->tx_onset, r->tx);
+  bench_find_onsets (buf, pad, t, &r->tx_onset, r->tx);
   g_mutex_unlock (&r->lock);
   return GST_PAD_PROBE_OK;
 }
@@ -154,29 +109,17 @@ static GstPadProbeReturn
 rx_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
   Run *r = user_data;
-  GstClock *clock = gst_system_clock_obtain ();
-  GstClockTime now = gst_clock_get_time (clock);
+  GstClockTime t = bench_now ();
   gboolean done;
 
-  gst_object_unref (clock);
   g_mutex_lock (&r->lock);
-  find_onsets (GST_PAD_PROBE_INFO_BUFFER (info), pad, now, &r->rx_onset,
+  bench_find_onsets (GST_PAD_PROBE_INFO_BUFFER (info), pad, t, &r->rx_onset,
       r->rx);
   done = (gint) r->rx->len >= opts.ticks + 3;
   g_mutex_unlock (&r->lock);
   if (done)
     g_main_loop_quit (r->loop);
   return GST_PAD_PROBE_OK;
-}
-
-static void
-add_probe (GstElement * element, const gchar * pad_name,
-    GstPadProbeCallback cb, Run * r)
-{
-  GstPad *pad = gst_element_get_static_pad (element, pad_name);
-
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, cb, r, NULL);
-  gst_object_unref (pad);
 }
 
 /* A receive chain's end: S16 into a fakesink that takes what comes. */
@@ -192,7 +135,7 @@ make_listener_end (GstBin * bin, Run * r)
   g_object_set (sink, "sync", FALSE, "async", FALSE, NULL);
   gst_bin_add_many (bin, filter, sink, NULL);
   gst_element_link (filter, sink);
-  add_probe (sink, "sink", rx_probe, r);
+  bench_add_probe (sink, "sink", rx_probe, r);
   gst_element_sync_state_with_parent (sink);
   gst_element_sync_state_with_parent (filter);
   return filter;
@@ -314,11 +257,11 @@ run_f2f (Run * r, guint round, gboolean view)
   }
   r->tx_pipeline = talker;
   src = gst_bin_get_by_name (GST_BIN (talker), "src");
-  add_probe (src, "src", tx_probe, r);
+  bench_add_probe (src, "src", tx_probe, r);
   gst_object_unref (src);
   if (view) {
     GstElement *out = gst_bin_get_by_name (GST_BIN (listener), "out");
-    add_probe (out, "sink", rx_probe, r);
+    bench_add_probe (out, "sink", rx_probe, r);
     gst_object_unref (out);
   } else {
     s = gst_bin_get_by_name (GST_BIN (listener), "s");
@@ -345,6 +288,7 @@ typedef struct
 {
   Run *r;
   GstElement *pipeline, *talker, *listener;
+  BenchPair pair;               /* the talker offers */
 } Raw;
 
 static void
@@ -365,14 +309,6 @@ configure_webrtc (GstElement * webrtc, gboolean nosync)
   if (nosync)
     g_signal_connect (webrtc, "deep-element-added", G_CALLBACK (no_clock_wait),
         NULL);
-}
-
-static void
-raw_ice (GstElement * webrtc, guint mline, const gchar * candidate, Raw * raw)
-{
-  GstElement *other = webrtc == raw->talker ? raw->listener : raw->talker;
-
-  g_signal_emit_by_name (other, "add-ice-candidate", mline, candidate);
 }
 
 static void
@@ -403,66 +339,6 @@ raw_pad (GstElement * webrtc, GstPad * pad, Raw * raw)
   if (gst_pad_link (pad, sink) != GST_PAD_LINK_OK)
     run_fail (raw->r, "could not link the received stream");
   gst_object_unref (sink);
-}
-
-static void
-raw_answer_created (GstPromise * promise, gpointer user_data)
-{
-  Raw *raw = user_data;
-  GstWebRTCSessionDescription *answer =
-      bench_take_description (promise, "answer");
-  GstWebRTCSessionDescription *copy;
-
-  if (answer == NULL) {
-    run_fail (raw->r, "no answer");
-    return;
-  }
-  copy = bench_copy_via_text (answer);
-  if (copy == NULL) {
-    gst_webrtc_session_description_free (answer);
-    run_fail (raw->r, "the answer did not survive SDP text");
-    return;
-  }
-  g_signal_emit_by_name (raw->listener, "set-local-description", answer,
-      NULL);
-  g_signal_emit_by_name (raw->talker, "set-remote-description", copy, NULL);
-  gst_webrtc_session_description_free (copy);
-  gst_webrtc_session_description_free (answer);
-}
-
-static void
-raw_offer_set (GstPromise * promise, gpointer user_data)
-{
-  Raw *raw = user_data;
-
-  gst_promise_unref (promise);
-  g_signal_emit_by_name (raw->listener, "create-answer", NULL,
-      gst_promise_new_with_change_func (raw_answer_created, raw, NULL));
-}
-
-static void
-raw_offer_created (GstPromise * promise, gpointer user_data)
-{
-  Raw *raw = user_data;
-  GstWebRTCSessionDescription *offer =
-      bench_take_description (promise, "offer");
-  GstWebRTCSessionDescription *copy;
-
-  if (offer == NULL) {
-    run_fail (raw->r, "no offer");
-    return;
-  }
-  copy = bench_copy_via_text (offer);
-  if (copy == NULL) {
-    gst_webrtc_session_description_free (offer);
-    run_fail (raw->r, "the offer did not survive SDP text");
-    return;
-  }
-  g_signal_emit_by_name (raw->talker, "set-local-description", offer, NULL);
-  g_signal_emit_by_name (raw->listener, "set-remote-description", copy,
-      gst_promise_new_with_change_func (raw_offer_set, raw, NULL));
-  gst_webrtc_session_description_free (copy);
-  gst_webrtc_session_description_free (offer);
 }
 
 static void
@@ -512,18 +388,15 @@ run_raw (Run * r, gboolean nosync)
   gst_caps_unref (caps);
 
   src = gst_bin_get_by_name (GST_BIN (send), "src");
-  add_probe (src, "src", tx_probe, r);
+  bench_add_probe (src, "src", tx_probe, r);
   gst_object_unref (src);
   r->tx_pipeline = raw.pipeline;
-  g_signal_connect (raw.talker, "on-ice-candidate", G_CALLBACK (raw_ice),
-      &raw);
-  g_signal_connect (raw.listener, "on-ice-candidate", G_CALLBACK (raw_ice),
-      &raw);
   g_signal_connect (raw.listener, "pad-added", G_CALLBACK (raw_pad), &raw);
   w = watch (raw.pipeline, r);
   gst_element_set_state (raw.pipeline, GST_STATE_PLAYING);
-  g_signal_emit_by_name (raw.talker, "create-offer", NULL,
-      gst_promise_new_with_change_func (raw_offer_created, &raw, NULL));
+  bench_pair_init (&raw.pair, raw.talker, raw.listener, run_fail, r);
+  raw.pair.answer_via_text = TRUE;
+  bench_pair_start (&raw.pair);
   g_main_loop_run (r->loop);
   gst_element_set_state (raw.pipeline, GST_STATE_NULL);
   g_source_remove (w);
@@ -531,18 +404,6 @@ run_raw (Run * r, gboolean nosync)
 }
 
 /* ---------------------------------------------------------------------- */
-
-static gdouble
-percentile (GArray * a, gdouble p)
-{
-  guint i;
-
-  if (a->len == 0)
-    return -1;
-  g_array_sort (a, bench_cmp_double);
-  i = (guint) (p / 100.0 * (a->len - 1) + 0.5);
-  return g_array_index (a, gdouble, MIN (i, a->len - 1));
-}
 
 /* Each received tick start, paired with the last tick sent before it. */
 static void
@@ -664,8 +525,8 @@ main (int argc, char **argv)
       g_array_append_vals (g_hash_table_lookup (results, mode), lat->data,
           lat->len);
       printf ("round %u %-10s ticks %3u  p50 %6.1f  p95 %6.1f  max %6.1f ms"
-          "%s%s\n", round + 1, mode, lat->len, percentile (lat, 50),
-          percentile (lat, 95), percentile (lat, 100),
+          "%s%s\n", round + 1, mode, lat->len, bench_percentile (lat, 50),
+          bench_percentile (lat, 95), bench_percentile (lat, 100),
           r.error ? "  FAILED: " : "", r.error ? r.error : "");
       fflush (stdout);
       g_array_unref (r.tx);
@@ -681,8 +542,8 @@ main (int argc, char **argv)
   for (m = 0; m < n_modes; m++) {
     GArray *a = g_hash_table_lookup (results, modes[m]);
     printf ("%-12s %6u %8.1f %8.1f %8.1f %8.1f\n", modes[m], a->len,
-        percentile (a, 0), percentile (a, 50), percentile (a, 95),
-        percentile (a, 100));
+        bench_percentile (a, 0), bench_percentile (a, 50), bench_percentile (a,
+            95), bench_percentile (a, 100));
   }
   g_hash_table_unref (results);
   if (server_proc) {

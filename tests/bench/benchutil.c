@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <gst/sdp/sdp.h>
 
 void
@@ -74,6 +76,126 @@ bench_copy_via_text (GstWebRTCSessionDescription * desc)
   return gst_webrtc_session_description_new (desc->type, sdp);
 }
 
+static void
+pair_answer_created (GstPromise * promise, gpointer user_data)
+{
+  BenchPair *pair = user_data;
+  GstWebRTCSessionDescription *answer =
+      bench_take_description (promise, "answer");
+  GstWebRTCSessionDescription *copy = NULL;
+
+  if (answer == NULL) {
+    pair->fail (pair->fail_data, "no answer");
+    return;
+  }
+  if (pair->answer_via_text && (copy = bench_copy_via_text (answer)) == NULL) {
+    gst_webrtc_session_description_free (answer);
+    pair->fail (pair->fail_data, "the answer did not survive SDP text");
+    return;
+  }
+  g_signal_emit_by_name (pair->answerer, "set-local-description", answer, NULL);
+  g_signal_emit_by_name (pair->offerer, "set-remote-description",
+      copy ? copy : answer, NULL);
+  if (copy)
+    gst_webrtc_session_description_free (copy);
+  gst_webrtc_session_description_free (answer);
+}
+
+static void
+pair_offer_created (GstPromise * promise, gpointer user_data)
+{
+  BenchPair *pair = user_data;
+  GstWebRTCSessionDescription *offer, *copy;
+
+  offer = bench_take_description (promise, "offer");
+  if (offer == NULL) {
+    pair->fail (pair->fail_data, "no offer");
+    return;
+  }
+  copy = bench_copy_via_text (offer);
+  if (copy == NULL) {
+    gst_webrtc_session_description_free (offer);
+    pair->fail (pair->fail_data, "the offer did not survive SDP text");
+    return;
+  }
+  g_signal_emit_by_name (pair->offerer, "set-local-description", offer, NULL);
+  g_signal_emit_by_name (pair->answerer, "set-remote-description", copy,
+      bench_answer_when_set (pair->answerer, pair_answer_created, pair));
+  gst_webrtc_session_description_free (copy);
+  gst_webrtc_session_description_free (offer);
+}
+
+static void
+pair_ice_candidate (GstElement * webrtc, guint mline, const gchar * candidate,
+    BenchPair * pair)
+{
+  GstElement *other = webrtc == pair->offerer ? pair->answerer : pair->offerer;
+
+  g_signal_emit_by_name (other, "add-ice-candidate", mline, candidate);
+}
+
+void
+bench_pair_init (BenchPair * pair, GstElement * offerer,
+    GstElement * answerer, BenchFailFunc fail, gpointer fail_data)
+{
+  BenchPair init = { offerer, answerer, FALSE, fail, fail_data };
+
+  *pair = init;
+}
+
+void
+bench_pair_start (BenchPair * pair)
+{
+  g_signal_connect (pair->offerer, "on-ice-candidate",
+      G_CALLBACK (pair_ice_candidate), pair);
+  g_signal_connect (pair->answerer, "on-ice-candidate",
+      G_CALLBACK (pair_ice_candidate), pair);
+  g_signal_emit_by_name (pair->offerer, "create-offer", NULL,
+      gst_promise_new_with_change_func (pair_offer_created, pair, NULL));
+}
+
+typedef struct
+{
+  GstElement *webrtc;
+  GstPromiseChangeFunc on_answer;
+  gpointer data;
+} AnswerWhenSet;
+
+static void
+offer_set (GstPromise * promise, gpointer user_data)
+{
+  AnswerWhenSet *a = user_data;
+
+  g_signal_emit_by_name (a->webrtc, "create-answer", NULL,
+      gst_promise_new_with_change_func (a->on_answer, a->data, NULL));
+  /* Last: @a goes with the promise. */
+  gst_promise_unref (promise);
+}
+
+GstPromise *
+bench_answer_when_set (GstElement * webrtc, GstPromiseChangeFunc on_answer,
+    gpointer data)
+{
+  AnswerWhenSet a = { webrtc, on_answer, data };
+
+  return gst_promise_new_with_change_func (offer_set, g_memdup2 (&a, sizeof a),
+      g_free);
+}
+
+gboolean
+bench_pad_is_audio (GstPad * pad)
+{
+  g_autoptr (GstCaps) caps = gst_pad_get_current_caps (pad);
+  const gchar *media = NULL;
+
+  if (caps == NULL)
+    caps = gst_pad_query_caps (pad, NULL);
+  if (caps && gst_caps_get_size (caps) > 0)
+    media = gst_structure_get_string (gst_caps_get_structure (caps, 0),
+        "media");
+  return g_strcmp0 (media, "audio") == 0;
+}
+
 void
 bench_configure_ice (GstElement * webrtc)
 {
@@ -95,6 +217,47 @@ bench_cmp_double (gconstpointer a, gconstpointer b)
   gdouble x = *(const gdouble *) a, y = *(const gdouble *) b;
 
   return x < y ? -1 : x > y;
+}
+
+gdouble
+bench_percentile (GArray * values, gdouble p)
+{
+  g_autoptr (GArray) v = NULL;
+  guint i;
+
+  if (values->len == 0)
+    return -1;
+  v = g_array_sized_new (FALSE, FALSE, sizeof (gdouble), values->len);
+  g_array_append_vals (v, values->data, values->len);
+  g_array_sort (v, bench_cmp_double);
+  i = (guint) (p / 100.0 * (v->len - 1) + 0.5);
+  return g_array_index (v, gdouble, MIN (i, v->len - 1));
+}
+
+void
+bench_add_probe (GstElement * element, const gchar * pad_name,
+    GstPadProbeCallback cb, gpointer data)
+{
+  GstPad *pad = gst_element_get_static_pad (element, pad_name);
+
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, cb, data, NULL);
+  gst_object_unref (pad);
+}
+
+gdouble
+bench_median (GArray * values)
+{
+  g_autoptr (GArray) v = NULL;
+  guint n = values->len;
+
+  if (n == 0)
+    return -1;
+  v = g_array_sized_new (FALSE, FALSE, sizeof (gdouble), n);
+  g_array_append_vals (v, values->data, n);
+  g_array_sort (v, bench_cmp_double);
+  return n % 2 ? g_array_index (v, gdouble, n / 2) :
+      (g_array_index (v, gdouble, n / 2 - 1) +
+      g_array_index (v, gdouble, n / 2)) / 2;
 }
 
 static gboolean
@@ -190,4 +353,126 @@ bench_child_clear (BenchChild * child)
   g_clear_object (&child->proc);
   g_clear_object (&child->out);
   g_clear_object (&child->in);
+}
+
+GSubprocessLauncher *
+bench_child_launcher (gboolean show_stderr)
+{
+  GSubprocessLauncher *launcher;
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+      G_SUBPROCESS_FLAGS_STDIN_PIPE | (show_stderr ? 0 :
+          G_SUBPROCESS_FLAGS_STDERR_SILENCE));
+  g_subprocess_launcher_set_child_setup (launcher, bench_child_setup, NULL,
+      NULL);
+  return launcher;
+}
+
+void
+bench_child_spawn (BenchChild * child, GSubprocessLauncher * launcher,
+    GPtrArray * argv, const gchar * tool, const gchar * name,
+    BenchLineFunc on_line)
+{
+  g_autoptr (GError) error = NULL;
+
+  child->proc = g_subprocess_launcher_spawnv (launcher,
+      (const gchar * const *) argv->pdata, &error);
+  if (child->proc == NULL) {
+    g_printerr ("%s: cannot start %s: %s\n", tool, name, error->message);
+    exit (1);
+  }
+  bench_child_watch (child, on_line);
+}
+
+void
+bench_child_finish (BenchChild * child, const gchar * tool, const gchar * name)
+{
+  /* Reaped (exited) and read to the end: no callback is pending. */
+  if (!bench_child_gone (child)) {
+    g_printerr ("%s: %s would not go away\n", tool, name);
+    exit (1);
+  }
+  bench_child_clear (child);
+}
+
+void
+bench_add_f2fsignal (GPtrArray * argv, const gchar * element,
+    const gchar * server_uri, const gchar * room, const gchar * display_name)
+{
+  g_ptr_array_add (argv, g_strdup ("f2fsignal"));
+  g_ptr_array_add (argv, g_strdup_printf ("name=%s", element));
+  g_ptr_array_add (argv, g_strdup_printf ("server-uri=%s", server_uri));
+  g_ptr_array_add (argv, g_strdup_printf ("room=%s", room));
+  g_ptr_array_add (argv, g_strdup_printf ("display-name=%s", display_name));
+  g_ptr_array_add (argv, g_strdup ("local-addresses=127.0.0.1"));
+}
+
+gdouble
+bench_process_cpu (GSubprocess * proc)
+{
+  const gchar *pid = g_subprocess_get_identifier (proc);
+  g_autofree gchar *path = NULL, *text = NULL;
+  g_auto (GStrv) fields = NULL;
+  const gchar *after;
+
+  if (pid == NULL)
+    return -1;
+  path = g_strdup_printf ("/proc/%s/stat", pid);
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return -1;
+  /* The command name may hold spaces and parentheses: count from the last
+   * ')'. Fields after it start at 3 (state); utime is 14, stime 15. */
+  after = strrchr (text, ')');
+  if (after == NULL)
+    return -1;
+  fields = g_strsplit (after + 2, " ", -1);
+  if (g_strv_length (fields) < 13)
+    return -1;
+  return (g_ascii_strtod (fields[11], NULL) + g_ascii_strtod (fields[12],
+          NULL)) / sysconf (_SC_CLK_TCK);
+}
+
+gdouble
+bench_self_cpu (void)
+{
+  struct rusage ru;
+
+  /* RUSAGE_SELF covers every thread of the process. */
+  getrusage (RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+      (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+static gboolean
+never (gpointer data)
+{
+  return FALSE;
+}
+
+void
+bench_pause_ms (gint ms)
+{
+  bench_wait_for (never, NULL, ms);
+}
+
+gdouble
+bench_result_field (const gchar * line, const gchar * key)
+{
+  g_auto (GStrv) words = g_strsplit (line, " ", -1);
+  gsize len = strlen (key);
+  guint i;
+
+  for (i = 0; words[i]; i++)
+    if (strncmp (words[i], key, len) == 0 && words[i][len] == '=')
+      return g_ascii_strtod (words[i] + len + 1, NULL);
+  return -1;
+}
+
+void
+bench_print_load (void)
+{
+  g_autofree gchar *load = NULL;
+
+  g_file_get_contents ("/proc/loadavg", &load, NULL, NULL);
+  g_print ("loadavg %s", load ? load : "?\n");
 }

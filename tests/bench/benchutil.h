@@ -3,7 +3,9 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * What the benchmarks share: their children, the signaling server they
- * start, and the plumbing of plain webrtcbin baselines.
+ * start, the plumbing of plain webrtcbin baselines, and their figures.
+ * Beside it: peerstats.h (the CPU benchmarks' children), rawmedia.h (the
+ * raw baselines' media), ticks.h (the latency benchmarks' ticks).
  */
 #pragma once
 
@@ -32,9 +34,42 @@ GstWebRTCSessionDescription *bench_take_description (GstPromise * promise,
 GstWebRTCSessionDescription *bench_copy_via_text (GstWebRTCSessionDescription
     * desc);
 
+/* A promise for set-remote-description of an offer on @webrtc: once the
+ * offer is set, create-answer on @webrtc, its reply to @on_answer (@data). */
+GstPromise *bench_answer_when_set (GstElement * webrtc,
+    GstPromiseChangeFunc on_answer, gpointer data);
+
+/* Whether a src pad that webrtcbin added carries audio (its caps' media),
+ * else video. */
+gboolean bench_pad_is_audio (GstPad * pad);
+
 /* ICE as f2fsignal sets it with local-addresses=127.0.0.1: no ICE-TCP, no
  * UPnP, only the loopback address. */
 void bench_configure_ice (GstElement * webrtc);
+
+/* Why something the benchmark runs failed (a BenchPair's negotiation: "no
+ * offer", "no answer", "the offer did not survive SDP text", ...), from any
+ * thread. */
+typedef void (*BenchFailFunc) (gpointer data, const gchar * why);
+
+/* Two webrtcbins of one process negotiating with each other the way a
+ * signaling path would carry it: the offer (and, with @answer_via_text,
+ * the answer) through SDP text, each end's candidates to the other end.
+ * It must outlive the negotiation (candidates keep coming after it). */
+typedef struct
+{
+  GstElement *offerer, *answerer;
+  gboolean answer_via_text;
+  BenchFailFunc fail;
+  gpointer fail_data;
+} BenchPair;
+
+/* Sets the fields of @pair; answer_via_text is FALSE. */
+void bench_pair_init (BenchPair * pair, GstElement * offerer,
+    GstElement * answerer, BenchFailFunc fail, gpointer fail_data);
+/* Hands each end's ICE candidates to the other, then create-offer on the
+ * offerer; the rest runs on webrtcbin's threads. */
+void bench_pair_start (BenchPair * pair);
 
 typedef gboolean (*BenchPredicate) (gpointer data);
 
@@ -69,7 +104,54 @@ gboolean bench_child_quit (BenchChild * child, gint timeout_ms);
 /* Drops the process and its pipes (once gone). */
 void bench_child_clear (BenchChild * child);
 
+/* A launcher for a BenchChild: stdin and stdout piped, stderr silenced
+ * unless @show_stderr, the child dying with the benchmark. */
+GSubprocessLauncher *bench_child_launcher (gboolean show_stderr);
+/* Spawns @argv (NULL-terminated) with @launcher into @child and watches it
+ * (bench_child_watch). On failure prints "@tool: cannot start @name: ..."
+ * and exits. */
+void bench_child_spawn (BenchChild * child, GSubprocessLauncher * launcher,
+    GPtrArray * argv, const gchar * tool, const gchar * name,
+    BenchLineFunc on_line);
+/* bench_child_clear () once @child is gone; if it is not, prints "@tool:
+ * @name would not go away" and exits. */
+void bench_child_finish (BenchChild * child, const gchar * tool,
+    const gchar * name);
+
+/* Appends to @argv (f2f-peer-tool's words) an f2fsignal named @element in
+ * @room of @server_uri as @display_name, on 127.0.0.1 only; its other
+ * properties and the rest of the pipeline follow. */
+void bench_add_f2fsignal (GPtrArray * argv, const gchar * element,
+    const gchar * server_uri, const gchar * room, const gchar * display_name);
+
+/* utime + stime of a live process in seconds, every thread included;
+ * -1 if it is gone. */
+gdouble bench_process_cpu (GSubprocess * proc);
+
+/* utime + stime of this process in seconds, every thread included. */
+gdouble bench_self_cpu (void);
+
+/* Runs the default main context for @ms: the children's lines keep being
+ * read. */
+void bench_pause_ms (gint ms);
+
+/* "key=value ..." (a child's "result" line) -> the value of @key, or -1. */
+gdouble bench_result_field (const gchar * line, const gchar * key);
+
+/* Prints "loadavg " and the line of /proc/loadavg. */
+void bench_print_load (void);
+
 /* g_array_sort () of gdouble */
 gint bench_cmp_double (gconstpointer a, gconstpointer b);
+/* The median of an array of gdouble, -1 if it is empty. */
+gdouble bench_median (GArray * values);
+/* The @p-th percentile (0..100) of an array of gdouble: the sorted value
+ * at index round (@p / 100 * (len - 1)); -1 if it is empty. @values keeps
+ * its order. */
+gdouble bench_percentile (GArray * values, gdouble p);
+
+/* A buffer probe @cb (@data) on @element's static pad @pad_name. */
+void bench_add_probe (GstElement * element, const gchar * pad_name,
+    GstPadProbeCallback cb, gpointer data);
 
 G_END_DECLS

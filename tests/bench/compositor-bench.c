@@ -18,8 +18,9 @@
  */
 
 #include <stdlib.h>
-#include <sys/resource.h>
 #include <gst/gst.h>
+
+#include "benchutil.h"
 
 typedef struct
 {
@@ -94,16 +95,6 @@ plain_pipeline (const Case * c)
   return g_string_free (s, FALSE);
 }
 
-static gdouble
-cpu_seconds (void)
-{
-  struct rusage ru;
-
-  getrusage (RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
-      (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
 static gboolean
 quit_loop (gpointer loop)
 {
@@ -140,10 +131,10 @@ measure (const gchar * description, guint seconds)
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
   run_for (1000);
 
-  cpu0 = cpu_seconds ();
+  cpu0 = bench_self_cpu ();
   t0 = g_get_monotonic_time ();
   run_for (seconds * 1000);
-  cpu1 = cpu_seconds ();
+  cpu1 = bench_self_cpu ();
   t1 = g_get_monotonic_time ();
 
   bus = gst_element_get_bus (pipeline);

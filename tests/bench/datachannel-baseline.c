@@ -59,7 +59,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
@@ -102,7 +101,7 @@ typedef struct
 struct _Conn
 {
   guint index;
-  GstElement *offerer, *answerer;
+  BenchPair pair;               /* offerer and answerer */
 };
 
 typedef struct
@@ -157,16 +156,6 @@ static Bench bench = {
   .src_fd = -1,
   .out_fd = -1,
 };
-
-static gdouble
-cpu_now (void)
-{
-  struct rusage ru;
-
-  getrusage (RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-      ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-}
 
 static gboolean
 quit_cb (gpointer data)
@@ -228,7 +217,7 @@ finish (void)
   now = g_get_monotonic_time ();
   g_mutex_lock (&bench.lock);
   bench.done_us = now;
-  bench.cpu_seconds = cpu_now () - bench.cpu_start;
+  bench.cpu_seconds = bench_self_cpu () - bench.cpu_start;
   bench.digest = g_strdup (digest);
   bench.verified = ok;
   bench.done = TRUE;
@@ -437,66 +426,6 @@ on_tx_string (GstWebRTCDataChannel * channel, const gchar * text,
 /* Connecting */
 
 static void
-on_answer_created (GstPromise * promise, gpointer user_data)
-{
-  Conn *c = user_data;
-  GstWebRTCSessionDescription *answer =
-      bench_take_description (promise, "answer");
-
-  if (answer == NULL) {
-    bench_fail ("connection %u: no answer", c->index);
-    return;
-  }
-  g_signal_emit_by_name (c->answerer, "set-local-description", answer, NULL);
-  g_signal_emit_by_name (c->offerer, "set-remote-description", answer, NULL);
-  gst_webrtc_session_description_free (answer);
-}
-
-static void
-on_offer_set (GstPromise * promise, gpointer user_data)
-{
-  Conn *c = user_data;
-
-  gst_promise_unref (promise);
-  g_signal_emit_by_name (c->answerer, "create-answer", NULL,
-      gst_promise_new_with_change_func (on_answer_created, c, NULL));
-}
-
-static void
-on_offer_created (GstPromise * promise, gpointer user_data)
-{
-  Conn *c = user_data;
-  GstWebRTCSessionDescription *offer =
-      bench_take_description (promise, "offer");
-  g_autofree gchar *text = NULL;
-  GstSDPMessage *sdp;
-  GstWebRTCSessionDescription *copy;
-
-  if (offer == NULL) {
-    bench_fail ("connection %u: no offer", c->index);
-    return;
-  }
-  /* Through text, as a real signaling path does. */
-  text = gst_sdp_message_as_text (offer->sdp);
-  gst_sdp_message_new_from_text (text, &sdp);
-  copy = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_OFFER, sdp);
-  g_signal_emit_by_name (c->offerer, "set-local-description", offer, NULL);
-  g_signal_emit_by_name (c->answerer, "set-remote-description", copy,
-      gst_promise_new_with_change_func (on_offer_set, c, NULL));
-  gst_webrtc_session_description_free (copy);
-  gst_webrtc_session_description_free (offer);
-}
-
-static void
-on_ice_candidate (GstElement * webrtc, guint mline, const gchar * candidate,
-    Conn * c)
-{
-  GstElement *other = webrtc == c->offerer ? c->answerer : c->offerer;
-
-  g_signal_emit_by_name (other, "add-ice-candidate", mline, candidate);
-}
-
-static void
 on_data_channel (GstElement * webrtc, GstWebRTCDataChannel * channel, Conn * c)
 {
   g_autofree gchar *label = NULL;
@@ -528,9 +457,16 @@ make_webrtc (Conn * c, const gchar * role)
   gst_util_set_object_arg (G_OBJECT (webrtc), "bundle-policy", "max-bundle");
   gst_bin_add (GST_BIN (bench.pipeline), webrtc);
   bench_configure_ice (webrtc);
-  g_signal_connect (webrtc, "on-ice-candidate", G_CALLBACK (on_ice_candidate),
-      c);
   return webrtc;
+}
+
+/* A BenchFailFunc */
+static void
+conn_fail (gpointer data, const gchar * why)
+{
+  Conn *c = data;
+
+  bench_fail ("connection %u: %s", c->index, why);
 }
 
 static gboolean
@@ -571,8 +507,7 @@ connect_all (gint timeout_ms)
 
   for (gint i = 0; i < bench.connections; i++) {
     Conn *c = &bench.conns[i];
-    g_signal_emit_by_name (c->offerer, "create-offer", NULL,
-        gst_promise_new_with_change_func (on_offer_created, c, NULL));
+    bench_pair_start (&c->pair);
   }
   tick = g_timeout_add (5, wake_cb, NULL);
   while (!(ok = all_open ()) && !failed ()
@@ -722,10 +657,13 @@ main (int argc, char **argv)
   bench.streams = g_new0 (Stream, bench.n_streams);
   for (gint i = 0; i < bench.connections; i++) {
     Conn *c = &bench.conns[i];
+    GstElement *offerer, *answerer;
+
     c->index = i;
-    c->offerer = make_webrtc (c, "offerer");
-    c->answerer = make_webrtc (c, "answerer");
-    g_signal_connect (c->answerer, "on-data-channel",
+    offerer = make_webrtc (c, "offerer");
+    answerer = make_webrtc (c, "answerer");
+    bench_pair_init (&c->pair, offerer, answerer, conn_fail, c);
+    g_signal_connect (c->pair.answerer, "on-data-channel",
         G_CALLBACK (on_data_channel), c);
   }
   gst_element_set_state (bench.pipeline, GST_STATE_PLAYING);
@@ -743,8 +681,8 @@ main (int argc, char **argv)
     s->end = i + 1 == bench.n_streams ? bench.bytes : (i + 1) * range;
     g_mutex_init (&s->lock);
     g_cond_init (&s->cond);
-    g_signal_emit_by_name (s->conn->offerer, "create-data-channel", s->label,
-        NULL, &s->tx);
+    g_signal_emit_by_name (s->conn->pair.offerer, "create-data-channel",
+        s->label, NULL, &s->tx);
     if (s->tx == NULL) {
       g_printerr ("datachannel-baseline: create-data-channel failed\n");
       return 1;
@@ -765,7 +703,7 @@ main (int argc, char **argv)
     if (bench.hash_thread)
       hasher = g_thread_new ("hasher", hash_thread, NULL);
     deadline = g_timeout_add_seconds (bench.timeout_s, deadline_cb, NULL);
-    bench.cpu_start = cpu_now ();
+    bench.cpu_start = bench_self_cpu ();
     bench.request_us = g_get_monotonic_time ();
     if (!gst_webrtc_data_channel_send_string_full (bench.streams[0].rx,
             "request", &error))

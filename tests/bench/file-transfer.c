@@ -76,7 +76,6 @@ static Options opts = {
 static gchar *work_dir, *src_path, *src_sha256, *server_uri;
 static GSubprocess *server_proc;
 static guint room_counter;
-static glong clock_ticks;
 
 #define DEFAULT_WINDOW (2 * 1024 * 1024)
 
@@ -101,24 +100,13 @@ on_line (gpointer child, const gchar * line, gint64 now)
 static Child *
 child_spawn (const gchar * name, GPtrArray * argv)
 {
-  g_autoptr (GSubprocessLauncher) launcher = NULL;
-  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocessLauncher) launcher = bench_child_launcher (FALSE);
   Child *c = g_new0 (Child, 1);
 
   g_ptr_array_add (argv, NULL);
   c->name = g_strdup (name);
   c->lines = g_ptr_array_new_with_free_func (g_free);
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-      G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  g_subprocess_launcher_set_child_setup (launcher, bench_child_setup, NULL,
-      NULL);
-  c->base.proc = g_subprocess_launcher_spawnv (launcher,
-      (const gchar * const *) argv->pdata, &error);
-  if (c->base.proc == NULL) {
-    g_printerr ("file-transfer: cannot start %s: %s\n", name, error->message);
-    exit (1);
-  }
-  bench_child_watch (&c->base, on_line);
+  bench_child_spawn (&c->base, launcher, argv, "file-transfer", name, on_line);
   return c;
 }
 
@@ -127,39 +115,11 @@ child_spawn (const gchar * name, GPtrArray * argv)
 static void
 child_finish (Child * c)
 {
-  if (!bench_child_quit (&c->base, 5000)) {
-    g_printerr ("file-transfer: %s would not go away\n", c->name);
-    exit (1);
-  }
-  bench_child_clear (&c->base);
+  bench_child_quit (&c->base, 5000);
+  bench_child_finish (&c->base, "file-transfer", c->name);
   g_ptr_array_unref (c->lines);
   g_free (c->name);
   g_free (c);
-}
-
-/* User + system CPU seconds of a running child, -1 if unknown. */
-static gdouble
-child_cpu (Child * c)
-{
-  const gchar *id = g_subprocess_get_identifier (c->base.proc);
-  g_autofree gchar *path = NULL, *stat = NULL;
-  g_auto (GStrv) fields = NULL;
-  const gchar *after;
-
-  if (id == NULL)
-    return -1;
-  path = g_strdup_printf ("/proc/%s/stat", id);
-  if (!g_file_get_contents (path, &stat, NULL, NULL))
-    return -1;
-  /* Fields after the command name, which may hold spaces: state is 3. */
-  after = strrchr (stat, ')');
-  if (after == NULL)
-    return -1;
-  fields = g_strsplit (after + 2, " ", 0);
-  if (g_strv_length (fields) < 13)
-    return -1;
-  return (g_ascii_strtod (fields[11], NULL) + g_ascii_strtod (fields[12],
-          NULL)) / clock_ticks;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -340,12 +300,7 @@ spawn_peer (const gchar * room, const gchar * name, const gchar * share,
   g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
 
   g_ptr_array_add (argv, g_strdup (opts.tool));
-  g_ptr_array_add (argv, g_strdup ("f2fsignal"));
-  g_ptr_array_add (argv, g_strdup ("name=s"));
-  g_ptr_array_add (argv, g_strdup_printf ("server-uri=%s", server_uri));
-  g_ptr_array_add (argv, g_strdup_printf ("room=%s", room));
-  g_ptr_array_add (argv, g_strdup_printf ("display-name=%s", name));
-  g_ptr_array_add (argv, g_strdup ("local-addresses=127.0.0.1"));
+  bench_add_f2fsignal (argv, "s", server_uri, room, name);
   g_ptr_array_add (argv, g_strdup ("f2ffileshare"));
   g_ptr_array_add (argv, g_strdup ("name=f"));
   g_ptr_array_add (argv, g_strdup_printf ("window=%u", window));
@@ -387,9 +342,9 @@ receive (Child * c, const gchar * out_dir, Child ** others, guint n_others,
       opts.timeout_s * 1000);
   t0 = g_get_monotonic_time ();
   if (line) {
-    cpu0 = child_cpu (c);
+    cpu0 = bench_process_cpu (c->base.proc);
     for (guint i = 0; i < n_others; i++)
-      cpu0 += child_cpu (others[i]);
+      cpu0 += bench_process_cpu (others[i]->base.proc);
   }
   line = line ? wait_any (c, ends, opts.timeout_s * 1000) : NULL;
   t1 = g_get_monotonic_time ();
@@ -398,9 +353,9 @@ receive (Child * c, const gchar * out_dir, Child ** others, guint n_others,
         "no result in time");
     return;
   }
-  cpu1 = child_cpu (c);
+  cpu1 = bench_process_cpu (c->base.proc);
   for (guint i = 0; i < n_others; i++)
-    cpu1 += child_cpu (others[i]);
+    cpu1 += bench_process_cpu (others[i]->base.proc);
   s = msg_structure (line);
   if (s == NULL || !gst_structure_get_double (s, "seconds", &r->seconds)
       || !gst_structure_get_uint64 (s, "size", &size)
@@ -771,7 +726,6 @@ main (int argc, char **argv)
   }
   /* A child that died must not take us with it when told to quit. */
   signal (SIGPIPE, SIG_IGN);
-  clock_ticks = sysconf (_SC_CLK_TCK);
   tmpl = g_build_filename (opts.dir ? opts.dir : g_get_tmp_dir (),
       "f2f-file-transfer-XXXXXX", NULL);
   work_dir = g_mkdtemp (tmpl) ? g_strdup (tmpl) : NULL;

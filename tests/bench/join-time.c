@@ -157,7 +157,6 @@ static Child *
 child_spawn (const gchar * name, GPtrArray * argv, const gchar * debug_file)
 {
   g_autoptr (GSubprocessLauncher) launcher = NULL;
-  g_autoptr (GError) error = NULL;
   Child *c = g_new0 (Child, 1);
 
   c->name = g_strdup (name);
@@ -169,11 +168,7 @@ child_spawn (const gchar * name, GPtrArray * argv, const gchar * debug_file)
   c->left = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   c->results = g_ptr_array_new_with_free_func (g_free);
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-      G_SUBPROCESS_FLAGS_STDIN_PIPE | (debug_file ? 0 :
-          G_SUBPROCESS_FLAGS_STDERR_SILENCE));
-  g_subprocess_launcher_set_child_setup (launcher, bench_child_setup, NULL,
-      NULL);
+  launcher = bench_child_launcher (debug_file != NULL);
   if (debug_file) {
     g_subprocess_launcher_setenv (launcher, "GST_DEBUG", opts.trace, TRUE);
     g_subprocess_launcher_setenv (launcher, "GST_DEBUG_FILE", debug_file,
@@ -182,13 +177,7 @@ child_spawn (const gchar * name, GPtrArray * argv, const gchar * debug_file)
   }
   /* The clock starts here: fork and exec are part of the join. */
   c->spawn_us = g_get_monotonic_time ();
-  c->base.proc = g_subprocess_launcher_spawnv (launcher,
-      (const gchar * const *) argv->pdata, &error);
-  if (c->base.proc == NULL) {
-    g_printerr ("join-time: cannot start %s: %s\n", name, error->message);
-    exit (1);
-  }
-  bench_child_watch (&c->base, on_line);
+  bench_child_spawn (&c->base, launcher, argv, "join-time", name, on_line);
   return c;
 }
 
@@ -202,12 +191,7 @@ child_stop (Child * c)
 static void
 child_free (Child * c)
 {
-  /* Reaped (exited) and read to the end: no callback is pending. */
-  if (!bench_child_gone (c)) {
-    g_printerr ("join-time: %s would not go away\n", c->name);
-    exit (1);
-  }
-  bench_child_clear (&c->base);
+  bench_child_finish (&c->base, "join-time", c->name);
   g_hash_table_unref (c->connected);
   g_hash_table_unref (c->events);
   g_hash_table_unref (c->video);
@@ -230,12 +214,7 @@ peer_spawn (const gchar * room, const gchar * name, gint index,
   };
 
   g_ptr_array_add (argv, g_strdup (opts.tool));
-  g_ptr_array_add (argv, g_strdup ("f2fsignal"));
-  g_ptr_array_add (argv, g_strdup ("name=s"));
-  g_ptr_array_add (argv, g_strdup_printf ("server-uri=%s", server_uri));
-  g_ptr_array_add (argv, g_strdup_printf ("room=%s", room));
-  g_ptr_array_add (argv, g_strdup_printf ("display-name=%s", name));
-  g_ptr_array_add (argv, g_strdup ("local-addresses=127.0.0.1"));
+  bench_add_f2fsignal (argv, "s", server_uri, room, name);
   g_ptr_array_add (argv, g_strdup ("videotestsrc"));
   g_ptr_array_add (argv, g_strdup ("is-live=true"));
   g_ptr_array_add (argv, g_strdup_printf ("pattern=%s",
@@ -527,20 +506,6 @@ run_mesh (void)
   }
 }
 
-/* "key=value ..." -> value of @key, or -1. */
-static gdouble
-result_field (const gchar * line, const gchar * key)
-{
-  g_auto (GStrv) words = g_strsplit (line, " ", -1);
-  gsize len = strlen (key);
-  guint i;
-
-  for (i = 0; words[i]; i++)
-    if (strncmp (words[i], key, len) == 0 && words[i][len] == '=')
-      return g_ascii_strtod (words[i] + len + 1, NULL);
-  return -1;
-}
-
 static void
 run_baseline (void)
 {
@@ -572,16 +537,17 @@ run_baseline (void)
           since (c->spawn_us, c->event_us));
       for (k = 0; k < c->results->len; k++) {
         const gchar *line = g_ptr_array_index (c->results, k);
-        const gchar *which = result_field (line, "conn") == 1 ? "1st" : "2nd";
+        const gchar *which =
+            bench_result_field (line, "conn") == 1 ? "1st" : "2nd";
         g_autofree gchar *k1 = g_strdup_printf ("baseline: offer -> connected "
             "(%s conn)", which);
         g_autofree gchar *k2 = g_strdup_printf ("baseline: offer -> first "
             "remote video (%s conn)", which);
         g_autofree gchar *k3 = g_strdup_printf ("baseline: offer -> first "
             "remote audio (%s conn)", which);
-        record (k1, result_field (line, "offer_to_connected_ms"));
-        record (k2, result_field (line, "offerer_video_ms"));
-        record (k3, result_field (line, "offerer_audio_ms"));
+        record (k1, bench_result_field (line, "offer_to_connected_ms"));
+        record (k2, bench_result_field (line, "offerer_video_ms"));
+        record (k3, bench_result_field (line, "offerer_audio_ms"));
       }
     }
     child_free (c);
@@ -743,10 +709,7 @@ print_mesh_ratios (void)
 static gboolean
 load_cb (gpointer data)
 {
-  g_autofree gchar *load = NULL;
-
-  g_file_get_contents ("/proc/loadavg", &load, NULL, NULL);
-  g_print ("loadavg %s", load ? load : "?\n");
+  bench_print_load ();
   return G_SOURCE_REMOVE;
 }
 

@@ -45,36 +45,11 @@
 #include <gio/gio.h>
 #include <gst/gst.h>
 
-#include "benchutil.h"
+#include "peerstats.h"
 
 #define FPS 15
 /* Above this share of fps * seconds, every stream counts as flowing. */
 #define FLOW_SHARE 0.9
-
-typedef struct
-{
-  guint64 video, audio;         /* decoded so far, latest stats */
-  guint64 mark_video[2];        /* at the first stats after mark k */
-  gint64 mark_at[2];            /* when that stats line arrived, µs */
-  gboolean marked[2];
-} Remote;
-
-/* One f2fsignal of an f2f-peer-tool. */
-typedef struct
-{
-  gchar *name;                  /* the element's: "s", or "s1".."sN" */
-  GHashTable *remotes;          /* peer-id -> Remote */
-} Local;
-
-typedef struct
-{
-  BenchChild base;              /* first: the process and its pipes */
-  gchar *name;
-  gboolean playing;
-  GHashTable *locals;           /* element name -> Local; none for raw-mesh */
-  gchar *result;                /* raw-mesh's "result" line */
-  gchar *error;
-} Child;
 
 typedef struct
 {
@@ -91,185 +66,6 @@ static Options opts = {
 
 static gchar *server_uri;
 static GSubprocess *server_proc;
-/* Monotonic µs of the window's start and end (marks), -1 when not set. */
-static gint64 mark_us[2] = { -1, -1 };
-
-/* ---------------------------------------------------------------------- */
-/* Children */
-
-static void
-note_stats (Local * l, const GstStructure * s, gint64 now)
-{
-  const gchar *peer = gst_structure_get_string (s, "peer-id");
-  Remote *r;
-  gint k;
-
-  if (peer == NULL)
-    return;
-  r = g_hash_table_lookup (l->remotes, peer);
-  if (r == NULL) {
-    r = g_new0 (Remote, 1);
-    g_hash_table_insert (l->remotes, g_strdup (peer), r);
-  }
-  gst_structure_get_uint64 (s, "video-frames", &r->video);
-  gst_structure_get_uint64 (s, "audio-frames", &r->audio);
-  for (k = 0; k < 2; k++)
-    if (mark_us[k] >= 0 && now >= mark_us[k] && !r->marked[k]) {
-      r->marked[k] = TRUE;
-      r->mark_video[k] = r->video;
-      r->mark_at[k] = now;
-    }
-}
-
-static void
-on_line (gpointer child, const gchar * line, gint64 now)
-{
-  Child *c = child;
-  g_autoptr (GstStructure) s = NULL;
-  g_autofree gchar *element = NULL;
-  const gchar *text;
-  Local *l;
-
-  if (g_str_has_prefix (line, "playing") || strcmp (line, "ready") == 0) {
-    c->playing = TRUE;
-    return;
-  }
-  if (g_str_has_prefix (line, "result ")) {
-    g_free (c->result);
-    c->result = g_strdup (line + 7);
-    return;
-  }
-  if (g_str_has_prefix (line, "error ") || g_str_has_prefix (line, "failed ")
-      || g_str_has_prefix (line, "warning ")) {
-    if (c->error == NULL && !g_str_has_prefix (line, "warning "))
-      c->error = g_strdup (line);
-    g_printerr ("mesh-cpu: %s: %s\n", c->name, line);
-    return;
-  }
-  /* "msg <structure>" from the f2fsignal named s, "msg@NAME <structure>"
-   * from any other. */
-  if (g_str_has_prefix (line, "msg ")) {
-    element = g_strdup ("s");
-    text = line + 4;
-  } else if (g_str_has_prefix (line, "msg@") && strchr (line, ' ')) {
-    text = strchr (line, ' ');
-    element = g_strndup (line + 4, text - (line + 4));
-    text++;
-  } else {
-    return;
-  }
-  l = g_hash_table_lookup (c->locals, element);
-  if (l == NULL)
-    return;
-  s = gst_structure_from_string (text, NULL);
-  if (s && strcmp (gst_structure_get_name (s), "f2f-peer-stats") == 0)
-    note_stats (l, s, now);
-}
-
-static void
-local_free (gpointer data)
-{
-  Local *l = data;
-
-  g_hash_table_unref (l->remotes);
-  g_free (l->name);
-  g_free (l);
-}
-
-/* @locals: the names of the child's f2fsignals, NULL-terminated, or NULL. */
-static Child *
-child_spawn (const gchar * name, GPtrArray * argv, const gchar * const *locals)
-{
-  g_autoptr (GSubprocessLauncher) launcher = NULL;
-  g_autoptr (GError) error = NULL;
-  Child *c = g_new0 (Child, 1);
-
-  c->name = g_strdup (name);
-  c->locals = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, local_free);
-  for (; locals && *locals; locals++) {
-    Local *l = g_new0 (Local, 1);
-    l->name = g_strdup (*locals);
-    l->remotes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-        g_free);
-    g_hash_table_insert (c->locals, l->name, l);
-  }
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-      G_SUBPROCESS_FLAGS_STDIN_PIPE | (opts.verbose ? 0 :
-          G_SUBPROCESS_FLAGS_STDERR_SILENCE));
-  g_subprocess_launcher_set_child_setup (launcher, bench_child_setup, NULL,
-      NULL);
-  c->base.proc = g_subprocess_launcher_spawnv (launcher,
-      (const gchar * const *) argv->pdata, &error);
-  if (c->base.proc == NULL) {
-    g_printerr ("mesh-cpu: cannot start %s: %s\n", name, error->message);
-    exit (1);
-  }
-  bench_child_watch (&c->base, on_line);
-  return c;
-}
-
-static gboolean
-never (gpointer data)
-{
-  return FALSE;
-}
-
-/* Keeps reading the children's lines for @ms. */
-static void
-pause_ms (gint ms)
-{
-  bench_wait_for (never, NULL, ms);
-}
-
-/* Asks a child to quit, kills it if it does not within 3 s, reaps it. */
-static void
-child_stop (Child * c)
-{
-  bench_child_quit (&c->base, 3000);
-}
-
-static void
-child_free (Child * c)
-{
-  /* Reaped (exited) and read to the end: no callback is pending. */
-  if (!bench_child_gone (c)) {
-    g_printerr ("mesh-cpu: %s would not go away\n", c->name);
-    exit (1);
-  }
-  bench_child_clear (&c->base);
-  g_hash_table_unref (c->locals);
-  g_free (c->name);
-  g_free (c->result);
-  g_free (c->error);
-  g_free (c);
-}
-
-/* utime + stime of a live process in seconds, every thread included;
- * -1 if it is gone. */
-static gdouble
-cpu_of (GSubprocess * proc)
-{
-  const gchar *pid = g_subprocess_get_identifier (proc);
-  g_autofree gchar *path = NULL, *text = NULL;
-  g_auto (GStrv) fields = NULL;
-  const gchar *after;
-
-  if (pid == NULL)
-    return -1;
-  path = g_strdup_printf ("/proc/%s/stat", pid);
-  if (!g_file_get_contents (path, &text, NULL, NULL))
-    return -1;
-  /* The command name may hold spaces and parentheses: count from the last
-   * ')'. Fields after it start at 3 (state); utime is 14, stime 15. */
-  after = strrchr (text, ')');
-  if (after == NULL)
-    return -1;
-  fields = g_strsplit (after + 2, " ", -1);
-  if (g_strv_length (fields) < 13)
-    return -1;
-  return (g_ascii_strtod (fields[11], NULL) + g_ascii_strtod (fields[12],
-          NULL)) / sysconf (_SC_CLK_TCK);
-}
 
 /* ---------------------------------------------------------------------- */
 /* One measurement */
@@ -283,21 +79,16 @@ typedef struct
 
 typedef struct
 {
-  Child **procs;                /* the f2f-peer-tools: 1 or n */
+  BenchPeerChild **procs;       /* the f2f-peer-tools: 1 or n */
   gint nprocs;
-  Local **peers;                /* the n f2fsignals, over every process */
+  BenchLocal **peers;           /* the n f2fsignals, over every process */
   gint n;
 } Room;
 
 static gboolean
 room_alive (Room * room)
 {
-  gint i;
-
-  for (i = 0; i < room->nprocs; i++)
-    if (room->procs[i]->base.exited)
-      return FALSE;
-  return TRUE;
+  return bench_peer_children_alive (room->procs, room->nprocs);
 }
 
 static gboolean
@@ -309,19 +100,9 @@ room_media (gpointer data)
   /* A peer that died ends the wait: the run has failed. */
   if (!room_alive (room))
     return TRUE;
-  for (i = 0; i < room->n; i++) {
-    GHashTableIter iter;
-    gpointer value;
-    gint flowing = 0;
-
-    g_hash_table_iter_init (&iter, room->peers[i]->remotes);
-    while (g_hash_table_iter_next (&iter, NULL, &value)) {
-      Remote *r = value;
-      flowing += r->video > 0 && r->audio > 0;
-    }
-    if (flowing < room->n - 1)
+  for (i = 0; i < room->n; i++)
+    if (bench_local_flowing (room->peers[i]) < room->n - 1)
       return FALSE;
-  }
   return TRUE;
 }
 
@@ -339,70 +120,14 @@ room_marked (gpointer data)
 
     g_hash_table_iter_init (&iter, room->peers[i]->remotes);
     while (g_hash_table_iter_next (&iter, NULL, &value))
-      if (!((Remote *) value)->marked[1])
+      if (!((BenchRemote *) value)->marked[1])
         return FALSE;
   }
   return TRUE;
 }
 
-static gdouble
-room_cpu (Room * room)
-{
-  gdouble sum = 0;
-  gint i;
-
-  for (i = 0; i < room->nprocs; i++) {
-    gdouble t = cpu_of (room->procs[i]->base.proc);
-    if (t < 0)
-      return -1;
-    sum += t;
-  }
-  return sum;
-}
-
-/* Appends to @argv the f2fsignal named @element of peer @index (display
- * name P<index>) with its sources and, for the composite shape, its sinks. */
-static void
-add_peer (GPtrArray * argv, const gchar * element, const gchar * room,
-    gint index, gboolean composite)
-{
-  g_ptr_array_add (argv, g_strdup ("f2fsignal"));
-  g_ptr_array_add (argv, g_strdup_printf ("name=%s", element));
-  g_ptr_array_add (argv, g_strdup_printf ("server-uri=%s", server_uri));
-  g_ptr_array_add (argv, g_strdup_printf ("room=%s", room));
-  g_ptr_array_add (argv, g_strdup_printf ("display-name=P%d", index));
-  g_ptr_array_add (argv, g_strdup ("local-addresses=127.0.0.1"));
-  g_ptr_array_add (argv, g_strdup ("stats-interval=1000"));
-  if (!composite)
-    g_ptr_array_add (argv, g_strdup ("room-view=per-peer"));
-  g_ptr_array_add (argv, g_strdup ("videotestsrc"));
-  g_ptr_array_add (argv, g_strdup ("is-live=true"));
-  g_ptr_array_add (argv, g_strdup_printf ("pattern=%s", opts.pattern));
-  g_ptr_array_add (argv, g_strdup ("!"));
-  g_ptr_array_add (argv, g_strdup_printf
-      ("video/x-raw,width=320,height=240,framerate=%d/1", FPS));
-  g_ptr_array_add (argv, g_strdup ("!"));
-  g_ptr_array_add (argv, g_strdup_printf ("%s.video_sink", element));
-  g_ptr_array_add (argv, g_strdup ("audiotestsrc"));
-  g_ptr_array_add (argv, g_strdup ("is-live=true"));
-  /* The same tone per index as raw-mesh. */
-  g_ptr_array_add (argv, g_strdup_printf ("freq=%d", 300 + 100 * index));
-  g_ptr_array_add (argv, g_strdup ("!"));
-  g_ptr_array_add (argv, g_strdup_printf ("%s.audio_sink", element));
-  if (composite) {
-    g_ptr_array_add (argv, g_strdup_printf ("%s.video_src", element));
-    g_ptr_array_add (argv, g_strdup ("!"));
-    g_ptr_array_add (argv, g_strdup ("fakesink"));
-    g_ptr_array_add (argv, g_strdup ("async=false"));
-    g_ptr_array_add (argv, g_strdup_printf ("%s.audio_src", element));
-    g_ptr_array_add (argv, g_strdup ("!"));
-    g_ptr_array_add (argv, g_strdup ("fakesink"));
-    g_ptr_array_add (argv, g_strdup ("async=false"));
-  }
-}
-
 /* --f2f-process each: peer @index alone in an f2f-peer-tool, as "s". */
-static Child *
+static BenchPeerChild *
 peer_spawn (const gchar * room, gint index, gboolean composite)
 {
   g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
@@ -410,13 +135,14 @@ peer_spawn (const gchar * room, gint index, gboolean composite)
   const gchar *locals[] = { "s", NULL };
 
   g_ptr_array_add (argv, g_strdup (opts.tool));
-  add_peer (argv, "s", room, index, composite);
+  bench_peer_add_f2fsignal (argv, "s", server_uri, room, index, opts.pattern,
+      FPS, composite);
   g_ptr_array_add (argv, NULL);
-  return child_spawn (name, argv, locals);
+  return bench_peer_child_spawn ("mesh-cpu", name, argv, locals, opts.verbose);
 }
 
 /* --f2f-process one: the @n peers in one f2f-peer-tool, as s1..sN. */
-static Child *
+static BenchPeerChild *
 peers_spawn (const gchar * room, gint n, gboolean composite)
 {
   g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
@@ -426,22 +152,24 @@ peers_spawn (const gchar * room, gint n, gboolean composite)
   g_ptr_array_add (argv, g_strdup (opts.tool));
   for (i = 0; i < n; i++) {
     locals[i] = g_strdup_printf ("s%d", i + 1);
-    add_peer (argv, locals[i], room, i, composite);
+    bench_peer_add_f2fsignal (argv, locals[i], server_uri, room, i,
+        opts.pattern, FPS, composite);
   }
   g_ptr_array_add (argv, NULL);
-  return child_spawn ("f2f", argv, (const gchar * const *) locals);
+  return bench_peer_child_spawn ("mesh-cpu", "f2f", argv,
+      (const gchar * const *) locals, opts.verbose);
 }
 
 static Sample
 run_f2f (gint n, gboolean composite, const gchar * room_name)
 {
   Sample out = { -1, -1, 0, FPS * opts.seconds };
-  Room room = { g_new0 (Child *, n), 0, g_new0 (Local *, n), n };
+  Room room = { g_new0 (BenchPeerChild *, n), 0, g_new0 (BenchLocal *, n), n };
   gdouble cpu0, cpu1, srv0, srv1;
   gint64 t0, t1;
   gint i, min = G_MAXINT;
 
-  mark_us[0] = mark_us[1] = -1;
+  bench_mark_us[0] = bench_mark_us[1] = -1;
   if (opts.one_process) {
     room.procs[room.nprocs++] = peers_spawn (room_name, n, composite);
     for (i = 0; i < n; i++) {
@@ -457,19 +185,19 @@ run_f2f (gint n, gboolean composite, const gchar * room_name)
   if (!bench_wait_for (room_media, &room, opts.timeout * 1000))
     g_printerr ("mesh-cpu: f2f N=%d: not every peer decoded every other "
         "within %d s; measuring anyway\n", n, opts.timeout);
-  pause_ms (opts.warmup * 1000);
+  bench_pause_ms (opts.warmup * 1000);
   if (!room_alive (&room)) {
     g_printerr ("mesh-cpu: f2f N=%d: a peer exited\n", n);
     goto done;
   }
 
-  t0 = mark_us[0] = g_get_monotonic_time ();
-  cpu0 = room_cpu (&room);
-  srv0 = cpu_of (server_proc);
-  pause_ms (opts.seconds * 1000);
-  t1 = mark_us[1] = g_get_monotonic_time ();
-  cpu1 = room_cpu (&room);
-  srv1 = cpu_of (server_proc);
+  t0 = bench_mark_us[0] = g_get_monotonic_time ();
+  cpu0 = bench_peer_children_cpu (room.procs, room.nprocs);
+  srv0 = bench_process_cpu (server_proc);
+  bench_pause_ms (opts.seconds * 1000);
+  t1 = bench_mark_us[1] = g_get_monotonic_time ();
+  cpu1 = bench_peer_children_cpu (room.procs, room.nprocs);
+  srv1 = bench_process_cpu (server_proc);
   /* The window's frame counts come with the next stats, within 1 s. */
   bench_wait_for (room_marked, &room, 3000);
   if (cpu0 < 0 || cpu1 < 0 || !room_alive (&room)) {
@@ -485,13 +213,7 @@ run_f2f (gint n, gboolean composite, const gchar * room_name)
 
     g_hash_table_iter_init (&iter, room.peers[i]->remotes);
     while (g_hash_table_iter_next (&iter, NULL, &value)) {
-      Remote *r = value;
-      gint frames = 0;
-
-      if (r->marked[0] && r->marked[1] && r->mark_at[1] > r->mark_at[0])
-        frames = (gint) ((r->mark_video[1] - r->mark_video[0]) *
-            (gdouble) (t1 - t0) / (r->mark_at[1] - r->mark_at[0]) + 0.5);
-      min = MIN (min, frames);
+      min = MIN (min, bench_remote_window_frames (value, t0, t1));
       seen++;
     }
     /* A peer never heard from decoded nothing. */
@@ -502,27 +224,13 @@ run_f2f (gint n, gboolean composite, const gchar * room_name)
 
 done:
   for (i = 0; i < room.nprocs; i++)
-    child_stop (room.procs[i]);
+    bench_peer_child_stop (room.procs[i]);
   /* The Locals go with their child. */
   for (i = 0; i < room.nprocs; i++)
-    child_free (room.procs[i]);
+    bench_peer_child_free (room.procs[i]);
   g_free (room.procs);
   g_free (room.peers);
   return out;
-}
-
-/* "key=value ..." -> value of @key, or -1. */
-static gdouble
-result_field (const gchar * line, const gchar * key)
-{
-  g_auto (GStrv) words = g_strsplit (line, " ", -1);
-  gsize len = strlen (key);
-  guint i;
-
-  for (i = 0; words[i]; i++)
-    if (strncmp (words[i], key, len) == 0 && words[i][len] == '=')
-      return g_ascii_strtod (words[i] + len + 1, NULL);
-  return -1;
 }
 
 static Sample
@@ -530,7 +238,7 @@ run_raw (gint n, gboolean composite)
 {
   Sample out = { -1, -1, 0, FPS * opts.seconds };
   g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
-  Child *c;
+  BenchPeerChild *c;
 
   g_ptr_array_add (argv, g_strdup (opts.raw));
   g_ptr_array_add (argv, g_strdup_printf ("--peers=%d", n));
@@ -541,22 +249,16 @@ run_raw (gint n, gboolean composite)
   if (composite)
     g_ptr_array_add (argv, g_strdup ("--composite"));
   g_ptr_array_add (argv, NULL);
-  c = child_spawn ("raw-mesh", argv, NULL);
-  /* It ends by itself after the window; the margin covers its teardown. */
-  if (!bench_wait_for (bench_child_gone, c, (opts.timeout + opts.warmup + opts.seconds
-              + 30) * 1000)) {
-    g_printerr ("mesh-cpu: raw-mesh N=%d did not finish in time\n", n);
-    g_subprocess_force_exit (c->base.proc);
-    bench_wait_for (bench_child_gone, c, 3000);
-  }
+  /* The margin covers its teardown. */
+  c = bench_peer_run_raw ("mesh-cpu", "raw-mesh", argv, n,
+      opts.timeout + opts.warmup + opts.seconds + 30, opts.verbose);
   if (c->result) {
-    out.cores = result_field (c->result, "cpu");
-    out.frames_min = (gint) result_field (c->result, "frames_min");
-    out.frames_expected = (gint) result_field (c->result, "frames_expected");
-  } else {
-    g_printerr ("mesh-cpu: raw-mesh N=%d gave no result\n", n);
+    out.cores = bench_result_field (c->result, "cpu");
+    out.frames_min = (gint) bench_result_field (c->result, "frames_min");
+    out.frames_expected =
+        (gint) bench_result_field (c->result, "frames_expected");
   }
-  child_free (c);
+  bench_peer_child_free (c);
   return out;
 }
 
@@ -572,22 +274,6 @@ typedef struct
   gint expected;
   gint failed;
 } Row;
-
-static gdouble
-median (GArray * values)
-{
-  g_autoptr (GArray) v = NULL;
-  guint n = values->len;
-
-  if (n == 0)
-    return -1;
-  v = g_array_sized_new (FALSE, FALSE, sizeof (gdouble), n);
-  g_array_append_vals (v, values->data, n);
-  g_array_sort (v, bench_cmp_double);
-  return n % 2 ? g_array_index (v, gdouble, n / 2) :
-      (g_array_index (v, gdouble, n / 2 - 1) +
-      g_array_index (v, gdouble, n / 2)) / 2;
-}
 
 static void
 add_sample (Row * row, Sample * s, gboolean f2f)
@@ -628,7 +314,7 @@ print_table (GPtrArray * rows)
       "raw frames", "media");
   for (i = 0; i < rows->len; i++) {
     Row *row = g_ptr_array_index (rows, i);
-    gdouble f = median (row->f2f), r = median (row->raw);
+    gdouble f = bench_median (row->f2f), r = bench_median (row->raw);
     gdouble ratio = f > 0 && r > 0 ? f / r : -1;
     gboolean ok = flowed (row->f2f_frames, row->expected)
         && flowed (row->raw_frames, row->expected) && row->failed == 0;
@@ -639,7 +325,7 @@ print_table (GPtrArray * rows)
 
     g_print ("%-3d %-10s %10.3f %10.3f %6.2fx %10.3f %12s %12s %5s\n",
         row->n, row->composite ? "composite" : "per-peer", f, r, ratio,
-        median (row->server), ff, rf, ok ? "yes" : "NO");
+        bench_median (row->server), ff, rf, ok ? "yes" : "NO");
     worst = MAX (worst, ratio);
     all_flowed &= ok;
   }
@@ -653,15 +339,6 @@ print_table (GPtrArray * rows)
 }
 
 /* ---------------------------------------------------------------------- */
-
-static void
-print_load (void)
-{
-  g_autofree gchar *load = NULL;
-
-  g_file_get_contents ("/proc/loadavg", &load, NULL, NULL);
-  g_print ("loadavg %s", load ? load : "?\n");
-}
 
 static GArray *
 parse_peers (const gchar * list)
@@ -770,7 +447,7 @@ main (int argc, char **argv)
   signal (SIGPIPE, SIG_IGN);
   prctl (PR_SET_PDEATHSIG, SIGKILL);
 
-  print_load ();
+  bench_print_load ();
   g_print ("%ld cores; %dx%d@%d, window %d s after %d s warm-up, %d runs per "
       "side, f2f-process %s\n", sysconf (_SC_NPROCESSORS_ONLN), 320, 240, FPS,
       opts.seconds, opts.warmup, opts.runs, opts.one_process ? "one" : "each");
@@ -823,7 +500,7 @@ main (int argc, char **argv)
   g_subprocess_force_exit (server_proc);
   g_subprocess_wait (server_proc, NULL, NULL);
   g_object_unref (server_proc);
-  print_load ();
+  bench_print_load ();
   print_table (rows);
   for (i = 0; i < rows->len; i++) {
     Row *row = g_ptr_array_index (rows, i);

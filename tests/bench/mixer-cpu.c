@@ -44,37 +44,11 @@
 #include <gio/gio.h>
 #include <gst/gst.h>
 
-#include "benchutil.h"
+#include "peerstats.h"
 
 #define FPS 15
 /* Above this share of fps * seconds, every stream counts as flowing. */
 #define FLOW_SHARE 0.9
-
-typedef struct
-{
-  guint64 video, audio;         /* decoded so far, latest stats */
-  guint64 mark_video[2];        /* at the first stats after mark k */
-  gint64 mark_at[2];            /* when that stats line arrived, µs */
-  gboolean marked[2];
-} Remote;
-
-/* One f2fsignal of an f2f-peer-tool. */
-typedef struct
-{
-  gchar *name;                  /* the element's: "s", or "s1".."sN" */
-  gchar *peer_id;               /* from f2f-joined */
-  GHashTable *remotes;          /* peer-id -> Remote */
-} Local;
-
-typedef struct
-{
-  BenchChild base;              /* first: the process and its pipes */
-  gchar *name;
-  gboolean playing;
-  GHashTable *locals;           /* element name -> Local; none for raw-mixer */
-  gchar *result;                /* raw-mixer's "result" line */
-  gchar *error;
-} Child;
 
 typedef struct
 {
@@ -90,183 +64,6 @@ static Options opts = {
 
 static gchar *server_uri;
 static GSubprocess *server_proc;
-/* Monotonic µs of the window's start and end (marks), -1 when not set. */
-static gint64 mark_us[2] = { -1, -1 };
-
-/* ---------------------------------------------------------------------- */
-/* Children */
-
-static void
-note_stats (Local * l, const GstStructure * s, gint64 now)
-{
-  const gchar *peer = gst_structure_get_string (s, "peer-id");
-  Remote *r;
-  gint k;
-
-  if (peer == NULL)
-    return;
-  r = g_hash_table_lookup (l->remotes, peer);
-  if (r == NULL) {
-    r = g_new0 (Remote, 1);
-    g_hash_table_insert (l->remotes, g_strdup (peer), r);
-  }
-  gst_structure_get_uint64 (s, "video-frames", &r->video);
-  gst_structure_get_uint64 (s, "audio-frames", &r->audio);
-  for (k = 0; k < 2; k++)
-    if (mark_us[k] >= 0 && now >= mark_us[k] && !r->marked[k]) {
-      r->marked[k] = TRUE;
-      r->mark_video[k] = r->video;
-      r->mark_at[k] = now;
-    }
-}
-
-static void
-on_line (gpointer child, const gchar * line, gint64 now)
-{
-  Child *c = child;
-  g_autoptr (GstStructure) s = NULL;
-  g_autofree gchar *element = NULL;
-  const gchar *text;
-  Local *l;
-
-  if (g_str_has_prefix (line, "playing") || strcmp (line, "ready") == 0) {
-    c->playing = TRUE;
-    return;
-  }
-  if (g_str_has_prefix (line, "result ")) {
-    g_free (c->result);
-    c->result = g_strdup (line + 7);
-    return;
-  }
-  if (g_str_has_prefix (line, "error ") || g_str_has_prefix (line, "failed ")
-      || g_str_has_prefix (line, "warning ")) {
-    if (c->error == NULL && !g_str_has_prefix (line, "warning "))
-      c->error = g_strdup (line);
-    g_printerr ("mixer-cpu: %s: %s\n", c->name, line);
-    return;
-  }
-  /* "msg <structure>" from the f2fsignal named s, "msg@NAME <structure>"
-   * from any other. */
-  if (g_str_has_prefix (line, "msg ")) {
-    element = g_strdup ("s");
-    text = line + 4;
-  } else if (g_str_has_prefix (line, "msg@") && strchr (line, ' ')) {
-    text = strchr (line, ' ');
-    element = g_strndup (line + 4, text - (line + 4));
-    text++;
-  } else {
-    return;
-  }
-  l = g_hash_table_lookup (c->locals, element);
-  if (l == NULL)
-    return;
-  s = gst_structure_from_string (text, NULL);
-  if (s && strcmp (gst_structure_get_name (s), "f2f-peer-stats") == 0)
-    note_stats (l, s, now);
-  else if (s && strcmp (gst_structure_get_name (s), "f2f-joined") == 0) {
-    g_free (l->peer_id);
-    l->peer_id = g_strdup (gst_structure_get_string (s, "peer-id"));
-  }
-}
-
-static void
-local_free (gpointer data)
-{
-  Local *l = data;
-
-  g_hash_table_unref (l->remotes);
-  g_free (l->peer_id);
-  g_free (l->name);
-  g_free (l);
-}
-
-/* @locals: the names of the child's f2fsignals, NULL-terminated, or NULL. */
-static Child *
-child_spawn (const gchar * name, GPtrArray * argv, const gchar * const *locals)
-{
-  g_autoptr (GSubprocessLauncher) launcher = NULL;
-  g_autoptr (GError) error = NULL;
-  Child *c = g_new0 (Child, 1);
-
-  c->name = g_strdup (name);
-  c->locals = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, local_free);
-  for (; locals && *locals; locals++) {
-    Local *l = g_new0 (Local, 1);
-    l->name = g_strdup (*locals);
-    l->remotes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-        g_free);
-    g_hash_table_insert (c->locals, l->name, l);
-  }
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-      G_SUBPROCESS_FLAGS_STDIN_PIPE | (opts.verbose ? 0 :
-          G_SUBPROCESS_FLAGS_STDERR_SILENCE));
-  g_subprocess_launcher_set_child_setup (launcher, bench_child_setup, NULL,
-      NULL);
-  c->base.proc = g_subprocess_launcher_spawnv (launcher,
-      (const gchar * const *) argv->pdata, &error);
-  if (c->base.proc == NULL) {
-    g_printerr ("mixer-cpu: cannot start %s: %s\n", name, error->message);
-    exit (1);
-  }
-  bench_child_watch (&c->base, on_line);
-  return c;
-}
-
-static gboolean
-never (gpointer data)
-{
-  return FALSE;
-}
-
-/* Asks a child to quit, kills it if it does not within 3 s, reaps it. */
-static void
-child_stop (Child * c)
-{
-  bench_child_quit (&c->base, 3000);
-}
-
-static void
-child_free (Child * c)
-{
-  /* Reaped (exited) and read to the end: no callback is pending. */
-  if (!bench_child_gone (c)) {
-    g_printerr ("mixer-cpu: %s would not go away\n", c->name);
-    exit (1);
-  }
-  bench_child_clear (&c->base);
-  g_hash_table_unref (c->locals);
-  g_free (c->name);
-  g_free (c->result);
-  g_free (c->error);
-  g_free (c);
-}
-
-/* utime + stime of a live process in seconds, every thread included;
- * -1 if it is gone. */
-static gdouble
-cpu_of (GSubprocess * proc)
-{
-  const gchar *pid = g_subprocess_get_identifier (proc);
-  g_autofree gchar *path = NULL, *text = NULL;
-  g_auto (GStrv) fields = NULL;
-  const gchar *after;
-
-  if (pid == NULL)
-    return -1;
-  path = g_strdup_printf ("/proc/%s/stat", pid);
-  if (!g_file_get_contents (path, &text, NULL, NULL))
-    return -1;
-  /* The command name may hold spaces and parentheses: count from the last
-   * ')'. Fields after it start at 3 (state); utime is 14, stime 15. */
-  after = strrchr (text, ')');
-  if (after == NULL)
-    return -1;
-  fields = g_strsplit (after + 2, " ", -1);
-  if (g_strv_length (fields) < 13)
-    return -1;
-  return (g_ascii_strtod (fields[11], NULL) + g_ascii_strtod (fields[12],
-          NULL)) / sysconf (_SC_CLK_TCK);
-}
 
 
 /* ---------------------------------------------------------------------- */
@@ -286,14 +83,14 @@ typedef struct
 
 typedef struct
 {
-  Child *mixer;                 /* NULL: the mesh */
-  Child **procs;                /* the clients' f2f-peer-tools: 1 or n */
+  BenchPeerChild *mixer;        /* NULL: the mesh */
+  BenchPeerChild **procs;       /* the clients' f2f-peer-tools: 1 or n */
   gint nprocs;
-  Local **peers;                /* the n client f2fsignals */
+  BenchLocal **peers;           /* the n client f2fsignals */
   gint n;
 } Room;
 
-static Local *
+static BenchLocal *
 mixer_local (Room * room)
 {
   return room->mixer ? g_hash_table_lookup (room->mixer->locals, "s") : NULL;
@@ -302,58 +99,40 @@ mixer_local (Room * room)
 static gboolean
 room_alive (Room * room)
 {
-  gint i;
-
   if (room->mixer && room->mixer->base.exited)
     return FALSE;
-  for (i = 0; i < room->nprocs; i++)
-    if (room->procs[i]->base.exited)
-      return FALSE;
-  return TRUE;
+  return bench_peer_children_alive (room->procs, room->nprocs);
 }
 
 static gboolean
-flowing (Remote * r)
+flowing (BenchRemote * r)
 {
   return r && r->video > 0 && r->audio > 0;
-}
-
-static gint
-count_flowing (Local * l)
-{
-  GHashTableIter iter;
-  gpointer value;
-  gint n = 0;
-
-  g_hash_table_iter_init (&iter, l->remotes);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    n += flowing (value);
-  return n;
 }
 
 static gboolean
 room_media (gpointer data)
 {
   Room *room = data;
-  Local *m = mixer_local (room);
+  BenchLocal *m = mixer_local (room);
   gint i;
 
   if (!room_alive (room))
     return TRUE;
-  if (m && (m->peer_id == NULL || count_flowing (m) < room->n))
+  if (m && (m->peer_id == NULL || bench_local_flowing (m) < room->n))
     return FALSE;
   for (i = 0; i < room->n; i++) {
     if (m && !flowing (g_hash_table_lookup (room->peers[i]->remotes,
                 m->peer_id)))
       return FALSE;
-    if (!m && count_flowing (room->peers[i]) < room->n - 1)
+    if (!m && bench_local_flowing (room->peers[i]) < room->n - 1)
       return FALSE;
   }
   return TRUE;
 }
 
 static gboolean
-all_marked (Local * l, const gchar * only)
+all_marked (BenchLocal * l, const gchar * only)
 {
   GHashTableIter iter;
   gpointer key, value;
@@ -361,7 +140,7 @@ all_marked (Local * l, const gchar * only)
   g_hash_table_iter_init (&iter, l->remotes);
   while (g_hash_table_iter_next (&iter, &key, &value))
     if ((only == NULL || strcmp (key, only) == 0)
-        && flowing (value) && !((Remote *) value)->marked[1])
+        && flowing (value) && !((BenchRemote *) value)->marked[1])
       return FALSE;
   return TRUE;
 }
@@ -370,7 +149,7 @@ static gboolean
 room_marked (gpointer data)
 {
   Room *room = data;
-  Local *m = mixer_local (room);
+  BenchLocal *m = mixer_local (room);
   gint i;
 
   if (!room_alive (room))
@@ -386,7 +165,8 @@ room_marked (gpointer data)
 /* Fewest video frames @l decoded in the window from one remote that sent
  * media (@only: just that one), scaled to the window; @need remotes. */
 static gint
-window_frames (Local * l, const gchar * only, gint need, gint64 t0, gint64 t1)
+window_frames (BenchLocal * l, const gchar * only, gint need, gint64 t0,
+    gint64 t1)
 {
   GHashTableIter iter;
   gpointer key, value;
@@ -394,33 +174,12 @@ window_frames (Local * l, const gchar * only, gint need, gint64 t0, gint64 t1)
 
   g_hash_table_iter_init (&iter, l->remotes);
   while (g_hash_table_iter_next (&iter, &key, &value)) {
-    Remote *r = value;
-    gint frames = 0;
-
-    if (only ? strcmp (key, only) != 0 : !flowing (r))
+    if (only ? strcmp (key, only) != 0 : !flowing (value))
       continue;
-    if (r->marked[0] && r->marked[1] && r->mark_at[1] > r->mark_at[0])
-      frames = (gint) ((r->mark_video[1] - r->mark_video[0]) *
-          (gdouble) (t1 - t0) / (r->mark_at[1] - r->mark_at[0]) + 0.5);
-    min = MIN (min, frames);
+    min = MIN (min, bench_remote_window_frames (value, t0, t1));
     seen++;
   }
   return seen < need ? 0 : min;
-}
-
-static gdouble
-procs_cpu (Room * room)
-{
-  gdouble sum = 0;
-  gint i;
-
-  for (i = 0; i < room->nprocs; i++) {
-    gdouble t = cpu_of (room->procs[i]->base.proc);
-    if (t < 0)
-      return -1;
-    sum += t;
-  }
-  return sum;
 }
 
 static void
@@ -429,67 +188,22 @@ add_arg (GPtrArray * argv, const gchar * arg)
   g_ptr_array_add (argv, g_strdup (arg));
 }
 
-/* Client @index as the f2fsignal named @element, with its sources and,
- * with @composite, its room view into fakesinks. */
-static void
-add_client (GPtrArray * argv, const gchar * element, const gchar * room,
-    gint index, gboolean composite)
-{
-  add_arg (argv, "f2fsignal");
-  g_ptr_array_add (argv, g_strdup_printf ("name=%s", element));
-  g_ptr_array_add (argv, g_strdup_printf ("server-uri=%s", server_uri));
-  g_ptr_array_add (argv, g_strdup_printf ("room=%s", room));
-  g_ptr_array_add (argv, g_strdup_printf ("display-name=P%d", index));
-  add_arg (argv, "local-addresses=127.0.0.1");
-  add_arg (argv, "stats-interval=1000");
-  if (!composite)
-    add_arg (argv, "room-view=per-peer");
-  add_arg (argv, "videotestsrc");
-  add_arg (argv, "is-live=true");
-  g_ptr_array_add (argv, g_strdup_printf ("pattern=%s", opts.pattern));
-  add_arg (argv, "!");
-  g_ptr_array_add (argv, g_strdup_printf
-      ("video/x-raw,width=320,height=240,framerate=%d/1", FPS));
-  add_arg (argv, "!");
-  g_ptr_array_add (argv, g_strdup_printf ("%s.video_sink", element));
-  add_arg (argv, "audiotestsrc");
-  add_arg (argv, "is-live=true");
-  g_ptr_array_add (argv, g_strdup_printf ("freq=%d", 300 + 100 * index));
-  add_arg (argv, "!");
-  g_ptr_array_add (argv, g_strdup_printf ("%s.audio_sink", element));
-  if (composite) {
-    g_ptr_array_add (argv, g_strdup_printf ("%s.video_src", element));
-    add_arg (argv, "!");
-    add_arg (argv, "fakesink");
-    add_arg (argv, "async=false");
-    g_ptr_array_add (argv, g_strdup_printf ("%s.audio_src", element));
-    add_arg (argv, "!");
-    add_arg (argv, "fakesink");
-    add_arg (argv, "async=false");
-  }
-}
-
-static Child *
+static BenchPeerChild *
 spawn_tool (const gchar * name, GPtrArray * argv, const gchar * const *locals)
 {
   g_ptr_array_insert (argv, 0, g_strdup (opts.tool));
   g_ptr_array_add (argv, NULL);
-  return child_spawn (name, argv, locals);
+  return bench_peer_child_spawn ("mixer-cpu", name, argv, locals, opts.verbose);
 }
 
 /* The headless mixer: pipelines/mixer-node.sh without a display. */
-static Child *
+static BenchPeerChild *
 mixer_spawn (const gchar * room)
 {
   g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   const gchar *locals[] = { "s", NULL };
 
-  add_arg (argv, "f2fsignal");
-  add_arg (argv, "name=s");
-  g_ptr_array_add (argv, g_strdup_printf ("server-uri=%s", server_uri));
-  g_ptr_array_add (argv, g_strdup_printf ("room=%s", room));
-  add_arg (argv, "display-name=Mixer");
-  add_arg (argv, "local-addresses=127.0.0.1");
+  bench_add_f2fsignal (argv, "s", server_uri, room, "Mixer");
   add_arg (argv, "stats-interval=1000");
   add_arg (argv, "mixer=true");
   /* A lone element would not be a pipeline; the chat pad carries nothing
@@ -504,8 +218,8 @@ mixer_spawn (const gchar * room)
 static gboolean
 mixer_joined (gpointer data)
 {
-  Child *c = data;
-  Local *l = g_hash_table_lookup (c->locals, "s");
+  BenchPeerChild *c = data;
+  BenchLocal *l = g_hash_table_lookup (c->locals, "s");
 
   return c->base.exited || l->peer_id != NULL;
 }
@@ -515,13 +229,14 @@ run_room (gint n, gboolean with_mixer, gboolean each, gboolean composite,
     const gchar * room_name)
 {
   Sample out = { -1, -1, 0, 0, 0, FPS * opts.seconds };
-  Room room = { NULL, g_new0 (Child *, n), 0, g_new0 (Local *, n), n };
+  Room room =
+      { NULL, g_new0 (BenchPeerChild *, n), 0, g_new0 (BenchLocal *, n), n };
   gdouble m0 = 0, m1 = 0, c0, c1;
   gint64 t0, t1;
-  Local *m;
+  BenchLocal *m;
   gint i;
 
-  mark_us[0] = mark_us[1] = -1;
+  bench_mark_us[0] = bench_mark_us[1] = -1;
   if (with_mixer) {
     room.mixer = mixer_spawn (room_name);
     /* The clients join after it, so its plan makes them its clients. */
@@ -537,7 +252,8 @@ run_room (gint n, gboolean with_mixer, gboolean each, gboolean composite,
       g_autofree gchar *name = g_strdup_printf ("P%d", i);
       const gchar *locals[] = { "s", NULL };
 
-      add_client (argv, "s", room_name, i, composite);
+      bench_peer_add_f2fsignal (argv, "s", server_uri, room_name, i,
+          opts.pattern, FPS, composite);
       room.procs[room.nprocs++] = spawn_tool (name, argv, locals);
       room.peers[i] = g_hash_table_lookup (room.procs[i]->locals, "s");
     }
@@ -547,7 +263,8 @@ run_room (gint n, gboolean with_mixer, gboolean each, gboolean composite,
 
     for (i = 0; i < n; i++) {
       locals[i] = g_strdup_printf ("s%d", i + 1);
-      add_client (argv, locals[i], room_name, i, composite);
+      bench_peer_add_f2fsignal (argv, locals[i], server_uri, room_name, i,
+          opts.pattern, FPS, composite);
     }
     room.procs[room.nprocs++] = spawn_tool ("clients", argv,
         (const gchar * const *) locals);
@@ -557,21 +274,21 @@ run_room (gint n, gboolean with_mixer, gboolean each, gboolean composite,
   if (!bench_wait_for (room_media, &room, opts.timeout * 1000))
     g_printerr ("mixer-cpu: N=%d %s: not all media flowing within %d s; "
         "measuring anyway\n", n, with_mixer ? "mixer" : "mesh", opts.timeout);
-  bench_wait_for (never, NULL, opts.warmup * 1000);
+  bench_pause_ms (opts.warmup * 1000);
   if (!room_alive (&room)) {
     g_printerr ("mixer-cpu: N=%d: a process exited\n", n);
     goto done;
   }
 
-  t0 = mark_us[0] = g_get_monotonic_time ();
+  t0 = bench_mark_us[0] = g_get_monotonic_time ();
   if (room.mixer)
-    m0 = cpu_of (room.mixer->base.proc);
-  c0 = procs_cpu (&room);
-  bench_wait_for (never, NULL, opts.seconds * 1000);
-  t1 = mark_us[1] = g_get_monotonic_time ();
+    m0 = bench_process_cpu (room.mixer->base.proc);
+  c0 = bench_peer_children_cpu (room.procs, room.nprocs);
+  bench_pause_ms (opts.seconds * 1000);
+  t1 = bench_mark_us[1] = g_get_monotonic_time ();
   if (room.mixer)
-    m1 = cpu_of (room.mixer->base.proc);
-  c1 = procs_cpu (&room);
+    m1 = bench_process_cpu (room.mixer->base.proc);
+  c1 = bench_peer_children_cpu (room.procs, room.nprocs);
   bench_wait_for (room_marked, &room, 3000);
   if (m0 < 0 || m1 < 0 || c0 < 0 || c1 < 0 || !room_alive (&room)) {
     g_printerr ("mixer-cpu: N=%d: a process exited\n", n);
@@ -590,30 +307,16 @@ run_room (gint n, gboolean with_mixer, gboolean each, gboolean composite,
 
 done:
   if (room.mixer)
-    child_stop (room.mixer);
+    bench_peer_child_stop (room.mixer);
   for (i = 0; i < room.nprocs; i++)
-    child_stop (room.procs[i]);
+    bench_peer_child_stop (room.procs[i]);
   if (room.mixer)
-    child_free (room.mixer);
+    bench_peer_child_free (room.mixer);
   for (i = 0; i < room.nprocs; i++)
-    child_free (room.procs[i]);
+    bench_peer_child_free (room.procs[i]);
   g_free (room.procs);
   g_free (room.peers);
   return out;
-}
-
-/* "key=value ..." -> value of @key, or -1. */
-static gdouble
-result_field (const gchar * line, const gchar * key)
-{
-  g_auto (GStrv) words = g_strsplit (line, " ", -1);
-  gsize len = strlen (key);
-  guint i;
-
-  for (i = 0; words[i]; i++)
-    if (strncmp (words[i], key, len) == 0 && words[i][len] == '=')
-      return g_ascii_strtod (words[i] + len + 1, NULL);
-  return -1;
 }
 
 static Sample
@@ -621,7 +324,7 @@ run_raw (gint n)
 {
   Sample out = { -1, -1, 0, 0, 0, FPS * opts.seconds };
   g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
-  Child *c;
+  BenchPeerChild *c;
 
   g_ptr_array_add (argv, g_strdup (opts.raw));
   g_ptr_array_add (argv, g_strdup_printf ("--clients=%d", n));
@@ -630,50 +333,18 @@ run_raw (gint n)
   g_ptr_array_add (argv, g_strdup_printf ("--timeout=%d", opts.timeout));
   g_ptr_array_add (argv, g_strdup_printf ("--pattern=%s", opts.pattern));
   g_ptr_array_add (argv, NULL);
-  c = child_spawn ("raw-mixer", argv, NULL);
-  if (!bench_wait_for (bench_child_gone, c, (opts.timeout + opts.warmup +
-              opts.seconds + 30) * 1000)) {
-    g_printerr ("mixer-cpu: raw-mixer N=%d did not finish in time\n", n);
-    g_subprocess_force_exit (c->base.proc);
-    bench_wait_for (bench_child_gone, c, 3000);
-  }
+  c = bench_peer_run_raw ("mixer-cpu", "raw-mixer", argv, n,
+      opts.timeout + opts.warmup + opts.seconds + 30, opts.verbose);
   if (c->result) {
-    out.mixer = result_field (c->result, "cpu");
-    out.mixer_frames = (gint) result_field (c->result, "frames_min");
-  } else {
-    g_printerr ("mixer-cpu: raw-mixer N=%d gave no result\n", n);
+    out.mixer = bench_result_field (c->result, "cpu");
+    out.mixer_frames = (gint) bench_result_field (c->result, "frames_min");
   }
-  child_free (c);
+  bench_peer_child_free (c);
   return out;
 }
 
 /* ---------------------------------------------------------------------- */
 /* Figures */
-
-static gdouble
-median (GArray * values)
-{
-  g_autoptr (GArray) v = NULL;
-  guint n = values->len;
-
-  if (n == 0)
-    return -1;
-  v = g_array_sized_new (FALSE, FALSE, sizeof (gdouble), n);
-  g_array_append_vals (v, values->data, n);
-  g_array_sort (v, bench_cmp_double);
-  return n % 2 ? g_array_index (v, gdouble, n / 2) :
-      (g_array_index (v, gdouble, n / 2 - 1) +
-      g_array_index (v, gdouble, n / 2)) / 2;
-}
-
-static void
-print_load (void)
-{
-  g_autofree gchar *load = NULL;
-
-  g_file_get_contents ("/proc/loadavg", &load, NULL, NULL);
-  g_print ("loadavg %s", load ? load : "?\n");
-}
 
 typedef struct
 {
@@ -744,7 +415,7 @@ main (int argc, char **argv)
   signal (SIGPIPE, SIG_IGN);
   prctl (PR_SET_PDEATHSIG, SIGKILL);
 
-  print_load ();
+  bench_print_load ();
   g_print ("%ld cores; clients 320x240@15, window %d s after %d s warm-up, "
       "%d runs per side\n", sysconf (_SC_NPROCESSORS_ONLN), opts.seconds,
       opts.warmup, opts.runs);
@@ -815,7 +486,7 @@ main (int argc, char **argv)
   g_subprocess_force_exit (server_proc);
   g_subprocess_wait (server_proc, NULL, NULL);
   g_object_unref (server_proc);
-  print_load ();
+  bench_print_load ();
 
   if (rows->len) {
     g_print ("\nmixer CPU: f2f (a headless f2fsignal mixer=true, its own "
@@ -826,7 +497,7 @@ main (int argc, char **argv)
   }
   for (i = 0; i < rows->len; i++) {
     Row *row = g_ptr_array_index (rows, i);
-    gdouble f = median (row->f2f), w = median (row->raw);
+    gdouble f = bench_median (row->f2f), w = bench_median (row->raw);
     gdouble ratio = f > 0 && w > 0 ? f / w : 99;
     gint expected = FPS * opts.seconds;
     gboolean ok = row->failed == 0

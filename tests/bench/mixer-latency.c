@@ -46,14 +46,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <gio/gio.h>
 #include <gst/gst.h>
 
 #include "benchutil.h"
+#include "ticks.h"
 
-#define LOUD 3000               /* |sample| of a tick (volume 0.8 → ~26000) */
-#define QUIET_NS (60 * GST_MSECOND)     /* silence before a tick's start */
 #define MAX_MIXERS 8
 /* Share of the listener's picture that is bright: above WHITE_SHARE the
  * talker's tile is white, below BLACK_SHARE black (labels are bright too,
@@ -70,12 +68,6 @@ static struct
 } opts = {
   NULL, NULL, 100, 1, 407, 2000, -1, 1013, FALSE, FALSE
 };
-
-typedef struct
-{
-  GstClockTime last_loud;
-  gboolean seen;
-} Onset;
 
 typedef struct _Scenario Scenario;
 
@@ -94,7 +86,7 @@ typedef struct
   guint watch;
   /* a mixer's encoders: tick starts into them (protected by sc->lock) */
   GArray *out;
-  Onset out_onset;
+  BenchOnset out_onset;
 } Peer;
 
 struct _Scenario
@@ -103,7 +95,7 @@ struct _Scenario
   GMutex lock;
   gboolean measuring;           /* protected by lock */
   GArray *tx, *rx;              /* GstClockTime of tick starts */
-  Onset tx_onset, rx_onset;
+  BenchOnset tx_onset, rx_onset;
   GArray *vtx, *vrx;            /* video: GstClockTime of pattern changes */
   GArray *vtx_white, *vrx_white;        /* gboolean: to white? */
   gint vtx_state, vrx_state;    /* -1 unknown, 0 black, 1 white */
@@ -119,17 +111,6 @@ struct _Scenario
 static gchar *server_uri;
 static GSubprocess *server_proc;
 
-/* CPU of this process (every peer of the scenario), seconds. */
-static gdouble
-cpu_seconds (void)
-{
-  struct rusage ru;
-
-  getrusage (RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
-      (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
 static void
 scenario_fail (Scenario * sc, const gchar * why)
 {
@@ -144,83 +125,18 @@ scenario_fail (Scenario * sc, const gchar * why)
 /* ---------------------------------------------------------------------- */
 /* Probes */
 
-static void
-find_onsets (GstBuffer * buf, GstPad * pad, GstClockTime t0, Onset * o,
-    GArray * out)
-{
-  GstCaps *caps = gst_pad_get_current_caps (pad);
-  gint rate = 0, channels = 0;
-  GstMapInfo map;
-  gsize i, n;
-  const gchar *format = NULL;
-
-  if (caps) {
-    GstStructure *s = gst_caps_get_structure (caps, 0);
-    gst_structure_get_int (s, "rate", &rate);
-    gst_structure_get_int (s, "channels", &channels);
-    format = gst_structure_get_string (s, "format");
-  }
-  if (rate <= 0 || channels <= 0 || g_strcmp0 (format, "S16LE") != 0
-      || !gst_buffer_map (buf, &map, GST_MAP_READ)) {
-    gst_clear_caps (&caps);
-    return;
-  }
-  gst_caps_unref (caps);
-  n = map.size / (2 * channels);
-  for (i = 0; i < n; i++) {
-    gint v = ((const gint16 *) map.data)[i * channels];
-    GstClockTime t = t0 + gst_util_uint64_scale (i, GST_SECOND, rate);
-
-    if (ABS (v) < LOUD)
-      continue;
-    if (!o->seen || t > o->last_loud + QUIET_NS)
-      g_array_append_val (out, t);
-    o->seen = TRUE;
-    o->last_loud = t;
-  }
-  gst_buffer_unmap (buf, &map);
-}
-
-static GstClockTime
-now (void)
-{
-  GstClock *clock = gst_system_clock_obtain ();
-  GstClockTime t = gst_clock_get_time (clock);
-
-  gst_object_unref (clock);
-  return t;
-}
-
-/* Capture time of a live source's buffer. */
-static GstClockTime
-capture_time (GstPad * pad, GstBuffer * buf, GstElement * pipeline)
-{
-  GstEvent *ev = gst_pad_get_sticky_event (pad, GST_EVENT_SEGMENT, 0);
-  const GstSegment *seg;
-  guint64 rt;
-
-  if (ev == NULL || !GST_BUFFER_PTS_IS_VALID (buf)) {
-    g_clear_pointer (&ev, gst_event_unref);
-    return GST_CLOCK_TIME_NONE;
-  }
-  gst_event_parse_segment (ev, &seg);
-  rt = gst_segment_to_running_time (seg, GST_FORMAT_TIME, GST_BUFFER_PTS (buf));
-  gst_event_unref (ev);
-  return gst_element_get_base_time (pipeline) + rt;
-}
-
 static GstPadProbeReturn
 tx_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
   Scenario *sc = user_data;
   GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
-  GstClockTime t = capture_time (pad, buf, sc->talker->pipeline);
+  GstClockTime t = bench_capture_time (pad, buf, sc->talker->pipeline);
 
   if (!GST_CLOCK_TIME_IS_VALID (t))
     return GST_PAD_PROBE_OK;
   g_mutex_lock (&sc->lock);
   if (sc->measuring)
-    find_onsets (buf, pad, t, &sc->tx_onset, sc->tx);
+    bench_find_onsets (buf, pad, t, &sc->tx_onset, sc->tx);
   g_mutex_unlock (&sc->lock);
   return GST_PAD_PROBE_OK;
 }
@@ -229,12 +145,12 @@ static GstPadProbeReturn
 rx_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
   Scenario *sc = user_data;
-  GstClockTime t = now ();
+  GstClockTime t = bench_now ();
   gboolean done;
 
   g_mutex_lock (&sc->lock);
   if (sc->measuring)
-    find_onsets (GST_PAD_PROBE_INFO_BUFFER (info), pad, t, &sc->rx_onset,
+    bench_find_onsets (GST_PAD_PROBE_INFO_BUFFER (info), pad, t, &sc->rx_onset,
         sc->rx);
   done = sc->measuring && (gint) sc->rx->len >= opts.ticks + 3;
   g_mutex_unlock (&sc->lock);
@@ -248,11 +164,11 @@ static GstPadProbeReturn
 mix_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
   Peer *p = user_data;
-  GstClockTime t = now ();
+  GstClockTime t = bench_now ();
 
   g_mutex_lock (&p->sc->lock);
   if (p->sc->measuring)
-    find_onsets (GST_PAD_PROBE_INFO_BUFFER (info), pad, t, &p->out_onset,
+    bench_find_onsets (GST_PAD_PROBE_INFO_BUFFER (info), pad, t, &p->out_onset,
         p->out);
   g_mutex_unlock (&p->sc->lock);
   return GST_PAD_PROBE_OK;
@@ -264,7 +180,7 @@ vtx_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
   Scenario *sc = user_data;
   GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
-  GstClockTime t = capture_time (pad, buf, sc->talker->pipeline);
+  GstClockTime t = bench_capture_time (pad, buf, sc->talker->pipeline);
   guint8 y = 0;
   gint state;
 
@@ -276,7 +192,8 @@ vtx_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
     g_array_append_val (sc->vtx, t);
     g_array_append_val (sc->vtx_white, state);
     if (g_getenv ("MIXER_LATENCY_EVENTS"))
-      g_print ("  vtx probe: capture %.3f, now %.3f\n", t / 1e9, now () / 1e9);
+      g_print ("  vtx probe: capture %.3f, now %.3f\n", t / 1e9,
+          bench_now () / 1e9);
   }
   sc->vtx_state = state;
   g_mutex_unlock (&sc->lock);
@@ -289,7 +206,7 @@ vrx_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
   Scenario *sc = user_data;
   GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
-  GstClockTime t = now ();
+  GstClockTime t = bench_now ();
   GstCaps *caps = gst_pad_get_current_caps (pad);
   gint w = 0, h = 0, x, y, stride, bright = 0, total = 0, state = -1;
   GstMapInfo map;
@@ -329,16 +246,6 @@ vrx_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
-static void
-add_probe (GstElement * element, const gchar * pad_name,
-    GstPadProbeCallback cb, gpointer data)
-{
-  GstPad *pad = gst_element_get_static_pad (element, pad_name);
-
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, cb, data, NULL);
-  gst_object_unref (pad);
-}
-
 /* Any thread that adds an element inside a pipeline. */
 static void
 on_deep_element_added (GstBin * bin, GstBin * sub, GstElement * element,
@@ -351,7 +258,7 @@ on_deep_element_added (GstBin * bin, GstBin * sub, GstElement * element,
     g_object_set (element, "latency",
         (guint64) opts.view_latency_ms * GST_MSECOND, NULL);
   if (p->mixer_index >= 0 && strcmp (name, "opusenc") == 0)
-    add_probe (element, "sink", mix_probe, p);
+    bench_add_probe (element, "sink", mix_probe, p);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -509,12 +416,6 @@ plan_everywhere (gpointer data)
   return TRUE;
 }
 
-static gboolean
-never (gpointer data)
-{
-  return FALSE;
-}
-
 /* The mixer @client is assigned to in a plan's JSON form, or NULL. */
 static gchar *
 assigned_mixer (const gchar * plan, const gchar * client)
@@ -568,21 +469,6 @@ timeout_cb (gpointer data)
 
 /* ---------------------------------------------------------------------- */
 /* Figures */
-
-static gdouble
-percentile (GArray * a, gdouble p)
-{
-  g_autoptr (GArray) v = NULL;
-  guint i;
-
-  if (a->len == 0)
-    return -1;
-  v = g_array_sized_new (FALSE, FALSE, sizeof (gdouble), a->len);
-  g_array_append_vals (v, a->data, a->len);
-  g_array_sort (v, bench_cmp_double);
-  i = (guint) (p / 100.0 * (v->len - 1) + 0.5);
-  return g_array_index (v, gdouble, MIN (i, v->len - 1));
-}
 
 /* Each event in @rx (skipping the first @skip), paired with the last one
  * in @tx before it, less than @max later, each tx at most once; when @kinds
@@ -682,20 +568,20 @@ run_scenario (Row * row, guint round)
   }
 
   src = gst_bin_get_by_name (GST_BIN (sc.talker->pipeline), "src");
-  add_probe (src, "src", tx_probe, &sc);
+  bench_add_probe (src, "src", tx_probe, &sc);
   gst_object_unref (src);
   {
     GstElement *out = gst_bin_get_by_name (GST_BIN (sc.listener->pipeline),
         "out");
-    add_probe (out, "sink", rx_probe, &sc);
+    bench_add_probe (out, "sink", rx_probe, &sc);
     gst_object_unref (out);
   }
   if (opts.video) {
     GstElement *vout = gst_bin_get_by_name (GST_BIN (sc.listener->pipeline),
         "vout");
     sc.vsrc = gst_bin_get_by_name (GST_BIN (sc.talker->pipeline), "vsrc");
-    add_probe (sc.vsrc, "src", vtx_probe, &sc);
-    add_probe (vout, "sink", vrx_probe, &sc);
+    bench_add_probe (sc.vsrc, "src", vtx_probe, &sc);
+    bench_add_probe (vout, "sink", vrx_probe, &sc);
     gst_object_unref (vout);
   }
 
@@ -744,11 +630,11 @@ run_scenario (Row * row, guint round)
   }
 
   /* Past make-before-break (300 ms) and the first keyframes. */
-  bench_wait_for (never, NULL, opts.settle_ms);
+  bench_pause_ms (opts.settle_ms);
   g_mutex_lock (&sc.lock);
   sc.measuring = TRUE;
   g_mutex_unlock (&sc.lock);
-  cpu0 = cpu_seconds ();
+  cpu0 = bench_self_cpu ();
   wall0 = g_get_monotonic_time ();
   if (opts.video)
     sc.flip = g_timeout_add (opts.video_interval_ms, flip_pattern, &sc);
@@ -760,7 +646,8 @@ run_scenario (Row * row, guint round)
     g_source_remove (timeout);
   if (sc.flip)
     g_source_remove (sc.flip);
-  cores = (cpu_seconds () - cpu0) / ((g_get_monotonic_time () - wall0) / 1e6);
+  cores =
+      (bench_self_cpu () - cpu0) / ((g_get_monotonic_time () - wall0) / 1e6);
   g_array_append_val (row->cores, cores);
   g_mutex_lock (&sc.lock);
   sc.measuring = FALSE;
@@ -775,7 +662,7 @@ run_scenario (Row * row, guint round)
       pair_events (sc.tx, hops[i]->out, NULL, NULL, 2,
           opts.interval_ms * GST_MSECOND, h);
       g_array_append_vals (row->hop[i], h->data, h->len);
-      hop_p50[i] = percentile (h, 50);
+      hop_p50[i] = bench_percentile (h, 50);
     }
   if (opts.video) {
     pair_events (sc.vtx, sc.vrx, sc.vtx_white, sc.vrx_white, 1,
@@ -796,11 +683,11 @@ run_scenario (Row * row, guint round)
 done:
   g_print ("round %u k=%d %-34s ticks %3u  p50 %6.1f  p95 %6.1f ms",
       round + 1, row->k, row->path ? row->path : "", lat->len,
-      percentile (lat, 50), percentile (lat, 95));
+      bench_percentile (lat, 50), bench_percentile (lat, 95));
   g_print ("  hops p50 %.1f %.1f  process %.2f cores", hop_p50[0],
       hop_p50[1], cores);
   if (opts.video)
-    g_print ("  video %u p50 %6.1f", vlat->len, percentile (vlat, 50));
+    g_print ("  video %u p50 %6.1f", vlat->len, bench_percentile (vlat, 50));
   if (opts.verbose)
     for (i = 0; i < (guint) row->k; i++)
       g_print ("  [%s mix ticks %u]", mixers[i]->label, mixers[i]->out->len);
@@ -909,28 +796,31 @@ main (int argc, char **argv)
       "cores", opts.video ? "  video n  p50   p95" : "");
   for (i = 0; i < n; i++) {
     Row *row = g_ptr_array_index (rows, i);
-    gdouble p95 = percentile (row->lat, 95);
+    gdouble p95 = bench_percentile (row->lat, 95);
 
     if (row->k == 0)
       mesh_p95 = p95;
     g_print ("%-7d %-36s %6u %7.1f %7.1f %7.1f %8.1f %9.1f %9.1f %6.2f",
         row->k,
-        row->path ? row->path : "?", row->lat->len, percentile (row->lat, 0),
-        percentile (row->lat, 50), p95, percentile (row->lat, 100),
-        percentile (row->hop[0], 50), percentile (row->hop[1], 50),
-        percentile (row->cores, 50));
+        row->path ? row->path : "?", row->lat->len, bench_percentile (row->lat,
+            0), bench_percentile (row->lat, 50), p95,
+        bench_percentile (row->lat, 100), bench_percentile (row->hop[0], 50),
+        bench_percentile (row->hop[1], 50), bench_percentile (row->cores, 50));
     if (opts.video)
       g_print ("  %7u %5.0f %5.0f", row->video->len,
-          percentile (row->video, 50), percentile (row->video, 95));
+          bench_percentile (row->video, 50), bench_percentile (row->video, 95));
     g_print ("%s%s\n", row->failed ? "  (a round failed)" : "",
-        row->lat->len && percentile (row->lat, 0) < 30 ? "  ALIASED: ticks "
+        row->lat->len
+        && bench_percentile (row->lat,
+            0) <
+        30 ? "  ALIASED: ticks "
         "heard sooner than 30 ms are ones older than --interval" : "");
     worst = MAX (worst, p95);
   }
   for (i = 0; i < n; i++) {
     Row *row = g_ptr_array_index (rows, i);
     gint hops = row->k >= 2 ? 2 : row->k;
-    gdouble p95 = percentile (row->lat, 95);
+    gdouble p95 = bench_percentile (row->lat, 95);
 
     if (hops > 0 && mesh_p95 > 0 && p95 > 0)
       worst_hop = MAX (worst_hop, (p95 - mesh_p95) / hops);

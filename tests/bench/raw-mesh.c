@@ -34,23 +34,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <gst/gst.h>
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
 
-#include "benchutil.h"
-
-#define WIDTH 320
-#define HEIGHT 240
-#define FPS 15
-/* f2fsignal's defaults: max-bitrate 800 kbit/s, latency-profile lan. */
-#define VIDEO_BITRATE 800000
-#define LATENCY_MS 40
-/* f2fcompositor's defaults. */
-#define VIEW_WIDTH 640
-#define VIEW_HEIGHT 360
-#define VIEW_LATENCY (100 * GST_MSECOND)
+#include "rawmedia.h"
 
 typedef struct _Mesh Mesh;
 
@@ -62,6 +50,7 @@ typedef struct
   GstElement *webrtc;
   GstElement *queue[2];         /* [audio?]: sender branch input */
   gint connected;               /* atomic */
+  BenchPair pair;               /* the offering end's (from < to) */
 } End;
 
 typedef struct
@@ -102,9 +91,12 @@ static gchar *pattern = NULL;
 
 /* ---------------------------------------------------------------------- */
 
+/* Also a BenchFailFunc */
 static void
-fail (Mesh * m, const gchar * why)
+fail (gpointer data, const gchar * why)
 {
+  Mesh *m = data;
+
   /* Printed from any thread; the main loop ends the process. */
   g_mutex_lock (&m->lock);
   if (m->exit_code == 0) {
@@ -116,47 +108,8 @@ fail (Mesh * m, const gchar * why)
   g_main_loop_quit (m->loop);
 }
 
-static gdouble
-cpu_seconds (void)
-{
-  struct rusage ru;
-
-  /* RUSAGE_SELF covers every thread of the process. */
-  getrusage (RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
-      (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
-static GstPadProbeReturn
-count_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
-{
-  Stream *s = user_data;
-
-  g_atomic_int_inc (&s->frames);
-  return GST_PAD_PROBE_OK;
-}
-
 /* ---------------------------------------------------------------------- */
 /* Receiving */
-
-/* Where remote peer @to's picture goes in @from's room: the grid
- * f2fcompositor draws for N-1 participants (cols = ceil(sqrt(tiles))). */
-static void
-place_tile (Mesh * m, GstPad * pad, gint from, gint to)
-{
-  gint tiles = m->n - 1, index = to < from ? to : to - 1;
-  gint cols = 1, rows, w, h;
-
-  while (cols * cols < tiles)
-    cols++;
-  rows = (tiles + cols - 1) / cols;
-  w = VIEW_WIDTH / cols;
-  h = VIEW_HEIGHT / rows;
-  g_object_set (pad, "xpos", (index % cols) * w, "ypos", (index / cols) * h,
-      "width", w, "height", h, NULL);
-  gst_util_set_object_arg (G_OBJECT (pad), "sizing-policy",
-      "keep-aspect-ratio");
-}
 
 /* Streaming thread (pad-added): link at once, or the first buffers hit an
  * unlinked pad. */
@@ -164,59 +117,36 @@ static void
 on_pad_added (GstElement * webrtc, GstPad * pad, End * e)
 {
   Mesh *m = e->mesh;
-  g_autoptr (GstCaps) caps = NULL;
-  const gchar *media = NULL;
   gboolean audio;
-  GstElement *queue, *depay, *dec, *conv, *resample = NULL, *last, *sink;
-  GstPad *pad_in, *dec_src;
+  GPtrArray *chain;
+  GstElement *last;
+  GstPad *dec_src;
   Stream *s;
 
   if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
     return;
-  caps = gst_pad_get_current_caps (pad);
-  if (caps == NULL)
-    caps = gst_pad_query_caps (pad, NULL);
-  if (caps && gst_caps_get_size (caps) > 0)
-    media = gst_structure_get_string (gst_caps_get_structure (caps, 0),
-        "media");
-  audio = g_strcmp0 (media, "audio") == 0;
+  audio = bench_pad_is_audio (pad);
 
-  queue = gst_element_factory_make ("queue", NULL);
-  depay = gst_element_factory_make (audio ? "rtpopusdepay" : "rtpvp8depay",
-      NULL);
-  dec = gst_element_factory_make (audio ? "opusdec" : "vp8dec", NULL);
-  conv = gst_element_factory_make (audio ? "audioconvert" : "videoconvert",
-      NULL);
-  if (audio) {
-    resample = gst_element_factory_make ("audioresample", NULL);
-    g_object_set (dec, "plc", TRUE, "use-inband-fec", TRUE, NULL);
-  }
-  gst_bin_add_many (GST_BIN (m->pipeline), queue, depay, dec, conv, NULL);
-  gst_element_link_many (queue, depay, dec, conv, NULL);
-  last = conv;
-  if (resample) {
-    gst_bin_add (GST_BIN (m->pipeline), resample);
-    gst_element_link (conv, resample);
-    last = resample;
-  }
-
+  chain = bench_raw_decoder_new (GST_BIN (m->pipeline), audio);
+  last = g_ptr_array_index (chain, chain->len - 1);
   if (m->composite) {
     GstElement *mixer = audio ? m->peers[e->from].mix : m->peers[e->from].comp;
     GstPad *src = gst_element_get_static_pad (last, "src");
     GstPad *mixer_pad = gst_element_request_pad_simple (mixer, "sink_%u");
 
+    /* Where remote peer @to's picture goes in @from's room. */
     if (!audio)
-      place_tile (m, mixer_pad, e->from, e->to);
+      bench_raw_place_tile (mixer_pad, m->n - 1,
+          e->to < e->from ? e->to : e->to - 1);
     if (gst_pad_link (src, mixer_pad) != GST_PAD_LINK_OK)
       fail (m, "could not link a received stream to the mixer");
     gst_object_unref (mixer_pad);
     gst_object_unref (src);
   } else {
-    sink = gst_element_factory_make ("fakesink", NULL);
+    GstElement *sink = gst_element_factory_make ("fakesink", NULL);
+
     g_object_set (sink, "async", FALSE, "sync", FALSE, NULL);
-    gst_bin_add (GST_BIN (m->pipeline), sink);
-    gst_element_link (last, sink);
-    gst_element_sync_state_with_parent (sink);
+    bench_raw_chain_append (chain, GST_BIN (m->pipeline), sink);
   }
 
   s = g_new0 (Stream, 1);
@@ -226,35 +156,17 @@ on_pad_added (GstElement * webrtc, GstPad * pad, End * e)
   g_mutex_lock (&m->lock);
   g_ptr_array_add (m->streams, s);
   g_mutex_unlock (&m->lock);
-  dec_src = gst_element_get_static_pad (dec, "src");
-  gst_pad_add_probe (dec_src, GST_PAD_PROBE_TYPE_BUFFER, count_probe, s, NULL);
+  dec_src = gst_element_get_static_pad (g_ptr_array_index (chain, 2), "src");
+  gst_pad_add_probe (dec_src, GST_PAD_PROBE_TYPE_BUFFER,
+      bench_raw_count_probe, &s->frames, NULL);
   gst_object_unref (dec_src);
 
-  if (resample)
-    gst_element_sync_state_with_parent (resample);
-  gst_element_sync_state_with_parent (conv);
-  gst_element_sync_state_with_parent (dec);
-  gst_element_sync_state_with_parent (depay);
-  gst_element_sync_state_with_parent (queue);
-  pad_in = gst_element_get_static_pad (queue, "sink");
-  if (gst_pad_link (pad, pad_in) != GST_PAD_LINK_OK)
+  if (!bench_raw_chain_start (chain, pad))
     fail (m, "could not link a received stream");
-  gst_object_unref (pad_in);
 }
 
 /* ---------------------------------------------------------------------- */
 /* Sending */
-
-static GstEvent *
-force_key_unit_event (void)
-{
-  /* What gst_video_event_new_upstream_force_key_unit() makes, by hand so
-   * this program needs only the core library. */
-  return gst_event_new_custom (GST_EVENT_CUSTOM_UPSTREAM,
-      gst_structure_new ("GstForceKeyUnit", "running-time",
-          GST_TYPE_CLOCK_TIME, GST_CLOCK_TIME_NONE, "all-headers",
-          G_TYPE_BOOLEAN, TRUE, "count", G_TYPE_UINT, 0, NULL));
-}
 
 /* Main thread: feed a connected link from the peer's encoders, as
  * f2fsignal does once a link is connected: before that, webrtcbin refuses
@@ -264,21 +176,9 @@ feed_end (gpointer user_data)
 {
   End *e = user_data;
   Mesh *m = e->mesh;
-  gint audio;
 
-  for (audio = 0; audio < 2; audio++) {
-    GstPad *src = gst_element_request_pad_simple (m->peers[e->from].tee[audio],
-        "src_%u");
-    GstPad *sink = gst_element_get_static_pad (e->queue[audio], "sink");
-
-    if (gst_pad_link (src, sink) != GST_PAD_LINK_OK)
-      fail (m, "could not feed a link");
-    else if (!audio)
-      /* A new receiver needs a keyframe now, not at the next interval. */
-      gst_pad_push_event (sink, force_key_unit_event ());
-    gst_object_unref (sink);
-    gst_object_unref (src);
-  }
+  if (!bench_raw_feed (m->peers[e->from].tee, e->queue))
+    fail (m, "could not feed a link");
   if (g_atomic_int_add (&m->connected_ends, 1) + 1 == m->n * (m->n - 1)) {
     printf ("connected\n");
     fflush (stdout);
@@ -286,62 +186,8 @@ feed_end (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* A queue and payloader into a new sendrecv transceiver, the way
- * f2fpeerlink's add_sender() makes them. */
-static void
-add_sender (End * e, gboolean audio)
-{
-  GstElement *queue = gst_element_factory_make ("queue", NULL);
-  GstElement *pay = gst_element_factory_make (audio ? "rtpopuspay" :
-      "rtpvp8pay", NULL);
-  GstWebRTCRTPTransceiver *trans = NULL;
-  GstPad *src, *sink;
-  GstCaps *caps;
-
-  /* A stalled link must never hold back the shared encoder. */
-  g_object_set (queue, "leaky", 2, "max-size-buffers", 60,
-      "max-size-bytes", 0, "max-size-time", (guint64) 0, NULL);
-  g_object_set (pay, "pt", audio ? 97 : 96, NULL);
-  if (!audio)
-    gst_util_set_object_arg (G_OBJECT (pay), "picture-id-mode", "15-bit");
-  gst_bin_add_many (GST_BIN (e->mesh->pipeline), queue, pay, NULL);
-  gst_element_link (queue, pay);
-
-  caps = gst_caps_from_string (audio ? "application/x-rtp, "
-      "media=(string)audio, encoding-name=(string)OPUS, payload=(int)97, "
-      "clock-rate=(int)48000, encoding-params=(string)2" :
-      "application/x-rtp, media=(string)video, encoding-name=(string)VP8, "
-      "payload=(int)96, clock-rate=(int)90000");
-  sink = gst_element_request_pad_simple (e->webrtc, "sink_%u");
-  g_object_get (sink, "transceiver", &trans, NULL);
-  g_object_set (trans, "codec-preferences", caps, "direction",
-      GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV, "do-nack", TRUE, NULL);
-  gst_object_unref (trans);
-  gst_caps_unref (caps);
-  src = gst_element_get_static_pad (pay, "src");
-  if (gst_pad_link (src, sink) != GST_PAD_LINK_OK)
-    fail (e->mesh, "could not link a payloader");
-  gst_object_unref (src);
-  gst_object_unref (sink);
-  e->queue[audio] = queue;
-}
-
 /* ---------------------------------------------------------------------- */
 /* Negotiation, in-process */
-
-static End *
-other_end (End * e)
-{
-  return e->mesh->ends[e->to * e->mesh->n + e->from];
-}
-
-static void
-on_ice_candidate (GstElement * webrtc, guint mline, const gchar * candidate,
-    End * e)
-{
-  g_signal_emit_by_name (other_end (e)->webrtc, "add-ice-candidate", mline,
-      candidate);
-}
 
 static void
 on_connection_state (GstElement * webrtc, GParamSpec * pspec, End * e)
@@ -357,73 +203,6 @@ on_connection_state (GstElement * webrtc, GParamSpec * pspec, End * e)
   }
 }
 
-/* webrtcbin (1.22) puts a clocksync with sync=TRUE behind each sink pad;
- * f2fpeerlink turns it off (see on_deep_element_added there), so the
- * baseline sends the same way. */
-static void
-on_deep_element_added (GstBin * webrtc, GstBin * sub_bin, GstElement * element,
-    gpointer user_data)
-{
-  GstElementFactory *factory = gst_element_get_factory (element);
-
-  if (factory && strcmp (GST_OBJECT_NAME (factory), "clocksync") == 0)
-    g_object_set (element, "sync", FALSE, NULL);
-}
-
-static void
-on_answer_created (GstPromise * promise, gpointer user_data)
-{
-  End *answerer = user_data;
-  GstWebRTCSessionDescription *answer =
-      bench_take_description (promise, "answer");
-  GstWebRTCSessionDescription *copy;
-
-  if (answer == NULL || (copy = bench_copy_via_text (answer)) == NULL) {
-    if (answer)
-      gst_webrtc_session_description_free (answer);
-    fail (answerer->mesh, "no answer");
-    return;
-  }
-  g_signal_emit_by_name (answerer->webrtc, "set-local-description", answer,
-      NULL);
-  g_signal_emit_by_name (other_end (answerer)->webrtc,
-      "set-remote-description", copy, NULL);
-  gst_webrtc_session_description_free (copy);
-  gst_webrtc_session_description_free (answer);
-}
-
-static void
-on_offer_set (GstPromise * promise, gpointer user_data)
-{
-  End *answerer = user_data;
-
-  gst_promise_unref (promise);
-  g_signal_emit_by_name (answerer->webrtc, "create-answer", NULL,
-      gst_promise_new_with_change_func (on_answer_created, answerer, NULL));
-}
-
-static void
-on_offer_created (GstPromise * promise, gpointer user_data)
-{
-  End *offerer = user_data;
-  End *answerer = other_end (offerer);
-  GstWebRTCSessionDescription *offer =
-      bench_take_description (promise, "offer");
-  GstWebRTCSessionDescription *copy;
-
-  if (offer == NULL || (copy = bench_copy_via_text (offer)) == NULL) {
-    if (offer)
-      gst_webrtc_session_description_free (offer);
-    fail (offerer->mesh, "no offer");
-    return;
-  }
-  g_signal_emit_by_name (offerer->webrtc, "set-local-description", offer, NULL);
-  g_signal_emit_by_name (answerer->webrtc, "set-remote-description", copy,
-      gst_promise_new_with_change_func (on_offer_set, answerer, NULL));
-  gst_webrtc_session_description_free (copy);
-  gst_webrtc_session_description_free (offer);
-}
-
 /* ---------------------------------------------------------------------- */
 /* Building */
 
@@ -432,25 +211,20 @@ make_end (Mesh * m, gint from, gint to)
 {
   End *e = g_new0 (End, 1);
   g_autofree gchar *name = g_strdup_printf ("webrtc-%d-%d", from, to);
+  gint audio;
 
   e->mesh = m;
   e->from = from;
   e->to = to;
-  e->webrtc = gst_element_factory_make ("webrtcbin", name);
-  gst_util_set_object_arg (G_OBJECT (e->webrtc), "bundle-policy", "max-bundle");
-  g_object_set (e->webrtc, "latency", LATENCY_MS, NULL);
-  g_signal_connect (e->webrtc, "deep-element-added",
-      G_CALLBACK (on_deep_element_added), NULL);
-  g_signal_connect (e->webrtc, "on-ice-candidate",
-      G_CALLBACK (on_ice_candidate), e);
+  e->webrtc = bench_raw_webrtc (GST_BIN (m->pipeline), name);
   g_signal_connect (e->webrtc, "notify::connection-state",
       G_CALLBACK (on_connection_state), e);
   g_signal_connect (e->webrtc, "pad-added", G_CALLBACK (on_pad_added), e);
-  gst_bin_add (GST_BIN (m->pipeline), e->webrtc);
-  bench_configure_ice (e->webrtc);
   /* Video then audio on both ends, so the m-lines match. */
-  add_sender (e, FALSE);
-  add_sender (e, TRUE);
+  for (audio = 0; audio < 2; audio++)
+    if (!bench_raw_add_sender (GST_BIN (m->pipeline), e->webrtc, audio,
+            &e->queue[audio]))
+      fail (m, "could not link a payloader");
   return e;
 }
 
@@ -461,17 +235,7 @@ peer_description (gint i, gboolean with_view)
 {
   GString *s = g_string_new (NULL);
 
-  g_string_append_printf (s, "videotestsrc is-live=true pattern=%s ! "
-      "video/x-raw,width=%d,height=%d,framerate=%d/1 ! queue ! videoconvert ! "
-      "videoscale ! video/x-raw,format=I420 ! vp8enc deadline=1 cpu-used=4 "
-      "lag-in-frames=0 target-bitrate=%d keyframe-max-dist=60 "
-      "end-usage=cbr error-resilient=default ! tee name=vtee%d "
-      "allow-not-linked=true ", pattern, WIDTH, HEIGHT, FPS, VIDEO_BITRATE, i);
-  g_string_append_printf (s, "audiotestsrc is-live=true freq=%d ! queue ! "
-      "audioconvert ! audioresample ! audio/x-raw,rate=48000 ! opusenc "
-      "frame-size=20 inband-fec=true packet-loss-percentage=10 bitrate=32000 "
-      "audio-type=voice ! tee name=atee%d allow-not-linked=true ",
-      300 + 100 * i, i);
+  bench_raw_append_sources (s, i, pattern);
   if (with_view) {
     /* Like f2fcompositor: a tiny, invisible live background and live
      * silence keep both mixers live and ticking from the start. */
@@ -479,33 +243,24 @@ peer_description (gint i, gboolean with_view)
         "latency=%" G_GUINT64_FORMAT " start-time-selection=first "
         "ignore-inactive-pads=true ! video/x-raw,format=I420,width=%d,"
         "height=%d,pixel-aspect-ratio=1/1,framerate=%d/1 ! fakesink "
-        "async=false ", i, (guint64) VIEW_LATENCY, VIEW_WIDTH, VIEW_HEIGHT,
-        FPS);
-    g_string_append_printf (s, "videotestsrc is-live=true pattern=black ! "
+        "async=false ", i, (guint64) RAW_VIEW_LATENCY, RAW_VIEW_WIDTH,
+        RAW_VIEW_HEIGHT, RAW_FPS);
+    g_string_append_printf (s,
+        "videotestsrc is-live=true pattern=black ! "
         "video/x-raw,format=I420,width=16,height=16,framerate=%d/1 ! comp%d. ",
-        FPS, i);
-    g_string_append_printf (s, "audiomixer name=mix%d latency=%"
-        G_GUINT64_FORMAT " start-time-selection=first "
+        RAW_FPS, i);
+    g_string_append_printf (s,
+        "audiomixer name=mix%d latency=%" G_GUINT64_FORMAT
+        " start-time-selection=first "
         "ignore-inactive-pads=true ! audio/x-raw,format=S16LE,"
-        "layout=interleaved,rate=48000,channels=2 ! fakesink async=false ",
-        i, (guint64) VIEW_LATENCY);
-    g_string_append_printf (s, "audiotestsrc is-live=true wave=silence "
+        "layout=interleaved,rate=48000,channels=2 ! fakesink async=false ", i,
+        (guint64) RAW_VIEW_LATENCY);
+    g_string_append_printf (s,
+        "audiotestsrc is-live=true wave=silence "
         "samplesperbuffer=480 ! audio/x-raw,format=S16LE,rate=48000,"
         "channels=2 ! mix%d. ", i);
   }
   return g_string_free (s, FALSE);
-}
-
-static GstElement *
-get_named (Mesh * m, const gchar * prefix, gint i)
-{
-  g_autofree gchar *name = g_strdup_printf ("%s%d", prefix, i);
-  GstElement *e = gst_bin_get_by_name (GST_BIN (m->pipeline), name);
-
-  /* The pipeline holds it for as long as we use it. */
-  if (e)
-    gst_object_unref (e);
-  return e;
 }
 
 static gboolean
@@ -529,13 +284,13 @@ build (Mesh * m)
   }
   m->peers = g_new0 (Peer, m->n);
   for (i = 0; i < m->n; i++) {
-    m->peers[i].tee[0] = get_named (m, "vtee", i);
-    m->peers[i].tee[1] = get_named (m, "atee", i);
+    m->peers[i].tee[0] = bench_raw_get_named (GST_BIN (m->pipeline), "vtee", i);
+    m->peers[i].tee[1] = bench_raw_get_named (GST_BIN (m->pipeline), "atee", i);
     if (m->composite) {
       GstPad *background;
 
-      m->peers[i].comp = get_named (m, "comp", i);
-      m->peers[i].mix = get_named (m, "mix", i);
+      m->peers[i].comp = bench_raw_get_named (GST_BIN (m->pipeline), "comp", i);
+      m->peers[i].mix = bench_raw_get_named (GST_BIN (m->pipeline), "mix", i);
       /* Only the background is linked yet; it draws nothing. */
       background = gst_element_get_static_pad (m->peers[i].comp, "sink_0");
       if (background) {
@@ -578,7 +333,7 @@ static gboolean
 end_window_cb (gpointer user_data)
 {
   Mesh *m = user_data;
-  gdouble cpu = cpu_seconds () - cpu0;
+  gdouble cpu = bench_self_cpu () - cpu0;
   gdouble wall = (g_get_monotonic_time () - t0) / 1e6;
   gint min = G_MAXINT, video_streams = 0;
   guint k;
@@ -596,7 +351,7 @@ end_window_cb (gpointer user_data)
   if (video_streams < m->n * (m->n - 1))
     min = 0;
   printf ("result peers=%d cpu=%.3f frames_min=%d frames_expected=%d\n",
-      m->n, cpu / wall, min, FPS * seconds);
+      m->n, cpu / wall, min, RAW_FPS * seconds);
   fflush (stdout);
   g_main_loop_quit (m->loop);
   return G_SOURCE_REMOVE;
@@ -615,7 +370,7 @@ start_window_cb (gpointer user_data)
   }
   g_mutex_unlock (&m->lock);
   t0 = g_get_monotonic_time ();
-  cpu0 = cpu_seconds ();
+  cpu0 = bench_self_cpu ();
   g_timeout_add (seconds * 1000, end_window_cb, m);
   return G_SOURCE_REMOVE;
 }
@@ -656,30 +411,15 @@ start_cb (gpointer user_data)
   for (i = 0; i < m->n; i++)
     for (j = i + 1; j < m->n; j++) {
       End *e = m->ends[i * m->n + j];
-      g_signal_emit_by_name (e->webrtc, "create-offer", NULL,
-          gst_promise_new_with_change_func (on_offer_created, e, NULL));
+
+      bench_pair_init (&e->pair, e->webrtc, m->ends[j * m->n + i]->webrtc,
+          fail, m);
+      e->pair.answer_via_text = TRUE;
+      bench_pair_start (&e->pair);
     }
   deadline_us = g_get_monotonic_time () + (gint64) timeout_s * G_USEC_PER_SEC;
   g_timeout_add (100, poll_cb, m);
   return G_SOURCE_REMOVE;
-}
-
-static gboolean
-bus_cb (GstBus * bus, GstMessage * msg, gpointer user_data)
-{
-  Mesh *m = user_data;
-
-  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
-    g_autoptr (GError) error = NULL;
-    g_autofree gchar *text = NULL;
-
-    gst_message_parse_error (msg, &error, NULL);
-    text = g_strdup_printf ("pipeline error from %s: %s",
-        GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)), error->message);
-    g_strdelimit (text, "\r\n", ' ');
-    fail (m, text);
-  }
-  return G_SOURCE_CONTINUE;
 }
 
 static gboolean
@@ -755,7 +495,7 @@ main (int argc, char **argv)
   if (!build (&m) || m.exit_code != 0)
     return 1;
   bus = gst_element_get_bus (m.pipeline);
-  gst_bus_add_watch (bus, bus_cb, &m);
+  bench_raw_watch_errors (bus, fail, &m);
   if (gst_element_set_state (m.pipeline, GST_STATE_PLAYING) ==
       GST_STATE_CHANGE_FAILURE) {
     printf ("failed the pipeline would not play\n");

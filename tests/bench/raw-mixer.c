@@ -40,24 +40,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <gio/gio.h>
 #include <gio/gunixinputstream.h>
 #include <gst/gst.h>
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
 
-#include "benchutil.h"
+#include "rawmedia.h"
 
-#define WIDTH 320
-#define HEIGHT 240
-#define FPS 15
-#define VIDEO_BITRATE 800000
 #define MIX_BITRATE 64000
-#define LATENCY_MS 40
-#define VIEW_WIDTH 640
-#define VIEW_HEIGHT 360
-#define VIEW_LATENCY (100 * GST_MSECOND)
 
 typedef struct _App App;
 
@@ -96,9 +87,12 @@ static gint timeout_s = 60;
 static gchar *role = NULL;
 static gchar *pattern = NULL;
 
+/* Also a BenchFailFunc */
 static void
-fail (App * a, const gchar * why)
+fail (gpointer data, const gchar * why)
 {
+  App *a = data;
+
   g_mutex_lock (&a->lock);
   if (a->exit_code == 0) {
     a->exit_code = 1;
@@ -126,41 +120,8 @@ send_line (App * a, const gchar * line)
   g_mutex_unlock (&a->lock);
 }
 
-static gdouble
-cpu_seconds (void)
-{
-  struct rusage ru;
-
-  getrusage (RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
-      (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
-static GstPadProbeReturn
-count_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
-{
-  g_atomic_int_inc ((gint *) user_data);
-  return GST_PAD_PROBE_OK;
-}
-
 /* ---------------------------------------------------------------------- */
 /* Receiving */
-
-static void
-place_tile (App * a, GstPad * pad, gint index)
-{
-  gint cols = 1, rows, w, h;
-
-  while (cols * cols < a->n)
-    cols++;
-  rows = (a->n + cols - 1) / cols;
-  w = VIEW_WIDTH / cols;
-  h = VIEW_HEIGHT / rows;
-  g_object_set (pad, "xpos", (index % cols) * w, "ypos", (index / cols) * h,
-      "width", w, "height", h, NULL);
-  gst_util_set_object_arg (G_OBJECT (pad), "sizing-policy",
-      "keep-aspect-ratio");
-}
 
 static void
 link_to (App * a, GstElement * from, GstElement * mixer, gint tile)
@@ -172,7 +133,7 @@ link_to (App * a, GstElement * from, GstElement * mixer, gint tile)
   GstPad *sink = gst_element_request_pad_simple (mixer, "sink_%u");
 
   if (tile >= 0)
-    place_tile (a, sink, tile);
+    bench_raw_place_tile (sink, a->n, tile);
   if (gst_pad_link (src, sink) != GST_PAD_LINK_OK)
     fail (a, "could not link a decoded stream to a mixer");
   gst_object_unref (sink);
@@ -184,134 +145,57 @@ static void
 on_pad_added (GstElement * webrtc, GstPad * pad, Link * l)
 {
   App *a = l->app;
-  g_autoptr (GstCaps) caps = NULL;
-  const gchar *media = NULL;
   gboolean audio;
-  GstElement *e[6];
-  guint n = 0, k;
-  GstPad *in, *dec_src;
+  GstElement *last;
+  GPtrArray *chain;
+  GstPad *dec_src;
   gint j;
 
   if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
     return;
-  caps = gst_pad_get_current_caps (pad);
-  if (caps == NULL)
-    caps = gst_pad_query_caps (pad, NULL);
-  if (caps && gst_caps_get_size (caps) > 0)
-    media = gst_structure_get_string (gst_caps_get_structure (caps, 0),
-        "media");
-  audio = g_strcmp0 (media, "audio") == 0;
+  audio = bench_pad_is_audio (pad);
 
-  e[n++] = gst_element_factory_make ("queue", NULL);
-  e[n++] = gst_element_factory_make (audio ? "rtpopusdepay" : "rtpvp8depay",
-      NULL);
-  e[n++] = gst_element_factory_make (audio ? "opusdec" : "vp8dec", NULL);
-  e[n++] = gst_element_factory_make (audio ? "audioconvert" : "videoconvert",
-      NULL);
-  if (audio) {
-    g_object_set (e[2], "plc", TRUE, "use-inband-fec", TRUE, NULL);
-    e[n++] = gst_element_factory_make ("audioresample", NULL);
+  chain = bench_raw_decoder_new (GST_BIN (a->pipeline), audio);
+  if (a->mixer && audio) {
+    bench_raw_chain_append (chain, GST_BIN (a->pipeline),
+        gst_element_factory_make ("tee", NULL));
+  } else if (!a->mixer) {
+    GstElement *sink = gst_element_factory_make ("fakesink", NULL);
+
+    g_object_set (sink, "async", FALSE, "sync", FALSE, NULL);
+    bench_raw_chain_append (chain, GST_BIN (a->pipeline), sink);
   }
-  if (a->mixer && audio)
-    e[n++] = gst_element_factory_make ("tee", NULL);
-  else if (!a->mixer) {
-    e[n++] = gst_element_factory_make ("fakesink", NULL);
-    g_object_set (e[n - 1], "async", FALSE, "sync", FALSE, NULL);
-  }
-  for (k = 0; k < n; k++) {
-    gst_bin_add (GST_BIN (a->pipeline), e[k]);
-    if (k > 0)
-      gst_element_link (e[k - 1], e[k]);
-  }
+  last = g_ptr_array_index (chain, chain->len - 1);
   if (a->mixer) {
     if (!audio) {
-      link_to (a, e[n - 1], a->comp, l->i);
+      link_to (a, last, a->comp, l->i);
     } else {
-      link_to (a, e[n - 1], a->mix, -1);
+      link_to (a, last, a->mix, -1);
       for (j = 0; j < a->n; j++)
         if (j != l->i)
-          link_to (a, e[n - 1], a->minus[j], -1);
+          link_to (a, last, a->minus[j], -1);
     }
   }
-  dec_src = gst_element_get_static_pad (e[2], "src");
-  gst_pad_add_probe (dec_src, GST_PAD_PROBE_TYPE_BUFFER, count_probe,
-      &l->frames[audio], NULL);
+  dec_src = gst_element_get_static_pad (g_ptr_array_index (chain, 2), "src");
+  gst_pad_add_probe (dec_src, GST_PAD_PROBE_TYPE_BUFFER,
+      bench_raw_count_probe, &l->frames[audio], NULL);
   gst_object_unref (dec_src);
-  for (k = n; k > 0; k--)
-    gst_element_sync_state_with_parent (e[k - 1]);
-  in = gst_element_get_static_pad (e[0], "sink");
-  if (gst_pad_link (pad, in) != GST_PAD_LINK_OK)
+  if (!bench_raw_chain_start (chain, pad))
     fail (a, "could not link a received stream");
-  gst_object_unref (in);
 }
 
 /* ---------------------------------------------------------------------- */
 /* Sending */
-
-static GstEvent *
-force_key_unit_event (void)
-{
-  return gst_event_new_custom (GST_EVENT_CUSTOM_UPSTREAM,
-      gst_structure_new ("GstForceKeyUnit", "running-time",
-          GST_TYPE_CLOCK_TIME, GST_CLOCK_TIME_NONE, "all-headers",
-          G_TYPE_BOOLEAN, TRUE, "count", G_TYPE_UINT, 0, NULL));
-}
 
 /* Main thread: a connected link gets its media. */
 static gboolean
 feed_link (gpointer user_data)
 {
   Link *l = user_data;
-  gint audio;
 
-  for (audio = 0; audio < 2; audio++) {
-    GstPad *src = gst_element_request_pad_simple (l->feed[audio], "src_%u");
-    GstPad *sink = gst_element_get_static_pad (l->queue[audio], "sink");
-
-    if (gst_pad_link (src, sink) != GST_PAD_LINK_OK)
-      fail (l->app, "could not feed a link");
-    else if (!audio)
-      gst_pad_push_event (sink, force_key_unit_event ());
-    gst_object_unref (sink);
-    gst_object_unref (src);
-  }
+  if (!bench_raw_feed (l->feed, l->queue))
+    fail (l->app, "could not feed a link");
   return G_SOURCE_REMOVE;
-}
-
-static void
-add_sender (Link * l, gboolean audio)
-{
-  GstElement *queue = gst_element_factory_make ("queue", NULL);
-  GstElement *pay = gst_element_factory_make (audio ? "rtpopuspay" :
-      "rtpvp8pay", NULL);
-  GstWebRTCRTPTransceiver *trans = NULL;
-  GstPad *src, *sink;
-  GstCaps *caps;
-
-  g_object_set (queue, "leaky", 2, "max-size-buffers", 60,
-      "max-size-bytes", 0, "max-size-time", (guint64) 0, NULL);
-  g_object_set (pay, "pt", audio ? 97 : 96, NULL);
-  if (!audio)
-    gst_util_set_object_arg (G_OBJECT (pay), "picture-id-mode", "15-bit");
-  gst_bin_add_many (GST_BIN (l->app->pipeline), queue, pay, NULL);
-  gst_element_link (queue, pay);
-  caps = gst_caps_from_string (audio ? "application/x-rtp, "
-      "media=(string)audio, encoding-name=(string)OPUS, payload=(int)97, "
-      "clock-rate=(int)48000, encoding-params=(string)2" :
-      "application/x-rtp, media=(string)video, encoding-name=(string)VP8, "
-      "payload=(int)96, clock-rate=(int)90000");
-  sink = gst_element_request_pad_simple (l->webrtc, "sink_%u");
-  g_object_get (sink, "transceiver", &trans, NULL);
-  g_object_set (trans, "codec-preferences", caps, "direction",
-      GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV, "do-nack", TRUE, NULL);
-  gst_object_unref (trans);
-  gst_caps_unref (caps);
-  src = gst_element_get_static_pad (pay, "src");
-  if (gst_pad_link (src, sink) != GST_PAD_LINK_OK)
-    fail (l->app, "could not link a payloader");
-  gst_object_unref (src);
-  gst_object_unref (sink);
-  l->queue[audio] = queue;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -338,16 +222,6 @@ on_connection_state (GstElement * webrtc, GParamSpec * pspec, Link * l)
   } else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED) {
     fail (l->app, "a connection failed");
   }
-}
-
-static void
-on_deep_element_added (GstBin * webrtc, GstBin * sub_bin, GstElement * element,
-    gpointer user_data)
-{
-  GstElementFactory *factory = gst_element_get_factory (element);
-
-  if (factory && strcmp (GST_OBJECT_NAME (factory), "clocksync") == 0)
-    g_object_set (element, "sync", FALSE, NULL);
 }
 
 static void
@@ -407,16 +281,6 @@ on_answer_created (GstPromise * promise, gpointer user_data)
   gst_webrtc_session_description_free (answer);
 }
 
-static void
-on_offer_set (GstPromise * promise, gpointer user_data)
-{
-  Link *l = user_data;
-
-  gst_promise_unref (promise);
-  g_signal_emit_by_name (l->webrtc, "create-answer", NULL,
-      gst_promise_new_with_change_func (on_answer_created, l, NULL));
-}
-
 /* A line from the other side (main thread). */
 static void
 handle_line (App * a, const gchar * line)
@@ -441,7 +305,7 @@ handle_line (App * a, const gchar * line)
       return;
     }
     g_signal_emit_by_name (l->webrtc, "set-remote-description", d,
-        gst_promise_new_with_change_func (on_offer_set, l, NULL));
+        bench_answer_when_set (l->webrtc, on_answer_created, l));
     gst_webrtc_session_description_free (d);
   } else if (strcmp (w[0], "answer") == 0 && a->mixer) {
     GstWebRTCSessionDescription *d =
@@ -508,18 +372,6 @@ read_stdin (App * a)
 /* ---------------------------------------------------------------------- */
 /* Building */
 
-static GstElement *
-get_named (App * a, const gchar * prefix, gint i)
-{
-  g_autofree gchar *name = i >= 0 ? g_strdup_printf ("%s%d", prefix, i) :
-      g_strdup (prefix);
-  GstElement *e = gst_bin_get_by_name (GST_BIN (a->pipeline), name);
-
-  if (e)
-    gst_object_unref (e);
-  return e;
-}
-
 static gchar *
 mixer_description (gint n)
 {
@@ -534,18 +386,18 @@ mixer_description (gint n)
       "max-size-buffers=3 max-size-bytes=0 max-size-time=0 ! vp8enc "
       "deadline=1 cpu-used=4 lag-in-frames=0 target-bitrate=%d "
       "keyframe-max-dist=60 end-usage=cbr error-resilient=default ! "
-      "tee name=vtee allow-not-linked=true ", (guint64) VIEW_LATENCY,
-      VIEW_WIDTH, VIEW_HEIGHT, FPS, VIDEO_BITRATE);
+      "tee name=vtee allow-not-linked=true ", (guint64) RAW_VIEW_LATENCY,
+      RAW_VIEW_WIDTH, RAW_VIEW_HEIGHT, RAW_FPS, RAW_VIDEO_BITRATE);
   g_string_append_printf (s, "videotestsrc is-live=true pattern=black ! "
       "video/x-raw,format=I420,width=16,height=16,framerate=%d/1 ! comp. ",
-      FPS);
+      RAW_FPS);
   /* The full mix, and one mix-minus per client, each encoded once. */
   g_string_append_printf (s, "audiomixer name=mix latency=%" G_GUINT64_FORMAT
       " start-time-selection=first ignore-inactive-pads=true ! "
       "audio/x-raw,format=S16LE,layout=interleaved,rate=48000,channels=2 ! "
       "fakesink async=false audiotestsrc is-live=true wave=silence "
       "samplesperbuffer=480 ! audio/x-raw,format=S16LE,rate=48000,channels=2 "
-      "! mix. ", (guint64) VIEW_LATENCY);
+      "! mix. ", (guint64) RAW_VIEW_LATENCY);
   for (j = 0; j < n; j++)
     g_string_append_printf (s, "audiomixer name=minus%d latency=%"
         G_GUINT64_FORMAT " start-time-selection=first "
@@ -557,7 +409,7 @@ mixer_description (gint n)
         "bitrate=%d audio-type=voice ! tee name=atee%d allow-not-linked=true "
         "audiotestsrc is-live=true wave=silence samplesperbuffer=480 ! "
         "audio/x-raw,format=S16LE,rate=48000,channels=2 ! minus%d. ", j,
-        (guint64) VIEW_LATENCY, MIX_BITRATE, j, j);
+        (guint64) RAW_VIEW_LATENCY, MIX_BITRATE, j, j);
   return g_string_free (s, FALSE);
 }
 
@@ -567,20 +419,8 @@ clients_description (gint n)
   GString *s = g_string_new (NULL);
   gint i;
 
-  for (i = 0; i < n; i++) {
-    g_string_append_printf (s, "videotestsrc is-live=true pattern=%s ! "
-        "video/x-raw,width=%d,height=%d,framerate=%d/1 ! queue ! "
-        "videoconvert ! videoscale ! video/x-raw,format=I420 ! vp8enc "
-        "deadline=1 cpu-used=4 lag-in-frames=0 target-bitrate=%d "
-        "keyframe-max-dist=60 end-usage=cbr error-resilient=default ! "
-        "tee name=vtee%d allow-not-linked=true ", pattern, WIDTH, HEIGHT, FPS,
-        VIDEO_BITRATE, i);
-    g_string_append_printf (s, "audiotestsrc is-live=true freq=%d ! queue ! "
-        "audioconvert ! audioresample ! audio/x-raw,rate=48000 ! opusenc "
-        "frame-size=20 inband-fec=true packet-loss-percentage=10 "
-        "bitrate=32000 audio-type=voice ! tee name=atee%d "
-        "allow-not-linked=true ", 300 + 100 * i, i);
-  }
+  for (i = 0; i < n; i++)
+    bench_raw_append_sources (s, i, pattern);
   return g_string_free (s, FALSE);
 }
 
@@ -602,11 +442,11 @@ build (App * a)
   if (a->mixer) {
     GstPad *background;
 
-    a->comp = get_named (a, "comp", -1);
-    a->mix = get_named (a, "mix", -1);
+    a->comp = bench_raw_get_named (GST_BIN (a->pipeline), "comp", -1);
+    a->mix = bench_raw_get_named (GST_BIN (a->pipeline), "mix", -1);
     a->minus = g_new0 (GstElement *, a->n);
     for (i = 0; i < a->n; i++)
-      a->minus[i] = get_named (a, "minus", i);
+      a->minus[i] = bench_raw_get_named (GST_BIN (a->pipeline), "minus", i);
     background = gst_element_get_static_pad (a->comp, "sink_0");
     if (background) {
       g_object_set (background, "alpha", 0.0, NULL);
@@ -616,27 +456,24 @@ build (App * a)
   for (i = 0; i < a->n; i++) {
     Link *l = &a->links[i];
     g_autofree gchar *name = g_strdup_printf ("webrtc%d", i);
+    gint audio;
 
     l->app = a;
     l->i = i;
-    l->webrtc = gst_element_factory_make ("webrtcbin", name);
-    gst_util_set_object_arg (G_OBJECT (l->webrtc), "bundle-policy",
-        "max-bundle");
-    g_object_set (l->webrtc, "latency", LATENCY_MS, NULL);
-    g_signal_connect (l->webrtc, "deep-element-added",
-        G_CALLBACK (on_deep_element_added), NULL);
+    l->webrtc = bench_raw_webrtc (GST_BIN (a->pipeline), name);
     g_signal_connect (l->webrtc, "on-ice-candidate",
         G_CALLBACK (on_ice_candidate), l);
     g_signal_connect (l->webrtc, "notify::connection-state",
         G_CALLBACK (on_connection_state), l);
     g_signal_connect (l->webrtc, "pad-added", G_CALLBACK (on_pad_added), l);
-    gst_bin_add (GST_BIN (a->pipeline), l->webrtc);
-    bench_configure_ice (l->webrtc);
-    add_sender (l, FALSE);
-    add_sender (l, TRUE);
-    l->feed[0] = a->mixer ? get_named (a, "vtee", -1) :
-        get_named (a, "vtee", i);
-    l->feed[1] = get_named (a, "atee", i);
+    for (audio = 0; audio < 2; audio++)
+      if (!bench_raw_add_sender (GST_BIN (a->pipeline), l->webrtc, audio,
+              &l->queue[audio]))
+        fail (a, "could not link a payloader");
+    l->feed[0] =
+        a->mixer ? bench_raw_get_named (GST_BIN (a->pipeline), "vtee",
+        -1) : bench_raw_get_named (GST_BIN (a->pipeline), "vtee", i);
+    l->feed[1] = bench_raw_get_named (GST_BIN (a->pipeline), "atee", i);
   }
   return TRUE;
 }
@@ -664,7 +501,7 @@ static gboolean
 end_window_cb (gpointer user_data)
 {
   App *a = user_data;
-  gdouble cpu = cpu_seconds () - cpu0;
+  gdouble cpu = bench_self_cpu () - cpu0;
   gdouble wall = (g_get_monotonic_time () - t0) / 1e6;
   gint min = G_MAXINT, i;
 
@@ -672,7 +509,7 @@ end_window_cb (gpointer user_data)
     min = MIN (min, g_atomic_int_get (&a->links[i].frames[0]) -
         a->links[i].frames_at_start);
   printf ("result clients=%d cpu=%.3f frames_min=%d frames_expected=%d\n",
-      a->n, cpu / wall, min, FPS * seconds);
+      a->n, cpu / wall, min, RAW_FPS * seconds);
   fflush (stdout);
   g_main_loop_quit (a->loop);
   return G_SOURCE_REMOVE;
@@ -687,7 +524,7 @@ start_window_cb (gpointer user_data)
   for (i = 0; i < a->n; i++)
     a->links[i].frames_at_start = g_atomic_int_get (&a->links[i].frames[0]);
   t0 = g_get_monotonic_time ();
-  cpu0 = cpu_seconds ();
+  cpu0 = bench_self_cpu ();
   g_timeout_add (seconds * 1000, end_window_cb, a);
   return G_SOURCE_REMOVE;
 }
@@ -707,24 +544,6 @@ poll_cb (gpointer user_data)
   fflush (stdout);
   g_timeout_add (warmup * 1000, start_window_cb, a);
   return G_SOURCE_REMOVE;
-}
-
-static gboolean
-bus_cb (GstBus * bus, GstMessage * msg, gpointer user_data)
-{
-  App *a = user_data;
-
-  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
-    g_autoptr (GError) error = NULL;
-    g_autofree gchar *text = NULL;
-
-    gst_message_parse_error (msg, &error, NULL);
-    text = g_strdup_printf ("pipeline error from %s: %s",
-        GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)), error->message);
-    g_strdelimit (text, "\r\n", ' ');
-    fail (a, text);
-  }
-  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -799,7 +618,7 @@ main (int argc, char **argv)
   if (!build (&a))
     return 1;
   bus = gst_element_get_bus (a.pipeline);
-  gst_bus_add_watch (bus, bus_cb, &a);
+  bench_raw_watch_errors (bus, fail, &a);
   if (gst_element_set_state (a.pipeline, GST_STATE_PLAYING) ==
       GST_STATE_CHANGE_FAILURE) {
     printf ("failed the pipeline would not play\n");

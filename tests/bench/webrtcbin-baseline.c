@@ -44,7 +44,7 @@ typedef struct
   gint *running;                /* (atomic) unfinished ones of the batch */
   gboolean finished;            /* protected by lock */
   GstElement *pipeline;
-  GstElement *offerer, *answerer;
+  BenchPair pair;               /* offerer and answerer */
   gint64 offer_us;
   guint deadline;               /* timeout source */
   GMutex lock;
@@ -72,9 +72,12 @@ conn_finish (Connection * c)
     g_main_loop_quit (c->loop);
 }
 
+/* A BenchFailFunc */
 static void
-conn_fail (Connection * c, const gchar * why)
+conn_fail (gpointer data, const gchar * why)
 {
+  Connection *c = data;
+
   g_mutex_lock (&c->lock);
   if (c->error == NULL)
     c->error = g_strdup (why);
@@ -119,21 +122,13 @@ first_frame_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 static void
 on_pad_added (GstElement * webrtc, GstPad * pad, Connection * c)
 {
-  g_autoptr (GstCaps) caps = NULL;
-  const gchar *media = NULL;
-  gboolean audio, answerer = webrtc == c->answerer;
+  gboolean audio, answerer = webrtc == c->pair.answerer;
   GstElement *queue, *depay, *dec, *sink;
   GstPad *dec_src, *queue_sink;
 
   if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
     return;
-  caps = gst_pad_get_current_caps (pad);
-  if (caps == NULL)
-    caps = gst_pad_query_caps (pad, NULL);
-  if (caps && gst_caps_get_size (caps) > 0)
-    media = gst_structure_get_string (gst_caps_get_structure (caps, 0),
-        "media");
-  audio = g_strcmp0 (media, "audio") == 0;
+  audio = bench_pad_is_audio (pad);
 
   queue = gst_element_factory_make ("queue", NULL);
   depay = gst_element_factory_make (audio ? "rtpopusdepay" : "rtpvp8depay",
@@ -163,15 +158,6 @@ on_pad_added (GstElement * webrtc, GstPad * pad, Connection * c)
 }
 
 static void
-on_ice_candidate (GstElement * webrtc, guint mline, const gchar * candidate,
-    Connection * c)
-{
-  GstElement *other = webrtc == c->offerer ? c->answerer : c->offerer;
-
-  g_signal_emit_by_name (other, "add-ice-candidate", mline, candidate);
-}
-
-static void
 on_connection_state (GstElement * webrtc, GParamSpec * pspec, Connection * c)
 {
   GstWebRTCPeerConnectionState state;
@@ -192,59 +178,6 @@ on_connection_state (GstElement * webrtc, GParamSpec * pspec, Connection * c)
   } else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED) {
     conn_fail (c, "connection failed");
   }
-}
-
-static void
-on_answer_created (GstPromise * promise, gpointer user_data)
-{
-  Connection *c = user_data;
-  GstWebRTCSessionDescription *answer =
-      bench_take_description (promise, "answer");
-
-  if (answer == NULL) {
-    conn_fail (c, "no answer");
-    return;
-  }
-  g_signal_emit_by_name (c->answerer, "set-local-description", answer, NULL);
-  g_signal_emit_by_name (c->offerer, "set-remote-description", answer, NULL);
-  gst_webrtc_session_description_free (answer);
-}
-
-static void
-on_offer_set (GstPromise * promise, gpointer user_data)
-{
-  Connection *c = user_data;
-
-  gst_promise_unref (promise);
-  g_signal_emit_by_name (c->answerer, "create-answer", NULL,
-      gst_promise_new_with_change_func (on_answer_created, c, NULL));
-}
-
-static void
-on_offer_created (GstPromise * promise, gpointer user_data)
-{
-  Connection *c = user_data;
-  GstWebRTCSessionDescription *offer =
-      bench_take_description (promise, "offer");
-
-  if (offer == NULL) {
-    conn_fail (c, "no offer");
-    return;
-  }
-  /* The text round trip is what a real signaling path does too. */
-  {
-    g_autofree gchar *text = gst_sdp_message_as_text (offer->sdp);
-    GstSDPMessage *sdp;
-    GstWebRTCSessionDescription *copy;
-
-    gst_sdp_message_new_from_text (text, &sdp);
-    copy = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_OFFER, sdp);
-    g_signal_emit_by_name (c->offerer, "set-local-description", offer, NULL);
-    g_signal_emit_by_name (c->answerer, "set-remote-description", copy,
-        gst_promise_new_with_change_func (on_offer_set, c, NULL));
-    gst_webrtc_session_description_free (copy);
-  }
-  gst_webrtc_session_description_free (offer);
 }
 
 /* Test sources, encoded the way f2fsignal encodes, into a new sendrecv
@@ -304,8 +237,6 @@ make_webrtc (Connection * c, const gchar * name)
   g_object_set (webrtc, "latency", latency_ms, NULL);
   gst_bin_add (GST_BIN (c->pipeline), webrtc);
   bench_configure_ice (webrtc);
-  g_signal_connect (webrtc, "on-ice-candidate", G_CALLBACK (on_ice_candidate),
-      c);
   g_signal_connect (webrtc, "pad-added", G_CALLBACK (on_pad_added), c);
   add_sender (c->pipeline, webrtc, FALSE);
   add_sender (c->pipeline, webrtc, TRUE);
@@ -328,8 +259,7 @@ start_cb (gpointer user_data)
   Connection *c = user_data;
 
   c->offer_us = g_get_monotonic_time ();
-  g_signal_emit_by_name (c->offerer, "create-offer", NULL,
-      gst_promise_new_with_change_func (on_offer_created, c, NULL));
+  bench_pair_start (&c->pair);
   return G_SOURCE_REMOVE;
 }
 
@@ -337,6 +267,7 @@ static void
 conn_start (Connection * c, gint n, GMainLoop * loop, gint * running,
     guint timeout_ms)
 {
+  GstElement *offerer, *answerer;
   gint i, j;
 
   c->conn = n;
@@ -348,9 +279,10 @@ conn_start (Connection * c, gint n, GMainLoop * loop, gint * running,
     for (j = 0; j < 2; j++)
       c->first_us[i][j] = -1;
   c->pipeline = gst_pipeline_new (NULL);
-  c->offerer = make_webrtc (c, "offerer");
-  c->answerer = make_webrtc (c, "answerer");
-  g_signal_connect (c->offerer, "notify::connection-state",
+  offerer = make_webrtc (c, "offerer");
+  answerer = make_webrtc (c, "answerer");
+  bench_pair_init (&c->pair, offerer, answerer, conn_fail, c);
+  g_signal_connect (c->pair.offerer, "notify::connection-state",
       G_CALLBACK (on_connection_state), c);
   gst_element_set_state (c->pipeline, GST_STATE_PLAYING);
   c->deadline = g_timeout_add (timeout_ms, deadline_cb, c);
