@@ -75,6 +75,14 @@ function preferCodec (transceiver, kind, mime) {
   }
 }
 
+// Starts or stops a sender's encoding without renegotiating.
+async function setActive (sender, active) {
+  const params = sender.getParameters();
+  if (!params.encodings?.length || params.encodings.every((e) => e.active === active)) return;
+  for (const e of params.encodings) e.active = active;
+  await sender.setParameters(params);
+}
+
 // One data-channel file chunk: "F2FC", transfer (u32 BE), offset (u64 BE), bytes.
 function packChunk (transfer, offset, payload) {
   const out = new Uint8Array(16 + payload.byteLength);
@@ -228,6 +236,8 @@ class F2fLink {
     if (s === 'connected') {
       if (!this.connectedAt) this.connectedAt = performance.now();
       this.setState('connected');
+      // encodings exist once negotiated: a sender that gets nothing stops
+      this.applyFeed();
     } else if (s === 'failed') {
       this.room.linkFailed(this, 'ICE or DTLS failed');
     }
@@ -415,14 +425,25 @@ class F2fLink {
   // Gives each media sender what the room's plan says this link carries
   // (the camera and mic, or nothing): replaceTrack only, never a new offer
   // (docs/protocol.md, "What each link carries under a plan").
+  // A sender that gets nothing is also made inactive: with no track,
+  // Firefox still sent GstBlue a frame every few seconds in
+  // browser/mixer; `active: false` stops the encoding in both browsers,
+  // with no SDP change. Changes run one after the other per link, so that
+  // quick plan changes end in the last one's state.
   applyFeed () {
     if (this.closed) return;
-    for (const [kind, t] of Object.entries(this.media)) {
-      if (t.stopped || !t.sender) continue;
-      const track = this.room.trackFor(this.peer.id, kind);
-      if (t.sender.track === track) continue;
-      t.sender.replaceTrack(track).catch((e) => this.room.log(`link to ${this.peer.id}: replaceTrack: ${e.message}`));
-    }
+    this.feedChain = (this.feedChain || Promise.resolve()).then(async () => {
+      for (const [kind, t] of Object.entries(this.media)) {
+        if (this.closed || t.stopped || !t.sender) continue;
+        const track = this.room.trackFor(this.peer.id, kind);
+        try {
+          if (t.sender.track !== track) await t.sender.replaceTrack(track);
+          await setActive(t.sender, track !== null);
+        } catch (e) {
+          this.room.log(`link to ${this.peer.id}: ${kind} sender: ${e.message}`);
+        }
+      }
+    });
   }
 
   close () {

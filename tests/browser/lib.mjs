@@ -227,6 +227,8 @@ export async function launchBrowser (puppeteer, kind) {
         'media.navigator.streams.fake': true,
         'media.navigator.permission.disabled': true,
         'media.autoplay.default': 0,
+        'media.autoplay.block-webaudio': false,
+        'media.cubeb.force_mock_context': true,
         'media.peerconnection.ice.loopback': true,
         'media.peerconnection.ice.obfuscate_host_addresses': false
       }

@@ -30,6 +30,7 @@ const HEARD_DB = -45;
 // Pixels of a colour in GstBlue's 64×48 picture: a tile of a tile.
 const SEEN_PIXELS = 12;
 let browser = null;
+const browsers = [];
 
 // A green canvas and an 800 Hz oscillator replace the fake camera and mic,
 // so that every receiver can tell the browser's picture and voice apart.
@@ -76,6 +77,7 @@ async function main () {
   check(await waitFor(() => a.videoFrom(b.id) >= FRAMES && b.videoFrom(a.id) >= FRAMES, 20000), 'the gst peers decode each other');
 
   browser = await launchBrowser(puppeteer, KIND);
+  if (browser) browsers.push(browser);
   if (!browser) {
     console.log(`SKIP: no ${KIND} (apt-get install ${KIND === 'firefox' ? 'firefox-esr' : 'chromium'})`);
     return SKIP;
@@ -87,6 +89,8 @@ async function main () {
   check(await waitFor(() => pageId(page), 10000), `${KIND} joined through the form`);
   const me = await pageId(page);
   await page.evaluate(syntheticMedia);
+  check(await waitFor(() => page.evaluate(() => window.f2fTestAudio.state === 'running'), 5000),
+    `the browser's 800 Hz tone plays (its AudioContext is ${await page.evaluate(() => window.f2fTestAudio.state)})`);
 
   const frames = (id) => page.evaluate((i) => window.f2fApp.frames(i), id);
   const linkStats = (id) => page.evaluate((i) => window.f2fApp.room.links.get(i)?.stats || null, id);
@@ -174,6 +178,25 @@ async function main () {
     `the page says why (${await page.$eval('#status', (e) => e.textContent)})`);
   check(await waitFor(async () => await grows(() => a.videoFrom(me), 1000) >= 5, 15000, 0), 'GstRed decodes the browser');
 
+  // ---- a late joiner under the plan: a client of the first mixer, told the plan by whoever holds it ----
+  // (its own browser process: a second page of the same Chromium got no
+  // camera frames here, whether or not it was brought to the front)
+  const second = await launchBrowser(puppeteer, KIND);
+  browsers.push(second);
+  const late = await second.newPage();
+  late.on('pageerror', (e) => log(`late page error: ${e.message}`));
+  await joinThroughForm(late, server, { room: ROOM, name: `${KIND} late` });
+  check(await waitFor(() => pageId(late), 10000), 'a second page joins the room');
+  const lateId = await pageId(late);
+  check(await waitFor(() => late.evaluate((m) => window.f2fApp.room.role.role === 'client' && window.f2fApp.room.role.mixer === m, a.id), 15000),
+    `it learns the plan and is GstRed's client (${JSON.stringify(await late.evaluate(() => window.f2fApp.room.role))})`);
+  check(await waitFor(async () => await late.evaluate((i) => window.f2fApp.frames(i), a.id) >= FRAMES, 20000, 250), 'it decodes GstRed\'s composite');
+  check(await waitFor(() => a.videoFrom(lateId) >= FRAMES, 20000),
+    `GstRed decodes it (${a.videoFrom(lateId)} frames; its link to GstRed ${await late.evaluate((i) => JSON.stringify(window.f2fApp.room.links.get(i)?.stats), a.id)})`);
+  const lateToB = await grows(() => b.videoFrom(lateId));
+  const lateToMe = await grows(() => frames(lateId));
+  check(lateToB === 0 && lateToMe === 0, `it sends nothing to GstBlue or the first browser (3 s: ${lateToB}, ${lateToMe} frames)`);
+
   check(!a.exited && !b.exited, 'no gst peer exited');
   return 0;
 }
@@ -186,6 +209,6 @@ try {
   else console.log(`FAIL: ${e.stack || e}`);
   status = 1;
 }
-await browser?.close().catch(() => {});
+for (const br of browsers) await br.close().catch(() => {});
 killAll();
 process.exit(status);
