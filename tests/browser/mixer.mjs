@@ -143,6 +143,11 @@ async function main () {
   const fromA = await grows(() => decodedOn(page, a.id));
   const fromB = await grows(() => decodedOn(page, b.id));
   check(fromA >= 10 && fromB === 0, `the browser decodes the mixer only (3 s: ${fromA} frames from GstRed, ${fromB} from GstBlue)`);
+  if (process.env.F2F_TEST_SCREENSHOTS) {
+    await page.setViewport({ width: 1280, height: 800 });
+    await page.evaluate(() => { document.querySelector('#chat-input').value = ''; });
+    await page.screenshot({ path: `${process.env.F2F_TEST_SCREENSHOTS}/browser-mixer-${KIND}.png` });
+  }
   // What the browser sends: its camera to the mixer only.
   const toA = (await linkStats(a.id)).sentBps; const toB = (await linkStats(b.id)).sentBps;
   // (a still green picture costs little: Opus is most of it)
