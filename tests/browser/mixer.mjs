@@ -209,6 +209,13 @@ async function main () {
   check(lateToB === 0 && lateToMe === 0, `it sends nothing to GstBlue or the first browser (3 s: ${lateToB}, ${lateToMe} frames)`);
 
   check(!a.exited && !b.exited, 'no gst peer exited');
+
+  // ---- the mixer dies: the plan is the mesh for everyone, without a message ----
+  a.kill();
+  check(await waitFor(async () => (await role()).role === 'mesh' && b.role === 'mesh', 15000),
+    `GstRed killed: the browser and GstBlue fall back on the mesh (${(await role()).badge}, ${b.role})`);
+  check(await waitFor(async () => await grows(() => decodedOn(page, b.id), 1000) >= 5, 15000, 0), 'the browser decodes GstBlue directly');
+  check(await waitFor(async () => await grows(() => b.videoFrom(me), 1000) >= 5, 15000, 0), 'GstBlue decodes the browser directly');
   return 0;
 }
 
