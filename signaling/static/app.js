@@ -79,19 +79,57 @@ function currentStream () {
 function ensureTile (id, name) {
   let tile = tiles.get(id);
   if (tile) {
-    if (name) tile.label.textContent = name;
+    if (name) {
+      tile.name = name;
+      tile.label.textContent = labelFor(id);
+    }
     return tile;
   }
   const video = el('video', { autoplay: '', playsinline: '' });
   const label = el('span', { class: 'name', text: name || id });
   const quality = el('span', { class: 'quality' });
   const div = el('div', { class: id === 'self' ? 'tile self' : 'tile', 'data-peer': id }, video, label, quality);
-  tile = { el: div, video, label, quality, frames: 0 };
+  tile = { el: div, video, label, quality, frames: 0, name: name || id };
   if (id === 'self') video.muted = true;
   tiles.set(id, tile);
   $('tiles').append(div);
   countFrames(tile);
+  if (room) showRoutes(room.describeRoutes());
   return tile;
+}
+
+// ---- the room's topology plan ----
+
+function peerName (id) {
+  return room?.peers.get(id)?.name || id;
+}
+
+function labelFor (id) {
+  const tile = tiles.get(id);
+  const name = tile?.name || peerName(id);
+  return room && id === room.role.mixer ? `${name} — the room (mixer)` : name;
+}
+
+// Under a plan that makes us a client, the mixer's tile shows and plays the
+// whole room (its composite and our mix-minus); the others' tiles keep
+// their names but show and play nothing: they are in the mixer's picture.
+function showRoutes (routes) {
+  const badge = $('topology-role');
+  badge.hidden = false;
+  badge.className = routes.role;
+  if (routes.role === 'client') badge.textContent = `client of ${peerName(routes.mixer)} (mixer)`;
+  else if (routes.role === 'mixer') badge.textContent = 'mixer';
+  else badge.textContent = 'mesh';
+  badge.title = routes.description;
+  for (const [id, tile] of tiles) {
+    if (id === 'self') continue;
+    const r = routes.peers[id];
+    const shown = !r || r.shown;
+    tile.el.classList.toggle('via-mixer', !shown);
+    tile.el.classList.toggle('mixer', id === routes.mixer);
+    tile.video.muted = !shown;
+    tile.label.textContent = labelFor(id);
+  }
 }
 
 // Decoded frames shown, per tile (requestVideoFrameCallback where there is one).
@@ -180,7 +218,10 @@ function drawTopology () {
     const p = pos.get(n.id);
     const c = document.createElementNS(ns, 'circle');
     c.setAttribute('cx', p.x); c.setAttribute('cy', p.y); c.setAttribute('r', 16);
-    if (n.id === room.id) c.setAttribute('class', 'me');
+    const classes = [];
+    if (n.id === room.id) classes.push('me');
+    if (room.plan?.mixers.includes(n.id) && room.role.role !== 'mesh') classes.push('mixer');
+    if (classes.length) c.setAttribute('class', classes.join(' '));
     const t = document.createElementNS(ns, 'text');
     t.setAttribute('x', p.x); t.setAttribute('y', p.y + 30);
     t.textContent = n.id === room.id ? `${n.name} (you)` : n.name;
@@ -263,6 +304,10 @@ function wire (r) {
     tile.video.play().catch(() => {});
   });
   r.addEventListener('chat', (e) => showChat(e.detail));
+  r.addEventListener('routes', (e) => showRoutes(e.detail));
+  r.addEventListener('plan-declined', () => {
+    setStatus('the room named this browser as a mixer; a browser cannot mix, so it asked the room for another plan');
+  });
   r.addEventListener('file-offered', (e) => fileRow(e.detail.id, e.detail.manifest));
   r.addEventListener('file-shared', (e) => {
     const li = fileRow(e.detail.id, e.detail.manifest);
@@ -307,6 +352,7 @@ function leave () {
   for (const s of [camera, screen]) s?.getTracks().forEach((t) => t.stop());
   camera = screen = null;
   $('call').hidden = true;
+  $('topology-role').hidden = true;
   $('join-form').hidden = false;
   $('join').disabled = false;
   $('chat-log').replaceChildren();
@@ -384,8 +430,19 @@ if (!window.isSecureContext) setStatus('camera and microphone need https:// or l
 if (!params.get('room')) $('room').focus();
 else $('name').focus();
 
-// For tests and the curious: the room, the tiles, and two measurements of
-// what a tile shows (its mean colour, the strongest frequency it plays).
+// A tile's current frame, scaled to @w × @h, as RGBA bytes; null before one.
+function pixels (id, w = 32, h = 24) {
+  const v = tiles.get(id)?.video;
+  if (!v || !v.videoWidth) return null;
+  const c = document.createElement('canvas');
+  c.width = w; c.height = h;
+  const g = c.getContext('2d', { willReadFrequently: true });
+  g.drawImage(v, 0, 0, w, h);
+  return g.getImageData(0, 0, w, h).data;
+}
+
+// For tests and the curious: the room, the tiles, and measurements of what
+// a tile shows (its colours) and plays (its frequencies).
 window.f2fApp = {
   get room () { return room; },
   tiles,
@@ -397,17 +454,45 @@ window.f2fApp = {
     return t === undefined ? null : { sinceLoad: t, sinceJoin: t - joinClickedAt };
   },
   meanColour (id) {
-    const v = tiles.get(id)?.video;
-    if (!v || !v.videoWidth) return null;
-    const c = document.createElement('canvas');
-    c.width = 32; c.height = 24;
-    const g = c.getContext('2d', { willReadFrequently: true });
-    g.drawImage(v, 0, 0, c.width, c.height);
-    const d = g.getImageData(0, 0, c.width, c.height).data;
+    const d = pixels(id);
+    if (!d) return null;
     const sum = [0, 0, 0];
     for (let i = 0; i < d.length; i += 4) { sum[0] += d[i]; sum[1] += d[i + 1]; sum[2] += d[i + 2]; }
     const n = d.length / 4;
     return sum.map((s) => Math.round(s / n));
+  },
+  // The share of a tile's pixels near each of @colours ([r, g, b] each,
+  // within 60 per channel): which senders a composite picture shows.
+  colourShares (id, colours) {
+    const d = pixels(id, 64, 48);
+    if (!d) return null;
+    const counts = colours.map(() => 0);
+    for (let i = 0; i < d.length; i += 4) {
+      colours.forEach(([r, g, b], k) => {
+        if (Math.abs(d[i] - r) < 60 && Math.abs(d[i + 1] - g) < 60 && Math.abs(d[i + 2] - b) < 60) counts[k]++;
+      });
+    }
+    return counts.map((c) => c / (d.length / 4));
+  },
+  // The level (dB, the analyser's scale) at each of @freqs in what a tile
+  // plays: which voices a mix carries.
+  async toneLevels (id, freqs, ms = 600) {
+    const stream = tiles.get(id)?.video.srcObject;
+    if (!stream?.getAudioTracks().length) return null;
+    const ctx = new AudioContext();
+    const analyser = ctx.createAnalyser();
+    analyser.fftSize = 8192;
+    ctx.createMediaStreamSource(stream).connect(analyser);
+    await ctx.resume();
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    const bins = new Float32Array(analyser.frequencyBinCount);
+    analyser.getFloatFrequencyData(bins);
+    const hz = ctx.sampleRate / analyser.fftSize;
+    await ctx.close();
+    return freqs.map((f) => {
+      const at = Math.round(f / hz);
+      return Math.max(...bins.slice(Math.max(0, at - 2), at + 3));
+    });
   },
   async dominantFrequency (id, ms = 600) {
     const stream = tiles.get(id)?.video.srcObject;

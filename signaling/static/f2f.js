@@ -13,6 +13,11 @@
 //
 // docs/browser.md lists every option, method and event.
 
+import {
+  FEED, PlanError, ROLE, USE, describePlan, feedOf, makePlan, parsePlan, planToJson, planWithout,
+  roleOf, supersedes, useOf, validatePlan
+} from './f2fplan.js';
+
 const PROTOCOL_VERSION = 1;
 const CONTROL = 'f2f-control';
 const TOPOLOGY = 'f2f-topology';
@@ -26,6 +31,10 @@ const CHUNK_PAYLOAD = 65520;        // 64 KiB per data-channel message, header i
 const FILE_WINDOW = 1024 * 1024;   // unsent file bytes per link: what a control message may wait behind
 const MAX_CHAT_BYTES = 4096;
 const FILE_STALL_MS = 5000;
+// After a new plan, what stops (a link that no longer gets the camera, a
+// peer no longer shown) goes on this long, as f2fsignal's SETTLE_MS: make
+// before break, a voice may come two ways for a moment, never none.
+const SETTLE_MS = 300;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -66,6 +75,14 @@ function preferCodec (transceiver, kind, mime) {
   }
 }
 
+// Starts or stops a sender's encoding without renegotiating.
+async function setActive (sender, active) {
+  const params = sender.getParameters();
+  if (!params.encodings?.length || params.encodings.every((e) => e.active === active)) return;
+  for (const e of params.encodings) e.active = active;
+  await sender.setParameters(params);
+}
+
 // One data-channel file chunk: "F2FC", transfer (u32 BE), offset (u64 BE), bytes.
 function packChunk (transfer, offset, payload) {
   const out = new Uint8Array(16 + payload.byteLength);
@@ -103,6 +120,7 @@ class F2fLink {
     this.lastHeartbeat = 0;
     this.stats = { state: 'new', rtt: -1, videoFps: 0, framesDecoded: 0, audioLevel: 0, packetsLost: 0, sentBps: 0, receivedBps: 0 };
     this.remoteStream = new MediaStream();
+    this.media = {};             // kind → the transceiver that carries f2f's media
     this.closed = false;
     this.pc = new RTCPeerConnection({ iceServers: room.iceServers, bundlePolicy: 'max-bundle' });
     this.pc.onicecandidate = (e) => this.onIceCandidate(e);
@@ -125,8 +143,11 @@ class F2fLink {
   async offer () {
     const stream = this.room.stream;
     for (const kind of ['video', 'audio']) {
-      const track = stream?.getTracks().find((t) => t.kind === kind) || kind;
+      // Always sendrecv, with or without a track: under a plan that gives
+      // this link nothing to send, the track comes later by replaceTrack.
+      const track = this.room.trackFor(this.peer.id, kind) || kind;
       const t = this.pc.addTransceiver(track, { direction: 'sendrecv', streams: stream ? [stream] : [] });
+      this.media[kind] = t;
       preferCodec(t, kind, kind === 'video' ? 'video/vp8' : 'audio/opus');
     }
     // In the offer, so the SCTP association is negotiated once.
@@ -147,12 +168,11 @@ class F2fLink {
       // f2f answers the first section of each kind with its media, as here.
       if (seen.has(kind)) continue;
       seen.add(kind);
+      this.media[kind] = t;
       t.direction = 'sendrecv';
-      const track = stream?.getTracks().find((x) => x.kind === kind);
-      if (track) {
-        await t.sender.replaceTrack(track);
-        if (t.sender.setStreams) t.sender.setStreams(stream);
-      }
+      if (stream && t.sender.setStreams) t.sender.setStreams(stream);
+      const track = this.room.trackFor(this.peer.id, kind);
+      if (track) await t.sender.replaceTrack(track);
     }
     await this.flushCandidates();
     const answer = await this.pc.createAnswer();
@@ -216,6 +236,8 @@ class F2fLink {
     if (s === 'connected') {
       if (!this.connectedAt) this.connectedAt = performance.now();
       this.setState('connected');
+      // encodings exist once negotiated: a sender that gets nothing stops
+      this.applyFeed();
     } else if (s === 'failed') {
       this.room.linkFailed(this, 'ICE or DTLS failed');
     }
@@ -246,6 +268,8 @@ class F2fLink {
       this.lastHeartbeat = performance.now();
       this.sendHeartbeat();
       this.room.emit('link-open', { peer: this.peer.id });
+      // A peer that joined later learns the plan from whoever holds it.
+      this.room.sendPlanTo(this);
       this.room.offerFilesTo(this);
     }
   }
@@ -303,7 +327,7 @@ class F2fLink {
       else if (msg.type === 'chat' && typeof msg.text === 'string') {
         this.lastHeartbeat = performance.now();
         this.room.emit('chat', { from: this.peer.id, name: this.peer.name, text: msg.text, time: msg.time, self: false });
-      } else if (msg.type === 'plan') this.room.emit('plan', { from: this.peer.id, plan: msg.plan });
+      } else if (msg.type === 'plan') this.room.onPlan(this, msg.plan);
     } else if (label === TOPOLOGY && msg.type === 'topology-view' && Array.isArray(msg.links)) {
       this.room.views.set(this.peer.id, msg.links);
       this.room.emit('topology', { from: this.peer.id });
@@ -398,13 +422,28 @@ class F2fLink {
     ch.send(JSON.stringify({ type: 'topology-view', links }));
   }
 
-  replaceTracks (stream) {
-    for (const t of this.pc.getTransceivers()) {
-      if (t.stopped || !t.sender) continue;
-      const kind = t.receiver.track.kind;
-      const track = stream?.getTracks().find((x) => x.kind === kind) || null;
-      t.sender.replaceTrack(track).catch(() => {});
-    }
+  // Gives each media sender what the room's plan says this link carries
+  // (the camera and mic, or nothing): replaceTrack only, never a new offer
+  // (docs/protocol.md, "What each link carries under a plan").
+  // A sender that gets nothing is also made inactive: with no track,
+  // Firefox still sent GstBlue a frame every few seconds in
+  // browser/mixer; `active: false` stops the encoding in both browsers,
+  // with no SDP change. Changes run one after the other per link, so that
+  // quick plan changes end in the last one's state.
+  applyFeed () {
+    if (this.closed) return;
+    this.feedChain = (this.feedChain || Promise.resolve()).then(async () => {
+      for (const [kind, t] of Object.entries(this.media)) {
+        if (this.closed || t.stopped || !t.sender) continue;
+        const track = this.room.trackFor(this.peer.id, kind);
+        try {
+          if (t.sender.track !== track) await t.sender.replaceTrack(track);
+          await setActive(t.sender, track !== null);
+        } catch (e) {
+          this.room.log(`link to ${this.peer.id}: ${kind} sender: ${e.message}`);
+        }
+      }
+    });
   }
 
   close () {
@@ -443,6 +482,10 @@ export class F2fRoom extends EventTarget {
     this.files = new Map();     // share id → { manifest, holders, ours, blob, state, bytes }
     this.transfers = new Map(); // transfer → download in progress
     this.uploads = new Set();
+    this.plan = null;           // the topology plan adopted (f2fplan.js), or null: the mesh
+    this.role = { role: ROLE.MESH, mixer: null };
+    this.routes = new Map();    // peer id → { sends, use, shown } under the plan
+    this.settleTimer = null;
     this.joined = false;
     this.left = false;
   }
@@ -516,6 +559,7 @@ export class F2fRoom extends EventTarget {
     const idle = (msg.idleTimeout || 20) * 1000;
     this.pingTimer = setInterval(() => this.send({ type: 'ping' }), Math.max(1000, idle / 3));
     for (const p of msg.peers) this.peers.set(p.id, p);
+    this.applyRoutes();
     this.emit('joined', { id: msg.id, room: msg.room, leader: msg.leader, peers: msg.peers, protected: msg.protected });
     // The newcomer offers to everyone already there.
     for (const p of msg.peers) this.startLink(p, true);
@@ -534,6 +578,7 @@ export class F2fRoom extends EventTarget {
       case 'peer-joined':
         this.peers.set(msg.peer.id, msg.peer);
         this.emit('peer-joined', { peer: msg.peer });
+        this.applyRoutes();
         break;   // it offers to us
       case 'peer-left':
         this.peers.delete(msg.id);
@@ -542,6 +587,8 @@ export class F2fRoom extends EventTarget {
         this.links.delete(msg.id);
         for (const f of this.files.values()) f.holders.delete(msg.id);
         this.emit('peer-left', { id: msg.id, reason: msg.reason });
+        // a mixer that left turns the plan into the mesh for everyone
+        this.applyRoutes();
         break;
       case 'leader-changed':
         this.leader = msg.leader;
@@ -609,10 +656,160 @@ export class F2fRoom extends EventTarget {
     return n;
   }
 
-  /** Sends @stream's tracks on every link instead (camera change, screen share). */
+  /** Sends @stream's tracks instead (camera change, screen share), on the
+   * links the plan gives the camera to. */
   setStream (stream) {
     this.stream = stream;
-    for (const link of this.links.values()) link.replaceTracks(stream);
+    for (const link of this.links.values()) link.applyFeed();
+  }
+
+  // ---- topology plans (docs/protocol.md, "Topology plans") ----
+
+  /** Everyone in the room, us included: what the plan is evaluated against. */
+  present () {
+    return this.id ? [...this.peers.keys(), this.id] : [...this.peers.keys()];
+  }
+
+  /** The track of @kind our link to @peerId sends now, or null. */
+  trackFor (peerId, kind) {
+    const route = this.routes.get(peerId);
+    if (route && !route.sends) return null;
+    return this.stream?.getTracks().find((t) => t.kind === kind) || null;
+  }
+
+  // Whether our camera goes to @peerId under the plan (as a client: to
+  // its mixer only). A browser never routes as a mixer: it declines such a
+  // plan as it adopts it (declineMixing).
+  wantsCamera (peerId) {
+    const feed = feedOf(this.plan, this.id, peerId, this.present());
+    return feed !== FEED.NONE;
+  }
+
+  /**
+   * Makes every link carry what the plan says and tells the page what to
+   * show: `routes` (and `role-changed` when our role moved). Called when a
+   * plan is adopted, someone joins or leaves, the stream changes; cheap
+   * when nothing moved.
+   */
+  applyRoutes () {
+    if (!this.id) return;
+    const present = this.present();
+    const settling = this.settleTimer !== null;
+    const routes = new Map();
+    for (const id of this.peers.keys()) {
+      const before = this.routes.get(id);
+      let sends = this.wantsCamera(id);
+      const use = useOf(this.plan, this.id, id, present);
+      let shown = use !== USE.NONE;
+      // Make before break: what stops goes on until the change settled.
+      if (settling && before) {
+        sends = sends || before.sends;
+        shown = shown || before.shown;
+      }
+      routes.set(id, { sends, use, shown });
+    }
+    this.routes = routes;
+    for (const link of this.links.values()) link.applyFeed();
+
+    const role = roleOf(this.plan, this.id, present);
+    if (role.role === ROLE.ABSENT) role.role = ROLE.MESH;
+    if (role.role !== this.role.role || role.mixer !== this.role.mixer) {
+      const previous = this.role;
+      this.role = role;
+      this.log(`role: ${role.role}${role.mixer ? ` of ${role.mixer}` : ''} (${describePlan(this.plan)})`);
+      this.emit('role-changed', { role: role.role, mixer: role.mixer, previous: previous.role });
+    }
+    this.emit('routes', this.describeRoutes());
+  }
+
+  /** { role, mixer, plan, peers: { id: { sends, use, shown } } }. */
+  describeRoutes () {
+    const peers = {};
+    for (const [id, r] of this.routes) peers[id] = { ...r };
+    return { role: this.role.role, mixer: this.role.mixer, plan: this.plan, description: describePlan(this.plan), peers };
+  }
+
+  startSettling () {
+    clearTimeout(this.settleTimer);
+    this.settleTimer = setTimeout(() => {
+      this.settleTimer = null;
+      this.applyRoutes();
+    }, SETTLE_MS);
+  }
+
+  // A plan a peer holds (its `plan` message): adopted when it supersedes
+  // ours; a plan that does not parse or validate is dropped.
+  onPlan (link, obj) {
+    let plan;
+    try {
+      plan = parsePlan(obj);
+    } catch (e) {
+      if (!(e instanceof PlanError)) throw e;
+      this.log(`ignoring a plan from ${link.peer.id}: ${e.message}`);
+      return;
+    }
+    this.adoptPlan(plan, link.peer.id);
+  }
+
+  adoptPlan (plan, from) {
+    if (!supersedes(plan, this.plan, this.leader)) return false;
+    this.plan = plan;
+    this.emit('plan', { from, plan, description: describePlan(plan) });
+    // Named as a mixer: the plan that replaces it is adopted (and routed)
+    // at once, so the media never follow the one we decline.
+    if (plan.mixers.includes(this.id)) {
+      this.declineMixing(plan);
+      return true;
+    }
+    this.startSettling();
+    this.applyRoutes();
+    return true;
+  }
+
+  // A browser does not mix (docs/browser.md, "Mixer topologies"): named as
+  // a mixer, it asks the room for the same plan without it, one epoch up;
+  // the plans' total order makes every peer adopt that (or a later one).
+  declineMixing (plan) {
+    const replacement = planWithout(plan, this.id, this.present());
+    const reason = 'a browser cannot be a mixer: f2f.js sends one camera and shows what it receives, it does not composite video or mix audio';
+    this.log(`named as a mixer in ${describePlan(plan)}: declining (${reason}); proposing ${describePlan(replacement)}`);
+    this.emit('plan-declined', { plan, reason, replacement });
+    this.publishPlan(replacement);
+  }
+
+  publishPlan (plan) {
+    this.adoptPlan(plan, this.id);
+    const text = JSON.stringify({ type: 'plan', plan: JSON.parse(planToJson(plan)) });
+    for (const link of this.links.values()) {
+      const ch = link.channels.get(CONTROL);
+      if (ch?.readyState === 'open') ch.send(text);
+    }
+  }
+
+  sendPlanTo (link) {
+    if (!this.plan) return;
+    link.sendJson(CONTROL, { type: 'plan', plan: JSON.parse(planToJson(this.plan)) });
+  }
+
+  /**
+   * Proposes a plan to the room, as f2fsignal's propose-topology: @mixers
+   * (peer ids; [] for the mesh), every other peer a client spread over them
+   * in the order of their ids, one epoch above the plan held. Returns the
+   * plan; throws a PlanError for a plan the room cannot have. Naming this
+   * browser as a mixer is refused: it cannot mix.
+   */
+  proposeTopology (mixers = []) {
+    if (!this.id) throw new PlanError('not in a room yet: no topology to propose');
+    if (mixers.includes(this.id)) throw new PlanError('a browser cannot be a mixer');
+    const present = this.present();
+    const assign = {};
+    if (mixers.length > 0) {
+      present.filter((p) => !mixers.includes(p)).sort().forEach((c, i) => { assign[c] = mixers[i % mixers.length]; });
+    }
+    const plan = makePlan((this.plan?.epoch || 0) + 1, this.id, mixers, assign);
+    validatePlan(plan, present);
+    this.publishPlan(plan);
+    return plan;
   }
 
   /** Peer id → a copy of its link's latest statistics. */
@@ -841,6 +1038,7 @@ export class F2fRoom extends EventTarget {
     this.send({ type: 'leave' });
     clearInterval(this.pingTimer);
     clearInterval(this.stallTimer);
+    clearTimeout(this.settleTimer);
     for (const link of this.links.values()) link.close();
     this.links.clear();
     try { this.ws?.close(1000); } catch (e) { /* gone already */ }

@@ -122,9 +122,12 @@ export async function startServer (extra = []) {
 const unescape = (s) => s.replace(/^"|"$/g, '').replace(/\\(.)/g, '$1');
 
 /** A gst-launch style f2fsignal peer (tests/tools/f2f-peer-tool) with a
- * test pattern and a tone; counts what it decodes from each peer. */
+ * test pattern and a tone; counts what it decodes from each peer. With
+ * @probe ({ tones: [Hz…], colours: ['rrggbb'…] }) it also measures what it
+ * plays: the level of each tone in its room view's sound (`tones`, dB) and
+ * the pixels of each colour in a 64×48 copy of its picture (`colours`). */
 export class GstPeer {
-  constructor ({ server, room, name, pattern, freq, password, extra = [] }) {
+  constructor ({ server, room, name, pattern, freq, password, volume, probe, extra = [] }) {
     this.name = name;
     this.video = new Map();
     this.audio = new Map();
@@ -135,6 +138,18 @@ export class GstPeer {
     this.shared = [];
     this.id = null;
     this.lines = [];
+    this.plan = null;        // the latest f2f-topology-changed: { epoch, proposer, mixers }
+    this.role = 'mesh';
+    this.roleMixer = '';
+    this.tones = null;       // dB per probe tone, latest report
+    this.colours = null;     // pixels per probe colour, latest report
+    this.toneReports = 0;
+    this.colourReports = 0;
+    const output = probe
+      ? ['s.video_src', '!', 'videoconvert', '!', 'videoscale', '!', 'video/x-raw,format=RGB,width=64,height=48', '!',
+          'fakesink', 'name=vprobe', 'signal-handoffs=true', 'async=false',
+          's.audio_src', '!', 'audioconvert', '!', 'spectrum', 'bands=2400', 'threshold=-120', 'interval=200000000', '!', 'fakesink', 'async=false']
+      : ['s.video_src', '!', 'fakesink', 'async=false', 's.audio_src', '!', 'fakesink', 'async=false'];
     const tool = path.join(process.env.F2F_BUILD_ROOT, 'tests', 'tools', 'f2f-peer-tool');
     const words = [
       'f2fsignal', 'name=s', `server-uri=${server.uri}`, `room=${room}`, `display-name=${name}`,
@@ -142,11 +157,16 @@ export class GstPeer {
       ...(password ? [`password=${password}`] : []),
       ...(process.env.F2F_TEST_VIDEO_CODEC ? [`video-codec=${process.env.F2F_TEST_VIDEO_CODEC}`] : []),
       'videotestsrc', 'is-live=true', `pattern=${pattern}`, '!', 'video/x-raw,width=160,height=120,framerate=10/1', '!', 's.video_sink',
-      'audiotestsrc', 'is-live=true', `freq=${freq}`, '!', 's.audio_sink',
-      's.video_src', '!', 'fakesink', 'async=false', 's.audio_src', '!', 'fakesink', 'async=false',
+      'audiotestsrc', 'is-live=true', `freq=${freq}`, ...(volume !== undefined ? [`volume=${volume}`] : []), '!', 's.audio_sink',
+      ...output,
       ...extra
     ];
-    this.child = track(spawn(tool, words, { stdio: ['pipe', 'pipe', 'pipe'], detached: true }));
+    const env = { ...process.env };
+    if (probe) {
+      env.F2F_PEER_TOOL_TONES = probe.tones.join(',');
+      env.F2F_PEER_TOOL_COLORS = probe.colours.join(',');
+    }
+    this.child = track(spawn(tool, words, { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env }));
     createInterface({ input: this.child.stdout }).on('line', (l) => this.onLine(l));
     createInterface({ input: this.child.stderr }).on('line', (l) => { if (process.env.F2F_TEST_VERBOSE) log(`${name} stderr: ${l}`); });
     this.child.on('exit', (code, sig) => { this.exited = { code, sig }; });
@@ -168,6 +188,18 @@ export class GstPeer {
     else if (line.startsWith('msg f2f-peer-left')) this.left.push({ id: field('peer-id'), reason: field('reason') });
     else if (line.startsWith('msg f2f-file-received')) this.files.push({ id: field('id'), path: field('path'), sha256: field('sha256') });
     else if (line.startsWith('shared ')) this.shared.push(line.slice(7).trim());
+    else if (line.startsWith('msg f2f-topology-changed')) {
+      this.plan = { epoch: Number(field('epoch')), proposer: field('proposer'), mixers: field('mixers') };
+    } else if (line.startsWith('msg f2f-role-changed')) {
+      this.role = field('new-role');
+      this.roleMixer = field('mixer');
+    } else if (line.startsWith('tones ')) {
+      this.tones = line.split(' ').slice(2).map(Number);
+      this.toneReports++;
+    } else if (line.startsWith('colors ')) {
+      this.colours = line.split(' ').slice(2, -1).map(Number);
+      this.colourReports++;
+    }
   }
 
   send (line) {
@@ -195,6 +227,8 @@ export async function launchBrowser (puppeteer, kind) {
         'media.navigator.streams.fake': true,
         'media.navigator.permission.disabled': true,
         'media.autoplay.default': 0,
+        'media.autoplay.block-webaudio': false,
+        'media.cubeb.force_mock_context': true,
         'media.peerconnection.ice.loopback': true,
         'media.peerconnection.ice.obfuscate_host_addresses': false
       }
