@@ -620,6 +620,75 @@ link_send_signal (F2fPeerLink * link, GstF2fMessage * msg, gpointer user_data)
         f2f_peer_link_get_peer_id (link));
 }
 
+/* A failed link is rebuilt this much later, unless its peer left in the
+ * meantime: a browser closing its page aborts the SCTP association (the
+ * link fails at once) ~40 ms before the server relays that it left, and an
+ * immediate rebuild would offer a fresh link to someone who is gone. A
+ * link that really broke waits half a second more, after the seconds it
+ * took to notice. */
+#define REBUILD_GRACE_MS 500
+
+typedef struct
+{
+  GstF2fSignal *self;
+  gchar *peer_id;
+  F2fPeerLink *link;            /* the failed one: rebuilt only if still
+                                 * the peer's */
+  gchar *why;
+} Rebuild;
+
+static void
+rebuild_free (gpointer data)
+{
+  Rebuild *r = data;
+
+  gst_object_unref (r->self);
+  g_free (r->peer_id);
+  f2f_peer_link_unref (r->link);
+  g_free (r->why);
+  g_free (r);
+}
+
+static gboolean
+rebuild_failed_cb (gpointer data)
+{
+  Rebuild *r = data;
+  GstF2fSignal *self = r->self;
+  Peer *peer;
+
+  SIGNAL_LOCK (self);
+  peer = g_hash_table_lookup (self->peers, r->peer_id);
+  if (peer && peer->link != r->link)
+    peer = NULL;                /* rebuilt meanwhile (heartbeat, offer) */
+  SIGNAL_UNLOCK (self);
+  if (peer == NULL) {
+    GST_INFO_OBJECT (self, "not rebuilding the failed link to %s: the peer "
+        "left or the link was replaced", r->peer_id);
+    return G_SOURCE_REMOVE;
+  }
+  GST_ELEMENT_WARNING (self, RESOURCE, FAILED,
+      ("The link to peer '%s' failed; rebuilding it.", peer->name),
+      ("%s: %s", peer->peer_id, r->why));
+  rebuild_link (self, peer, f2f_peer_link_is_offerer (r->link));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+rebuild_later (GstF2fSignal * self, Peer * peer, F2fPeerLink * link,
+    const gchar * why)
+{
+  Rebuild *r = g_new0 (Rebuild, 1);
+  GSource *source = g_timeout_source_new (REBUILD_GRACE_MS);
+
+  r->self = gst_object_ref (self);
+  r->peer_id = g_strdup (peer->peer_id);
+  r->link = f2f_peer_link_ref (link);
+  r->why = g_strdup (why ? why : "");
+  g_source_set_callback (source, rebuild_failed_cb, r, rebuild_free);
+  g_source_attach (source, self->context);
+  g_source_unref (source);
+}
+
 static void
 link_state_changed (F2fPeerLink * link, F2fLinkState state, const gchar * why,
     gpointer user_data)
@@ -651,10 +720,10 @@ link_state_changed (F2fPeerLink * link, F2fLinkState state, const gchar * why,
   post_element_message (self, s);
 
   if (state == F2F_LINK_FAILED) {
-    GST_ELEMENT_WARNING (self, RESOURCE, FAILED,
-        ("The link to peer '%s' failed; rebuilding it.", peer->name),
-        ("%s: %s", peer->peer_id, why ? why : ""));
-    rebuild_link (self, peer, f2f_peer_link_is_offerer (link));
+    GST_INFO_OBJECT (self, "link to %s failed (%s); rebuilding it in %u ms "
+        "unless the peer leaves", peer->peer_id, why ? why : "",
+        REBUILD_GRACE_MS);
+    rebuild_later (self, peer, link, why);
   }
 }
 

@@ -356,18 +356,16 @@ webrtc_peer_free (WebrtcPeer * peer)
 }
 
 void
-webrtc_peer_close_then_leave (WebrtcPeer * peer, guint delay_ms)
+webrtc_peer_break_then_leave (WebrtcPeer * peer)
 {
-  gint64 until;
+  GstF2fMessage *bad = gst_f2f_message_new_ice (peer->remote, 0,
+      "candidate:1 1 UDP 2122252543 127.0.0.1 not-a-port typ host");
+  g_autofree gchar *text = gst_f2f_message_serialize (bad);
 
-  gst_element_set_state (peer->pipeline, GST_STATE_NULL);
-  until = g_get_monotonic_time () + delay_ms * (gint64) 1000;
-  while (g_get_monotonic_time () < until) {
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (1000);
-  }
-  if (peer->ws && soup_websocket_connection_get_state (peer->ws) ==
-      SOUP_WEBSOCKET_STATE_OPEN)
-    soup_websocket_connection_close (peer->ws, SOUP_WEBSOCKET_CLOSE_NORMAL,
-        NULL);
+  gst_f2f_message_free (bad);
+  /* in this order on the one connection: the server relays the candidate,
+   * then tells the room this peer left */
+  soup_websocket_connection_send_text (peer->ws, text);
+  soup_websocket_connection_close (peer->ws, SOUP_WEBSOCKET_CLOSE_NORMAL,
+      NULL);
 }

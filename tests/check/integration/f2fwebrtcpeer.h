@@ -44,9 +44,10 @@ guint webrtc_peer_get_offers (WebrtcPeer * peer);
 gboolean webrtc_peer_connected (WebrtcPeer * peer);
 /* Leaves the room and frees everything. */
 void webrtc_peer_free (WebrtcPeer * peer);
-/* Stops its webrtcbin first (its DTLS and SCTP end), then, @delay_ms
- * later, closes its signaling connection: what a browser tab that closes
- * its connections before it says goodbye looks like. */
-void webrtc_peer_close_then_leave (WebrtcPeer * peer, guint delay_ms);
+/* Sends the peer it offered to an ICE candidate that is not one (which
+ * fails that peer's link at once), then closes its signaling connection:
+ * a link that breaks a few ms before the server says its peer left, as
+ * when a browser tab's connections end before its leave arrives. */
+void webrtc_peer_break_then_leave (WebrtcPeer * peer);
 
 G_END_DECLS
