@@ -46,6 +46,15 @@
  * must not make one huge step). */
 #define MAX_STEP_US (2 * G_USEC_PER_SEC)
 
+/* Reports come about every 0.4 s (rtcp-min-interval 200 ms); a second
+ * without one while NACKs arrive is the receiver's feedback crowding its
+ * reports out (gst_f2f_bitrate_link_nacked). */
+#define REPORT_SILENCE_US (1 * G_USEC_PER_SEC)
+/* … and then cut as often as reports would (about twice a second). */
+#define NACKED_CUT_INTERVAL_US (500 * 1000)
+/* Cuts by NACKs further apart than this are separate overflows. */
+#define NACKED_EPISODE_US (2 * G_USEC_PER_SEC)
+
 static gdouble
 clamp_estimate (const GstF2fBitrateConfig * config, gdouble kbps)
 {
@@ -67,6 +76,7 @@ gst_f2f_bitrate_link_init (GstF2fBitrateLink * link,
   link->rtt_window_us = now_us;
   link->last_us = now_us;
   link->last_decrease_us = 0;
+  link->last_nacked_us = 0;
   link->delayed_reports = 0;
 }
 
@@ -81,7 +91,9 @@ gst_f2f_bitrate_link_update (GstF2fBitrateLink * link,
 
   g_return_val_if_fail (link != NULL && config != NULL, action);
 
-  step_us = CLAMP (now_us - link->last_us, 0, MAX_STEP_US);
+  /* (a cut by NACKs between two reports starts the step anew) */
+  step_us = CLAMP (now_us - MAX (link->last_us, link->last_decrease_us), 0,
+      MAX_STEP_US);
   link->last_us = now_us;
   loss = CLAMP (loss, 0.0, 1.0);
 
@@ -136,6 +148,49 @@ gst_f2f_bitrate_link_update (GstF2fBitrateLink * link,
     link->last_decrease_us = MAX (now_us, 1);
   link->estimate_kbps = clamp_estimate (config, link->estimate_kbps);
   return action;
+}
+
+GstF2fBitrateAction
+gst_f2f_bitrate_link_nacked (GstF2fBitrateLink * link,
+    const GstF2fBitrateConfig * config, gint64 now_us, guint nacked,
+    guint sent, gdouble sent_kbps)
+{
+  gdouble decrease, share;
+
+  g_return_val_if_fail (link != NULL && config != NULL, GST_F2F_BITRATE_HOLD);
+
+  if (now_us - link->last_us < REPORT_SILENCE_US || sent == 0
+      || (link->last_decrease_us > 0
+          && now_us - link->last_decrease_us < NACKED_CUT_INTERVAL_US))
+    return GST_F2F_BITRATE_HOLD;
+  /* Lost packets are asked for again and again until they come or their
+   * deadline passes, and a NACK waits for the next feedback packet, where
+   * it may expire: the share says that packets are lost, not how many.
+   * A receiver also NACKs packets that are only late (a loaded machine:
+   * 3-6 % of the packets of a link without any loss or cap, with no
+   * report for up to 4 s, in the lab). So NACKs alone must be many (over
+   * 10 %); more than a few (over 2 %) confirm a queue that the latest
+   * report (or cut) already showed. */
+  share = (gdouble) nacked / sent;
+  if (share <= LOSS_LOW || (share <= LOSS_HIGH && link->delayed_reports == 0))
+    return GST_F2F_BITRATE_HOLD;
+  /* The first cut of an overflow halves, as TCP does on a loss event: the
+   * queue has already overflowed, and reports, with which the delay cuts
+   * would have followed one another, will not come while it does (in the
+   * lab, cuts of 20 % every 500 ms took 5-6.5 s from 650 to 110 kbit/s,
+   * and the queue kept dropping that long). The next ones are delay cuts. */
+  decrease = link->last_nacked_us == 0
+      || now_us - link->last_nacked_us > NACKED_EPISODE_US ? 0.5 :
+      DELAY_DECREASE;
+  link->estimate_kbps = clamp_estimate (config, (sent_kbps > 0 ?
+          MIN (link->estimate_kbps, sent_kbps) : link->estimate_kbps) *
+      decrease);
+  link->last_decrease_us = MAX (now_us, 1);
+  link->last_nacked_us = MAX (now_us, 1);
+  /* The queue is known to be there: the next report with the RTT up cuts
+   * at once instead of waiting for a second one. */
+  link->delayed_reports = MAX (link->delayed_reports, DELAYED_REPORTS - 1);
+  return GST_F2F_BITRATE_DECREASE_LOSS;
 }
 
 guint

@@ -41,8 +41,9 @@ typedef struct
                                  * none yet) */
   gdouble rtt_prev_min_ms;      /* … in the window before (< 0: none) */
   gint64 rtt_window_us;         /* when this window started */
-  gint64 last_us;               /* the previous update */
+  gint64 last_us;               /* the previous report */
   gint64 last_decrease_us;      /* the latest decrease (0: none) */
+  gint64 last_nacked_us;        /* the latest cut by NACKs (0: none) */
   guint delayed_reports;        /* reports in a row with the RTT up */
 } GstF2fBitrateLink;
 
@@ -60,6 +61,25 @@ GST_F2F_API
 GstF2fBitrateAction gst_f2f_bitrate_link_update (GstF2fBitrateLink * link,
     const GstF2fBitrateConfig * config, gint64 now_us, gdouble loss,
     gdouble rtt_ms, gdouble sent_kbps);
+
+/* No new report, but the receiver asked for @nacked of the @sent packets
+ * the link sent since the previous poll to be sent again (NACK): call at
+ * each poll without a report. GStreamer 1.22's rtpsession puts no report
+ * in the feedback packets it sends early (NACK, PLI), and each of them
+ * pushes its next regular report back by a whole interval: a receiver
+ * that loses packets often enough sends no report at all, and the NACKs
+ * are the only sign of the overflowing queue that reach the sender. After
+ * 1 s without a report, more than 10 % of the packets NACKed (more than 2 %
+ * when the latest report had the RTT up, or after such a cut) cuts the
+ * estimate from what the link really sent (@sent_kbps, <= 0: not known),
+ * or from the estimate if lower: to half at the first cut of an overflow
+ * (none in the 2 s before), then to 80 % (as an RTT that grew would), at
+ * most every 500 ms; and the next report with the RTT up cuts at once (it
+ * counts as the second in a row). It never increases the estimate. */
+GST_F2F_API
+GstF2fBitrateAction gst_f2f_bitrate_link_nacked (GstF2fBitrateLink * link,
+    const GstF2fBitrateConfig * config, gint64 now_us, guint nacked,
+    guint sent, gdouble sent_kbps);
 
 /* The shared video encoder's target, in kbit/s: the weakest link's
  * estimate less the audio share, within the configured bounds. @n may be

@@ -65,12 +65,13 @@ typedef struct
   gboolean have_report;
   gint64 report_lost;           /* the last report, to tell a new one */
   gdouble report_fraction, report_rtt;
-  guint64 bytes_sent;
+  gint64 report_us;             /* when it came */
+  guint64 bytes_sent, packets_sent;
   gint64 bytes_at_us;
   gdouble sent_kbps;
   gdouble loss, rtt_ms;
   guint key_requests_sent, key_requests_received;
-  guint rtx_packets;
+  guint rtx_packets, rtx_requests;
   gboolean seen;                /* still there at the latest tick */
 } LinkState;
 
@@ -234,7 +235,7 @@ typedef struct
   gint64 lost;
   gdouble fraction, rtt_ms;
   gdouble worst_fraction;       /* audio or video */
-  guint64 bytes_sent;
+  guint64 bytes_sent, packets_sent;
   guint key_requests_sent, key_requests_received;
 } Sample;
 
@@ -266,6 +267,7 @@ read_stats (const GstStructure * reply, Sample * out)
         gst_structure_get_uint64 (s, "packets-sent", &packets);
         /* payload bytes; the wire also carries the headers */
         out->bytes_sent += bytes + packets * PACKET_OVERHEAD;
+        out->packets_sent += packets;
         if (g_hash_table_contains (video_ssrcs, GUINT_TO_POINTER (ssrc))) {
           if (gst_structure_get_uint (s, "pli-count", &count))
             out->key_requests_received += count;
@@ -287,7 +289,12 @@ read_stats (const GstStructure * reply, Sample * out)
         gst_structure_get_double (s, "fraction-lost", &fraction);
         gst_structure_get_double (s, "round-trip-time", &rtt);
         out->worst_fraction = MAX (out->worst_fraction, fraction);
-        /* the video stream's report decides; audio's when there is none */
+        /* the video stream's report decides; another of ours (audio, an
+         * RTX stream) when there is none: 1.22's rtpsession keeps only the
+         * last report block each of the peer's sources sent, so which of
+         * our streams has a report here depends on the order of the blocks
+         * in the peer's RTCP (the report about our video is often not
+         * there at all). They all cross the same queue. */
         if (video || !have_video_report) {
           out->have_report = TRUE;
           out->lost = get_int_any (s, "packets-lost");
@@ -428,9 +435,10 @@ scale_for_target (F2fCongestion * cc, GstElement * enc, guint kbps)
   gst_object_unref (filter);
 }
 
-/* Retransmitted packets the link sent so far (its rtprtxsend elements). */
+/* Retransmitted packets the link sent so far, and the packets its peer
+ * asked to be sent again (NACK), from its rtprtxsend elements. */
 static guint
-rtx_packets (F2fPeerLink * link)
+rtx_packets (F2fPeerLink * link, guint * requests)
 {
   GstElement *webrtc = f2f_peer_link_get_webrtcbin (link);
   GstIterator *it;
@@ -438,6 +446,7 @@ rtx_packets (F2fPeerLink * link)
   gboolean done = FALSE;
   guint total = 0;
 
+  *requests = 0;
   if (webrtc == NULL)
     return 0;
   it = gst_bin_iterate_recurse (GST_BIN (webrtc));
@@ -446,11 +455,12 @@ rtx_packets (F2fPeerLink * link)
       case GST_ITERATOR_OK:{
         GstElement *e = g_value_get_object (&item);
         GstElementFactory *f = gst_element_get_factory (e);
-        guint n = 0;
+        guint n = 0, r = 0;
 
         if (f && strcmp (GST_OBJECT_NAME (f), "rtprtxsend") == 0) {
-          g_object_get (e, "num-rtx-packets", &n, NULL);
+          g_object_get (e, "num-rtx-packets", &n, "num-rtx-requests", &r, NULL);
           total += n;
+          *requests += r;
         }
         g_value_reset (&item);
         break;
@@ -458,6 +468,7 @@ rtx_packets (F2fPeerLink * link)
       case GST_ITERATOR_RESYNC:
         gst_iterator_resync (it);
         total = 0;
+        *requests = 0;
         break;
       default:
         done = TRUE;
@@ -477,6 +488,7 @@ update_link (F2fCongestion * cc, LinkState * ls,
   g_autoptr (GstStructure) reply = f2f_peer_link_get_stats (ls->link);
   Sample sample;
   gboolean fresh;
+  guint requests, nacked = 0, sent = 0;
 
   if (reply == NULL)
     return FALSE;
@@ -486,14 +498,23 @@ update_link (F2fCongestion * cc, LinkState * ls,
       && sample.bytes_sent >= ls->bytes_sent) {
     gdouble kbps = (sample.bytes_sent - ls->bytes_sent) * 8.0 * 1000 /
         (now - ls->bytes_at_us);
-    /* smoothed over about a second */
-    ls->sent_kbps = ls->sent_kbps > 0 ? 0.75 * ls->sent_kbps + 0.25 * kbps :
-        kbps;
+    /* smoothed over about a second (a time constant of 0.7 s: a cut
+     * made from what was sent must not start from the rate of seconds
+     * ago) */
+    ls->sent_kbps = ls->sent_kbps > 0 ? 0.5 * ls->sent_kbps + 0.5 * kbps : kbps;
+    GST_LOG ("link to %s: sent %.0f kbit/s in the last %" G_GINT64_FORMAT
+        " ms", ls->peer_id, kbps, (now - ls->bytes_at_us) / 1000);
   }
+  if (ls->bytes_at_us > 0 && sample.packets_sent >= ls->packets_sent)
+    sent = sample.packets_sent - ls->packets_sent;
   ls->bytes_sent = sample.bytes_sent;
+  ls->packets_sent = sample.packets_sent;
   ls->bytes_at_us = now;
   ls->key_requests_sent = sample.key_requests_sent;
-  ls->rtx_packets = rtx_packets (ls->link);
+  ls->rtx_packets = rtx_packets (ls->link, &requests);
+  if (requests >= ls->rtx_requests)
+    nacked = requests - ls->rtx_requests;
+  ls->rtx_requests = requests;
   ls->key_requests_received = sample.key_requests_received;
   ls->loss = sample.worst_fraction;
 
@@ -501,8 +522,20 @@ update_link (F2fCongestion * cc, LinkState * ls,
       || sample.lost != ls->report_lost
       || sample.fraction != ls->report_fraction
       || sample.rtt_ms != ls->report_rtt);
-  if (!fresh)
-    return FALSE;
+  if (!fresh) {
+    /* No report: the peer's NACKs may be crowding its reports out
+     * (gst_f2f_bitrate_link_nacked). */
+    *act = gst_f2f_bitrate_link_nacked (&ls->law, config, now, nacked, sent,
+        ls->sent_kbps);
+    if (*act == GST_F2F_BITRATE_HOLD)
+      return FALSE;
+    GST_DEBUG ("link to %s: no report for %" G_GINT64_FORMAT " ms, %u of "
+        "%u packets NACKed, sent %.0f kbit/s: %s → %.0f kbit/s", ls->peer_id,
+        (now - ls->report_us) / 1000, nacked, sent, ls->sent_kbps,
+        action_name (*act), ls->law.estimate_kbps);
+    return TRUE;
+  }
+  ls->report_us = now;
   ls->have_report = TRUE;
   ls->report_lost = sample.lost;
   ls->report_fraction = sample.fraction;
@@ -565,6 +598,7 @@ tick_cb (gpointer data)
       ls->link = f2f_peer_link_ref (link);
       ls->peer_id = g_strdup (f2f_peer_link_get_peer_id (link));
       ls->rtt_ms = -1;
+      ls->report_us = now;
       /* a new link starts where the encoder is: joining must not drop
        * everyone's picture to a probe rate */
       gst_f2f_bitrate_link_init (&ls->law, &config,

@@ -136,6 +136,110 @@ GST_START_TEST (test_link_scripts)
 
 GST_END_TEST;
 
+typedef struct
+{
+  gint64 at_us;                 /* 0 ends a script */
+  gboolean report;              /* a report (loss 0) or a poll without */
+  gdouble rtt_ms;               /* the report's */
+  guint nacked, sent;
+  gdouble sent_kbps;
+  GstF2fBitrateAction action;
+  gdouble expect_kbps;          /* ± 0.5 */
+} Poll;
+
+typedef struct
+{
+  const gchar *what;
+  Poll polls[8];
+} NackScript;
+
+static const NackScript nack_scripts[] = {
+  {"NACKs while reports come: the reports decide", {
+          {500 * MS, TRUE, 20, 0, 0, 0, UP, 538.5},
+          {900 * MS, FALSE, 0, 50, 100, 0, HOLD, 538.5},
+          {1400 * MS, FALSE, 0, 50, 100, 0, HOLD, 538.5},
+          {0}}},
+  {"no report for 1 s and NACKs: half what was sent, then x 0.8 every "
+        "500 ms", {
+          {500 * MS, TRUE, 20, 0, 0, 0, UP, 538.5},
+          {1000 * MS, FALSE, 0, 30, 100, 400, HOLD, 538.5},
+          {1500 * MS, FALSE, 0, 30, 100, 400, LOSS, 200},
+          {1900 * MS, FALSE, 0, 30, 100, 400, HOLD, 200},
+          {2000 * MS, FALSE, 0, 3, 100, 0, LOSS, 160},
+          {2500 * MS, FALSE, 0, 30, 100, 150, LOSS, 120},
+          {0}}},
+  {"late packets NACKed on a link with the RTT normal: over 10 % only", {
+          {500 * MS, TRUE, 20, 0, 0, 0, UP, 538.5},
+          {1500 * MS, FALSE, 0, 6, 100, 0, HOLD, 538.5},
+          {2000 * MS, FALSE, 0, 10, 100, 0, HOLD, 538.5},
+          {2500 * MS, FALSE, 0, 11, 100, 0, LOSS, 269.3},
+          {0}}},
+  {"… over 2 % when the latest report had the RTT up", {
+          {500 * MS, TRUE, 20, 0, 0, 0, UP, 538.5},
+          {1000 * MS, TRUE, 300, 0, 0, 0, HOLD, 538.5},
+          {2000 * MS, FALSE, 0, 3, 100, 0, LOSS, 269.3},
+          {0}}},
+  {"an overflow 2 s after the last cut by NACKs halves again", {
+          {2 * S, FALSE, 0, 50, 100, 0, LOSS, 250},
+          {4100 * MS, FALSE, 0, 50, 100, 0, LOSS, 125},
+          {0}}},
+  {"2 % or fewer NACKed, or nothing sent: hold, never increase", {
+          {500 * MS, TRUE, 300, 0, 0, 0, UP, 538.5},
+          {2 * S, FALSE, 0, 2, 100, 0, HOLD, 538.5},
+          {3 * S, FALSE, 0, 0, 100, 0, HOLD, 538.5},
+          {4 * S, FALSE, 0, 5, 0, 0, HOLD, 538.5},
+          {0}}},
+  {"a report after the cuts: the step starts at the last cut", {
+          {2 * S, FALSE, 0, 50, 100, 0, LOSS, 250},
+          {3 * S, TRUE, 20, 0, 0, 0, UP, 270},
+          {0}}},
+  {"after a cut by NACKs one report with the RTT up is enough", {
+          {500 * MS, TRUE, 20, 0, 0, 0, UP, 538.5},
+          {1500 * MS, FALSE, 0, 50, 100, 0, LOSS, 269.3},
+          {1900 * MS, TRUE, 400, 0, 0, 200, DELAY, 160},
+          {0}}},
+  {"… and one without resets that", {
+          {1500 * MS, FALSE, 0, 50, 100, 0, LOSS, 250},
+          {1900 * MS, TRUE, 20, 0, 0, 0, UP, 257.8},
+          {2300 * MS, TRUE, 400, 0, 0, 0, HOLD, 257.8},
+          {0}}},
+  {"bounded below by min + audio", {
+          {2 * S, FALSE, 0, 50, 100, 100, LOSS, 98},
+          {0}}},
+};
+
+/* The receiver's reports crowded out by its own NACKs (GStreamer 1.22's
+ * early feedback): the share of packets NACKed stands in for the loss,
+ * only after a second without a report, and only to cut. */
+GST_START_TEST (test_nacked_without_reports)
+{
+  guint i, j;
+
+  for (i = 0; i < G_N_ELEMENTS (nack_scripts); i++) {
+    const NackScript *script = &nack_scripts[i];
+    GstF2fBitrateLink link;
+
+    gst_f2f_bitrate_link_init (&link, &config, 500, 0);
+    for (j = 0; script->polls[j].at_us; j++) {
+      const Poll *p = &script->polls[j];
+      GstF2fBitrateAction action = p->report ?
+          gst_f2f_bitrate_link_update (&link, &config, p->at_us, 0, p->rtt_ms,
+          p->sent_kbps) :
+          gst_f2f_bitrate_link_nacked (&link, &config, p->at_us, p->nacked,
+          p->sent, p->sent_kbps);
+
+      fail_unless (action == p->action,
+          "%s, poll %u: action %d, expected %d", script->what, j, action,
+          p->action);
+      fail_unless (fabs (link.estimate_kbps - p->expect_kbps) < 0.5,
+          "%s, poll %u: %.1f kbit/s, expected %.1f", script->what, j,
+          link.estimate_kbps, p->expect_kbps);
+    }
+  }
+}
+
+GST_END_TEST;
+
 /* A 300 kbit/s bottleneck that drops what is above it: the estimate must
  * come below the cap and stay within a sawtooth under it. */
 GST_START_TEST (test_converges_under_a_cap)
@@ -258,6 +362,7 @@ bitrate_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_link_scripts);
   tcase_add_test (tc, test_converges_under_a_cap);
+  tcase_add_test (tc, test_nacked_without_reports);
   tcase_add_test (tc, test_video_target);
   tcase_add_test (tc, test_weakest_link);
   tcase_add_test (tc, test_opus_loss_percentage);
