@@ -35,10 +35,11 @@
  * ## Messages
  *
  * * `f2f-election-started`: `trigger` (string: "grow", "newcomer",
- *   "mixer-left", "unfit", "better", "shrink", "leader-left", "manual",
- *   "mode", or the reason a peer's request gave), `epoch` (guint64, the
- *   epoch the new plan will have), `peers` (guint, the peers asked for a
- *   record).
+ *   "mixer-left", "unfit", "better", "shrink", "dwell", "leader-left",
+ *   "manual", "mode", or the reason a peer's request gave), `epoch`
+ *   (guint64, the epoch the new plan will have), `peers` (guint, the peers
+ *   the request for a record reached; one whose channel is not open yet,
+ *   e.g. a peer that is joining, is not waited for).
  * * `f2f-election-result`: `trigger` (string), `changed` (boolean, a new
  *   plan was proposed), `reason` (string: why the plan changed, or would
  *   once `wait-ms` passed; "none"), `wait-ms` (gint64, 0 unless a dwell
@@ -203,6 +204,7 @@ struct _GstF2fElection
   guint64 request;              /* the last request id sent */
   gint64 request_us;
   guint n_asked;
+  GHashTable *asked;            /* peer ids the request reached */
   gchar *trigger;               /* of the election under way */
   guint64 target_epoch;
   gint64 cpu_used_us, cpu_wall_us;      /* at the previous measurement */
@@ -673,7 +675,8 @@ finish_election (GstF2fElection * self, GstF2fRoom * room)
   while (g_hash_table_iter_next (&iter, NULL, &value))
     if (((Record *) value)->request == self->request)
       answered++;
-  measure_local (self, room);
+  /* this peer's own record is the last tick's (at most one interval old):
+   * sampling every link again here would only delay the plan */
   if (!gather (self, room, &in)) {
     g_string_free (mixers, TRUE);
     return;
@@ -726,6 +729,8 @@ maybe_finish (GstF2fElection * self, GstF2fRoom * room)
   peers = gst_f2f_room_list_peers (room);
   for (i = 0; peers[i]; i++) {
     Record *r = g_hash_table_lookup (self->records, peers[i]);
+    if (!g_hash_table_contains (self->asked, peers[i]))
+      continue;
     if (r == NULL || r->request != self->request)
       return;
   }
@@ -770,14 +775,25 @@ start_election (GstF2fElection * self, GstF2fRoom * room, const gchar * trigger)
   self->collecting = TRUE;
   self->request++;
   self->request_us = g_get_monotonic_time ();
-  self->n_asked = g_strv_length (peers);
   g_free (self->trigger);
   self->trigger = g_strdup (trigger);
   self->target_epoch = (plan ? gst_f2f_plan_get_epoch (plan) : 0) + 1;
   GST_INFO_OBJECT (self, "election for epoch %" G_GUINT64_FORMAT " (%s)",
       self->target_epoch, trigger);
-  send_text (room, NULL, gst_f2f_elect_message_request (self->request,
-          self->target_epoch));
+  /* Only the peers the request reached are waited for: one whose channel
+   * is not open yet (it is joining) cannot answer, and is decided on with
+   * what is known (nothing, for a newcomer). */
+  g_hash_table_remove_all (self->asked);
+  {
+    g_autofree gchar *text = gst_f2f_elect_message_request (self->request,
+        self->target_epoch);
+    g_autoptr (GBytes) bytes = g_bytes_new (text, strlen (text));
+    guint i;
+    for (i = 0; peers[i]; i++)
+      if (gst_f2f_room_send (room, peers[i], GST_F2F_ELECTION_CHANNEL, bytes))
+        g_hash_table_add (self->asked, g_strdup (peers[i]));
+  }
+  self->n_asked = g_hash_table_size (self->asked);
   post (self, gst_structure_new ("f2f-election-started",
           "trigger", G_TYPE_STRING, trigger,
           "epoch", G_TYPE_UINT64, self->target_epoch,
@@ -966,6 +982,11 @@ worker_started (gpointer data)
   /* request ids of one leader increase; starting at a random point keeps
    * an answer to a former leader's request from passing for one to ours */
   self->request = (guint64) g_random_int () << 16;
+  /* the leader as it is now: a later change to us is a take-over */
+  {
+    g_autoptr (GstF2fRoom) room = dup_room (self);
+    self->leader = room ? gst_f2f_room_dup_leader (room) : NULL;
+  }
 
   self->tick = f2f_context_add_timeout (g_main_context_get_thread_default (),
       0, tick_cb, self);
@@ -982,6 +1003,7 @@ worker_stopping (gpointer data)
   self->collecting = FALSE;
   g_clear_pointer (&self->trigger, g_free);
   g_hash_table_remove_all (self->records);
+  g_hash_table_remove_all (self->asked);
   g_clear_pointer (&self->leader, g_free);
   self->plan_changed_us = self->membership_us = 0;
   self->cpu_used_us = self->cpu_wall_us = 0;
@@ -1146,6 +1168,7 @@ gst_f2f_election_finalize (GObject * object)
 
   take_room (self, NULL);
   g_hash_table_unref (self->records);
+  g_hash_table_unref (self->asked);
   g_free (self->trigger);
   g_free (self->leader);
   g_mutex_clear (&self->lock);
@@ -1264,5 +1287,6 @@ gst_f2f_election_init (GstF2fElection * self)
   self->collect_timeout = DEFAULT_COLLECT_TIMEOUT;
   self->records = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
       (GDestroyNotify) record_free);
+  self->asked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   gst_f2f_measurement_init (&self->local, NULL);
 }
