@@ -99,6 +99,57 @@ gst_f2f_elect_message_trigger (const gchar * reason)
   return finish (b);
 }
 
+gchar *
+gst_f2f_elect_message_probe_result (guint64 probe, guint64 bytes,
+    gint64 span_us)
+{
+  g_autoptr (JsonBuilder) b = start ("probe-result");
+
+  json_builder_set_member_name (b, "probe");
+  json_builder_add_int_value (b, (gint64) MIN (probe, G_MAXINT64));
+  json_builder_set_member_name (b, "bytes");
+  json_builder_add_int_value (b, (gint64) MIN (bytes, G_MAXINT64));
+  json_builder_set_member_name (b, "span-us");
+  json_builder_add_int_value (b, MAX (span_us, 0));
+  return finish (b);
+}
+
+static const guint8 probe_magic[8] = { 'f', '2', 'f', 'p', 'r', 'o', 'b', 'e' };
+
+GBytes *
+gst_f2f_elect_probe_chunk_new (guint32 probe, guint16 index, gboolean last,
+    gsize size)
+{
+  guint8 *data;
+
+  g_return_val_if_fail (size >= GST_F2F_PROBE_HEADER_SIZE, NULL);
+  data = g_malloc0 (size);
+  memcpy (data, probe_magic, sizeof probe_magic);
+  data[8] = probe >> 24;
+  data[9] = probe >> 16;
+  data[10] = probe >> 8;
+  data[11] = probe;
+  data[12] = index >> 8;
+  data[13] = index;
+  data[14] = last ? 1 : 0;
+  return g_bytes_new_take (data, size);
+}
+
+gboolean
+gst_f2f_elect_probe_chunk_parse (const guint8 * data, gsize length,
+    guint32 * probe, guint16 * index, gboolean * last)
+{
+  if (data == NULL || length < GST_F2F_PROBE_HEADER_SIZE
+      || memcmp (data, probe_magic, sizeof probe_magic) != 0
+      || (data[14] & ~1) != 0 || data[15] != 0)
+    return FALSE;
+  *probe = (guint32) data[8] << 24 | (guint32) data[9] << 16
+      | (guint32) data[10] << 8 | data[11];
+  *index = (guint16) (data[12] << 8 | data[13]);
+  *last = data[14] == 1;
+  return TRUE;
+}
+
 /* json-glib's *_with_default getters emit a critical for a member of the
  * wrong kind; input from a peer must never do that. */
 static gboolean
@@ -232,6 +283,17 @@ gst_f2f_elect_message_parse (const gchar * data, gsize length, GError ** error)
         || strlen (reason) > GST_F2F_ELECT_MAX_REASON_LENGTH)
       return refuse (error, "a trigger needs a short reason");
     msg->reason = g_strdup (reason);
+  } else if (g_strcmp0 (type, "probe-result") == 0) {
+    msg->type = GST_F2F_ELECT_MESSAGE_PROBE_RESULT;
+    if (!get_int (obj, "probe", &n))
+      return refuse (error, "a probe result needs a probe id");
+    msg->probe = n;
+    if (!get_int (obj, "bytes", &n))
+      return refuse (error, "a probe result needs bytes");
+    msg->bytes = n;
+    if (!get_int (obj, "span-us", &n))
+      return refuse (error, "a probe result needs span-us");
+    msg->span_us = n;
   } else {
     return refuse (error, "unknown type");
   }

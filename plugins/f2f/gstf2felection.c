@@ -129,6 +129,24 @@ gst_f2f_election_mode_get_type (void)
  * 300 ms), and the whole election must fit the 2 s from trigger to plan
  * applied everywhere. */
 #define DEFAULT_COLLECT_TIMEOUT 500
+/* The uplink probe: 256 KiB at most, for at most 1 s, every 30 s, so a
+ * probe never costs a call more than a moment of its uplink (at 8 Mbit/s
+ * 256 KiB take 0.26 s; on a 1 Mbit/s uplink the 1 s limit stops it at
+ * about 120 KiB). */
+#define DEFAULT_PROBE_BYTES (256 * 1024)
+#define MAX_PROBE_BYTES (512 * 1024)
+#define DEFAULT_PROBE_DURATION 1000
+#define DEFAULT_PROBE_INTERVAL 30000
+/* Bytes the prober keeps queued on the probe channel: enough to keep a
+ * fast link busy between two pumps, little enough that stopping at the
+ * deadline leaves almost nothing behind. */
+#define PROBE_QUEUE (64 * 1024)
+#define PROBE_PUMP_MS 5
+/* SCTP takes a probe into its own buffer at once, so what bounds a probe's
+ * time on the wire is its size: the first is small (0.5 s at 1 Mbit/s),
+ * the next ones are sized from the last estimate to fill 80 % of
+ * probe-duration, within [FIRST_PROBE_BYTES, probe-bytes]. */
+#define FIRST_PROBE_BYTES (64 * 1024)
 
 enum
 {
@@ -143,6 +161,9 @@ enum
   PROP_UPLINK,
   PROP_INTERVAL,
   PROP_COLLECT_TIMEOUT,
+  PROP_PROBE_BYTES,
+  PROP_PROBE_DURATION,
+  PROP_PROBE_INTERVAL,
 };
 
 enum
@@ -184,6 +205,9 @@ struct _GstF2fElection
   guint uplink_kbps;
   guint interval;
   guint collect_timeout;
+  guint probe_bytes;
+  guint probe_duration;
+  guint probe_interval;
   GstF2fRoom *room;
 
   /* The worker (f2fworker.h), READY→PAUSED until PAUSED→READY: protected
@@ -209,7 +233,40 @@ struct _GstF2fElection
   guint64 target_epoch;
   gint64 cpu_used_us, cpu_wall_us;      /* at the previous measurement */
   gboolean warned_no_room;
+  /* the uplink probe this peer sends */
+  GSource *probe_pump;
+  guint32 probe_id;
+  gchar *probe_peer;
+  guint64 probe_sent;
+  guint16 probe_index;
+  gint64 probe_start_us;
+  gint64 next_probe_us;
+  guint probe_turn;             /* round robin over the peers */
+  guint64 probe_media_bytes;    /* RTP bytes sent on all links at start */
+  guint64 probed_uplink_bps;    /* the estimate, 0: none */
+  guint64 probe_results[3];     /* the latest raw estimates, 0: none */
+  guint probe_results_next;
+  guint64 probe_size;           /* bytes of the probe under way */
+  gboolean probe_too_fast;      /* the last one arrived too fast to time */
+  GHashTable *probes_in;        /* peer id → ProbeIn, probes arriving */
 };
+
+/* A probe arriving from one peer: when each chunk arrived, and the bytes
+ * up to it. */
+typedef struct
+{
+  guint32 id;
+  GArray *times;                /* gint64 µs */
+  GArray *bytes;                /* guint64, cumulative */
+} ProbeIn;
+
+static void
+probe_in_free (ProbeIn * in)
+{
+  g_array_unref (in->times);
+  g_array_unref (in->bytes);
+  g_free (in);
+}
 
 G_DEFINE_TYPE_WITH_CODE (GstF2fElection, gst_f2f_election, GST_TYPE_ELEMENT,
     GST_DEBUG_CATEGORY_INIT (gst_f2f_election_debug, "f2felection", 0,
@@ -229,6 +286,7 @@ typedef enum
   EVENT_MESSAGE,
   EVENT_ELECT,
   EVENT_MODE,
+  EVENT_PROBE,
 } EventKind;
 
 typedef struct
@@ -237,6 +295,7 @@ typedef struct
   EventKind kind;
   gchar *id;
   GBytes *data;
+  gint64 time_us;               /* when it arrived (messages) */
 } Event;
 
 static void
@@ -269,6 +328,7 @@ queue_event (GstF2fElection * self, EventKind kind, const gchar * id,
     ev->kind = kind;
     ev->id = g_strdup (id);
     ev->data = data ? g_bytes_ref (data) : NULL;
+    ev->time_us = g_get_monotonic_time ();
     f2f_context_call (f2f_worker_get_context (self->worker), event_cb, ev,
         event_free);
     queued = TRUE;
@@ -309,6 +369,8 @@ on_message (GstF2fRoom * room, const gchar * peer, const gchar * channel,
 {
   if (g_strcmp0 (channel, GST_F2F_ELECTION_CHANNEL) == 0)
     queue_event (self, EVENT_MESSAGE, peer, data);
+  else if (g_strcmp0 (channel, GST_F2F_PROBE_CHANNEL) == 0)
+    queue_event (self, EVENT_PROBE, peer, data);
 }
 
 static void
@@ -414,6 +476,9 @@ measure_local (GstF2fElection * self, GstF2fRoom * room)
   m->capacity_class = self->capacity;
   m->uplink_bps = (guint64) self->uplink_kbps * 1000;
   GST_OBJECT_UNLOCK (self);
+  /* a declared uplink wins over the probe's estimate */
+  if (m->uplink_bps == 0)
+    m->uplink_bps = self->probed_uplink_bps;
   for (i = 0; peers[i]; i++) {
     GstF2fLinkSample s;
     if (!gst_f2f_room_sample_link (room, peers[i], &s))
@@ -806,6 +871,9 @@ start_election (GstF2fElection * self, GstF2fRoom * room, const gchar * trigger)
   maybe_finish (self, room);
 }
 
+static void handle_probe_result (GstF2fElection * self, GstF2fRoom * room,
+    const gchar * peer, const GstF2fElectMessage * msg);
+
 static void
 handle_message (GstF2fElection * self, GstF2fRoom * room, const gchar * peer,
     GBytes * data)
@@ -849,7 +917,247 @@ handle_message (GstF2fElection * self, GstF2fRoom * room, const gchar * peer,
       GST_INFO_OBJECT (self, "%s asks for an election (%s)", peer, msg->reason);
       start_election (self, room, msg->reason);
       break;
+    case GST_F2F_ELECT_MESSAGE_PROBE_RESULT:
+      handle_probe_result (self, room, peer, msg);
+      break;
   }
+}
+
+/* ---------------------------------------------------------------------- */
+/* The uplink probe (worker)
+ *
+ * Every probe-interval this peer sends one other peer (in turn) a probe
+ * on the f2f-probe channel: at most probe-bytes, sized to last about 80 %
+ * of probe-duration at the last estimate (FIRST_PROBE_BYTES first). The
+ * receiver times the chunks' arrival and answers with probe-result: the
+ * bytes after the first quarter of the chunks over the time they took to
+ * arrive. The estimate adds what this peer's media sent in the meantime
+ * (the probe only gets what the media leave of the uplink), and is the
+ * median of the last three. */
+
+static guint64
+media_bytes_sent (GstF2fRoom * room)
+{
+  g_auto (GStrv) peers = gst_f2f_room_list_peers (room);
+  guint64 sum = 0;
+  guint i;
+
+  for (i = 0; peers[i]; i++) {
+    GstF2fLinkSample s;
+    if (gst_f2f_room_sample_link (room, peers[i], &s))
+      sum += s.bytes_sent;
+    gst_f2f_link_sample_clear (&s);
+  }
+  return sum;
+}
+
+static void
+stop_probe (GstF2fElection * self)
+{
+  f2f_clear_source (&self->probe_pump);
+}
+
+static gboolean
+probe_pump_cb (gpointer data)
+{
+  GstF2fElection *self = data;
+  g_autoptr (GstF2fRoom) room = dup_room (self);
+  gint64 elapsed_ms = (g_get_monotonic_time () - self->probe_start_us) / 1000;
+  guint bytes, duration;
+
+  if (room == NULL) {
+    stop_probe (self);
+    return G_SOURCE_REMOVE;
+  }
+  GST_OBJECT_LOCK (self);
+  duration = self->probe_duration;
+  GST_OBJECT_UNLOCK (self);
+  bytes = self->probe_size;
+  while (self->probe_sent < bytes && elapsed_ms < duration) {
+    gint64 queued = gst_f2f_room_get_buffered_amount (room, self->probe_peer,
+        GST_F2F_PROBE_CHANNEL);
+    gsize size = MIN (GST_F2F_PROBE_CHUNK_SIZE, bytes - self->probe_sent);
+    g_autoptr (GBytes) chunk = NULL;
+
+    if (queued < 0 || queued >= PROBE_QUEUE)
+      return G_SOURCE_CONTINUE;
+    size = MAX (size, GST_F2F_PROBE_HEADER_SIZE);
+    chunk = gst_f2f_elect_probe_chunk_new (self->probe_id,
+        self->probe_index++, FALSE, size);
+    if (!gst_f2f_room_send (room, self->probe_peer, GST_F2F_PROBE_CHANNEL,
+            chunk)) {
+      GST_DEBUG_OBJECT (self, "probe to %s stopped: its channel closed",
+          self->probe_peer);
+      self->probe_pump = NULL;
+      return G_SOURCE_REMOVE;
+    }
+    self->probe_sent += size;
+  }
+  {
+    /* the end marker: its arrival ends the receiver's measurement */
+    g_autoptr (GBytes) last = gst_f2f_elect_probe_chunk_new (self->probe_id,
+        self->probe_index, TRUE, GST_F2F_PROBE_HEADER_SIZE);
+    gst_f2f_room_send (room, self->probe_peer, GST_F2F_PROBE_CHANNEL, last);
+  }
+  GST_DEBUG_OBJECT (self, "probe %u to %s: %" G_GUINT64_FORMAT " bytes in %"
+      G_GINT64_FORMAT " ms", self->probe_id, self->probe_peer,
+      self->probe_sent, elapsed_ms);
+  self->probe_pump = NULL;
+  return G_SOURCE_REMOVE;
+}
+
+/* Every tick: a probe when one is due. The probe channel is opened by the
+ * first send; a peer whose channel is not open yet is tried again at the
+ * next tick. */
+static void
+maybe_probe (GstF2fElection * self, GstF2fRoom * room)
+{
+  g_auto (GStrv) peers = NULL;
+  guint n, interval, bytes;
+  gint64 now = g_get_monotonic_time ();
+  const gchar *peer;
+
+  GST_OBJECT_LOCK (self);
+  interval = self->probe_interval;
+  bytes = self->probe_bytes;
+  GST_OBJECT_UNLOCK (self);
+  if (self->probe_pump || interval == 0 || bytes == 0
+      || now < self->next_probe_us)
+    return;
+  peers = gst_f2f_room_list_peers (room);
+  n = g_strv_length (peers);
+  if (n == 0)
+    return;
+  peer = peers[self->probe_turn++ % n];
+  if (gst_f2f_room_get_buffered_amount (room, peer, GST_F2F_PROBE_CHANNEL) < 0) {
+    /* opens the channel in-band; nothing is measured from this */
+    g_autoptr (GBytes) hello = gst_f2f_elect_probe_chunk_new (0, 0, TRUE,
+        GST_F2F_PROBE_HEADER_SIZE);
+    gst_f2f_room_send (room, peer, GST_F2F_PROBE_CHANNEL, hello);
+    return;
+  }
+  g_free (self->probe_peer);
+  self->probe_peer = g_strdup (peer);
+  self->probe_id = self->probe_id + 1 ? self->probe_id + 1 : 1;
+  self->probe_sent = 0;
+  self->probe_index = 0;
+  {
+    guint duration;
+    guint64 fill;
+    GST_OBJECT_LOCK (self);
+    duration = self->probe_duration;
+    GST_OBJECT_UNLOCK (self);
+    fill = self->probed_uplink_bps / 8 * duration / 1000 * 8 / 10;
+    /* a probe too fast to time is followed by a full-size one */
+    if (self->probe_too_fast)
+      self->probe_size = bytes;
+    else if (self->probed_uplink_bps)
+      self->probe_size = CLAMP (fill, FIRST_PROBE_BYTES, MAX (bytes,
+              FIRST_PROBE_BYTES));
+    else
+      self->probe_size = MIN (FIRST_PROBE_BYTES, bytes);
+  }
+  self->probe_media_bytes = media_bytes_sent (room);
+  self->probe_start_us = g_get_monotonic_time ();
+  self->next_probe_us = self->probe_start_us + (gint64) interval *1000;
+  self->probe_pump = f2f_context_add_timeout
+      (g_main_context_get_thread_default (), PROBE_PUMP_MS, probe_pump_cb,
+      self);
+}
+
+/* A probe chunk from @peer (the receiving side). */
+static void
+handle_probe_chunk (GstF2fElection * self, GstF2fRoom * room,
+    const gchar * peer, GBytes * data, gint64 time_us)
+{
+  gsize len;
+  const guint8 *bytes = g_bytes_get_data (data, &len);
+  guint32 id;
+  guint16 index;
+  gboolean last;
+  ProbeIn *in;
+
+  if (!gst_f2f_elect_probe_chunk_parse (bytes, len, &id, &index, &last)) {
+    GST_WARNING_OBJECT (self, "dropped %" G_GSIZE_FORMAT " bytes from %s on "
+        "the probe channel: not a probe chunk", len, peer);
+    return;
+  }
+  if (id == 0)
+    return;                     /* the channel's opener */
+  in = g_hash_table_lookup (self->probes_in, peer);
+  if (in == NULL || in->id != id) {
+    in = g_new0 (ProbeIn, 1);
+    in->id = id;
+    in->times = g_array_new (FALSE, FALSE, sizeof (gint64));
+    in->bytes = g_array_new (FALSE, FALSE, sizeof (guint64));
+    g_hash_table_replace (self->probes_in, g_strdup (peer), in);
+  }
+  if (in->times->len < 4096) {
+    guint64 total = (in->bytes->len ? g_array_index (in->bytes, guint64,
+            in->bytes->len - 1) : 0) + len;
+    g_array_append_val (in->times, time_us);
+    g_array_append_val (in->bytes, total);
+  }
+  if (last) {
+    /* timed from the first quarter of the chunks on: the start is SCTP's
+     * slow start, not the uplink */
+    guint n = in->times->len, from = (n - 1) / 4;
+    guint64 bytes_after = g_array_index (in->bytes, guint64, n - 1) -
+        g_array_index (in->bytes, guint64, from);
+    gint64 span = g_array_index (in->times, gint64, n - 1) -
+        g_array_index (in->times, gint64, from);
+    send_text (room, peer, gst_f2f_elect_message_probe_result (id,
+            bytes_after, span));
+    g_hash_table_remove (self->probes_in, peer);
+  }
+}
+
+/* The answer to our probe: the estimate. */
+static void
+handle_probe_result (GstF2fElection * self, GstF2fRoom * room,
+    const gchar * peer, const GstF2fElectMessage * msg)
+{
+  gint64 span_us = msg->span_us;
+  gint64 window_us = g_get_monotonic_time () - self->probe_start_us;
+  guint64 media = 0, now_bytes, probe_bps;
+
+  if (msg->probe != self->probe_id || g_strcmp0 (peer, self->probe_peer) != 0)
+    return;
+  /* too little to time: a probe that got one chunk through */
+  self->probe_too_fast = span_us < 5000;
+  if (span_us < 5000 || msg->bytes < 2 * GST_F2F_PROBE_CHUNK_SIZE) {
+    GST_INFO_OBJECT (self, "probe %u to %s: too little arrived to estimate "
+        "(%" G_GUINT64_FORMAT " bytes in %" G_GINT64_FORMAT " µs)",
+        self->probe_id, peer, msg->bytes, span_us);
+    return;
+  }
+  probe_bps = msg->bytes * 8 * G_USEC_PER_SEC / span_us;
+  now_bytes = media_bytes_sent (room);
+  if (now_bytes > self->probe_media_bytes && window_us > 0)
+    media = (now_bytes - self->probe_media_bytes) * 8 * G_USEC_PER_SEC /
+        window_us;
+  /* one probe is one sample of a noisy thing (SCTP's reaction to a full
+   * queue at the bottleneck moves it by ±20 %): the estimate is the
+   * median of the latest three */
+  self->probe_results[self->probe_results_next++ % 3] = probe_bps + media;
+  {
+    guint64 v[3];
+    guint n = 0, i, j;
+    for (i = 0; i < 3; i++)
+      if (self->probe_results[i])
+        v[n++] = self->probe_results[i];
+    for (i = 1; i < n; i++)
+      for (j = i; j > 0 && v[j - 1] > v[j]; j--) {
+        guint64 t = v[j];
+        v[j] = v[j - 1];
+        v[j - 1] = t;
+      }
+    self->probed_uplink_bps = n == 2 ? (v[0] + v[1]) / 2 : v[n / 2];
+  }
+  GST_INFO_OBJECT (self, "uplink probe %u to %s: %" G_GUINT64_FORMAT
+      " bytes in %" G_GINT64_FORMAT " ms = %" G_GUINT64_FORMAT " bit/s, "
+      "+ media %" G_GUINT64_FORMAT " bit/s", self->probe_id, peer,
+      msg->bytes, span_us / 1000, probe_bps, media);
 }
 
 static gboolean
@@ -872,6 +1180,7 @@ event_cb (gpointer data)
     case EVENT_LEFT:
       self->membership_us = g_get_monotonic_time ();
       g_hash_table_remove (self->records, ev->id);
+      g_hash_table_remove (self->probes_in, ev->id);
       plan = gst_f2f_room_dup_plan (room);
       if (auto_mode && plan && gst_f2f_plan_is_mixer (plan, ev->id))
         start_election (self, room, "mixer-left");
@@ -895,6 +1204,10 @@ event_cb (gpointer data)
       break;
     case EVENT_MESSAGE:
       handle_message (self, room, ev->id, ev->data);
+      break;
+    case EVENT_PROBE:
+      if (get_mode (self) != GST_F2F_ELECTION_MODE_OFF)
+        handle_probe_chunk (self, room, ev->id, ev->data, ev->time_us);
       break;
     case EVENT_ELECT:
       if (is_leader (self, room)) {
@@ -970,6 +1283,7 @@ tick_cb (gpointer data)
     gst_structure_set (s, "local", G_TYPE_BOOLEAN, FALSE, NULL);
     post (self, s);
   }
+  maybe_probe (self, room);
   check (self, room);
   return G_SOURCE_REMOVE;
 }
@@ -982,6 +1296,8 @@ worker_started (gpointer data)
   /* request ids of one leader increase; starting at a random point keeps
    * an answer to a former leader's request from passing for one to ours */
   self->request = (guint64) g_random_int () << 16;
+  /* the first probe once the links had a moment to come up */
+  self->next_probe_us = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
   /* the leader as it is now: a later change to us is a take-over */
   {
     g_autoptr (GstF2fRoom) room = dup_room (self);
@@ -1004,6 +1320,14 @@ worker_stopping (gpointer data)
   g_clear_pointer (&self->trigger, g_free);
   g_hash_table_remove_all (self->records);
   g_hash_table_remove_all (self->asked);
+  g_hash_table_remove_all (self->probes_in);
+  stop_probe (self);
+  g_clear_pointer (&self->probe_peer, g_free);
+  self->next_probe_us = 0;
+  self->probed_uplink_bps = 0;
+  self->probe_too_fast = FALSE;
+  memset (self->probe_results, 0, sizeof self->probe_results);
+  self->probe_results_next = 0;
   g_clear_pointer (&self->leader, g_free);
   self->plan_changed_us = self->membership_us = 0;
   self->cpu_used_us = self->cpu_wall_us = 0;
@@ -1107,6 +1431,15 @@ gst_f2f_election_set_property (GObject * object, guint prop_id,
     case PROP_COLLECT_TIMEOUT:
       self->collect_timeout = g_value_get_uint (value);
       break;
+    case PROP_PROBE_BYTES:
+      self->probe_bytes = g_value_get_uint (value);
+      break;
+    case PROP_PROBE_DURATION:
+      self->probe_duration = g_value_get_uint (value);
+      break;
+    case PROP_PROBE_INTERVAL:
+      self->probe_interval = g_value_get_uint (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1154,6 +1487,15 @@ gst_f2f_election_get_property (GObject * object, guint prop_id,
     case PROP_COLLECT_TIMEOUT:
       g_value_set_uint (value, self->collect_timeout);
       break;
+    case PROP_PROBE_BYTES:
+      g_value_set_uint (value, self->probe_bytes);
+      break;
+    case PROP_PROBE_DURATION:
+      g_value_set_uint (value, self->probe_duration);
+      break;
+    case PROP_PROBE_INTERVAL:
+      g_value_set_uint (value, self->probe_interval);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1169,6 +1511,8 @@ gst_f2f_election_finalize (GObject * object)
   take_room (self, NULL);
   g_hash_table_unref (self->records);
   g_hash_table_unref (self->asked);
+  g_hash_table_unref (self->probes_in);
+  g_free (self->probe_peer);
   g_free (self->trigger);
   g_free (self->leader);
   g_mutex_clear (&self->lock);
@@ -1250,6 +1594,23 @@ gst_f2f_election_class_init (GstF2fElectionClass * klass)
           DEFAULT_COLLECT_TIMEOUT, G_PARAM_READWRITE |
           G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
 
+  g_object_class_install_property (gobject_class, PROP_PROBE_BYTES,
+      g_param_spec_uint ("probe-bytes", "Probe bytes",
+          "Bytes an uplink probe sends at most (0: no probe)", 0,
+          MAX_PROBE_BYTES, DEFAULT_PROBE_BYTES, G_PARAM_READWRITE |
+          G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_PROBE_DURATION,
+      g_param_spec_uint ("probe-duration", "Probe duration",
+          "Milliseconds an uplink probe sends for at most", 50, 1000,
+          DEFAULT_PROBE_DURATION, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_PROBE_INTERVAL,
+      g_param_spec_uint ("probe-interval", "Probe interval",
+          "Milliseconds between two uplink probes of this peer, each to "
+          "another peer in turn (0: never; the first 2 s after start)", 0,
+          G_MAXINT, DEFAULT_PROBE_INTERVAL, G_PARAM_READWRITE |
+          G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
+
   /**
    * GstF2fElection::elect:
    *
@@ -1288,5 +1649,10 @@ gst_f2f_election_init (GstF2fElection * self)
   self->records = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
       (GDestroyNotify) record_free);
   self->asked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->probes_in = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      (GDestroyNotify) probe_in_free);
+  self->probe_bytes = DEFAULT_PROBE_BYTES;
+  self->probe_duration = DEFAULT_PROBE_DURATION;
+  self->probe_interval = DEFAULT_PROBE_INTERVAL;
   gst_f2f_measurement_init (&self->local, NULL);
 }

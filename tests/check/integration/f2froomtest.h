@@ -70,6 +70,8 @@ typedef struct
                                  * of f2felection, in order, each with
                                  * test-time-us (when it arrived) */
   guint measurements;           /* f2f-measurement messages seen */
+  GArray *uplink_estimates;     /* guint64: each new uplink-bps of its own
+                                 * f2f-measurement (the probe's estimates) */
   gchar *role;                  /* the latest new-role of f2f-role-changed,
                                  * "mesh" before any */
   guint role_changes;

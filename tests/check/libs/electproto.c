@@ -120,6 +120,53 @@ GST_START_TEST (test_lenient_where_it_should_be)
 
 GST_END_TEST;
 
+GST_START_TEST (test_probe)
+{
+  g_autofree gchar *text = gst_f2f_elect_message_probe_result (4, 245760,
+      1874000);
+  g_autoptr (GstF2fElectMessage) msg =
+      gst_f2f_elect_message_parse (text, strlen (text), NULL);
+  g_autoptr (GBytes) chunk = gst_f2f_elect_probe_chunk_new (0xdeadbeef, 513,
+      TRUE, GST_F2F_PROBE_CHUNK_SIZE);
+  g_autoptr (GBytes) bare = gst_f2f_elect_probe_chunk_new (7, 0, FALSE,
+      GST_F2F_PROBE_HEADER_SIZE);
+  const guint8 *data;
+  gsize len;
+  guint32 probe = 0;
+  guint16 index = 0;
+  gboolean last = FALSE;
+  guint8 broken[GST_F2F_PROBE_HEADER_SIZE];
+
+  fail_unless (msg && msg->type == GST_F2F_ELECT_MESSAGE_PROBE_RESULT);
+  fail_unless_equals_uint64 (msg->probe, 4);
+  fail_unless_equals_uint64 (msg->bytes, 245760);
+  fail_unless_equals_int64 (msg->span_us, 1874000);
+
+  data = g_bytes_get_data (chunk, &len);
+  fail_unless_equals_int (len, GST_F2F_PROBE_CHUNK_SIZE);
+  fail_unless (gst_f2f_elect_probe_chunk_parse (data, len, &probe, &index,
+          &last));
+  fail_unless_equals_int (probe, 0xdeadbeef);
+  fail_unless_equals_int (index, 513);
+  fail_unless (last);
+  data = g_bytes_get_data (bare, &len);
+  fail_unless (gst_f2f_elect_probe_chunk_parse (data, len, &probe, &index,
+          &last));
+  fail_unless (probe == 7 && index == 0 && !last);
+  /* too short, wrong magic, unknown flags */
+  fail_if (gst_f2f_elect_probe_chunk_parse (data, 15, &probe, &index, &last));
+  memcpy (broken, data, sizeof broken);
+  broken[0] = 'F';
+  fail_if (gst_f2f_elect_probe_chunk_parse (broken, sizeof broken, &probe,
+          &index, &last));
+  memcpy (broken, data, sizeof broken);
+  broken[14] = 2;
+  fail_if (gst_f2f_elect_probe_chunk_parse (broken, sizeof broken, &probe,
+          &index, &last));
+}
+
+GST_END_TEST;
+
 static Suite *
 electproto_suite (void)
 {
@@ -130,6 +177,7 @@ electproto_suite (void)
   tcase_add_test (tc, test_round_trip);
   tcase_add_test (tc, test_refused);
   tcase_add_test (tc, test_lenient_where_it_should_be);
+  tcase_add_test (tc, test_probe);
   return s;
 }
 
