@@ -1577,22 +1577,24 @@ gst_f2f_election_class_init (GstF2fElectionClass * klass)
   g_object_class_install_property (gobject_class, PROP_UPLINK,
       g_param_spec_uint ("uplink", "Uplink",
           "This peer's uplink capacity in kbit/s, as known to whoever "
-          "deploys it (0: unknown). A peer whose uplink cannot carry a "
-          "mixer's load is never elected", 0, G_MAXUINT / 1000,
-          DEFAULT_UPLINK, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          "deploys it (0: use the uplink probe's estimate). A peer whose "
+          "uplink cannot carry a mixer's load is never elected", 0,
+          G_MAXUINT / 1000, DEFAULT_UPLINK,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_INTERVAL,
       g_param_spec_uint ("interval", "Interval",
           "Milliseconds between measurements (each one is sent to every "
-          "peer and posted as f2f-measurement)", 100, 600000,
-          DEFAULT_INTERVAL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          "peer and posted as f2f-measurement)", 100, 600000, DEFAULT_INTERVAL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_COLLECT_TIMEOUT,
       g_param_spec_uint ("collect-timeout", "Collect timeout",
           "Milliseconds the leader waits for the peers' fresh measurements "
           "before it decides without those that did not answer", 0, 60000,
-          DEFAULT_COLLECT_TIMEOUT, G_PARAM_READWRITE |
-          G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
+          DEFAULT_COLLECT_TIMEOUT,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
 
   g_object_class_install_property (gobject_class, PROP_PROBE_BYTES,
       g_param_spec_uint ("probe-bytes", "Probe bytes",
@@ -1601,7 +1603,8 @@ gst_f2f_election_class_init (GstF2fElectionClass * klass)
           G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_PROBE_DURATION,
       g_param_spec_uint ("probe-duration", "Probe duration",
-          "Milliseconds an uplink probe sends for at most", 50, 1000,
+          "Milliseconds an uplink probe should last at most: probes are "
+          "sized to fill 80 % of it at the last estimate", 50, 1000,
           DEFAULT_PROBE_DURATION, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_PROBE_INTERVAL,
