@@ -15,3 +15,4 @@
 #include <gst/f2f/f2fplan.h>
 #include <gst/f2f/f2fbitrate.h>
 #include <gst/f2f/f2felect.h>
+#include <gst/f2f/f2felectproto.h>

@@ -55,6 +55,8 @@ struct _GstF2fRoom
   gpointer sample_data;
   GstF2fRoomBufferedFunc buffered;
   gpointer buffered_data;
+  GstF2fRoomProposeFunc propose;
+  gpointer propose_data;
   GHashTable *low_thresholds;   /* channel label → guint64* */
   GstF2fPlan *plan;             /* the topology plan adopted, or NULL */
 };
@@ -343,6 +345,41 @@ gst_f2f_room_get_buffered_amount (GstF2fRoom * room, const gchar * peer_id,
   data = room->buffered_data;
   GST_OBJECT_UNLOCK (room);
   return func ? func (data, peer_id, channel) : -1;
+}
+
+/* Like the send function, set and cleared by the transport. */
+void
+gst_f2f_room_set_proposer (GstF2fRoom * room, GstF2fRoomProposeFunc propose,
+    gpointer user_data)
+{
+  GST_OBJECT_LOCK (room);
+  room->propose = propose;
+  room->propose_data = user_data;
+  GST_OBJECT_UNLOCK (room);
+}
+
+/**
+ * gst_f2f_room_propose_plan:
+ * @plan: the mixers and the assignment wanted; its epoch and proposer are
+ *   not used (the transport sets them)
+ *
+ * Returns: whether the transport proposed (and adopted) the plan; FALSE
+ *   without a transport, before joining, or when the plan names a peer
+ *   that is not present.
+ */
+gboolean
+gst_f2f_room_propose_plan (GstF2fRoom * room, const GstF2fPlan * plan)
+{
+  GstF2fRoomProposeFunc func;
+  gpointer data;
+
+  g_return_val_if_fail (GST_IS_F2F_ROOM (room), FALSE);
+  g_return_val_if_fail (plan != NULL, FALSE);
+  GST_OBJECT_LOCK (room);
+  func = room->propose;
+  data = room->propose_data;
+  GST_OBJECT_UNLOCK (room);
+  return func ? func (data, plan) : FALSE;
 }
 
 void

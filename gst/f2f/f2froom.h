@@ -52,6 +52,17 @@ typedef gboolean (*GstF2fRoomSampleFunc) (gpointer user_data,
 typedef gint64 (*GstF2fRoomBufferedFunc) (gpointer user_data,
     const gchar * peer_id, const gchar * channel);
 
+/* Proposes a topology plan to the room on behalf of a sibling element
+ * (f2felection): the transport gives it the next epoch and itself as the
+ * proposer, so that epochs and the order of proposals are kept in one
+ * place, checks it against the peers present, adopts it and sends it to
+ * everyone, as its own propose-topology does. Only @plan's mixers and
+ * assignments are used. Any thread except the transport's own; FALSE when
+ * the plan was not proposed (not in a room, or it names a peer that is
+ * not present). */
+typedef gboolean (*GstF2fRoomProposeFunc) (gpointer user_data,
+    const GstF2fPlan * plan);
+
 GST_F2F_API GstF2fRoom *gst_f2f_room_new (void);
 
 /* For consumers */
@@ -70,6 +81,8 @@ GST_F2F_API gboolean gst_f2f_room_sample_link (GstF2fRoom * room,
     const gchar * peer_id, GstF2fLinkSample * sample);
 GST_F2F_API gint64 gst_f2f_room_get_buffered_amount (GstF2fRoom * room,
     const gchar * peer_id, const gchar * channel);
+GST_F2F_API gboolean gst_f2f_room_propose_plan (GstF2fRoom * room,
+    const GstF2fPlan * plan);
 /* The "channel-low" signal is emitted when the bytes queued on a channel
  * of this label fall to @bytes or below. Set it before the first send on
  * that channel; 0 (the default) means no signal. */
@@ -85,6 +98,8 @@ GST_F2F_API void gst_f2f_room_set_sampler (GstF2fRoom * room,
     GstF2fRoomSampleFunc sample, gpointer user_data);
 GST_F2F_API void gst_f2f_room_set_flow (GstF2fRoom * room,
     GstF2fRoomBufferedFunc buffered, gpointer user_data);
+GST_F2F_API void gst_f2f_room_set_proposer (GstF2fRoom * room,
+    GstF2fRoomProposeFunc propose, gpointer user_data);
 /* Emit "channel-low" and "channel-open"; any thread. */
 GST_F2F_API void gst_f2f_room_channel_low (GstF2fRoom * room,
     const gchar * peer_id, const gchar * channel);

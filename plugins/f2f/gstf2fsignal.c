@@ -1243,6 +1243,17 @@ propose_wish_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* Private thread: adopts our own valid proposal and tells everyone. */
+static void
+publish_plan (GstF2fSignal * self, const GstF2fPlan * plan)
+{
+  g_autofree gchar *text = gst_f2f_peer_message_plan (plan);
+  g_autoptr (GBytes) bytes = g_bytes_new (text, strlen (text));
+
+  adopt_plan (self, plan);
+  gst_f2f_room_broadcast (self->room, GST_F2F_CONTROL_CHANNEL, bytes);
+}
+
 /* Private thread: a plan with @mixers (comma-separated ids; empty: the
  * mesh), every other peer present a client, spread over the mixers in the
  * order of their ids; one epoch above ours. */
@@ -1289,13 +1300,69 @@ propose (GstF2fSignal * self, const gchar * mixers)
             error->message), (NULL));
     return FALSE;
   }
-  adopt_plan (self, plan);
-  {
-    g_autofree gchar *text = gst_f2f_peer_message_plan (plan);
-    g_autoptr (GBytes) bytes = g_bytes_new (text, strlen (text));
-    gst_f2f_room_broadcast (self->room, GST_F2F_CONTROL_CHANNEL, bytes);
-  }
+  publish_plan (self, plan);
   return TRUE;
+}
+
+typedef struct
+{
+  GstF2fSignal *self;
+  const GstF2fPlan *wanted;
+  gboolean ok;
+} PlanProposal;
+
+/* Private thread: a sibling's plan (gst_f2f_room_propose_plan), with our
+ * next epoch and ourselves as the proposer, like propose(). A plan that
+ * names a peer that left meanwhile is refused: the sibling decides again
+ * on the room it sees next. */
+static gboolean
+propose_plan_on_thread (gpointer data)
+{
+  PlanProposal *p = data;
+  GstF2fSignal *self = p->self;
+  g_autofree gchar *me = dup_peer_id (self);
+  g_auto (GStrv) present = NULL;
+  g_autoptr (GstF2fPlan) plan = NULL;
+  g_autoptr (GError) error = NULL;
+  guint i;
+
+  if (!self->joined || me == NULL)
+    return G_SOURCE_REMOVE;
+  plan = gst_f2f_plan_new ((self->plan ? gst_f2f_plan_get_epoch
+          (self->plan) : 0) + 1, me);
+  for (i = 0; i < gst_f2f_plan_get_n_mixers (p->wanted); i++)
+    gst_f2f_plan_add_mixer (plan, gst_f2f_plan_get_mixer (p->wanted, i));
+  present = present_ids (self);
+  for (i = 0; present[i]; i++) {
+    const gchar *mixer = gst_f2f_plan_get_assignment (p->wanted, present[i]);
+    if (mixer)
+      gst_f2f_plan_assign (plan, present[i], mixer);
+  }
+  if (!gst_f2f_plan_validate (plan, (const gchar * const *) present, &error)) {
+    GST_INFO_OBJECT (self, "not proposing a sibling's plan: %s",
+        error->message);
+    return G_SOURCE_REMOVE;
+  }
+  publish_plan (self, plan);
+  p->ok = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* The room's propose hook; never from our own thread (a sibling's). */
+static gboolean
+room_propose (gpointer user_data, const GstF2fPlan * plan)
+{
+  GstF2fSignal *self = user_data;
+  PlanProposal p = { self, plan, FALSE };
+  F2fWorker *worker;
+
+  /* the worker lives from READY→PAUSED to PAUSED→READY; a sibling that
+   * proposes around then gets FALSE */
+  worker = self->worker;
+  if (worker == NULL)
+    return FALSE;
+  f2f_worker_call_sync (worker, propose_plan_on_thread, &p);
+  return p.ok;
 }
 
 static gboolean
@@ -2763,6 +2830,7 @@ gst_f2f_signal_finalize (GObject * object)
   gst_f2f_room_set_transport (self->room, NULL, NULL, NULL);
   gst_f2f_room_set_sampler (self->room, NULL, NULL);
   gst_f2f_room_set_flow (self->room, NULL, NULL);
+  gst_f2f_room_set_proposer (self->room, NULL, NULL);
   gst_object_unref (self->room);
   g_hash_table_unref (self->peers);
   g_clear_pointer (&self->congestion, f2f_congestion_free);
@@ -3043,6 +3111,7 @@ gst_f2f_signal_init (GstF2fSignal * self)
   gst_f2f_room_set_transport (self->room, room_send, self, NULL);
   gst_f2f_room_set_sampler (self->room, room_sample, self);
   gst_f2f_room_set_flow (self->room, room_buffered, self);
+  gst_f2f_room_set_proposer (self->room, room_propose, self);
 
   /* The room view. Without f2fcompositor the always pads stay unlinked
    * inside and the error comes when a peer's media arrives. */

@@ -22,6 +22,7 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (f2fsignal, plugin);
   ret |= GST_ELEMENT_REGISTER (f2ftopology, plugin);
   ret |= GST_ELEMENT_REGISTER (f2ffileshare, plugin);
+  ret |= GST_ELEMENT_REGISTER (f2felection, plugin);
 
   return ret;
 }

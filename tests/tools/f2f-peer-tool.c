@@ -397,6 +397,15 @@ read_line_cb (GObject * source, GAsyncResult * res, gpointer data)
       gst_object_unref (s);
     }
     say ("proposed", ok ? "yes" : "no");
+  } else if (strcmp (line, "elect") == 0) {
+    /* f2felection's action signal, on the element named "election" */
+    GstElement *e = gst_bin_get_by_name (GST_BIN (pipeline), "election");
+    gboolean ok = FALSE;
+    if (e) {
+      g_signal_emit_by_name (e, "elect", &ok);
+      gst_object_unref (e);
+    }
+    say ("elect", ok ? "yes" : "no");
   } else if (g_str_has_prefix (line, "send ")) {
     g_auto (GStrv) words = g_strsplit (line + 5, " ", 3);
     GstF2fRoom *r = get_room ();

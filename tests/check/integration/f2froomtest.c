@@ -390,6 +390,22 @@ handle_msg (TestPeer * peer, const gchar * text)
     if (peer->topology_plan)
       gst_structure_free (peer->topology_plan);
     peer->topology_plan = gst_structure_copy (s);
+    peer->plan_time_us = g_get_monotonic_time ();
+  } else if (g_str_has_prefix (name, "f2f-election-")) {
+    gst_structure_set (s, "test-time-us", G_TYPE_INT64,
+        g_get_monotonic_time (), NULL);
+    g_ptr_array_add (peer->elections, gst_structure_copy (s));
+  } else if (strcmp (name, "f2f-measurement") == 0) {
+    gboolean local = FALSE;
+    guint64 uplink = 0;
+    peer->measurements++;
+    gst_structure_get_boolean (s, "local", &local);
+    gst_structure_get_uint64 (s, "uplink-bps", &uplink);
+    /* a new estimate of its own uplink (the probe's) */
+    if (local && uplink && (peer->uplink_estimates->len == 0
+            || g_array_index (peer->uplink_estimates, guint64,
+                peer->uplink_estimates->len - 1) != uplink))
+      g_array_append_val (peer->uplink_estimates, uplink);
   } else if (strcmp (name, "f2f-role-changed") == 0) {
     g_free (peer->role);
     peer->role = g_strdup (gst_structure_get_string (s, "new-role"));
@@ -820,6 +836,9 @@ peer_start (TestHost * host, const gchar * server_uri, const gchar * room,
       g_free, (GDestroyNotify) gst_structure_free);
   peer->limited = g_ptr_array_new_with_free_func ((GDestroyNotify)
       gst_structure_free);
+  peer->elections = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_structure_free);
+  peer->uplink_estimates = g_array_new (FALSE, FALSE, sizeof (guint64));
   peer->levels = g_array_new (FALSE, FALSE, sizeof (gdouble));
   if (media == NULL)
     media = &defaults;
@@ -986,6 +1005,8 @@ f2f_test_peer_free (TestPeer * peer)
   g_ptr_array_unref (peer->shared_ids);
   g_hash_table_unref (peer->link_bitrate);
   g_ptr_array_unref (peer->limited);
+  g_ptr_array_unref (peer->elections);
+  g_array_unref (peer->uplink_estimates);
   g_array_unref (peer->levels);
   if (peer->files)
     gst_structure_free (peer->files);

@@ -65,6 +65,13 @@ typedef struct
   GPtrArray *shared_ids;        /* answers to share commands */
   GstStructure *files;          /* the latest answer to a list command */
   GstStructure *topology_plan;  /* the latest f2f-topology-changed */
+  gint64 plan_time_us;          /* monotonic time it arrived */
+  GPtrArray *elections;         /* f2f-election-started/-result messages
+                                 * of f2felection, in order, each with
+                                 * test-time-us (when it arrived) */
+  guint measurements;           /* f2f-measurement messages seen */
+  GArray *uplink_estimates;     /* guint64: each new uplink-bps of its own
+                                 * f2f-measurement (the probe's estimates) */
   gchar *role;                  /* the latest new-role of f2f-role-changed,
                                  * "mesh" before any */
   guint role_changes;

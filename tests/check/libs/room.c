@@ -168,6 +168,34 @@ GST_START_TEST (test_plan)
 
 GST_END_TEST;
 
+static gboolean
+take_proposal (gpointer user_data, const GstF2fPlan * plan)
+{
+  GstF2fPlan **got = user_data;
+
+  *got = gst_f2f_plan_copy (plan);
+  return TRUE;
+}
+
+/* A sibling's proposal reaches the transport; without one it is refused. */
+GST_START_TEST (test_propose_plan)
+{
+  GstF2fRoom *room = gst_f2f_room_new ();
+  g_autoptr (GstF2fPlan) plan = gst_f2f_plan_new (1, "aaaaaaaaaaaaaaaa");
+  g_autoptr (GstF2fPlan) got = NULL;
+
+  gst_f2f_plan_add_mixer (plan, "bbbbbbbbbbbbbbbb");
+  fail_if (gst_f2f_room_propose_plan (room, plan));
+  gst_f2f_room_set_proposer (room, take_proposal, &got);
+  fail_unless (gst_f2f_room_propose_plan (room, plan));
+  fail_unless (got && gst_f2f_plan_equal (got, plan));
+  gst_f2f_room_set_proposer (room, NULL, NULL);
+  fail_if (gst_f2f_room_propose_plan (room, plan));
+  gst_object_unref (room);
+}
+
+GST_END_TEST;
+
 /* A plan travels between peers as a peer message and comes back equal;
  * a malformed one is refused with the plan parser's reason. */
 GST_START_TEST (test_plan_message)
@@ -264,6 +292,7 @@ room_suite (void)
   tcase_add_test (tc, test_membership_and_sending);
   tcase_add_test (tc, test_context_round_trip);
   tcase_add_test (tc, test_plan);
+  tcase_add_test (tc, test_propose_plan);
   tcase_add_test (tc, test_plan_message);
   tcase_add_test (tc, test_f2fsignal_shares_its_room);
   return s;
