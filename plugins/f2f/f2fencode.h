@@ -35,12 +35,14 @@ GstElement *f2f_encode_opus (guint bitrate, guint frame_ms);
 #define F2F_ENCODE_VOICE_BITRATE 32000
 #define F2F_ENCODE_MIX_BITRATE 64000
 
-/* A voice goes out in 20 ms frames (fewer packets, the usual WebRTC
- * choice). A mix is one more hop on the way, and a sample waits for its
- * frame to fill at every hop: 10 ms frames take 10 ms off each mixer hop
- * (docs/performance.md, "Latency through mixers") for ~8 kbit/s more of
- * packet overhead on a 64 kbit/s mix. */
+/* Opus frames. A sample waits for its frame to fill at every hop, so 10 ms
+ * mix frames take ~10 ms off each mixer hop (docs/performance.md, "Run
+ * D"); but a link that switches between a voice in 20 ms frames and a mix
+ * in 10 ms ones then had 160-260 ms of silence at a client across a
+ * switch (integration/mixer test_switch_gap, p95 240 ms against 0-120 ms
+ * with one frame size), so both stay at 20 ms until a voice can go to
+ * 10 ms too. */
 #define F2F_ENCODE_VOICE_FRAME_MS 20
-#define F2F_ENCODE_MIX_FRAME_MS 10
+#define F2F_ENCODE_MIX_FRAME_MS 20
 
 G_END_DECLS

@@ -405,7 +405,7 @@ mixer_description (gint n)
         "layout=interleaved,rate=48000,channels=2 ! queue leaky=2 "
         "max-size-buffers=3 max-size-bytes=0 max-size-time=0 ! audioconvert "
         "! audioresample ! audio/x-raw,rate=48000,channels=1 ! opusenc "
-        "frame-size=10 inband-fec=true packet-loss-percentage=10 "
+        "frame-size=20 inband-fec=true packet-loss-percentage=10 "
         "bitrate=%d audio-type=voice ! tee name=atee%d allow-not-linked=true "
         "audiotestsrc is-live=true wave=silence samplesperbuffer=480 ! "
         "audio/x-raw,format=S16LE,rate=48000,channels=2 ! minus%d. ", j,

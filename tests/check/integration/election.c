@@ -17,9 +17,6 @@
 #include "f2froomtest.h"
 
 #define TIMEOUT_S 180
-#define HEARD_DB -45.0
-#define OWN_BELOW_DB 40.0
-#define SEEN_PIXELS 12
 
 static const gchar *names[] = { "A", "B", "C", "D", "E" };
 
@@ -29,90 +26,12 @@ watchdog_setup (void)
   f2f_test_watchdog_start (TIMEOUT_S);
 }
 
-static guint
-index_of (TestPeer * p)
-{
-  return GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (p->proc), "index"));
-}
-
-typedef struct
-{
-  GPtrArray *peers;
-  guint *reports;
-  gchar *why;
-} Hears;
-
-/* Every peer's two newest reports since the start of the wait have every
- * other peer's tone and colour, and not its own tone. */
-static gboolean
-everyone_hears_everyone (gpointer data)
-{
-  Hears *h = data;
-  guint i, j;
-
-  g_clear_pointer (&h->why, g_free);
-  for (i = 0; i < h->peers->len; i++) {
-    TestPeer *p = g_ptr_array_index (h->peers, i);
-    gdouble quietest = 0;
-
-    if (p->tone_reports < h->reports[2 * i] + 2
-        || p->color_reports < h->reports[2 * i + 1] + 2) {
-      h->why = g_strdup_printf ("%s has not reported since", p->name);
-      return FALSE;
-    }
-    for (j = 0; j < h->peers->len; j++) {
-      TestPeer *q = g_ptr_array_index (h->peers, j);
-      if (q == p)
-        continue;
-      if (p->tones[index_of (q)] < HEARD_DB) {
-        h->why = g_strdup_printf ("%s hears %s's tone at %.1f dB", p->name,
-            q->name, p->tones[index_of (q)]);
-        return FALSE;
-      }
-      if (p->colors[index_of (q)] < SEEN_PIXELS) {
-        h->why = g_strdup_printf ("%s sees %u pixels of %s", p->name,
-            p->colors[index_of (q)], q->name);
-        return FALSE;
-      }
-      quietest = MIN (quietest, p->tones[index_of (q)]);
-    }
-    if (p->tones[index_of (p)] > quietest - OWN_BELOW_DB) {
-      h->why = g_strdup_printf ("%s hears itself at %.1f dB", p->name,
-          p->tones[index_of (p)]);
-      return FALSE;
-    }
-  }
-  return TRUE;
-}
-
 /* Waits until everyone hears and sees everyone else; the ms it took. */
-static gint64
+static guint
 expect_everyone_hears_everyone (GPtrArray * peers, const gchar * phase,
     guint ms)
 {
-  Hears h = { peers, g_new0 (guint, 2 * peers->len), NULL };
-  gint64 start = g_get_monotonic_time ();
-  gboolean ok;
-  guint i;
-
-  for (i = 0; i < peers->len; i++) {
-    TestPeer *p = g_ptr_array_index (peers, i);
-    h.reports[2 * i] = p->tone_reports;
-    h.reports[2 * i + 1] = p->color_reports;
-  }
-  ok = f2f_test_wait (everyone_hears_everyone, &h, ms);
-  for (i = 0; i < peers->len; i++) {
-    TestPeer *p = g_ptr_array_index (peers, i);
-    g_print ("%s: %s is %s (plan %s)\n", phase, p->name, p->role,
-        p->topology_plan ? gst_structure_get_string (p->topology_plan,
-            "mixers") : "none");
-  }
-  if (!ok)
-    fail ("%s: not everyone hears and sees everyone else within %u ms: %s",
-        phase, ms, h.why);
-  g_free (h.reports);
-  g_free (h.why);
-  return (g_get_monotonic_time () - start) / 1000;
+  return f2f_test_expect_everyone_hears (peers, phase, ms, NULL);
 }
 
 static TestPeer *
@@ -236,23 +155,6 @@ election_seen (gpointer data)
   return election_after (e->peers, e->name, e->since_us, NULL) != NULL;
 }
 
-static guint64
-negotiations (GPtrArray * peers)
-{
-  guint64 sum = 0;
-  guint i, j;
-
-  for (i = 0; i < peers->len; i++) {
-    TestPeer *p = g_ptr_array_index (peers, i);
-    for (j = 0; j < peers->len; j++) {
-      TestPeer *q = g_ptr_array_index (peers, j);
-      if (q != p)
-        sum += f2f_test_count_of (p->negotiations, q->peer_id);
-    }
-  }
-  return sum;
-}
-
 #define ELECTION "f2felection name=election max-mesh-size=%u"
 
 /* 4 peers with max-mesh-size=4 are a mesh; the fifth join makes the
@@ -319,7 +221,7 @@ GST_START_TEST (test_grow_then_mixer_killed)
   expect_everyone_hears_everyone (peers, "one elected mixer", 15000);
   /* one offer and one answer a link, unless a link was retried while the
    * fifth peer joined (link-timeout): the election itself adds none */
-  joined_negotiations = negotiations (peers);
+  joined_negotiations = f2f_test_negotiations (peers);
   g_print ("offers and answers after the joins: %" G_GUINT64_FORMAT " (%u "
       "links)\n", joined_negotiations, 5 * 4 / 2);
 
@@ -343,9 +245,9 @@ GST_START_TEST (test_grow_then_mixer_killed)
   for (i = 0; i < peers->len; i++)
     fail_unless_equals_string (((TestPeer *) peers->pdata[i])->role, "mesh");
   /* the survivors' links were not negotiated again for any of it */
-  fail_unless (negotiations (peers) <= joined_negotiations - 2 * 4,
+  fail_unless (f2f_test_negotiations (peers) <= joined_negotiations - 2 * 4,
       "%" G_GUINT64_FORMAT " offers and answers among the 4 left, %"
-      G_GUINT64_FORMAT " among the 5", negotiations (peers),
+      G_GUINT64_FORMAT " among the 5", f2f_test_negotiations (peers),
       joined_negotiations);
 
   g_ptr_array_unref (peers);

@@ -1093,3 +1093,153 @@ f2f_test_wait_all_decode (GPtrArray * peers, guint64 frames,
 
   return f2f_test_wait (all_decode, &d, timeout_ms);
 }
+
+guint64
+f2f_test_negotiations (GPtrArray * peers)
+{
+  guint64 sum = 0;
+  guint i, j;
+
+  for (i = 0; i < peers->len; i++) {
+    TestPeer *p = g_ptr_array_index (peers, i);
+    for (j = 0; j < peers->len; j++) {
+      TestPeer *q = g_ptr_array_index (peers, j);
+      if (q != p)
+        sum += f2f_test_count_of (p->negotiations, q->peer_id);
+    }
+  }
+  return sum;
+}
+
+gboolean
+f2f_test_sees_left (gpointer data)
+{
+  F2fTestSeesLeft *s = data;
+  guint i;
+
+  for (i = 0; i < s->watcher->left->len; i++)
+    if (g_str_has_prefix (g_ptr_array_index (s->watcher->left, i), s->id))
+      return TRUE;
+  return FALSE;
+}
+
+#define HEARD_DB -45.0
+#define OWN_BELOW_DB 40.0
+/* Pixels of a peer's colour in a 64×48 view: a tile in a grid of a grid
+ * (a client's view of a mixer's composite) is still ~40. */
+#define SEEN_PIXELS 12
+/* A voice heard twice is louder: two copies of a tone add up to as much as
+ * +6 dB (in phase; a pure tone's copies at different delays may also
+ * cancel, so this catches most doubles, not all). */
+#define TWICE_DB 3.0
+
+typedef struct
+{
+  GPtrArray *peers;
+  guint *reports;
+  const F2fTestLevelTable *reference;
+  gchar *why;
+} Hears;
+
+static guint
+room_index (TestPeer * p)
+{
+  return GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (p->proc), "index"));
+}
+
+static gboolean
+everyone_hears_everyone (gpointer data)
+{
+  Hears *h = data;
+  guint i, j;
+
+  g_clear_pointer (&h->why, g_free);
+  for (i = 0; i < h->peers->len; i++) {
+    TestPeer *p = g_ptr_array_index (h->peers, i);
+    guint idx = room_index (p);
+    gdouble quietest = 0;
+
+    if (p->tone_reports < h->reports[2 * i] + 2
+        || p->color_reports < h->reports[2 * i + 1] + 2) {
+      h->why = g_strdup_printf ("%s has not reported since", p->name);
+      return FALSE;
+    }
+    for (j = 0; j < h->peers->len; j++) {
+      TestPeer *q = g_ptr_array_index (h->peers, j);
+      guint qidx = room_index (q);
+      gdouble before;
+
+      if (q == p)
+        continue;
+      if (p->tones[qidx] < HEARD_DB) {
+        h->why = g_strdup_printf ("%s hears %s's tone at %.1f dB", p->name,
+            q->name, p->tones[qidx]);
+        return FALSE;
+      }
+      if (p->colors[qidx] < SEEN_PIXELS) {
+        h->why = g_strdup_printf ("%s sees %u pixels of %s", p->name,
+            p->colors[qidx], q->name);
+        return FALSE;
+      }
+      before = h->reference ? (*h->reference)[idx][qidx] : 0;
+      if (before < 0 && p->tones[qidx] > before + TWICE_DB) {
+        h->why = g_strdup_printf ("%s hears %s at %.1f dB, %.1f dB before: "
+            "twice?", p->name, q->name, p->tones[qidx], before);
+        return FALSE;
+      }
+      quietest = MIN (quietest, p->tones[qidx]);
+    }
+    if (h->peers->len > 1 && p->tones[idx] > quietest - OWN_BELOW_DB) {
+      h->why = g_strdup_printf ("%s hears itself at %.1f dB (others from "
+          "%.1f dB)", p->name, p->tones[idx], quietest);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+guint
+f2f_test_expect_everyone_hears (GPtrArray * peers, const gchar * phase,
+    guint ms, const F2fTestLevelTable * reference)
+{
+  Hears h = { peers, g_new0 (guint, 2 * peers->len), reference, NULL };
+  gint64 start = g_get_monotonic_time ();
+  gboolean ok;
+  guint i, j;
+
+  for (i = 0; i < peers->len; i++) {
+    TestPeer *p = g_ptr_array_index (peers, i);
+    h.reports[2 * i] = p->tone_reports;
+    h.reports[2 * i + 1] = p->color_reports;
+  }
+  ok = f2f_test_wait (everyone_hears_everyone, &h, ms);
+  /* what was measured, for the log */
+  for (i = 0; i < peers->len; i++) {
+    TestPeer *p = g_ptr_array_index (peers, i);
+    GString *line = g_string_new (NULL);
+
+    for (j = 0; j < peers->len; j++) {
+      TestPeer *q = g_ptr_array_index (peers, j);
+      g_string_append_printf (line, " %s %.0f dB/%u px", q->name,
+          p->tones[room_index (q)], p->colors[room_index (q)]);
+    }
+    g_string_append_printf (line, "; %s (plan %s), decoded", p->role,
+        p->topology_plan ? gst_structure_get_string (p->topology_plan,
+            "mixers") : "none");
+    for (j = 0; j < peers->len; j++) {
+      TestPeer *q = g_ptr_array_index (peers, j);
+      if (q != p)
+        g_string_append_printf (line, " %s %" G_GUINT64_FORMAT "/%"
+            G_GUINT64_FORMAT, q->name, f2f_test_peer_video_from (p,
+                q->peer_id), f2f_test_peer_audio_from (p, q->peer_id));
+    }
+    g_print ("%s: %s plays%s\n", phase, p->name, line->str);
+    g_string_free (line, TRUE);
+  }
+  if (!ok)
+    fail ("%s: not everyone hears and sees everyone else within %u ms: %s",
+        phase, ms, h.why);
+  g_free (h.reports);
+  g_free (h.why);
+  return (g_get_monotonic_time () - start) / 1000;
+}

@@ -209,6 +209,32 @@ void f2f_test_set_count (GHashTable * table, const gchar * id,
     guint64 value);
 guint64 f2f_test_count_of (GHashTable * table, const gchar * id);
 
+/* Offers and answers sent, summed over every pair of @peers. */
+guint64 f2f_test_negotiations (GPtrArray * peers);
+
+/* For f2f_test_wait: whether @watcher saw the peer @id leave. */
+typedef struct
+{
+  TestPeer *watcher;
+  const gchar *id;
+} F2fTestSeesLeft;
+gboolean f2f_test_sees_left (gpointer sees_left);
+
+/* What each listener heard of each speaker in an earlier phase, in dB,
+ * [listener's room index][speaker's]; 0 where nothing is known. */
+typedef gdouble F2fTestLevelTable[F2F_TEST_AV_MAX][F2F_TEST_AV_MAX];
+
+/* Waits up to @ms until each of @peers (started by f2f_test_peer_start_av,
+ * each process carrying its room index as its "index" object data) has
+ * reported twice since the call (the first report may predate a switch)
+ * and plays every other peer's tone (≥ −45 dB) and shows its colour (≥ 12
+ * pixels), with its own tone 40 dB under the quietest other one; with
+ * @reference, no voice 3 dB or more louder than there (heard twice).
+ * Prints what each peer plays, labelled @phase; fails the test with the
+ * first reason otherwise. Returns the ms it took. */
+guint f2f_test_expect_everyone_hears (GPtrArray * peers, const gchar * phase,
+    guint ms, const F2fTestLevelTable * reference);
+
 /* The latest state f2fsignal reported for its link to @to, or "-". */
 const gchar *f2f_test_peer_link_state (TestPeer * peer, const gchar * to);
 guint64 f2f_test_peer_video_from (TestPeer * peer, const gchar * from);

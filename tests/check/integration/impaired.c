@@ -433,24 +433,6 @@ GST_START_TEST (test_server_stall)
 
 GST_END_TEST;
 
-typedef struct
-{
-  TestPeer *watcher;
-  const gchar *id;
-} Left;
-
-static gboolean
-saw_left (gpointer data)
-{
-  Left *l = data;
-  guint i;
-
-  for (i = 0; i < l->watcher->left->len; i++)
-    if (g_str_has_prefix (l->watcher->left->pdata[i], l->id))
-      return TRUE;
-  return FALSE;
-}
-
 static gboolean
 link_failed (gpointer data)
 {
@@ -481,7 +463,7 @@ GST_START_TEST (test_peer_closes_before_leaving)
   WebrtcPeer *foreign;
   g_autofree gchar *id = NULL;
   TestPeer *a;
-  Left l;
+  F2fTestSeesLeft l;
 
   a = f2f_test_peer_start (server, "closes", "A", 0, NULL);
   fail_unless (f2f_test_wait (joined, a, 10000), "A did not join");
@@ -494,7 +476,7 @@ GST_START_TEST (test_peer_closes_before_leaving)
   webrtc_peer_break_then_leave (foreign);
   l.watcher = a;
   l.id = id;
-  fail_unless (f2f_test_wait (saw_left, &l, 5000),
+  fail_unless (f2f_test_wait (f2f_test_sees_left, &l, 5000),
       "A did not see the foreign peer leave");
   /* the case under test happened: the link failed before the leave */
   fail_unless (f2f_test_wait (link_failed, a, 2000), "A's link did not "

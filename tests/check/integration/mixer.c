@@ -22,8 +22,6 @@
 /* A tone is heard above this level (dBFS-ish, spectrum's scale); the tones
  * are played at -16 dB and come out of a mix around -20 to -25 dB. */
 #define HEARD_DB -45.0
-/* One's own tone must be this far below the quietest other one. */
-#define OWN_BELOW_DB 40.0
 /* Pixels of a peer's colour in a 64×48 view: a tile in a grid of a grid
  * (two mixers) is ~100; labels and scaling eat some. */
 #define SEEN_PIXELS 12
@@ -36,116 +34,18 @@ watchdog_setup (void)
   f2f_test_watchdog_start (TIMEOUT_S);
 }
 
-/* A voice heard twice is louder: two copies of a tone add up to as much as
- * +6 dB (in phase; a pure tone's copies at different delays may also
- * cancel, so this catches most doubles, not all). Levels are compared
- * with those heard in the mesh, where every voice comes once by
- * construction. */
-#define TWICE_DB 3.0
+/* Level of peer j's tone at peer i in the mesh (where every voice comes
+ * once by construction), or 0 before it is known: a voice heard twice
+ * later is louder (f2f_test_expect_everyone_hears). */
+static F2fTestLevelTable mesh_level;
 
-/* Level of peer j's tone at peer i in the mesh, or 0 before it is known. */
-static gdouble mesh_level[N_PEERS][N_PEERS];
-
-typedef struct
-{
-  GPtrArray *peers;
-  guint *reports;               /* tone and colour reports at the start */
-  gchar *why;                   /* what is missing, for the failure */
-} Hears;
-
-/* Whether every peer's latest reports, newer than the phase's start, have
- * every other peer's tone and colour, and not its own tone. */
-static gboolean
-everyone_hears_everyone (gpointer data)
-{
-  Hears *h = data;
-  guint i, j;
-
-  g_clear_pointer (&h->why, g_free);
-  for (i = 0; i < h->peers->len; i++) {
-    TestPeer *p = g_ptr_array_index (h->peers, i);
-    guint idx = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (p->proc),
-            "index"));
-    gdouble quietest = 0;
-
-    /* two fresh reports of each kind: the first may predate the switch */
-    if (p->tone_reports < h->reports[2 * i] + 2
-        || p->color_reports < h->reports[2 * i + 1] + 2) {
-      h->why = g_strdup_printf ("%s has not reported since", p->name);
-      return FALSE;
-    }
-    for (j = 0; j < h->peers->len; j++) {
-      TestPeer *q = g_ptr_array_index (h->peers, j);
-      guint qidx = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (q->proc),
-              "index"));
-      if (q == p)
-        continue;
-      if (p->tones[qidx] < HEARD_DB) {
-        h->why = g_strdup_printf ("%s hears %s's tone at %.1f dB", p->name,
-            q->name, p->tones[qidx]);
-        return FALSE;
-      }
-      if (p->colors[qidx] < SEEN_PIXELS) {
-        h->why = g_strdup_printf ("%s sees %u pixels of %s", p->name,
-            p->colors[qidx], q->name);
-        return FALSE;
-      }
-      if (mesh_level[idx][qidx] < 0
-          && p->tones[qidx] > mesh_level[idx][qidx] + TWICE_DB) {
-        h->why = g_strdup_printf ("%s hears %s at %.1f dB, %.1f dB in the "
-            "mesh: twice?", p->name, q->name, p->tones[qidx],
-            mesh_level[idx][qidx]);
-        return FALSE;
-      }
-      quietest = MIN (quietest, p->tones[qidx]);
-    }
-    if (h->peers->len > 1 && p->tones[idx] > quietest - OWN_BELOW_DB) {
-      h->why = g_strdup_printf ("%s hears itself at %.1f dB (others from "
-          "%.1f dB)", p->name, p->tones[idx], quietest);
-      return FALSE;
-    }
-  }
-  return TRUE;
-}
-
+/* Everyone hears and sees everyone else, and not twice what they heard in
+ * the mesh (once the mesh phase filled mesh_level). */
 static void
 expect_everyone_hears_everyone (GPtrArray * peers, const gchar * phase,
     guint ms)
 {
-  Hears h = { peers, g_new0 (guint, 2 * peers->len), NULL };
-  gboolean ok;
-  guint i;
-
-  for (i = 0; i < peers->len; i++) {
-    TestPeer *p = g_ptr_array_index (peers, i);
-    h.reports[2 * i] = p->tone_reports;
-    h.reports[2 * i + 1] = p->color_reports;
-  }
-  ok = f2f_test_wait (everyone_hears_everyone, &h, ms);
-  /* what was measured, for the log */
-  for (i = 0; i < peers->len; i++) {
-    TestPeer *p = g_ptr_array_index (peers, i);
-    GString *line = g_string_new (NULL);
-    guint j;
-    for (j = 0; j < N_PEERS; j++)
-      g_string_append_printf (line, " %s %.0f dB/%u px", names[j],
-          p->tones[j], p->colors[j]);
-    g_string_append_printf (line, "; %s, decoded", p->role);
-    for (j = 0; j < peers->len; j++) {
-      TestPeer *q = g_ptr_array_index (peers, j);
-      if (q != p)
-        g_string_append_printf (line, " %s %" G_GUINT64_FORMAT "/%"
-            G_GUINT64_FORMAT, q->name, f2f_test_peer_video_from (p,
-                q->peer_id), f2f_test_peer_audio_from (p, q->peer_id));
-    }
-    g_print ("%s: %s plays%s\n", phase, p->name, line->str);
-    g_string_free (line, TRUE);
-  }
-  if (!ok)
-    fail ("%s: not everyone hears and sees everyone else within %u ms: %s",
-        phase, ms, h.why);
-  g_free (h.reports);
-  g_free (h.why);
+  f2f_test_expect_everyone_hears (peers, phase, ms, &mesh_level);
 }
 
 typedef struct
@@ -196,23 +96,6 @@ switch_to (GPtrArray * peers, TestPeer * proposer, TestPeer ** mixers)
       ids->str);
   fail_unless (proposer->proposed_yes == yes + 1);
   g_string_free (ids, TRUE);
-}
-
-static guint64
-negotiations (GPtrArray * peers)
-{
-  guint64 sum = 0;
-  guint i, j;
-
-  for (i = 0; i < peers->len; i++) {
-    TestPeer *p = g_ptr_array_index (peers, i);
-    for (j = 0; j < peers->len; j++) {
-      TestPeer *q = g_ptr_array_index (peers, j);
-      if (q != p)
-        sum += f2f_test_count_of (p->negotiations, q->peer_id);
-    }
-  }
-  return sum;
 }
 
 static TestPeer *
@@ -341,7 +224,7 @@ GST_START_TEST (test_phases)
     for (j = 0; j < N_PEERS; j++)
       mesh_level[i][j] = i == j ? 0 : p->tones[j];
   }
-  joined = negotiations (peers);
+  joined = f2f_test_negotiations (peers);
   fail_unless (joined == N_PEERS * (N_PEERS - 1),
       "%" G_GUINT64_FORMAT " offers and answers for %u links", joined,
       N_PEERS * (N_PEERS - 1) / 2);
@@ -382,9 +265,9 @@ GST_START_TEST (test_phases)
   switch_to (peers, b, NULL);
   expect_everyone_hears_everyone (peers, "mesh again", 10000);
 
-  fail_unless (negotiations (peers) == joined, "%" G_GUINT64_FORMAT
+  fail_unless (f2f_test_negotiations (peers) == joined, "%" G_GUINT64_FORMAT
       " offers and answers were sent after the joins",
-      negotiations (peers) - joined);
+      f2f_test_negotiations (peers) - joined);
   g_ptr_array_unref (peers);
   f2f_test_server_free (server);
 }

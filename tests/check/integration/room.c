@@ -300,24 +300,6 @@ GST_END_TEST;
 
 typedef struct
 {
-  TestPeer *watcher;
-  const gchar *id;
-} SeesLeft;
-
-static gboolean
-sees_left (gpointer data)
-{
-  SeesLeft *s = data;
-  guint i;
-
-  for (i = 0; i < s->watcher->left->len; i++)
-    if (g_str_has_prefix (g_ptr_array_index (s->watcher->left, i), s->id))
-      return TRUE;
-  return FALSE;
-}
-
-typedef struct
-{
   TestPeer *p;
   const gchar *from;
   guint64 video, audio;
@@ -379,7 +361,7 @@ GST_START_TEST (test_leave_and_kill)
   TestPeer *leaver = peers->pdata[2], *victim = peers->pdata[3];
   g_autofree gchar *leaver_id = NULL, *victim_id = NULL;
   AllDecode d = { peers, FRAMES };
-  SeesLeft s;
+  F2fTestSeesLeft s;
   guint i;
 
   fail_unless (f2f_test_wait (all_decode, &d, 30000), "room did not form");
@@ -394,10 +376,10 @@ GST_START_TEST (test_leave_and_kill)
     TestPeer *w = i ? b : a;
     s.watcher = w;
     s.id = leaver_id;
-    fail_unless (f2f_test_wait (sees_left, &s, 5000),
+    fail_unless (f2f_test_wait (f2f_test_sees_left, &s, 5000),
         "%s did not see the leaver go within 5 s", w->name);
     s.id = victim_id;
-    fail_unless (f2f_test_wait (sees_left, &s, 5000),
+    fail_unless (f2f_test_wait (f2f_test_sees_left, &s, 5000),
         "%s did not see the killed peer go within 5 s", w->name);
   }
   expect_growth (a, b, 20, 5000);
