@@ -39,6 +39,23 @@ export function killAll () {
 process.on('exit', killAll);
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { killAll(); process.exit(1); });
 
+/* Runs a test's main (which returns 0, or SKIP) and exits with its status: a failed check or an exception prints
+ * FAIL and exits 1; the browsers are closed, every child killed and @cleanup run either way. */
+export async function runMain (main, browsers, cleanup = () => {}) {
+  let status = 1;
+  try {
+    status = await main();
+  } catch (e) {
+    if (e instanceof CheckFailed) console.log(`FAIL: ${e.message}`);
+    else console.log(`FAIL: ${e.stack || e}`);
+    status = 1;
+  }
+  for (const br of browsers) await br.close().catch(() => {});
+  killAll();
+  cleanup();
+  process.exit(status);
+}
+
 export function sleep (ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -14,8 +14,8 @@
 // In a private network namespace with only loopback (root), OS-chosen ports.
 
 import {
-  CheckFailed, GstPeer, SKIP, check, enterPrivateNetns, joinThroughForm, killAll,
-  launchBrowser, loadPuppeteer, log, pageId, sleep, startServer, waitFor
+  GstPeer, SKIP, check, enterPrivateNetns, joinThroughForm,
+  launchBrowser, loadPuppeteer, log, pageId, runMain, sleep, startServer, waitFor
 } from './lib.mjs';
 
 enterPrivateNetns();
@@ -219,14 +219,4 @@ async function main () {
   return 0;
 }
 
-let status = 1;
-try {
-  status = await main();
-} catch (e) {
-  if (e instanceof CheckFailed) console.log(`FAIL: ${e.message}`);
-  else console.log(`FAIL: ${e.stack || e}`);
-  status = 1;
-}
-for (const br of browsers) await br.close().catch(() => {});
-killAll();
-process.exit(status);
+await runMain(main, browsers);

@@ -12,8 +12,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
-  CheckFailed, GstPeer, SKIP, check, enterPrivateNetns, joinThroughForm, killAll,
-  launchBrowser, loadPuppeteer, log, pageId, startServer, waitFor
+  GstPeer, SKIP, check, enterPrivateNetns, joinThroughForm,
+  launchBrowser, loadPuppeteer, log, pageId, runMain, startServer, waitFor
 } from './lib.mjs';
 
 enterPrivateNetns();
@@ -225,16 +225,4 @@ async function main () {
   return 0;
 }
 
-let status = 1;
-try {
-  status = await main();
-} catch (e) {
-  if (e instanceof CheckFailed) console.log(`FAIL: ${e.message}`);
-  else console.log(`FAIL: ${e.stack || e}`);
-  status = 1;
-}
-for (const br of browsers) await br.close().catch(() => {});
-killAll();
-rmSync(tmp, { recursive: true, force: true });
-if (status === SKIP) process.exit(SKIP);
-process.exit(status);
+await runMain(main, browsers, () => rmSync(tmp, { recursive: true, force: true }));
