@@ -37,11 +37,10 @@ GstElement *f2f_encode_opus (guint bitrate, guint frame_ms);
 
 /* Opus frames. A sample waits for its frame to fill at every hop, so 10 ms
  * mix frames take ~10 ms off each mixer hop (docs/performance.md, "Run
- * D"); but a link that switches between a voice in 20 ms frames and a mix
- * in 10 ms ones then had 160-260 ms of silence at a client across a
- * switch (integration/mixer test_switch_gap, p95 240 ms against 0-120 ms
- * with one frame size), so both stay at 20 ms until a voice can go to
- * 10 ms too. */
+ * D"). They were taken back when integration/mixer test_switch_gap failed
+ * with them (gaps of 160-260 ms where a link switched between a 20 ms
+ * voice and a 10 ms mix), though a 260 ms gap was later seen once with
+ * 20 ms everywhere too: to be settled with repeated runs of both. */
 #define F2F_ENCODE_VOICE_FRAME_MS 20
 #define F2F_ENCODE_MIX_FRAME_MS 20
 
