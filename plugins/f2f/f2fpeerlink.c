@@ -1088,7 +1088,14 @@ add_sender (F2fPeerLink * link, const gchar * media, GstCaps * caps,
       answer_serialized_query, NULL, NULL);
   gst_object_unref (sink);
 
-  sink = gst_element_request_pad_simple (link->webrtc, "sink_%u");
+  /* Requested with the caps, so the transceiver has its kind from the
+   * start. webrtcbin 1.22 gives an offered section that no transceiver
+   * took while answering (when another section of the offer had no codec
+   * in common with us) to the first unassociated transceiver of a
+   * compatible kind, and "unknown" is compatible with all: the offer's
+   * audio went to our idle H.264 sender and our audio was never sent. */
+  sink = gst_element_request_pad (link->webrtc,
+      gst_element_get_pad_template (link->webrtc, "sink_%u"), NULL, prefs);
   g_object_get (sink, "transceiver", &trans, NULL);
   g_object_set (trans, "codec-preferences", prefs, "direction",
       GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV, NULL);

@@ -621,6 +621,21 @@ both_ways (gpointer data)
       && f2f_test_peer_audio_from (b->a, id) >= FRAMES;
 }
 
+/* Audio both ways, video from the foreign peer only. */
+typedef BothWays AudioBothWays;
+
+static gboolean
+audio_both_ways (gpointer data)
+{
+  AudioBothWays *b = data;
+
+  return webrtc_peer_get_received (b->foreign, "audio") >= 50
+      && f2f_test_peer_audio_from (b->a, webrtc_peer_get_id (b->foreign))
+      >= FRAMES
+      && f2f_test_peer_video_from (b->a, webrtc_peer_get_id (b->foreign))
+      >= FRAMES;
+}
+
 /* A browser numbers its codecs its own way (Chromium: VP8 96, Opus 111;
  * Firefox: VP8 120, Opus 109) and offers RTX for its video. A foreign peer
  * offers like that: A answers with its numbers, never with SSRC 0, sends it
@@ -671,6 +686,62 @@ check_foreign_numbers (guint video_pt, guint audio_pt)
   f2f_test_server_free (server);
 }
 
+/* A browser without our video codec: A sends H.264 (video-codec=h264), the
+ * foreign peer offers VP8 only, as Firefox does without OpenH264. The
+ * video section gets a receive-only answer (A still decodes the peer's
+ * VP8), and the audio must go both ways. (webrtcbin 1.22 matched the offer's audio section, at
+ * set-local-description, to the first transceiver of unknown kind: A's
+ * unused H.264 sender. A then sent that peer no audio and warned "will not
+ * get this peer's audio".) */
+GST_START_TEST (test_foreign_without_our_video_codec)
+{
+  TestServer *server = f2f_test_server_start (0, NULL);
+  WebrtcPeerConfig browser = { 120, 109, NULL };
+  GstElementFactory *enc = gst_element_factory_find ("x264enc");
+  WebrtcPeer *foreign;
+  TestPeer *a;
+  AudioBothWays b;
+  guint i;
+
+  if (enc == NULL) {
+    g_print ("SKIP test_foreign_without_our_video_codec: no x264enc\n");
+    f2f_test_server_free (server);
+    return;
+  }
+  gst_object_unref (enc);
+  a = f2f_test_peer_start (server, "noh264", "A", 0, "video-codec=h264");
+  fail_unless (f2f_test_wait (joined, a, 10000), "A did not join");
+  foreign = webrtc_peer_join (server, "noh264", "Browser", &browser);
+  webrtc_peer_offer (foreign, foreign_first_peer (foreign));
+  fail_unless (f2f_test_wait (webrtc_connected, foreign, 15000),
+      "the foreign peer did not connect to A");
+  b.foreign = foreign;
+  b.a = a;
+  fail_unless (f2f_test_wait (audio_both_ways, &b, 15000), "offered VP8 "
+      "only, the foreign peer got %" G_GUINT64_FORMAT " audio packets from "
+      "A (H.264); A decoded %" G_GUINT64_FORMAT " audio and %"
+      G_GUINT64_FORMAT " video (VP8) frames of it",
+      webrtc_peer_get_received (foreign, "audio"),
+      f2f_test_peer_audio_from (a, webrtc_peer_get_id (foreign)),
+      f2f_test_peer_video_from (a, webrtc_peer_get_id (foreign)));
+  fail_unless (webrtc_peer_get_received (foreign, "video") == 0);
+  for (i = 0; i < a->warnings->len; i++)
+    fail_if (strstr (a->warnings->pdata[i], "will not get this peer's audio")
+        || strstr (a->warnings->pdata[i], "video and audio"), "A warned: %s",
+        (gchar *) a->warnings->pdata[i]);
+  for (i = 0; i < a->warnings->len; i++)
+    if (strstr (a->warnings->pdata[i], "will not get this peer's video"))
+      break;
+  fail_unless (i < a->warnings->len, "A did not say that the foreign peer "
+      "gets none of its video");
+
+  webrtc_peer_free (foreign);
+  f2f_test_peer_free (a);
+  f2f_test_server_free (server);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_foreign_payload_types)
 {
   check_foreign_numbers (96, 111);      /* Chromium */
@@ -691,6 +762,7 @@ impaired_suite (void)
   tcase_add_test (tc, test_link_alive_under_loss);
   tcase_add_test (tc, test_link_that_cannot_send);
   tcase_add_test (tc, test_foreign_payload_types);
+  tcase_add_test (tc, test_foreign_without_our_video_codec);
   tcase_add_test (tc, test_offer_never_comes);
   tcase_add_test (tc, test_peer_closes_before_leaving);
   tcase_add_test (tc, test_rejoin_after_timeout);
