@@ -308,6 +308,12 @@ typedef struct
   guint64 since[MAX_PAIRS][2];  /* counts when the wait began */
   guint reports[PEERS + 1][2];  /* tone and colour reports then */
   gchar *why;
+  /* Where the time goes, for a restart: @newcomer got its id, nobody has
+   * @gone_id in its room any more, every pair decodes (µs since @start;
+   * 0 until then). */
+  TestPeer *newcomer;
+  gchar *gone_id;
+  gint64 start_us, joined_us, gone_us, decoded_us;
 } Everyone;
 
 static void
@@ -317,6 +323,8 @@ everyone_init (Everyone * e, GPtrArray * room)
 
   e->room = room;
   e->why = NULL;
+  e->start_us = g_get_monotonic_time ();
+  e->joined_us = e->gone_us = e->decoded_us = 0;
   for (i = 0; i < room->len; i++) {
     TestPeer *p = room->pdata[i];
     e->reports[i][0] = p->tone_reports;
@@ -336,12 +344,46 @@ everyone_init (Everyone * e, GPtrArray * room)
  * audio frames of each, and — in two reports of its measurements since
  * the wait began, so nothing from before a kill counts — each one's tone
  * heard and colour seen. */
+static void
+milestones (Everyone * e)
+{
+  gint64 now = g_get_monotonic_time () - e->start_us;
+  gboolean gone = TRUE;
+  guint i;
+
+  if (e->newcomer && e->newcomer->peer_id && !e->joined_us)
+    e->joined_us = now;
+  for (i = 0; e->gone_id && i < e->room->len; i++)
+    if (g_hash_table_contains (((TestPeer *) e->room->pdata[i])->present,
+            e->gone_id))
+      gone = FALSE;
+  if (e->gone_id && gone && !e->gone_us)
+    e->gone_us = now;
+  if (!e->decoded_us && f2f_test_all_decode (e->room, 1)) {
+    guint j, k = 0;
+    for (i = 0; i < e->room->len; i++)
+      for (j = 0; j < e->room->len; j++) {
+        TestPeer *p = e->room->pdata[i], *q = e->room->pdata[j];
+        if (p == q)
+          continue;
+        if (grown (f2f_test_peer_video_from (p, q->peer_id),
+                e->since[k][0]) < RECOVER_FRAMES
+            || grown (f2f_test_peer_audio_from (p, q->peer_id),
+                e->since[k][1]) < RECOVER_FRAMES)
+          return;
+        k++;
+      }
+    e->decoded_us = now;
+  }
+}
+
 static gboolean
 everyone_decodes (gpointer data)
 {
   Everyone *e = data;
   guint i, j, k = 0;
 
+  milestones (e);
   g_clear_pointer (&e->why, g_free);
   for (i = 0; i < e->room->len; i++) {
     TestPeer *p = e->room->pdata[i];
@@ -389,19 +431,39 @@ everyone_decodes (gpointer data)
 
 /* Waits (watching @w) until everyone_decodes, up to @ms; fails the test
  * with @phase and what was missing otherwise. Returns the ms it took. */
+static gchar *
+milestones_text (Everyone * e)
+{
+  return g_strdup_printf ("(joined at %" G_GINT64_FORMAT " ms, the old one "
+      "gone from every room at %" G_GINT64_FORMAT " ms, every pair decoding "
+      "at %" G_GINT64_FORMAT " ms)", e->joined_us / 1000,
+      e->gone_us / 1000, e->decoded_us / 1000);
+}
+
+/* Waits (watching @w) until everyone_decodes, up to @ms; fails the test
+ * with @phase and what was missing otherwise. Returns the ms it took, and
+ * in @timing (if not NULL) where it went. @newcomer: a peer started just
+ * now, replacing one with @gone_id (or NULL). */
 static guint
-expect_everyone (Watch * w, GPtrArray * room, const gchar * phase, guint ms)
+expect_everyone (Watch * w, GPtrArray * room, const gchar * phase, guint ms,
+    TestPeer * newcomer, const gchar * gone_id, gchar ** timing)
 {
   Everyone e;
   gint64 start = g_get_monotonic_time ();
 
   everyone_init (&e, room);
+  e.newcomer = newcomer;
+  e.gone_id = g_strdup (gone_id);
   if (!watch_wait (w, everyone_decodes, &e, ms)) {
     g_autofree gchar *state = describe (room);
+    g_autofree gchar *when = milestones_text (&e);
     fail ("%s: not everyone decoded, saw and heard everyone within %u ms: "
-        "%s%s", phase, ms, e.why, state);
+        "%s %s%s", phase, ms, e.why, when, state);
   }
+  if (timing)
+    *timing = milestones_text (&e);
   g_free (e.why);
+  g_free (e.gone_id);
   return (g_get_monotonic_time () - start) / 1000;
 }
 
@@ -437,7 +499,7 @@ GST_START_TEST (test_chaos)
   for (i = 0; i < PEERS; i++)
     chaos_start (&c, i, "chaos");
   room = chaos_room (&c);
-  expect_everyone (&w, room, "the room forming", 40000);
+  expect_everyone (&w, room, "the room forming", 40000, NULL, NULL, NULL);
   f2f_test_host_set_loss (c.hosts[LOSSY], LOSS_PERCENT);
   g_print ("room formed; %s's link now loses %u %% of UDP both ways\n",
       names[LOSSY], LOSS_PERCENT);
@@ -447,20 +509,24 @@ GST_START_TEST (test_chaos)
     guint victim = g_rand_int_range (rand, 0, PEERS - 1);
     g_autofree gchar *phase = g_strdup_printf ("cycle %u (%s restarted)",
         cycle + 1, names[victim]);
+    g_autofree gchar *gone_id = NULL;
+    g_autofree gchar *timing = NULL;
     guint took;
 
     /* the seconds of the peers that stay, from before the kill on */
     g_string_append_printf (victims, "%s%s", cycle ? " " : "",
         names[victim]);
     watch_start (&w, room, c.peers[victim]);
+    gone_id = g_strdup (c.peers[victim]->peer_id);
     chaos_kill (&c, victim);
     chaos_start (&c, victim, "chaos");
     g_ptr_array_unref (room);
     room = chaos_room (&c);
-    took = expect_everyone (&w, room, phase, RECOVER_MS);
+    took = expect_everyone (&w, room, phase, RECOVER_MS, c.peers[victim],
+        gone_id, &timing);
     g_array_append_val (recoveries, took);
     g_print ("%s: everyone decodes, sees and hears everyone %u ms after "
-        "the restart\n", phase, took);
+        "the restart %s\n", phase, took, timing);
     watch_wait (&w, NULL, NULL, MAX (0, CYCLE_MS - (g_get_monotonic_time ()
                 - cycle_start) / 1000));
     if (w.stopped) {
@@ -506,7 +572,8 @@ GST_START_TEST (test_chaos)
   room = chaos_room (&c);
   watch_reset (&w);
   watch_start (&w, room, c.peers[PEERS]);
-  join_ms = expect_everyone (&w, room, "a newcomer after the stall", JOIN_MS);
+  join_ms = expect_everyone (&w, room, "a newcomer after the stall", JOIN_MS,
+      c.peers[PEERS], NULL, NULL);
   for (i = 0; i < PEERS; i++)
     fail_unless (c.peers[i]->left->len == left_before[i], "%s saw %s leave "
         "during or after the server's stall", c.peers[i]->name,
