@@ -314,6 +314,10 @@ typedef struct
   TestPeer *newcomer;
   gchar *gone_id;
   gint64 start_us, joined_us, gone_us, decoded_us;
+  /* per pair (as @since): link connected (ICE and DTLS), fresh video,
+   * fresh audio, the watcher's tone and colour of the other (µs since
+   * @start; 0 until then) */
+  gint64 pair_us[MAX_PAIRS][5];
 } Everyone;
 
 static void
@@ -325,6 +329,7 @@ everyone_init (Everyone * e, GPtrArray * room)
   e->why = NULL;
   e->start_us = g_get_monotonic_time ();
   e->joined_us = e->gone_us = e->decoded_us = 0;
+  memset (e->pair_us, 0, sizeof e->pair_us);
   for (i = 0; i < room->len; i++) {
     TestPeer *p = room->pdata[i];
     e->reports[i][0] = p->tone_reports;
@@ -359,6 +364,33 @@ milestones (Everyone * e)
       gone = FALSE;
   if (e->gone_id && gone && !e->gone_us)
     e->gone_us = now;
+  for (i = 0; i < e->room->len; i++) {
+    TestPeer *p = e->room->pdata[i];
+    guint j, k;
+    for (j = 0, k = i * (e->room->len - 1); j < e->room->len; j++) {
+      TestPeer *q = e->room->pdata[j];
+      gint64 *at;
+      if (p == q)
+        continue;
+      at = e->pair_us[k];
+      if (!at[0] && g_str_equal (f2f_test_peer_link_state (p, q->peer_id),
+              "connected"))
+        at[0] = now;
+      if (!at[1] && grown (f2f_test_peer_video_from (p, q->peer_id),
+              e->since[k][0]) >= RECOVER_FRAMES)
+        at[1] = now;
+      if (!at[2] && grown (f2f_test_peer_audio_from (p, q->peer_id),
+              e->since[k][1]) >= RECOVER_FRAMES)
+        at[2] = now;
+      if (!at[3] && p->tone_reports >= e->reports[i][0] + 2
+          && p->tones[room_index (q)] >= HEARD_DB)
+        at[3] = now;
+      if (!at[4] && p->color_reports >= e->reports[i][1] + 2
+          && p->colors[room_index (q)] >= SEEN_PIXELS)
+        at[4] = now;
+      k++;
+    }
+  }
   if (!e->decoded_us && f2f_test_all_decode (e->room, 1)) {
     guint j, k = 0;
     for (i = 0; i < e->room->len; i++)
@@ -431,13 +463,54 @@ everyone_decodes (gpointer data)
 
 /* Waits (watching @w) until everyone_decodes, up to @ms; fails the test
  * with @phase and what was missing otherwise. Returns the ms it took. */
+/* The pair that was ready last (an unready one counts as last), with
+ * where its time went. */
+static gchar *
+slowest_pair (Everyone * e)
+{
+  guint i, j, k = 0, slowest = 0;
+  gint64 worst = -1, *at;
+  TestPeer *sp = NULL, *sq = NULL;
+
+  for (i = 0; i < e->room->len; i++)
+    for (j = 0; j < e->room->len; j++) {
+      TestPeer *p = e->room->pdata[i], *q = e->room->pdata[j];
+      gint64 ready = G_MAXINT64;
+      guint m;
+      if (p == q)
+        continue;
+      at = e->pair_us[k];
+      if (at[1] && at[2] && at[3] && at[4]) {
+        ready = 0;
+        for (m = 1; m < 5; m++)
+          ready = MAX (ready, at[m]);
+      }
+      if (ready > worst) {
+        worst = ready;
+        slowest = k;
+        sp = p;
+        sq = q;
+      }
+      k++;
+    }
+  if (sp == NULL)
+    return g_strdup ("");
+  at = e->pair_us[slowest];
+  return g_strdup_printf ("; slowest: %s of %s, connected %" G_GINT64_FORMAT
+      ", video %" G_GINT64_FORMAT ", audio %" G_GINT64_FORMAT ", tone %"
+      G_GINT64_FORMAT ", colour %" G_GINT64_FORMAT " ms", sp->name, sq->name,
+      at[0] / 1000, at[1] / 1000, at[2] / 1000, at[3] / 1000, at[4] / 1000);
+}
+
 static gchar *
 milestones_text (Everyone * e)
 {
+  g_autofree gchar *slowest = slowest_pair (e);
+
   return g_strdup_printf ("(joined at %" G_GINT64_FORMAT " ms, the old one "
       "gone from every room at %" G_GINT64_FORMAT " ms, every pair decoding "
-      "at %" G_GINT64_FORMAT " ms)", e->joined_us / 1000,
-      e->gone_us / 1000, e->decoded_us / 1000);
+      "at %" G_GINT64_FORMAT " ms%s)", e->joined_us / 1000,
+      e->gone_us / 1000, e->decoded_us / 1000, slowest);
 }
 
 /* Waits (watching @w) until everyone_decodes, up to @ms; fails the test
