@@ -25,6 +25,7 @@
  * benchmark (tests/bench/audio-loss.sh): not part of the suite.
  */
 
+#include <stdarg.h>
 #include <string.h>
 #include <signal.h>
 #include <stdio.h>
@@ -664,6 +665,109 @@ GST_START_TEST (test_chaos)
 GST_END_TEST;
 
 /* ---------------------------------------------------------------------- */
+/* Delay (tests/tools/f2f-delay-line): this kernel has no netem */
+
+typedef struct
+{
+  GSubprocess *proc;
+  gchar *dev;
+  gchar *peer_addr;
+  guint table;
+} DelayLine;
+
+static void
+cmd (const gchar * format, ...) G_GNUC_PRINTF (1, 2);
+
+static void
+cmd (const gchar * format, ...)
+{
+  va_list args;
+  g_autofree gchar *line = NULL;
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+  gint status = 0;
+
+  va_start (args, format);
+  line = g_strdup_vprintf (format, args);
+  va_end (args);
+  fail_unless (g_spawn_command_line_sync (line, &out, &err, &status, NULL)
+      && g_spawn_check_wait_status (status, NULL), "'%s' failed: %s%s",
+      line, out ? out : "", err ? err : "");
+}
+
+/* Everything @host's peer sends and everything sent to it waits @ms in a
+ * delay line in the router (this namespace): @ms each way, 2 × @ms more
+ * round trip to anyone. Packets from the delay line go by the main table;
+ * those from or to the peer by one of their own, whose only route leads
+ * into the line. */
+static DelayLine *
+delay_line_new (TestHost * host, guint ms)
+{
+  DelayLine *d = g_new0 (DelayLine, 1);
+  g_autoptr (GSubprocessLauncher) launcher = f2f_test_launcher_new
+      (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autofree gchar *tool = g_build_filename (g_getenv ("F2F_BUILD_ROOT"),
+      "tests", "tools", "f2f-delay-line", NULL);
+  g_autofree gchar *delay = g_strdup_printf ("%u", ms);
+  g_autoptr (GDataInputStream) out = NULL;
+  g_autofree gchar *line = NULL;
+  g_autoptr (GError) error = NULL;
+
+  d->dev = g_strdup_printf ("f2fd%u", host->index);
+  d->peer_addr = g_strdup (host->peer_addr);
+  d->table = 1000 + host->index;
+  d->proc = g_subprocess_launcher_spawn (launcher, &error, tool, "--dev",
+      d->dev, "--delay", delay, NULL);
+  fail_unless (d->proc != NULL, "cannot start %s: %s", tool,
+      error ? error->message : "?");
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (d->proc));
+  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, NULL);
+  fail_unless (g_strcmp0 (line, "ready") == 0, "the delay line did not "
+      "start");
+  cmd ("ip link set %s up", d->dev);
+  /* its packets come back with the peer's source (another interface's
+   * route: reverse path filter) or the router's own (the server's
+   * signaling: a local source) */
+  cmd ("sysctl -q -w net.ipv4.conf.all.rp_filter=0 "
+      "net.ipv4.conf.%s.rp_filter=0 net.ipv4.conf.%s.accept_local=1",
+      d->dev, d->dev);
+  cmd ("ip route add default dev %s table %u", d->dev, d->table);
+  cmd ("ip rule add iif %s lookup main pref 100", d->dev);
+  cmd ("ip rule add to %s/32 lookup %u pref 200", d->peer_addr, d->table);
+  cmd ("ip rule add from %s/32 lookup %u pref 200", d->peer_addr, d->table);
+  return d;
+}
+
+static void
+delay_line_free (DelayLine * d)
+{
+  if (d == NULL)
+    return;
+  cmd ("ip rule del to %s/32 lookup %u pref 200", d->peer_addr, d->table);
+  cmd ("ip rule del from %s/32 lookup %u pref 200", d->peer_addr, d->table);
+  cmd ("ip rule del iif %s lookup main pref 100", d->dev);
+  /* its input closed, the line stops; its device and routes go with it */
+  g_output_stream_close (g_subprocess_get_stdin_pipe (d->proc), NULL, NULL);
+  g_subprocess_wait (d->proc, NULL, NULL);
+  g_object_unref (d->proc);
+  g_free (d->dev);
+  g_free (d->peer_addr);
+  g_free (d);
+}
+
+static gdouble
+link_rtt (TestPeer * p, TestPeer * other)
+{
+  GstStructure *s = other->peer_id ? g_hash_table_lookup (p->link_bitrate,
+      other->peer_id) : NULL;
+  gdouble v = -1;
+
+  if (s)
+    gst_structure_get_double (s, "rtt", &v);
+  return v;
+}
+
+/* ---------------------------------------------------------------------- */
 /* The audio loss benchmark (tests/bench/audio-loss.sh) */
 
 static gint
@@ -723,6 +827,8 @@ GST_START_TEST (test_audio_loss)
   const gchar *server_args[] = { "--address=0.0.0.0", NULL };
   g_auto (GStrv) levels = g_strsplit (g_getenv ("F2F_AUDIO_LOSS"), ",", -1);
   guint seconds = env_uint ("F2F_AUDIO_LOSS_SECONDS", 20);
+  guint delay_ms = env_uint ("F2F_AUDIO_LOSS_DELAY_MS", 0);
+  DelayLine *delay = NULL;
   Chaos c = { NULL, };
   g_autoptr (GPtrArray) room = NULL;
   TestPeer *a, *b;
@@ -746,6 +852,8 @@ GST_START_TEST (test_audio_loss)
   }
   a = c.peers[0];
   b = c.peers[1];
+  if (delay_ms)
+    delay = delay_line_new (c.hosts[1], delay_ms);
   room = chaos_room (&c);
   fail_unless (f2f_test_wait_all_decode (room, 10, 40000),
       "the room did not form within 40 s");
@@ -759,7 +867,9 @@ GST_START_TEST (test_audio_loss)
   fail_unless (a_ref > HEARD_DB && b_ref > HEARD_DB, "no tone before the "
       "loss: A hears B at %.1f dB, B hears A at %.1f dB", a_ref, b_ref);
   g_print ("audio-loss reference: A hears B at %.1f dB, B hears A at %.1f "
-      "dB\n", a_ref, b_ref);
+      "dB; %u ms added each way on B's link; RTT A-B as A sees it %.0f ms, "
+      "as B sees it %.0f ms\n", a_ref, b_ref, delay_ms, link_rtt (a, b),
+      link_rtt (b, a));
 
   for (i = 0; levels[i]; i++) {
     guint percent = atoi (levels[i]);
@@ -789,7 +899,9 @@ GST_START_TEST (test_audio_loss)
         b_audio / (gdouble) seconds, b->failures->len - b_failures);
     f2f_test_wait (never, NULL, 3000);
   }
+  /* the peers first: the line carries their goodbyes */
   chaos_free (&c);
+  delay_line_free (delay);
 }
 
 GST_END_TEST;
