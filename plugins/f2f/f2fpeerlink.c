@@ -1099,12 +1099,15 @@ add_sender (F2fPeerLink * link, const gchar * media, GstCaps * caps,
   g_object_get (sink, "transceiver", &trans, NULL);
   g_object_set (trans, "codec-preferences", prefs, "direction",
       GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV, NULL);
-  if (g_object_class_find_property (G_OBJECT_GET_CLASS (trans), "do-nack"))
+  /* NACK and RTX for video only. For audio, Opus carries its own FEC
+   * in-band, a retransmission rarely beats the jitterbuffer's deadline, and
+   * an audio section with an RTX stream (a=ssrc-group:FID) makes Chromium
+   * refuse the whole offer ("Failed to add remote stream ssrc … to {mid:
+   * audio1, media_type: audio}"): an f2f peer that offered to Chromium got
+   * no link at all. */
+  if (strcmp (media, "video") == 0
+      && g_object_class_find_property (G_OBJECT_GET_CLASS (trans), "do-nack"))
     g_object_set (trans, "do-nack", TRUE, NULL);
-  if (strcmp (media, "audio") == 0
-      && g_object_class_find_property (G_OBJECT_GET_CLASS (trans), "fec-type"))
-    /* Opus carries its own FEC in-band; no RTP-level FEC for audio. */
-    ;
   gst_object_unref (trans);
 
   src = gst_element_get_static_pad (pay, "src");

@@ -143,11 +143,17 @@ async function main () {
   const fromA = await grows(() => decodedOn(page, a.id));
   const fromB = await grows(() => decodedOn(page, b.id));
   check(fromA >= 10 && fromB === 0, `the browser decodes the mixer only (3 s: ${fromA} frames from GstRed, ${fromB} from GstBlue)`);
+  // A phone-sized screen with the mixer's badge and its double-width tile: nothing wider than the screen.
+  await page.setViewport({ width: 390, height: 844 });
+  check(await waitFor(() => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 5000),
+    `as a mixer's client the page fits a 390 px wide screen (${await page.evaluate(() => document.documentElement.scrollWidth)} px)`);
   if (process.env.F2F_TEST_SCREENSHOTS) {
-    await page.setViewport({ width: 1280, height: 800 });
     await page.evaluate(() => { document.querySelector('#chat-input').value = ''; });
+    await page.screenshot({ path: `${process.env.F2F_TEST_SCREENSHOTS}/browser-mixer-phone-${KIND}.png`, fullPage: true });
+    await page.setViewport({ width: 1280, height: 800 });
     await page.screenshot({ path: `${process.env.F2F_TEST_SCREENSHOTS}/browser-mixer-${KIND}.png` });
   }
+  await page.setViewport({ width: 1280, height: 800 });
   // What the browser sends: its camera to the mixer only.
   const toA = (await linkStats(a.id)).sentBps; const toB = (await linkStats(b.id)).sentBps;
   // (a still green picture costs little: Opus is most of it)
