@@ -54,7 +54,9 @@
  *   (double, -1 unknown), `age-ms` (gint64, -1 never measured)).
  * * `f2f-measurement`: every interval, one per peer whose record this peer
  *   holds (itself included): `peer` (string), `local` (boolean), and the
- *   record's fields as in `score` above.
+ *   record's fields as in `score` above; this peer's own also `probes`
+ *   (guint, the uplink probes answered so far: the estimate is the median
+ *   of the latest three).
  *
  * ## Example launch line
  * |[
@@ -1270,7 +1272,10 @@ tick_cb (gpointer data)
   send_text (room, NULL, gst_f2f_elect_message_measurement (&self->local, 0));
   {
     GstStructure *s = record_structure ("f2f-measurement", me, &self->local);
-    gst_structure_set (s, "local", G_TYPE_BOOLEAN, TRUE, NULL);
+    /* how many probes the estimate rests on: whoever reads the estimate
+     * can tell a fresh one from the same one published again */
+    gst_structure_set (s, "local", G_TYPE_BOOLEAN, TRUE, "probes",
+        G_TYPE_UINT, self->probe_results_next, NULL);
     post (self, s);
   }
   g_hash_table_iter_init (&iter, self->records);
