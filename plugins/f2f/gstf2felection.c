@@ -1142,8 +1142,9 @@ handle_probe_chunk (GstF2fElection * self, GstF2fRoom * room,
     /* Our own probe was on our uplink meanwhile: our acknowledgements of
      * this one waited behind it (up to the uplink's queue, 400 ms on a
      * modem), and the sender's SCTP, paced by them, sent slower than its
-     * uplink allows: an 8 Mbit/s uplink measured 1.3 Mbit/s that way. No
-     * answer: no estimate is better than a wrong one. */
+     * uplink allows (the likely cause of an 8 Mbit/s uplink estimated at
+     * 1.3 Mbit/s in the network lab). No answer: no estimate is better
+     * than a wrong one. */
     GST_INFO_OBJECT (self, "probe %u from %s not answered: it overlapped "
         "our own", id, peer);
     g_hash_table_remove (self->probes_in, peer);
