@@ -612,19 +612,16 @@ GST_START_TEST (test_capped_uplinks_elect)
     TestPeer *p;
 
     hosts[i] = f2f_test_host_new (41 + i);
-    uri = g_strdup_printf ("ws://%s:%u/ws", hosts[i]->host_addr,
-        server->port);
+    uri = g_strdup_printf ("ws://%s:%u/ws", hosts[i]->host_addr, server->port);
     extra = g_strdup_printf ("local-addresses=%s f2felection name=election "
-        "mode=manual max-mesh-size=3 probe-interval=1500",
-        hosts[i]->peer_addr);
+        "mode=manual max-mesh-size=3 probe-interval=1500", hosts[i]->peer_addr);
     p = f2f_test_peer_start_av (hosts[i], uri, "lab", names[i], i, extra);
     g_object_set_data (G_OBJECT (p->proc), "index", GUINT_TO_POINTER (i));
     g_ptr_array_add (peers, p);
     /* before its first probe (2 s after its start) */
     f2f_test_host_set_uplink_cap (hosts[i], lab_caps[i]);
     /* one after the other: A, the earliest member, leads */
-    fail_unless (f2f_test_wait (joined, p, 15000), "%s did not join",
-        names[i]);
+    fail_unless (f2f_test_wait (joined, p, 15000), "%s did not join", names[i]);
   }
   slow = peers->pdata[0];
   fast = peers->pdata[1];
@@ -878,12 +875,10 @@ GST_START_TEST (test_join_leave_cycles)
 
   for (i = 0; i < 4; i++) {
     g_autofree gchar *extra = g_strdup_printf ("f2felection name=election "
-        "max-mesh-size=4 probe-interval=0 uplink=%u", i == 0 ? 40000 :
-        10000);
+        "max-mesh-size=4 probe-interval=0 uplink=%u", i == 0 ? 40000 : 10000);
     TestPeer *p = f2f_test_peer_start (server, "cycles", names[i], i, extra);
     g_ptr_array_add (peers, p);
-    fail_unless (f2f_test_wait (joined, p, 15000), "%s did not join",
-        names[i]);
+    fail_unless (f2f_test_wait (joined, p, 15000), "%s did not join", names[i]);
   }
   leader = peers->pdata[0];
   fail_unless (f2f_test_wait_all_decode (peers, 10, 40000),
