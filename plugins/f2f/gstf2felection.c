@@ -1142,9 +1142,10 @@ handle_probe_chunk (GstF2fElection * self, GstF2fRoom * room,
     /* Our own probe was on our uplink meanwhile: our acknowledgements of
      * this one waited behind it (up to the uplink's queue, 400 ms on a
      * modem), and the sender's SCTP, paced by them, sent slower than its
-     * uplink allows (the likely cause of an 8 Mbit/s uplink estimated at
-     * 1.3 Mbit/s in the network lab). No answer: no estimate is better
-     * than a wrong one. */
+     * uplink allows (suspected, not proven, for an 8 Mbit/s uplink
+     * estimated at 1.3 Mbit/s in the network lab; a 4 Mbit/s one was
+     * still once estimated at 1.1 Mbit/s with this rule). No answer: no
+     * estimate is better than a wrong one. */
     GST_INFO_OBJECT (self, "probe %u from %s not answered: it overlapped "
         "our own", id, peer);
     g_hash_table_remove (self->probes_in, peer);
