@@ -245,7 +245,9 @@ contains (GPtrArray * peers, const Peer * p)
 
 /* The fewest mixers that serve the room within max-clients-per-mixer with
  * enough eligible peers for an even split; 0 when there is none. Scores
- * every peer for that split (@need). */
+ * every peer for that split (@need). When at least that many eligible
+ * peers have a fresh record, a peer without one is made ineligible (see
+ * "SILENT PEERS" in the header). */
 static guint
 mixer_count (const GstF2fElectConfig * config, Peer * peers, guint n,
     guint cap, guint64 * need)
@@ -256,13 +258,22 @@ mixer_count (const GstF2fElectConfig * config, Peer * peers, guint n,
   k_max = MIN (MAX (k_min, n / 2), n - 1);
   for (k = k_min; k <= k_max; k++) {
     /* the clients of the busiest mixer of an even split: ⌈(n − k) / k⌉ */
-    guint per_mixer = (n - 1) / k, eligible = 0;
+    guint per_mixer = (n - 1) / k, eligible = 0, recorded = 0;
 
     *need = gst_f2f_elect_mixer_need (config, per_mixer, k);
     for (i = 0; i < n; i++) {
       gst_f2f_elect_score (config, peers[i].m, *need, &peers[i].score);
-      if (peers[i].score.eligible)
+      if (peers[i].score.eligible) {
         eligible++;
+        if (is_fresh (config, peers[i].m))
+          recorded++;
+      }
+    }
+    if (recorded >= k) {
+      for (i = 0; i < n; i++)
+        if (!is_fresh (config, peers[i].m))
+          peers[i].score.eligible = FALSE;
+      return k;
     }
     if (eligible >= k)
       return k;

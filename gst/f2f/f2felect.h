@@ -43,6 +43,20 @@
  * time) costs GST_F2F_ELECT_UNKNOWN_FACTOR, a little less than a good
  * measurement and much less than a bad one (neutral-low).
  *
+ * SILENT PEERS. A peer without a fresh record publishes no measurements:
+ * it runs no f2felection (a browser running f2f.js, which cannot mix and
+ * declines a plan that names it, proposing another one epoch up), or it
+ * went silent (frozen, or its records stopped). Electing it costs an
+ * extra epoch at best, clients without a mixer at worst. So while at
+ * least as many eligible peers with a fresh record as the room needs
+ * mixers exist, a peer without one is not eligible: never a mixer, and a
+ * mixer of the plan that became silent is replaced as unfit after
+ * min-dwell-ms. With fewer, it stays eligible (ranked after every
+ * measured peer, as above): a room past max-mesh-size may need it, e.g.
+ * an f2fsignal peer without f2felection that can mix. A peer whose
+ * record says its uplink is unknown (its probes are not done yet) has a
+ * record: it is unmeasured, not silent.
+ *
  * RANK. Eligible before ineligible, measured before unmeasured, greater
  * value first, then the smaller peer id (strcmp): a total order, so every
  * peer that runs the function on the same inputs gets the same plan.

@@ -86,6 +86,7 @@ typedef struct
   GMutex lock;
   GPtrArray *sent;              /* "peer text" */
   guint proposals;
+  guint probe_chunks;           /* of our own probes (probe_send) */
 } Transport;
 
 static gboolean
@@ -400,6 +401,144 @@ GST_START_TEST (test_follower)
 
 GST_END_TEST;
 
+/* A transport whose probe channel is open: our probe chunks are counted,
+ * and once one is sent the channel stays full, so our probe stays on our
+ * uplink for probe-duration, as on a slow link. */
+static gboolean
+probe_send (gpointer user_data, const gchar * peer, const gchar * channel,
+    GBytes * data)
+{
+  Transport *t = user_data;
+  gsize len;
+  const guint8 *bytes = g_bytes_get_data (data, &len);
+  guint32 id = 0;
+  guint16 index;
+  gboolean last;
+
+  if (g_strcmp0 (channel, GST_F2F_PROBE_CHANNEL) != 0)
+    return fake_send (user_data, peer, channel, data);
+  fail_unless (gst_f2f_elect_probe_chunk_parse (bytes, len, &id, &index,
+          &last));
+  g_mutex_lock (&t->lock);
+  if (id != 0)
+    t->probe_chunks++;
+  g_mutex_unlock (&t->lock);
+  return TRUE;
+}
+
+static gint64
+probe_buffered (gpointer user_data, const gchar * peer, const gchar * channel)
+{
+  Transport *t = user_data;
+  gint64 queued;
+
+  if (g_strcmp0 (channel, GST_F2F_PROBE_CHANNEL) != 0)
+    return 0;
+  g_mutex_lock (&t->lock);
+  queued = t->probe_chunks ? 1024 * 1024 : 0;
+  g_mutex_unlock (&t->lock);
+  return queued;
+}
+
+static gboolean
+sent_prefix (Transport * t, const gchar * prefix)
+{
+  gboolean found = FALSE;
+  guint i;
+
+  g_mutex_lock (&t->lock);
+  for (i = 0; i < t->sent->len && !found; i++)
+    found = g_str_has_prefix (g_ptr_array_index (t->sent, i), prefix);
+  g_mutex_unlock (&t->lock);
+  return found;
+}
+
+/* Whether a peer answers b's probe (four 16 KiB chunks and the end
+ * marker) with probe-result, while its own probe is on its uplink (@own)
+ * or while it sends none. */
+static gboolean
+answers_probe (gboolean own)
+{
+  GstElement *pipeline = gst_pipeline_new (NULL);
+  GstElement *e = gst_element_factory_make ("f2felection", NULL);
+  g_autoptr (GstBus) bus = gst_element_get_bus (pipeline);
+  Transport t = { gst_f2f_room_new (), };
+  g_autofree gchar *req = gst_f2f_elect_message_request (77, 1);
+  g_autoptr (GBytes) req_bytes = g_bytes_new (req, strlen (req));
+  GstContext *context;
+  GstStructure *s;
+  gboolean answered;
+  gint64 deadline;
+  guint i;
+
+  g_mutex_init (&t.lock);
+  t.sent = g_ptr_array_new_with_free_func (g_free);
+  gst_f2f_room_set_identity (t.room, "r", "a", "A");
+  gst_f2f_room_set_transport (t.room, probe_send, &t, NULL);
+  gst_f2f_room_set_flow (t.room, probe_buffered, &t);
+  gst_f2f_room_set_leader (t.room, "b");
+  gst_f2f_room_peer_joined (t.room, "b", "B");
+  g_object_set (e, "interval", 200, "probe-interval", own ? 1000 : 0, NULL);
+  gst_bin_add (GST_BIN (pipeline), e);
+  context = gst_f2f_room_context_new (t.room);
+  gst_element_set_context (pipeline, context);
+  gst_context_unref (context);
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  s = wait_for (bus, "f2f-measurement", 2000);
+  fail_unless (s != NULL, "no f2f-measurement");
+  gst_structure_free (s);
+  /* our first probe starts 2 s after the start */
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (own && g_get_monotonic_time () < deadline) {
+    g_mutex_lock (&t.lock);
+    i = t.probe_chunks;
+    g_mutex_unlock (&t.lock);
+    if (i > 0)
+      break;
+    g_usleep (10000);
+  }
+  fail_unless (!own || i > 0, "no probe of our own within 5 s");
+
+  for (i = 0; i <= 4; i++) {
+    g_autoptr (GBytes) chunk = gst_f2f_elect_probe_chunk_new (7, i, i == 4,
+        i == 4 ? GST_F2F_PROBE_HEADER_SIZE : GST_F2F_PROBE_CHUNK_SIZE);
+    gst_f2f_room_deliver (t.room, "b", GST_F2F_PROBE_CHANNEL, chunk);
+    g_usleep (2000);
+  }
+  /* events are handled in order: once this is answered, so was the probe
+   * if it ever will be */
+  gst_f2f_room_deliver (t.room, "b", GST_F2F_ELECTION_CHANNEL, req_bytes);
+  deadline = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
+  while (!sent_prefix (&t, "b {\"type\":\"measurement\",\"request\":77")
+      && g_get_monotonic_time () < deadline)
+    g_usleep (10000);
+  fail_unless (sent_prefix (&t, "b {\"type\":\"measurement\",\"request\":77"),
+      "the request was not answered");
+  answered = sent_prefix (&t, "b {\"type\":\"probe-result\"");
+
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+  gst_f2f_room_set_transport (t.room, NULL, NULL, NULL);
+  gst_f2f_room_set_flow (t.room, NULL, NULL);
+  gst_object_unref (t.room);
+  g_ptr_array_unref (t.sent);
+  g_mutex_clear (&t.lock);
+  return answered;
+}
+
+/* A probe that arrives while our own is on our uplink is not answered
+ * (our acknowledgements of it waited behind our burst, so it measured
+ * less than the sender's uplink); one that arrives while we send none
+ * is. */
+GST_START_TEST (test_probe_overlapping_ours)
+{
+  fail_unless (answers_probe (FALSE), "a probe was not answered");
+  fail_if (answers_probe (TRUE), "a probe that overlapped ours was answered");
+}
+
+GST_END_TEST;
+
 static Suite *
 f2felection_suite (void)
 {
@@ -412,6 +551,7 @@ f2felection_suite (void)
   tcase_add_test (tc, test_no_room);
   tcase_add_test (tc, test_grow_and_mixer_left);
   tcase_add_test (tc, test_follower);
+  tcase_add_test (tc, test_probe_overlapping_ours);
   return s;
 }
 

@@ -72,6 +72,7 @@ typedef struct
   guint measurements;           /* f2f-measurement messages seen */
   GArray *uplink_estimates;     /* guint64: each new uplink-bps of its own
                                  * f2f-measurement (the probe's estimates) */
+  guint probes;                 /* uplink probes answered, as last posted */
   gchar *role;                  /* the latest new-role of f2f-role-changed,
                                  * "mesh" before any */
   guint role_changes;
