@@ -599,9 +599,8 @@ reaped_cb (GObject * source, GAsyncResult * res, gpointer data)
   if (!peer->exit_expected) {
     g_autofree gchar *end = f2f_test_peer_describe_end (peer);
     g_printerr ("\n*** peer %s (%s, process %s) ended by itself: %s\n",
-        peer->name, peer->peer_id ? peer->peer_id : "no id yet",
-        g_subprocess_get_identifier (peer->proc) ?
-        g_subprocess_get_identifier (peer->proc) : "?", end);
+        peer->name, peer->peer_id ? peer->peer_id : "no id yet", peer->pid,
+        end);
   }
 }
 
@@ -1009,6 +1008,7 @@ peer_start (TestHost * host, const gchar * server_uri, const gchar * room,
   peer->err = g_data_input_stream_new (g_subprocess_get_stderr_pipe
       (peer->proc));
   peer->err_tail = g_queue_new ();
+  peer->pid = g_strdup (g_subprocess_get_identifier (peer->proc));
   read_next_err (peer);
   g_subprocess_wait_async (peer->proc, NULL, reaped_cb, peer);
   if (host) {
@@ -1033,8 +1033,8 @@ f2f_test_peer_send (TestPeer * peer, const gchar * line)
     /* EPIPE: the process is gone or going; wait for its end to say it */
     f2f_test_wait (peer_reaped, peer, 5000);
     end = f2f_test_peer_describe_end (peer);
-    fail ("cannot send '%s' to peer %s (%s): %s; the peer %s", line,
-        peer->name, peer->peer_id, error->message, end);
+    fail ("cannot send '%s' to peer %s (%s, process %s): %s; the peer %s",
+        line, peer->name, peer->peer_id, peer->pid, error->message, end);
   }
 }
 
@@ -1102,6 +1102,7 @@ f2f_test_peer_free (TestPeer * peer)
   g_clear_object (&peer->in);
   g_clear_object (&peer->err);
   g_queue_free_full (peer->err_tail, g_free);
+  g_free (peer->pid);
   g_hash_table_unref (peer->video);
   g_hash_table_unref (peer->audio);
   g_hash_table_unref (peer->present);

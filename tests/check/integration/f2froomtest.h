@@ -104,6 +104,8 @@ typedef struct
   GQueue *err_tail;             /* its last lines on stderr (gchar *) */
   gboolean reaped;              /* the process ended and was waited for */
   gboolean exit_expected;       /* quit, killed or freed by the test */
+  gchar *pid;                   /* its process id (GSubprocess forgets it
+                                 * once the process is reaped) */
 } TestPeer;
 
 /* What a test peer sends and how it listens; NULL fields keep the
