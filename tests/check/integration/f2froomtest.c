@@ -1359,9 +1359,12 @@ f2f_test_expect_everyone_hears (GPtrArray * peers, const gchar * phase,
     g_print ("%s: %s plays%s\n", phase, p->name, line->str);
     g_string_free (line, TRUE);
   }
-  if (!ok)
+  if (!ok) {
+    /* a peer that stalled is found by its threads (F2F_TEST_STACKS) */
+    f2f_test_print_peer_stacks (peers);
     fail ("%s: not everyone hears and sees everyone else within %u ms: %s",
         phase, ms, h.why);
+  }
   g_free (h.reports);
   g_free (h.why);
   return (g_get_monotonic_time () - start) / 1000;
