@@ -546,20 +546,25 @@ back_for_500_ms (gpointer data)
 
 /* The longest time @idx's value stays below @min among reports [from, to)
  * of @history, in ms: from the last report that had it to the first that
- * has it again, less one report period. */
+ * has it again, less one report period. With @where, the report after
+ * which it starts, counted from @from. */
 static gint64
 longest_gap (GArray * history, guint from, guint to, guint idx, gdouble min,
-    gint64 period_ms)
+    gint64 period_ms, guint * where)
 {
   gint64 longest = 0, had = -1;
-  guint i;
+  guint i, had_at = from;
 
   for (i = from; i < to; i++) {
     F2fTestLevels *l = &g_array_index (history, F2fTestLevels, i);
     if (l->v[idx] >= min) {
-      if (had >= 0)
-        longest = MAX (longest, l->t_ms - had - period_ms);
+      if (had >= 0 && l->t_ms - had - period_ms > longest) {
+        longest = l->t_ms - had - period_ms;
+        if (where)
+          *where = had_at - from;
+      }
       had = l->t_ms;
+      had_at = i;
     }
   }
   return longest;
@@ -627,12 +632,32 @@ GST_START_TEST (test_switch_gap)
   tone_at[SWITCHES] = c->tone_history->len;
   color_at[SWITCHES] = c->color_history->len;
   for (i = 0; i < SWITCHES; i++) {
+    guint where = 0, k;
+
     audio[i] = longest_gap (c->tone_history, tone_at[i], tone_at[i + 1], 1,
-        HEARD_DB, 20);
+        HEARD_DB, 20, &where);
     video[i] = longest_gap (c->color_history, color_at[i], color_at[i + 1],
-        1, SEEN_PIXELS, 100);
+        1, SEEN_PIXELS, 100, NULL);
     g_string_append_printf (report, " %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT,
         audio[i], video[i]);
+    /* Where a long silence sat, for whoever looks for its cause: B's tone
+     * in C's reports (every 20 ms, C's running time) from a little before
+     * it, counted from the first report after the switch was asked. */
+    if (audio[i] >= 100) {
+      GString *h = g_string_new (NULL);
+      guint first = tone_at[i] + (where > 2 ? where - 2 : 0);
+      gint64 t0 = g_array_index (c->tone_history, F2fTestLevels,
+          tone_at[i]).t_ms;
+      for (k = first; k < tone_at[i + 1] && k < first + 20; k++) {
+        F2fTestLevels *l = &g_array_index (c->tone_history, F2fTestLevels, k);
+        g_string_append_printf (h, " +%" G_GINT64_FORMAT ":%.0f",
+            l->t_ms - t0, l->v[1]);
+      }
+      g_print ("switch %u (to %s): B's tone at C around the %" G_GINT64_FORMAT
+          " ms silence:%s\n", i, i % 2 == 0 ? "mixer A" : "the mesh",
+          audio[i], h->str);
+      g_string_free (h, TRUE);
+    }
   }
   qsort (audio, SWITCHES, sizeof (gint64), (GCompareFunc) cmp_int64);
   qsort (video, SWITCHES, sizeof (gint64), (GCompareFunc) cmp_int64);
