@@ -640,8 +640,8 @@ GST_START_TEST (test_switch_gap)
       guint k;
       for (k = back.tones_from; k < c->tone_history->len; k += 5) {
         F2fTestLevels *l = &g_array_index (c->tone_history, F2fTestLevels, k);
-        g_string_append_printf (h, " %" G_GINT64_FORMAT ":%.0f", l->t_ms,
-            l->v[1]);
+        g_string_append_printf (h, " %" G_GINT64_FORMAT ":%.0f/%.0f",
+            l->t_ms, l->v[1], l->v[0]);
       }
       g_string_append (h, "\n  picture:");
       for (k = back.colors_from; k < c->color_history->len; k += 2) {
@@ -650,8 +650,9 @@ GST_START_TEST (test_switch_gap)
         g_string_append_printf (h, " %" G_GINT64_FORMAT ":%.0f", l->t_ms,
             l->v[1]);
       }
+      f2f_test_print_peer_stacks (peers);
       fail ("switch %u: C did not hear and see B for 500 ms within 10 s; "
-          "C's role %s; B's tone at C:%s", i, c->role, h->str);
+          "C's role %s; B's/A's tone at C:%s", i, c->role, h->str);
     }
   }
   tone_at[SWITCHES] = c->tone_history->len;
