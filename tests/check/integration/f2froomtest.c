@@ -1247,11 +1247,13 @@ f2f_test_sees_left (gpointer data)
 /* One's own tone must be this far under the quietest other voice. Not 40:
  * that is where Opus's coding noise of the others' tones lies in one's own
  * band. In the mesh, where nothing carries a peer's voice back to it, the
- * own band read as little as 40 dB under the quietest other voice
- * (integration/mixer, 11 runs of 2026-12-05, 152 mesh readings: -69/-70
- * dB against -29/-30), and CI once failed a mixer phase at 39.2. A voice
- * that really came back (a mix-minus with its own voice in it) is within a
- * few dB of the others; 30 still catches one 30 dB down. */
+ * own band reads -62 to -74 dB against others at -28 to -31
+ * (integration/mixer, 2026-12-05; with 40 the printed readings were all
+ * >= 40 only because the check waited for such a report), and CI once
+ * failed a mixer phase at 39.2. The check waits for one report that
+ * passes, so only noise that stays within 30 dB for the whole wait fails
+ * it. A voice that really came back (a mix-minus with its own voice in it)
+ * is within a few dB of the others; 30 still catches one 30 dB down. */
 #define OWN_BELOW_DB 30.0
 /* Pixels of a peer's colour in a 64×48 view: a tile in a grid of a grid
  * (a client's view of a mixer's composite) is still ~40. */
