@@ -87,6 +87,10 @@ typedef struct
   /* a mixer's encoders: tick starts into them (protected by sc->lock) */
   GArray *out;
   BenchOnset out_onset;
+  /* its Opus decoders: tick starts out of them, i.e. a hop's transport
+   * (encode, network, jitterbuffer, decode) without its mix */
+  GArray *in;
+  BenchOnset in_onset;
 } Peer;
 
 struct _Scenario
@@ -170,6 +174,21 @@ mix_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   if (p->sc->measuring)
     bench_find_onsets (GST_PAD_PROBE_INFO_BUFFER (info), pad, t, &p->out_onset,
         p->out);
+  g_mutex_unlock (&p->sc->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+/* Out of one of a peer's Opus decoders: a tick arriving. */
+static GstPadProbeReturn
+dec_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  Peer *p = user_data;
+  GstClockTime t = bench_now ();
+
+  g_mutex_lock (&p->sc->lock);
+  if (p->sc->measuring)
+    bench_find_onsets (GST_PAD_PROBE_INFO_BUFFER (info), pad, t, &p->in_onset,
+        p->in);
   g_mutex_unlock (&p->sc->lock);
   return GST_PAD_PROBE_OK;
 }
@@ -259,6 +278,8 @@ on_deep_element_added (GstBin * bin, GstBin * sub, GstElement * element,
         (guint64) opts.view_latency_ms * GST_MSECOND, NULL);
   if (p->mixer_index >= 0 && strcmp (name, "opusenc") == 0)
     bench_add_probe (element, "sink", mix_probe, p);
+  if (strcmp (name, "opusdec") == 0)
+    bench_add_probe (element, "src", dec_probe, p);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -326,6 +347,7 @@ peer_new (Scenario * sc, const gchar * label, gint mixer_index,
   p->mixer_index = mixer_index;
   p->connected = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   p->out = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
+  p->in = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
   p->role = g_strdup ("mesh");
   p->pipeline = gst_pipeline_new (label);
   g_signal_connect (p->pipeline, "deep-element-added",
@@ -358,6 +380,7 @@ peer_free (Peer * p)
   gst_object_unref (p->pipeline);
   g_hash_table_unref (p->connected);
   g_array_unref (p->out);
+  g_array_unref (p->in);
   g_free (p->label);
   g_free (p->peer_id);
   g_free (p->mixers);
@@ -508,6 +531,8 @@ typedef struct
   GArray *lat;                  /* ms, every round */
   GArray *video;
   GArray *hop[2];               /* capture → first mixer's mix, → second */
+  GArray *dec[3];               /* capture → decoded at the first mixer,
+                                 * the second, the listener */
   gchar *path;
   GArray *cores;                /* this process's CPU while measuring */
   gint failed;
@@ -530,6 +555,7 @@ run_scenario (Row * row, guint round)
   GstElement *src;
   guint i, timeout;
   gdouble cpu0, cores = -1, hop_p50[2] = { -1, -1 };
+  gdouble dec_p50[3] = { -1, -1, -1 };
   gint64 wall0;
   gint64 t_join = g_get_monotonic_time ();
 
@@ -664,6 +690,16 @@ run_scenario (Row * row, guint round)
       g_array_append_vals (row->hop[i], h->data, h->len);
       hop_p50[i] = bench_percentile (h, 50);
     }
+  for (i = 0; i < 3; i++) {
+    Peer *at = i < 2 ? hops[i] : sc.listener;
+    if (at) {
+      g_autoptr (GArray) h = g_array_new (FALSE, FALSE, sizeof (gdouble));
+      pair_events (sc.tx, at->in, NULL, NULL, 2,
+          opts.interval_ms * GST_MSECOND, h);
+      g_array_append_vals (row->dec[i], h->data, h->len);
+      dec_p50[i] = bench_percentile (h, 50);
+    }
+  }
   if (opts.video) {
     pair_events (sc.vtx, sc.vrx, sc.vtx_white, sc.vrx_white, 1,
         opts.video_interval_ms * 6 / 10 * GST_MSECOND, vlat);
@@ -684,8 +720,9 @@ done:
   g_print ("round %u k=%d %-34s ticks %3u  p50 %6.1f  p95 %6.1f ms",
       round + 1, row->k, row->path ? row->path : "", lat->len,
       bench_percentile (lat, 50), bench_percentile (lat, 95));
-  g_print ("  hops p50 %.1f %.1f  process %.2f cores", hop_p50[0],
-      hop_p50[1], cores);
+  g_print ("  hops p50 %.1f %.1f  decoded p50 %.1f %.1f %.1f  process %.2f "
+      "cores", hop_p50[0], hop_p50[1], dec_p50[0], dec_p50[1], dec_p50[2],
+      cores);
   if (opts.video)
     g_print ("  video %u p50 %6.1f", vlat->len, bench_percentile (vlat, 50));
   if (opts.verbose)
@@ -771,6 +808,9 @@ main (int argc, char **argv)
     row->video = g_array_new (FALSE, FALSE, sizeof (gdouble));
     row->hop[0] = g_array_new (FALSE, FALSE, sizeof (gdouble));
     row->hop[1] = g_array_new (FALSE, FALSE, sizeof (gdouble));
+    row->dec[0] = g_array_new (FALSE, FALSE, sizeof (gdouble));
+    row->dec[1] = g_array_new (FALSE, FALSE, sizeof (gdouble));
+    row->dec[2] = g_array_new (FALSE, FALSE, sizeof (gdouble));
     row->cores = g_array_new (FALSE, FALSE, sizeof (gdouble));
     g_ptr_array_add (rows, row);
   }
@@ -794,6 +834,7 @@ main (int argc, char **argv)
   g_print ("\n%-7s %-36s %6s %7s %7s %7s %8s %9s %9s %6s%s\n", "mixers",
       "path", "ticks", "min", "p50", "p95", "max", "hop1 p50", "hop2 p50",
       "cores", opts.video ? "  video n  p50   p95" : "");
+  /* the same rows, where the time goes */
   for (i = 0; i < n; i++) {
     Row *row = g_ptr_array_index (rows, i);
     gdouble p95 = bench_percentile (row->lat, 95);
@@ -817,6 +858,15 @@ main (int argc, char **argv)
         "heard sooner than 30 ms are ones older than --interval" : "");
     worst = MAX (worst, p95);
   }
+  g_print ("\n%-7s %9s %9s %9s %9s %9s %9s (p50s, ms from capture)\n",
+      "mixers", "dec M1", "mix M1", "dec M2", "mix M2", "dec L", "heard L");
+  for (i = 0; i < n; i++) {
+    Row *row = g_ptr_array_index (rows, i);
+    g_print ("%-7d %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f\n", row->k,
+        bench_percentile (row->dec[0], 50), bench_percentile (row->hop[0], 50),
+        bench_percentile (row->dec[1], 50), bench_percentile (row->hop[1], 50),
+        bench_percentile (row->dec[2], 50), bench_percentile (row->lat, 50));
+  }
   for (i = 0; i < n; i++) {
     Row *row = g_ptr_array_index (rows, i);
     gint hops = row->k >= 2 ? 2 : row->k;
@@ -831,8 +881,10 @@ main (int argc, char **argv)
     g_print ("worst p95 added per mixer hop over the mesh %.1f ms (target "
         "<= 40): %s\n", worst_hop, worst_hop <= 40 ? "met" : "MISSED");
   g_print ("hop1/hop2: capture -> the tick leaving the first / second "
-      "mixer's audiomixer (into its Opus encoder); cores: this process (every "
-      "peer) while measuring, median of the rounds\n");
+      "mixer's audiomixer (into its Opus encoder); dec M1/M2/L: capture -> "
+      "the tick out of an Opus decoder of the first / second mixer / the "
+      "listener; cores: this process (every peer) while measuring, median "
+      "of the rounds\n");
 
   g_subprocess_force_exit (server_proc);
   g_subprocess_wait (server_proc, NULL, NULL);

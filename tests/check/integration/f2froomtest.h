@@ -97,6 +97,16 @@ typedef struct
   GArray *color_history;        /* F2fTestLevels (pixels as levels) */
   GHashTable *bytes_sent;       /* peer id → bytes sent, as last sampled */
   guint samples;                /* answers to sample commands */
+  /* How the process ended: its stderr is read (and passed on to the
+   * test's, each line after the peer's name) so that a peer that dies
+   * can be told with its last words. */
+  GDataInputStream *err;
+  gboolean err_closed;          /* its stderr reached end of file */
+  GQueue *err_tail;             /* its last lines on stderr (gchar *) */
+  gboolean reaped;              /* the process ended and was waited for */
+  gboolean exit_expected;       /* quit, killed or freed by the test */
+  gchar *pid;                   /* its process id (GSubprocess forgets it
+                                 * once the process is reaped) */
 } TestPeer;
 
 /* What a test peer sends and how it listens; NULL fields keep the
@@ -197,7 +207,12 @@ TestPeer *f2f_test_peer_start_av_fast (TestHost * host,
     guint index, const gchar * extra);
 guint f2f_test_av_tone (guint index);
 guint32 f2f_test_av_color (guint index);
+/* Sends a command line; fails the test, saying how the peer ended and
+ * what it last wrote on stderr, when the peer is gone. */
 void f2f_test_peer_send (TestPeer * peer, const gchar * line);
+/* "running", "exited with status N" or "killed by signal N (name)", and
+ * the last lines of the peer's stderr; free with g_free. */
+gchar *f2f_test_peer_describe_end (TestPeer * peer);
 void f2f_test_peer_kill (TestPeer * peer);
 /* The resident set size of the peer's process, in KiB (0 if gone). */
 guint64 f2f_test_peer_rss_kib (TestPeer * peer);
