@@ -21,13 +21,15 @@ typedef struct
   guint port;
 } TestServer;
 
-#define F2F_TEST_AV_MAX 6
+#define F2F_TEST_AV_MAX 8
 
 /* One report of f2f_test_peer_start_av's measurements: the peer's running
  * time (ms) and a value per room tone or colour. */
 typedef struct
 {
   gint64 t_ms;
+  gint64 arrived_us;            /* the test's monotonic time of the line:
+                                 * the peers' clocks are their own */
   gdouble v[F2F_TEST_AV_MAX];
 } F2fTestLevels;
 
