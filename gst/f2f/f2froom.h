@@ -32,7 +32,9 @@ typedef gboolean (*GstF2fRoomSendFunc) (gpointer user_data,
 typedef struct
 {
   gchar *state;                 /* "connecting", "connected", "failed" */
-  guint64 bytes_sent;           /* RTP payload and headers, all streams */
+  guint64 bytes_sent;           /* RTP payload, all streams (webrtcbin's
+                                 * bytes-sent: no headers) */
+  guint64 packets_sent;         /* RTP packets, all streams */
   guint64 bytes_received;
   gdouble rtt_ms;               /* < 0: not known yet */
   gdouble loss_out;             /* fraction lost on the way out, 0..1 */
