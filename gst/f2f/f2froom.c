@@ -59,6 +59,7 @@ struct _GstF2fRoom
   gpointer propose_data;
   GHashTable *low_thresholds;   /* channel label → guint64* */
   GstF2fPlan *plan;             /* the topology plan adopted, or NULL */
+  gdouble encode_ms;            /* < 0: unknown */
 };
 
 enum
@@ -132,6 +133,7 @@ gst_f2f_room_init (GstF2fRoom * room)
       g_free);
   room->low_thresholds = g_hash_table_new_full (g_str_hash, g_str_equal,
       g_free, g_free);
+  room->encode_ms = -1;
 }
 
 GstF2fRoom *
@@ -500,6 +502,27 @@ gst_f2f_room_set_plan (GstF2fRoom * room, const GstF2fPlan * plan)
   g_clear_pointer (&copy, gst_f2f_plan_free);
   if (changed)
     g_signal_emit (room, signals[SIGNAL_PLAN_CHANGED], 0, plan);
+}
+
+void
+gst_f2f_room_set_encode_ms (GstF2fRoom * room, gdouble ms)
+{
+  g_return_if_fail (GST_IS_F2F_ROOM (room));
+  GST_OBJECT_LOCK (room);
+  room->encode_ms = ms < 0 ? -1 : ms;
+  GST_OBJECT_UNLOCK (room);
+}
+
+gdouble
+gst_f2f_room_get_encode_ms (GstF2fRoom * room)
+{
+  gdouble ms;
+
+  g_return_val_if_fail (GST_IS_F2F_ROOM (room), -1);
+  GST_OBJECT_LOCK (room);
+  ms = room->encode_ms;
+  GST_OBJECT_UNLOCK (room);
+  return ms;
 }
 
 GstF2fPlan *

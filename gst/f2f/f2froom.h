@@ -120,6 +120,13 @@ GST_F2F_API void gst_f2f_room_set_plan (GstF2fRoom * room,
 GST_F2F_API GstF2fPlan *gst_f2f_room_dup_plan (GstF2fRoom * room);
 GST_F2F_API void gst_f2f_room_set_leader (GstF2fRoom * room,
     const gchar * leader);
+/* How long the transport's camera encoder takes per frame (ms of wall
+ * clock, the mean over about a second, scaled to a 320×240 frame so that
+ * peers with different cameras compare); < 0: unknown (nothing encoded
+ * yet, or no camera). Set by the transport from a streaming thread, read
+ * by anyone. */
+GST_F2F_API void gst_f2f_room_set_encode_ms (GstF2fRoom * room, gdouble ms);
+GST_F2F_API gdouble gst_f2f_room_get_encode_ms (GstF2fRoom * room);
 GST_F2F_API void gst_f2f_room_deliver (GstF2fRoom * room,
     const gchar * peer_id, const gchar * channel, GBytes * data);
 

@@ -498,6 +498,11 @@ measure_local (GstF2fElection * self, GstF2fRoom * room)
   if (n_loss)
     m->loss = loss / n_loss;
   m->cpu_load = cpu_load (self);
+  /* f2fsignal's camera encoder, per 320×240 frame: what the encode weight
+   * of the score (gst/f2f/f2felect.h) is scaled for */
+  m->encode_ms = gst_f2f_room_get_encode_ms (room);
+  if (m->encode_ms < 0)
+    m->encode_ms = GST_F2F_ELECT_UNKNOWN;
 }
 
 static GstStructure *
