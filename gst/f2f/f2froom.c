@@ -60,6 +60,7 @@ struct _GstF2fRoom
   GHashTable *low_thresholds;   /* channel label → guint64* */
   GstF2fPlan *plan;             /* the topology plan adopted, or NULL */
   gdouble encode_ms;            /* < 0: unknown */
+  GValue scores;                /* GstValueList, or unset before any */
 };
 
 enum
@@ -93,6 +94,8 @@ gst_f2f_room_finalize (GObject * object)
   g_hash_table_unref (room->peers);
   g_hash_table_unref (room->low_thresholds);
   g_clear_pointer (&room->plan, gst_f2f_plan_free);
+  if (G_IS_VALUE (&room->scores))
+    g_value_unset (&room->scores);
   G_OBJECT_CLASS (gst_f2f_room_parent_class)->finalize (object);
 }
 
@@ -523,6 +526,42 @@ gst_f2f_room_get_encode_ms (GstF2fRoom * room)
   ms = room->encode_ms;
   GST_OBJECT_UNLOCK (room);
   return ms;
+}
+
+void
+gst_f2f_room_set_scores (GstF2fRoom * room, const GValue * scores)
+{
+  GValue copy = G_VALUE_INIT, old = G_VALUE_INIT;
+
+  g_return_if_fail (GST_IS_F2F_ROOM (room));
+  g_return_if_fail (scores == NULL || GST_VALUE_HOLDS_LIST (scores));
+  if (scores) {
+    g_value_init (&copy, GST_TYPE_LIST);
+    g_value_copy (scores, &copy);
+  }
+  GST_OBJECT_LOCK (room);
+  old = room->scores;
+  room->scores = copy;
+  GST_OBJECT_UNLOCK (room);
+  if (G_IS_VALUE (&old))
+    g_value_unset (&old);
+}
+
+gboolean
+gst_f2f_room_copy_scores (GstF2fRoom * room, GValue * scores)
+{
+  gboolean known;
+
+  g_return_val_if_fail (GST_IS_F2F_ROOM (room), FALSE);
+  g_return_val_if_fail (scores != NULL && !G_IS_VALUE (scores), FALSE);
+  GST_OBJECT_LOCK (room);
+  known = G_IS_VALUE (&room->scores);
+  if (known) {
+    g_value_init (scores, GST_TYPE_LIST);
+    g_value_copy (&room->scores, scores);
+  }
+  GST_OBJECT_UNLOCK (room);
+  return known;
 }
 
 GstF2fPlan *

@@ -127,6 +127,15 @@ GST_F2F_API void gst_f2f_room_set_leader (GstF2fRoom * room,
  * by anyone. */
 GST_F2F_API void gst_f2f_room_set_encode_ms (GstF2fRoom * room, gdouble ms);
 GST_F2F_API gdouble gst_f2f_room_get_encode_ms (GstF2fRoom * room);
+/* The scores of the latest election this peer ran (f2felection's
+ * f2f-election-result "scores": a GstValueList of "score" structures with
+ * peer, value, eligible, measured, ...), for siblings that show them
+ * (f2ftopology). Set by f2felection, read by anyone: copy_scores
+ * initialises @scores to a copy, or returns FALSE before any election. */
+GST_F2F_API void gst_f2f_room_set_scores (GstF2fRoom * room,
+    const GValue * scores);
+GST_F2F_API gboolean gst_f2f_room_copy_scores (GstF2fRoom * room,
+    GValue * scores);
 GST_F2F_API void gst_f2f_room_deliver (GstF2fRoom * room,
     const gchar * peer_id, const gchar * channel, GBytes * data);
 

@@ -21,6 +21,9 @@ typedef struct
   gchar *name;
   gboolean leader;
   gboolean local;
+  gboolean scored;
+  gdouble score_bps;
+  gboolean eligible, measured;
 } Peer;
 
 typedef struct
@@ -97,6 +100,24 @@ gst_f2f_topology_set_peer (GstF2fTopology * topo, const gchar * id,
   p->name = g_strdup (name ? name : id);
   p->leader = leader;
   p->local = local;
+}
+
+gboolean
+gst_f2f_topology_set_score (GstF2fTopology * topo, const gchar * id,
+    gdouble value_bps, gboolean eligible, gboolean measured)
+{
+  Peer *p;
+
+  g_return_val_if_fail (topo != NULL && id != NULL, FALSE);
+
+  p = g_hash_table_lookup (topo->peers, id);
+  if (p == NULL)
+    return FALSE;
+  p->scored = TRUE;
+  p->score_bps = MAX (value_bps, 0);
+  p->eligible = eligible;
+  p->measured = measured;
+  return TRUE;
 }
 
 static gchar *
@@ -428,6 +449,14 @@ append_node (GString * s, GstF2fTopology * topo, const Effective * e,
   }
   if (p->leader)
     g_string_append (s, "\\nleader");
+  if (p->scored) {
+    g_string_append (s, "\\nscore ");
+    append_bitrate (s, (guint64) p->score_bps);
+    if (!p->eligible)
+      g_string_append (s, " (not eligible)");
+    else if (!p->measured)
+      g_string_append (s, " (unmeasured)");
+  }
   g_string_append_printf (s, "\", shape=%s, fillcolor=\"%s\"%s%s];\n",
       shape, fill, p->leader ? ", peripheries=2" : "",
       p->local ? ", penwidth=3" : "");
@@ -591,6 +620,10 @@ gst_f2f_topology_to_structure (GstF2fTopology * topo)
         "local", G_TYPE_BOOLEAN, p->local, NULL);
     if (mixer)
       gst_structure_set (n, "served-by", G_TYPE_STRING, mixer, NULL);
+    if (p->scored)
+      gst_structure_set (n, "score", G_TYPE_DOUBLE, p->score_bps,
+          "eligible", G_TYPE_BOOLEAN, p->eligible, "measured",
+          G_TYPE_BOOLEAN, p->measured, NULL);
     g_value_init (&v, GST_TYPE_STRUCTURE);
     gst_value_set_structure (&v, n);
     gst_structure_free (n);

@@ -784,6 +784,8 @@ finish_election (GstF2fElection * self, GstF2fRoom * room)
       gst_f2f_elect_reason_to_string (result.reason), mixers->str);
   g_string_free (mixers, TRUE);
   inputs_clear (&in);
+  /* for the siblings that draw them (f2ftopology) */
+  gst_f2f_room_set_scores (room, gst_structure_get_value (s, "scores"));
   post (self, s);
 }
 

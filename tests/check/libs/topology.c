@@ -581,6 +581,57 @@ GST_START_TEST (test_views)
 
 GST_END_TEST;
 
+/* The election's scores on the nodes: the value as a rate, and why a peer
+ * cannot be elected or ranks after the measured ones; a peer not in the
+ * graph is not scored; unscored nodes say nothing; the text parses. */
+GST_START_TEST (test_scores)
+{
+  static const struct
+  {
+    gdouble value;
+    gboolean eligible, measured;
+    const gchar *text;
+  } table[] = {
+    {12345678, TRUE, TRUE, "\\nscore 12.3 Mb/s\""},
+    {640000, TRUE, FALSE, "\\nscore 640 kb/s (unmeasured)\""},
+    {2000000, FALSE, TRUE, "\\nscore 2.0 Mb/s (not eligible)\""},
+    {0, FALSE, FALSE, "\\nscore 0 b/s (not eligible)\""},
+    {-1, TRUE, TRUE, "\\nscore 0 b/s\""},
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (table); i++) {
+    GstF2fTopology *topo = gst_f2f_topology_new ("r");
+    g_autofree gchar *dot = NULL, *why = NULL;
+    g_autoptr (GstStructure) s = NULL;
+    const GValue *nodes;
+    const GstStructure *a, *b;
+    gdouble score = -1;
+
+    gst_f2f_topology_set_peer (topo, "a", "Ann", TRUE, TRUE);
+    gst_f2f_topology_set_peer (topo, "b", "Bob", FALSE, FALSE);
+    fail_unless (gst_f2f_topology_set_score (topo, "a", table[i].value,
+            table[i].eligible, table[i].measured));
+    fail_if (gst_f2f_topology_set_score (topo, "zz", 1, TRUE, TRUE));
+    dot = gst_f2f_topology_to_dot (topo);
+    fail_unless (strstr (dot, table[i].text) != NULL, "row %u: no %s in\n%s",
+        i, table[i].text, dot);
+    fail_unless_equals_int (count (dot, "score "), 1);
+    fail_unless (dot_accepts (dot, &why), "%s", why);
+
+    s = gst_f2f_topology_to_structure (topo);
+    nodes = gst_structure_get_value (s, "nodes");
+    a = gst_value_get_structure (gst_value_list_get_value (nodes, 0));
+    b = gst_value_get_structure (gst_value_list_get_value (nodes, 1));
+    fail_unless (gst_structure_get_double (a, "score", &score));
+    fail_unless (score == MAX (table[i].value, 0));
+    fail_if (gst_structure_has_field (b, "score"));
+    gst_f2f_topology_free (topo);
+  }
+}
+
+GST_END_TEST;
+
 static Suite *
 topology_suite (void)
 {
@@ -595,6 +646,7 @@ topology_suite (void)
   tcase_add_test (tc, test_quality);
   tcase_add_test (tc, test_hostile_names);
   tcase_add_test (tc, test_views);
+  tcase_add_test (tc, test_scores);
   return s;
 }
 
