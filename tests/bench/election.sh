@@ -62,7 +62,7 @@ grow () {
     k=$((runs - done_runs < batch ? runs - done_runs : batch))
     GST_CHECKS=test_grow_and_kill ELECTION_BENCH_PEERS=$n \
       ELECTION_BENCH_RUNS=$k ELECTION_BENCH_FIRST_RUN=$((done_runs + 1)) \
-      locked "$bin" 2>&1 | grep -E '^(result|#|  [A-H]:)|Checks|Failure|Error' |
+      locked "$bin" 2>&1 | grep --line-buffered -E '^(result|#|  [A-H]:)|Checks|Failure|Error' |
       tee -a "$out" || true
     done_runs=$((done_runs + k))
   done
@@ -73,7 +73,7 @@ probe () {
   while [ "$r" -le "$rounds" ]; do
     GST_CHECKS=test_probe ELECTION_BENCH_CAPS=$caps \
       ELECTION_BENCH_ESTIMATES=$estimates ELECTION_BENCH_FIRST_RUN=$r \
-      locked "$bin" 2>&1 | grep -E '^(result|#)|Checks|Failure|Error' |
+      locked "$bin" 2>&1 | grep --line-buffered -E '^(result|#)|Checks|Failure|Error' |
       tee -a "$out" || true
     r=$((r + 1))
   done
