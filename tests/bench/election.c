@@ -503,6 +503,12 @@ GST_START_TEST (test_probe)
     }
   }
   f2f_test_host_set_uplink_cap (host, 0);
+  /* what f2felection measured of each peer's camera encoder */
+  for (i = 0; i < peers->len; i++) {
+    TestPeer *p = g_ptr_array_index (peers, i);
+    g_print ("result scenario=encode round=%u peer=%s encode-ms=%.2f\n",
+        round, p->name, p->encode_ms);
+  }
   g_ptr_array_unref (peers);
   f2f_test_host_free (host);
   f2f_test_server_free (server);

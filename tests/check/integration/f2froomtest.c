@@ -401,6 +401,8 @@ handle_msg (TestPeer * peer, const gchar * text)
     peer->measurements++;
     gst_structure_get_boolean (s, "local", &local);
     gst_structure_get_uint64 (s, "uplink-bps", &uplink);
+    if (local)
+      gst_structure_get_double (s, "encode-ms", &peer->encode_ms);
     /* a new estimate of its own uplink (the probe's) */
     if (local && uplink && (peer->uplink_estimates->len == 0
             || g_array_index (peer->uplink_estimates, guint64,
@@ -837,6 +839,7 @@ peer_start (TestHost * host, const gchar * server_uri, const gchar * room,
   peer->chat_times = g_ptr_array_new_with_free_func (g_free);
   peer->shared_ids = g_ptr_array_new_with_free_func (g_free);
   peer->role = g_strdup ("mesh");
+  peer->encode_ms = -1;
   peer->link_bitrate = g_hash_table_new_full (g_str_hash, g_str_equal,
       g_free, (GDestroyNotify) gst_structure_free);
   peer->limited = g_ptr_array_new_with_free_func ((GDestroyNotify)

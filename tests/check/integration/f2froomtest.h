@@ -74,6 +74,8 @@ typedef struct
   guint measurements;           /* f2f-measurement messages seen */
   GArray *uplink_estimates;     /* guint64: each new uplink-bps of its own
                                  * f2f-measurement (the probe's estimates) */
+  gdouble encode_ms;            /* encode-ms of its latest own
+                                 * f2f-measurement (-1 unknown) */
   gchar *role;                  /* the latest new-role of f2f-role-changed,
                                  * "mesh" before any */
   guint role_changes;
