@@ -33,16 +33,23 @@ plot=${PLOT:-}
 lock=${LOCK-/tmp/f2f-heavy.lock}
 . "$src_root/tests/bench/lib.sh"
 
-bench_build signaling/f2f-signaling-server tests/tools/f2f-peer-tool \
-  tests/bench/election-bench plugins/f2f/libgstf2f.so
-# what the integration tests' helpers expect (tests/meson.build)
-export GST_PLUGIN_PATH_1_0="$build_dir/plugins/f2f"
-export GST_PLUGIN_SYSTEM_PATH_1_0=$(pkg-config --variable=pluginsdir gstreamer-1.0)
-export F2F_SIGNALING_SERVER="$build_dir/signaling/f2f-signaling-server"
-export F2F_BUILD_ROOT="$build_dir" F2F_SOURCE_ROOT="$src_root"
-export GIO_USE_PROXY_RESOLVER=dummy GST_DEBUG=${GST_DEBUG:-*:1}
-bench_registry f2felection
 bin="$build_dir/tests/bench/election-bench"
+
+# Built and set up once, and only when something runs (not for summary).
+prepared=
+prepare () {
+  [ -z "$prepared" ] || return 0
+  bench_build signaling/f2f-signaling-server tests/tools/f2f-peer-tool \
+    tests/bench/election-bench plugins/f2f/libgstf2f.so
+  # what the integration tests' helpers expect (tests/meson.build)
+  export GST_PLUGIN_PATH_1_0="$build_dir/plugins/f2f"
+  export GST_PLUGIN_SYSTEM_PATH_1_0=$(pkg-config --variable=pluginsdir gstreamer-1.0)
+  export F2F_SIGNALING_SERVER="$build_dir/signaling/f2f-signaling-server"
+  export F2F_BUILD_ROOT="$build_dir" F2F_SOURCE_ROOT="$src_root"
+  export GIO_USE_PROXY_RESOLVER=dummy GST_DEBUG=${GST_DEBUG:-*:1}
+  bench_registry f2felection
+  prepared=1
+}
 
 # locked COMMAND...: COMMAND under the heavy lock (if any), killed after 15
 # minutes; the load when it got the lock goes to the results.
@@ -151,9 +158,9 @@ GP
 echo "== election bench, $(nproc) cores, results to $out =="
 for what in "$@"; do
   case $what in
-    grow4) grow 4 ;;
-    grow8) grow 8 ;;
-    probe) probe ;;
+    grow4) prepare; grow 4 ;;
+    grow8) prepare; grow 8 ;;
+    probe) prepare; probe ;;
     summary) summary; draw ;;
     *) echo "election: unknown '$what'" >&2; exit 2 ;;
   esac
