@@ -129,29 +129,41 @@ draw () {
     return 0
   fi
   data=$(mktemp)
-  # one block per series: its values sorted, against their rank as a share
+  plots=
+  idx=0
+  # one block per series with data: its values sorted, against their rank
+  # as a share of the runs
   for n in 4 8; do
     for key in plan-ms kill-media-ms; do
-      echo "# peers=$n $key"
-      grep -E "^result scenario=grow peers=$n .*$key=" "$out" |
-        sed -E "s/.* $key=(-?[0-9]+).*/\1/" | grep -v '^-' | sort -n |
-        awk '{ v[NR] = $1 } END { for (i = 1; i <= NR; i++) print v[i], i / NR }'
-      printf '\n\n'
+      values=$(grep -E "^result scenario=grow peers=$n .*$key=" "$out" |
+        sed -E "s/.* $key=(-?[0-9]+).*/\1/" | grep -vx -- -1 | sort -n)
+      [ -n "$values" ] || continue
+      echo "$values" | awk '{ v[NR] = $1 } END { for (i = 1; i <= NR; i++) print v[i], i / NR }' >>"$data"
+      printf '\n\n' >>"$data"
+      case $key in
+        plan-ms) what="$n peers: the ${n}th join -> plan held by all $n" ;;
+        *) what="$n peers: mixer SIGKILL -> media back at all survivors" ;;
+      esac
+      plots="$plots${plots:+, }\"$data\" index $idx using 1:2 with steps lw 2 title \"$what ($(echo "$values" | wc -l) runs)\""
+      idx=$((idx + 1))
     done
-  done >"$data"
+  done
+  if [ -z "$plots" ]; then
+    echo "election: no grow runs in $out; no plot" >&2
+    rm -f "$data"
+    return 0
+  fi
   gnuplot <<GP
-set terminal pngcairo size 800,480 noenhanced
+set terminal pngcairo size 860,480 noenhanced
 set output "$plot"
-set title "f2felection: share of runs done within a time (2 cores, shared)"
+set title "f2felection: share of runs done within a time (2 shared cores)"
 set xlabel "ms"
 set ylabel "share of runs"
-set key bottom right
+set key top left
 set grid
 set yrange [0:1.02]
-plot "$data" index 0 using 1:2 with steps lw 2 title "4 peers: 4th join -> plan on all 4", \
-     "$data" index 1 using 1:2 with steps lw 2 title "4 peers: mixer SIGKILL -> media back", \
-     "$data" index 2 using 1:2 with steps lw 2 title "8 peers: 8th join -> plan on all 8", \
-     "$data" index 3 using 1:2 with steps lw 2 title "8 peers: mixer SIGKILL -> media back"
+set logscale x
+plot $plots
 GP
   rm -f "$data"
   echo "election: wrote $plot"
