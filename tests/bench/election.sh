@@ -154,12 +154,12 @@ draw () {
     return 0
   fi
   gnuplot <<GP
-set terminal pngcairo size 860,480 noenhanced
+set terminal pngcairo size 860,560 noenhanced
 set output "$plot"
 set title "f2felection: share of runs done within a time (2 shared cores)"
 set xlabel "ms"
 set ylabel "share of runs"
-set key top left
+set key outside below left Left reverse
 set grid
 set yrange [0:1.02]
 set logscale x
