@@ -12,6 +12,7 @@ packages=(
   gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x
   glib-networking openssl libssl-dev iproute2 util-linux procps xvfb coturn
   nftables chromium firefox-esr
+  gnuplot-nox
 )
 # The browser tests run Node (puppeteer-core). A Node from elsewhere (say
 # NodeSource's nodejs, which carries its own npm and conflicts with Debian's

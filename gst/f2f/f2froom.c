@@ -59,6 +59,8 @@ struct _GstF2fRoom
   gpointer propose_data;
   GHashTable *low_thresholds;   /* channel label → guint64* */
   GstF2fPlan *plan;             /* the topology plan adopted, or NULL */
+  gdouble encode_ms;            /* < 0: unknown */
+  GValue scores;                /* GstValueList, or unset before any */
 };
 
 enum
@@ -92,6 +94,8 @@ gst_f2f_room_finalize (GObject * object)
   g_hash_table_unref (room->peers);
   g_hash_table_unref (room->low_thresholds);
   g_clear_pointer (&room->plan, gst_f2f_plan_free);
+  if (G_IS_VALUE (&room->scores))
+    g_value_unset (&room->scores);
   G_OBJECT_CLASS (gst_f2f_room_parent_class)->finalize (object);
 }
 
@@ -132,6 +136,7 @@ gst_f2f_room_init (GstF2fRoom * room)
       g_free);
   room->low_thresholds = g_hash_table_new_full (g_str_hash, g_str_equal,
       g_free, g_free);
+  room->encode_ms = -1;
 }
 
 GstF2fRoom *
@@ -500,6 +505,63 @@ gst_f2f_room_set_plan (GstF2fRoom * room, const GstF2fPlan * plan)
   g_clear_pointer (&copy, gst_f2f_plan_free);
   if (changed)
     g_signal_emit (room, signals[SIGNAL_PLAN_CHANGED], 0, plan);
+}
+
+void
+gst_f2f_room_set_encode_ms (GstF2fRoom * room, gdouble ms)
+{
+  g_return_if_fail (GST_IS_F2F_ROOM (room));
+  GST_OBJECT_LOCK (room);
+  room->encode_ms = ms < 0 ? -1 : ms;
+  GST_OBJECT_UNLOCK (room);
+}
+
+gdouble
+gst_f2f_room_get_encode_ms (GstF2fRoom * room)
+{
+  gdouble ms;
+
+  g_return_val_if_fail (GST_IS_F2F_ROOM (room), -1);
+  GST_OBJECT_LOCK (room);
+  ms = room->encode_ms;
+  GST_OBJECT_UNLOCK (room);
+  return ms;
+}
+
+void
+gst_f2f_room_set_scores (GstF2fRoom * room, const GValue * scores)
+{
+  GValue copy = G_VALUE_INIT, old = G_VALUE_INIT;
+
+  g_return_if_fail (GST_IS_F2F_ROOM (room));
+  g_return_if_fail (scores == NULL || GST_VALUE_HOLDS_LIST (scores));
+  if (scores) {
+    g_value_init (&copy, GST_TYPE_LIST);
+    g_value_copy (scores, &copy);
+  }
+  GST_OBJECT_LOCK (room);
+  old = room->scores;
+  room->scores = copy;
+  GST_OBJECT_UNLOCK (room);
+  if (G_IS_VALUE (&old))
+    g_value_unset (&old);
+}
+
+gboolean
+gst_f2f_room_copy_scores (GstF2fRoom * room, GValue * scores)
+{
+  gboolean known;
+
+  g_return_val_if_fail (GST_IS_F2F_ROOM (room), FALSE);
+  g_return_val_if_fail (scores != NULL && !G_IS_VALUE (scores), FALSE);
+  GST_OBJECT_LOCK (room);
+  known = G_IS_VALUE (&room->scores);
+  if (known) {
+    g_value_init (scores, GST_TYPE_LIST);
+    g_value_copy (&room->scores, scores);
+  }
+  GST_OBJECT_UNLOCK (room);
+  return known;
 }
 
 GstF2fPlan *

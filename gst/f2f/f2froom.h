@@ -32,7 +32,9 @@ typedef gboolean (*GstF2fRoomSendFunc) (gpointer user_data,
 typedef struct
 {
   gchar *state;                 /* "connecting", "connected", "failed" */
-  guint64 bytes_sent;           /* RTP payload and headers, all streams */
+  guint64 bytes_sent;           /* RTP payload, all streams (webrtcbin's
+                                 * bytes-sent: no headers) */
+  guint64 packets_sent;         /* RTP packets, all streams */
   guint64 bytes_received;
   gdouble rtt_ms;               /* < 0: not known yet */
   gdouble loss_out;             /* fraction lost on the way out, 0..1 */
@@ -118,6 +120,22 @@ GST_F2F_API void gst_f2f_room_set_plan (GstF2fRoom * room,
 GST_F2F_API GstF2fPlan *gst_f2f_room_dup_plan (GstF2fRoom * room);
 GST_F2F_API void gst_f2f_room_set_leader (GstF2fRoom * room,
     const gchar * leader);
+/* How long the transport's camera encoder takes per frame (ms of wall
+ * clock, the mean over about a second, scaled to a 320×240 frame so that
+ * peers with different cameras compare); < 0: unknown (nothing encoded
+ * yet, or no camera). Set by the transport from a streaming thread, read
+ * by anyone. */
+GST_F2F_API void gst_f2f_room_set_encode_ms (GstF2fRoom * room, gdouble ms);
+GST_F2F_API gdouble gst_f2f_room_get_encode_ms (GstF2fRoom * room);
+/* The scores of the latest election this peer ran (f2felection's
+ * f2f-election-result "scores": a GstValueList of "score" structures with
+ * peer, value, eligible, measured, ...), for siblings that show them
+ * (f2ftopology). Set by f2felection, read by anyone: copy_scores
+ * initialises @scores to a copy, or returns FALSE before any election. */
+GST_F2F_API void gst_f2f_room_set_scores (GstF2fRoom * room,
+    const GValue * scores);
+GST_F2F_API gboolean gst_f2f_room_copy_scores (GstF2fRoom * room,
+    GValue * scores);
 GST_F2F_API void gst_f2f_room_deliver (GstF2fRoom * room,
     const gchar * peer_id, const gchar * channel, GBytes * data);
 

@@ -21,6 +21,9 @@ typedef struct
   gchar *name;
   gboolean leader;
   gboolean local;
+  gboolean scored;
+  gdouble score_bps;
+  gboolean eligible, measured;
 } Peer;
 
 typedef struct
@@ -97,6 +100,24 @@ gst_f2f_topology_set_peer (GstF2fTopology * topo, const gchar * id,
   p->name = g_strdup (name ? name : id);
   p->leader = leader;
   p->local = local;
+}
+
+gboolean
+gst_f2f_topology_set_score (GstF2fTopology * topo, const gchar * id,
+    gdouble value_bps, gboolean eligible, gboolean measured)
+{
+  Peer *p;
+
+  g_return_val_if_fail (topo != NULL && id != NULL, FALSE);
+
+  p = g_hash_table_lookup (topo->peers, id);
+  if (p == NULL)
+    return FALSE;
+  p->scored = TRUE;
+  p->score_bps = MAX (value_bps, 0);
+  p->eligible = eligible;
+  p->measured = measured;
+  return TRUE;
 }
 
 static gchar *
@@ -428,6 +449,14 @@ append_node (GString * s, GstF2fTopology * topo, const Effective * e,
   }
   if (p->leader)
     g_string_append (s, "\\nleader");
+  if (p->scored) {
+    g_string_append (s, "\\nscore ");
+    append_bitrate (s, (guint64) p->score_bps);
+    if (!p->eligible)
+      g_string_append (s, " (not eligible)");
+    else if (!p->measured)
+      g_string_append (s, " (unmeasured)");
+  }
   g_string_append_printf (s, "\", shape=%s, fillcolor=\"%s\"%s%s];\n",
       shape, fill, p->leader ? ", peripheries=2" : "",
       p->local ? ", penwidth=3" : "");
@@ -591,6 +620,10 @@ gst_f2f_topology_to_structure (GstF2fTopology * topo)
         "local", G_TYPE_BOOLEAN, p->local, NULL);
     if (mixer)
       gst_structure_set (n, "served-by", G_TYPE_STRING, mixer, NULL);
+    if (p->scored)
+      gst_structure_set (n, "score", G_TYPE_DOUBLE, p->score_bps,
+          "eligible", G_TYPE_BOOLEAN, p->eligible, "measured",
+          G_TYPE_BOOLEAN, p->measured, NULL);
     g_value_init (&v, GST_TYPE_STRUCTURE);
     gst_value_set_structure (&v, n);
     gst_structure_free (n);
@@ -676,6 +709,35 @@ gst_f2f_topology_view_to_json (GstF2fTopology * topo, const gchar * local)
     json_builder_end_object (b);
   }
   json_builder_end_array (b);
+  /* the scores of the election this peer ran, for the peers that did not */
+  {
+    g_autoptr (GPtrArray) peers = sorted_values (topo->peers, compare_peers);
+    gboolean any = FALSE;
+    guint n = 0;
+    for (i = 0; i < peers->len; i++)
+      any |= ((Peer *) g_ptr_array_index (peers, i))->scored;
+    if (any) {
+      json_builder_set_member_name (b, "scores");
+      json_builder_begin_array (b);
+      for (i = 0; i < peers->len && n < GST_F2F_TOPOLOGY_MAX_VIEW_LINKS; i++) {
+        Peer *p = g_ptr_array_index (peers, i);
+        if (!p->scored)
+          continue;
+        json_builder_begin_object (b);
+        json_builder_set_member_name (b, "peer");
+        json_builder_add_string_value (b, p->id);
+        json_builder_set_member_name (b, "value");
+        json_builder_add_double_value (b, p->score_bps);
+        json_builder_set_member_name (b, "eligible");
+        json_builder_add_boolean_value (b, p->eligible);
+        json_builder_set_member_name (b, "measured");
+        json_builder_add_boolean_value (b, p->measured);
+        json_builder_end_object (b);
+        n++;
+      }
+      json_builder_end_array (b);
+    }
+  }
   json_builder_end_object (b);
   root = json_builder_get_root (b);
   return json_to_string (root, FALSE);
@@ -692,6 +754,18 @@ member_string (JsonObject * o, const gchar * name, const gchar ** out)
       || json_node_get_value_type (n) != G_TYPE_STRING)
     return FALSE;
   *out = json_node_get_string (n);
+  return TRUE;
+}
+
+static gboolean
+member_boolean (JsonObject * o, const gchar * name, gboolean * out)
+{
+  JsonNode *n = json_object_get_member (o, name);
+
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n)
+      || json_node_get_value_type (n) != G_TYPE_BOOLEAN)
+    return FALSE;
+  *out = json_node_get_boolean (n);
   return TRUE;
 }
 
@@ -721,14 +795,33 @@ bad_view (GError ** error, const gchar * why)
   return FALSE;
 }
 
+/* Checks one score of a view (@topo NULL) or applies it. */
+static gboolean
+apply_score (GstF2fTopology * topo, JsonObject * so)
+{
+  const gchar *peer;
+  gdouble value = 0;
+  gboolean eligible = FALSE, measured = FALSE;
+
+  if (so == NULL || !member_string (so, "peer", &peer)
+      || !member_number (so, "value", &value)
+      || !member_boolean (so, "eligible", &eligible)
+      || !member_boolean (so, "measured", &measured))
+    return FALSE;
+  if (topo)
+    gst_f2f_topology_set_score (topo, peer, CLAMP (value, 0, 1e12),
+        eligible, measured);
+  return TRUE;
+}
+
 gboolean
 gst_f2f_topology_merge_view (GstF2fTopology * topo, const gchar * reporter,
     const gchar * json, gsize length, GError ** error)
 {
   g_autoptr (JsonParser) parser = NULL;
   const gchar *problem = NULL, *type = NULL;
-  JsonNode *root, *links_node;
-  JsonArray *links;
+  JsonNode *root, *links_node, *scores_node;
+  JsonArray *links, *scores;
   JsonObject *obj;
   guint i, n;
 
@@ -753,6 +846,21 @@ gst_f2f_topology_merge_view (GstF2fTopology * topo, const gchar * reporter,
   n = json_array_get_length (links);
   if (n > GST_F2F_TOPOLOGY_MAX_VIEW_LINKS)
     return bad_view (error, "too many links");
+  scores_node = json_object_get_member (obj, "scores");
+  scores = NULL;
+  if (scores_node) {
+    if (!JSON_NODE_HOLDS_ARRAY (scores_node)
+        || json_array_get_length (json_node_get_array (scores_node)) >
+        GST_F2F_TOPOLOGY_MAX_VIEW_LINKS)
+      return bad_view (error, "scores is not a short array");
+    scores = json_node_get_array (scores_node);
+    for (i = 0; i < json_array_get_length (scores); i++)
+      if (!apply_score (NULL, JSON_NODE_HOLDS_OBJECT (json_array_get_element
+                  (scores, i)) ? json_node_get_object (json_array_get_element
+                  (scores, i)) : NULL))
+        return bad_view (error, "a score lacks peer, value, eligible or "
+            "measured");
+  }
   if (!g_hash_table_contains (topo->peers, reporter))
     return TRUE;                /* not (or no longer) in the room */
 
@@ -794,5 +902,13 @@ gst_f2f_topology_merge_view (GstF2fTopology * topo, const gchar * reporter,
     info.jitter_ms = jitter;
     gst_f2f_topology_set_link (topo, reporter, peer, &info);
   }
+
+  /* Scores come from elections, which only the leader runs: the leader's
+   * are the room's, and replace any this peer kept from when it led. */
+  if (scores && ((Peer *) g_hash_table_lookup (topo->peers,
+              reporter))->leader)
+    for (i = 0; i < json_array_get_length (scores); i++)
+      apply_score (topo, json_node_get_object (json_array_get_element
+              (scores, i)));
   return TRUE;
 }

@@ -55,6 +55,13 @@ GST_F2F_API void gst_f2f_topology_set_link (GstF2fTopology * topo,
     const gchar * a, const gchar * b, const GstF2fLinkInfo * info);
 GST_F2F_API void gst_f2f_topology_remove_link (GstF2fTopology * topo,
     const gchar * a, const gchar * b);
+/* What the room's election (f2felection, f2f-election-result) scored
+ * peer @id: its value (an effective uplink in bit/s), whether it may mix
+ * and whether its uplink was measured. Drawn on its node; FALSE (nothing
+ * kept) for a peer not in the graph. */
+GST_F2F_API gboolean gst_f2f_topology_set_score (GstF2fTopology * topo,
+    const gchar * id, gdouble value_bps, gboolean eligible,
+    gboolean measured);
 /* The room's adopted plan (copied); NULL: none, the mesh. */
 GST_F2F_API void gst_f2f_topology_set_plan (GstF2fTopology * topo,
     const GstF2fPlan * plan);
@@ -70,12 +77,15 @@ GST_F2F_API guint gst_f2f_topology_get_n_links (GstF2fTopology * topo);
  * and every media link says what it carries each way ("→ composite 1.5
  * Mb/s, ← camera 400 kb/s"); a link that carries nothing either way is
  * grey, dashed and labelled "data only". The graph's label names the plan
- * (epoch, proposer). Without a plan the mesh is drawn as it always was. */
+ * (epoch, proposer). Without a plan the mesh is drawn as it always was.
+ * A scored peer's node says "score 12.3 Mb/s", and "(not eligible)" when
+ * it may not mix or "(unmeasured)" when its uplink was not measured. */
 GST_F2F_API gchar *gst_f2f_topology_to_dot (GstF2fTopology * topo);
 /* "f2f-topology": room, plan-epoch (guint64, 0 without a plan),
  * plan-proposer ("" without a plan), mixers (the effective plan's mixer
  * ids, comma-separated, "" for the mesh), nodes (list of "node": id, name,
- * role "mesh"/"mixer"/"client", leader, local, served-by for a client),
+ * role "mesh"/"mixer"/"client", leader, local, served-by for a client;
+ * for a scored peer score (double, bit/s), eligible, measured),
  * links (list of "link": a, b, state, quality, a-to-b-feed, b-to-a-feed
  * ("camera", "composite", "submix" or "none"), a-to-b-bitrate,
  * b-to-a-bitrate, a-to-b-loss, b-to-a-loss, rtt-ms, jitter-ms). */

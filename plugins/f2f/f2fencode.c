@@ -8,6 +8,7 @@
 #endif
 
 #include <string.h>
+#include <gst/video/video.h>
 
 #include "f2fencode.h"
 
@@ -79,4 +80,129 @@ f2f_encode_opus (guint bitrate, guint frame_ms)
       "packet-loss-percentage", 10, "bitrate", (gint) bitrate, NULL);
   gst_util_set_object_arg (G_OBJECT (enc), "audio-type", "voice");
   return enc;
+}
+
+/* Frames entered and not yet out: a few at most (no lag), more only if
+ * the encoder drops some, which the output's timestamps tell. */
+#define TIMED_FRAMES 16
+
+typedef struct
+{
+  GMutex lock;
+  /* protected by lock */
+  GstClockTime pts[TIMED_FRAMES];
+  gint64 in_us[TIMED_FRAMES];
+  guint head, len;
+  guint pixels;
+  gdouble sum_ms;
+  guint frames;
+  gint64 reported_us;
+  /* fixed */
+  guint report_ms;
+  F2fEncodeTimeFunc func;
+  gpointer user_data;
+} EncodeTimer;
+
+static void
+encode_timer_clear (gpointer data)
+{
+  g_mutex_clear (&((EncodeTimer *) data)->lock);
+}
+
+static void
+encode_timer_unref (gpointer data)
+{
+  g_atomic_rc_box_release_full (data, encode_timer_clear);
+}
+
+static GstPadProbeReturn
+encode_in_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  EncodeTimer *t = data;
+
+  if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
+    GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+    GstCaps *caps;
+    GstVideoInfo vinfo;
+    if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS) {
+      gst_event_parse_caps (event, &caps);
+      if (gst_video_info_from_caps (&vinfo, caps)) {
+        g_mutex_lock (&t->lock);
+        t->pixels = vinfo.width * vinfo.height;
+        g_mutex_unlock (&t->lock);
+      }
+    }
+    return GST_PAD_PROBE_OK;
+  }
+  g_mutex_lock (&t->lock);
+  if (t->len == TIMED_FRAMES) {
+    /* the oldest never came out */
+    t->head = (t->head + 1) % TIMED_FRAMES;
+    t->len--;
+  }
+  t->pts[(t->head + t->len) % TIMED_FRAMES] =
+      GST_BUFFER_PTS (GST_PAD_PROBE_INFO_BUFFER (info));
+  t->in_us[(t->head + t->len) % TIMED_FRAMES] = g_get_monotonic_time ();
+  t->len++;
+  g_mutex_unlock (&t->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn
+encode_out_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  EncodeTimer *t = data;
+  GstClockTime pts = GST_BUFFER_PTS (GST_PAD_PROBE_INFO_BUFFER (info));
+  gint64 now = g_get_monotonic_time ();
+  gdouble report = -1;
+
+  g_mutex_lock (&t->lock);
+  /* frames before this one that never came out were dropped */
+  while (t->len > 0 && GST_CLOCK_TIME_IS_VALID (pts)
+      && GST_CLOCK_TIME_IS_VALID (t->pts[t->head]) && t->pts[t->head] < pts) {
+    t->head = (t->head + 1) % TIMED_FRAMES;
+    t->len--;
+  }
+  if (t->len > 0) {
+    gdouble ms = (now - t->in_us[t->head]) / 1000.0;
+    if (t->pixels > 0)
+      ms *= (gdouble) F2F_ENCODE_REFERENCE_PIXELS / t->pixels;
+    t->sum_ms += ms;
+    t->frames++;
+    t->head = (t->head + 1) % TIMED_FRAMES;
+    t->len--;
+  }
+  if (t->reported_us == 0)
+    t->reported_us = now;
+  if (t->frames > 0 && now - t->reported_us >= t->report_ms * 1000) {
+    report = t->sum_ms / t->frames;
+    t->sum_ms = 0;
+    t->frames = 0;
+    t->reported_us = now;
+  }
+  g_mutex_unlock (&t->lock);
+  if (report >= 0)
+    t->func (report, t->user_data);
+  return GST_PAD_PROBE_OK;
+}
+
+void
+f2f_encode_time (GstElement * first, GstElement * last, guint report_ms,
+    F2fEncodeTimeFunc func, gpointer user_data)
+{
+  EncodeTimer *t = g_atomic_rc_box_new0 (EncodeTimer);
+  GstPad *in = gst_element_get_static_pad (first, "sink");
+  GstPad *out = gst_element_get_static_pad (last, "src");
+
+  g_mutex_init (&t->lock);
+  t->report_ms = report_ms;
+  t->func = func;
+  t->user_data = user_data;
+  gst_pad_add_probe (in, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, encode_in_probe,
+      g_atomic_rc_box_acquire (t), encode_timer_unref);
+  gst_pad_add_probe (out, GST_PAD_PROBE_TYPE_BUFFER, encode_out_probe, t,
+      encode_timer_unref);
+  gst_object_unref (in);
+  gst_object_unref (out);
 }

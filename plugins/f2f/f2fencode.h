@@ -44,4 +44,18 @@ GstElement *f2f_encode_opus (guint bitrate, guint frame_ms);
 #define F2F_ENCODE_VOICE_FRAME_MS 20
 #define F2F_ENCODE_MIX_FRAME_MS 20
 
+/* Times a video encoder: each frame from @first's sink pad to @last's src
+ * pad (wall clock: what the frame waits, a busy machine included), and
+ * every @report_ms calls @func with the mean over the frames since the
+ * last call, scaled to a 320×240 frame by the caps' pixels (VP8's time
+ * grows about as its pixels). From the streaming thread. The probes stay
+ * as long as the pads; @user_data must outlive them. */
+typedef void (*F2fEncodeTimeFunc) (gdouble ms, gpointer user_data);
+void f2f_encode_time (GstElement * first, GstElement * last,
+    guint report_ms, F2fEncodeTimeFunc func, gpointer user_data);
+
+/* The frame size f2f_encode_time scales to: a camera frame of the
+ * election's encode weight (gst/f2f/f2felect.h). */
+#define F2F_ENCODE_REFERENCE_PIXELS (320 * 240)
+
 G_END_DECLS

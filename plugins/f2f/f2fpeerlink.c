@@ -555,6 +555,7 @@ f2f_peer_link_sample (F2fPeerLink * link, GstF2fLinkSample * sample)
     s = gst_value_get_structure (v);
     if (stats_type_is (s, GST_WEBRTC_STATS_OUTBOUND_RTP)) {
       sample->bytes_sent += get_u64 (s, "bytes-sent");
+      sample->packets_sent += get_u64 (s, "packets-sent");
     } else if (stats_type_is (s, GST_WEBRTC_STATS_INBOUND_RTP)) {
       gint64 lost = 0;
       sample->bytes_received += get_u64 (s, "bytes-received");

@@ -509,6 +509,11 @@ measure_local (GstF2fElection * self, GstF2fRoom * room)
   if (n_loss)
     m->loss = loss / n_loss;
   m->cpu_load = cpu_load (self);
+  /* f2fsignal's camera encoder, per 320×240 frame: what the encode weight
+   * of the score (gst/f2f/f2felect.h) is scaled for */
+  m->encode_ms = gst_f2f_room_get_encode_ms (room);
+  if (m->encode_ms < 0)
+    m->encode_ms = GST_F2F_ELECT_UNKNOWN;
 }
 
 static GstStructure *
@@ -790,6 +795,8 @@ finish_election (GstF2fElection * self, GstF2fRoom * room)
       gst_f2f_elect_reason_to_string (result.reason), mixers->str);
   g_string_free (mixers, TRUE);
   inputs_clear (&in);
+  /* for the siblings that draw them (f2ftopology) */
+  gst_f2f_room_set_scores (room, gst_structure_get_value (s, "scores"));
   post (self, s);
 }
 
@@ -946,6 +953,27 @@ handle_message (GstF2fElection * self, GstF2fRoom * room, const gchar * peer,
  * (the probe only gets what the media leave of the uplink), and is the
  * median of the last three. */
 
+/* The uplink is the rate a link counts (a tbf cap, a modem), headers
+ * included, but the receiver counts data-channel payload and webrtcbin
+ * RTP payload. A probe's bytes travel as SCTP packets of at most 1200
+ * bytes (webrtcbin's association fixes that path MTU) of which 28 are
+ * SCTP's (common header 12, DATA chunk 16), in DTLS 1.2 records (13 +
+ * AES-GCM's 24), UDP 8, IPv4 20, Ethernet 14: 1279 on the wire for 1172
+ * of payload. Counting payload only, a 1 Mbit/s cap was estimated at 0.92
+ * (docs/performance.md, "Election"). */
+#define PROBE_PAYLOAD_PER_PACKET 1172
+#define PROBE_WIRE_PER_PACKET 1279
+/* RTP 12, its header extensions ~8, SRTP's tag 10, UDP 8, IPv4 20,
+ * Ethernet 14 (f2fcongestion counts media the same way) */
+#define RTP_PACKET_OVERHEAD 72
+
+static guint64
+probe_wire_bytes (guint64 payload)
+{
+  return payload * PROBE_WIRE_PER_PACKET / PROBE_PAYLOAD_PER_PACKET;
+}
+
+/* What this peer's media sent on the wire so far, all links. */
 static guint64
 media_bytes_sent (GstF2fRoom * room)
 {
@@ -956,7 +984,7 @@ media_bytes_sent (GstF2fRoom * room)
   for (i = 0; peers[i]; i++) {
     GstF2fLinkSample s;
     if (gst_f2f_room_sample_link (room, peers[i], &s))
-      sum += s.bytes_sent;
+      sum += s.bytes_sent + s.packets_sent * RTP_PACKET_OVERHEAD;
     gst_f2f_link_sample_clear (&s);
   }
   return sum;
@@ -1187,7 +1215,7 @@ handle_probe_result (GstF2fElection * self, GstF2fRoom * room,
         self->probe_id, peer, msg->bytes, span_us);
     return;
   }
-  probe_bps = msg->bytes * 8 * G_USEC_PER_SEC / span_us;
+  probe_bps = probe_wire_bytes (msg->bytes) * 8 * G_USEC_PER_SEC / span_us;
   now_bytes = media_bytes_sent (room);
   if (now_bytes > self->probe_media_bytes && window_us > 0)
     media = (now_bytes - self->probe_media_bytes) * 8 * G_USEC_PER_SEC /

@@ -2052,6 +2052,16 @@ gst_f2f_signal_send_chat (GstF2fSignal * self, const gchar * text)
 static GstPadProbeReturn input_eos_probe (GstPad * pad,
     GstPadProbeInfo * info, gpointer user_data);
 
+/* The camera encoder's time per frame, for the room's election
+ * (f2felection's encode-ms); from the encoder's streaming thread. */
+static void
+encode_time_cb (gdouble ms, gpointer user_data)
+{
+  GstF2fSignal *self = user_data;
+
+  gst_f2f_room_set_encode_ms (self->room, ms);
+}
+
 static GstPad *
 gst_f2f_signal_request_new_pad (GstElement * element, GstPadTemplate * templ,
     const gchar * req_name, const GstCaps * caps)
@@ -2111,6 +2121,8 @@ gst_f2f_signal_request_new_pad (GstElement * element, GstPadTemplate * templ,
       gst_element_link (i ? encs[i - 1] : raw_tee, encs[i]);
       last = encs[i];
     }
+    /* the encoders are our children: self outlives their probes */
+    f2f_encode_time (enc, last, 1000, encode_time_cb, self);
   } else {
     GstElement *resample = gst_element_factory_make ("audioresample", NULL);
     conv = gst_element_factory_make ("audioconvert", NULL);
@@ -2201,6 +2213,8 @@ gst_f2f_signal_release_pad (GstElement * element, GstPad * pad)
   else
     self->audio_tee = NULL;
   SIGNAL_UNLOCK (self);
+  if (video)
+    gst_f2f_room_set_encode_ms (self->room, -1);
   f2f_congestion_set_encoder (self->congestion, video ? "video" : "audio",
       NULL);
   /* every link's branch of it goes first, and its raw branches into the

@@ -432,6 +432,27 @@ update (GstF2fTopologyElement * self)
     gst_f2f_topology_set_link (topo, local, peers[i], &info);
     gst_f2f_link_sample_clear (&sample);
   }
+  /* the scores of the latest election this peer ran (f2felection) */
+  {
+    GValue scores = G_VALUE_INIT;
+    if (gst_f2f_room_copy_scores (room, &scores)) {
+      guint j;
+      for (j = 0; j < gst_value_list_get_size (&scores); j++) {
+        const GstStructure *one = gst_value_get_structure
+            (gst_value_list_get_value (&scores, j));
+        gdouble value = 0;
+        gboolean eligible = FALSE, measured = FALSE;
+        if (gst_structure_get_string (one, "peer")
+            && gst_structure_get_double (one, "value", &value)
+            && gst_structure_get_boolean (one, "eligible", &eligible)
+            && gst_structure_get_boolean (one, "measured", &measured))
+          gst_f2f_topology_set_score (topo,
+              gst_structure_get_string (one, "peer"), value, eligible,
+              measured);
+      }
+      g_value_unset (&scores);
+    }
+  }
   /* forget the counters of peers that left */
   {
     GHashTableIter iter;

@@ -277,6 +277,14 @@ GST_START_TEST (test_grow_and_mixer_left)
   fail_unless_equals_uint64 (epoch, 1);
   fail_unless_equals_string (gst_structure_get_string (s, "mixers"), "c");
   fail_unless_equals_int (n_scores (s), 5);
+  /* the room keeps the scores for f2ftopology to draw */
+  {
+    GValue kept = G_VALUE_INIT;
+    fail_unless (gst_f2f_room_copy_scores (t.room, &kept));
+    fail_unless (gst_value_compare (&kept, gst_structure_get_value (s,
+                "scores")) == GST_VALUE_EQUAL);
+    g_value_unset (&kept);
+  }
   gst_structure_free (s);
   fail_unless_equals_int (t.proposals, 1);
 

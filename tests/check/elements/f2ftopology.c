@@ -192,6 +192,78 @@ GST_START_TEST (test_plan_redraw)
 
 GST_END_TEST;
 
+/* The scores of the election this peer ran (f2felection keeps them in the
+ * room) are drawn on the nodes, and are in the bus message's nodes. */
+GST_START_TEST (test_scores_on_nodes)
+{
+  GstElement *pipeline = gst_pipeline_new (NULL);
+  GstElement *t = gst_element_factory_make ("f2ftopology", NULL);
+  GstF2fRoom *room = gst_f2f_room_new ();
+  g_autoptr (GstBus) bus = gst_element_get_bus (pipeline);
+  g_autofree gchar *dot = NULL;
+  GValue scores = G_VALUE_INIT;
+  GstContext *context;
+  GstStructure *s;
+  const gchar *ids[] = { "m", "c1", "c2" };
+  const gdouble values[] = { 24000000, 1500000, 640000 };
+  const gboolean eligible[] = { TRUE, FALSE, TRUE };
+  const gboolean measured[] = { TRUE, TRUE, FALSE };
+  guint i;
+
+  g_object_set (t, "interval", 100, NULL);
+  gst_bin_add (GST_BIN (pipeline), t);
+  gst_f2f_room_set_identity (room, "r", "m", "Mixer");
+  gst_f2f_room_peer_joined (room, "c1", "C1");
+  gst_f2f_room_peer_joined (room, "c2", "C2");
+  /* as f2felection's f2f-election-result has them */
+  g_value_init (&scores, GST_TYPE_LIST);
+  for (i = 0; i < G_N_ELEMENTS (ids); i++) {
+    GValue v = G_VALUE_INIT;
+    GstStructure *one = gst_structure_new ("score", "peer", G_TYPE_STRING,
+        ids[i], "eligible", G_TYPE_BOOLEAN, eligible[i], "measured",
+        G_TYPE_BOOLEAN, measured[i], "value", G_TYPE_DOUBLE, values[i],
+        NULL);
+    g_value_init (&v, GST_TYPE_STRUCTURE);
+    gst_value_set_structure (&v, one);
+    gst_structure_free (one);
+    gst_value_list_append_and_take_value (&scores, &v);
+  }
+  gst_f2f_room_set_scores (room, &scores);
+  g_value_unset (&scores);
+  context = gst_f2f_room_context_new (room);
+  gst_element_set_context (pipeline, context);
+  gst_context_unref (context);
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+
+  s = wait_for_epoch (bus, 0);
+  fail_unless (s != NULL, "no drawing");
+  {
+    const GValue *nodes = gst_structure_get_value (s, "nodes");
+    guint n_scored = 0;
+    for (i = 0; i < gst_value_list_get_size (nodes); i++) {
+      const GstStructure *n =
+          gst_value_get_structure (gst_value_list_get_value (nodes, i));
+      gdouble v;
+      if (gst_structure_get_double (n, "score", &v))
+        n_scored++;
+    }
+    fail_unless_equals_int (n_scored, 3);
+  }
+  gst_structure_free (s);
+  g_signal_emit_by_name (t, "get-dot", &dot);
+  fail_unless (dot && strstr (dot, "\\nscore 24.0 Mb/s\""), "%s", dot);
+  fail_unless (strstr (dot, "\\nscore 1.5 Mb/s (not eligible)\""), "%s",
+      dot);
+  fail_unless (strstr (dot, "\\nscore 640 kb/s (unmeasured)\""), "%s", dot);
+
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+  gst_object_unref (room);
+}
+
+GST_END_TEST;
+
 static Suite *
 f2ftopology_suite (void)
 {
@@ -202,6 +274,7 @@ f2ftopology_suite (void)
   tcase_add_test (tc, test_settings);
   tcase_add_test (tc, test_waiting_picture);
   tcase_add_test (tc, test_plan_redraw);
+  tcase_add_test (tc, test_scores_on_nodes);
   return s;
 }
 

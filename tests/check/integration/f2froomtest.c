@@ -413,6 +413,7 @@ handle_msg (TestPeer * peer, const gchar * text)
     gst_structure_get_uint64 (s, "uplink-bps", &uplink);
     if (local)
       gst_structure_get_uint (s, "probes", &peer->probes);
+      gst_structure_get_double (s, "encode-ms", &peer->encode_ms);
     /* a new estimate of its own uplink (the probe's) */
     if (local && uplink && (peer->uplink_estimates->len == 0
             || g_array_index (peer->uplink_estimates, guint64,
@@ -497,6 +498,7 @@ line_cb (GObject * source, GAsyncResult * res, gpointer data)
     F2fTestLevels l = { 0, };
     guint i;
     l.t_ms = w[0] ? g_ascii_strtoll (w[0], NULL, 10) : -1;
+    l.arrived_us = g_get_monotonic_time ();
     for (i = 0; w[0] && w[i + 1] && i < F2F_TEST_AV_MAX; i++)
       l.v[i] = peer->tones[i] = g_ascii_strtod (w[i + 1], NULL);
     if (peer->tone_history)
@@ -507,6 +509,7 @@ line_cb (GObject * source, GAsyncResult * res, gpointer data)
     F2fTestLevels l = { 0, };
     guint i, n = g_strv_length (w);
     l.t_ms = n > 0 ? g_ascii_strtoll (w[0], NULL, 10) : -1;
+    l.arrived_us = g_get_monotonic_time ();
     for (i = 1; i + 1 < n && i <= F2F_TEST_AV_MAX; i++)
       l.v[i - 1] = peer->colors[i - 1] = atoi (w[i]);
     if (n > 1)
@@ -814,13 +817,16 @@ f2f_test_host_free (TestHost * host)
 }
 
 static const guint av_tones[F2F_TEST_AV_MAX] = { 500, 800, 1150, 1450,
-  1750, 2050
+  1750, 2050, 2350, 2650
 };
 
 /* Far apart in RGB, and none is white (the labels) or black (the
- * background). */
+ * background). The last two (for rooms of 7 and 8) are each the blend of
+ * two others (red|yellow, blue|magenta), so a view where those two meet
+ * counts a thin edge of them: fine for SEEN_PIXELS, whose tiles are far
+ * bigger than an edge. */
 static const guint32 av_colors[F2F_TEST_AV_MAX] = { 0xff0000, 0x00c000,
-  0x0000ff, 0xffff00, 0xff00ff, 0x00ffff
+  0x0000ff, 0xffff00, 0xff00ff, 0x00ffff, 0xff8000, 0x8000ff
 };
 
 guint
@@ -931,6 +937,7 @@ peer_start (TestHost * host, const gchar * server_uri, const gchar * room,
   peer->chat_times = g_ptr_array_new_with_free_func (g_free);
   peer->shared_ids = g_ptr_array_new_with_free_func (g_free);
   peer->role = g_strdup ("mesh");
+  peer->encode_ms = -1;
   peer->link_bitrate = g_hash_table_new_full (g_str_hash, g_str_equal,
       g_free, (GDestroyNotify) gst_structure_free);
   peer->limited = g_ptr_array_new_with_free_func ((GDestroyNotify)

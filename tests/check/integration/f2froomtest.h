@@ -21,13 +21,15 @@ typedef struct
   guint port;
 } TestServer;
 
-#define F2F_TEST_AV_MAX 6
+#define F2F_TEST_AV_MAX 8
 
 /* One report of f2f_test_peer_start_av's measurements: the peer's running
  * time (ms) and a value per room tone or colour. */
 typedef struct
 {
   gint64 t_ms;
+  gint64 arrived_us;            /* the test's monotonic time of the line:
+                                 * the peers' clocks are their own */
   gdouble v[F2F_TEST_AV_MAX];
 } F2fTestLevels;
 
@@ -73,6 +75,8 @@ typedef struct
   GArray *uplink_estimates;     /* guint64: each new uplink-bps of its own
                                  * f2f-measurement (the probe's estimates) */
   guint probes;                 /* uplink probes answered, as last posted */
+  gdouble encode_ms;            /* encode-ms of its latest own
+                                 * f2f-measurement (-1 unknown) */
   gchar *role;                  /* the latest new-role of f2f-role-changed,
                                  * "mesh" before any */
   guint role_changes;

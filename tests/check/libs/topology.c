@@ -581,6 +581,127 @@ GST_START_TEST (test_views)
 
 GST_END_TEST;
 
+/* The election's scores on the nodes: the value as a rate, and why a peer
+ * cannot be elected or ranks after the measured ones; a peer not in the
+ * graph is not scored; unscored nodes say nothing; the text parses. */
+GST_START_TEST (test_scores)
+{
+  static const struct
+  {
+    gdouble value;
+    gboolean eligible, measured;
+    const gchar *text;
+  } table[] = {
+    {12345678, TRUE, TRUE, "\\nscore 12.3 Mb/s\""},
+    {640000, TRUE, FALSE, "\\nscore 640 kb/s (unmeasured)\""},
+    {2000000, FALSE, TRUE, "\\nscore 2.0 Mb/s (not eligible)\""},
+    {0, FALSE, FALSE, "\\nscore 0 b/s (not eligible)\""},
+    {-1, TRUE, TRUE, "\\nscore 0 b/s\""},
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (table); i++) {
+    GstF2fTopology *topo = gst_f2f_topology_new ("r");
+    g_autofree gchar *dot = NULL, *why = NULL;
+    g_autoptr (GstStructure) s = NULL;
+    const GValue *nodes;
+    const GstStructure *a, *b;
+    gdouble score = -1;
+
+    gst_f2f_topology_set_peer (topo, "a", "Ann", TRUE, TRUE);
+    gst_f2f_topology_set_peer (topo, "b", "Bob", FALSE, FALSE);
+    fail_unless (gst_f2f_topology_set_score (topo, "a", table[i].value,
+            table[i].eligible, table[i].measured));
+    fail_if (gst_f2f_topology_set_score (topo, "zz", 1, TRUE, TRUE));
+    dot = gst_f2f_topology_to_dot (topo);
+    fail_unless (strstr (dot, table[i].text) != NULL, "row %u: no %s in\n%s",
+        i, table[i].text, dot);
+    fail_unless_equals_int (count (dot, "score "), 1);
+    fail_unless (dot_accepts (dot, &why), "%s", why);
+
+    s = gst_f2f_topology_to_structure (topo);
+    nodes = gst_structure_get_value (s, "nodes");
+    a = gst_value_get_structure (gst_value_list_get_value (nodes, 0));
+    b = gst_value_get_structure (gst_value_list_get_value (nodes, 1));
+    fail_unless (gst_structure_get_double (a, "score", &score));
+    fail_unless (score == MAX (table[i].value, 0));
+    fail_if (gst_structure_has_field (b, "score"));
+    gst_f2f_topology_free (topo);
+  }
+}
+
+GST_END_TEST;
+
+/* Scores travel in the leader's view: a follower draws them, a view from
+ * a peer that does not lead brings none, and broken scores are refused
+ * before anything of the view is merged. */
+GST_START_TEST (test_scores_in_views)
+{
+  GstF2fTopology *leader = gst_f2f_topology_new ("v");
+  GstF2fTopology *other = gst_f2f_topology_new ("v");
+  GstF2fTopology *f = gst_f2f_topology_new ("v");
+  GstF2fLinkInfo lc = good_link (1000, 1000);
+  g_autofree gchar *from_leader = NULL, *from_other = NULL, *dot = NULL;
+  g_autoptr (GError) error = NULL;
+  const gchar *bad[] = {
+    "{\"type\":\"topology-view\",\"links\":[],\"scores\":{}}",
+    "{\"type\":\"topology-view\",\"links\":[],\"scores\":[1]}",
+    "{\"type\":\"topology-view\",\"links\":[],\"scores\":[{\"peer\":"
+        "\"b\",\"value\":\"x\",\"eligible\":true,\"measured\":true}]}",
+    "{\"type\":\"topology-view\",\"links\":[{\"peer\":\"c\",\"state\":"
+        "\"connected\"}],\"scores\":[{\"peer\":\"b\",\"value\":1}]}",
+  };
+  guint i;
+
+  /* l leads and ran the election; o does not lead but kept old scores */
+  gst_f2f_topology_set_peer (leader, "l", "L", TRUE, TRUE);
+  gst_f2f_topology_set_peer (leader, "f", "F", FALSE, FALSE);
+  gst_f2f_topology_set_link (leader, "l", "f", &lc);
+  fail_unless (gst_f2f_topology_set_score (leader, "l", 9000000, TRUE,
+          TRUE));
+  fail_unless (gst_f2f_topology_set_score (leader, "f", 700000, FALSE,
+          TRUE));
+  from_leader = gst_f2f_topology_view_to_json (leader, "l");
+  fail_unless (strstr (from_leader, "\"scores\":[") != NULL, "%s",
+      from_leader);
+  gst_f2f_topology_set_peer (other, "o", "O", FALSE, TRUE);
+  gst_f2f_topology_set_peer (other, "f", "F", FALSE, FALSE);
+  fail_unless (gst_f2f_topology_set_score (other, "f", 1, TRUE, TRUE));
+  from_other = gst_f2f_topology_view_to_json (other, "o");
+
+  gst_f2f_topology_set_peer (f, "f", "F", FALSE, TRUE);
+  gst_f2f_topology_set_peer (f, "l", "L", TRUE, FALSE);
+  gst_f2f_topology_set_peer (f, "o", "O", FALSE, FALSE);
+  fail_unless (gst_f2f_topology_merge_view (f, "o", from_other,
+          strlen (from_other), &error), "%s", error->message);
+  dot = gst_f2f_topology_to_dot (f);
+  fail_unless_equals_int (count (dot, "score "), 0);
+  g_free (dot);
+  fail_unless (gst_f2f_topology_merge_view (f, "l", from_leader,
+          strlen (from_leader), &error), "%s", error->message);
+  dot = gst_f2f_topology_to_dot (f);
+  fail_unless (strstr (dot, "\\nscore 9.0 Mb/s\"") != NULL, "%s", dot);
+  fail_unless (strstr (dot, "\\nscore 700 kb/s (not eligible)\"") != NULL,
+      "%s", dot);
+
+  for (i = 0; i < G_N_ELEMENTS (bad); i++) {
+    GstF2fTopology *g = gst_f2f_topology_new ("v");
+    gst_f2f_topology_set_peer (g, "b", "B", FALSE, TRUE);
+    gst_f2f_topology_set_peer (g, "c", "C", FALSE, FALSE);
+    gst_f2f_topology_set_peer (g, "l", "L", TRUE, FALSE);
+    g_clear_error (&error);
+    fail_if (gst_f2f_topology_merge_view (g, "l", bad[i], strlen (bad[i]),
+            &error), "accepted %s", bad[i]);
+    fail_unless_equals_int (gst_f2f_topology_get_n_links (g), 0);
+    gst_f2f_topology_free (g);
+  }
+  gst_f2f_topology_free (leader);
+  gst_f2f_topology_free (other);
+  gst_f2f_topology_free (f);
+}
+
+GST_END_TEST;
+
 static Suite *
 topology_suite (void)
 {
@@ -595,6 +716,8 @@ topology_suite (void)
   tcase_add_test (tc, test_quality);
   tcase_add_test (tc, test_hostile_names);
   tcase_add_test (tc, test_views);
+  tcase_add_test (tc, test_scores);
+  tcase_add_test (tc, test_scores_in_views);
   return s;
 }
 
