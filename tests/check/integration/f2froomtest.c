@@ -411,9 +411,10 @@ handle_msg (TestPeer * peer, const gchar * text)
     peer->measurements++;
     gst_structure_get_boolean (s, "local", &local);
     gst_structure_get_uint64 (s, "uplink-bps", &uplink);
-    if (local)
+    if (local) {
       gst_structure_get_uint (s, "probes", &peer->probes);
       gst_structure_get_double (s, "encode-ms", &peer->encode_ms);
+    }
     /* a new estimate of its own uplink (the probe's) */
     if (local && uplink && (peer->uplink_estimates->len == 0
             || g_array_index (peer->uplink_estimates, guint64,
