@@ -50,6 +50,9 @@
  *   break-link <peer-id> post an ERROR from inside the webrtcbin of the link
  *                        to that peer, as sctpenc does when an association
  *                        breaks; answers "broken yes|no"
+ *   dot <path>           write the pipeline's graph (every element, pad,
+ *                        link, caps and state) to <path>; answers
+ *                        "dotted yes|no" (a test's post-mortem of a peer)
  *   quit                 stop the pipeline and exit 0
  *
  * LATENCY messages are answered by redistributing the latency, as
@@ -476,6 +479,11 @@ read_line_cb (GObject * source, GAsyncResult * res, gpointer data)
     g_clear_object (&inner);
     g_clear_object (&w);
     g_clear_object (&s);
+  } else if (g_str_has_prefix (line, "dot ")) {
+    g_autofree gchar *dot = gst_debug_bin_to_dot_data (GST_BIN (pipeline),
+        GST_DEBUG_GRAPH_SHOW_ALL);
+    say ("dotted", g_file_set_contents (line + 4, dot, -1, NULL) ? "yes" :
+        "no");
   } else if (strcmp (line, "quit") == 0) {
     g_main_loop_quit (loop);
     return;

@@ -82,11 +82,46 @@ print_stacks (GPid pid)
     g_printerr ("*** (gdb could not be run)\n");
 }
 
+static gboolean
+file_exists (gpointer path)
+{
+  return g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
+/* With F2F_TEST_DOT=<dir>: each live peer writes its pipeline's graph to
+ * <dir>/<name>-<pid>.dot (every element, pad, link, caps and state), for a
+ * room that failed: what a peer built is read there, not guessed. */
+static void
+dump_peer_graphs (GPtrArray * peers)
+{
+  const gchar *dir = g_getenv ("F2F_TEST_DOT");
+  guint i;
+
+  if (dir == NULL || *dir == '\0')
+    return;
+  g_mkdir_with_parents (dir, 0755);
+  for (i = 0; i < peers->len; i++) {
+    TestPeer *peer = g_ptr_array_index (peers, i);
+    const gchar *id = peer->proc && !peer->reaped ?
+        g_subprocess_get_identifier (peer->proc) : NULL;
+    g_autofree gchar *path = NULL, *cmd = NULL;
+
+    if (id == NULL)
+      continue;
+    path = g_strdup_printf ("%s/%s-%s.dot", dir, peer->name, id);
+    cmd = g_strdup_printf ("dot %s", path);
+    f2f_test_peer_send (peer, cmd);
+    if (f2f_test_wait (file_exists, path, 5000))
+      g_printerr ("*** peer %s's graph: %s\n", peer->name, path);
+  }
+}
+
 void
 f2f_test_print_peer_stacks (GPtrArray * peers)
 {
   guint i;
 
+  dump_peer_graphs (peers);
   if (!g_getenv ("F2F_TEST_STACKS"))
     return;
   for (i = 0; i < peers->len; i++) {

@@ -140,8 +140,9 @@ void f2f_test_watchdog_stop (void);
 /* The checked fixture's teardown: joins GStreamer's pooled threads, then
  * stops the watchdog. */
 void f2f_test_teardown (void);
-/* With F2F_TEST_STACKS set: every thread's stack of each live peer process
- * of @peers (TestPeer*) on stderr, for a room that failed. */
+/* For a room that failed: with F2F_TEST_DOT=<dir>, each live peer of
+ * @peers (TestPeer*) writes its pipeline's graph there; with
+ * F2F_TEST_STACKS set, every thread's stack of each on stderr. */
 void f2f_test_print_peer_stacks (GPtrArray * peers);
 
 gint64 f2f_test_deadline_ms (guint ms);
