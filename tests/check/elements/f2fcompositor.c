@@ -941,6 +941,81 @@ GST_START_TEST (test_late_joiner_without_budget_drops)
 GST_END_TEST;
 
 /* ------------------------------------------------------------------------ */
+/* Outputs added while an input streams */
+
+static GstPadProbeReturn
+count_buffer (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  g_atomic_int_inc ((gint *) user_data);
+  return GST_PAD_PROBE_OK;
+}
+
+/* Runs the default main context until *count > want, or 2 s pass. */
+static gboolean
+count_grows (gint * count, gint want)
+{
+  gint64 until = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+
+  while (g_atomic_int_get (count) <= want) {
+    if (g_get_monotonic_time () > until)
+      return FALSE;
+    g_usleep (1000);
+  }
+  return TRUE;
+}
+
+/* A mixer becomes a mixer while its inputs stream: each client's
+ * mix-minus is requested with an input already flowing into the room.
+ * That input's branch to the new mix must not hand the input's thread a
+ * FLUSHING (from a mixer not started yet): a queue that gets one stops its
+ * thread for good, and that voice was gone from every mix — a mixer's own
+ * voice missing for its clients in 2 of 21 runs of integration/election.
+ * An input of 1 ms buffers meets the moment of every request. */
+GST_START_TEST (test_minus_outputs_added_while_streaming)
+{
+  GstElement *pipeline = launch ("f2fcompositor name=room "
+      "audiotestsrc is-live=true samplesperbuffer=48 wave=sine ! "
+      "audio/x-raw,rate=48000,channels=2 ! queue name=in ! room.audio_0 "
+      "room.audio_src ! fakesink sync=false async=false");
+  GstElement *room = get (pipeline, "room"), *in = get (pipeline, "in");
+  GstPad *in_src = gst_element_get_static_pad (in, "src");
+  gint pushed = 0;
+  guint i;
+
+  gst_pad_add_probe (in_src, GST_PAD_PROBE_TYPE_BUFFER, count_buffer,
+      &pushed, NULL);
+  play (pipeline);
+  fail_unless (count_grows (&pushed, 20), "the input never streamed");
+
+  for (i = 0; i < 100; i++) {
+    gchar *client = g_strdup_printf ("client-%u", i);
+    GstPad *minus = gst_element_request_pad_simple (room, "audio_minus_%u");
+    gint before;
+
+    fail_unless (minus != NULL);
+    g_object_set (minus, "participant-id", client, NULL);
+    before = g_atomic_int_get (&pushed);
+    fail_unless (count_grows (&pushed, before + 10), "the input stopped "
+        "streaming into the room when mix-minus %u was added", i);
+    if (i % 2) {
+      gst_element_release_request_pad (room, minus);
+      before = g_atomic_int_get (&pushed);
+      fail_unless (count_grows (&pushed, before + 10), "the input stopped "
+          "streaming into the room when mix-minus %u was released", i);
+    }
+    gst_object_unref (minus);
+    g_free (client);
+  }
+
+  gst_object_unref (in_src);
+  gst_object_unref (in);
+  gst_object_unref (room);
+  stop (pipeline);
+}
+
+GST_END_TEST;
+
+/* ------------------------------------------------------------------------ */
 
 GST_START_TEST (test_latency_query)
 {
@@ -1136,6 +1211,7 @@ f2fcompositor_suite (void)
   tcase_add_test (live, test_join_leave_while_playing);
   tcase_add_test (live, test_late_joiner_within_budget);
   tcase_add_test (live, test_late_joiner_without_budget_drops);
+  tcase_add_test (live, test_minus_outputs_added_while_streaming);
   return s;
 }
 
