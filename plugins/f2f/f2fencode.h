@@ -36,13 +36,15 @@ GstElement *f2f_encode_opus (guint bitrate, guint frame_ms);
 #define F2F_ENCODE_MIX_BITRATE 64000
 
 /* Opus frames. A sample waits for its frame to fill at every hop, so 10 ms
- * mix frames take ~10 ms off each mixer hop (docs/performance.md, "Run
- * D"). They stay at 20 ms: with 10 ms mixes, in 1 of 10 runs of
- * integration/mixer test_switch_gap a voice heard through the mixer did
- * not come back after a link switched from a 20 ms voice to a 10 ms mix;
- * none in 21 runs at 20 ms ("The 10 ms question, settled"). */
+ * mix frames take ~10 ms off each mixer hop (docs/performance.md, "The
+ * 10 ms question, answered": 27-29 ms a hop at p95, against 38-40 at 20).
+ * A voice that once did not come back through a 10 ms mix was the
+ * mix-minus race in f2fcompositor (fixed), not the frame size. Voices stay
+ * at 20 ms: half the packets, and half the header bytes, on every mesh
+ * link, which matters most on the capped uplinks congestion control
+ * protects. */
 #define F2F_ENCODE_VOICE_FRAME_MS 20
-#define F2F_ENCODE_MIX_FRAME_MS 20
+#define F2F_ENCODE_MIX_FRAME_MS 10
 
 /* Times a video encoder: each frame from @first's sink pad to @last's src
  * pad (wall clock: what the frame waits, a busy machine included), and
