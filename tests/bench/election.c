@@ -359,8 +359,28 @@ grow_and_kill (guint n, guint run)
   mixer = a_mixer (peers);
   f2f_test_peer_kill (mixer);
   killed_us = g_get_monotonic_time ();
+  g_printerr ("%" G_GINT64_FORMAT " # run %u: SIGKILL to mixer %s (%s)\n",
+      killed_us / 1000, run, mixer->name, mixer->peer_id);
   g_ptr_array_remove (peers, mixer);
   quiet.since_us = killed_us;
+  if (g_getenv ("F2F_TEST_STACKS") && !f2f_test_wait (settled, &quiet, 4000)) {
+    /* with F2F_TEST_STACKS: where the threads of the survivors that still
+     * miss someone 4 s after the kill are (before a link's 5 s heartbeat
+     * timeout would tear down whatever holds them) */
+    g_autoptr (GPtrArray) missing = g_ptr_array_new ();
+    for (i = 0; i < peers->len; i++) {
+      TestPeer *p = g_ptr_array_index (peers, i);
+      const F2fTestLevels *l = p->tone_history->len ?
+          &g_array_index (p->tone_history, F2fTestLevels,
+          p->tone_history->len - 1) : NULL;
+      if (l && !report_has_everyone (peers, p, l, FALSE))
+        g_ptr_array_add (missing, p);
+    }
+    g_printerr ("%" G_GINT64_FORMAT " # run %u: %u survivors miss someone "
+        "4 s after the kill\n", g_get_monotonic_time () / 1000, run,
+        missing->len);
+    f2f_test_print_peer_stacks (missing);
+  }
   if (!f2f_test_wait (settled, &quiet, 20000)) {
     why = "the survivors' media did not settle in 20 s of the kill";
     goto out;
@@ -396,8 +416,15 @@ grow_and_kill (guint n, guint run)
 
 out:
   if (!ok) {
+    g_autoptr (GPtrArray) mixers = g_ptr_array_new ();
     g_print ("result scenario=grow peers=%u run=%u failed: %s\n", n, run,
         why);
+    /* with F2F_TEST_STACKS: where the mixers' threads are (a mix that
+     * lost a voice for good is often a branch that stopped flowing) */
+    for (i = 0; i < peers->len; i++)
+      if (g_strcmp0 (((TestPeer *) peers->pdata[i])->role, "mixer") == 0)
+        g_ptr_array_add (mixers, peers->pdata[i]);
+    f2f_test_print_peer_stacks (mixers);
     for (i = 0; i < peers->len; i++) {
       TestPeer *p = g_ptr_array_index (peers, i);
       g_print ("  %s: role %s, plan %s, %u tone reports\n", p->name,

@@ -449,6 +449,16 @@ line_cb (GObject * source, GAsyncResult * res, gpointer data)
     return;
   }
   GST_LOG ("%s: %s", peer->name, line);
+  /* F2F_TEST_TRACE: every line but the level reports, with the time it
+   * arrived (this process's monotonic clock, ms), to line up with the
+   * peers' stderr (same clock, below) when tracing a run */
+  if (g_getenv ("F2F_TEST_TRACE") && (g_str_equal (g_getenv
+              ("F2F_TEST_TRACE"), "levels")
+          || (!g_str_has_prefix (line, "tones ")
+              && !g_str_has_prefix (line, "colors ")
+              && !g_str_has_prefix (line, "level "))))
+    g_printerr ("%" G_GINT64_FORMAT " {%s} %s\n",
+        g_get_monotonic_time () / 1000, peer->name, line);
   if (g_str_has_prefix (line, "msg "))
     handle_msg (peer, line + 4);
   else if (g_str_has_prefix (line, "error ") && peer->error == NULL)
@@ -547,7 +557,11 @@ err_line_cb (GObject * source, GAsyncResult * res, gpointer data)
     peer->err_closed = TRUE;
     return;
   }
-  g_printerr ("[%s] %s\n", peer->name, line);
+  if (g_getenv ("F2F_TEST_TRACE"))
+    g_printerr ("%" G_GINT64_FORMAT " [%s] %s\n",
+        g_get_monotonic_time () / 1000, peer->name, line);
+  else
+    g_printerr ("[%s] %s\n", peer->name, line);
   g_queue_push_tail (peer->err_tail, line);
   if (g_queue_get_length (peer->err_tail) > ERR_TAIL_LINES)
     g_free (g_queue_pop_head (peer->err_tail));
