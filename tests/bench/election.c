@@ -279,29 +279,6 @@ settled (gpointer data)
   return back >= 0 && now - back >= QUIET_MS * 1000;
 }
 
-typedef struct
-{
-  GPtrArray *peers;
-  TestPeer *found;
-} Stalled;
-
-static gboolean
-one_stalled (gpointer data)
-{
-  Stalled *st = data;
-  gint64 now = g_get_monotonic_time ();
-  guint i;
-
-  for (i = 0; i < st->peers->len; i++) {
-    TestPeer *p = g_ptr_array_index (st->peers, i);
-    if (p->stats_us && now - p->stats_us > 1500 * 1000) {
-      st->found = p;
-      return TRUE;
-    }
-  }
-  return FALSE;
-}
-
 static TestPeer *
 a_mixer (GPtrArray * peers)
 {
@@ -386,18 +363,19 @@ grow_and_kill (guint n, guint run)
       killed_us / 1000, run, mixer->name, mixer->peer_id);
   g_ptr_array_remove (peers, mixer);
   quiet.since_us = killed_us;
-  if (g_getenv ("F2F_TEST_STACKS")) {
-    /* with F2F_TEST_STACKS: the threads of the first survivor whose
-     * f2fsignal thread stalls (no f2f-peer-stats, posted every 250 ms by
-     * that thread, for 1.5 s) within 8 s of the kill */
-    Stalled st = { peers, NULL };
-    if (f2f_test_wait (one_stalled, &st, 8000)) {
-      g_autoptr (GPtrArray) one = g_ptr_array_new ();
-      g_ptr_array_add (one, st.found);
-      g_printerr ("%" G_GINT64_FORMAT " # run %u: %s's thread stalled\n",
-          g_get_monotonic_time () / 1000, run, st.found->name);
-      f2f_test_print_peer_stacks (one);
-    }
+  if (g_getenv ("F2F_TEST_STACKS") && !f2f_test_wait (settled, &quiet, 3500)) {
+    /* with F2F_TEST_STACKS: the new mixer's threads when media is not
+     * back 3.5 s after the kill (in the slow runs a client's link to it
+     * had carried nothing to it since about then, until its 5 s
+     * heartbeat timeout rebuilt the link) */
+    g_autoptr (GPtrArray) mixers = g_ptr_array_new ();
+    for (i = 0; i < peers->len; i++)
+      if (g_strcmp0 (((TestPeer *) peers->pdata[i])->role, "mixer") == 0)
+        g_ptr_array_add (mixers, peers->pdata[i]);
+    g_printerr ("%" G_GINT64_FORMAT " # run %u: media not back 3.5 s after "
+        "the kill; the new mixer's threads\n", g_get_monotonic_time () / 1000,
+        run);
+    f2f_test_print_peer_stacks (mixers);
   }
   if (!f2f_test_wait (settled, &quiet, 20000)) {
     why = "the survivors' media did not settle in 20 s of the kill";
