@@ -1261,12 +1261,20 @@ add_minus_output (GstF2fCompositor * self, GstPadTemplate * templ,
       drop_when_unlinked, out->pad, NULL);
   gst_object_unref (target);
 
+  /* Playing before the inputs' tees get a branch to it: a pad of a mixer
+   * that is not yet playing is flushing, and the first buffer an input's
+   * tee pushed there came back FLUSHING, which stopped that input's
+   * streaming for good — up to the decoder's jitterbuffer and the link's
+   * transport, so a peer that became a mixer heard nothing more from some
+   * of its clients, data channels included (until its heartbeat timeout
+   * rebuilt the link), or lost its own voice. */
+  sync_children (capsfilter, mixer, silence_caps, silence, NULL);
+
   GST_OBJECT_LOCK (self);
   self->minus_outputs = g_list_append (self->minus_outputs, out);
   GST_OBJECT_UNLOCK (self);
 
   reconcile_routes (self);
-  sync_children (capsfilter, mixer, silence_caps, silence, NULL);
   expose_pad (self, out->pad);
   GST_INFO_OBJECT (self, "mix-minus output %s added", name);
   g_free (name);
