@@ -1261,17 +1261,20 @@ add_minus_output (GstF2fCompositor * self, GstPadTemplate * templ,
       drop_when_unlinked, out->pad, NULL);
   gst_object_unref (target);
 
+  /* Playing before the inputs' tees get a branch to it: a pad of a mixer
+   * that is not yet playing is flushing, and the first buffer an input's
+   * tee pushed there came back FLUSHING, which stopped that input's
+   * streaming for good — up to the decoder's jitterbuffer and the link's
+   * transport, so a peer that became a mixer heard nothing more from some
+   * of its clients, data channels included (until its heartbeat timeout
+   * rebuilt the link), or lost its own voice. Until its pad is linked,
+   * drop_when_unlinked drops the mix. */
+  sync_children (capsfilter, mixer, silence_caps, silence, NULL);
+
   GST_OBJECT_LOCK (self);
   self->minus_outputs = g_list_append (self->minus_outputs, out);
   GST_OBJECT_UNLOCK (self);
 
-  /* Started before any input is routed to it: an input's tee pushing
-   * into the pad of a mixer not yet started gets FLUSHING, hands it back
-   * to the thread that feeds the input, and a queue there stops for good
-   * (that voice was then missing from every mix: a mixer's own voice, for
-   * its clients, in 2 of 21 runs of integration/election). Until the pad
-   * is linked, drop_when_unlinked drops the mix. */
-  sync_children (capsfilter, mixer, silence_caps, silence, NULL);
   reconcile_routes (self);
   expose_pad (self, out->pad);
   GST_INFO_OBJECT (self, "mix-minus output %s added", name);

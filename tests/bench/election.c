@@ -359,8 +359,24 @@ grow_and_kill (guint n, guint run)
   mixer = a_mixer (peers);
   f2f_test_peer_kill (mixer);
   killed_us = g_get_monotonic_time ();
+  g_printerr ("%" G_GINT64_FORMAT " # run %u: SIGKILL to mixer %s (%s)\n",
+      killed_us / 1000, run, mixer->name, mixer->peer_id);
   g_ptr_array_remove (peers, mixer);
   quiet.since_us = killed_us;
+  if (g_getenv ("F2F_TEST_STACKS") && !f2f_test_wait (settled, &quiet, 3500)) {
+    /* with F2F_TEST_STACKS: the new mixer's threads when media is not
+     * back 3.5 s after the kill (in the slow runs a client's link to it
+     * had carried nothing to it since about then, until its 5 s
+     * heartbeat timeout rebuilt the link) */
+    g_autoptr (GPtrArray) mixers = g_ptr_array_new ();
+    for (i = 0; i < peers->len; i++)
+      if (g_strcmp0 (((TestPeer *) peers->pdata[i])->role, "mixer") == 0)
+        g_ptr_array_add (mixers, peers->pdata[i]);
+    g_printerr ("%" G_GINT64_FORMAT " # run %u: media not back 3.5 s after "
+        "the kill; the new mixer's threads\n", g_get_monotonic_time () / 1000,
+        run);
+    f2f_test_print_peer_stacks (mixers);
+  }
   if (!f2f_test_wait (settled, &quiet, 20000)) {
     why = "the survivors' media did not settle in 20 s of the kill";
     goto out;
@@ -396,8 +412,15 @@ grow_and_kill (guint n, guint run)
 
 out:
   if (!ok) {
+    g_autoptr (GPtrArray) mixers = g_ptr_array_new ();
     g_print ("result scenario=grow peers=%u run=%u failed: %s\n", n, run,
         why);
+    /* with F2F_TEST_STACKS: where the mixers' threads are (a mix that
+     * lost a voice for good is often a branch that stopped flowing) */
+    for (i = 0; i < peers->len; i++)
+      if (g_strcmp0 (((TestPeer *) peers->pdata[i])->role, "mixer") == 0)
+        g_ptr_array_add (mixers, peers->pdata[i]);
+    f2f_test_print_peer_stacks (mixers);
     for (i = 0; i < peers->len; i++) {
       TestPeer *p = g_ptr_array_index (peers, i);
       g_print ("  %s: role %s, plan %s, %u tone reports\n", p->name,

@@ -399,6 +399,7 @@ handle_msg (TestPeer * peer, const gchar * text)
     peer->leader_changes++;
   } else if (strcmp (name, "f2f-peer-stats") == 0) {
     guint64 v = 0, a = 0;
+    peer->stats_us = g_get_monotonic_time ();
     gst_structure_get_uint64 (s, "video-frames", &v);
     gst_structure_get_uint64 (s, "audio-frames", &a);
     f2f_test_set_count (peer->video, id, v);
@@ -418,6 +419,7 @@ handle_msg (TestPeer * peer, const gchar * text)
     g_hash_table_remove (peer->audio, id);
     g_ptr_array_add (peer->left, g_strdup_printf ("%s/%s", id,
             gst_structure_get_string (s, "reason")));
+    g_string_append_printf (peer->order, "left %s\n", id);
   } else if (strcmp (name, "f2f-chat") == 0) {
     gint64 *now = g_new (gint64, 1);
     *now = g_get_monotonic_time ();
@@ -456,6 +458,9 @@ handle_msg (TestPeer * peer, const gchar * text)
                 peer->uplink_estimates->len - 1) != uplink))
       g_array_append_val (peer->uplink_estimates, uplink);
   } else if (strcmp (name, "f2f-role-changed") == 0) {
+    g_string_append_printf (peer->order, "role %s %s\n",
+        gst_structure_get_string (s, "old-role"),
+        gst_structure_get_string (s, "new-role"));
     g_free (peer->role);
     peer->role = g_strdup (gst_structure_get_string (s, "new-role"));
     peer->role_changes++;
@@ -484,6 +489,16 @@ line_cb (GObject * source, GAsyncResult * res, gpointer data)
     return;
   }
   GST_LOG ("%s: %s", peer->name, line);
+  /* F2F_TEST_TRACE: every line but the level reports, with the time it
+   * arrived (this process's monotonic clock, ms), to line up with the
+   * peers' stderr (same clock, below) when tracing a run */
+  if (g_getenv ("F2F_TEST_TRACE") && (g_str_equal (g_getenv
+              ("F2F_TEST_TRACE"), "levels")
+          || (!g_str_has_prefix (line, "tones ")
+              && !g_str_has_prefix (line, "colors ")
+              && !g_str_has_prefix (line, "level "))))
+    g_printerr ("%" G_GINT64_FORMAT " {%s} %s\n",
+        g_get_monotonic_time () / 1000, peer->name, line);
   if (g_str_has_prefix (line, "msg "))
     handle_msg (peer, line + 4);
   else if (g_str_has_prefix (line, "error ") && peer->error == NULL)
@@ -582,7 +597,11 @@ err_line_cb (GObject * source, GAsyncResult * res, gpointer data)
     peer->err_closed = TRUE;
     return;
   }
-  g_printerr ("[%s] %s\n", peer->name, line);
+  if (g_getenv ("F2F_TEST_TRACE"))
+    g_printerr ("%" G_GINT64_FORMAT " [%s] %s\n",
+        g_get_monotonic_time () / 1000, peer->name, line);
+  else
+    g_printerr ("[%s] %s\n", peer->name, line);
   g_queue_push_tail (peer->err_tail, line);
   if (g_queue_get_length (peer->err_tail) > ERR_TAIL_LINES)
     g_free (g_queue_pop_head (peer->err_tail));
@@ -973,6 +992,7 @@ peer_start (TestHost * host, const gchar * server_uri, const gchar * room,
   peer->chat_times = g_ptr_array_new_with_free_func (g_free);
   peer->shared_ids = g_ptr_array_new_with_free_func (g_free);
   peer->role = g_strdup ("mesh");
+  peer->order = g_string_new (NULL);
   peer->encode_ms = -1;
   peer->link_bitrate = g_hash_table_new_full (g_str_hash, g_str_equal,
       g_free, (GDestroyNotify) gst_structure_free);
@@ -1180,6 +1200,7 @@ f2f_test_peer_free (TestPeer * peer)
   if (peer->topology_plan)
     gst_structure_free (peer->topology_plan);
   g_free (peer->role);
+  g_string_free (peer->order, TRUE);
   g_free (peer->peer_id);
   g_free (peer->error);
   g_free (peer->leader);

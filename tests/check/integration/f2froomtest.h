@@ -80,6 +80,11 @@ typedef struct
   gchar *role;                  /* the latest new-role of f2f-role-changed,
                                  * "mesh" before any */
   guint role_changes;
+  gint64 stats_us;              /* the arrival of its latest
+                                 * f2f-peer-stats (f2fsignal's own thread
+                                 * posts them every stats-interval) */
+  GString *order;               /* "left <id>" and "role <old> <new>"
+                                 * lines, in the order they came */
   guint proposed_yes, proposed_no;      /* answers to topology commands */
   GHashTable *link_bitrate;     /* peer id → the latest f2f-link-bitrate
                                  * (GstStructure) about the link to it */
