@@ -41,6 +41,9 @@
  * default), to measure what the budget costs.
  *
  * Run it inside `unshare -n` with lo up (tests/bench/mixer-latency.sh).
+ * With MIXER_LATENCY_DOT=<dir> the listener's pipeline graph of each
+ * scenario (its jitterbuffers' ts-offset included) is written there as
+ * listener-k<k>-<n>.dot once the ticks are measured.
  */
 
 #include <stdio.h>
@@ -679,6 +682,15 @@ run_scenario (Row * row, guint round)
   sc.measuring = FALSE;
   g_mutex_unlock (&sc.lock);
 
+  if (g_getenv ("MIXER_LATENCY_DOT")) {
+    /* the listener's pipeline as it played the ticks, for a post-mortem */
+    g_autofree gchar *dot = gst_debug_bin_to_dot_data (GST_BIN
+        (sc.listener->pipeline), GST_DEBUG_GRAPH_SHOW_ALL);
+    static guint n;
+    g_autofree gchar *path = g_strdup_printf ("%s/listener-k%d-%u.dot",
+        g_getenv ("MIXER_LATENCY_DOT"), row->k, n++);
+    g_file_set_contents (path, dot, -1, NULL);
+  }
   pair_events (sc.tx, sc.rx, NULL, NULL, 2, opts.interval_ms * GST_MSECOND,
       lat);
   g_array_append_vals (row->lat, lat->data, lat->len);
