@@ -672,9 +672,16 @@ GST_START_TEST (test_capped_uplinks_elect)
     GstStructure *result = NULL;
     TestPeer *asker = peers->pdata[run % peers->len];
 
-    fail_unless (f2f_test_wait (fresh_probes, &fresh, 20000),
-        "run %u: no %u fresh probes on every peer within 20 s", run + 1,
-        LAB_FRESH_PROBES);
+    if (!f2f_test_wait (fresh_probes, &fresh, 20000)) {
+      /* which peer starved, for the probe-scheduling intermittent */
+      g_autoptr (GString) counts = g_string_new (NULL);
+      for (i = 0; i < peers->len; i++)
+        g_string_append_printf (counts, " %s %u", ((TestPeer *)
+                peers->pdata[i])->name, ((TestPeer *) peers->pdata[i])->probes
+            - since[i]);
+      fail ("run %u: no %u fresh probes on every peer within 20 s (fresh "
+          "probes:%s)", run + 1, LAB_FRESH_PROBES, counts->str);
+    }
     for (i = 0; i < peers->len; i++)
       since[i] = ((TestPeer *) peers->pdata[i])->probes;
     above.epoch = plan_epoch (leader);
