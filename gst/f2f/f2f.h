@@ -16,3 +16,4 @@
 #include <gst/f2f/f2fbitrate.h>
 #include <gst/f2f/f2felect.h>
 #include <gst/f2f/f2felectproto.h>
+#include <gst/f2f/f2fprobeturn.h>

@@ -45,6 +45,18 @@ typedef struct
   gint64 last_decrease_us;      /* the latest decrease (0: none) */
   gint64 last_nacked_us;        /* the latest cut by NACKs (0: none) */
   guint delayed_reports;        /* reports in a row with the RTT up */
+  gdouble capacity_kbps;        /* what the link sent when a queue last
+                                 * built (0: not known) */
+  gint64 next_probe_us;         /* when to look above the capacity again */
+  gint64 probe_us;              /* a probe above it since (0: none) */
+  gint64 probe_sent_us;         /* … really sent above it since (0: not) */
+  gdouble probe_base_kbps;      /* … what it must be sent above */
+  gboolean ramp;                /* a probe found the capacity gone */
+  gdouble prev_rtt_ms;          /* the previous report's (< 0: none) */
+  gint64 prev_rtt_us;           /* … and when it came */
+  gint64 feedback_us;           /* the latest delay feedback (0: none) */
+  gint64 feedback_step_us;      /* … the one before, for the step */
+  guint queued_feedbacks;       /* feedbacks in a row with a queue */
 } GstF2fBitrateLink;
 
 /* A new link starts at @start_kbps (its whole rate, audio included). */
@@ -54,13 +66,135 @@ void gst_f2f_bitrate_link_init (GstF2fBitrateLink * link,
 
 /* A new receiver report for the link: @loss is the fraction of packets
  * lost since the previous report (0..1), @rtt_ms the round-trip time
- * (< 0: not known), @sent_kbps what the link really sent lately, headers
- * included (<= 0: not known). Call once per report, not per poll: the
- * same report counted twice would cut the rate twice. */
+ * (< 0: not known; one that cannot be real is taken as not known, see
+ * gst_f2f_bitrate_report_rtt), @sent_kbps what the link really sent
+ * lately, headers included (<= 0: not known). Call once per report, not
+ * per poll: the same report counted twice would cut the rate twice. */
 GST_F2F_API
 GstF2fBitrateAction gst_f2f_bitrate_link_update (GstF2fBitrateLink * link,
     const GstF2fBitrateConfig * config, gint64 now_us, gdouble loss,
     gdouble rtt_ms, gdouble sent_kbps);
+
+/* The round-trip time a receiver report gives (webrtcbin's
+ * "round-trip-time" of a remote-inbound-rtp, in ms), or -1 (not known)
+ * when it cannot be a real one: 0 (GStreamer 1.22's answer to a report
+ * that answers no sender report) or over 10 s (a report whose DLSR
+ * wrapped: 1526 s and more). gst_f2f_bitrate_link_update applies it to
+ * its @rtt_ms; call it wherever else a report's RTT is used. */
+GST_F2F_API
+gdouble gst_f2f_bitrate_report_rtt (gdouble rtt_ms);
+
+/* Delay feedback from the link's receiver (an f2f peer measures it, see
+ * GstF2fDelayFilter, and sends it every ~150 ms over the link's control
+ * channel): @queue_ms, the queueing delay its packets met (the lowest of
+ * the interval, so a keyframe's own burst does not count; < 0: not
+ * known), @received_kbps, what reached it lately, headers included, and
+ * @sent_kbps, the mean rate the link sent over the last second (not a
+ * smoothed rate: a probe is confirmed when the mean of its first second
+ * or any later one is over the capacity). A standing queue (100 ms in one
+ * feedback, or 40 ms in two in a row) measures the capacity, which is the
+ * rate received while a queue stands (the bottleneck is busy), and cuts
+ * the estimate to 75 % of it less the queue (to drain it within about a
+ * second); between probes it holds at 75 %; no queue (under 20 ms)
+ * increases as a clean report does. While
+ * feedback keeps coming (the last within 1 s), receiver reports act on
+ * loss only: their RTT is 0.5-2 s old and, in both directions, crosses
+ * whatever queue the way back has. */
+GST_F2F_API
+GstF2fBitrateAction gst_f2f_bitrate_link_feedback (GstF2fBitrateLink * link,
+    const GstF2fBitrateConfig * config, gint64 now_us, gdouble queue_ms,
+    gdouble received_kbps, gdouble sent_kbps);
+
+/* Whether the link is probing above its capacity. */
+GST_F2F_API
+gboolean gst_f2f_bitrate_link_probing (const GstF2fBitrateLink * link);
+
+/* Another link fed by the same encoder started a probe: this one probes
+ * at its next clean update too, if it holds under a known capacity. One
+ * encoder feeds every link and follows the weakest estimate, so a probe
+ * on one link alone never reaches the wire (it waits, unconfirmed, for
+ * the others' own probes: in the lab the target took 4 s longer to come
+ * back after a cap was lifted). */
+GST_F2F_API
+void gst_f2f_bitrate_link_probe_soon (GstF2fBitrateLink * link,
+    gint64 now_us);
+
+/* The receiving side of a link: the queueing delay its one measured
+ * stream meets on the way, from each RTP packet's arrival time and RTP
+ * timestamp (SRTP leaves the header in clear). Arrival minus capture time
+ * is the one-way delay up to a constant (the two clocks' offset); its
+ * lowest value of the last 30-60 s is the path without a queue, and what
+ * is above it is the queue. The RTP clock rate is learnt from the stream
+ * (the nearest of 8, 16, 48 and 90 kHz to what its timestamps advanced in
+ * its first second), so audio-only links work too. Plain data. */
+typedef struct
+{
+  guint32 ssrc;
+  gboolean started;
+  gint64 first_us;              /* the first packet's arrival */
+  gint64 first_ts;              /* … and timestamp, unwrapped */
+  gint64 ts;                    /* the latest timestamp, unwrapped */
+  guint clock;                  /* Hz; 0: not learnt yet */
+  gdouble base_ms, prev_base_ms; /* lowest delay, this and the previous
+                                  * window (G_MAXDOUBLE: none) */
+  gint64 window_us;
+  gdouble queue_min_ms, queue_max_ms;   /* this interval (< 0: none) */
+  guint16 max_seq;
+  guint received, expected;     /* this interval */
+} GstF2fDelayFilter;
+
+GST_F2F_API
+void gst_f2f_delay_filter_init (GstF2fDelayFilter * filter, guint32 ssrc);
+
+/* One RTP packet of the filter's stream, arrived at @arrival_us. */
+GST_F2F_API
+void gst_f2f_delay_filter_packet (GstF2fDelayFilter * filter,
+    gint64 arrival_us, guint16 seq, guint32 rtp_ts);
+
+/* The interval's figures, and a new interval: the lowest queueing delay
+ * seen (FALSE when none: no packet, or the clock not learnt yet), the
+ * highest, and the share of packets lost (from the sequence numbers). */
+GST_F2F_API
+gboolean gst_f2f_delay_filter_take (GstF2fDelayFilter * filter,
+    gdouble * queue_ms, gdouble * peak_ms, gdouble * loss);
+
+/* The receiving side's count of the packets a link lost on the way, over
+ * every RTP stream it carries (video, its retransmissions and FEC, audio),
+ * from their sequence numbers, and over the last few intervals: one
+ * interval of one stream (GstF2fDelayFilter's) holds a handful of video
+ * packets, so its share lost read 0 or 25 % at a steady 10 % (in the lab,
+ * the sender's smoothed estimate read 2.4-12 % at 5 %). Plain data. */
+#define GST_F2F_LOSS_STREAMS 8
+#define GST_F2F_LOSS_INTERVALS 16
+
+typedef struct
+{
+  struct
+  {
+    guint32 ssrc;
+    guint16 max_seq;
+    gboolean used;
+    guint idle;                 /* intervals without a packet */
+  } streams[GST_F2F_LOSS_STREAMS];
+  guint expected[GST_F2F_LOSS_INTERVALS], received[GST_F2F_LOSS_INTERVALS];
+  guint current;                /* the interval being counted */
+} GstF2fLossCount;
+
+/* One RTP packet of stream @ssrc arrived. A sequence number more than
+ * 1000 away from its stream's highest starts the count of that stream
+ * anew (a restarted sender); a late one counts as received (it was counted
+ * lost when the gap was seen, so the window balances). Streams beyond
+ * GST_F2F_LOSS_STREAMS are not counted. */
+GST_F2F_API
+void gst_f2f_loss_count_packet (GstF2fLossCount * count, guint32 ssrc,
+    guint16 seq);
+
+/* Ends the interval being counted: returns the share of packets lost
+ * over it and the @intervals - 1 before it (1 ≤ @intervals ≤
+ * GST_F2F_LOSS_INTERVALS), or -1 when no packet was expected in them. A
+ * stream without packets for @intervals intervals frees its place. */
+GST_F2F_API
+gdouble gst_f2f_loss_count_take (GstF2fLossCount * count, guint intervals);
 
 /* No new report, but the receiver asked for @nacked of the @sent packets
  * the link sent since the previous poll to be sent again (NACK): call at
@@ -73,13 +207,22 @@ GstF2fBitrateAction gst_f2f_bitrate_link_update (GstF2fBitrateLink * link,
  * when the latest report had the RTT up, or after such a cut) cuts the
  * estimate from what the link really sent (@sent_kbps, <= 0: not known),
  * or from the estimate if lower: to half at the first cut of an overflow
- * (none in the 2 s before), then to 80 % (as an RTT that grew would), at
+ * (none in the 2 s before), then to 60 % (a deeper cut than a report would
+ * make: with no report the queue is known to overflow), at
  * most every 500 ms; and the next report with the RTT up cuts at once (it
  * counts as the second in a row). It never increases the estimate. */
 GST_F2F_API
 GstF2fBitrateAction gst_f2f_bitrate_link_nacked (GstF2fBitrateLink * link,
     const GstF2fBitrateConfig * config, gint64 now_us, guint nacked,
     guint sent, gdouble sent_kbps);
+
+/* Whether a new report claiming (almost) no loss is contradicted by the
+ * NACKs since the last poll (more than 10 % of the packets sent): the
+ * report is then about another stream (1.22 keeps one block per remote
+ * source) and the caller treats it as no report. */
+GST_F2F_API
+gboolean gst_f2f_bitrate_report_contradicted (gdouble loss, guint nacked,
+    guint sent);
 
 /* The shared video encoder's target, in kbit/s: the weakest link's
  * estimate less the audio share, within the configured bounds. @n may be
@@ -101,5 +244,22 @@ gint gst_f2f_bitrate_weakest_link (const gdouble * estimates_kbps, guint n,
 GST_F2F_API
 guint gst_f2f_bitrate_opus_loss_percentage (gdouble worst_loss,
     guint previous);
+
+/* The ULPFEC overhead for a link's video (f2fsignal's video-fec), in % of
+ * its video packets, from the loss its receiver reports (@loss, 0-1): none
+ * under 1 % (a clean link pays nothing; NACK repairs the odd loss), then
+ * four times the loss in percent, at most 50. */
+GST_F2F_API
+guint gst_f2f_bitrate_fec_percentage (gdouble loss);
+
+/* Opus's settings (@bitrate_bps, @frame_ms) for a link that may carry
+ * @weakest_kbps (the weakest link's estimate: one encoder feeds them all),
+ * and the level they are (0: the best), moving from @previous. Audio is
+ * given at most 40 % of the link, headers counted (a 20 ms frame's
+ * headers alone are ~29 kbit/s on the wire); up a level only when it fits
+ * with 20 % to spare, so that a link at its plateau does not flap. */
+GST_F2F_API
+guint gst_f2f_bitrate_audio_level (gdouble weakest_kbps, guint previous,
+    guint * bitrate_bps, guint * frame_ms);
 
 G_END_DECLS

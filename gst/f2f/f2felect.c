@@ -281,6 +281,46 @@ mixer_count (const GstF2fElectConfig * config, Peer * peers, guint n,
   return 0;
 }
 
+/* UPLINK LIMITED (see the header): a peer with a fresh record whose
+ * usable uplink is below @margin × its n − 1 mesh streams. */
+static gboolean
+uplink_limited (const GstF2fElectConfig * config, const Peer * peers, guint n,
+    gdouble margin)
+{
+  guint64 streams;
+  guint i;
+
+  if (n < 3)
+    return FALSE;
+  streams = (guint64) (n - 1) * (config->video_bps + config->audio_bps);
+  for (i = 0; i < n; i++) {
+    const GstF2fMeasurement *m = peers[i].m;
+    if (is_fresh (config, m) && m->uplink_bps > 0
+        && GST_F2F_ELECT_USABLE_SHARE * m->uplink_bps < margin * streams)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* A peer whose measured uplink carries one mixer's load for the rest of
+ * the room: an uplink-limited room takes a mixer only then, never one
+ * nobody measured (it may carry less than the mesh it replaces). */
+static gboolean
+measured_mixer_exists (const GstF2fElectConfig * config, const Peer * peers,
+    guint n)
+{
+  guint64 need = gst_f2f_elect_mixer_need (config, n - 1, 1);
+  guint i;
+
+  for (i = 0; i < n; i++) {
+    GstF2fElectScore score;
+    gst_f2f_elect_score (config, peers[i].m, need, &score);
+    if (score.eligible && score.measured)
+      return TRUE;
+  }
+  return FALSE;
+}
+
 /* The best-ranked eligible peer that is not in @mixers, or NULL. */
 static Peer *
 best_outsider (Peer * peers, guint n, GPtrArray * mixers)
@@ -571,7 +611,7 @@ gst_f2f_elect_decide (const GstF2fElectConfig * config,
   g_autofree gint *assignment = NULL;
   GstF2fPlan *next;
   guint n, i, k, cap, max_mesh, n_current = 0;
-  gboolean departed = FALSE;
+  gboolean departed = FALSE, limited;
   guint64 epoch, need = 0;
 
   if (result) {
@@ -596,16 +636,6 @@ gst_f2f_elect_decide (const GstF2fElectConfig * config,
   cap = MAX (config->max_clients_per_mixer, 1);
   max_mesh = MAX (config->max_mesh_size, 2);
 
-  /* A room that fits a mesh. When a mixer left, the plan's rule has made
-   * it a mesh already; the explicit plan can wait like any shrink. */
-  if (n <= max_mesh) {
-    if (n_current == 0 || !shrink_allowed (&d))
-      return finish (&d, current, NULL, members, result);
-    apply (&d, GST_F2F_ELECT_REASON_SHRINK);
-    return finish (&d, current, gst_f2f_plan_new (epoch, proposer), members,
-        result);
-  }
-
   records = g_hash_table_new (g_str_hash, g_str_equal);
   for (i = 0; i < n_measurements; i++)
     if (measurements[i].peer)
@@ -617,6 +647,20 @@ gst_f2f_elect_decide (const GstF2fElectConfig * config,
     peers[i].m = g_hash_table_lookup (records, members[i]);
     peers[i].link = link_factor (is_fresh (config, peers[i].m) ?
         peers[i].m : NULL);
+  }
+
+  /* A room that fits a mesh, unless a peer's uplink cannot carry it.
+   * When a mixer left, the plan's rule has made it a mesh already; the
+   * explicit plan can wait like any shrink. */
+  limited = n <= max_mesh && uplink_limited (config, peers, n,
+      n_current ? GST_F2F_ELECT_LIMIT_MARGIN : 1.0)
+      && measured_mixer_exists (config, peers, n);
+  if (n <= max_mesh && !limited) {
+    if (n_current == 0 || !shrink_allowed (&d))
+      return finish (&d, current, NULL, members, result);
+    apply (&d, GST_F2F_ELECT_REASON_SHRINK);
+    return finish (&d, current, gst_f2f_plan_new (epoch, proposer), members,
+        result);
   }
 
   k = mixer_count (config, peers, n, cap, &need);
@@ -640,7 +684,8 @@ gst_f2f_elect_decide (const GstF2fElectConfig * config,
     g_ptr_array_sort (ranked, rank_ptr);
     for (i = 0; i < k; i++)
       g_ptr_array_add (mixers, g_ptr_array_index (ranked, i));
-    apply (&d, GST_F2F_ELECT_REASON_GROW);
+    apply (&d, limited ? GST_F2F_ELECT_REASON_UPLINK_LIMITED :
+        GST_F2F_ELECT_REASON_GROW);
   } else {
     gboolean removed_unfit = FALSE;
 

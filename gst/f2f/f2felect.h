@@ -61,8 +61,19 @@
  * value first, then the smaller peer id (strcmp): a total order, so every
  * peer that runs the function on the same inputs gets the same plan.
  *
- * HOW MANY MIXERS. None while the room has at most max-mesh-size peers.
- * Above that, the fewest k that lets every mixer serve at most
+ * HOW MANY MIXERS. None while the room has at most max-mesh-size peers,
+ * unless a peer is UPLINK LIMITED: its measured (or declared) uplink
+ * cannot carry its mesh streams, USABLE × uplink < (n − 1) × (video +
+ * audio), in a room of at least 3 (with 2 a mixer saves nobody a stream),
+ * and a peer whose measured uplink carries a mixer's load exists (an
+ * unmeasured one may carry less than the mesh it would replace).
+ * Then the room takes mixers as if it were past max-mesh-size: as a client
+ * that peer sends one stream, to its mixer, instead of n − 1 (and it is
+ * never the mixer: a mixer's load is at least its mesh streams). It goes
+ * back to the mesh by the shrink rule below only once every measured
+ * peer's usable uplink carries LIMIT_MARGIN × its mesh streams, so an
+ * estimate that wobbles around the line does not flap the room. Above
+ * max-mesh-size, the fewest k that lets every mixer serve at most
  * max-clients-per-mixer clients (k = ⌈n / (max-clients-per-mixer + 1)⌉),
  * raised while fewer than k peers are eligible for the load of an even
  * split (more mixers, fewer clients each, a smaller need); when no k up to
@@ -212,6 +223,8 @@ typedef enum
  * @GST_F2F_ELECT_REASON_SHRINK: fewer mixers, or back to the mesh.
  * @GST_F2F_ELECT_REASON_NO_CANDIDATE: the room needs mixers and no peer
  *   is eligible: the mesh.
+ * @GST_F2F_ELECT_REASON_UPLINK_LIMITED: the room fits a mesh, but a
+ *   peer's uplink cannot carry its mesh streams: mixers.
  *
  * Why gst_f2f_elect_decide() changed the plan (or wants to, when a dwell
  * holds the change). When several apply, the first in this order.
@@ -226,7 +239,14 @@ typedef enum
   GST_F2F_ELECT_REASON_BETTER,
   GST_F2F_ELECT_REASON_SHRINK,
   GST_F2F_ELECT_REASON_NO_CANDIDATE,
+  GST_F2F_ELECT_REASON_UPLINK_LIMITED,
 } GstF2fElectReason;
+
+/* An uplink-limited room (see HOW MANY MIXERS) goes back to the mesh only
+ * when every usable uplink carries this multiple of its mesh streams: the
+ * probe's single results vary by a few per cent, and its occasional low
+ * one by more; 20 % keeps a peer on the line from flapping the room. */
+#define GST_F2F_ELECT_LIMIT_MARGIN 1.2
 
 /* The value of a quality measurement nobody has. */
 #define GST_F2F_ELECT_UNKNOWN (-1.0)

@@ -49,6 +49,14 @@ start (const gchar * type)
   return b;
 }
 
+/* A count or id: JSON integers are signed 64-bit, so it saturates. */
+static void
+add_uint (JsonBuilder * b, const gchar * name, guint64 v)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_int_value (b, (gint64) MIN (v, G_MAXINT64));
+}
+
 static void
 add_double (JsonBuilder * b, const gchar * name, gdouble v)
 {
@@ -62,10 +70,8 @@ gst_f2f_elect_message_measurement (const GstF2fMeasurement * m, guint64 request)
   g_autoptr (JsonBuilder) b = start ("measurement");
 
   g_return_val_if_fail (m != NULL, NULL);
-  json_builder_set_member_name (b, "request");
-  json_builder_add_int_value (b, (gint64) MIN (request, G_MAXINT64));
-  json_builder_set_member_name (b, "uplink-bps");
-  json_builder_add_int_value (b, (gint64) MIN (m->uplink_bps, G_MAXINT64));
+  add_uint (b, "request", request);
+  add_uint (b, "uplink-bps", m->uplink_bps);
   json_builder_set_member_name (b, "class");
   json_builder_add_string_value (b,
       gst_f2f_capacity_class_to_string (m->capacity_class));
@@ -81,10 +87,8 @@ gst_f2f_elect_message_request (guint64 request, guint64 epoch)
 {
   g_autoptr (JsonBuilder) b = start ("request");
 
-  json_builder_set_member_name (b, "request");
-  json_builder_add_int_value (b, (gint64) MIN (request, G_MAXINT64));
-  json_builder_set_member_name (b, "epoch");
-  json_builder_add_int_value (b, (gint64) MIN (epoch, G_MAXINT64));
+  add_uint (b, "request", request);
+  add_uint (b, "epoch", epoch);
   return finish (b);
 }
 
@@ -105,12 +109,30 @@ gst_f2f_elect_message_probe_result (guint64 probe, guint64 bytes,
 {
   g_autoptr (JsonBuilder) b = start ("probe-result");
 
-  json_builder_set_member_name (b, "probe");
-  json_builder_add_int_value (b, (gint64) MIN (probe, G_MAXINT64));
-  json_builder_set_member_name (b, "bytes");
-  json_builder_add_int_value (b, (gint64) MIN (bytes, G_MAXINT64));
-  json_builder_set_member_name (b, "span-us");
-  json_builder_add_int_value (b, MAX (span_us, 0));
+  add_uint (b, "probe", probe);
+  add_uint (b, "bytes", bytes);
+  add_uint (b, "span-us", MAX (span_us, 0));
+  return finish (b);
+}
+
+gchar *
+gst_f2f_elect_message_probe_ask (guint64 probe, guint duration_ms)
+{
+  g_autoptr (JsonBuilder) b = start ("probe-ask");
+
+  add_uint (b, "probe", probe);
+  add_uint (b, "duration-ms", duration_ms);
+  return finish (b);
+}
+
+gchar *
+gst_f2f_elect_message_probe_answer (guint64 probe, gboolean granted)
+{
+  g_autoptr (JsonBuilder) b = start ("probe-answer");
+
+  add_uint (b, "probe", probe);
+  json_builder_set_member_name (b, "granted");
+  json_builder_add_boolean_value (b, granted);
   return finish (b);
 }
 
@@ -184,6 +206,18 @@ get_measure (JsonObject * obj, const gchar * name, gdouble max, gdouble * out)
   if (*out == GST_F2F_ELECT_UNKNOWN)
     return TRUE;
   return *out >= 0 && *out <= max;
+}
+
+static gboolean
+get_bool (JsonObject * obj, const gchar * name, gboolean * out)
+{
+  JsonNode *node = json_object_get_member (obj, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
+      || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    return FALSE;
+  *out = json_node_get_boolean (node);
+  return TRUE;
 }
 
 static const gchar *
@@ -294,6 +328,23 @@ gst_f2f_elect_message_parse (const gchar * data, gsize length, GError ** error)
     if (!get_int (obj, "span-us", &n))
       return refuse (error, "a probe result needs span-us");
     msg->span_us = n;
+  } else if (g_strcmp0 (type, "probe-ask") == 0) {
+    msg->type = GST_F2F_ELECT_MESSAGE_PROBE_ASK;
+    if (!get_int (obj, "probe", &n) || n == 0 || n > G_MAXUINT32)
+      return refuse (error, "a probe ask needs a probe id (1 to 2^32-1)");
+    msg->probe = n;
+    /* the probe-duration property's own bound */
+    if (!get_int (obj, "duration-ms", &n) || n == 0
+        || n > GST_F2F_ELECT_MAX_PROBE_DURATION_MS)
+      return refuse (error, "a probe ask needs duration-ms (1 to 1000)");
+    msg->duration_ms = n;
+  } else if (g_strcmp0 (type, "probe-answer") == 0) {
+    msg->type = GST_F2F_ELECT_MESSAGE_PROBE_ANSWER;
+    if (!get_int (obj, "probe", &n) || n == 0 || n > G_MAXUINT32)
+      return refuse (error, "a probe answer needs a probe id (1 to 2^32-1)");
+    msg->probe = n;
+    if (!get_bool (obj, "granted", &msg->granted))
+      return refuse (error, "a probe answer needs granted (true or false)");
   } else {
     return refuse (error, "unknown type");
   }

@@ -22,6 +22,9 @@ G_BEGIN_DECLS
 /* A probe chunk: a 16-byte header, then filler. */
 #define GST_F2F_PROBE_HEADER_SIZE 16
 #define GST_F2F_PROBE_CHUNK_SIZE 16384
+/* The longest a probe may take to send (the probe-duration property's
+ * bound): a probe-ask asking for more is refused. */
+#define GST_F2F_ELECT_MAX_PROBE_DURATION_MS 1000
 /* A trigger's reason is a short word for logs; longer ones are refused. */
 #define GST_F2F_ELECT_MAX_REASON_LENGTH 64
 
@@ -34,6 +37,9 @@ G_BEGIN_DECLS
  * @GST_F2F_ELECT_MESSAGE_TRIGGER: a peer asks the leader for an election.
  * @GST_F2F_ELECT_MESSAGE_PROBE_RESULT: the receiver of an uplink probe
  *   tells its sender what arrived and over how long.
+ * @GST_F2F_ELECT_MESSAGE_PROBE_ASK: a peer asks another whether it may
+ *   probe its uplink towards it now (gstf2fprobeturn.h).
+ * @GST_F2F_ELECT_MESSAGE_PROBE_ANSWER: the answer to a probe-ask.
  */
 typedef enum
 {
@@ -41,6 +47,8 @@ typedef enum
   GST_F2F_ELECT_MESSAGE_REQUEST,
   GST_F2F_ELECT_MESSAGE_TRIGGER,
   GST_F2F_ELECT_MESSAGE_PROBE_RESULT,
+  GST_F2F_ELECT_MESSAGE_PROBE_ASK,
+  GST_F2F_ELECT_MESSAGE_PROBE_ANSWER,
 } GstF2fElectMessageType;
 
 /**
@@ -51,9 +59,12 @@ typedef enum
  * @reason: trigger: why (owned).
  * @measurement: measurement: the record, with @peer NULL and @age_ms 0
  *   (the receiver knows who sent it and when).
- * @probe: probe-result: the probe's id.
+ * @probe: probe-result, probe-ask, probe-answer: the probe's id.
  * @bytes: probe-result: bytes that arrived after the probe's first chunk.
  * @span_us: probe-result: µs from the first chunk's arrival to the last's.
+ * @duration_ms: probe-ask: the longest the probe will take to send
+ *   (the asker's probe-duration).
+ * @granted: probe-answer: whether the probe may start now.
  */
 typedef struct
 {
@@ -65,6 +76,8 @@ typedef struct
   guint64 probe;
   guint64 bytes;
   gint64 span_us;
+  guint duration_ms;
+  gboolean granted;
 } GstF2fElectMessage;
 
 GST_F2F_API void gst_f2f_elect_message_free (GstF2fElectMessage * msg);
@@ -83,6 +96,12 @@ GST_F2F_API gchar *gst_f2f_elect_message_trigger (const gchar * reason);
 /*   {"type":"probe-result","probe":4,"bytes":245760,"span-us":1874000} */
 GST_F2F_API gchar *gst_f2f_elect_message_probe_result (guint64 probe,
     guint64 bytes, gint64 span_us);
+
+GST_F2F_API gchar *gst_f2f_elect_message_probe_ask (guint64 probe,
+    guint duration_ms);
+
+GST_F2F_API gchar *gst_f2f_elect_message_probe_answer (guint64 probe,
+    gboolean granted);
 
 /* Strict: an object with a known "type" and every member of that type,
  * numbers in range (loss 0..1 or -1, rtt, cpu and encode ≥ 0 or -1, a

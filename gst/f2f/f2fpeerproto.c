@@ -71,6 +71,31 @@ gst_f2f_peer_message_plan (const GstF2fPlan * plan)
   return build ("plan", "plan", node, NULL, 0);
 }
 
+gchar *
+gst_f2f_peer_message_feedback (guint64 seq, gint64 queue_ms, gint64 peak_ms,
+    gint64 rate_kbps, gint64 loss_permille)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new_immutable ();
+  g_autoptr (JsonNode) root = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, "feedback");
+  json_builder_set_member_name (b, "seq");
+  json_builder_add_int_value (b, (gint64) seq);
+  json_builder_set_member_name (b, "queue-ms");
+  json_builder_add_int_value (b, queue_ms);
+  json_builder_set_member_name (b, "peak-ms");
+  json_builder_add_int_value (b, peak_ms);
+  json_builder_set_member_name (b, "rate-kbps");
+  json_builder_add_int_value (b, rate_kbps);
+  json_builder_set_member_name (b, "loss-permille");
+  json_builder_add_int_value (b, loss_permille);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  return json_to_string (root, FALSE);
+}
+
 /* json-glib's *_with_default getters emit a critical for a member of the
  * wrong kind; input from a peer must never do that. */
 static const gchar *
@@ -85,14 +110,20 @@ get_str (JsonObject * obj, const gchar * name)
 }
 
 static gint64
-get_int (JsonObject * obj, const gchar * name)
+get_int_or (JsonObject * obj, const gchar * name, gint64 missing)
 {
   JsonNode *node = json_object_get_member (obj, name);
 
   if (node && JSON_NODE_HOLDS_VALUE (node)
       && json_node_get_value_type (node) == G_TYPE_INT64)
     return json_node_get_int (node);
-  return 0;
+  return missing;
+}
+
+static gint64
+get_int (JsonObject * obj, const gchar * name)
+{
+  return get_int_or (obj, name, 0);
 }
 
 GstF2fPeerMessage *
@@ -158,6 +189,23 @@ gst_f2f_peer_message_parse (const gchar * data, gsize length, GError ** error)
     msg->plan = gst_f2f_plan_from_json (text, strlen (text), error);
     if (msg->plan == NULL)
       return NULL;
+  } else if (strcmp (type, "feedback") == 0) {
+    /* (out of range is malformed: a peer's figures drive our encoder) */
+    msg->type = GST_F2F_PEER_MESSAGE_FEEDBACK;
+    msg->seq = get_int (obj, "seq");
+    msg->queue_ms = get_int_or (obj, "queue-ms", -1);
+    msg->peak_ms = get_int_or (obj, "peak-ms", -1);
+    msg->rate_kbps = get_int_or (obj, "rate-kbps", -1);
+    msg->loss_permille = get_int_or (obj, "loss-permille", 0);
+    if (msg->queue_ms < -1 || msg->queue_ms > 600000 || msg->peak_ms < -1
+        || msg->peak_ms > 600000 || msg->rate_kbps < -1
+        || msg->rate_kbps > 100000000 || msg->loss_permille < 0
+        || msg->loss_permille > 1000) {
+      g_set_error (error, GST_F2F_PROTOCOL_ERROR,
+          GST_F2F_ERROR_CODE_BAD_REQUEST, "a feedback message's figures are "
+          "out of range");
+      return NULL;
+    }
   } else {
     g_set_error (error, GST_F2F_PROTOCOL_ERROR,
         GST_F2F_ERROR_CODE_BAD_REQUEST, "unknown peer message type");

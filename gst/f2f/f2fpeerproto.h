@@ -21,6 +21,7 @@ typedef enum
   GST_F2F_PEER_MESSAGE_HEARTBEAT,
   GST_F2F_PEER_MESSAGE_CHAT,
   GST_F2F_PEER_MESSAGE_PLAN,
+  GST_F2F_PEER_MESSAGE_FEEDBACK,
 } GstF2fPeerMessageType;
 
 typedef struct
@@ -30,6 +31,12 @@ typedef struct
   gchar *text;                  /* chat: UTF-8 text, never markup */
   gint64 time_ms;               /* chat: sender's wall clock, ms since epoch */
   GstF2fPlan *plan;             /* plan: the topology plan the sender holds */
+  /* feedback: what the sender of this message measured of the media the
+   * receiver of it sends on this link, over the last interval (~150 ms):
+   * the queueing delay (lowest and highest, ms; -1: not known yet), the
+   * rate received (kbit/s, UDP/IP/Ethernet headers included) and the
+   * share of packets lost (per mille). */
+  gint64 queue_ms, peak_ms, rate_kbps, loss_permille;
 } GstF2fPeerMessage;
 
 GST_F2F_API void gst_f2f_peer_message_free (GstF2fPeerMessage * msg);
@@ -37,6 +44,8 @@ GST_F2F_API gchar *gst_f2f_peer_message_heartbeat (guint64 seq);
 GST_F2F_API gchar *gst_f2f_peer_message_chat (const gchar * text,
     gint64 time_ms);
 GST_F2F_API gchar *gst_f2f_peer_message_plan (const GstF2fPlan * plan);
+GST_F2F_API gchar *gst_f2f_peer_message_feedback (guint64 seq,
+    gint64 queue_ms, gint64 peak_ms, gint64 rate_kbps, gint64 loss_permille);
 GST_F2F_API GstF2fPeerMessage *gst_f2f_peer_message_parse (const gchar * data,
     gsize length, GError ** error);
 

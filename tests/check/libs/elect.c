@@ -494,6 +494,39 @@ static const DecideCase decide_cases[] = {
   {"fewer mixers: the worst goes, its clients join the rest", 0, 4,
         "a=5M b=5M c=5M m1=20M m2=10M", "1 a | m1 m2 | a>m1 b>m2 c>m1", L,
       10000, "2 a | m1 | a>m1 b>m1 c>m1 m2>m1", R (SHRINK), 0},
+
+  /* ---- uplink limited: 4 peers' mesh streams are 3 × 864k = 2.592M, which
+   * 80 % of 3.24M carries; with the margin (× 1.2) 3.11M, 80 % of 3.89M ---- */
+  {"an uplink that cannot carry its mesh streams: a mixer, not that peer",
+        0, 0, "a=10M b=20M c=10M d=2M", NULL, L, L,
+      "1 a | b | a>b c>b d>b", R (UPLINK_LIMITED), 0},
+  {"an uplink that just carries its mesh streams: the mesh stays", 0, 0,
+      "a=10M b=20M c=10M d=3.3M", NULL, L, L, NULL, R (NONE), 0},
+  {"three peers, one limited (2 × 864k = 1.728M > 80 % of 1M): a mixer",
+        0, 0, "a=10M b=10M c=1M", NULL, L, L, "1 a | a | b>a c>a",
+      R (UPLINK_LIMITED), 0},
+  {"two peers: a mixer would save nobody a stream", 0, 0, "a=10M b=500k",
+      NULL, L, L, NULL, R (NONE), 0},
+  {"an unknown uplink is not a limited one", 0, 0, "a=10M b=10M c=? d", NULL,
+      L, L, NULL, R (NONE), 0},
+  {"a stale record is not a limited uplink", 0, 0,
+      "a=10M b=10M c=10M d=1M:a20000", NULL, L, L, NULL, R (NONE), 0},
+  {"only an unmeasured peer could mix for the limited ones: the mesh stays",
+      0, 0, "a=? b=2M c=2M d=1M", NULL, L, L, NULL, R (NONE), 0},
+  {"nobody can mix for the limited peer: the mesh stays", 0, 0,
+      "a=2M b=2M c=2M d=1M", NULL, L, L, NULL, R (NONE), 0},
+  {"near the line (80 % of 3.5M = 2.8M < 3.11M): the mixer stays", 0, 0,
+        "a=10M b=20M c=10M d=3.5M", "1 a | b | a>b c>b d>b", L, L, NULL,
+      R (NONE), 0},
+  {"clear of the line with the margin: back to the mesh, by the shrink "
+        "dwell", 0, 0, "a=10M b=20M c=10M d=4M", "1 a | b | a>b c>b d>b", L,
+      3000, NULL, R (SHRINK), 7000},
+  {"clear of the line with the margin, a still room: the mesh", 0, 0,
+        "a=10M b=20M c=10M d=4M", "1 a | b | a>b c>b d>b", L, L, "2 a",
+      R (SHRINK), 0},
+  {"the mixer of a limited room left: another at once", 0, 0,
+        "a=10M c=10M d=1.5M", "1 a | b | a>b c>b d>b", 1000, 1000,
+      "2 a | a | c>a d>a", R (MIXER_LEFT), 0},
 };
 
 #undef L

@@ -3,7 +3,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * The election's messages (f2felectproto.h): what is written reads back
- * the same, and what a peer must not send is refused with a reason.
+ * the same, and what a peer must not send is refused with a reason. And
+ * the probe turns (f2fprobeturn.h), as sequences of events.
  */
 
 #ifdef HAVE_CONFIG_H
@@ -84,6 +85,16 @@ static const struct
   {"{\"type\":\"measurement\",\"request\":0,\"uplink-bps\":0,"
         "\"class\":\"normal\",\"loss\":0,\"cpu-load\":-1,\"encode-ms\":-1}",
       "in range"},
+  {"{\"type\":\"probe-ask\",\"duration-ms\":1000}", "probe id"},
+  {"{\"type\":\"probe-ask\",\"probe\":0,\"duration-ms\":1000}", "probe id"},
+  {"{\"type\":\"probe-ask\",\"probe\":4294967296,\"duration-ms\":1000}",
+      "probe id"},
+  {"{\"type\":\"probe-ask\",\"probe\":3}", "duration-ms"},
+  {"{\"type\":\"probe-ask\",\"probe\":3,\"duration-ms\":3600000}",
+      "duration-ms"},
+  {"{\"type\":\"probe-answer\",\"probe\":3}", "granted"},
+  {"{\"type\":\"probe-answer\",\"probe\":3,\"granted\":1}", "granted"},
+  {"{\"type\":\"probe-answer\",\"granted\":true}", "probe id"},
 };
 
 GST_START_TEST (test_refused)
@@ -167,6 +178,152 @@ GST_START_TEST (test_probe)
 
 GST_END_TEST;
 
+GST_START_TEST (test_probe_ask_answer)
+{
+  g_autofree gchar *ask = gst_f2f_elect_message_probe_ask (9, 1000);
+  g_autofree gchar *yes = gst_f2f_elect_message_probe_answer (9, TRUE);
+  g_autofree gchar *no = gst_f2f_elect_message_probe_answer (10, FALSE);
+  g_autoptr (GstF2fElectMessage) a =
+      gst_f2f_elect_message_parse (ask, strlen (ask), NULL);
+  g_autoptr (GstF2fElectMessage) y =
+      gst_f2f_elect_message_parse (yes, strlen (yes), NULL);
+  g_autoptr (GstF2fElectMessage) n =
+      gst_f2f_elect_message_parse (no, strlen (no), NULL);
+
+  fail_unless (a && a->type == GST_F2F_ELECT_MESSAGE_PROBE_ASK);
+  fail_unless_equals_uint64 (a->probe, 9);
+  fail_unless_equals_int (a->duration_ms, 1000);
+  fail_unless (y && y->type == GST_F2F_ELECT_MESSAGE_PROBE_ANSWER);
+  fail_unless (y->probe == 9 && y->granted);
+  fail_unless (n && n->type == GST_F2F_ELECT_MESSAGE_PROBE_ANSWER);
+  fail_unless (n->probe == 10 && !n->granted);
+}
+
+GST_END_TEST;
+
+#define S (G_USEC_PER_SEC)
+#define HOLD (3 * S)
+#define ASK_WAIT (1 * S)
+
+/* Two peers, A and B, and the turns they are in as asks, answers and
+ * ends go between them. */
+GST_START_TEST (test_turn_grant_and_end)
+{
+  g_autoptr (GstF2fProbeTurn) a = gst_f2f_probe_turn_new ();
+  g_autoptr (GstF2fProbeTurn) b = gst_f2f_probe_turn_new ();
+
+  fail_unless_equals_int (gst_f2f_probe_turn_get_state (a, 0),
+      GST_F2F_PROBE_TURN_IDLE);
+  /* A asks B; B is idle and grants; A sends */
+  fail_unless (gst_f2f_probe_turn_ask (a, "B", 1, 0, ASK_WAIT));
+  fail_unless_equals_int (gst_f2f_probe_turn_get_state (a, 0),
+      GST_F2F_PROBE_TURN_ASKING);
+  fail_unless_equals_string (gst_f2f_probe_turn_get_peer (a), "B");
+  /* asking once at a time */
+  fail_if (gst_f2f_probe_turn_ask (a, "C", 2, 0, ASK_WAIT));
+  fail_unless (gst_f2f_probe_turn_asked (b, "A", 1, 10, HOLD));
+  fail_unless_equals_int (gst_f2f_probe_turn_get_state (b, 10),
+      GST_F2F_PROBE_TURN_RECEIVING);
+  fail_unless (gst_f2f_probe_turn_answered (a, "B", 1, TRUE, 20, HOLD));
+  fail_unless_equals_int (gst_f2f_probe_turn_get_state (a, 20),
+      GST_F2F_PROBE_TURN_SENDING);
+  /* while in it, neither grants anyone else, nor asks */
+  fail_if (gst_f2f_probe_turn_asked (a, "C", 5, 30, HOLD));
+  fail_if (gst_f2f_probe_turn_asked (b, "C", 5, 30, HOLD));
+  fail_if (gst_f2f_probe_turn_ask (b, "C", 6, 30, ASK_WAIT));
+  /* the same ask again (its answer lost) is granted again */
+  fail_unless (gst_f2f_probe_turn_asked (b, "A", 1, 40, HOLD));
+  /* the last chunk ends B's turn, the result A's; another probe's end or
+   * another peer's does not */
+  fail_if (gst_f2f_probe_turn_end (b, "A", 2));
+  fail_if (gst_f2f_probe_turn_end (b, "C", 1));
+  fail_unless (gst_f2f_probe_turn_end (b, "A", 1));
+  fail_unless_equals_int (gst_f2f_probe_turn_get_state (b, 50),
+      GST_F2F_PROBE_TURN_IDLE);
+  fail_unless (gst_f2f_probe_turn_asked (b, "C", 5, 60, HOLD));
+  fail_unless (gst_f2f_probe_turn_end (a, "B", 1));
+  fail_unless (gst_f2f_probe_turn_get_peer (a) == NULL);
+  fail_unless (gst_f2f_probe_turn_ask (a, "C", 2, 70, ASK_WAIT));
+}
+
+GST_END_TEST;
+
+/* A refusal frees the asker at once; an answer that comes late, or for
+ * another ask, changes nothing. */
+GST_START_TEST (test_turn_refused_and_stale)
+{
+  g_autoptr (GstF2fProbeTurn) a = gst_f2f_probe_turn_new ();
+
+  fail_unless (gst_f2f_probe_turn_ask (a, "B", 1, 0, ASK_WAIT));
+  fail_if (gst_f2f_probe_turn_answered (a, "B", 1, FALSE, 10, HOLD));
+  fail_unless_equals_int (gst_f2f_probe_turn_get_state (a, 10),
+      GST_F2F_PROBE_TURN_IDLE);
+  /* a grant for the refused ask, later: not a turn */
+  fail_if (gst_f2f_probe_turn_answered (a, "B", 1, TRUE, 20, HOLD));
+  fail_unless_equals_int (gst_f2f_probe_turn_get_state (a, 20),
+      GST_F2F_PROBE_TURN_IDLE);
+  /* asking C: a grant from B, or for another probe, is not C's */
+  fail_unless (gst_f2f_probe_turn_ask (a, "C", 2, 30, ASK_WAIT));
+  fail_if (gst_f2f_probe_turn_answered (a, "B", 2, TRUE, 40, HOLD));
+  fail_if (gst_f2f_probe_turn_answered (a, "C", 1, TRUE, 40, HOLD));
+  fail_unless_equals_int (gst_f2f_probe_turn_get_state (a, 40),
+      GST_F2F_PROBE_TURN_ASKING);
+  /* C's grant after the ask timed out: too late, A asks again */
+  fail_if (gst_f2f_probe_turn_answered (a, "C", 2, TRUE, 30 + ASK_WAIT,
+          HOLD));
+  fail_unless_equals_int (gst_f2f_probe_turn_get_state (a, 30 + ASK_WAIT),
+      GST_F2F_PROBE_TURN_IDLE);
+}
+
+GST_END_TEST;
+
+/* Two peers that ask each other at once refuse each other: neither is
+ * ever in two probes. */
+GST_START_TEST (test_turn_crossed_asks)
+{
+  g_autoptr (GstF2fProbeTurn) a = gst_f2f_probe_turn_new ();
+  g_autoptr (GstF2fProbeTurn) b = gst_f2f_probe_turn_new ();
+
+  fail_unless (gst_f2f_probe_turn_ask (a, "B", 1, 0, ASK_WAIT));
+  fail_unless (gst_f2f_probe_turn_ask (b, "A", 1, 0, ASK_WAIT));
+  fail_if (gst_f2f_probe_turn_asked (a, "B", 1, 10, HOLD));
+  fail_if (gst_f2f_probe_turn_asked (b, "A", 1, 10, HOLD));
+  fail_if (gst_f2f_probe_turn_answered (a, "B", 1, FALSE, 20, HOLD));
+  fail_if (gst_f2f_probe_turn_answered (b, "A", 1, FALSE, 20, HOLD));
+  fail_unless_equals_int (gst_f2f_probe_turn_get_state (a, 20),
+      GST_F2F_PROBE_TURN_IDLE);
+  fail_unless_equals_int (gst_f2f_probe_turn_get_state (b, 20),
+      GST_F2F_PROBE_TURN_IDLE);
+}
+
+GST_END_TEST;
+
+/* A turn whose other side vanishes ends: at its deadline, or when that
+ * peer leaves the room. */
+GST_START_TEST (test_turn_deadlines)
+{
+  g_autoptr (GstF2fProbeTurn) b = gst_f2f_probe_turn_new ();
+
+  /* granted, and the probe never comes */
+  fail_unless (gst_f2f_probe_turn_asked (b, "A", 1, 0, HOLD));
+  fail_unless_equals_int (gst_f2f_probe_turn_get_state (b, HOLD - 1),
+      GST_F2F_PROBE_TURN_RECEIVING);
+  fail_if (gst_f2f_probe_turn_asked (b, "C", 2, HOLD - 1, HOLD));
+  fail_unless (gst_f2f_probe_turn_asked (b, "C", 2, HOLD, HOLD));
+  /* C leaves mid-probe; someone else's leaving changes nothing */
+  fail_if (gst_f2f_probe_turn_peer_left (b, "A"));
+  fail_unless (gst_f2f_probe_turn_peer_left (b, "C"));
+  fail_unless_equals_int (gst_f2f_probe_turn_get_state (b, HOLD + 1),
+      GST_F2F_PROBE_TURN_IDLE);
+  /* a sender whose result never comes is free again at its deadline */
+  fail_unless (gst_f2f_probe_turn_ask (b, "D", 3, 10 * S, ASK_WAIT));
+  fail_unless (gst_f2f_probe_turn_answered (b, "D", 3, TRUE, 10 * S, HOLD));
+  fail_unless_equals_int (gst_f2f_probe_turn_get_state (b, 10 * S + HOLD),
+      GST_F2F_PROBE_TURN_IDLE);
+}
+
+GST_END_TEST;
+
 static Suite *
 electproto_suite (void)
 {
@@ -178,6 +335,11 @@ electproto_suite (void)
   tcase_add_test (tc, test_refused);
   tcase_add_test (tc, test_lenient_where_it_should_be);
   tcase_add_test (tc, test_probe);
+  tcase_add_test (tc, test_probe_ask_answer);
+  tcase_add_test (tc, test_turn_grant_and_end);
+  tcase_add_test (tc, test_turn_refused_and_stale);
+  tcase_add_test (tc, test_turn_crossed_asks);
+  tcase_add_test (tc, test_turn_deadlines);
   return s;
 }
 
