@@ -6,8 +6,10 @@
  * own it reads each connected link's statistics (RTCP receiver reports:
  * fraction lost, round-trip time; bytes and PLIs), feeds them to the pure
  * control law (gst/f2f/f2fbitrate.h) and drives the shared encoders: the
- * video encoder's target is the weakest link's estimate, Opus's
- * packet-loss-percentage the worst loss. It also sets up the receiving
+ * video encoder's target is the weakest link's estimate less what the
+ * links send besides video, Opus's rate and frame size follow the weakest
+ * link, its packet-loss-percentage the worst loss, and each link's RTCP
+ * gets a budget from its estimate. It also sets up the receiving
  * side of every link as it is built: depayloaders that ask for a keyframe
  * after loss NACK did not repair (a PLI to the sender), Opus decoders with
  * in-band FEC and concealment, and a video encoder that turns many such
@@ -46,5 +48,13 @@ void f2f_congestion_set_encoder (F2fCongestion * cc, const gchar * media,
 void f2f_congestion_start (F2fCongestion * cc, gboolean control,
     guint min_kbps, guint max_kbps);
 void f2f_congestion_stop (F2fCongestion * cc);
+
+/* The peer of @link measured what we send it (a "feedback" message on the
+ * link's control channel): the queueing delay (-1: not known), the
+ * rate it received (kbit/s) and the share of our packets it saw lost on
+ * the way (‰, before any retransmission). Any thread; acted on in the
+ * controller's. */
+void f2f_congestion_feedback (F2fCongestion * cc, F2fPeerLink * link,
+    gint64 queue_ms, gint64 received_kbps, gint64 loss_permille);
 
 G_END_DECLS

@@ -6,9 +6,11 @@
  * f2fsignal's private thread (its GMainContext). webrtcbin calls back on
  * its own threads; those callbacks only hop to the private context
  * (invoke()), except pad-added, which must link the new pad at once.
+ * Whoever drops the last reference, the link is freed (its webrtcbin
+ * finalized) on the reaper thread: see "Where a link dies" below.
  * link->lock guards what other threads read: the data channels, the state
  * and the heartbeat clock. Lock order: f2fsignal's locks, then link->lock;
- * never call out with link->lock held.
+ * never call out with link->lock held. reap_lock is a leaf.
  */
 
 #ifdef HAVE_CONFIG_H
@@ -44,6 +46,7 @@ struct _F2fPeerLink
   GstElement *video_queue, *video_pay;
   GstElement *audio_queue, *audio_pay;
   guint heartbeat_timeout_ms;
+  gboolean video_fec;
 
   /* Private thread only. */
   gboolean remote_set;
@@ -68,11 +71,33 @@ f2f_peer_link_ref (F2fPeerLink * link)
   return link;
 }
 
-void
-f2f_peer_link_unref (F2fPeerLink * link)
+/* ---------------------------------------------------------------------- */
+/* Where a link dies
+ *
+ * Dropping a link's last reference finalizes its webrtcbin, and
+ * finalizing a pad joins its task if it still has one. That join can wait
+ * on anything the task waits on, so the last reference must not be
+ * dropped on a thread that another thread waits for: f2fsignal's private
+ * thread (a state change waits for it in f2f_worker_call_sync) or a
+ * streaming thread (a state change or an IDLE probe waits for it). A
+ * 4-mixer room hung so, tearing down: heartbeat_cb rebuilt a link, its
+ * last reference went on the private thread, the webrtcbin's finalization
+ * waited in gst_task_join, and the pipeline's PLAYING→PAUSED waited for
+ * the private thread (issue 14). So the last unref only hands the link
+ * to one reaper thread per process, which frees links in order and is
+ * waited for by nobody but f2f_peer_link_wait_reaped() (READY→NULL, with
+ * a deadline). f2f_peer_link_destroy() (webrtcbin to NULL) stays on the
+ * private thread: a state change flushes, a finalization does not. */
+
+static GMutex reap_lock;
+static GCond reap_cond;
+static GQueue reap_queue = G_QUEUE_INIT;        /* F2fPeerLink*, reap_lock */
+static guint64 reap_queued, reap_done;  /* reap_lock */
+static GThread *reaper;         /* set once */
+
+static void
+link_free (F2fPeerLink * link)
 {
-  if (!g_atomic_int_dec_and_test (&link->refcount))
-    return;
   g_hash_table_unref (link->channels);
   g_ptr_array_unref (link->pending_candidates);
   g_clear_object (&link->webrtc);
@@ -85,6 +110,62 @@ f2f_peer_link_unref (F2fPeerLink * link)
   g_free (link->peer_id);
   g_free (link->peer_name);
   g_free (link);
+}
+
+static gpointer
+reap_loop (gpointer data)
+{
+  for (;;) {
+    F2fPeerLink *link;
+
+    g_mutex_lock (&reap_lock);
+    while (g_queue_is_empty (&reap_queue))
+      g_cond_wait (&reap_cond, &reap_lock);
+    link = g_queue_pop_head (&reap_queue);
+    g_mutex_unlock (&reap_lock);
+
+    GST_DEBUG ("freeing the link to %s", link->peer_id);
+    link_free (link);
+
+    g_mutex_lock (&reap_lock);
+    reap_done++;
+    g_cond_broadcast (&reap_cond);
+    g_mutex_unlock (&reap_lock);
+  }
+  return NULL;
+}
+
+void
+f2f_peer_link_unref (F2fPeerLink * link)
+{
+  if (!g_atomic_int_dec_and_test (&link->refcount))
+    return;
+  g_mutex_lock (&reap_lock);
+  if (reaper == NULL)
+    reaper = g_thread_new ("f2f-link-reaper", reap_loop, NULL);
+  g_queue_push_tail (&reap_queue, link);
+  reap_queued++;
+  g_cond_broadcast (&reap_cond);
+  g_mutex_unlock (&reap_lock);
+}
+
+gboolean
+f2f_peer_link_wait_reaped (guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () +
+      (gint64) timeout_ms * G_TIME_SPAN_MILLISECOND;
+  gboolean done;
+  guint64 ticket;
+
+  g_return_val_if_fail (g_thread_self () != reaper, FALSE);
+  g_mutex_lock (&reap_lock);
+  /* links handed over before now; later ones are someone else's */
+  ticket = reap_queued;
+  while (reap_done < ticket
+      && g_cond_wait_until (&reap_cond, &reap_lock, deadline));
+  done = reap_done >= ticket;
+  g_mutex_unlock (&reap_lock);
+  return done;
 }
 
 static gboolean
@@ -275,6 +356,11 @@ deliver (F2fPeerLink * link, GstWebRTCDataChannel * channel, GBytes * bytes)
       g_free (label);
       return;
     }
+  }
+  if (link->cb.data_direct && !is_destroyed (link)
+      && link->cb.data_direct (link, label, bytes, link->user_data)) {
+    g_free (label);
+    return;
   }
   r = g_new0 (Received, 1);
   r->channel = label;
@@ -565,9 +651,12 @@ f2f_peer_link_sample (F2fPeerLink * link, GstF2fLinkSample * sample)
       sample->jitter_ms = MAX (sample->jitter_ms,
           1000 * get_double (s, "jitter", -0.001));
     } else if (stats_type_is (s, GST_WEBRTC_STATS_REMOTE_INBOUND_RTP)) {
-      gdouble rtt = get_double (s, "round-trip-time", -1);
-      if (rtt >= 0)
-        sample->rtt_ms = MAX (sample->rtt_ms, 1000 * rtt);
+      /* (one that cannot be real would decide the election's RTT factor
+       * and the link's class: gst_f2f_bitrate_report_rtt) */
+      gdouble rtt_ms = gst_f2f_bitrate_report_rtt (1000 * get_double (s,
+              "round-trip-time", -1));
+      if (rtt_ms >= 0)
+        sample->rtt_ms = MAX (sample->rtt_ms, rtt_ms);
       sample->loss_out = MAX (sample->loss_out,
           get_double (s, "fraction-lost", 0));
     }
@@ -1109,6 +1198,12 @@ add_sender (F2fPeerLink * link, const gchar * media, GstCaps * caps,
   if (strcmp (media, "video") == 0
       && g_object_class_find_property (G_OBJECT_GET_CLASS (trans), "do-nack"))
     g_object_set (trans, "do-nack", TRUE, NULL);
+  /* ULPFEC in RED (RFC 5109, 2198): webrtcbin offers both and, once they
+   * are agreed, puts an rtpulpfecenc behind the payloader at 0 %: its
+   * overhead follows the link's loss (f2fcongestion). */
+  if (strcmp (media, "video") == 0 && link->video_fec)
+    g_object_set (trans, "fec-type", GST_WEBRTC_FEC_TYPE_ULP_RED,
+        "fec-percentage", 0, NULL);
   gst_object_unref (trans);
 
   src = gst_element_get_static_pad (pay, "src");
@@ -1335,6 +1430,34 @@ on_deep_element_added (GstBin * webrtc, GstBin * sub_bin, GstElement * element,
   }
 }
 
+/* rtpbin lines up a peer's streams by RTCP sender reports: it delays
+ * (jitterbuffer ts-offset) the stream its reports say is early. Between f2f
+ * peers those corrections made things worse: webrtcbin's reports carry send
+ * times, a mixer's mix and composite are restamped where they are made, and
+ * the correction was an accident of each stream's first packets. Through a
+ * mixer it held the voice 15-130 ms (once 1.5 s) while the picture already
+ * came 50-100 ms before it (docs/performance.md, "Lip sync through
+ * mixers"). rtpbin's max-ts-offset does not clamp a correction, it skips
+ * one that is larger; 1 ns skips them all. webrtcbin made its rtpbin (named
+ * "rtpbin") in its init, before deep-element-added could tell us. */
+static void
+set_lip_sync (GstElement * webrtc, guint max_delay_ms)
+{
+  GstElement *rtpbin = gst_bin_get_by_name (GST_BIN (webrtc), "rtpbin");
+
+  if (rtpbin == NULL
+      || !g_object_class_find_property (G_OBJECT_GET_CLASS (rtpbin),
+          "max-ts-offset")) {
+    GST_WARNING_OBJECT (webrtc, "no rtpbin with max-ts-offset: lip sync is "
+        "rtpbin's default");
+    gst_clear_object (&rtpbin);
+    return;
+  }
+  g_object_set (rtpbin, "max-ts-offset", max_delay_ms > 0 ?
+      (gint64) max_delay_ms * GST_MSECOND : (gint64) 1, NULL);
+  gst_object_unref (rtpbin);
+}
+
 F2fPeerLink *
 f2f_peer_link_new (GstBin * bin, const gchar * peer_id,
     const gchar * peer_name, gboolean offerer,
@@ -1347,6 +1470,7 @@ f2f_peer_link_new (GstBin * bin, const gchar * peer_id,
   link->refcount = 1;
   g_mutex_init (&link->lock);
   link->faststart_packets = config->faststart_packets;
+  link->video_fec = config->video_fec;
   link->first_packet_wait_us = (config->first_packet_wait_ms ?
       config->first_packet_wait_ms : DEFAULT_FIRST_PACKET_WAIT_MS) *
       G_TIME_SPAN_MILLISECOND;
@@ -1375,6 +1499,7 @@ f2f_peer_link_new (GstBin * bin, const gchar * peer_id,
   g_object_set (link->webrtc, "latency", config->latency_ms, NULL);
   g_signal_connect (link->webrtc, "deep-element-added",
       G_CALLBACK (on_deep_element_added), link);
+  set_lip_sync (link->webrtc, config->lip_sync_max_delay_ms);
   if (config->stun_server)
     g_object_set (link->webrtc, "stun-server", config->stun_server, NULL);
   if (config->turn_server)
@@ -1406,6 +1531,68 @@ f2f_peer_link_new (GstBin * bin, const gchar * peer_id,
   }
   gst_element_sync_state_with_parent (link->webrtc);
   return link;
+}
+
+/* Brings @element to its parent's state (or the state its parent is going
+ * to) if it was left behind; TRUE if it had to. */
+static gboolean
+catch_up (GstElement * element)
+{
+  GstElement *parent;
+  GstState state, pending, parent_state, parent_pending, target;
+
+  if (element == NULL || gst_element_is_locked_state (element))
+    return FALSE;
+  parent = GST_ELEMENT (gst_element_get_parent (element));
+  if (parent == NULL)
+    return FALSE;
+  GST_OBJECT_LOCK (parent);
+  parent_state = GST_STATE (parent);
+  parent_pending = GST_STATE_PENDING (parent);
+  GST_OBJECT_UNLOCK (parent);
+  gst_object_unref (parent);
+  target = parent_pending != GST_STATE_VOID_PENDING ? parent_pending :
+      parent_state;
+  GST_OBJECT_LOCK (element);
+  state = GST_STATE (element);
+  pending = GST_STATE_PENDING (element);
+  GST_OBJECT_UNLOCK (element);
+  /* only one left behind and settled: one still changing state gets there
+   * by itself, and going down is the owner's business */
+  if (pending != GST_STATE_VOID_PENDING || state >= target)
+    return FALSE;
+  GST_WARNING_OBJECT (element, "left in %s while its parent is %s: bringing "
+      "it up", gst_element_state_get_name (state),
+      gst_element_state_get_name (target));
+  gst_element_sync_state_with_parent (element);
+  return TRUE;
+}
+
+/* A link is made on the private thread, and its elements are brought to
+ * f2fsignal's state there (sync_state_with_parent), while the application
+ * may be taking the pipeline from PAUSED to PLAYING on its own thread; the
+ * two are not atomic together. When they cross, the webrtcbin can stay in
+ * PAUSED inside a playing f2fsignal (seen: a stuck link's transport bins
+ * synced to PAUSED again and again while every other link's went to
+ * PLAYING). ICE works in PAUSED (libnice does not care), the DTLS client's
+ * hello arrives, but the server's answer is prerolled in the PAUSED
+ * nicesink and never sent, so the link sits at "ICE completed, DTLS
+ * connecting" until link-timeout rebuilds it 10 s later (issue 14: 5 links
+ * in 30 rooms of 7 peers starting at once; docs/performance.md, "The stuck
+ * link"). */
+gboolean
+f2f_peer_link_catch_up_state (F2fPeerLink * link)
+{
+  gboolean caught = FALSE;
+
+  if (is_destroyed (link))
+    return FALSE;
+  caught |= catch_up (link->webrtc);
+  caught |= catch_up (link->video_queue);
+  caught |= catch_up (link->video_pay);
+  caught |= catch_up (link->audio_queue);
+  caught |= catch_up (link->audio_pay);
+  return caught;
 }
 
 const gchar *
@@ -1443,6 +1630,63 @@ f2f_peer_link_get_webrtcbin (F2fPeerLink * link)
   return link->webrtc;
 }
 
+static const gchar *
+enum_nick (GType type, gint value)
+{
+  GEnumClass *klass = g_type_class_ref (type);
+  GEnumValue *v = g_enum_get_value (klass, value);
+  /* static strings: a registered enum's class is never freed */
+  const gchar *nick = v ? v->value_nick : "?";
+
+  g_type_class_unref (klass);
+  return nick;
+}
+
+gchar *
+f2f_peer_link_describe (F2fPeerLink * link)
+{
+  GstWebRTCSignalingState signaling;
+  GstWebRTCICEConnectionState ice;
+  GstWebRTCICEGatheringState gathering;
+  GstWebRTCPeerConnectionState pc;
+
+  GstWebRTCRTPTransceiver *trans = NULL;
+  GstWebRTCDTLSTransportState dtls = GST_WEBRTC_DTLS_TRANSPORT_STATE_NEW;
+  gboolean client = FALSE, have_dtls = FALSE;
+
+  if (link->webrtc == NULL || is_destroyed (link))
+    return g_strdup ("gone");
+  g_object_get (link->webrtc, "signaling-state", &signaling,
+      "ice-connection-state", &ice, "ice-gathering-state", &gathering,
+      "connection-state", &pc, NULL);
+  /* every section is bundled on one transport: the first sender's */
+  g_signal_emit_by_name (link->webrtc, "get-transceiver", 0, &trans);
+  if (trans) {
+    GstWebRTCRTPSender *sender = NULL;
+    GstWebRTCDTLSTransport *transport = NULL;
+
+    g_object_get (trans, "sender", &sender, NULL);
+    if (sender)
+      g_object_get (sender, "transport", &transport, NULL);
+    if (transport) {
+      g_object_get (transport, "state", &dtls, "client", &client, NULL);
+      have_dtls = TRUE;
+    }
+    g_clear_object (&transport);
+    g_clear_object (&sender);
+    gst_object_unref (trans);
+  }
+  return g_strdup_printf ("signaling %s, remote description %s, "
+      "%u candidates waiting for it, ICE %s, gathering %s, DTLS %s%s, "
+      "connection %s", enum_nick (GST_TYPE_WEBRTC_SIGNALING_STATE, signaling),
+      link->remote_set ? "set" : "not set", link->pending_candidates->len,
+      enum_nick (GST_TYPE_WEBRTC_ICE_CONNECTION_STATE, ice),
+      enum_nick (GST_TYPE_WEBRTC_ICE_GATHERING_STATE, gathering),
+      have_dtls ? enum_nick (GST_TYPE_WEBRTC_DTLS_TRANSPORT_STATE, dtls) :
+      "(none)", have_dtls ? (client ? " as client" : " as server") : "",
+      enum_nick (GST_TYPE_WEBRTC_PEER_CONNECTION_STATE, pc));
+}
+
 GstPad *
 f2f_peer_link_get_sink (F2fPeerLink * link, const gchar * media)
 {
@@ -1473,8 +1717,9 @@ remove_element (GstBin * bin, GstElement * element)
  * 1.28 by stopping them in webrtcbin's dispose). Once webrtcbin is in NULL
  * its thread is stopped, so stopping every element inside it here leaves
  * nothing running. */
-static void
-stop_children (GstBin * bin)
+void
+f2f_bin_foreach_element (GstBin * bin, F2fElementFunc fn,
+    void (*restart) (gpointer data), gpointer data)
 {
   GstIterator *it = gst_bin_iterate_recurse (bin);
   GValue item = G_VALUE_INIT;
@@ -1483,13 +1728,17 @@ stop_children (GstBin * bin)
   while (!done) {
     switch (gst_iterator_next (it, &item)) {
       case GST_ITERATOR_OK:{
-        /* a no-op for the elements that did stop */
-        gst_element_set_state (g_value_get_object (&item), GST_STATE_NULL);
+        GstElement *e = g_value_get_object (&item);
+        GstElementFactory *f = gst_element_get_factory (e);
+
+        fn (e, f ? GST_OBJECT_NAME (f) : NULL, data);
         g_value_reset (&item);
         break;
       }
       case GST_ITERATOR_RESYNC:
         gst_iterator_resync (it);
+        if (restart)
+          restart (data);
         break;
       default:
         done = TRUE;
@@ -1498,6 +1747,19 @@ stop_children (GstBin * bin)
   }
   g_value_unset (&item);
   gst_iterator_free (it);
+}
+
+static void
+stop_child (GstElement * element, const gchar * factory, gpointer data)
+{
+  /* a no-op for the elements that did stop */
+  gst_element_set_state (element, GST_STATE_NULL);
+}
+
+static void
+stop_children (GstBin * bin)
+{
+  f2f_bin_foreach_element (bin, stop_child, NULL, NULL);
 }
 
 void

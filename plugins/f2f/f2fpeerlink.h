@@ -50,6 +50,11 @@ typedef struct
   /* Any thread, no lock held: a channel of this label can carry data. */
   void (*channel_open) (F2fPeerLink * link, const gchar * channel,
       gpointer user_data);
+  /* The data channel's thread, no lock held: data that arrived; TRUE when
+   * taken here, FALSE to have it go to data() on the link's thread (the
+   * order of everything that goes there is kept). NULL: all go there. */
+  gboolean (*data_direct) (F2fPeerLink * link, const gchar * channel,
+      GBytes * data, gpointer user_data);
 } F2fPeerLinkCallbacks;
 
 typedef struct
@@ -70,6 +75,10 @@ typedef struct
   const gchar *video_payloader; /* element factory, e.g. rtpvp8pay */
   guint heartbeat_timeout_ms;
   GstWebRTCICETransportPolicy ice_transport_policy;
+  guint lip_sync_max_delay_ms;  /* the most RTCP lip sync may delay a
+                                 * received stream; 0: no lip sync */
+  gboolean video_fec;           /* offer ULPFEC/RED on video (its overhead
+                                 * starts at 0: f2fcongestion sets it) */
 } F2fPeerLinkConfig;
 
 F2fPeerLink *f2f_peer_link_new (GstBin * bin, const gchar * peer_id,
@@ -77,13 +86,27 @@ F2fPeerLink *f2f_peer_link_new (GstBin * bin, const gchar * peer_id,
     const F2fPeerLinkConfig * config, const F2fPeerLinkCallbacks * callbacks,
     gpointer user_data);
 F2fPeerLink *f2f_peer_link_ref (F2fPeerLink * link);
+/* Any thread. The last reference hands the link to a reaper thread of its
+ * own, which drops the webrtcbin: see "Where a link dies" in the .c. */
 void f2f_peer_link_unref (F2fPeerLink * link);
+/* Waits until every link whose last reference was dropped before the call
+ * is freed, or @timeout_ms passed (then FALSE: a webrtcbin that does not
+ * finish its finalization). Not on the reaper thread. */
+gboolean f2f_peer_link_wait_reaped (guint timeout_ms);
 
 const gchar *f2f_peer_link_get_peer_id (F2fPeerLink * link);
 const gchar *f2f_peer_link_get_peer_name (F2fPeerLink * link);
 gboolean f2f_peer_link_is_offerer (F2fPeerLink * link);
 F2fLinkState f2f_peer_link_get_state (F2fPeerLink * link);
 GstElement *f2f_peer_link_get_webrtcbin (F2fPeerLink * link);
+/* Calls @fn on every element inside @bin, however deep, with its
+ * factory's name (NULL for an element made without one). If the bin
+ * changes during the walk, the walk starts again after @restart (may be
+ * NULL) has reset what @fn gathered so far. */
+typedef void (*F2fElementFunc) (GstElement * element, const gchar * factory,
+    gpointer data);
+void f2f_bin_foreach_element (GstBin * bin, F2fElementFunc fn,
+    void (*restart) (gpointer data), gpointer data);
 /* The pads f2fsignal links its encoders' tees to: encoded video / audio. */
 GstPad *f2f_peer_link_get_sink (F2fPeerLink * link, const gchar * media);
 
@@ -116,6 +139,13 @@ void f2f_peer_link_fail (F2fPeerLink * link, const gchar * why);
 /* Any thread: whether @element is one of the link's own elements (its
  * webrtcbin, payloaders and their queues). */
 gboolean f2f_peer_link_owns (F2fPeerLink * link, GstElement * element);
+/* Private thread: where the link's negotiation and connection are, for a
+ * person reading why a link was given up (webrtcbin's states). */
+gchar *f2f_peer_link_describe (F2fPeerLink * link);
+/* Private thread: brings the link's elements up to f2fsignal's state if a
+ * state change of the pipeline crossed their making and left them behind;
+ * TRUE if any was. */
+gboolean f2f_peer_link_catch_up_state (F2fPeerLink * link);
 /* Takes the link's elements out of the bin, on the calling thread. */
 void f2f_peer_link_destroy (F2fPeerLink * link);
 

@@ -70,9 +70,14 @@ keep_time_going (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 
   if (!GST_CLOCK_TIME_IS_VALID (pts))
     return GST_PAD_PROBE_OK;
-  if (g_atomic_int_compare_and_exchange (&tl->switched, 1, 0))
+  if (g_atomic_int_compare_and_exchange (&tl->switched, 1, 0)) {
     tl->offset = GST_CLOCK_TIME_IS_VALID (tl->last_end)
         && tl->last_end > pts ? tl->last_end - pts : 0;
+    /* for tracing a switch against what the receiver then plays */
+    GST_DEBUG_OBJECT (pad, "new source from %" GST_TIME_FORMAT
+        ", its times moved by %" G_GINT64_FORMAT " ms", GST_TIME_ARGS (pts),
+        (gint64) (tl->offset / GST_MSECOND));
+  }
   if (tl->offset) {
     buf = gst_buffer_make_writable (buf);
     GST_BUFFER_PTS (buf) += tl->offset;
@@ -458,8 +463,12 @@ f2f_router_set_feed (F2fRouter * router, F2fPeerLink * link,
     }
   }
   ROUTER_UNLOCK (router);
-  if (changed)
+  if (changed) {
+    GST_DEBUG ("%s is fed %s", f2f_peer_link_get_peer_id (link),
+        camera ? "the camera" : own[AUDIO] ? GST_OBJECT_NAME (own[AUDIO]) :
+        "nothing");
     reconcile (router);
+  }
 }
 
 void

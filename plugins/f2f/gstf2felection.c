@@ -35,7 +35,8 @@
  * ## Messages
  *
  * * `f2f-election-started`: `trigger` (string: "grow", "newcomer",
- *   "mixer-left", "unfit", "better", "shrink", "dwell", "leader-left",
+ *   "mixer-left", "unfit", "better", "shrink", "uplink-limited", "dwell",
+ *   "leader-left",
  *   "manual", "mode", or the reason a peer's request gave), `epoch`
  *   (guint64, the epoch the new plan will have), `peers` (guint, the peers
  *   the request for a record reached; one whose channel is not open yet,
@@ -55,7 +56,8 @@
  * * `f2f-measurement`: every interval, one per peer whose record this peer
  *   holds (itself included): `peer` (string), `local` (boolean), and the
  *   record's fields as in `score` above; this peer's own also `probes`
- *   (guint, the uplink probes answered so far: the estimate is the median
+ *   (guint, the uplink probes answered so far, warm-ups not counted
+ *   (docs/elements.md): the estimate is the median
  *   of the latest three).
  *
  * ## Example launch line
@@ -154,8 +156,17 @@ gst_f2f_election_mode_get_type (void)
  * (400 ms on a modem) leave within this; the answer usually ends the
  * wait sooner. */
 #define PROBE_DRAIN_US (1000 * 1000)
-/* A probe whose last chunk came this recently is still arriving. */
-#define PROBE_ARRIVING_US (200 * 1000)
+/* How long an asker waits for a probe-answer: the control channel shares
+ * the uplink with the media, and on a full 1 Mbit/s uplink a message waits
+ * up to ~0.5 s (docs/performance.md, "Election"). */
+#define PROBE_ASK_TIMEOUT_US (1000 * 1000)
+/* A turn (either side) ends by itself this long after the probe's own
+ * duration and drain, when its result or last chunk never comes. */
+#define PROBE_TURN_SLACK_US (1000 * 1000)
+/* After a refusal, ask again (the next peer) this soon: a random wait, so
+ * two peers refused by each other do not ask again in step. */
+#define PROBE_RETRY_MIN_MS 50
+#define PROBE_RETRY_MAX_MS 300
 
 enum
 {
@@ -260,6 +271,12 @@ struct _GstF2fElection
   guint64 probe_size;           /* bytes of the probe under way */
   gboolean probe_too_fast;      /* the last one arrived too fast to time */
   GHashTable *probes_in;        /* peer id → ProbeIn, probes arriving */
+  GstF2fProbeTurn *turn;        /* which probe this peer is in, if any */
+  GHashTable *probe_largest;    /* peer id → the largest probe it answered */
+  gboolean probe_warmup;        /* the probe under way is a warm-up */
+  gchar *probe_again;           /* the peer to probe next (after its
+                                 * warm-up), before the round robin */
+  GSource *probe_retry;         /* an ask again after a refusal */
 };
 
 /* A probe arriving from one peer: when each chunk arrived, and the bytes
@@ -891,6 +908,10 @@ start_election (GstF2fElection * self, GstF2fRoom * room, const gchar * trigger)
 
 static void handle_probe_result (GstF2fElection * self, GstF2fRoom * room,
     const gchar * peer, const GstF2fElectMessage * msg);
+static void handle_probe_ask (GstF2fElection * self, GstF2fRoom * room,
+    const gchar * peer, const GstF2fElectMessage * msg);
+static void handle_probe_answer (GstF2fElection * self, GstF2fRoom * room,
+    const gchar * peer, const GstF2fElectMessage * msg);
 
 static void
 handle_message (GstF2fElection * self, GstF2fRoom * room, const gchar * peer,
@@ -937,6 +958,12 @@ handle_message (GstF2fElection * self, GstF2fRoom * room, const gchar * peer,
       break;
     case GST_F2F_ELECT_MESSAGE_PROBE_RESULT:
       handle_probe_result (self, room, peer, msg);
+      break;
+    case GST_F2F_ELECT_MESSAGE_PROBE_ASK:
+      handle_probe_ask (self, room, peer, msg);
+      break;
+    case GST_F2F_ELECT_MESSAGE_PROBE_ANSWER:
+      handle_probe_answer (self, room, peer, msg);
       break;
   }
 }
@@ -1028,7 +1055,9 @@ probe_pump_cb (gpointer data)
       GST_DEBUG_OBJECT (self, "probe to %s stopped: its channel closed",
           self->probe_peer);
       self->probe_busy_until_us = g_get_monotonic_time () + PROBE_DRAIN_US;
-      self->probe_pump = NULL;
+      /* no result will come: the turn is over */
+      gst_f2f_probe_turn_end (self->turn, self->probe_peer, self->probe_id);
+      f2f_clear_source (&self->probe_pump);
       return G_SOURCE_REMOVE;
     }
     self->probe_sent += size;
@@ -1044,62 +1073,62 @@ probe_pump_cb (gpointer data)
       self->probe_sent, elapsed_ms);
   /* what SCTP still holds leaves meanwhile; the answer ends it sooner */
   self->probe_busy_until_us = g_get_monotonic_time () + PROBE_DRAIN_US;
-  self->probe_pump = NULL;
+  f2f_clear_source (&self->probe_pump);
   return G_SOURCE_REMOVE;
 }
 
-/* A probe from another peer arrived within the last PROBE_ARRIVING_US. */
-static gboolean
-probe_arriving (GstF2fElection * self, gint64 now)
+static void
+get_probe_settings (GstF2fElection * self, guint * interval, guint * bytes,
+    guint * duration)
 {
-  GHashTableIter iter;
-  gpointer value;
-
-  g_hash_table_iter_init (&iter, self->probes_in);
-  while (g_hash_table_iter_next (&iter, NULL, &value)) {
-    ProbeIn *in = value;
-    if (in->times->len && now - g_array_index (in->times, gint64,
-            in->times->len - 1) < PROBE_ARRIVING_US)
-      return TRUE;
-  }
-  return FALSE;
+  GST_OBJECT_LOCK (self);
+  *interval = self->probe_interval;
+  *bytes = self->probe_bytes;
+  *duration = self->probe_duration;
+  GST_OBJECT_UNLOCK (self);
 }
 
-/* Every tick: a probe when one is due. The probe channel is opened by the
- * first send; a peer whose channel is not open yet is tried again at the
- * next tick. */
+/* How long a turn with a probe of @duration_ms may last at most. */
+static gint64
+turn_hold_us (guint duration_ms)
+{
+  return (gint64) duration_ms *1000 + PROBE_DRAIN_US + PROBE_TURN_SLACK_US;
+}
+
+/* A probe when one is due: every tick, after a refusal, and when a probe
+ * this peer took part in ends. A probe starts only once its receiver has
+ * granted it (gstf2fprobeturn.h): a peer is never in two probes at once.
+ * The probe channel is opened by the first send; a peer whose channel is
+ * not open yet is tried again at the next tick. */
 static void
 maybe_probe (GstF2fElection * self, GstF2fRoom * room)
 {
   g_auto (GStrv) peers = NULL;
-  guint n, interval, bytes;
+  guint n, interval, bytes, duration;
   gint64 now = g_get_monotonic_time ();
   const gchar *peer;
+  guint32 id;
 
-  GST_OBJECT_LOCK (self);
-  interval = self->probe_interval;
-  bytes = self->probe_bytes;
-  GST_OBJECT_UNLOCK (self);
+  get_probe_settings (self, &interval, &bytes, &duration);
   if (self->probe_pump || interval == 0 || bytes == 0
-      || now < self->next_probe_us)
+      || now < self->next_probe_us
+      || get_mode (self) == GST_F2F_ELECTION_MODE_OFF)
     return;
-  if (probe_arriving (self, now)
-      && now < self->next_probe_us + (gint64) interval * 1000) {
-    /* our burst would fill the uplink that carries our acknowledgements
-     * of the probe arriving (see handle_probe_chunk): the next tick. But
-     * for one interval at most: with three or more peers probing often,
-     * some probe is nearly always arriving, and a peer that always waited
-     * got no estimate at all (integration/election test_capped_uplinks_
-     * elect: "no 3 fresh probes on every peer within 20 s" at a 1.5 s
-     * probe-interval). */
-    GST_DEBUG_OBJECT (self, "a probe is arriving: ours waits");
+  if (gst_f2f_probe_turn_get_state (self->turn, now) !=
+      GST_F2F_PROBE_TURN_IDLE) {
+    GST_LOG_OBJECT (self, "in a probe with %s: ours waits",
+        gst_f2f_probe_turn_get_peer (self->turn));
     return;
   }
   peers = gst_f2f_room_list_peers (room);
   n = g_strv_length (peers);
   if (n == 0)
     return;
-  peer = peers[self->probe_turn++ % n];
+  if (self->probe_again && g_strv_contains ((const gchar * const *) peers,
+          self->probe_again))
+    peer = self->probe_again;
+  else
+    peer = peers[self->probe_turn++ % n];
   if (gst_f2f_room_get_buffered_amount (room, peer, GST_F2F_PROBE_CHANNEL) < 0) {
     /* opens the channel in-band; nothing is measured from this */
     g_autoptr (GBytes) hello = gst_f2f_elect_probe_chunk_new (0, 0, TRUE,
@@ -1107,34 +1136,112 @@ maybe_probe (GstF2fElection * self, GstF2fRoom * room)
     gst_f2f_room_send (room, peer, GST_F2F_PROBE_CHANNEL, hello);
     return;
   }
+  id = self->probe_id + 1 ? self->probe_id + 1 : 1;
+  if (!gst_f2f_probe_turn_ask (self->turn, peer, id, now, PROBE_ASK_TIMEOUT_US))
+    return;
+  self->probe_id = id;
   g_free (self->probe_peer);
   self->probe_peer = g_strdup (peer);
-  self->probe_id = self->probe_id + 1 ? self->probe_id + 1 : 1;
+  GST_DEBUG_OBJECT (self, "asking %s for probe %u", peer, id);
+  send_text (room, peer, gst_f2f_elect_message_probe_ask (id, duration));
+}
+
+/* The receiver granted probe self->probe_id: send it. */
+static void
+start_probe (GstF2fElection * self, GstF2fRoom * room)
+{
+  guint interval, bytes, duration;
+  guint64 fill;
+
+  get_probe_settings (self, &interval, &bytes, &duration);
   self->probe_sent = 0;
   self->probe_index = 0;
+  g_clear_pointer (&self->probe_again, g_free);
+  fill = self->probed_uplink_bps / 8 * duration / 1000 * 8 / 10;
+  /* a probe too fast to time is followed by a full-size one */
+  if (self->probe_too_fast)
+    self->probe_size = bytes;
+  else if (self->probed_uplink_bps)
+    self->probe_size = CLAMP (fill, FIRST_PROBE_BYTES, MAX (bytes,
+            FIRST_PROBE_BYTES));
+  else
+    self->probe_size = MIN (FIRST_PROBE_BYTES, bytes);
   {
-    guint duration;
-    guint64 fill;
-    GST_OBJECT_LOCK (self);
-    duration = self->probe_duration;
-    GST_OBJECT_UNLOCK (self);
-    fill = self->probed_uplink_bps / 8 * duration / 1000 * 8 / 10;
-    /* a probe too fast to time is followed by a full-size one */
-    if (self->probe_too_fast)
-      self->probe_size = bytes;
-    else if (self->probed_uplink_bps)
-      self->probe_size = CLAMP (fill, FIRST_PROBE_BYTES, MAX (bytes,
-              FIRST_PROBE_BYTES));
-    else
-      self->probe_size = MIN (FIRST_PROBE_BYTES, bytes);
+    guint64 largest = GPOINTER_TO_SIZE (g_hash_table_lookup
+        (self->probe_largest, self->probe_peer));
+    self->probe_warmup = self->probe_size > 2 * MAX (largest,
+        FIRST_PROBE_BYTES / 2);
   }
   self->probe_media_bytes = media_bytes_sent (room);
   self->probe_start_us = g_get_monotonic_time ();
   self->probe_busy_until_us = G_MAXINT64;
   self->next_probe_us = self->probe_start_us + (gint64) interval *1000;
+  f2f_clear_source (&self->probe_pump);
   self->probe_pump = f2f_context_add_timeout
       (g_main_context_get_thread_default (), PROBE_PUMP_MS, probe_pump_cb,
       self);
+}
+
+static gboolean
+probe_retry_cb (gpointer data)
+{
+  GstF2fElection *self = data;
+  g_autoptr (GstF2fRoom) room = dup_room (self);
+
+  f2f_clear_source (&self->probe_retry);
+  if (room)
+    maybe_probe (self, room);
+  return G_SOURCE_REMOVE;
+}
+
+/* A peer asks to probe us (the receiving side). */
+static void
+handle_probe_ask (GstF2fElection * self, GstF2fRoom * room,
+    const gchar * peer, const GstF2fElectMessage * msg)
+{
+  gboolean granted = get_mode (self) != GST_F2F_ELECTION_MODE_OFF
+      && gst_f2f_probe_turn_asked (self->turn, peer, msg->probe,
+      g_get_monotonic_time (), turn_hold_us (msg->duration_ms));
+
+  GST_DEBUG_OBJECT (self, "%s asks for probe %" G_GUINT64_FORMAT ": %s", peer,
+      msg->probe, granted ? "granted" : "refused");
+  send_text (room, peer, gst_f2f_elect_message_probe_answer (msg->probe,
+          granted));
+}
+
+/* The answer to our probe-ask (the sending side). */
+static void
+handle_probe_answer (GstF2fElection * self, GstF2fRoom * room,
+    const gchar * peer, const GstF2fElectMessage * msg)
+{
+  guint duration;
+
+  GST_OBJECT_LOCK (self);
+  duration = self->probe_duration;
+  GST_OBJECT_UNLOCK (self);
+  if (gst_f2f_probe_turn_answered (self->turn, peer, msg->probe, msg->granted,
+          g_get_monotonic_time (), turn_hold_us (duration))) {
+    GST_DEBUG_OBJECT (self, "%s granted probe %u", peer, self->probe_id);
+    start_probe (self, room);
+  } else if (!msg->granted && self->probe_retry == NULL) {
+    GST_DEBUG_OBJECT (self, "%s refused probe %" G_GUINT64_FORMAT ": it is "
+        "in another", peer, msg->probe);
+    self->probe_retry = f2f_context_add_timeout
+        (g_main_context_get_thread_default (),
+        g_random_int_range (PROBE_RETRY_MIN_MS, PROBE_RETRY_MAX_MS + 1),
+        probe_retry_cb, self);
+  }
+}
+
+/* The probe we granted @peer is over: our own, if due, goes now, before
+ * another peer's ask takes the turn again (a peer asked often would
+ * otherwise seldom get to probe). */
+static void
+end_received_probe (GstF2fElection * self, GstF2fRoom * room,
+    const gchar * peer, guint32 id)
+{
+  if (gst_f2f_probe_turn_end (self->turn, peer, id))
+    maybe_probe (self, room);
 }
 
 /* A probe chunk from @peer (the receiving side). */
@@ -1183,6 +1290,7 @@ handle_probe_chunk (GstF2fElection * self, GstF2fRoom * room,
     GST_INFO_OBJECT (self, "probe %u from %s not answered: it overlapped "
         "our own", id, peer);
     g_hash_table_remove (self->probes_in, peer);
+    end_received_probe (self, room, peer, id);
     return;
   }
   if (last) {
@@ -1196,6 +1304,7 @@ handle_probe_chunk (GstF2fElection * self, GstF2fRoom * room,
     send_text (room, peer, gst_f2f_elect_message_probe_result (id,
             bytes_after, span));
     g_hash_table_remove (self->probes_in, peer);
+    end_received_probe (self, room, peer, id);
   }
 }
 
@@ -1210,6 +1319,30 @@ handle_probe_result (GstF2fElection * self, GstF2fRoom * room,
 
   if (msg->probe != self->probe_id || g_strcmp0 (peer, self->probe_peer) != 0)
     return;
+  gst_f2f_probe_turn_end (self->turn, peer, self->probe_id);
+  if (GPOINTER_TO_SIZE (g_hash_table_lookup (self->probe_largest, peer)) <
+      self->probe_size)
+    g_hash_table_replace (self->probe_largest, g_strdup (peer),
+        GSIZE_TO_POINTER (self->probe_size));
+  if (self->probe_warmup) {
+    /* The first probe to a peer more than twice as large as any before it
+     * measures the data channel's association warming up, not the uplink:
+     * in the network lab each such first burst arrived at 0.6-1.5 Mbit/s
+     * whatever the uplink (1, 4 and 8 Mbit/s), and every later one to the
+     * same peer within 2 % of the cap (docs/performance.md, "Election").
+     * Not used; the same peer is probed again at once. */
+    self->probe_warmup = FALSE;
+    GST_INFO_OBJECT (self, "probe %u to %s was a warm-up (%" G_GUINT64_FORMAT
+        " bytes in %" G_GINT64_FORMAT " ms): not used, the next at once",
+        self->probe_id, peer, msg->bytes, span_us / 1000);
+    if (self->probe_pump == NULL)
+      self->probe_busy_until_us = g_get_monotonic_time ();
+    self->next_probe_us = g_get_monotonic_time ();
+    g_free (self->probe_again);
+    self->probe_again = g_strdup (peer);
+    maybe_probe (self, room);
+    return;
+  }
   /* every byte of it has arrived: our uplink is ours again */
   if (self->probe_pump == NULL)
     self->probe_busy_until_us = g_get_monotonic_time ();
@@ -1271,6 +1404,8 @@ event_cb (gpointer data)
       self->membership_us = g_get_monotonic_time ();
       g_hash_table_remove (self->records, ev->id);
       g_hash_table_remove (self->probes_in, ev->id);
+      gst_f2f_probe_turn_peer_left (self->turn, ev->id);
+      g_hash_table_remove (self->probe_largest, ev->id);
       plan = gst_f2f_room_dup_plan (room);
       if (auto_mode && plan && gst_f2f_plan_is_mixer (plan, ev->id))
         start_election (self, room, "mixer-left");
@@ -1415,6 +1550,12 @@ worker_stopping (gpointer data)
   g_hash_table_remove_all (self->asked);
   g_hash_table_remove_all (self->probes_in);
   stop_probe (self);
+  f2f_clear_source (&self->probe_retry);
+  gst_f2f_probe_turn_free (self->turn);
+  self->turn = gst_f2f_probe_turn_new ();
+  g_hash_table_remove_all (self->probe_largest);
+  self->probe_warmup = FALSE;
+  g_clear_pointer (&self->probe_again, g_free);
   g_clear_pointer (&self->probe_peer, g_free);
   self->next_probe_us = 0;
   self->probe_start_us = self->probe_busy_until_us = 0;
@@ -1606,6 +1747,9 @@ gst_f2f_election_finalize (GObject * object)
   g_hash_table_unref (self->records);
   g_hash_table_unref (self->asked);
   g_hash_table_unref (self->probes_in);
+  gst_f2f_probe_turn_free (self->turn);
+  g_hash_table_unref (self->probe_largest);
+  g_free (self->probe_again);
   g_free (self->probe_peer);
   g_free (self->trigger);
   g_free (self->leader);
@@ -1698,7 +1842,8 @@ gst_f2f_election_class_init (GstF2fElectionClass * klass)
   g_object_class_install_property (gobject_class, PROP_PROBE_DURATION,
       g_param_spec_uint ("probe-duration", "Probe duration",
           "Milliseconds an uplink probe should last at most: probes are "
-          "sized to fill 80 % of it at the last estimate", 50, 1000,
+          "sized to fill 80 % of it at the last estimate", 50,
+          GST_F2F_ELECT_MAX_PROBE_DURATION_MS,
           DEFAULT_PROBE_DURATION, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_PROBE_INTERVAL,
@@ -1748,6 +1893,9 @@ gst_f2f_election_init (GstF2fElection * self)
   self->asked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->probes_in = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       (GDestroyNotify) probe_in_free);
+  self->turn = gst_f2f_probe_turn_new ();
+  self->probe_largest = g_hash_table_new_full (g_str_hash, g_str_equal,
+      g_free, NULL);
   self->probe_bytes = DEFAULT_PROBE_BYTES;
   self->probe_duration = DEFAULT_PROBE_DURATION;
   self->probe_interval = DEFAULT_PROBE_INTERVAL;

@@ -52,18 +52,26 @@
  *   that peer so far: one per link made; a topology change makes none).
  * * `f2f-link-bitrate` (at each new receiver report of a link, about once a
  *   second): `peer-id` (string), `estimate` (guint, kbit/s the link may
- *   carry, audio included), `target` (guint, the shared video encoder's
+ *   carry on the wire, audio and RTCP included), `target` (guint, the shared video encoder's
  *   kbit/s), `sent` (guint, kbit/s sent on the link, RTP payload and
  *   headers),
  *   `loss` (gdouble, fraction lost in the latest report), `rtt` (gdouble,
- *   ms; negative when unknown), `action` (string: increase, hold,
+ *   ms; negative when unknown, or when the report's cannot be real:
+ *   gst_f2f_bitrate_report_rtt), `action` (string: increase, hold,
  *   decrease-loss, decrease-delay), `key-requests-sent`,
  *   `key-requests-received` (guint: keyframe requests, RTCP PLI or FIR,
  *   this side sent for the peer's video, and PLIs got for its own: 1.22's
  *   rtpsession does not count received FIRs), `rtx-packets` (guint,
  *   retransmissions sent on the link so far), `encoder-key-requests`,
  *   `encoder-keyframes` (guint: keyframe requests that reached the shared
- *   video encoder from all links, and keyframes it made, so far).
+ *   video encoder from all links, and keyframes it made, so far), `wire`
+ *   (guint, kbit/s the link's webrtcbin gave its ICE transport, UDP/IP/
+ *   Ethernet headers included: what the law calls sent), `wire-rtp`,
+ *   `wire-rtcp`, `wire-other` (guint, kbit/s of it: RTP with
+ *   retransmissions, RTCP, DTLS), `wire-rtp-pps`, `wire-rtcp-pps`
+ *   (gdouble, packets a second), `video-sent` (guint, kbit/s of video RTP
+ *   with headers), `overhead` (guint, kbit/s the link sends besides
+ *   video).
  * * `f2f-link-limited`: `peer-id` (string), `limited` (gboolean): the link
  *   to that peer became far weaker than the others (below half their
  *   median estimate; it then sets everyone's video bitrate), or stopped
@@ -200,12 +208,16 @@ gst_f2f_room_view_get_type (void)
 #define DEFAULT_LOCAL_ADDRESSES NULL
 #define DEFAULT_CONNECT_TIMEOUT 10000
 #define DEFAULT_HEARTBEAT_TIMEOUT 5000
+#define DEFAULT_LIP_SYNC_MAX_DELAY 0
+/* READY→NULL waits this long for the links' webrtcbins to be freed */
+#define REAP_TIMEOUT_MS 5000
 #define DEFAULT_LINK_TIMEOUT 10000
 /* A link that keeps failing to connect is retried less and less often:
  * after n such failures in a row, it gets link-timeout × 2^MIN (n, this). */
 #define LINK_TIMEOUT_MAX_DOUBLINGS 3
 #define DEFAULT_STATS_INTERVAL 0
 #define DEFAULT_CONGESTION_CONTROL TRUE
+#define DEFAULT_VIDEO_FEC FALSE
 #define DEFAULT_MIN_BITRATE 30
 
 enum
@@ -225,11 +237,13 @@ enum
   PROP_LOCAL_ADDRESSES,
   PROP_CONNECT_TIMEOUT,
   PROP_HEARTBEAT_TIMEOUT,
+  PROP_LIP_SYNC_MAX_DELAY,
   PROP_LINK_TIMEOUT,
   PROP_STATS_INTERVAL,
   PROP_ICE_TRANSPORT_POLICY,
   PROP_TLS_CA_FILE,
   PROP_CONGESTION_CONTROL,
+  PROP_VIDEO_FEC,
   PROP_MIN_BITRATE,
   PROP_MIXER,
   PROP_MIXERS,
@@ -302,10 +316,12 @@ struct _GstF2fSignal
   guint max_bitrate;
   guint min_bitrate;
   gboolean congestion_control;
+  gboolean video_fec;
   GstF2fRoomView room_view;
   gchar *local_addresses;
   guint connect_timeout;
   guint heartbeat_timeout;
+  guint lip_sync_max_delay;
   guint link_timeout;
   guint stats_interval;
   GstWebRTCICETransportPolicy ice_transport_policy;
@@ -327,6 +343,7 @@ struct _GstF2fSignal
   gboolean joined;
   guint link_timeout_ms;        /* link-timeout, as at READY→PAUSED */
   GSource *heartbeat_source;
+  gint64 last_heartbeat_us;     /* when heartbeat_cb last ran */
   GSource *stats_source;
   GSource *settle_source;       /* a topology change settling (apply_routes) */
   F2fPeerLinkConfig link_config;
@@ -483,10 +500,12 @@ static void link_channel_low (F2fPeerLink * link, const gchar * channel,
     gpointer user_data);
 static void link_channel_open (F2fPeerLink * link, const gchar * channel,
     gpointer user_data);
+static gboolean link_data_direct (F2fPeerLink * link, const gchar * channel,
+    GBytes * data, gpointer user_data);
 
 static const F2fPeerLinkCallbacks link_callbacks = {
   link_send_signal, link_state_changed, link_data, link_src_pad,
-  link_low_threshold, link_channel_low, link_channel_open
+  link_low_threshold, link_channel_low, link_channel_open, link_data_direct
 };
 
 /* Makes a new link to @peer (private thread). */
@@ -743,6 +762,29 @@ push_chat_text (GstF2fSignal * self, const gchar * name, const gchar * text)
   gst_app_src_push_buffer (GST_APP_SRC (self->text_appsrc), buf);
 }
 
+/* The data channel's thread: f2felection's channels go to the room from
+ * here, not through the private thread. That thread re-routes for 0.5-1.4 s
+ * after a mixer leaves a room of 8 on 2 cores (docs/performance.md, "The
+ * 8-peer failover traced"), and meanwhile the leader's election answers
+ * waited there until its collect timeout, and probe chunks were timed when
+ * the thread got to them, not when they came. The room's handlers only
+ * queue what they get for their own threads (like channel-open, which
+ * comes from here too). Plans, chat, files and topology views keep the
+ * private thread and their order. */
+static gboolean
+link_data_direct (F2fPeerLink * link, const gchar * channel, GBytes * data,
+    gpointer user_data)
+{
+  GstF2fSignal *self = user_data;
+
+  if (g_strcmp0 (channel, GST_F2F_ELECTION_CHANNEL) != 0
+      && g_strcmp0 (channel, GST_F2F_PROBE_CHANNEL) != 0)
+    return FALSE;
+  gst_f2f_room_deliver (self->room, f2f_peer_link_get_peer_id (link),
+      channel, data);
+  return TRUE;
+}
+
 static void
 link_data (F2fPeerLink * link, const gchar * channel, GBytes * data,
     gpointer user_data)
@@ -777,10 +819,24 @@ link_data (F2fPeerLink * link, const gchar * channel, GBytes * data,
             "text", G_TYPE_STRING, msg->text,
             "time", G_TYPE_INT64, msg->time_ms, NULL));
     push_chat_text (self, peer->name, msg->text);
+  } else if (msg->type == GST_F2F_PEER_MESSAGE_FEEDBACK) {
+    f2f_congestion_feedback (self->congestion, link, msg->queue_ms,
+        msg->rate_kbps, msg->loss_permille);
   } else if (msg->type == GST_F2F_PEER_MESSAGE_PLAN) {
     GST_INFO_OBJECT (self, "%s holds plan epoch %" G_GUINT64_FORMAT,
         peer->peer_id, gst_f2f_plan_get_epoch (msg->plan));
-    adopt_plan (self, msg->plan);
+    if (adopt_plan (self, msg->plan)) {
+      /* Relay what we adopt, once (a plan we hold is never adopted
+       * again, so relays end): a peer the proposer's broadcast missed
+       * gets it from us. Seen: a mixer that held no plan 30 s after both
+       * other peers of its room adopted the talker's proposal
+       * (integration/lipsync, 2 of 7 runs; why the proposer's message did
+       * not reach it is not known). */
+      g_autofree gchar *relay = gst_f2f_peer_message_plan (msg->plan);
+      g_autoptr (GBytes) bytes = g_bytes_new (relay, strlen (relay));
+
+      gst_f2f_room_broadcast (self->room, GST_F2F_CONTROL_CHANNEL, bytes);
+    }
   }
 }
 
@@ -1657,26 +1713,49 @@ link_overdue (GstF2fSignal * self, Peer * peer, F2fPeerLink * link,
   return now - peer->link_started_us > (gint64) limit_us;
 }
 
+/* Any thread: every peer's link (only the connected ones with
+ * @connected_only), with references, collected under our lock so that
+ * the caller can call into webrtcbin without it. */
+static GPtrArray *
+dup_links (GstF2fSignal * self, gboolean connected_only)
+{
+  GPtrArray *links = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      f2f_peer_link_unref);
+  GHashTableIter iter;
+  gpointer value;
+
+  SIGNAL_LOCK (self);
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    Peer *peer = value;
+    if (peer->link && (!connected_only
+            || f2f_peer_link_get_state (peer->link) == F2F_LINK_CONNECTED))
+      g_ptr_array_add (links, f2f_peer_link_ref (peer->link));
+  }
+  SIGNAL_UNLOCK (self);
+  return links;
+}
+
 static gboolean
 heartbeat_cb (gpointer user_data)
 {
   GstF2fSignal *self = user_data;
   gint64 now = g_get_monotonic_time ();
-  GPtrArray *links = g_ptr_array_new_with_free_func ((GDestroyNotify)
-      f2f_peer_link_unref);
-  GHashTableIter iter;
-  gpointer value;
+  GPtrArray *links;
   guint i;
 
+  /* Links that carry no media (a client's link to a mixer not its own)
+   * live on these heartbeats alone: when this thread is held up for
+   * seconds, the peers at their other ends declare them dead. Say so, so
+   * that a rebuild elsewhere can be traced back here. */
+  if (self->last_heartbeat_us && now - self->last_heartbeat_us > 2000000)
+    GST_WARNING_OBJECT (self, "the private thread ran the heartbeat %"
+        G_GINT64_FORMAT " ms late", (now - self->last_heartbeat_us) / 1000 -
+        1000);
+  self->last_heartbeat_us = now;
+
   /* Collect first: sending calls into webrtcbin, never under our lock. */
-  SIGNAL_LOCK (self);
-  g_hash_table_iter_init (&iter, self->peers);
-  while (g_hash_table_iter_next (&iter, NULL, &value)) {
-    Peer *peer = value;
-    if (peer->link)
-      g_ptr_array_add (links, f2f_peer_link_ref (peer->link));
-  }
-  SIGNAL_UNLOCK (self);
+  links = dup_links (self, FALSE);
 
   for (i = 0; i < links->len; i++) {
     F2fPeerLink *link = g_ptr_array_index (links, i);
@@ -1688,6 +1767,9 @@ heartbeat_cb (gpointer user_data)
     if (peer == NULL)
       continue;
 
+    /* a link made while the pipeline went to PLAYING can be left behind
+     * (f2f_peer_link_catch_up_state); remix_cb catches most at once */
+    f2f_peer_link_catch_up_state (link);
     if (!f2f_peer_link_heartbeat (link, now)) {
       why = g_strdup_printf ("nothing heard for %u ms",
           self->link_config.heartbeat_timeout_ms);
@@ -1696,8 +1778,11 @@ heartbeat_cb (gpointer user_data)
        * once: a link that never connects and never fails. The offerer
        * retries (its new offer replaces the answerer's link); an answerer
        * that waited twice as long offers itself. */
-      why = g_strdup_printf ("not connected after %" G_GINT64_FORMAT " ms",
-          (now - peer->link_started_us) / 1000);
+      g_autofree gchar *where = f2f_peer_link_describe (link);
+      /* where it stuck says which side to look at (issue 14: 2 of 6 rooms
+       * of 7 peers had such a link) */
+      why = g_strdup_printf ("not connected after %" G_GINT64_FORMAT " ms (%s)",
+          (now - peer->link_started_us) / 1000, where);
       peer->setup_failures++;
       offer = TRUE;
     } else {
@@ -1787,12 +1872,14 @@ start_on_thread (gpointer data)
    * the WAN profile keeps libnice's 20 ms. */
   self->link_config.ice_pacing_ms =
       self->latency_profile == GST_F2F_LATENCY_WAN ? 0 : 5;
+  self->link_config.video_fec = self->video_fec;
   gst_clear_caps (&self->link_config.video_caps);
   self->link_config.video_caps = video_rtp_caps (self->video_codec);
   self->link_config.video_payloader =
       self->video_codec == GST_F2F_VIDEO_CODEC_H264 ? "rtph264pay" :
       "rtpvp8pay";
   self->link_config.heartbeat_timeout_ms = self->heartbeat_timeout;
+  self->link_config.lip_sync_max_delay_ms = self->lip_sync_max_delay;
   self->link_timeout_ms = self->link_timeout;
   self->link_config.ice_transport_policy = self->ice_transport_policy;
   self->view_mode = self->room_view;
@@ -1813,6 +1900,7 @@ start_on_thread (gpointer data)
   self->conn = f2f_signal_conn_new (uri, timeout, self->tls_database,
       &conn_callbacks, self);
   f2f_signal_conn_start (self->conn);
+  self->last_heartbeat_us = 0;
   self->heartbeat_source = add_timeout (self, 1000, heartbeat_cb);
   GST_OBJECT_LOCK (self);
   if (self->stats_interval > 0)
@@ -1838,7 +1926,17 @@ static gboolean
 remix_cb (gpointer data)
 {
   GstF2fSignal *self = data;
+  g_autoptr (GPtrArray) links = NULL;
+  guint i;
 
+  /* Links made on this thread while the pipeline went to PLAYING can have
+   * missed the change (f2f_peer_link_catch_up_state). This runs after it,
+   * queued behind whatever link this thread was making meanwhile.
+   * Collected first: catching up calls into GStreamer, never under our
+   * lock. */
+  links = dup_links (self, FALSE);
+  for (i = 0; i < links->len; i++)
+    f2f_peer_link_catch_up_state (g_ptr_array_index (links, i));
   if (self->unmixed) {
     self->unmixed = FALSE;
     apply_routes (self);
@@ -1998,22 +2096,7 @@ link_channel_open (F2fPeerLink * link, const gchar * channel,
 static GPtrArray *
 connected_links (gpointer user_data)
 {
-  GstF2fSignal *self = user_data;
-  GPtrArray *links = g_ptr_array_new_with_free_func ((GDestroyNotify)
-      f2f_peer_link_unref);
-  GHashTableIter iter;
-  gpointer value;
-
-  SIGNAL_LOCK (self);
-  g_hash_table_iter_init (&iter, self->peers);
-  while (g_hash_table_iter_next (&iter, NULL, &value)) {
-    Peer *peer = value;
-    if (peer->link
-        && f2f_peer_link_get_state (peer->link) == F2F_LINK_CONNECTED)
-      g_ptr_array_add (links, f2f_peer_link_ref (peer->link));
-  }
-  SIGNAL_UNLOCK (self);
-  return links;
+  return dup_links (user_data, TRUE);
 }
 
 static gboolean
@@ -2563,6 +2646,14 @@ gst_f2f_signal_change_state (GstElement * element, GstStateChange transition)
       self->context = NULL;
       g_clear_pointer (&self->worker, f2f_worker_stop);
       g_clear_object (&self->tls_database);
+      /* The links' webrtcbins are freed on the reaper thread (the private
+       * thread must never wait for a webrtcbin's tasks). Wait for them
+       * here, where nothing waits for us but the application, so that a
+       * pipeline in NULL holds no network threads; but not for ever: a
+       * webrtcbin that never finishes is reported, not a hang. */
+      if (!f2f_peer_link_wait_reaped (REAP_TIMEOUT_MS))
+        GST_WARNING_OBJECT (self, "a link's webrtcbin was not freed within "
+            "%u ms; its threads are left running", REAP_TIMEOUT_MS);
       break;
     default:
       break;
@@ -2721,6 +2812,9 @@ gst_f2f_signal_set_property (GObject * object, guint prop_id,
     case PROP_CONGESTION_CONTROL:
       self->congestion_control = g_value_get_boolean (value);
       break;
+    case PROP_VIDEO_FEC:
+      self->video_fec = g_value_get_boolean (value);
+      break;
     case PROP_ROOM_VIEW:
       self->room_view = g_value_get_enum (value);
       break;
@@ -2737,6 +2831,9 @@ gst_f2f_signal_set_property (GObject * object, guint prop_id,
       break;
     case PROP_HEARTBEAT_TIMEOUT:
       self->heartbeat_timeout = g_value_get_uint (value);
+      break;
+    case PROP_LIP_SYNC_MAX_DELAY:
+      self->lip_sync_max_delay = g_value_get_uint (value);
       break;
     case PROP_LINK_TIMEOUT:
       self->link_timeout = g_value_get_uint (value);
@@ -2808,6 +2905,9 @@ gst_f2f_signal_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_CONGESTION_CONTROL:
       g_value_set_boolean (value, self->congestion_control);
       break;
+    case PROP_VIDEO_FEC:
+      g_value_set_boolean (value, self->video_fec);
+      break;
     case PROP_ROOM_VIEW:
       g_value_set_enum (value, self->room_view);
       break;
@@ -2822,6 +2922,9 @@ gst_f2f_signal_get_property (GObject * object, guint prop_id, GValue * value,
       break;
     case PROP_HEARTBEAT_TIMEOUT:
       g_value_set_uint (value, self->heartbeat_timeout);
+      break;
+    case PROP_LIP_SYNC_MAX_DELAY:
+      g_value_set_uint (value, self->lip_sync_max_delay);
       break;
     case PROP_LINK_TIMEOUT:
       g_value_set_uint (value, self->link_timeout);
@@ -2951,6 +3054,13 @@ gst_f2f_signal_class_init (GstF2fSignalClass * klass)
           "(loss, round-trip time) and set the shared video encoder's "
           "bitrate to the weakest link's estimate; off: always max-bitrate",
           DEFAULT_CONGESTION_CONTROL, ready));
+  g_object_class_install_property (gobject_class, PROP_VIDEO_FEC,
+      g_param_spec_boolean ("video-fec", "Video FEC",
+          "Offer ULPFEC in RED on video; on a link both ends agreed it on, "
+          "the forward error correction's overhead follows the loss the "
+          "link's receiver reports (none under 1 %, 4 x the loss, at most "
+          "50 %) and the video bitrate makes room for it",
+          DEFAULT_VIDEO_FEC, ready));
   g_object_class_install_property (gobject_class, PROP_ROOM_VIEW,
       g_param_spec_enum ("room-view", "Room view",
           "Composite the room on video_src/audio_src, or expose a pad per "
@@ -2975,6 +3085,17 @@ gst_f2f_signal_class_init (GstF2fSignalClass * klass)
           "A link that hears nothing from its peer for this long (ms) is "
           "declared failed and rebuilt (0: never)", 0, G_MAXUINT,
           DEFAULT_HEARTBEAT_TIMEOUT, ready));
+  /* Voice first: see set_lip_sync in f2fpeerlink.c and docs/architecture.md,
+   * "Lip sync". */
+  g_object_class_install_property (gobject_class, PROP_LIP_SYNC_MAX_DELAY,
+      g_param_spec_uint ("lip-sync-max-delay", "Lip sync max delay",
+          "The most (ms) RTCP lip sync may delay a stream received from a "
+          "peer (its voice or its picture) to line it up with the other; a "
+          "larger correction is not made at all (rtpbin's max-ts-offset). "
+          "0: no lip sync, every stream plays as it arrives (through mixers "
+          "the picture then leads the voice by 40-100 ms, which viewers do "
+          "not notice; lip sync held the voice instead)", 0, 10000,
+          DEFAULT_LIP_SYNC_MAX_DELAY, ready));
   g_object_class_install_property (gobject_class, PROP_LINK_TIMEOUT,
       g_param_spec_uint ("link-timeout", "Link timeout",
           "A link this peer offered that has not connected after this long "
@@ -3118,9 +3239,11 @@ gst_f2f_signal_init (GstF2fSignal * self)
   self->max_bitrate = DEFAULT_MAX_BITRATE;
   self->min_bitrate = DEFAULT_MIN_BITRATE;
   self->congestion_control = DEFAULT_CONGESTION_CONTROL;
+  self->video_fec = DEFAULT_VIDEO_FEC;
   self->room_view = DEFAULT_ROOM_VIEW;
   self->connect_timeout = DEFAULT_CONNECT_TIMEOUT;
   self->heartbeat_timeout = DEFAULT_HEARTBEAT_TIMEOUT;
+  self->lip_sync_max_delay = DEFAULT_LIP_SYNC_MAX_DELAY;
   self->link_timeout = DEFAULT_LINK_TIMEOUT;
   self->stats_interval = DEFAULT_STATS_INTERVAL;
   self->peers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,

@@ -461,9 +461,52 @@ sent_prefix (Transport * t, const gchar * prefix)
   return found;
 }
 
+/* The id of the first probe-ask sent to b, 0 if none yet. */
+static guint64
+probe_asked (Transport * t)
+{
+  const gchar *prefix = "b {\"type\":\"probe-ask\"";
+  guint64 id = 0;
+  guint i;
+
+  g_mutex_lock (&t->lock);
+  for (i = 0; i < t->sent->len && id == 0; i++) {
+    const gchar *text = g_ptr_array_index (t->sent, i);
+    if (g_str_has_prefix (text, prefix)) {
+      g_autoptr (GstF2fElectMessage) msg =
+          gst_f2f_elect_message_parse (text + 2, strlen (text + 2), NULL);
+      fail_unless (msg != NULL, "a malformed probe-ask: %s", text);
+      id = msg->probe;
+    }
+  }
+  g_mutex_unlock (&t->lock);
+  return id;
+}
+
+static void
+deliver_text (Transport * t, const gchar * peer, gchar * text)
+{
+  g_autoptr (GBytes) bytes = g_bytes_new_take (text, strlen (text));
+
+  gst_f2f_room_deliver (t->room, peer, GST_F2F_ELECTION_CHANNEL, bytes);
+}
+
+static guint
+probe_chunks (Transport * t)
+{
+  guint n;
+
+  g_mutex_lock (&t->lock);
+  n = t->probe_chunks;
+  g_mutex_unlock (&t->lock);
+  return n;
+}
+
 /* Whether a peer answers b's probe (four 16 KiB chunks and the end
  * marker) with probe-result, while its own probe is on its uplink (@own)
- * or while it sends none. */
+ * or while it sends none. On the way, the turns (f2fprobeturn.h): our
+ * probe starts only once b grants it, b's ask is refused while ours is
+ * under way and granted while we send none. */
 static gboolean
 answers_probe (gboolean own)
 {
@@ -496,17 +539,34 @@ answers_probe (gboolean own)
   s = wait_for (bus, "f2f-measurement", 2000);
   fail_unless (s != NULL, "no f2f-measurement");
   gst_structure_free (s);
-  /* our first probe starts 2 s after the start */
-  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-  while (own && g_get_monotonic_time () < deadline) {
-    g_mutex_lock (&t.lock);
-    i = t.probe_chunks;
-    g_mutex_unlock (&t.lock);
-    if (i > 0)
-      break;
-    g_usleep (10000);
+  if (own) {
+    guint64 id = 0;
+
+    /* our first probe is asked for 2 s after the start, and sent once
+     * granted */
+    deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+    while ((id = probe_asked (&t)) == 0 && g_get_monotonic_time () < deadline)
+      g_usleep (10000);
+    fail_unless (id != 0, "no probe-ask of our own within 5 s");
+    fail_unless_equals_int (probe_chunks (&t), 0);
+    deliver_text (&t, "b", gst_f2f_elect_message_probe_answer (id, TRUE));
+    deadline = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+    while (probe_chunks (&t) == 0 && g_get_monotonic_time () < deadline)
+      g_usleep (10000);
+    fail_unless (probe_chunks (&t) > 0, "no probe sent within 2 s of the "
+        "grant");
   }
-  fail_unless (!own || i > 0, "no probe of our own within 5 s");
+  /* b asks to probe us: granted only while ours is not under way */
+  deliver_text (&t, "b", gst_f2f_elect_message_probe_ask (7, 1000));
+  {
+    const gchar *answer = own ? "b {\"type\":\"probe-answer\",\"probe\":7,"
+        "\"granted\":false}" : "b {\"type\":\"probe-answer\",\"probe\":7,"
+        "\"granted\":true}";
+    deadline = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+    while (!sent_prefix (&t, answer) && g_get_monotonic_time () < deadline)
+      g_usleep (10000);
+    fail_unless (sent_prefix (&t, answer), "not answered %s", answer);
+  }
 
   for (i = 0; i <= 4; i++) {
     g_autoptr (GBytes) chunk = gst_f2f_elect_probe_chunk_new (7, i, i == 4,
@@ -537,8 +597,8 @@ answers_probe (gboolean own)
 
 /* A probe that arrives while our own is on our uplink is not answered
  * (our acknowledgements of it waited behind our burst, so it measured
- * less than the sender's uplink); one that arrives while we send none
- * is. */
+ * less than the sender's uplink), even from a peer that sent it though
+ * its ask was refused; one that arrives while we send none is. */
 GST_START_TEST (test_probe_overlapping_ours)
 {
   fail_unless (answers_probe (FALSE), "a probe was not answered");
