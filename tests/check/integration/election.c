@@ -2,7 +2,8 @@
  * Copyright (C) 2026 the f2f authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * f2felection in real peer processes (f2f_test_peer_start_av: each peer
+ * f2felection in real peer processes, each in a network namespace of its
+ * own behind a veth pair (f2f_test_peer_start_av: each peer
  * its own colour and tone, and what it plays measured): the room elects
  * its mixer when it grows past max-mesh-size, and heals when the mixer is
  * SIGKILLed. Every phase ends with everyone hearing and seeing everyone
@@ -26,6 +27,61 @@ watchdog_setup (void)
   f2f_test_watchdog_start (TIMEOUT_S);
 }
 
+/* Every peer process of these tests runs in a network namespace of its
+ * own, joined to the test's by a veth pair (f2f_test_host_new): its media
+ * cross a real (virtual) link, not loopback. A process that is started
+ * again gets a new namespace and pair: the kernel removes a dead one's
+ * pair a moment after the process, and the same names would clash. */
+static GPtrArray *lab_hosts;
+static guint next_host = 60;
+
+static TestHost *
+new_host (void)
+{
+  TestHost *host;
+
+  fail_unless (next_host < 255, "out of host addresses");
+  host = f2f_test_host_new (next_host++);
+  if (lab_hosts == NULL)
+    lab_hosts = g_ptr_array_new_with_free_func ((GDestroyNotify)
+        f2f_test_host_free);
+  g_ptr_array_add (lab_hosts, host);
+  return host;
+}
+
+/* The peers are freed by then (f2f_test_host_free wants that). */
+static void
+teardown (void)
+{
+  g_clear_pointer (&lab_hosts, g_ptr_array_unref);
+  f2f_test_teardown ();
+}
+
+/* A signaling server the namespaced peers reach (every address). */
+static TestServer *
+lab_server (void)
+{
+  const gchar *args[] = { "--address=0.0.0.0", NULL };
+
+  return f2f_test_server_start (0, args);
+}
+
+/* f2f_test_peer_start_in for a peer in a namespace of its own, with
+ * @extra (f2felection and more) after its address. */
+static TestPeer *
+start_in_lab (TestServer * server, const gchar * room, const gchar * name,
+    guint index, const gchar * extra, gboolean av)
+{
+  TestHost *host = new_host ();
+  g_autofree gchar *uri = g_strdup_printf ("ws://%s:%u/ws", host->host_addr,
+      server->port);
+  g_autofree gchar *all = g_strdup_printf ("local-addresses=%s %s",
+      host->peer_addr, extra ? extra : "");
+
+  return av ? f2f_test_peer_start_av (host, uri, room, name, index, all) :
+      f2f_test_peer_start_in (host, uri, room, name, index, all);
+}
+
 /* Waits until everyone hears and sees everyone else; the ms it took. */
 static guint
 expect_everyone_hears_everyone (GPtrArray * peers, const gchar * phase,
@@ -38,107 +94,11 @@ static TestPeer *
 start (GPtrArray * peers, TestServer * server, guint i, const gchar * room,
     const gchar * election)
 {
-  TestPeer *p = f2f_test_peer_start_av (NULL, server->uri, room, names[i], i,
-      election);
+  TestPeer *p = start_in_lab (server, room, names[i], i, election, TRUE);
 
   g_object_set_data (G_OBJECT (p->proc), "index", GUINT_TO_POINTER (i));
   g_ptr_array_add (peers, p);
   return p;
-}
-
-static gboolean
-joined (gpointer data)
-{
-  return ((TestPeer *) data)->peer_id != NULL;
-}
-
-typedef struct
-{
-  GPtrArray *peers;
-  guint n_mixers;
-  gchar *not_mixer;             /* a peer id that must not be a mixer */
-} OnePlan;
-
-/* Every peer holds the same plan with @n_mixers mixers (none of them
- * @not_mixer) and plays its role in it. */
-static gboolean
-same_plan_everywhere (gpointer data)
-{
-  OnePlan *o = data;
-  const gchar *mixers = NULL;
-  guint i, n;
-
-  for (i = 0; i < o->peers->len; i++) {
-    TestPeer *p = g_ptr_array_index (o->peers, i);
-    const gchar *m = p->topology_plan ?
-        gst_structure_get_string (p->topology_plan, "mixers") : "";
-    if (mixers && g_strcmp0 (m, mixers) != 0)
-      return FALSE;
-    mixers = m;
-  }
-  n = *mixers ? 1 + (guint) (strchr (mixers, ',') ? 1 : 0) : 0;
-  if (n != o->n_mixers || (o->not_mixer && strstr (mixers, o->not_mixer)))
-    return FALSE;
-  for (i = 0; i < o->peers->len; i++) {
-    TestPeer *p = g_ptr_array_index (o->peers, i);
-    gboolean mixer = n && strstr (mixers, p->peer_id) != NULL;
-    if (g_strcmp0 (p->role, !n ? "mesh" : mixer ? "mixer" : "client") != 0)
-      return FALSE;
-  }
-  return TRUE;
-}
-
-static TestPeer *
-the_mixer (GPtrArray * peers)
-{
-  guint i;
-
-  for (i = 0; i < peers->len; i++) {
-    TestPeer *p = g_ptr_array_index (peers, i);
-    if (g_strcmp0 (p->role, "mixer") == 0)
-      return p;
-  }
-  return NULL;
-}
-
-/* The latest plan arrival over @peers (when the last one adopted it). */
-static gint64
-plan_applied_us (GPtrArray * peers)
-{
-  gint64 last = 0;
-  guint i;
-
-  for (i = 0; i < peers->len; i++)
-    last =
-        MAX (last, ((TestPeer *) g_ptr_array_index (peers, i))->plan_time_us);
-  return last;
-}
-
-/* The first election message named @name after @since_us among @peers
- * (NULL: none), e.g. to see who ran it and why. */
-static GstStructure *
-election_after (GPtrArray * peers, const gchar * name, gint64 since_us,
-    TestPeer ** who)
-{
-  GstStructure *first = NULL;
-  gint64 first_t = G_MAXINT64;
-  guint i, j;
-
-  for (i = 0; i < peers->len; i++) {
-    TestPeer *p = g_ptr_array_index (peers, i);
-    for (j = 0; j < p->elections->len; j++) {
-      GstStructure *s = g_ptr_array_index (p->elections, j);
-      gint64 t = 0;
-      gst_structure_get_int64 (s, "test-time-us", &t);
-      if (gst_structure_has_name (s, name) && t >= since_us && t < first_t) {
-        first = s;
-        first_t = t;
-        if (who)
-          *who = p;
-      }
-    }
-  }
-  return first;
 }
 
 typedef struct
@@ -152,7 +112,8 @@ static gboolean
 election_seen (gpointer data)
 {
   ElectionSeen *e = data;
-  return election_after (e->peers, e->name, e->since_us, NULL) != NULL;
+  return f2f_test_election_after (e->peers, e->name, e->since_us, NULL,
+      NULL) != NULL;
 }
 
 #define ELECTION "f2felection name=election max-mesh-size=%u"
@@ -165,12 +126,12 @@ election_seen (gpointer data)
  * within 5 s. */
 GST_START_TEST (test_grow_then_mixer_killed)
 {
-  TestServer *server = f2f_test_server_start (0, NULL);
+  TestServer *server = lab_server ();
   GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
       f2f_test_peer_free);
   g_autofree gchar *election = g_strdup_printf (ELECTION, 4);
-  OnePlan one = { peers, 1, NULL };
-  OnePlan mesh = { peers, 0, NULL };
+  F2fTestPlan one = { peers, 1, NULL };
+  F2fTestPlan mesh = { peers, 0, NULL };
   ElectionSeen seen = { peers, 0, "f2f-election-result" };
   TestPeer *e, *mixer, *runner = NULL;
   GstStructure *s;
@@ -183,25 +144,26 @@ GST_START_TEST (test_grow_then_mixer_killed)
     start (peers, server, i, "grow", election);
   fail_unless (f2f_test_wait_all_decode (peers, 10, 40000),
       "the room did not form");
-  fail_unless (same_plan_everywhere (&mesh), "4 peers are not a mesh");
+  fail_unless (f2f_test_plan_held (&mesh), "4 peers are not a mesh");
   expect_everyone_hears_everyone (peers, "mesh of 4", 15000);
-  fail_unless (election_after (peers, "f2f-election-started", 0, NULL) ==
-      NULL, "an election ran in a room of max-mesh-size");
+  fail_unless (f2f_test_election_after (peers, "f2f-election-started", 0, NULL,
+          NULL) == NULL, "an election ran in a room of max-mesh-size");
 
   e = start (peers, server, 4, "grow", election);
-  fail_unless (f2f_test_wait (joined, e, 15000), "E did not join");
+  fail_unless (f2f_test_wait (f2f_test_joined, e, 15000), "E did not join");
   joined_us = g_get_monotonic_time ();
-  fail_unless (f2f_test_wait (same_plan_everywhere, &one, 10000),
+  fail_unless (f2f_test_wait (f2f_test_plan_held, &one, 10000),
       "no plan with one mixer everywhere within 10 s of the fifth join");
-  applied_ms = (plan_applied_us (peers) - joined_us) / 1000;
-  s = election_after (peers, "f2f-election-started", 0, &runner);
+  applied_ms = (f2f_test_plan_applied_us (peers) - joined_us) / 1000;
+  s = f2f_test_election_after (peers, "f2f-election-started", 0, &runner, NULL);
   fail_unless (s != NULL, "the plan did not come from an election");
   g_print ("election started by %s (the leader %s): %s\n", runner->name,
       runner->leader, gst_structure_get_string (s, "trigger"));
   fail_unless_equals_string (runner->peer_id, runner->leader);
-  mixer = the_mixer (peers);
+  mixer = f2f_test_the_mixer (peers);
   {
-    GstStructure *r = election_after (peers, "f2f-election-result", 0, NULL);
+    GstStructure *r =
+        f2f_test_election_after (peers, "f2f-election-result", 0, NULL, NULL);
     gint64 started_us = 0, collect_ms = -1;
     guint answered = 0, asked = 0;
     gst_structure_get_int64 (s, "test-time-us", &started_us);
@@ -233,7 +195,8 @@ GST_START_TEST (test_grow_then_mixer_killed)
   seen.since_us = killed_us;
   fail_unless (f2f_test_wait (election_seen, &seen, 5000),
       "no election within 5 s of the kill");
-  s = election_after (peers, "f2f-election-result", killed_us, &runner);
+  s = f2f_test_election_after (peers, "f2f-election-result", killed_us, &runner,
+      NULL);
   gst_structure_get (s, "test-time-us", G_TYPE_INT64, &t, "changed",
       G_TYPE_BOOLEAN, &changed, NULL);
   done_ms = (t - killed_us) / 1000;
@@ -260,11 +223,11 @@ GST_END_TEST;
  * the 4 left still need one, and the leader elects another at once. */
 GST_START_TEST (test_mixer_killed_reelected)
 {
-  TestServer *server = f2f_test_server_start (0, NULL);
+  TestServer *server = lab_server ();
   GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
       f2f_test_peer_free);
   g_autofree gchar *election = g_strdup_printf (ELECTION, 3);
-  OnePlan one = { peers, 1, NULL };
+  F2fTestPlan one = { peers, 1, NULL };
   TestPeer *mixer, *runner = NULL;
   GstStructure *s;
   gint64 killed_us, back_ms, plan_ms;
@@ -273,10 +236,10 @@ GST_START_TEST (test_mixer_killed_reelected)
 
   for (i = 0; i < 5; i++)
     start (peers, server, i, "heal", election);
-  fail_unless (f2f_test_wait (same_plan_everywhere, &one, 40000),
+  fail_unless (f2f_test_wait (f2f_test_plan_held, &one, 40000),
       "no plan with one mixer everywhere");
   expect_everyone_hears_everyone (peers, "elected mixer", 20000);
-  mixer = the_mixer (peers);
+  mixer = f2f_test_the_mixer (peers);
   one.not_mixer = g_strdup (mixer->peer_id);
   mixer_id = g_strdup (mixer->peer_id);
 
@@ -286,7 +249,7 @@ GST_START_TEST (test_mixer_killed_reelected)
   killed_us = g_get_monotonic_time ();
   g_ptr_array_remove (peers, mixer);
   back_ms = expect_everyone_hears_everyone (peers, "mixer killed", 3000);
-  fail_unless (f2f_test_wait (same_plan_everywhere, &one, 5000),
+  fail_unless (f2f_test_wait (f2f_test_plan_held, &one, 5000),
       "no new mixer everywhere within 5 s of the kill");
   /* Each survivor says the mixer left before it says what that did to its
    * role: the room (and the leader's election) hears of the departure
@@ -304,15 +267,16 @@ GST_START_TEST (test_mixer_killed_reelected)
           "said the mixer left:\n%s", p->name, p->order->str);
     }
   }
-  plan_ms = (plan_applied_us (peers) - killed_us) / 1000;
-  s = election_after (peers, "f2f-election-started", killed_us, &runner);
+  plan_ms = (f2f_test_plan_applied_us (peers) - killed_us) / 1000;
+  s = f2f_test_election_after (peers, "f2f-election-started", killed_us,
+      &runner, NULL);
   fail_unless (s != NULL);
   g_print ("mixer SIGKILL → media back %" G_GINT64_FORMAT " ms, new mixer %s "
       "on all 4 peers %" G_GINT64_FORMAT " ms (election by %s: %s)\n",
-      back_ms, the_mixer (peers)->name, plan_ms, runner->name,
+      back_ms, f2f_test_the_mixer (peers)->name, plan_ms, runner->name,
       gst_structure_get_string (s, "trigger"));
   expect_everyone_hears_everyone (peers, "new mixer", 10000);
-  g_free (one.not_mixer);
+  g_free ((gchar *) one.not_mixer);
   g_ptr_array_unref (peers);
   f2f_test_server_free (server);
 }
@@ -336,7 +300,7 @@ peer_with_id (GPtrArray * peers, const gchar * id)
  * collect-timeout. */
 GST_START_TEST (test_leader_killed_mid_election)
 {
-  TestServer *server = f2f_test_server_start (0, NULL);
+  TestServer *server = lab_server ();
   GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
       f2f_test_peer_free);
   g_autofree gchar *election = g_strdup_printf (ELECTION
@@ -350,8 +314,8 @@ GST_START_TEST (test_leader_killed_mid_election)
   /* one after the other: the server's leader is the earliest member, so
    * A leads and B is next */
   for (i = 0; i < 4; i++)
-    fail_unless (f2f_test_wait (joined, start (peers, server, i, "coup",
-                election), 15000), "%s did not join", names[i]);
+    fail_unless (f2f_test_wait (f2f_test_joined, start (peers, server, i,
+                "coup", election), 15000), "%s did not join", names[i]);
   fail_unless (f2f_test_wait_all_decode (peers, 10, 40000),
       "the room did not form");
   leader = peer_with_id (peers, ((TestPeer *) peers->pdata[0])->leader);
@@ -371,12 +335,13 @@ GST_START_TEST (test_leader_killed_mid_election)
   seen.since_us = killed_us;
   fail_unless (f2f_test_wait (election_seen, &seen, 6000),
       "nobody finished the election within 6 s of the leader's death");
-  s = election_after (peers, "f2f-election-result", killed_us, &runner);
+  s = f2f_test_election_after (peers, "f2f-election-result", killed_us, &runner,
+      NULL);
   gst_structure_get (s, "test-time-us", G_TYPE_INT64, &t, "answered",
       G_TYPE_UINT, &answered, NULL);
   {
-    GstStructure *st = election_after (peers, "f2f-election-started",
-        killed_us, NULL);
+    GstStructure *st = f2f_test_election_after (peers, "f2f-election-started",
+        killed_us, NULL, NULL);
     fail_unless (st != NULL);
     gst_structure_get_uint (st, "peers", &asked);
     fail_unless_equals_string (gst_structure_get_string (st, "trigger"),
@@ -406,8 +371,8 @@ static gboolean
 result_after (gpointer data)
 {
   ResultAfter *r = data;
-  return election_after (r->peers, "f2f-election-result", r->since_us,
-      NULL) != NULL;
+  return f2f_test_election_after (r->peers, "f2f-election-result",
+      r->since_us, NULL, NULL) != NULL;
 }
 
 typedef struct
@@ -425,7 +390,11 @@ has_estimates (gpointer data)
 
 /* The uplink probe in the network lab: C's uplink is capped at 1 Mbit/s
  * by tbf on its veth pair; its estimates are within ±25 % of that, and
- * an uncapped peer's are far above it. */
+ * an uncapped peer's are far above it. And what the room makes of it
+ * (mode auto, max-mesh-size 4): C's uplink cannot carry its two mesh
+ * streams (2 × 864 kbit/s > 80 % of 1 Mbit/s), so the 3-peer room takes
+ * a mixer, not C, and everyone still hears and sees everyone; once the
+ * cap is lifted it goes back to the mesh. */
 GST_START_TEST (test_probe_capped_uplink)
 {
   const gchar *server_args[] = { "--address=0.0.0.0", NULL };
@@ -442,6 +411,7 @@ GST_START_TEST (test_probe_capped_uplink)
   GString *line = g_string_new (NULL);
   Estimates ec, ea;
   TestPeer *a, *c;
+  gint64 cap_us, lifted_us;
   guint i;
 
   for (i = 0; i < 3; i++) {
@@ -455,6 +425,7 @@ GST_START_TEST (test_probe_capped_uplink)
   fail_unless (f2f_test_wait_all_decode (peers, 10, 40000),
       "the room did not form");
   f2f_test_host_set_uplink_cap (host, 1000);
+  cap_us = g_get_monotonic_time ();
   ec.peer = c;
   ec.n = c->uplink_estimates->len + 3;
   ea.peer = a;
@@ -490,7 +461,42 @@ GST_START_TEST (test_probe_capped_uplink)
   }
   fail_unless (g_array_index (a->uplink_estimates, guint64,
           a->uplink_estimates->len - 1) > 4000000);
+
+  /* the room's answer to C's uplink */
+  {
+    F2fTestPlan one = { peers, 1, c->peer_id };
+    GstStructure *started;
+    guint ms;
+
+    fail_unless (f2f_test_wait (f2f_test_plan_held, &one, 20000),
+        "the room did not take a mixer other than C within 20 s of C's "
+        "estimates under the cap");
+    started =
+        f2f_test_election_after (peers, "f2f-election-started", cap_us, NULL,
+        NULL);
+    fail_unless (started != NULL, "no election after the cap");
+    fail_unless_equals_string (gst_structure_get_string (started, "trigger"),
+        "uplink-limited");
+    ms = expect_everyone_hears_everyone (peers, "through the mixer C's "
+        "uplink needed", 20000);
+    g_print ("uplink-limited: C capped at 1 Mbit/s, plan with mixer %s held "
+        "everywhere %.1f s after the cap; everyone heard and saw everyone "
+        "%u ms later\n", f2f_test_the_mixer (peers)->name,
+        (f2f_test_plan_applied_us (peers) - cap_us) / 1e6, ms);
+  }
+
+  /* cap lifted: C's next estimates carry the mesh with the margin, and the
+   * room goes back to it (the shrink dwell has long passed) */
   f2f_test_host_set_uplink_cap (host, 0);
+  lifted_us = g_get_monotonic_time ();
+  {
+    F2fTestPlan mesh = { peers, 0, NULL };
+    fail_unless (f2f_test_wait (f2f_test_plan_held, &mesh, 30000),
+        "the room did not go back to the mesh within 30 s of the cap lifted");
+    g_print ("uplink-limited: back to the mesh %.1f s after the cap was "
+        "lifted\n", (f2f_test_plan_applied_us (peers) - lifted_us) / 1e6);
+    expect_everyone_hears_everyone (peers, "back in the mesh", 20000);
+  }
   g_string_free (line, TRUE);
   g_ptr_array_unref (peers);
   f2f_test_host_free (host);
@@ -543,7 +549,7 @@ static gboolean
 same_plan_above (gpointer data)
 {
   PlanAbove *a = data;
-  OnePlan one = { a->peers, a->n_mixers, NULL };
+  F2fTestPlan one = { a->peers, a->n_mixers, NULL };
   guint i;
 
   for (i = 0; i < a->peers->len; i++) {
@@ -553,7 +559,7 @@ same_plan_above (gpointer data)
         (p->topology_plan, "epoch", &epoch) || epoch <= a->epoch)
       return FALSE;
   }
-  return same_plan_everywhere (&one);
+  return f2f_test_plan_held (&one);
 }
 
 static guint64
@@ -611,13 +617,53 @@ describe_elections (GPtrArray * peers, TestPeer * leader)
   }
   for (j = 0; j < peers->len; j++) {
     TestPeer *p = peers->pdata[j];
-    g_string_append_printf (out, "  %s (%s, %u probes) estimates:", p->name,
-        p->peer_id, p->probes);
+    g_string_append_printf (out, "  %s (%s, %u probes; holds epoch %"
+        G_GUINT64_FORMAT ", mixers '%s', role %s) estimates:", p->name,
+        p->peer_id, p->probes, plan_epoch (p), p->topology_plan ?
+        gst_structure_get_string (p->topology_plan, "mixers") : "(no plan)",
+        p->role);
     for (i = 0; i < p->uplink_estimates->len; i++)
       g_string_append_printf (out, " %" G_GUINT64_FORMAT,
           g_array_index (p->uplink_estimates, guint64, i));
     g_string_append_c (out, '\n');
   }
+  return g_string_free (out, FALSE);
+}
+
+/* What the leader did after @since_us (its elections, ms after it) and
+ * when each peer's plan arrived, for a plan that was late or missing. */
+static gchar *
+describe_since (GPtrArray * peers, TestPeer * leader, gint64 since_us)
+{
+  GString *out = g_string_new ("  after the elect (ms):");
+  guint i;
+
+  for (i = 0; i < leader->elections->len; i++) {
+    GstStructure *s = g_ptr_array_index (leader->elections, i);
+    gint64 t = 0, collect_ms = -1;
+    guint64 epoch = 0;
+    guint answered = 0;
+    gboolean changed = FALSE;
+    gst_structure_get_int64 (s, "test-time-us", &t);
+    if (t < since_us)
+      continue;
+    gst_structure_get_int64 (s, "collect-ms", &collect_ms);
+    gst_structure_get_uint64 (s, "epoch", &epoch);
+    gst_structure_get_uint (s, "answered", &answered);
+    gst_structure_get_boolean (s, "changed", &changed);
+    g_string_append_printf (out, " %s %+" G_GINT64_FORMAT " (epoch %"
+        G_GUINT64_FORMAT ", trigger %s, reason %s, changed %d, %u answered "
+        "in %" G_GINT64_FORMAT " ms);", gst_structure_get_name (s),
+        (t - since_us) / 1000, epoch, gst_structure_get_string (s, "trigger"),
+        gst_structure_get_string (s, "reason"), changed, answered, collect_ms);
+  }
+  g_string_append (out, " plans arrived:");
+  for (i = 0; i < peers->len; i++) {
+    TestPeer *p = peers->pdata[i];
+    g_string_append_printf (out, " %s %+" G_GINT64_FORMAT, p->name,
+        (p->plan_time_us - since_us) / 1000);
+  }
+  g_string_append_c (out, '\n');
   return g_string_free (out, FALSE);
 }
 
@@ -655,7 +701,8 @@ GST_START_TEST (test_capped_uplinks_elect)
     /* before its first probe (2 s after its start) */
     f2f_test_host_set_uplink_cap (hosts[i], lab_caps[i]);
     /* one after the other: A, the earliest member, leads */
-    fail_unless (f2f_test_wait (joined, p, 15000), "%s did not join", names[i]);
+    fail_unless (f2f_test_wait (f2f_test_joined, p, 15000), "%s did not join",
+        names[i]);
   }
   slow = peers->pdata[0];
   fast = peers->pdata[1];
@@ -671,27 +718,37 @@ GST_START_TEST (test_capped_uplinks_elect)
     gint64 asked_us;
     GstStructure *result = NULL;
     TestPeer *asker = peers->pdata[run % peers->len];
+    gint64 wait_us = g_get_monotonic_time ();
 
-    if (!f2f_test_wait (fresh_probes, &fresh, 20000)) {
+    /* the first election also waits for each peer's warm-up probe to each
+     * other peer (docs/elements.md, f2felection): 6 probes a peer, at most
+     * two at once in the room; 5.9-18.9 s in 5 runs */
+    if (!f2f_test_wait (fresh_probes, &fresh, run == 0 ? 40000 : 20000)) {
       /* which peer starved, for the probe-scheduling intermittent */
       g_autoptr (GString) counts = g_string_new (NULL);
       for (i = 0; i < peers->len; i++)
         g_string_append_printf (counts, " %s %u", ((TestPeer *)
                 peers->pdata[i])->name, ((TestPeer *) peers->pdata[i])->probes
             - since[i]);
-      fail ("run %u: no %u fresh probes on every peer within 20 s (fresh "
-          "probes:%s)", run + 1, LAB_FRESH_PROBES, counts->str);
+      fail ("run %u: no %u fresh probes on every peer within %u s (fresh "
+          "probes:%s)", run + 1, LAB_FRESH_PROBES, run == 0 ? 40 : 20,
+          counts->str);
     }
+    wait_us = g_get_monotonic_time () - wait_us;
     for (i = 0; i < peers->len; i++)
       since[i] = ((TestPeer *) peers->pdata[i])->probes;
     above.epoch = plan_epoch (leader);
     asked_us = g_get_monotonic_time ();
     /* anyone may ask; a peer that does not lead asks the leader */
     f2f_test_peer_send (asker, "elect");
-    if (!f2f_test_wait (same_plan_above, &above, 5000))
+    if (!f2f_test_wait (same_plan_above, &above, 5000)) {
+      /* a peer whose private thread is stuck adopts nothing: its threads
+       * (F2F_TEST_STACKS) and graphs (F2F_TEST_DOT) */
+      f2f_test_print_peer_stacks (peers);
       fail ("run %u: no plan with one mixer everywhere within 5 s of %s's "
-          "elect:\n%s", run + 1, asker->name, describe_elections (peers,
-              leader));
+          "elect:\n%s%s", run + 1, asker->name, describe_elections (peers,
+              leader), describe_since (peers, leader, asked_us));
+    }
     /* the leader's result travels on its own pipe to the test: the plan
      * may be seen everywhere first */
     {
@@ -699,19 +756,24 @@ GST_START_TEST (test_capped_uplinks_elect)
       fail_unless (f2f_test_wait (result_after, &ra, 2000), "run %u: the "
           "plan came without the leader's f2f-election-result", run + 1);
     }
-    result = election_after (peers, "f2f-election-result", asked_us, NULL);
-    g_string_append_printf (figures, "run %2u (asked by %s): mixer %s; "
-        "estimates (kbit/s)", run + 1, asker->name, the_mixer (peers)->name);
+    result =
+        f2f_test_election_after (peers, "f2f-election-result", asked_us, NULL,
+        NULL);
+    g_string_append_printf (figures,
+        "run %2u (fresh probes after %.1f s, asked by %s, plan everywhere "
+        "%.2f s after): mixer %s; estimates (kbit/s)", run + 1, wait_us / 1e6,
+        asker->name, (f2f_test_plan_applied_us (peers) - asked_us) / 1e6,
+        f2f_test_the_mixer (peers)->name);
     for (i = 0; i < peers->len; i++) {
       TestPeer *p = peers->pdata[i];
       g_string_append_printf (figures, " %s@%u %" G_GUINT64_FORMAT,
           p->name, lab_caps[i], scored_uplink (result, p->peer_id) / 1000);
     }
     g_string_append_c (figures, '\n');
-    if (the_mixer (peers) != fast)
+    if (f2f_test_the_mixer (peers) != fast)
       fail ("run %u: %s was elected, not the 8 Mbit/s peer:\n%s%s", run + 1,
-          the_mixer (peers)->name, figures->str, describe_elections (peers,
-              leader));
+          f2f_test_the_mixer (peers)->name, figures->str,
+          describe_elections (peers, leader));
     elected++;
     {
       guint64 v = scored_uplink (result, fast->peer_id);
@@ -730,9 +792,14 @@ GST_START_TEST (test_capped_uplinks_elect)
     /* back to the mesh, by hand, as a user would */
     above.epoch = plan_epoch (leader);
     above.n_mixers = 0;
+    asked_us = g_get_monotonic_time ();
     f2f_test_peer_send (peers->pdata[(run + 1) % peers->len], "topology");
-    fail_unless (f2f_test_wait (same_plan_above, &above, 5000),
-        "run %u: the mesh was not held everywhere within 5 s", run + 1);
+    if (!f2f_test_wait (same_plan_above, &above, 5000)) {
+      f2f_test_print_peer_stacks (peers);
+      fail ("run %u: the mesh was not held everywhere within 5 s:\n%s%s",
+          run + 1, describe_elections (peers, leader), describe_since (peers,
+              leader, asked_us));
+    }
   }
   g_print ("capped uplinks (1/8/2/4 Mbit/s), %u elections on fresh probes:\n"
       "%s", LAB_RUNS, figures->str);
@@ -822,7 +889,7 @@ peer_named (GPtrArray * peers, const gchar * name)
  * one of them. Neither race negotiates a link again. */
 GST_START_TEST (test_triggers_at_once)
 {
-  TestServer *server = f2f_test_server_start (0, NULL);
+  TestServer *server = lab_server ();
   GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
       f2f_test_peer_free);
   const gchar *election = "f2felection name=election mode=manual "
@@ -835,8 +902,8 @@ GST_START_TEST (test_triggers_at_once)
   guint i;
 
   for (i = 0; i < 4; i++)
-    fail_unless (f2f_test_wait (joined, start (peers, server, i, "race",
-                election), 15000), "%s did not join", names[i]);
+    fail_unless (f2f_test_wait (f2f_test_joined, start (peers, server, i,
+                "race", election), 15000), "%s did not join", names[i]);
   fail_unless (f2f_test_wait_all_decode (peers, 10, 40000),
       "the room did not form");
   leader = peers->pdata[0];
@@ -851,13 +918,14 @@ GST_START_TEST (test_triggers_at_once)
   for (i = 0; i < peers->len; i++)
     f2f_test_peer_send (peers->pdata[i], "elect");
   fail_unless (f2f_test_wait (same_plan_above, &one, 5000),
-      "no plan with one mixer everywhere within 5 s");
+      "no plan with one mixer everywhere within 5 s:\n%s",
+      describe_elections (peers, leader));
   fail_unless (f2f_test_wait (elections_settled, &settled, 5000));
   fail_unless (f2f_test_wait (identical_plans, peers, 5000),
       "the peers hold different plans");
   epoch = plan_epoch (leader);
   g_print ("4 elects at once: epoch %" G_GUINT64_FORMAT ", mixer %s, "
-      "%u elections run\n", epoch, the_mixer (peers)->name,
+      "%u elections run\n", epoch, f2f_test_the_mixer (peers)->name,
       leader->elections->len / 2);
   fail_unless_equals_uint64 (epoch, 1);
   expect_everyone_hears_everyone (peers, "after 4 elects at once", 15000);
@@ -879,7 +947,8 @@ GST_START_TEST (test_triggers_at_once)
   f2f_test_peer_send (d, line_d);
   f2f_test_peer_send (leader, "elect");
   fail_unless (f2f_test_wait (same_plan_above, &one, 5000),
-      "no plan with one mixer everywhere within 5 s");
+      "no plan with one mixer everywhere within 5 s:\n%s",
+      describe_elections (peers, leader));
   fail_unless (f2f_test_wait (elections_settled, &settled, 5000));
   fail_unless (f2f_test_wait (identical_plans, peers, 5000),
       "the peers hold different plans");
@@ -890,7 +959,8 @@ GST_START_TEST (test_triggers_at_once)
         G_GUINT64_FORMAT " (from %" G_GUINT64_FORMAT ") everywhere, "
         "proposed by %s, mixer %s\n", plan_epoch (leader), epoch,
         g_strcmp0 (proposer, c->peer_id) == 0 ? "C" : g_strcmp0 (proposer,
-            d->peer_id) == 0 ? "D" : "the leader", the_mixer (peers)->name);
+            d->peer_id) == 0 ? "D" : "the leader",
+        f2f_test_the_mixer (peers)->name);
   }
   expect_everyone_hears_everyone (peers, "after the plans raced", 15000);
   fail_unless (identical_plans (peers), "the plan moved after the race");
@@ -915,7 +985,7 @@ GST_END_TEST;
  * machine measure its SCTP (30–100 Mbit/s), not a network. */
 GST_START_TEST (test_join_leave_cycles)
 {
-  TestServer *server = f2f_test_server_start (0, NULL);
+  TestServer *server = lab_server ();
   GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
       f2f_test_peer_free);
   PlanAbove one = { peers, 0, 1 }, mesh = { peers, 1, 0 };
@@ -927,9 +997,10 @@ GST_START_TEST (test_join_leave_cycles)
   for (i = 0; i < 4; i++) {
     g_autofree gchar *extra = g_strdup_printf ("f2felection name=election "
         "max-mesh-size=4 probe-interval=0 uplink=%u", i == 0 ? 40000 : 10000);
-    TestPeer *p = f2f_test_peer_start (server, "cycles", names[i], i, extra);
+    TestPeer *p = start_in_lab (server, "cycles", names[i], i, extra, FALSE);
     g_ptr_array_add (peers, p);
-    fail_unless (f2f_test_wait (joined, p, 15000), "%s did not join", names[i]);
+    fail_unless (f2f_test_wait (f2f_test_joined, p, 15000), "%s did not join",
+        names[i]);
   }
   leader = peers->pdata[0];
   fail_unless (f2f_test_wait_all_decode (peers, 10, 40000),
@@ -939,12 +1010,13 @@ GST_START_TEST (test_join_leave_cycles)
     g_autofree gchar *name = g_strdup_printf ("E%u", i);
     gint64 start_us = g_get_monotonic_time ();
     F2fTestSeesLeft gone;
-    TestPeer *e = f2f_test_peer_start (server, "cycles", name, 4,
+    TestPeer *e = start_in_lab (server, "cycles", name, 4,
         "f2felection name=election max-mesh-size=4 probe-interval=0 "
-        "uplink=10000");
+        "uplink=10000", FALSE);
 
     g_ptr_array_add (peers, e);
-    fail_unless (f2f_test_wait (joined, e, 15000), "%s did not join", name);
+    fail_unless (f2f_test_wait (f2f_test_joined, e, 15000), "%s did not join",
+        name);
     /* in the room: it holds the room's plan and plays its part in it */
     fail_unless (f2f_test_wait (same_plan_above, &one, 15000),
         "cycle %u: not every peer holds a plan with one mixer", i + 1);
@@ -988,7 +1060,7 @@ GST_START_TEST (test_join_leave_cycles)
       "it leave: %" G_GINT64_FORMAT " ms at most): %u plan changes by %u "
       "elections, the mesh %" G_GINT64_FORMAT " ms after the last leave; "
       "epoch %" G_GUINT64_FORMAT "\n", CYCLES, times->str, slowest_leave_ms,
-      changes, results, (plan_applied_us (peers) - left_us) / 1000,
+      changes, results, (f2f_test_plan_applied_us (peers) - left_us) / 1000,
       plan_epoch (leader));
   /* the bound: the first growth and the mesh at the end */
   fail_unless (changes <= 2, "%u plan changes", changes);
@@ -1010,7 +1082,7 @@ election_suite (void)
   TCase *tc = tcase_create ("general");
 
   tcase_set_timeout (tc, TIMEOUT_S);
-  tcase_add_checked_fixture (tc, watchdog_setup, f2f_test_teardown);
+  tcase_add_checked_fixture (tc, watchdog_setup, teardown);
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_grow_then_mixer_killed);
   tcase_add_test (tc, test_mixer_killed_reelected);

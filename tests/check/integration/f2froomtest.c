@@ -540,9 +540,12 @@ line_cb (GObject * source, GAsyncResult * res, gpointer data)
     g_ptr_array_add (peer->criticals, g_strdup (line + 9));
   else if (g_str_has_prefix (line, "sample ")) {
     g_auto (GStrv) w = g_strsplit (line + 7, " ", -1);
-    if (g_strv_length (w) == 3)
+    if (g_strv_length (w) == 3) {
       f2f_test_set_count (peer->bytes_sent, w[0],
           g_ascii_strtoull (w[1], NULL, 10));
+      f2f_test_set_count (peer->bytes_received, w[0],
+          g_ascii_strtoull (w[2], NULL, 10));
+    }
     peer->samples++;
   } else if (g_str_has_prefix (line, "tones ")) {
     g_auto (GStrv) w = g_strsplit (line + 6, " ", -1);
@@ -917,6 +920,97 @@ f2f_test_peer_start_media (TestHost * host, const gchar * server_uri,
       FALSE, FALSE);
 }
 
+static gint
+compare_levels (gconstpointer a, gconstpointer b)
+{
+  gdouble x = *(const gdouble *) a, y = *(const gdouble *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+gdouble
+f2f_test_tone_median (TestPeer * p, guint tone, guint from, guint to)
+{
+  g_autoptr (GArray) v = g_array_new (FALSE, FALSE, sizeof (gdouble));
+  guint i;
+
+  for (i = from; i < to; i++)
+    g_array_append_val (v, g_array_index (p->tone_history, F2fTestLevels,
+            i).v[tone]);
+  if (v->len == 0)
+    return -200;
+  g_array_sort (v, compare_levels);
+  return g_array_index (v, gdouble, v->len / 2);
+}
+
+guint
+f2f_test_tone_missing (TestPeer * p, guint tone, guint from, guint to,
+    gdouble reference)
+{
+  guint i, n = 0;
+
+  for (i = from; i < to; i++)
+    if (g_array_index (p->tone_history, F2fTestLevels, i).v[tone] <
+        reference - 6)
+      n++;
+  return n;
+}
+
+/* Where the holes are: each run of consecutive missing reports as
+ * "start+length ms (lowest level dB)", start in the peer's running time;
+ * the first 12 runs. */
+gchar *
+f2f_test_tone_holes (TestPeer * p, guint tone, guint from, guint to,
+    gdouble reference)
+{
+  GString *out = g_string_new (NULL);
+  guint i, runs = 0;
+
+  for (i = from; i < to;) {
+    const F2fTestLevels *l = &g_array_index (p->tone_history, F2fTestLevels,
+        i);
+    gint64 start = l->t_ms, end = l->t_ms;
+    gdouble lowest = l->v[tone];
+    guint j;
+
+    if (l->v[tone] >= reference - 6) {
+      i++;
+      continue;
+    }
+    for (j = i; j < to; j++) {
+      const F2fTestLevels *m = &g_array_index (p->tone_history,
+          F2fTestLevels, j);
+      if (m->v[tone] >= reference - 6)
+        break;
+      end = m->t_ms;
+      lowest = MIN (lowest, m->v[tone]);
+    }
+    if (runs < 12)
+      g_string_append_printf (out, "%s%" G_GINT64_FORMAT "+%" G_GINT64_FORMAT
+          " ms (%.0f dB)", runs ? ", " : "", start, end - start + 20, lowest);
+    runs++;
+    i = j;
+  }
+  if (runs > 12)
+    g_string_append_printf (out, " and %u more", runs - 12);
+  if (runs == 0)
+    g_string_append (out, "none");
+  return g_string_free (out, FALSE);
+}
+
+/* 200 Hz apart: the spectrum's bands are 100 Hz wide and a tone's level
+ * is the loudest of its band and the two beside it, so tones 100 Hz apart
+ * shared a band, and what it read depended on the phase between them: two
+ * steady tones mixed read 8 dB apart as their phase changed (measured with
+ * audiotestsrc, audiomixer and spectrum; 200 Hz apart: the same as one
+ * tone alone). A listener whose two talkers' delays moved by a few ms saw
+ * both "fade" by 6 dB with nothing lost. */
+guint
+f2f_test_media_tone (guint index)
+{
+  return 300 + 200 * index;
+}
+
 static TestPeer *
 start_av (TestHost * host, const gchar * server_uri, const gchar * room,
     const gchar * name, guint index, const gchar * extra, gboolean fast)
@@ -983,6 +1077,8 @@ peer_start (TestHost * host, const gchar * server_uri, const gchar * room,
       g_free);
   peer->bytes_sent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       g_free);
+  peer->bytes_received = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      g_free);
   peer->criticals = g_ptr_array_new_with_free_func (g_free);
   peer->room_messages = g_ptr_array_new_with_free_func (g_free);
   peer->pads = g_ptr_array_new_with_free_func (g_free);
@@ -1038,15 +1134,29 @@ peer_start (TestHost * host, const gchar * server_uri, const gchar * room,
         "videotestsrc is-live=true pattern=%s ! "
         "video/x-raw,%s ! s.video_sink "
         "audiotestsrc is-live=true freq=%u ! s.audio_sink "
-        "s.video_src ! fakesink async=false s.audio_src ! %s fakesink "
+        "s.video_src ! fakesink async=false s.audio_src ! %s %s fakesink "
         "async=false",
         server_uri ? server_uri : "ws://127.0.0.1:1/ws", room, name,
         extra ? extra : "", g_getenv ("F2F_TEST_PEER_PROPS") ?
         g_getenv ("F2F_TEST_PEER_PROPS") : "", media->pattern ? media->pattern :
         patterns[index % G_N_ELEMENTS (patterns)], media->video_caps ?
         media->video_caps : "width=160,height=120,framerate=10/1",
-        300 + 100 * index, media->audio_level ?
-        "level name=lvl interval=20000000 post-messages=true !" : "");
+        f2f_test_media_tone (index), media->audio_level ?
+        "level name=lvl interval=20000000 post-messages=true !" : "",
+        media->tones ? "audioconvert ! spectrum bands=240 threshold=-120 "
+        "interval=20000000 !" : "");
+    if (media->tones) {
+      GString *tones = g_string_new (NULL);
+
+      /* (read by the peer tool when it starts; one without a spectrum
+       * ignores it) */
+      for (i = 0; i < F2F_TEST_AV_MAX; i++)
+        g_string_append_printf (tones, "%s%u", i ? "," : "",
+            f2f_test_media_tone (i));
+      g_setenv ("F2F_PEER_TOOL_TONES", tones->str, TRUE);
+      g_string_free (tones, TRUE);
+      peer->tone_history = g_array_new (FALSE, FALSE, sizeof (F2fTestLevels));
+    }
   }
   words = g_strsplit (launch, " ", -1);
   if (host) {
@@ -1177,6 +1287,7 @@ f2f_test_peer_free (TestPeer * peer)
   g_hash_table_unref (peer->link_states);
   g_hash_table_unref (peer->negotiations);
   g_hash_table_unref (peer->bytes_sent);
+  g_hash_table_unref (peer->bytes_received);
   if (peer->tone_history)
     g_array_unref (peer->tone_history);
   if (peer->color_history)
@@ -1235,6 +1346,57 @@ guint64
 f2f_test_peer_audio_from (TestPeer * peer, const gchar * from)
 {
   return f2f_test_count_of (peer->audio, from);
+}
+
+typedef struct
+{
+  TestPeer *peer;
+  guint samples;
+} SampleWait;
+
+static gboolean
+sampled (gpointer data)
+{
+  SampleWait *w = data;
+
+  return w->peer->samples >= w->samples || w->peer->exited;
+}
+
+static gboolean
+never_true (gpointer data)
+{
+  return FALSE;
+}
+
+gchar *
+f2f_test_pair_traffic (TestPeer * from, TestPeer * to)
+{
+  guint64 sent[2] = { 0, }, received[2] = { 0, };
+  guint round;
+
+  if (from->peer_id == NULL || to->peer_id == NULL)
+    return g_strdup ("(no ids to sample)");
+  for (round = 0; round < 2; round++) {
+    SampleWait a = { from, from->samples + 1 }, b = { to, to->samples + 1 };
+    g_autofree gchar *ask_from = g_strdup_printf ("sample %s", to->peer_id);
+    g_autofree gchar *ask_to = g_strdup_printf ("sample %s", from->peer_id);
+
+    /* (the window between the two samples is what is measured) */
+    if (round > 0)
+      f2f_test_wait (never_true, NULL, 1000);
+    f2f_test_peer_send (from, ask_from);
+    f2f_test_peer_send (to, ask_to);
+    if (!f2f_test_wait (sampled, &a, 3000) || !f2f_test_wait (sampled, &b,
+            3000))
+      return g_strdup ("(the peers did not answer a sample within 3 s)");
+    sent[round] = f2f_test_count_of (from->bytes_sent, to->peer_id);
+    received[round] = f2f_test_count_of (to->bytes_received, from->peer_id);
+  }
+  return g_strdup_printf ("%s's webrtcbin sent %s %" G_GUINT64_FORMAT
+      " bytes, %" G_GINT64_FORMAT " more in the next second; %s's received "
+      "%" G_GUINT64_FORMAT " from %s, %" G_GINT64_FORMAT " more", from->name,
+      to->name, sent[0], (gint64) (sent[1] - sent[0]), to->name, received[0],
+      from->name, (gint64) (received[1] - received[0]));
 }
 
 gboolean
@@ -1444,4 +1606,105 @@ f2f_test_expect_everyone_hears (GPtrArray * peers, const gchar * phase,
   g_free (h.reports);
   g_free (h.why);
   return (g_get_monotonic_time () - start) / 1000;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Plans and elections */
+
+gboolean
+f2f_test_joined (gpointer peer)
+{
+  return ((TestPeer *) peer)->peer_id != NULL;
+}
+
+static guint
+count_mixers (const gchar * mixers)
+{
+  guint n;
+
+  if (mixers == NULL || *mixers == '\0')
+    return 0;
+  for (n = 1; (mixers = strchr (mixers, ',')); mixers++)
+    n++;
+  return n;
+}
+
+gboolean
+f2f_test_plan_held (gpointer data)
+{
+  F2fTestPlan *o = data;
+  const gchar *mixers = NULL;
+  guint i;
+
+  for (i = 0; i < o->peers->len; i++) {
+    TestPeer *p = g_ptr_array_index (o->peers, i);
+    const gchar *m = p->topology_plan ?
+        gst_structure_get_string (p->topology_plan, "mixers") : "";
+    if (p->peer_id == NULL || (mixers && g_strcmp0 (m, mixers) != 0))
+      return FALSE;
+    mixers = m ? m : "";
+  }
+  if (mixers == NULL || count_mixers (mixers) != o->n_mixers
+      || (o->not_mixer && strstr (mixers, o->not_mixer)))
+    return FALSE;
+  for (i = 0; i < o->peers->len; i++) {
+    TestPeer *p = g_ptr_array_index (o->peers, i);
+    gboolean mixer = o->n_mixers && strstr (mixers, p->peer_id) != NULL;
+    if (g_strcmp0 (p->role, !o->n_mixers ? "mesh" : mixer ? "mixer" :
+            "client") != 0)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+TestPeer *
+f2f_test_the_mixer (GPtrArray * peers)
+{
+  guint i;
+
+  for (i = 0; i < peers->len; i++) {
+    TestPeer *p = g_ptr_array_index (peers, i);
+    if (g_strcmp0 (p->role, "mixer") == 0)
+      return p;
+  }
+  return NULL;
+}
+
+gint64
+f2f_test_plan_applied_us (GPtrArray * peers)
+{
+  gint64 last = 0;
+  guint i;
+
+  for (i = 0; i < peers->len; i++)
+    last =
+        MAX (last, ((TestPeer *) g_ptr_array_index (peers, i))->plan_time_us);
+  return last;
+}
+
+GstStructure *
+f2f_test_election_after (GPtrArray * peers, const gchar * name,
+    gint64 since_us, TestPeer ** who, gint64 * t_us)
+{
+  GstStructure *first = NULL;
+  gint64 first_t = G_MAXINT64;
+  guint i, j;
+
+  for (i = 0; i < peers->len; i++) {
+    TestPeer *p = g_ptr_array_index (peers, i);
+    for (j = 0; j < p->elections->len; j++) {
+      GstStructure *s = g_ptr_array_index (p->elections, j);
+      gint64 t = 0;
+      gst_structure_get_int64 (s, "test-time-us", &t);
+      if (gst_structure_has_name (s, name) && t >= since_us && t < first_t) {
+        first = s;
+        first_t = t;
+        if (who)
+          *who = p;
+      }
+    }
+  }
+  if (t_us)
+    *t_us = first ? first_t : -1;
+  return first;
 }

@@ -102,9 +102,12 @@ typedef struct
   guint colors[F2F_TEST_AV_MAX];
   guint pixels;
   guint color_reports;
-  GArray *tone_history;         /* F2fTestLevels, with F2F_TEST_AV_FAST */
+  GArray *tone_history;         /* F2fTestLevels, with F2F_TEST_AV_FAST
+                                 * or TestPeerMedia.tones */
   GArray *color_history;        /* F2fTestLevels (pixels as levels) */
   GHashTable *bytes_sent;       /* peer id → bytes sent, as last sampled */
+  GHashTable *bytes_received;   /* peer id → bytes received, as last
+                                 * sampled */
   guint samples;                /* answers to sample commands */
   /* How the process ended: its stderr is read (and passed on to the
    * test's, each line after the peer's name) so that a peer that dies
@@ -126,6 +129,10 @@ typedef struct
   const gchar *pattern;         /* videotestsrc pattern, e.g. "snow" */
   gboolean audio_level;         /* a level element (20 ms) on the room
                                  * view's audio: TestPeer.levels */
+  gboolean tones;               /* a spectrum (20 ms, 100 Hz bands) on it:
+                                 * the level of each media peer's tone,
+                                 * f2f_test_media_tone (index), in every
+                                 * report, TestPeer.tone_history */
 } TestPeerMedia;
 
 /* Moves the test into a new network namespace with only loopback, or
@@ -203,6 +210,21 @@ TestPeer *f2f_test_peer_start_in (TestHost * host, const gchar * server_uri,
 TestPeer *f2f_test_peer_start_media (TestHost * host,
     const gchar * server_uri, const gchar * room, const gchar * name,
     guint index, const gchar * extra, const TestPeerMedia * media);
+/* The tone a peer started with f2f_test_peer_start_media sends (Hz). */
+guint f2f_test_media_tone (guint index);
+/* The level (dB) of tone @tone (its place in the peer's list: the room
+ * index) in @p's tone_history[@from, @to): the median, and the number of
+ * 20 ms reports more than 6 dB under @reference (the tone missing or
+ * faded: a hole or a concealment a listener hears). */
+gdouble f2f_test_tone_median (TestPeer * p, guint tone, guint from, guint to);
+guint f2f_test_tone_missing (TestPeer * p, guint tone, guint from, guint to,
+    gdouble reference);
+/* The runs of missing reports in [@from, @to), for a failure message
+ * (g_free it). */
+gchar *f2f_test_tone_holes (TestPeer * p, guint tone, guint from, guint to,
+    gdouble reference);
+/* A tone at or over this (dB) is heard. */
+#define F2F_TEST_HEARD_DB -45.0
 /* A peer whose camera is a solid colour and whose microphone is a tone,
  * both its own (f2f_test_av_color, f2f_test_av_tone; index <
  * F2F_TEST_AV_MAX), and which reports the level of every room tone in what
@@ -220,6 +242,10 @@ guint32 f2f_test_av_color (guint index);
 /* Sends a command line; fails the test, saying how the peer ended and
  * what it last wrote on stderr, when the peer is gone. */
 void f2f_test_peer_send (TestPeer * peer, const gchar * line);
+/* For a pair that failed: what @from's webrtcbin sent on its link to @to
+ * and what @to's received on its link from @from, sampled twice 1 s
+ * apart (whether media leave one end, reach the other, or neither). */
+gchar *f2f_test_pair_traffic (TestPeer * from, TestPeer * to);
 /* "running", "exited with status N" or "killed by signal N (name)", and
  * the last lines of the peer's stderr; free with g_free. */
 gchar *f2f_test_peer_describe_end (TestPeer * peer);
@@ -272,5 +298,31 @@ gboolean f2f_test_all_decode (GPtrArray * peers, guint64 frames);
 /* Waits (with a deadline) until f2f_test_all_decode (@peers, @frames). */
 gboolean f2f_test_wait_all_decode (GPtrArray * peers, guint64 frames,
     guint timeout_ms);
+
+/* Plans and elections as the peers report them (f2fsignal's
+ * f2f-topology-changed and f2f-role-changed, f2felection's messages). */
+
+/* For f2f_test_wait: the peer has its id (f2f-joined). */
+gboolean f2f_test_joined (gpointer peer);
+
+typedef struct
+{
+  GPtrArray *peers;
+  guint n_mixers;
+  const gchar *not_mixer;       /* a peer id that must not mix, or NULL */
+} F2fTestPlan;
+
+/* For f2f_test_wait (an F2fTestPlan): every peer has joined and holds the
+ * same plan with n_mixers mixers (none of them not_mixer), and plays its
+ * role in it. */
+gboolean f2f_test_plan_held (gpointer plan);
+/* The first peer of @peers whose role is "mixer", or NULL. */
+TestPeer *f2f_test_the_mixer (GPtrArray * peers);
+/* When the last of @peers adopted the plan it holds. */
+gint64 f2f_test_plan_applied_us (GPtrArray * peers);
+/* The first election message named @name that arrived at or after
+ * @since_us at any of @peers (NULL: none), who sent it and when. */
+GstStructure *f2f_test_election_after (GPtrArray * peers, const gchar * name,
+    gint64 since_us, TestPeer ** who, gint64 * t_us);
 
 G_END_DECLS

@@ -16,6 +16,7 @@
  */
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <glib/gstdio.h>
 #include <gst/check/gstcheck.h>
@@ -155,6 +156,10 @@ typedef struct
   guint64 dropped, packets;     /* since watcher_start */
   GArray *rates_kbps;           /* gdouble, one per second */
   GArray *rates_pps;            /* gdouble, one per second */
+  /* the RTT the capped peer sees (its latest report, the larger of its
+   * two links'), once a second with the rates */
+  TestPeer *capped_peer, *capped_others[2];
+  GArray *rtts_ms;              /* gdouble */
   /* F2F_RATE_TRACE=file: one line a second for the whole cap test
    * (tests/bench/rate-trace.sh plots it) */
   FILE *trace;
@@ -196,14 +201,22 @@ watcher_start (Watcher * ws, GPtrArray * peers, TestPeer * from_only)
     if (ws->rates_kbps) {
       g_array_set_size (ws->rates_kbps, 0);
       g_array_set_size (ws->rates_pps, 0);
+      g_array_set_size (ws->rtts_ms, 0);
     } else {
       ws->rates_kbps = g_array_new (FALSE, FALSE, sizeof (gdouble));
       ws->rates_pps = g_array_new (FALSE, FALSE, sizeof (gdouble));
+      ws->rtts_ms = g_array_new (FALSE, FALSE, sizeof (gdouble));
     }
   }
 }
 
 /* Samples; never done (the wait's deadline ends it). */
+/* Fields a peer's latest f2f-link-bitrate message about @other carries. */
+static guint link_field (TestPeer * p, TestPeer * other, const gchar * field);
+static gdouble link_rtt (TestPeer * p, TestPeer * other);
+static gdouble link_double (TestPeer * p, TestPeer * other,
+    const gchar * field);
+
 static gboolean
 watcher_sample (gpointer data)
 {
@@ -233,6 +246,11 @@ watcher_sample (gpointer data)
     pps = (packets - ws->last_packets) / s;
     g_array_append_val (ws->rates_kbps, kbps);
     g_array_append_val (ws->rates_pps, pps);
+    if (ws->capped_peer) {
+      gdouble rtt = MAX (link_rtt (ws->capped_peer, ws->capped_others[0]),
+          link_rtt (ws->capped_peer, ws->capped_others[1]));
+      g_array_append_val (ws->rtts_ms, rtt);
+    }
     ws->last_sent = sent;
     ws->last_packets = packets;
     ws->packets = packets - ws->start_packets;
@@ -241,10 +259,6 @@ watcher_sample (gpointer data)
   }
   return FALSE;
 }
-
-/* Fields a peer's latest f2f-link-bitrate message about @other carries. */
-static guint link_field (TestPeer * p, TestPeer * other, const gchar * field);
-static gdouble link_rtt (TestPeer * p, TestPeer * other);
 
 static void
 trace_start (Watcher * ws, const gchar * path, TestHost * host,
@@ -255,8 +269,11 @@ trace_start (Watcher * ws, const gchar * path, TestHost * host,
   ws->trace = g_fopen (path, "w");
   fail_unless (ws->trace != NULL, "cannot write %s", path);
   fprintf (ws->trace, "# s uplink_kbps sent_kbps target_kbps rtt_ms "
-      "fps_at_A fps_at_B\n# uplink: the cap's qdisc (NaN when uncapped); "
-      "sent: C's own count, both links, RTP with headers\n");
+      "fps_at_A fps_at_B wire_rtp wire_rtcp wire_other video_sent\n"
+      "# uplink: the cap's qdisc (NaN when uncapped); sent: C's own count, "
+      "both links, RTP with headers; wire_*: what C's webrtcbins gave their "
+      "ICE transports (RTP with retransmissions, RTCP, DTLS), both links, "
+      "with UDP/IP/Ethernet headers; video_sent: video RTP with headers\n");
   ws->trace_host = host;
   ws->trace_from = from;
   ws->trace_to[0] = to0;
@@ -293,7 +310,7 @@ trace_sample (Watcher * ws, gint64 now)
   /* no tbf, no counter: the qdisc is there only while the cap is */
   uplink = bytes > ws->trace_bytes ? (bytes - ws->trace_bytes) * 8.0 / 1000 /
       s : NAN;
-  fprintf (ws->trace, "%.1f %.0f %u %u %.0f %.1f %.1f\n",
+  fprintf (ws->trace, "%.1f %.0f %u %u %.0f %.1f %.1f %u %u %u %u %.0f\n",
       (now - ws->trace_start_us) / (gdouble) G_USEC_PER_SEC, uplink,
       link_field (ws->trace_from, ws->trace_to[0], "sent") +
       link_field (ws->trace_from, ws->trace_to[1], "sent"),
@@ -301,7 +318,17 @@ trace_sample (Watcher * ws, gint64 now)
       MAX (link_rtt (ws->trace_from, ws->trace_to[0]),
           link_rtt (ws->trace_from, ws->trace_to[1])),
       (frames[0] - ws->trace_frames[0]) / s,
-      (frames[1] - ws->trace_frames[1]) / s);
+      (frames[1] - ws->trace_frames[1]) / s,
+      link_field (ws->trace_from, ws->trace_to[0], "wire-rtp") +
+      link_field (ws->trace_from, ws->trace_to[1], "wire-rtp"),
+      link_field (ws->trace_from, ws->trace_to[0], "wire-rtcp") +
+      link_field (ws->trace_from, ws->trace_to[1], "wire-rtcp"),
+      link_field (ws->trace_from, ws->trace_to[0], "wire-other") +
+      link_field (ws->trace_from, ws->trace_to[1], "wire-other"),
+      link_field (ws->trace_from, ws->trace_to[0], "video-sent") +
+      link_field (ws->trace_from, ws->trace_to[1], "video-sent"),
+      link_double (ws->trace_from, ws->trace_to[0], "wire-rtcp-pps") +
+      link_double (ws->trace_from, ws->trace_to[1], "wire-rtcp-pps"));
   fflush (ws->trace);
   ws->trace_bytes = bytes;
   ws->trace_frames[0] = frames[0];
@@ -373,6 +400,19 @@ plis (TestPeer * p, TestPeer * other, const gchar * field)
   return v;
 }
 
+/* A number @p's link to @other says in f2f-link-bitrate (-1: not known). */
+static gdouble
+link_double (TestPeer * p, TestPeer * other, const gchar * field)
+{
+  GstStructure *s = other->peer_id ? g_hash_table_lookup (p->link_bitrate,
+      other->peer_id) : NULL;
+  gdouble v = -1;
+
+  if (s)
+    gst_structure_get_double (s, field, &v);
+  return v;
+}
+
 /* ---------------------------------------------------------------------- */
 
 /* Two peers; @percent % random loss of UDP both ways on B's link for 20 s.
@@ -385,13 +425,16 @@ plis (TestPeer * p, TestPeer * other, const gchar * field)
  * checked against @min_audio; the issue's targets (99 % at 5 %, 97 % at
  * 10 %) are printed next to it. */
 static void
-check_loss (guint percent, gdouble min_audio, gdouble min_video)
+check_loss (guint percent, gdouble min_audio, gdouble min_video, gboolean fec)
 {
   static const TestPeerMedia listen = { NULL, NULL, TRUE };
   const TestPeerMedia *media[] = { &listen, &listen };
-  g_autofree gchar *room = g_strdup_printf ("loss%u", percent);
-  Lab *lab = lab_new (percent <= 5 ? 0 : 2, 2, room,
+  g_autofree gchar *room = g_strdup_printf ("loss%u%s", percent,
+      fec ? "fec" : "");
+  Lab *lab = lab_new (fec ? 14 : percent <= 5 ? 0 : 2, 2, room,
+      fec ? "heartbeat-timeout=2000 video-fec=true" :
       "heartbeat-timeout=2000", media);
+  guint fec_percent[2], fec_recovered[2];
   TestPeer *a = lab_peer (lab, 0), *b = lab_peer (lab, 1);
   Watcher ws = { 0, };
   guint a_level0, b_level0, a_level1, b_level1;
@@ -399,6 +442,8 @@ check_loss (guint percent, gdouble min_audio, gdouble min_video)
   guint plis_before, plis_after, got_before, got_after;
   guint keyframes_before, keyframes_after;
   guint64 a_before, b_before;
+  gdouble a_loss, b_loss, loss_min = 1, loss_max = 0;
+  guint i;
 
   lab_wait_room (lab);
   /* 3 s of the tone before the loss: the reference level */
@@ -421,11 +466,33 @@ check_loss (guint percent, gdouble min_audio, gdouble min_video)
   a_level0 = a->levels->len;
   b_level0 = b->levels->len;
   f2f_test_host_set_loss (lab->hosts[1], percent);
-  if (f2f_test_wait (any_failure, lab->peers, 20000)) {
-    g_autofree gchar *state = describe (lab->peers);
-    fail ("a link failed under %u %% loss:%s", percent, state);
+  /* 20 s, and what the senders know of the loss (Opus's
+   * packet-loss-percentage follows it) once a second: the mean of the
+   * last 15 s (a reading is the worse of the feedback's ~1 s count and
+   * the latest receiver report's, and single readings ranged over 0.008 to
+   * 0.129 under 5 %) */
+  a_loss = b_loss = 0;
+  for (i = 0; i < 20; i++) {
+    if (f2f_test_wait (any_failure, lab->peers, 1000)) {
+      g_autofree gchar *state = describe (lab->peers);
+      fail ("a link failed under %u %% loss:%s", percent, state);
+    }
+    if (i >= 5) {
+      gdouble la = MAX (link_double (a, b, "loss"), 0);
+      gdouble lb = MAX (link_double (b, a, "loss"), 0);
+
+      a_loss += la / 15;
+      b_loss += lb / 15;
+      loss_min = MIN (loss_min, MIN (la, lb));
+      loss_max = MAX (loss_max, MAX (la, lb));
+    }
   }
   f2f_test_host_set_loss (lab->hosts[1], 0);
+  /* (what each sent as FEC, and repaired of the other's, under the loss) */
+  fec_percent[0] = plis (a, b, "fec-percentage");
+  fec_percent[1] = plis (b, a, "fec-percentage");
+  fec_recovered[0] = plis (a, b, "fec-recovered");
+  fec_recovered[1] = plis (b, a, "fec-recovered");
   a_level1 = a->levels->len;
   b_level1 = b->levels->len;
   a_fps = (f2f_test_peer_video_from (a, b->peer_id) - a_before) / 20.0;
@@ -453,6 +520,26 @@ check_loss (guint percent, gdouble min_audio, gdouble min_video)
       keyframes_after - keyframes_before, ws.w[0].longest_gap_us / 1000,
       ws.w[1].longest_gap_us / 1000);
 
+  g_print ("the loss the senders measured (the mean of 15 readings a "
+      "second apart): A's link to B %.3f, B's to A %.3f; single readings "
+      "%.3f to %.3f\n", a_loss, b_loss, loss_min, loss_max);
+  g_print ("video-fec=%s: A sent FEC at %u %%, B at %u %%; A repaired %u of "
+      "B's packets, B %u of A's\n", fec ? "true" : "false", fec_percent[0],
+      fec_percent[1], fec_recovered[0], fec_recovered[1]);
+  /* Both send FEC; the repairs are counted together: rtpulpfecdec sits
+   * behind the jitterbuffer and repairs only what NACK/RTX did not first,
+   * so one direction's count depends on the timing of its losses (A
+   * repaired 4-11 of B's, B 0-36 of A's in 7 runs, 0 once) */
+  if (fec)
+    fail_unless (fec_percent[0] > 0 && fec_percent[1] > 0
+        && fec_recovered[0] + fec_recovered[1] > 0, "video-fec=true "
+        "under %u %% loss: FEC at %u %% / %u %%, %u / %u packets repaired",
+        percent, fec_percent[0], fec_percent[1], fec_recovered[0],
+        fec_recovered[1]);
+  else
+    fail_unless (fec_percent[0] == 0 && fec_percent[1] == 0
+        && fec_recovered[0] == 0 && fec_recovered[1] == 0, "FEC without "
+        "video-fec");
   g_print ("the issue's audio target (%s of the frames whole): %s\n",
       percent <= 5 ? "99 %" : "97 %", MIN (a_audio, b_audio) >=
       (percent <= 5 ? 0.99 : 0.97) ? "met" : "NOT met");
@@ -475,20 +562,39 @@ check_loss (guint percent, gdouble min_audio, gdouble min_video)
   fail_unless (a_audio >= min_audio && b_audio >= min_audio, "audio under "
       "%u %% loss: %.1f %% / %.1f %% of the 20 ms frames whole", percent,
       a_audio * 100, b_audio * 100);
+  /* half the loss applied to twice it: the mean of 15 readings, each of
+   * the last second of every stream's packets (~1,500 in all: a standard
+   * error near 0.006 at 5 %), came out at 0.042-0.055 under 5 % and
+   * 0.086-0.112 under 10 %. (0 before the senders read the feedback's
+   * loss; 0.024-0.117 under 5 % while the receiver counted one stream in
+   * 150 ms.) */
+  fail_unless (a_loss >= percent / 200.0 && b_loss >= percent / 200.0
+      && a_loss <= percent / 50.0 && b_loss <= percent / 50.0,
+      "under %u %% loss the senders measured %.3f (A to B) and %.3f (B to "
+      "A)", percent, a_loss, b_loss);
   fail_if (any_failure (lab->peers), "a link failed after the loss");
   lab_free (lab);
 }
 
 GST_START_TEST (test_loss_5)
 {
-  check_loss (5, 0.90, 0.85);
+  check_loss (5, 0.90, 0.85, FALSE);
 }
 
 GST_END_TEST;
 
 GST_START_TEST (test_loss_10)
 {
-  check_loss (10, 0.85, 0.7);
+  check_loss (10, 0.85, 0.7, FALSE);
+}
+
+GST_END_TEST;
+
+/* The same with video-fec=true: each side sends FEC as the other reports
+ * the loss, and repairs packets of the other's with it. */
+GST_START_TEST (test_loss_10_fec)
+{
+  check_loss (10, 0.85, 0.7, TRUE);
 }
 
 GST_END_TEST;
@@ -520,13 +626,7 @@ link_field (TestPeer * p, TestPeer * other, const gchar * field)
 static gdouble
 link_rtt (TestPeer * p, TestPeer * other)
 {
-  GstStructure *s = other->peer_id ? g_hash_table_lookup (p->link_bitrate,
-      other->peer_id) : NULL;
-  gdouble v = -1;
-
-  if (s)
-    gst_structure_get_double (s, "rtt", &v);
-  return v;
+  return link_double (p, other, "rtt");
 }
 
 static gdouble
@@ -541,8 +641,11 @@ mean (GArray * values)
 }
 
 #define CAP_KBIT 300
-/* the cap lifted, C's video target is back within this (see check_cap) */
-#define RECOVER_S 40
+/* the cap lifted, C's video target is back within this (see check_cap):
+ * the issue's 10 s */
+#define RECOVER_S 10
+/* the queueing delay the issue allows once the rate settled */
+#define MAX_RTT_GROWTH_MS 200
 
 typedef struct
 {
@@ -577,7 +680,7 @@ static void
 check_cap (gboolean control)
 {
   static const TestPeerMedia light = { "width=160,height=120,framerate=15/1",
-    "ball", FALSE
+    "ball", FALSE, TRUE
   };
   static const TestPeerMedia heavy = { "width=320,height=240,framerate=15/1",
     "smpte", FALSE
@@ -589,28 +692,70 @@ check_cap (gboolean control)
   TestPeer *a = lab_peer (lab, 0), *b = lab_peer (lab, 1),
       *c = lab_peer (lab, 2);
   Watcher ws = { 0, };
-  guint before_target, after_target;
-  gdouble rtt_before, rtt_after, rate, fps_a, fps_b;
+  guint before_target, after_target, a_before_target, b_before_target;
+  gdouble rtt_before, rtt_after, rate, fps_a, fps_b, rtt_growth = 0;
   gint64 gap_a, gap_b;
   GString *rates = g_string_new (NULL);
   guint i;
   Recovery recovery;
   gboolean recovered;
   gint64 lifted_us;
+  gdouble recovered_s;
+  guint outer_kbit = 0;
+  guint tone0[2], settle_missing[2], settle_n[2], missing[2], n[2];
+  gdouble tone_ref[2], other_ref[2];
 
   lab_wait_room (lab);
+  /* F2F_CAP_OUTER_KBIT: C's uplink is capped at this before the cap and
+   * after it is lifted, instead of not at all (the issue's benchmark:
+   * 2 Mbit/s -> 300 kbit/s -> 2 Mbit/s; tests/bench/rate-trace.sh) */
+  if (g_getenv ("F2F_CAP_OUTER_KBIT"))
+    outer_kbit = atoi (g_getenv ("F2F_CAP_OUTER_KBIT"));
+  if (outer_kbit > 0)
+    f2f_test_host_set_uplink_cap (lab->hosts[2], outer_kbit);
   if (g_getenv ("F2F_RATE_TRACE"))
     trace_start (&ws, g_getenv ("F2F_RATE_TRACE"), lab->hosts[2], c, a, b);
+  tone0[0] = a->tone_history->len;
+  tone0[1] = b->tone_history->len;
   f2f_test_wait (watcher_sample, &ws, 5000);
+  /* C's tone at A and B without the cap: the reference level */
+  tone_ref[0] = f2f_test_tone_median (a, 2, tone0[0], a->tone_history->len);
+  tone_ref[1] = f2f_test_tone_median (b, 2, tone0[1], b->tone_history->len);
+  /* and the uncapped one's tone (A hears B's, B A's): when C's tone has
+   * holes, were they C's or the listener's? */
+  other_ref[0] = f2f_test_tone_median (a, 1, tone0[0], a->tone_history->len);
+  other_ref[1] = f2f_test_tone_median (b, 0, tone0[1], b->tone_history->len);
   before_target = link_field (c, a, "target");
+  a_before_target = link_field (a, b, "target");
+  b_before_target = link_field (b, a, "target");
   rtt_before = MAX (link_rtt (c, a), link_rtt (c, b));
 
   f2f_test_host_set_uplink_cap (lab->hosts[2], CAP_KBIT);
   trace_event (&ws, "cap");
+  tone0[0] = a->tone_history->len;
+  tone0[1] = b->tone_history->len;
   f2f_test_wait (watcher_sample, &ws, 5000);
+  for (i = 0; i < 2; i++) {
+    TestPeer *p = i ? b : a;
+
+    settle_missing[i] = f2f_test_tone_missing (p, 2, tone0[i],
+        p->tone_history->len, tone_ref[i]);
+    settle_n[i] = p->tone_history->len - tone0[i];
+    tone0[i] = p->tone_history->len;
+  }
   ws.capped = lab->hosts[2];
+  ws.capped_peer = c;
+  ws.capped_others[0] = a;
+  ws.capped_others[1] = b;
   watcher_start (&ws, lab->peers, c);
   watcher_run (&ws, 15000);
+  for (i = 0; i < 2; i++) {
+    TestPeer *p = i ? b : a;
+
+    missing[i] = f2f_test_tone_missing (p, 2, tone0[i],
+        p->tone_history->len, tone_ref[i]);
+    n[i] = p->tone_history->len - tone0[i];
+  }
   rate = mean (ws.rates_kbps);
   g_print ("C's uplink: %.0f packets a second on average, %" G_GUINT64_FORMAT
       " of %" G_GUINT64_FORMAT " dropped by the cap's queue\n",
@@ -618,6 +763,29 @@ check_cap (gboolean control)
   for (i = 0; i < ws.rates_kbps->len; i++)
     g_string_append_printf (rates, " %.0f", g_array_index (ws.rates_kbps,
             gdouble, i));
+  g_string_append (rates, "; RTT per second:");
+  for (i = 0; i < ws.rtts_ms->len; i++) {
+    gdouble rtt = g_array_index (ws.rtts_ms, gdouble, i);
+    g_string_append_printf (rates, " %.0f", rtt);
+    rtt_growth = MAX (rtt_growth, rtt - MAX (rtt_before, 0));
+  }
+  g_print ("C's audio (its tone, 20 ms reports more than 6 dB under its "
+      "level before the cap, %.1f / %.1f dB): at A %u of %u missing, at B %u "
+      "of %u, in the 5 s after the cap; then %u of %u and %u of %u\n",
+      tone_ref[0], tone_ref[1], settle_missing[0], settle_n[0],
+      settle_missing[1], settle_n[1], missing[0], n[0], missing[1], n[1]);
+  for (i = 0; i < 2; i++) {
+    TestPeer *p = i ? b : a;
+    g_autofree gchar *holes = f2f_test_tone_holes (p, 2, tone0[i],
+        p->tone_history->len, tone_ref[i]);
+    g_autofree gchar *other = f2f_test_tone_holes (p, i ? 0 : 1, tone0[i],
+        p->tone_history->len, other_ref[i]);
+
+    if (missing[i] > 0)
+      g_print ("  at %s (running time, ms): C's tone missing at %s; %s's "
+          "tone (%.1f dB before the cap) at %s\n", i ? "B" : "A", holes,
+          i ? "A" : "B", other_ref[i], other);
+  }
   fps_a = watch_fps (&ws.w[0]);
   fps_b = watch_fps (&ws.w[1]);
   gap_a = ws.w[0].longest_gap_us / 1000;
@@ -659,34 +827,55 @@ check_cap (gboolean control)
     lab_free (lab);
     return;
   }
-  /* The issue asks for at most 90 % of the cap on average; what is
-   * reached since NACK/RTX work is 92-98 % (docs/performance.md: the
-   * first seconds of the window still at the cap, a sawtooth topping at
-   * it after): printed, not checked. What is checked is that the queue
-   * hardly ever overflows: at most 3 % of the packets dropped (0-0.8 %
-   * with control, 43-46 % without). */
-  g_print ("the issue's target (<= 90 %% of the cap): %s\n",
-      rate <= 0.9 * CAP_KBIT ? "met" : "NOT met");
+  /* The issue's targets, from 5 s after the cap on: C's uplink at most
+   * 90 % of the cap on average (what the cap's qdisc counted, so RTCP,
+   * retransmissions and audio are in it), the RTT C sees at most 200 ms
+   * above what it was before the cap (the queue the cap's tbf holds; the
+   * RTT is sampled once a second from C's latest report), and the queue
+   * hardly ever overflowing: at most 3 % of the packets dropped (43-46 %
+   * without control). */
+  g_print ("the issue's targets: <= 90 %% of the cap: %s; RTT growth %.0f "
+      "ms (<= 200 ms): %s\n", rate <= 0.9 * CAP_KBIT ? "met" : "NOT met",
+      rtt_growth, rtt_growth <= MAX_RTT_GROWTH_MS ? "met" : "NOT met");
   fail_unless (ws.dropped * 100 <= 3 * (ws.dropped + ws.packets), "the cap's "
       "queue dropped %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " packets",
       ws.dropped, ws.dropped + ws.packets);
+  /* (the rate and the RTT growth are checked at the end, so that a run
+   * that misses them still measures the recovery) */
   /* a gap is seen through f2f-peer-stats every 250 ms: up to 250 ms of a
    * measured gap is the reporting's, not the video's */
   fail_unless (fps_a >= 10 && fps_b >= 10 && gap_a <= 1000 + STATS_MS
       && gap_b <= 1000 + STATS_MS,
       "C's video under the cap: A %.1f fps (gap %" G_GINT64_FORMAT " ms), "
       "B %.1f fps (gap %" G_GINT64_FORMAT " ms)", fps_a, gap_a, fps_b, gap_b);
+  /* "its audio plays without gaps": once settled, at most 1 % of C's
+   * 20 ms frames missing or concealed audibly at each of A and B */
+  fail_unless (tone_ref[0] > F2F_TEST_HEARD_DB
+      && tone_ref[1] > F2F_TEST_HEARD_DB, "C's tone was not heard before the "
+      "cap: %.1f / %.1f dB", tone_ref[0], tone_ref[1]);
+  fail_unless (n[0] > 0 && n[1] > 0 && missing[0] * 100 <= n[0]
+      && missing[1] * 100 <= n[1], "C's audio under the cap: %u of %u 20 ms "
+      "reports at A and %u of %u at B without its tone", missing[0], n[0],
+      missing[1], n[1]);
   fail_if (any_failure (lab->peers), "a link failed under the cap");
-  /* A and B see their links to C slow down (C's RTCP comes back through
-   * its full queue) while their link to each other does not */
-  fail_unless (said_limited (a, c) || said_limited (b, c), "neither A nor "
-      "B said that its link to C was far weaker than the rest");
+  /* C's uplink is C's problem: A's and B's video (to each other, and to C,
+   * whose downlink is free) keeps its rate. Before the delay feedback the
+   * RTT was all A and B had, and C's reports to them came back through
+   * C's full queue: they cut their video to everyone (and said that their
+   * link to C was far weaker, which this test used to check). */
+  g_print ("A's video target %u → %u kbit/s, B's %u → %u (A said C's link "
+      "was limited: %s, B: %s)\n", a_before_target, link_field (a, b,
+          "target"), b_before_target, link_field (b, a, "target"),
+      said_limited (a, c) ? "yes" : "no", said_limited (b, c) ? "yes" : "no");
+  fail_unless (link_field (a, b, "target") >= a_before_target / 2
+      && link_field (b, a, "target") >= b_before_target / 2, "the cap on C's "
+      "uplink cut A's or B's video: A %u → %u, B %u → %u kbit/s",
+      a_before_target, link_field (a, b, "target"), b_before_target,
+      link_field (b, a, "target"));
 
   /* The cap lifted: the video target back to 80 % of what it was before
-   * the cap. The law climbs 8 %/s for 10 s after its last cut, then
-   * 16 %/s (docs/architecture.md): from ~50 kbit/s that takes ~20 s; the
-   * issue asks 10 s. The time is printed and checked against RECOVER_S. */
-  f2f_test_host_set_uplink_cap (lab->hosts[2], 0);
+   * the cap within the issue's 10 s. */
+  f2f_test_host_set_uplink_cap (lab->hosts[2], outer_kbit);
   trace_event (&ws, "lifted");
   lifted_us = g_get_monotonic_time ();
   recovery.c = c;
@@ -695,6 +884,10 @@ check_cap (gboolean control)
   recovery.want = before_target * 8 / 10;
   recovery.ws = &ws;
   recovered = f2f_test_wait (target_recovered, &recovery, RECOVER_S * 1000);
+  recovered_s = (g_get_monotonic_time () - lifted_us) /
+      (gdouble) G_USEC_PER_SEC;
+  after_target = MAX (link_field (c, a, "target"), link_field (c, b,
+          "target"));
   if (ws.trace) {
     /* the trace goes on a little after the target is back */
     f2f_test_wait (watcher_sample, &ws, 5000);
@@ -702,15 +895,20 @@ check_cap (gboolean control)
     fclose (ws.trace);
     ws.trace = NULL;
   }
-  after_target = MAX (link_field (c, a, "target"), link_field (c, b, "target"));
   g_print ("cap lifted: video target %u kbit/s after %.1f s (%.0f %% of the "
       "%u before the cap; the issue asks 80 %% within 10 s)\n", after_target,
-      (g_get_monotonic_time () - lifted_us) / (gdouble) G_USEC_PER_SEC,
-      after_target * 100.0 / MAX (before_target, 1), before_target);
+      recovered_s, after_target * 100.0 / MAX (before_target, 1),
+      before_target);
   fail_unless (recovered, "the cap lifted, C's video target was %u kbit/s "
       "after %u s, under 80 %% of the %u before the cap", after_target,
       RECOVER_S, before_target);
   fail_if (any_failure (lab->peers), "a link failed after the cap");
+  fail_unless (rate <= 0.9 * CAP_KBIT, "C's uplink sent %.0f kbit/s on "
+      "average under the %u kbit/s cap (%.0f %%; the issue asks <= 90 %%)",
+      rate, CAP_KBIT, rate * 100 / CAP_KBIT);
+  fail_unless (rtt_growth <= MAX_RTT_GROWTH_MS, "the RTT C sees grew by "
+      "%.0f ms under the cap (the issue asks <= %u ms)", rtt_growth,
+      MAX_RTT_GROWTH_MS);
   lab_free (lab);
 }
 
@@ -848,6 +1046,7 @@ network_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_loss_5);
   tcase_add_test (tc, test_loss_10);
+  tcase_add_test (tc, test_loss_10_fec);
   /* Broken for a while (2026-12-05) once NACK/RTX really worked: the
    * receivers' NACKs crowded their receiver reports out (GStreamer 1.22's
    * early RTCP) and the controller waited for reports that did not come;
