@@ -23,7 +23,9 @@
  *   survivor, the arrival of the first tone and colour reports from which
  *   on every report (until the room is quiet: 2 s after the last plan
  *   change) has every other survivor's tone (≥ -45 dB) and colour (≥ 12
- *   pixels); the latest over the survivors.
+ *   pixels); the latest over the survivors. Next to it, recovered: the
+ *   first moment every survivor had had 1 s of such reports, and the tone
+ *   holes after that moment (one line each), which media back counts.
  *
  * test_probe (ELECTION_BENCH_CAPS kbit/s, ELECTION_BENCH_ESTIMATES):
  *   three peers, C in a network namespace of its own behind a veth pair
@@ -47,6 +49,8 @@
  * long after its last plan change (an 8-peer room elects a new mixer
  * within a moment of the kill: its media switch twice). */
 #define QUIET_MS 2000
+/* "Recovered": this long of good reports at every survivor. */
+#define RECOVERED_MS 1000
 
 static const gchar *names[] = { "A", "B", "C", "D", "E", "F", "G", "H" };
 
@@ -75,98 +79,6 @@ room_index (TestPeer * p)
   return GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (p->proc), "index"));
 }
 
-static gboolean
-joined (gpointer data)
-{
-  return ((TestPeer *) data)->peer_id != NULL;
-}
-
-static guint
-count_mixers (const gchar * mixers)
-{
-  guint n = 0;
-
-  if (mixers == NULL || *mixers == '\0')
-    return 0;
-  for (n = 1; (mixers = strchr (mixers, ',')); mixers++)
-    n++;
-  return n;
-}
-
-typedef struct
-{
-  GPtrArray *peers;
-  guint n_mixers;
-} OnePlan;
-
-/* Every peer holds the same plan with @n_mixers mixers and plays its role
- * in it. */
-static gboolean
-same_plan_everywhere (gpointer data)
-{
-  OnePlan *o = data;
-  const gchar *mixers = NULL;
-  guint i;
-
-  for (i = 0; i < o->peers->len; i++) {
-    TestPeer *p = g_ptr_array_index (o->peers, i);
-    const gchar *m = p->topology_plan ?
-        gst_structure_get_string (p->topology_plan, "mixers") : "";
-    if (p->peer_id == NULL || (mixers && g_strcmp0 (m, mixers) != 0))
-      return FALSE;
-    mixers = m;
-  }
-  if (count_mixers (mixers) != o->n_mixers)
-    return FALSE;
-  for (i = 0; i < o->peers->len; i++) {
-    TestPeer *p = g_ptr_array_index (o->peers, i);
-    gboolean mixer = o->n_mixers && strstr (mixers, p->peer_id) != NULL;
-    if (g_strcmp0 (p->role, !o->n_mixers ? "mesh" : mixer ? "mixer" :
-            "client") != 0)
-      return FALSE;
-  }
-  return TRUE;
-}
-
-static gint64
-plan_applied_us (GPtrArray * peers)
-{
-  gint64 last = 0;
-  guint i;
-
-  for (i = 0; i < peers->len; i++)
-    last =
-        MAX (last, ((TestPeer *) g_ptr_array_index (peers, i))->plan_time_us);
-  return last;
-}
-
-/* The first election message named @name that arrived at or after
- * @since_us at any of @peers; its arrival in *t_us. */
-static GstStructure *
-election_after (GPtrArray * peers, const gchar * name, gint64 since_us,
-    gint64 * t_us)
-{
-  GstStructure *first = NULL;
-  gint64 first_t = G_MAXINT64;
-  guint i, j;
-
-  for (i = 0; i < peers->len; i++) {
-    TestPeer *p = g_ptr_array_index (peers, i);
-    for (j = 0; j < p->elections->len; j++) {
-      GstStructure *s = g_ptr_array_index (p->elections, j);
-      gint64 t = 0;
-      gst_structure_get_int64 (s, "test-time-us", &t);
-      if (gst_structure_has_name (s, name) && t >= since_us && t < first_t) {
-        first = s;
-        first_t = t;
-      }
-    }
-  }
-  if (t_us)
-    *t_us = first ? first_t : -1;
-  return first;
-}
-
 /* Whether report @l of @p has every other peer of @peers in it (tones:
  * at least HEARD_DB; colours: at least SEEN_PIXELS). */
 static gboolean
@@ -185,11 +97,11 @@ report_has_everyone (GPtrArray * peers, TestPeer * p, const F2fTestLevels * l,
 }
 
 /* In @history (of @p), the arrival of the first report at or after
- * @since_us from which on every report up to @until_us is good; -1 when
- * the last one is not, or none came after @since_us. */
+ * @since_us that starts a run of good reports lasting @span_us (0: up to
+ * @until_us, and the last one good); -1 when there is none by @until_us. */
 static gint64
-good_from (GPtrArray * peers, TestPeer * p, GArray * history,
-    gboolean colors, gint64 since_us, gint64 until_us)
+good_run_from (GPtrArray * peers, TestPeer * p, GArray * history,
+    gboolean colors, gint64 since_us, gint64 until_us, gint64 span_us)
 {
   gint64 from = -1;
   guint i;
@@ -202,8 +114,19 @@ good_from (GPtrArray * peers, TestPeer * p, GArray * history,
       from = -1;
     else if (from < 0)
       from = l->arrived_us;
+    if (span_us > 0 && from >= 0 && l->arrived_us - from >= span_us)
+      return from;
   }
-  return from;
+  return span_us > 0 ? -1 : from;
+}
+
+/* From when every report of @p up to @until_us is good (see
+ * good_run_from). */
+static gint64
+good_from (GPtrArray * peers, TestPeer * p, GArray * history,
+    gboolean colors, gint64 since_us, gint64 until_us)
+{
+  return good_run_from (peers, p, history, colors, since_us, until_us, 0);
 }
 
 /* For the log: what @p's last report before @from_us (in @history,
@@ -259,6 +182,73 @@ media_back_us (GPtrArray * peers, gint64 since_us, gint64 until_us)
 
 typedef struct
 {
+  gint64 recovered_us;          /* every survivor's media back at all */
+  guint holes;                  /* tone holes at some survivor after that */
+  guint hole_reports;           /* their bad reports */
+  guint burst_holes;            /* holes whose reports came at once */
+} Recovery;
+
+/* When every one of @peers first had RECOVERED_MS of good media (after
+ * @since_us), and the holes in their tones after that moment, up to
+ * @until_us: a hole is a run of bad reports; a burst when they arrived
+ * within 10 ms of each other however long they cover (the peer's room
+ * view filled, in one go, a span its input had no samples for: the
+ * decoded stream's times had stepped forward; docs/performance.md, "The
+ * tails after a mixer's kill traced"). Each one is a hole a listener
+ * hears; media_back_us counts them all, this tells the recovery apart
+ * from the holes after it. */
+static Recovery
+recovery (GPtrArray * peers, gint64 since_us, gint64 until_us)
+{
+  Recovery r = { since_us, 0, 0, 0 };
+  guint i, j;
+
+  for (i = 0; i < peers->len; i++) {
+    TestPeer *p = g_ptr_array_index (peers, i);
+    /* the first moment its media were back at all, before any later
+     * hole: RECOVERED_MS of good reports */
+    gint64 t = good_run_from (peers, p, p->tone_history, FALSE, since_us,
+        until_us, RECOVERED_MS * 1000);
+    gint64 c = good_run_from (peers, p, p->color_history, TRUE, since_us,
+        until_us, RECOVERED_MS * 1000);
+    if (t < 0 || c < 0) {
+      r.recovered_us = -1;
+      return r;
+    }
+    r.recovered_us = MAX (r.recovered_us, MAX (t, c));
+  }
+  for (i = 0; i < peers->len; i++) {
+    TestPeer *p = g_ptr_array_index (peers, i);
+    gint64 first = -1, last = -1;
+    guint n = 0;
+    for (j = 0; j <= p->tone_history->len; j++) {
+      const F2fTestLevels *l = j < p->tone_history->len ?
+          &g_array_index (p->tone_history, F2fTestLevels, j) : NULL;
+      gboolean bad = l && l->arrived_us > r.recovered_us
+          && l->arrived_us <= until_us
+          && !report_has_everyone (peers, p, l, FALSE);
+      if (bad) {
+        if (n++ == 0)
+          first = l->arrived_us;
+        last = l->arrived_us;
+      } else if (n > 0) {
+        r.holes++;
+        r.hole_reports += n;
+        if (n > 1 && last - first <= 10000)
+          r.burst_holes++;
+        g_print ("  %s: a hole of %u tone report%s at +%" G_GINT64_FORMAT
+            " ms after the kill%s\n", p->name, n, n > 1 ? "s" : "",
+            (first - since_us) / 1000, n > 1 && last - first <= 10000 ?
+            ", all at once" : "");
+        n = 0;
+      }
+    }
+  }
+  return r;
+}
+
+typedef struct
+{
   GPtrArray *peers;
   gint64 since_us;
 } Settled;
@@ -270,26 +260,13 @@ settled (gpointer data)
 {
   Settled *s = data;
   gint64 now = g_get_monotonic_time ();
-  gint64 quiet_since = MAX (s->since_us, plan_applied_us (s->peers));
+  gint64 quiet_since = MAX (s->since_us, f2f_test_plan_applied_us (s->peers));
   gint64 back;
 
   if (now - quiet_since < QUIET_MS * 1000)
     return FALSE;
   back = media_back_us (s->peers, s->since_us, now);
   return back >= 0 && now - back >= QUIET_MS * 1000;
-}
-
-static TestPeer *
-a_mixer (GPtrArray * peers)
-{
-  guint i;
-
-  for (i = 0; i < peers->len; i++) {
-    TestPeer *p = g_ptr_array_index (peers, i);
-    if (g_strcmp0 (p->role, "mixer") == 0)
-      return p;
-  }
-  return NULL;
 }
 
 /* One run: returns FALSE (having printed why) when it could not finish. */
@@ -306,13 +283,14 @@ grow_and_kill (guint n, guint run)
   g_autofree gchar *election = g_strdup_printf ("f2felection name=election "
       "max-mesh-size=%u", max_mesh);
   g_autofree gchar *room = g_strdup_printf ("bench%u", run);
-  OnePlan plan = { peers, before };
+  F2fTestPlan plan = { peers, before };
   Settled quiet = { peers, 0 };
   TestPeer *newcomer, *mixer;
   GstStructure *s;
   gint64 joined_us, started_us, result_us, applied_us, killed_us,
       kill_result_us, back_us, collect_ms = -1;
   guint i, answered = 0, asked = 0, survivors_mixers;
+  Recovery rec;
   gboolean ok = FALSE;
   const gchar *why = NULL;
 
@@ -320,7 +298,7 @@ grow_and_kill (guint n, guint run)
     start (peers, server, i, room, election);
   /* (clients of a mixer decode no one's camera but the composite, so
    * "formed" is the plan held everywhere, then media settled) */
-  if (!f2f_test_wait (same_plan_everywhere, &plan, 60000)) {
+  if (!f2f_test_wait (f2f_test_plan_held, &plan, 60000)) {
     why = "the first peers did not settle on their plan in 60 s";
     goto out;
   }
@@ -331,22 +309,23 @@ grow_and_kill (guint n, guint run)
   }
 
   newcomer = start (peers, server, n - 1, room, election);
-  if (!f2f_test_wait (joined, newcomer, 20000)) {
+  if (!f2f_test_wait (f2f_test_joined, newcomer, 20000)) {
     why = "the last peer did not join in 20 s";
     goto out;
   }
   joined_us = g_get_monotonic_time ();
   plan.n_mixers = before + 1;
-  if (!f2f_test_wait (same_plan_everywhere, &plan, 20000)) {
+  if (!f2f_test_wait (f2f_test_plan_held, &plan, 20000)) {
     why = "no plan with one more mixer everywhere in 20 s";
     goto out;
   }
-  applied_us = plan_applied_us (peers);
-  s = election_after (peers, "f2f-election-started", joined_us - 500000,
-      &started_us);
+  applied_us = f2f_test_plan_applied_us (peers);
+  s = f2f_test_election_after (peers, "f2f-election-started",
+      joined_us - 500000, NULL, &started_us);
   if (s)
     gst_structure_get_uint (s, "peers", &asked);
-  s = election_after (peers, "f2f-election-result", started_us, &result_us);
+  s = f2f_test_election_after (peers, "f2f-election-result", started_us, NULL,
+      &result_us);
   if (s)
     gst_structure_get (s, "collect-ms", G_TYPE_INT64, &collect_ms,
         "answered", G_TYPE_UINT, &answered, NULL);
@@ -356,7 +335,7 @@ grow_and_kill (guint n, guint run)
     goto out;
   }
 
-  mixer = a_mixer (peers);
+  mixer = f2f_test_the_mixer (peers);
   f2f_test_peer_kill (mixer);
   killed_us = g_get_monotonic_time ();
   g_printerr ("%" G_GINT64_FORMAT " # run %u: SIGKILL to mixer %s (%s)\n",
@@ -390,7 +369,9 @@ grow_and_kill (guint n, guint run)
     print_last_bad (peers, p, p->color_history, TRUE, killed_us,
         good_from (peers, p, p->color_history, TRUE, killed_us, now));
   }
-  election_after (peers, "f2f-election-result", killed_us, &kill_result_us);
+  rec = recovery (peers, killed_us, g_get_monotonic_time ());
+  f2f_test_election_after (peers, "f2f-election-result", killed_us, NULL,
+      &kill_result_us);
   /* the plan may still name the dead mixer: by its rule that is the mesh */
   survivors_mixers = 0;
   for (i = 0; i < peers->len; i++)
@@ -400,21 +381,25 @@ grow_and_kill (guint n, guint run)
       " result-ms=%" G_GINT64_FORMAT " plan-ms=%" G_GINT64_FORMAT
       " collect-ms=%" G_GINT64_FORMAT " answered=%u asked=%u"
       " kill-media-ms=%" G_GINT64_FORMAT " kill-result-ms=%" G_GINT64_FORMAT
-      " kill-plan-ms=%" G_GINT64_FORMAT " mixers-after-kill=%u\n", n, run,
+      " kill-plan-ms=%" G_GINT64_FORMAT " mixers-after-kill=%u"
+      " kill-recovered-ms=%" G_GINT64_FORMAT " holes-after=%u"
+      " hole-reports=%u burst-holes=%u\n", n, run,
       started_us < 0 ? -1 : (started_us - joined_us) / 1000,
       result_us < 0 ? -1 : (result_us - joined_us) / 1000,
       (applied_us - joined_us) / 1000, collect_ms, answered, asked,
       (back_us - killed_us) / 1000,
       kill_result_us < 0 ? -1 : (kill_result_us - killed_us) / 1000,
-      plan_applied_us (peers) > killed_us ?
-      (plan_applied_us (peers) - killed_us) / 1000 : -1, survivors_mixers);
+      f2f_test_plan_applied_us (peers) > killed_us ?
+      (f2f_test_plan_applied_us (peers) - killed_us) / 1000 : -1,
+      survivors_mixers, rec.recovered_us < 0 ? -1 :
+      (rec.recovered_us - killed_us) / 1000, rec.holes, rec.hole_reports,
+      rec.burst_holes);
   ok = TRUE;
 
 out:
   if (!ok) {
     g_autoptr (GPtrArray) mixers = g_ptr_array_new ();
-    g_print ("result scenario=grow peers=%u run=%u failed: %s\n", n, run,
-        why);
+    g_print ("result scenario=grow peers=%u run=%u failed: %s\n", n, run, why);
     /* with F2F_TEST_STACKS: where the mixers' threads are (a mix that
      * lost a voice for good is often a branch that stopped flowing) */
     for (i = 0; i < peers->len; i++)

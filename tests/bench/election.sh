@@ -91,8 +91,8 @@ probe () {
 summary () {
   echo "== election bench: $out =="
   for n in 4 8; do
-    for key in started-ms result-ms plan-ms kill-media-ms kill-result-ms \
-        kill-plan-ms; do
+    for key in started-ms result-ms plan-ms kill-media-ms kill-recovered-ms \
+        holes-after kill-result-ms kill-plan-ms; do
       # -1: not seen (every time but started-ms, which may be a little
       # negative: the leader saw the join before the test did)
       grep -E "^result scenario=grow peers=$n .*$key=" "$out" |

@@ -5,7 +5,8 @@
 #
 #   tests/bench/mixer-latency.sh [mixer-latency options...]
 #     (--mixers-list 0,1,2,3,4,5; --ticks N per scenario and round, default
-#      100; --rounds R, default 1; --view-latency MS; --video; --verbose)
+#      100; --rounds R, default 1; --view-latency MS; --video; --verbose;
+#      --check: exit 1 on a missed target, as the test integration/lipsync)
 #
 # Environment: BUILD_DIR (default build-bench), TIME_LIMIT (seconds before
 # everything is killed, default 1800).
