@@ -144,7 +144,7 @@ const unescape = (s) => s.replace(/^"|"$/g, '').replace(/\\(.)/g, '$1');
  * plays: the level of each tone in its room view's sound (`tones`, dB) and
  * the pixels of each colour in a 64×48 copy of its picture (`colours`). */
 export class GstPeer {
-  constructor ({ server, room, name, pattern, freq, password, volume, probe, codec, extra = [] }) {
+  constructor ({ server, room, name, pattern, freq, password, volume, probe, codec, props = [], extra = [] }) {
     this.name = name;
     this.video = new Map();
     this.audio = new Map();
@@ -173,6 +173,7 @@ export class GstPeer {
       'local-addresses=127.0.0.1', 'stats-interval=250', 'connect-timeout=5000',
       ...(password ? [`password=${password}`] : []),
       ...(codec || process.env.F2F_TEST_VIDEO_CODEC ? [`video-codec=${codec || process.env.F2F_TEST_VIDEO_CODEC}`] : []),
+      ...props,
       'videotestsrc', 'is-live=true', `pattern=${pattern}`, '!', 'video/x-raw,width=160,height=120,framerate=10/1', '!', 's.video_sink',
       'audiotestsrc', 'is-live=true', `freq=${freq}`, ...(volume !== undefined ? [`volume=${volume}`] : []), '!', 's.audio_sink',
       ...output,
