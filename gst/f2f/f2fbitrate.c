@@ -573,11 +573,10 @@ gst_f2f_delay_filter_init (GstF2fDelayFilter * filter, guint32 ssrc)
 
 void
 gst_f2f_delay_filter_packet (GstF2fDelayFilter * filter, gint64 arrival_us,
-    guint16 seq, guint32 rtp_ts)
+    guint32 rtp_ts)
 {
   static const guint clocks[] = { 8000, 16000, 48000, 90000 };
   gint64 ts;
-  gint16 seq_step;
   gdouble delay_ms, queue_ms;
 
   g_return_if_fail (filter != NULL);
@@ -586,21 +585,12 @@ gst_f2f_delay_filter_packet (GstF2fDelayFilter * filter, gint64 arrival_us,
     filter->started = TRUE;
     filter->first_us = arrival_us;
     filter->first_ts = filter->ts = rtp_ts;
-    filter->max_seq = seq;
     filter->window_us = arrival_us;
-    filter->received++;
-    filter->expected++;
     return;
   }
   /* (a reordered packet's timestamp is behind the latest) */
   ts = filter->ts + (gint32) (rtp_ts - (guint32) filter->ts);
   filter->ts = MAX (filter->ts, ts);
-  seq_step = (gint16) (seq - filter->max_seq);
-  if (seq_step > 0) {
-    filter->expected += seq_step;
-    filter->max_seq = seq;
-  }
-  filter->received++;
 
   if (filter->clock == 0) {
     gdouble rate, best = G_MAXDOUBLE;
@@ -643,7 +633,7 @@ gst_f2f_delay_filter_packet (GstF2fDelayFilter * filter, gint64 arrival_us,
 
 gboolean
 gst_f2f_delay_filter_take (GstF2fDelayFilter * filter, gdouble * queue_ms,
-    gdouble * peak_ms, gdouble * loss)
+    gdouble * peak_ms)
 {
   gboolean have;
 
@@ -654,11 +644,7 @@ gst_f2f_delay_filter_take (GstF2fDelayFilter * filter, gdouble * queue_ms,
     *queue_ms = filter->queue_min_ms;
   if (peak_ms)
     *peak_ms = filter->queue_max_ms;
-  if (loss)
-    *loss = filter->expected > filter->received ?
-        (gdouble) (filter->expected - filter->received) / filter->expected : 0;
   filter->queue_min_ms = filter->queue_max_ms = -1;
-  filter->received = filter->expected = 0;
   return have;
 }
 

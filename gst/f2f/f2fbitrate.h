@@ -139,8 +139,6 @@ typedef struct
                                   * window (G_MAXDOUBLE: none) */
   gint64 window_us;
   gdouble queue_min_ms, queue_max_ms;   /* this interval (< 0: none) */
-  guint16 max_seq;
-  guint received, expected;     /* this interval */
 } GstF2fDelayFilter;
 
 GST_F2F_API
@@ -149,14 +147,15 @@ void gst_f2f_delay_filter_init (GstF2fDelayFilter * filter, guint32 ssrc);
 /* One RTP packet of the filter's stream, arrived at @arrival_us. */
 GST_F2F_API
 void gst_f2f_delay_filter_packet (GstF2fDelayFilter * filter,
-    gint64 arrival_us, guint16 seq, guint32 rtp_ts);
+    gint64 arrival_us, guint32 rtp_ts);
 
 /* The interval's figures, and a new interval: the lowest queueing delay
- * seen (FALSE when none: no packet, or the clock not learnt yet), the
- * highest, and the share of packets lost (from the sequence numbers). */
+ * seen (FALSE when none: no packet, or the clock not learnt yet) and the
+ * highest. (Loss is GstF2fLossCount's: one stream's interval holds too few
+ * packets to tell.) */
 GST_F2F_API
 gboolean gst_f2f_delay_filter_take (GstF2fDelayFilter * filter,
-    gdouble * queue_ms, gdouble * peak_ms, gdouble * loss);
+    gdouble * queue_ms, gdouble * peak_ms);
 
 /* The receiving side's count of the packets a link lost on the way, over
  * every RTP stream it carries (video, its retransmissions and FEC, audio),

@@ -793,7 +793,7 @@ arrival_count_buffer (ArrivalCount * ac, GstBuffer * buffer, gint64 now)
   if (i < ARRIVAL_SSRCS)
     ac->ssrcs[i].bytes += size;
   if (ssrc != 0 && ssrc == ac->filter.ssrc)
-    gst_f2f_delay_filter_packet (&ac->filter, now, seq, ts);
+    gst_f2f_delay_filter_packet (&ac->filter, now, ts);
   gst_f2f_loss_count_packet (&ac->loss, ssrc, seq);
 done:
   g_mutex_unlock (&ac->lock);
@@ -1259,7 +1259,7 @@ send_feedback (LinkState * ls, gint64 now)
       ac->ssrcs[i].ssrc = 0;
     ac->ssrcs[i].bytes = 0;
   }
-  if (!gst_f2f_delay_filter_take (&ac->filter, &queue, &peak, NULL))
+  if (!gst_f2f_delay_filter_take (&ac->filter, &queue, &peak))
     queue = peak = -1;
   loss = MAX (gst_f2f_loss_count_take (&ac->loss, FEEDBACK_LOSS_INTERVALS), 0);
   /* The stream that carries the most is measured (the video; its
