@@ -224,6 +224,18 @@ export class GstPeer {
     this.child.stdin.write(line + '\n');
   }
 
+  /** The link to @id in a few words, for a failure message: its state and
+   * what its latest f2f-link-bitrate said (kbit/s, loss, RTT, keyframes). */
+  linkSummary (id) {
+    const last = this.lines.filter((l) => l.startsWith('msg f2f-link-bitrate') && l.includes(`peer-id=(string)${id}`)).pop();
+    const keep = ['estimate', 'sent', 'video-sent', 'loss', 'rtt', 'key-requests-received', 'encoder-keyframes'];
+    const fields = last ? keep.map((f) => {
+      const m = new RegExp(`[ ,]${f}=\\([a-z]+\\)([^,;]*)`).exec(last);
+      return m ? `${f} ${m[1].length > 6 ? Number(m[1]).toFixed(3) : m[1]}` : null;
+    }).filter((x) => x) : ['no bitrate report'];
+    return `link ${this.links.get(id) || 'unknown'}, ${fields.join(', ')}`;
+  }
+
   videoFrom (id) { return this.video.get(id) || 0; }
   audioFrom (id) { return this.audio.get(id) || 0; }
 
@@ -279,4 +291,41 @@ export async function joinThroughForm (page, server, { room, name, password = ''
 /** The page's own peer id once joined. */
 export function pageId (page) {
   return page.evaluate(() => window.f2fApp?.room?.id || null);
+}
+
+/**
+ * What a page knows of its video from @id, as one line for a failure
+ * message: the connection, the agreed video codec, the transceiver's
+ * direction and the inbound video counters (packets, frames, keyframes,
+ * PLIs/NACKs it sent). A test that finds no picture says which step
+ * stopped: nothing arrived, arrived but not decoded, or decoded but not
+ * shown.
+ */
+export function videoReport (page, id) {
+  return page.evaluate(async (i) => {
+    const link = window.f2fApp?.room?.links.get(i);
+    if (!link?.pc) return 'no link';
+    const pc = link.pc;
+    const out = [`pc ${pc.connectionState}/${pc.iceConnectionState}`];
+    const sdp = pc.currentRemoteDescription?.sdp;
+    const m = sdp?.split(/\r\nm=/).find((s) => s.startsWith('video'));
+    if (m) {
+      const pt = m.split(' ')[3];
+      const map = new RegExp(`a=rtpmap:${pt} ([^\\r]+)`).exec(m);
+      const fmtp = new RegExp(`a=fmtp:${pt} ([^\\r]+)`).exec(m);
+      out.push(`remote video ${pt} ${map?.[1] || '?'} ${fmtp?.[1] || ''}`.trim());
+    } else out.push('no remote video section');
+    for (const t of pc.getTransceivers()) {
+      if (t.receiver.track.kind === 'video') out.push(`transceiver ${t.mid} ${t.direction}/${t.currentDirection}`);
+    }
+    const stats = await pc.getStats();
+    stats.forEach((r) => {
+      if (r.type !== 'inbound-rtp' || r.kind !== 'video') return;
+      const codec = r.codecId ? stats.get(r.codecId)?.mimeType : '?';
+      out.push(`inbound ${r.ssrc} ${codec}: ${r.packetsReceived} packets, ${r.packetsLost} lost, ` +
+        `${r.framesReceived ?? '?'} frames received, ${r.framesDecoded} decoded, ${r.keyFramesDecoded ?? '?'} key, ` +
+        `${r.framesDropped ?? '?'} dropped, PLI ${r.pliCount} NACK ${r.nackCount}, ${r.decoderImplementation || ''}`);
+    });
+    return out.join('; ');
+  }, id);
 }
