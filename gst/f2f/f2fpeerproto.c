@@ -20,6 +20,7 @@ gst_f2f_peer_message_free (GstF2fPeerMessage * msg)
   if (msg == NULL)
     return;
   g_free (msg->text);
+  g_free (msg->plan_proposer);
   g_clear_pointer (&msg->plan, gst_f2f_plan_free);
   g_free (msg);
 }
@@ -48,9 +49,25 @@ build (const gchar * type, const gchar * key, JsonNode * value,
 }
 
 gchar *
-gst_f2f_peer_message_heartbeat (guint64 seq)
+gst_f2f_peer_message_heartbeat (guint64 seq, const GstF2fPlan * plan)
 {
-  return build ("heartbeat", NULL, NULL, "seq", (gint64) seq);
+  g_autoptr (JsonBuilder) b = json_builder_new_immutable ();
+  g_autoptr (JsonNode) root = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, "heartbeat");
+  json_builder_set_member_name (b, "seq");
+  json_builder_add_int_value (b, (gint64) seq);
+  if (plan) {
+    json_builder_set_member_name (b, "plan-epoch");
+    json_builder_add_int_value (b, (gint64) gst_f2f_plan_get_epoch (plan));
+    json_builder_set_member_name (b, "plan-proposer");
+    json_builder_add_string_value (b, gst_f2f_plan_get_proposer (plan));
+  }
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  return json_to_string (root, FALSE);
 }
 
 gchar *
@@ -161,8 +178,22 @@ gst_f2f_peer_message_parse (const gchar * data, gsize length, GError ** error)
     type = "";
   msg = g_new0 (GstF2fPeerMessage, 1);
   if (strcmp (type, "heartbeat") == 0) {
+    gint64 epoch = get_int_or (obj, "plan-epoch", -1);
+    const gchar *proposer = get_str (obj, "plan-proposer");
+
+    /* both or neither; a proposer is a peer id */
+    if ((epoch >= 0) != (proposer != NULL)
+        || (proposer && !gst_f2f_is_valid_peer_id (proposer))) {
+      g_set_error (error, GST_F2F_PROTOCOL_ERROR,
+          GST_F2F_ERROR_CODE_BAD_REQUEST, "a heartbeat names a plan by a "
+          "plan-epoch (0 or more) and a plan-proposer (a peer id), both or "
+          "neither");
+      return NULL;
+    }
     msg->type = GST_F2F_PEER_MESSAGE_HEARTBEAT;
     msg->seq = get_int (obj, "seq");
+    msg->plan_epoch = proposer ? (guint64) epoch : 0;
+    msg->plan_proposer = g_strdup (proposer);
   } else if (strcmp (type, "chat") == 0) {
     const gchar *text = get_str (obj, "text");
     if (text == NULL || strlen (text) > GST_F2F_MAX_CHAT_LENGTH) {

@@ -28,6 +28,11 @@ typedef struct
 {
   GstF2fPeerMessageType type;
   guint64 seq;                  /* heartbeat */
+  /* heartbeat: the plan the sender holds, by epoch and proposer
+   * (plan_proposer NULL: it holds none). A peer that holds a plan which
+   * supersedes this one sends it (gst_f2f_plan_supersedes_known). */
+  guint64 plan_epoch;
+  gchar *plan_proposer;
   gchar *text;                  /* chat: UTF-8 text, never markup */
   gint64 time_ms;               /* chat: sender's wall clock, ms since epoch */
   GstF2fPlan *plan;             /* plan: the topology plan the sender holds */
@@ -40,7 +45,8 @@ typedef struct
 } GstF2fPeerMessage;
 
 GST_F2F_API void gst_f2f_peer_message_free (GstF2fPeerMessage * msg);
-GST_F2F_API gchar *gst_f2f_peer_message_heartbeat (guint64 seq);
+GST_F2F_API gchar *gst_f2f_peer_message_heartbeat (guint64 seq,
+    const GstF2fPlan * plan);
 GST_F2F_API gchar *gst_f2f_peer_message_chat (const gchar * text,
     gint64 time_ms);
 GST_F2F_API gchar *gst_f2f_peer_message_plan (const GstF2fPlan * plan);

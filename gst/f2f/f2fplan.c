@@ -583,6 +583,27 @@ gst_f2f_plan_supersedes (const GstF2fPlan * candidate,
   return strcmp (a, b) > 0;
 }
 
+gboolean
+gst_f2f_plan_supersedes_known (const GstF2fPlan * plan, guint64 epoch,
+    const gchar * proposer, const gchar * leader_id)
+{
+  gboolean ours_leads, theirs_leads;
+
+  g_return_val_if_fail (plan != NULL, FALSE);
+
+  if (proposer == NULL)
+    return TRUE;
+  if (plan->epoch != epoch)
+    return plan->epoch > epoch;
+  if (strcmp (plan->proposer, proposer) == 0)
+    return FALSE;
+  ours_leads = leader_id && strcmp (plan->proposer, leader_id) == 0;
+  theirs_leads = leader_id && strcmp (proposer, leader_id) == 0;
+  if (ours_leads != theirs_leads)
+    return ours_leads;
+  return strcmp (plan->proposer, proposer) > 0;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Roles and routes */
 

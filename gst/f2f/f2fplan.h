@@ -231,6 +231,16 @@ GST_F2F_API gchar *gst_f2f_plan_describe (const GstF2fPlan * plan);
 GST_F2F_API gboolean gst_f2f_plan_supersedes (const GstF2fPlan * candidate,
     const GstF2fPlan * current, const gchar * leader_id);
 
+/* @plan should replace a plan another peer holds that is known only by
+ * its epoch and proposer (what its heartbeats say; @proposer NULL: it
+ * holds none). The order of gst_f2f_plan_supersedes, up to where it needs
+ * the whole plan: at the same epoch and proposer the two are taken to be
+ * the same plan (FALSE). Answers which of two peers should send its plan
+ * to the other, so that a peer that missed a plan message gets it from
+ * the next heartbeat it sends (docs/protocol.md, "Plans"). */
+GST_F2F_API gboolean gst_f2f_plan_supersedes_known (const GstF2fPlan * plan,
+    guint64 epoch, const gchar * proposer, const gchar * leader_id);
+
 /* The plan as it applies to @present (see the top of this file): TRUE
  * when it has no mixers or one of them is not present. */
 GST_F2F_API gboolean gst_f2f_plan_is_mesh (const GstF2fPlan * plan,

@@ -133,6 +133,21 @@ export function supersedes (candidate, current, leader = null) {
   return planToJson(candidate) > planToJson(current);
 }
 
+/** Whether @plan should replace a plan another peer holds that is known
+ * only by the epoch and proposer its heartbeat names (@proposer null: it
+ * holds none): supersedes() up to where it needs the whole plan; at the
+ * same epoch and proposer the two are taken as one (false). f2fplan.c's
+ * gst_f2f_plan_supersedes_known. */
+export function supersedesKnown (plan, epoch, proposer, leader = null) {
+  if (proposer === null || proposer === undefined) return true;
+  if (plan.epoch !== epoch) return plan.epoch > epoch;
+  if (plan.proposer === proposer) return false;
+  const oursLeads = leader !== null && plan.proposer === leader;
+  const theirsLeads = leader !== null && proposer === leader;
+  if (oursLeads !== theirsLeads) return oursLeads;
+  return plan.proposer > proposer;
+}
+
 /** The plan as it applies to @present: the mesh when it has no mixers or
  * one of them is not present. */
 export function isMesh (plan, present) {

@@ -136,6 +136,17 @@ for (const [cand, cur, leader, want] of sup) {
   expect(P.supersedes(spec(cand), cur ? spec(cur) : null, leader) === want, `"${cand}" over "${cur}" (leader ${leader}): ${want}`);
 }
 
+// What a heartbeat names of a plan (epoch, proposer) tells which side
+// sends its plan; the same epoch and proposer count as one plan
+// (plan.c test_supersedes_known).
+for (const [cand, cur, leader, want] of sup) {
+  const ours = spec(cand);
+  const theirs = cur ? spec(cur) : null;
+  const same = theirs && theirs.epoch === ours.epoch && theirs.proposer === ours.proposer;
+  const got = P.supersedesKnown(ours, theirs ? theirs.epoch : 0, theirs ? theirs.proposer : null, leader);
+  expect(got === (same ? false : want), `"${cand}" over what a heartbeat names of "${cur}" (leader ${leader}): ${same ? false : want}`);
+}
+
 // A total order: exactly one of two different plans wins, transitively.
 const specs = ['0 a', '0 b', '1 a | m', '1 b | m', '1 a | n', '1 a | m n', '1 a | n m', '1 b | m | c>m', '1 z | m | c>m', '2 a | m', '2 z | m | c>m d>m'];
 for (const leader of [null, 'a', 'b', 'z', 'x']) {

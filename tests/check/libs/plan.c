@@ -451,6 +451,40 @@ GST_START_TEST (test_supersedes)
 
 GST_END_TEST;
 
+/* What a heartbeat says of a plan (its epoch and proposer) is enough to
+ * tell which of two peers holds the winning one, except at the same epoch
+ * and proposer, where the two are taken as one plan. */
+GST_START_TEST (test_supersedes_known)
+{
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (supersedes_cases); i++) {
+    const SupersedesCase *c = &supersedes_cases[i];
+    g_autoptr (GstF2fPlan) ours = plan_from_spec (c->candidate);
+    g_autoptr (GstF2fPlan) theirs =
+        c->current ? plan_from_spec (c->current) : NULL;
+    gboolean expect, got;
+
+    if (theirs == NULL) {
+      got = gst_f2f_plan_supersedes_known (ours, 0, NULL, c->leader);
+      expect = TRUE;
+    } else {
+      guint64 epoch = gst_f2f_plan_get_epoch (theirs);
+      const gchar *proposer = gst_f2f_plan_get_proposer (theirs);
+
+      got = gst_f2f_plan_supersedes_known (ours, epoch, proposer, c->leader);
+      expect = (gst_f2f_plan_get_epoch (ours) == epoch
+          && g_strcmp0 (gst_f2f_plan_get_proposer (ours), proposer) == 0) ?
+          FALSE : c->supersedes;
+    }
+    fail_unless (got == expect, "case %u: \"%s\" over what a heartbeat "
+        "says of \"%s\" (leader %s): expected %s", i, c->candidate,
+        c->current, c->leader, expect ? "TRUE" : "FALSE");
+  }
+}
+
+GST_END_TEST;
+
 /* Whatever order proposals arrive in, every peer keeps the same one: for
  * any two different plans exactly one supersedes the other, and the
  * relation is transitive. */
@@ -970,6 +1004,7 @@ plan_suite (void)
   tcase_add_test (tc, test_json_malformed);
   tcase_add_test (tc, test_json_limits);
   tcase_add_test (tc, test_supersedes);
+  tcase_add_test (tc, test_supersedes_known);
   tcase_add_test (tc, test_supersedes_total_order);
   tcase_add_test (tc, test_routes);
   tcase_add_test (tc, test_simulation);

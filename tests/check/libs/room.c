@@ -264,6 +264,61 @@ GST_START_TEST (test_feedback_message)
 
 GST_END_TEST;
 
+/* A heartbeat names the plan its sender holds (epoch and proposer), or
+ * none; anything else about a plan in it is refused. */
+GST_START_TEST (test_heartbeat_message)
+{
+  static const struct
+  {
+    const gchar *text;
+    gboolean ok;
+    const gchar *proposer;
+    guint64 epoch;
+  } rows[] = {
+    {"{\"type\":\"heartbeat\",\"seq\":1}", TRUE, NULL, 0},
+    {"{\"type\":\"heartbeat\",\"seq\":2,\"plan-epoch\":0,"
+          "\"plan-proposer\":\"a\"}", TRUE, "a", 0},
+    {"{\"type\":\"heartbeat\",\"plan-epoch\":7}", FALSE},
+    {"{\"type\":\"heartbeat\",\"plan-proposer\":\"a\"}", FALSE},
+    {"{\"type\":\"heartbeat\",\"plan-epoch\":-1,"
+          "\"plan-proposer\":\"a\"}", FALSE},
+    {"{\"type\":\"heartbeat\",\"plan-epoch\":3,"
+          "\"plan-proposer\":\"a b\"}", FALSE},
+    {"{\"type\":\"heartbeat\",\"plan-epoch\":\"3\","
+          "\"plan-proposer\":\"a\"}", FALSE},
+  };
+  g_autoptr (GstF2fPlan) plan = gst_f2f_plan_new (12, "p-7");
+  g_autofree gchar *with = gst_f2f_peer_message_heartbeat (4, plan);
+  g_autofree gchar *without = gst_f2f_peer_message_heartbeat (5, NULL);
+  g_autoptr (GstF2fPeerMessage) a = gst_f2f_peer_message_parse (with,
+      strlen (with), NULL);
+  g_autoptr (GstF2fPeerMessage) b = gst_f2f_peer_message_parse (without,
+      strlen (without), NULL);
+  guint i;
+
+  fail_unless (a && a->type == GST_F2F_PEER_MESSAGE_HEARTBEAT && a->seq == 4
+      && a->plan_epoch == 12 && g_strcmp0 (a->plan_proposer, "p-7") == 0,
+      "%s", with);
+  fail_unless (b && b->type == GST_F2F_PEER_MESSAGE_HEARTBEAT && b->seq == 5
+      && b->plan_proposer == NULL, "%s", without);
+  for (i = 0; i < G_N_ELEMENTS (rows); i++) {
+    g_autoptr (GstF2fPeerMessage) m = NULL;
+    g_autoptr (GError) error = NULL;
+
+    m = gst_f2f_peer_message_parse (rows[i].text, strlen (rows[i].text),
+        &error);
+    fail_unless ((m != NULL) == rows[i].ok, "%s", rows[i].text);
+    if (m)
+      fail_unless (g_strcmp0 (m->plan_proposer, rows[i].proposer) == 0
+          && m->plan_epoch == rows[i].epoch, "%s", rows[i].text);
+    else
+      fail_unless (error != NULL && strstr (error->message, "heartbeat"),
+          "%s: %s", rows[i].text, error ? error->message : "no error");
+  }
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_context_round_trip)
 {
   GstF2fRoom *room = gst_f2f_room_new ();
@@ -336,6 +391,7 @@ room_suite (void)
   tcase_add_test (tc, test_membership_and_sending);
   tcase_add_test (tc, test_context_round_trip);
   tcase_add_test (tc, test_feedback_message);
+  tcase_add_test (tc, test_heartbeat_message);
   tcase_add_test (tc, test_plan);
   tcase_add_test (tc, test_propose_plan);
   tcase_add_test (tc, test_plan_message);
