@@ -59,6 +59,10 @@ struct _F2fPeerLink
   F2fLinkState state;
   gint64 last_rx_us;
   gboolean destroyed;
+  /* the plan the peer's latest heartbeat named (heard_plan: one came) */
+  gboolean heard_plan;
+  guint64 heard_plan_epoch;
+  gchar *heard_plan_proposer;   /* NULL: it holds none */
 };
 
 #define LINK_LOCK(l) g_mutex_lock (&(l)->lock)
@@ -107,6 +111,7 @@ link_free (F2fPeerLink * link)
   g_clear_object (&link->audio_pay);
   g_main_context_unref (link->context);
   g_mutex_clear (&link->lock);
+  g_free (link->heard_plan_proposer);
   g_free (link->peer_id);
   g_free (link->peer_name);
   g_free (link);
@@ -353,6 +358,12 @@ deliver (F2fPeerLink * link, GstWebRTCDataChannel * channel, GBytes * bytes)
     g_autoptr (GstF2fPeerMessage) msg = gst_f2f_peer_message_parse (text, len,
         NULL);
     if (msg && msg->type == GST_F2F_PEER_MESSAGE_HEARTBEAT) {
+      LINK_LOCK (link);
+      link->heard_plan = TRUE;
+      link->heard_plan_epoch = msg->plan_epoch;
+      g_free (link->heard_plan_proposer);
+      link->heard_plan_proposer = g_steal_pointer (&msg->plan_proposer);
+      LINK_UNLOCK (link);
       g_free (label);
       return;
     }
@@ -525,13 +536,14 @@ f2f_peer_link_buffered_amount (F2fPeerLink * link, const gchar * label)
 }
 
 gboolean
-f2f_peer_link_heartbeat (F2fPeerLink * link, gint64 now_us)
+f2f_peer_link_heartbeat (F2fPeerLink * link, gint64 now_us,
+    const GstF2fPlan * plan)
 {
   g_autofree gchar *text = NULL;
   g_autoptr (GBytes) bytes = NULL;
   gboolean alive = TRUE;
 
-  text = gst_f2f_peer_message_heartbeat (++link->heartbeat_seq);
+  text = gst_f2f_peer_message_heartbeat (++link->heartbeat_seq, plan);
   bytes = g_bytes_new (text, strlen (text));
   f2f_peer_link_send (link, GST_F2F_CONTROL_CHANNEL, bytes);
 
@@ -542,6 +554,20 @@ f2f_peer_link_heartbeat (F2fPeerLink * link, gint64 now_us)
     alive = FALSE;
   LINK_UNLOCK (link);
   return alive;
+}
+
+gboolean
+f2f_peer_link_heard_plan (F2fPeerLink * link, guint64 * epoch,
+    gchar ** proposer)
+{
+  gboolean heard;
+
+  LINK_LOCK (link);
+  heard = link->heard_plan;
+  *epoch = link->heard_plan_epoch;
+  *proposer = g_strdup (link->heard_plan_proposer);
+  LINK_UNLOCK (link);
+  return heard;
 }
 
 /* ---------------------------------------------------------------------- */

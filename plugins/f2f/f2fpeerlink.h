@@ -123,9 +123,16 @@ gboolean f2f_peer_link_send (F2fPeerLink * link, const gchar * channel,
 /* Any thread. Bytes queued on the channel, -1 when it is not open. */
 gint64 f2f_peer_link_buffered_amount (F2fPeerLink * link,
     const gchar * channel);
-/* Sends a heartbeat; returns FALSE when nothing came from the peer for
- * longer than the heartbeat timeout (only once it had connected). */
-gboolean f2f_peer_link_heartbeat (F2fPeerLink * link, gint64 now_us);
+/* Sends a heartbeat naming @plan (the one we hold, may be NULL); returns
+ * FALSE when nothing came from the peer for longer than the heartbeat
+ * timeout (only once it had connected). */
+gboolean f2f_peer_link_heartbeat (F2fPeerLink * link, gint64 now_us,
+    const GstF2fPlan * plan);
+/* Any thread. The plan the peer's latest heartbeat named: FALSE when no
+ * heartbeat came yet; else @epoch and @proposer (NULL: it holds none;
+ * free it). */
+gboolean f2f_peer_link_heard_plan (F2fPeerLink * link, guint64 * epoch,
+    gchar ** proposer);
 /* Asks webrtcbin for its statistics (waits up to 2 s: a request made
  * while the link goes down may never be answered). Any thread but a
  * streaming one. */

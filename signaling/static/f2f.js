@@ -14,7 +14,7 @@
 // docs/browser.md lists every option, method and event.
 
 import {
-  FEED, PlanError, ROLE, USE, describePlan, feedOf, makePlan, parsePlan, planToJson, planWithout,
+  FEED, PlanError, ROLE, USE, describePlan, feedOf, makePlan, parsePlan, planToJson, planWithout, supersedesKnown,
   roleOf, supersedes, useOf, validatePlan
 } from './f2fplan.js';
 
@@ -293,7 +293,15 @@ class F2fLink {
 
   sendHeartbeat () {
     const ch = this.channels.get(CONTROL);
-    if (ch?.readyState === 'open') ch.send(JSON.stringify({ type: 'heartbeat', seq: this.heartbeatSeq++ }));
+    if (ch?.readyState !== 'open') return;
+    // It names the plan we hold: a peer that holds a later one sends it
+    // (docs/protocol.md, "Peer to peer"), so a missed plan heals.
+    const plan = this.room.plan;
+    ch.send(JSON.stringify({
+      type: 'heartbeat',
+      seq: this.heartbeatSeq++,
+      ...(plan ? { 'plan-epoch': plan.epoch, 'plan-proposer': plan.proposer } : {})
+    }));
   }
 
   onChannelMessage (label, data) {
@@ -323,7 +331,15 @@ class F2fLink {
     }
     if (!msg || typeof msg !== 'object' || typeof msg.type !== 'string') return;
     if (label === CONTROL) {
-      if (msg.type === 'heartbeat') this.lastHeartbeat = performance.now();
+      if (msg.type === 'heartbeat') {
+        this.lastHeartbeat = performance.now();
+        // The peer's heartbeat names an older plan than ours, or none: it
+        // missed ours.
+        const epoch = msg['plan-epoch'];
+        const proposer = typeof msg['plan-proposer'] === 'string' ? msg['plan-proposer'] : null;
+        if (this.room.plan && (proposer === null || Number.isInteger(epoch)) &&
+            supersedesKnown(this.room.plan, epoch, proposer, this.room.leader)) this.room.sendPlanTo(this);
+      }
       else if (msg.type === 'chat' && typeof msg.text === 'string') {
         this.lastHeartbeat = performance.now();
         this.room.emit('chat', { from: this.peer.id, name: this.peer.name, text: msg.text, time: msg.time, self: false });

@@ -411,6 +411,60 @@ GST_START_TEST (test_mixer_properties)
 
 GST_END_TEST;
 
+/* A peer that misses the plan message (and its relays) still gets the
+ * plan: its heartbeats name the plan it holds (none), and the peers that
+ * hold a later one send it again. C ignores every plan message for its
+ * first 4 s of them (F2F_TEST_IGNORE_PLANS_MS, as if lost); it must hold
+ * the plan and play its part in it within 3 s after that. Before the
+ * heartbeats named plans, C held no plan for the rest of the call. */
+#define IGNORE_PLANS_MS 4000
+
+GST_START_TEST (test_missed_plan_heals)
+{
+  TestServer *server = f2f_test_server_start (0, NULL);
+  GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      f2f_test_peer_free);
+  TestPeer *a, *b, *c;
+  g_autofree gchar *cmd = NULL;
+  RolesAre r = { peers, NULL };
+  gint64 proposed, late_ms;
+
+  a = start (peers, server, 0, "heal");
+  b = start (peers, server, 1, "heal");
+  g_setenv ("F2F_TEST_IGNORE_PLANS_MS", G_STRINGIFY (IGNORE_PLANS_MS), TRUE);
+  c = start (peers, server, 2, "heal");
+  g_unsetenv ("F2F_TEST_IGNORE_PLANS_MS");
+  fail_unless (f2f_test_wait_all_decode (peers, 10, 40000),
+      "the room did not form");
+
+  cmd = g_strdup_printf ("topology %s", a->peer_id);
+  proposed = g_get_monotonic_time ();
+  f2f_test_peer_send (b, cmd);
+  r.mixers = a->peer_id;
+  if (!f2f_test_wait (plan_everywhere, &r, IGNORE_PLANS_MS + 3000))
+    fail ("C did not get the plan it missed within %u ms of the proposal: "
+        "A holds '%s', B '%s', C '%s' (%s)", IGNORE_PLANS_MS + 3000,
+        a->topology_plan ? gst_structure_get_string (a->topology_plan,
+            "mixers") : "none", b->topology_plan ?
+        gst_structure_get_string (b->topology_plan, "mixers") : "none",
+        c->topology_plan ? gst_structure_get_string (c->topology_plan,
+            "mixers") : "none", c->role);
+  late_ms = (c->plan_time_us - proposed) / 1000;
+  g_print ("C adopted the plan %" G_GINT64_FORMAT " ms after the proposal "
+      "(A %" G_GINT64_FORMAT " ms, B %" G_GINT64_FORMAT " ms)\n", late_ms,
+      (a->plan_time_us - proposed) / 1000, (b->plan_time_us - proposed) / 1000);
+  /* the fault held: C did not take it from the proposal or a relay */
+  fail_unless (late_ms >= IGNORE_PLANS_MS - 500, "C adopted the plan after "
+      "%" G_GINT64_FORMAT " ms, inside the window it ignores plans in",
+      late_ms);
+  expect_everyone_hears_everyone (peers, "mixer A, C healed", 10000);
+
+  g_ptr_array_unref (peers);
+  f2f_test_server_free (server);
+}
+
+GST_END_TEST;
+
 typedef struct
 {
   GPtrArray *peers;
@@ -718,6 +772,7 @@ mixer_suite (void)
   tcase_add_test (tc, test_phases);
   tcase_add_test (tc, test_mixer_killed);
   tcase_add_test (tc, test_mixer_properties);
+  tcase_add_test (tc, test_missed_plan_heals);
   tcase_add_test (tc, test_switch_gap);
   tcase_add_test (tc, test_mixer_node_recipe);
   tcase_add_test (tc, test_mixer_with_a_lossy_client);
