@@ -121,11 +121,42 @@ async function main () {
     `mesh: GstBlue sees green and hears 800 Hz (${b.colours} px, ${b.tones} dB)`);
 
   // ---- GstRed becomes the mixer ----
+  // The browser misses the plan: it ignores every plan message for 3 s from
+  // the first (the proposal and GstBlue's relay), as if lost. Its
+  // heartbeats name no plan, so the gst peers send theirs again
+  // (docs/protocol.md, "Topology plans").
+  await page.evaluate(() => {
+    const room = window.f2fApp.room;
+    const onPlan = room.onPlan.bind(room);
+    let until = 0;
+    window.f2fTestIgnoredPlans = 0;
+    window.f2fTestPlans = 0;
+    room.onPlan = (link, obj) => {
+      const now = performance.now();
+      window.f2fTestPlans++;
+      if (!until) until = now + 3000;
+      if (now < until) {
+        window.f2fTestIgnoredPlans++;
+        return;
+      }
+      onPlan(link, obj);
+    };
+  });
+  const proposed = Date.now();
   a.send(`topology ${a.id}`);
   check(await waitFor(() => a.role === 'mixer' && b.role === 'client' && b.roleMixer === a.id, 10000),
     `GstRed is the mixer, GstBlue its client (${a.role}, ${b.role} of ${b.roleMixer})`);
-  check(await waitFor(async () => { const r = await role(); return r.role === 'client' && r.mixer === a.id; }, 10000),
-    `the browser adopted the plan: a client of GstRed (${JSON.stringify(await role())})`);
+  check(await waitFor(async () => { const r = await role(); return r.role === 'client' && r.mixer === a.id; }, 6000),
+    `the browser adopted the plan it missed within 6 s: a client of GstRed (${JSON.stringify(await role())})`);
+  const adoptedMs = Date.now() - proposed;
+  const ignored = await page.evaluate(() => window.f2fTestIgnoredPlans);
+  check(ignored >= 2 && adoptedMs >= 2900,
+    `… after ignoring ${ignored} plan messages (the proposal, the relay, the answers to its heartbeats) for 3 s: adopted ${adoptedMs} ms after the proposal`);
+  // Once it holds the plan its heartbeats name it: the answers stop.
+  const plansThen = await page.evaluate(() => window.f2fTestPlans);
+  await sleep(3000);   // a measured window, not a wait for an outcome
+  const plansAfter = await page.evaluate(() => window.f2fTestPlans) - plansThen;
+  check(plansAfter <= 2, `no more plan messages once it holds the plan (${plansAfter} in 3 s; in flight at most 2)`);
   const badge = (await role()).badge;
   check(badge === 'client of GstRed (mixer)', `the page shows its role and mixer ("${badge}")`);
   // (after the 300 ms during which what stops goes on: make before break)
