@@ -805,6 +805,19 @@ description_done_on_thread (F2fPeerLink * link, gpointer data)
     send_signal (link, r->msg);
     r->msg = NULL;
   }
+  /* The answerer starts connecting once its answer is made, not when the
+   * offer comes: "connecting" links the encoder's video to the link
+   * (behind the gate, which holds buffers but not the caps before them),
+   * and webrtcbin 1.22 matches an offered section against the caps its
+   * sink pad received, once it has any, instead of the codec preferences.
+   * x264's caps say "constrained-baseline" at payload 102, Chromium's 102
+   * is "baseline" (42001f): no offered section took our H.264 sender and
+   * Chromium got a receive-only video answer, no picture from this peer
+   * for the whole call (browser/interop, about 1 run in 15: when a camera
+   * frame came between the offer and the answer;
+   * elements/f2fpeerlink test_answer_keeps_h264_sender). */
+  if (!link->offerer)
+    set_state (link, F2F_LINK_CONNECTING, NULL);
 }
 
 /* create-offer / create-answer replied: set it locally, send it. */
@@ -1019,7 +1032,7 @@ handle_signal (F2fPeerLink * link, GstF2fMessage * msg)
         GST_WARNING ("ignoring an unexpected offer from %s", link->peer_id);
         return;
       }
-      set_state (link, F2F_LINK_CONNECTING, NULL);
+      /* connecting once the answer is made (description_done_on_thread) */
       set_remote (link, msg->sdp, GST_WEBRTC_SDP_TYPE_OFFER);
       break;
     case GST_F2F_MESSAGE_ANSWER:

@@ -13,6 +13,8 @@
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/rtp/gstrtpbuffer.h>
+#include <gst/webrtc/webrtc.h>
+#include <string.h>
 
 #include "../../../plugins/f2f/f2fpeerlink.h"
 #include "../../../plugins/f2f/f2fworker.h"
@@ -549,6 +551,272 @@ GST_START_TEST (test_catch_up_state)
 
 GST_END_TEST;
 
+/* Chromium offers H.264 as 102 with profile-level-id 42001f ("baseline" as
+ * GStreamer reads it) and 108 with 42e01f ("constrained-baseline"); f2f's
+ * sender is 102 and what x264 and rtph264pay make says 42c014,
+ * "constrained-baseline". webrtcbin 1.22 matches an offered section
+ * against the caps its sink pad has received once it has any, and against
+ * the codec preferences only before: 102's profile differs and 108's
+ * payload type does, so caps that reach webrtcbin between the offer and
+ * the answer leave our H.264 sender out, and the answer's video is
+ * receive-only (browser/interop, about 1 run in 15: Chromium decoded no
+ * picture from the gst peer for the whole call; its log showed the caps
+ * arriving 2 ms before the answer was made). f2fsignal links the encoder's
+ * video to a link when the link starts connecting (behind a gate that holds
+ * buffers, not the caps before them), so the answerer must start
+ * connecting only once its answer is made. Here the encoder's caps go to
+ * the link, and reach webrtcbin, the moment the link says "connecting". */
+#define H264_RTP_CAPS "application/x-rtp,media=video,encoding-name=H264," \
+    "payload=102,clock-rate=90000,packetization-mode=(string)1"
+
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  GstElement *pipeline;
+  GstCaps *h264;                /* the encoder's caps */
+  F2fPeerLink *link;
+  gchar *offer;
+  gchar *answer;
+  gboolean caps_before_answer;
+} Answering;
+
+/* x264's caps as f2fsignal's encoder makes them (f2fencode.c). */
+static GstCaps *
+x264_caps (void)
+{
+  GstElement *p = gst_parse_launch ("videotestsrc num-buffers=1 ! "
+      "video/x-raw,width=160,height=120,framerate=10/1 ! x264enc "
+      "tune=zerolatency speed-preset=ultrafast ! video/x-h264,"
+      "profile=constrained-baseline,stream-format=avc,alignment=au ! "
+      "fakesink name=sink", NULL);
+  GstElement *sink;
+  GstPad *pad;
+  GstMessage *msg;
+  GstCaps *caps;
+
+  fail_unless (p != NULL);
+  gst_element_set_state (p, GST_STATE_PLAYING);
+  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (p), 10 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  sink = gst_bin_get_by_name (GST_BIN (p), "sink");
+  pad = gst_element_get_static_pad (sink, "sink");
+  caps = gst_pad_get_current_caps (pad);
+  gst_object_unref (pad);
+  gst_object_unref (sink);
+  gst_element_set_state (p, GST_STATE_NULL);
+  gst_object_unref (p);
+  fail_unless (caps != NULL);
+  return caps;
+}
+
+static void
+answering_signal (F2fPeerLink * link, GstF2fMessage * msg, gpointer user_data)
+{
+  Answering *a = user_data;
+
+  if (msg->type != GST_F2F_MESSAGE_ANSWER)
+    return;
+  g_mutex_lock (&a->lock);
+  a->answer = g_strdup (msg->sdp);
+  g_cond_broadcast (&a->cond);
+  g_mutex_unlock (&a->lock);
+}
+
+static void
+answering_state (F2fPeerLink * link, F2fLinkState state, const gchar * why,
+    gpointer user_data)
+{
+  Answering *a = user_data;
+  GstElement *webrtc = f2f_peer_link_get_webrtcbin (link);
+  GstPad *sink, *webrtc_sink;
+  GstSegment segment;
+  GstCaps *arrived = NULL;
+  gint64 deadline;
+
+  if (state != F2F_LINK_CONNECTING)
+    return;
+  sink = f2f_peer_link_get_sink (link, "video");
+  gst_pad_send_event (sink, gst_event_new_stream_start ("camera"));
+  gst_pad_send_event (sink, gst_event_new_caps (a->h264));
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  gst_pad_send_event (sink, gst_event_new_segment (&segment));
+  gst_object_unref (sink);
+  /* the link's queue carries them to the payloader, whose caps go on to
+   * webrtcbin: wait for them there (this is the link's own thread, so an
+   * answer cannot be made meanwhile unless it was already) */
+  webrtc_sink = gst_element_get_static_pad (webrtc, "sink_0");
+  deadline = g_get_monotonic_time () + 2 * G_TIME_SPAN_SECOND;
+  while ((arrived = gst_pad_get_current_caps (webrtc_sink)) == NULL
+      && g_get_monotonic_time () < deadline)
+    g_usleep (1000);
+  gst_object_unref (webrtc_sink);
+  fail_unless (arrived != NULL, "the encoder's caps never reached webrtcbin");
+  gst_caps_unref (arrived);
+  g_mutex_lock (&a->lock);
+  a->caps_before_answer = a->answer == NULL;
+  g_mutex_unlock (&a->lock);
+}
+
+static void
+offer_created (GstPromise * promise, gpointer user_data)
+{
+  Answering *a = user_data;
+  GstWebRTCSessionDescription *desc = NULL;
+
+  gst_structure_get (gst_promise_get_reply (promise), "offer",
+      GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &desc, NULL);
+  gst_promise_unref (promise);
+  g_mutex_lock (&a->lock);
+  a->offer = desc ? gst_sdp_message_as_text (desc->sdp) : g_strdup ("");
+  g_cond_broadcast (&a->cond);
+  g_mutex_unlock (&a->lock);
+  if (desc)
+    gst_webrtc_session_description_free (desc);
+}
+
+static gboolean
+make_answerer_on_thread (gpointer data)
+{
+  Answering *a = data;
+  F2fPeerLinkConfig config = { 0 };
+  F2fPeerLinkCallbacks callbacks = { 0 };
+
+  config.latency_ms = 40;
+  config.first_packet_wait_ms = 2000;
+  config.video_caps = gst_caps_from_string (H264_RTP_CAPS);
+  config.audio_caps = gst_caps_from_string ("application/x-rtp,media=audio,"
+      "encoding-name=OPUS,payload=97,clock-rate=48000");
+  config.video_payloader = "rtph264pay";
+  callbacks.send_signal = answering_signal;
+  callbacks.state_changed = answering_state;
+  a->link = f2f_peer_link_new (GST_BIN (a->pipeline), "chromium", "Chromium",
+      FALSE, &config, &callbacks, a);
+  /* as f2fsignal does for a link made in PLAYING */
+  f2f_peer_link_catch_up_state (a->link);
+  gst_caps_unref (config.video_caps);
+  gst_caps_unref (config.audio_caps);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+offer_on_thread (gpointer data)
+{
+  Answering *a = data;
+
+  f2f_peer_link_handle_signal (a->link,
+      gst_f2f_message_new_sdp (GST_F2F_MESSAGE_OFFER, "chromium", a->offer));
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+destroy_on_thread (gpointer data)
+{
+  Answering *a = data;
+
+  f2f_peer_link_destroy (a->link);
+  f2f_peer_link_unref (a->link);
+  return G_SOURCE_REMOVE;
+}
+
+/* The video section of @sdp (up to the next section), or NULL. */
+static gchar *
+video_section (const gchar * sdp)
+{
+  const gchar *start = strstr (sdp, "m=video");
+  const gchar *end = start ? strstr (start + 1, "\nm=") : NULL;
+
+  if (start == NULL)
+    return NULL;
+  return end ? g_strndup (start, end - start) : g_strdup (start);
+}
+
+GST_START_TEST (test_answer_keeps_h264_sender)
+{
+  Answering a = { 0 };
+  F2fWorker *worker;
+  GstElement *offerer, *chromium;
+  GstWebRTCRTPTransceiver *trans = NULL;
+  GstCaps *caps;
+  GstPromise *promise;
+  g_autofree gchar *video = NULL;
+  gint64 deadline;
+
+  if (!gst_registry_check_feature_version (gst_registry_get (), "x264enc", 1,
+          0, 0)) {
+    GST_INFO ("no x264enc: skipped");
+    return;
+  }
+  a.h264 = x264_caps ();
+  /* Chromium's offer, as far as the codecs go */
+  offerer = gst_pipeline_new (NULL);
+  chromium = gst_element_factory_make ("webrtcbin", NULL);
+  gst_bin_add (GST_BIN (offerer), chromium);
+  gst_element_set_state (offerer, GST_STATE_PLAYING);
+  caps = gst_caps_from_string ("application/x-rtp,media=video,"
+      "encoding-name=VP8,payload=96,clock-rate=90000; application/x-rtp,"
+      "media=video,encoding-name=H264,payload=102,clock-rate=90000,"
+      "packetization-mode=(string)1,profile-level-id=(string)42001f,"
+      "level-asymmetry-allowed=(string)1; application/x-rtp,media=video,"
+      "encoding-name=H264,payload=108,clock-rate=90000,"
+      "packetization-mode=(string)1,profile-level-id=(string)42e01f,"
+      "level-asymmetry-allowed=(string)1");
+  g_signal_emit_by_name (chromium, "add-transceiver",
+      GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV, caps, &trans);
+  gst_caps_unref (caps);
+  gst_clear_object (&trans);
+  caps = gst_caps_from_string ("application/x-rtp,media=audio,"
+      "encoding-name=OPUS,payload=111,clock-rate=48000");
+  g_signal_emit_by_name (chromium, "add-transceiver",
+      GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV, caps, &trans);
+  gst_caps_unref (caps);
+  gst_clear_object (&trans);
+  g_mutex_init (&a.lock);
+  g_cond_init (&a.cond);
+  promise = gst_promise_new_with_change_func (offer_created, &a, NULL);
+  g_signal_emit_by_name (chromium, "create-offer", NULL, promise);
+  deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+  g_mutex_lock (&a.lock);
+  while (a.offer == NULL && g_cond_wait_until (&a.cond, &a.lock, deadline));
+  g_mutex_unlock (&a.lock);
+  fail_unless (a.offer && strstr (a.offer, "H264/90000") != NULL, "offer: %s",
+      a.offer);
+
+  a.pipeline = gst_pipeline_new (NULL);
+  gst_element_set_state (a.pipeline, GST_STATE_PLAYING);
+  worker = f2f_worker_start ("private", NULL, NULL, NULL);
+  f2f_worker_call_sync (worker, make_answerer_on_thread, &a);
+  f2f_context_call (f2f_worker_get_context (worker), offer_on_thread, &a,
+      NULL);
+  deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+  g_mutex_lock (&a.lock);
+  while (a.answer == NULL && g_cond_wait_until (&a.cond, &a.lock, deadline));
+  g_mutex_unlock (&a.lock);
+  fail_unless (a.answer != NULL, "no answer within 10 s");
+  video = video_section (a.answer);
+  fail_unless (video && strstr (video, "a=sendrecv")
+      && strstr (video, "H264/90000"), "the answer's video is not our H.264 "
+      "sender (the encoder's caps reached webrtcbin %s the answer was "
+      "made):\n%s", a.caps_before_answer ? "before" : "after",
+      video ? video : a.answer);
+
+  f2f_worker_call_sync (worker, destroy_on_thread, &a);
+  f2f_worker_stop (worker);
+  gst_element_set_state (a.pipeline, GST_STATE_NULL);
+  gst_object_unref (a.pipeline);
+  gst_element_set_state (offerer, GST_STATE_NULL);
+  gst_object_unref (offerer);
+  gst_caps_unref (a.h264);
+  g_free (a.offer);
+  g_free (a.answer);
+  g_mutex_clear (&a.lock);
+  g_cond_clear (&a.cond);
+}
+
+GST_END_TEST;
+
 static Suite *
 f2fpeerlink_suite (void)
 {
@@ -565,6 +833,7 @@ f2fpeerlink_suite (void)
   tcase_add_test (tc, test_last_unref_never_waits_for_webrtcbin);
   tcase_add_test (tc, test_describe);
   tcase_add_test (tc, test_catch_up_state);
+  tcase_add_test (tc, test_answer_keeps_h264_sender);
   return s;
 }
 
