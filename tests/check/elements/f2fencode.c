@@ -83,8 +83,10 @@ median_encode_ms (guint width, guint height, guint frames)
  * unscaled they would be about 4× apart. */
 GST_START_TEST (test_times_frames)
 {
-  gdouble small = median_encode_ms (320, 240, 60);
-  gdouble large = median_encode_ms (640, 480, 60);
+  /* enough frames for several 100 ms reports on an idle machine too: 60
+   * frames of 320×240 took ~200 ms and gave 1 report once */
+  gdouble small = median_encode_ms (320, 240, 240);
+  gdouble large = median_encode_ms (640, 480, 90);
 
   g_print ("320x240: %.2f ms, 640x480 scaled: %.2f ms\n", small, large);
   fail_unless (small > 0 && small < 200, "%.2f ms", small);
