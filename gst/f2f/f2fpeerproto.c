@@ -25,49 +25,64 @@ gst_f2f_peer_message_free (GstF2fPeerMessage * msg)
   g_free (msg);
 }
 
-static gchar *
-build (const gchar * type, const gchar * key, JsonNode * value,
-    const gchar * key2, gint64 value2)
+/* A message object begun with its type; members follow; finish() ends it
+ * and gives its text. */
+static JsonBuilder *
+begin (const gchar * type)
 {
-  g_autoptr (JsonBuilder) b = json_builder_new_immutable ();
-  g_autoptr (JsonNode) root = NULL;
+  JsonBuilder *b = json_builder_new_immutable ();
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "type");
   json_builder_add_string_value (b, type);
+  return b;
+}
+
+static void
+add_int (JsonBuilder * b, const gchar * name, gint64 value)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_int_value (b, value);
+}
+
+static gchar *
+finish (JsonBuilder * b)
+{
+  g_autoptr (JsonNode) root = NULL;
+
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  g_object_unref (b);
+  return json_to_string (root, FALSE);
+}
+
+static gchar *
+build (const gchar * type, const gchar * key, JsonNode * value,
+    const gchar * key2, gint64 value2)
+{
+  JsonBuilder *b = begin (type);
+
   if (key) {
     json_builder_set_member_name (b, key);
     json_builder_add_value (b, value);
   }
-  if (key2) {
-    json_builder_set_member_name (b, key2);
-    json_builder_add_int_value (b, value2);
-  }
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  return json_to_string (root, FALSE);
+  if (key2)
+    add_int (b, key2, value2);
+  return finish (b);
 }
 
 gchar *
 gst_f2f_peer_message_heartbeat (guint64 seq, const GstF2fPlan * plan)
 {
-  g_autoptr (JsonBuilder) b = json_builder_new_immutable ();
-  g_autoptr (JsonNode) root = NULL;
+  JsonBuilder *b = begin ("heartbeat");
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "type");
-  json_builder_add_string_value (b, "heartbeat");
-  json_builder_set_member_name (b, "seq");
-  json_builder_add_int_value (b, (gint64) seq);
+  add_int (b, "seq", (gint64) seq);
   if (plan) {
-    json_builder_set_member_name (b, "plan-epoch");
-    json_builder_add_int_value (b, (gint64) gst_f2f_plan_get_epoch (plan));
+    add_int (b, "plan-epoch", (gint64) gst_f2f_plan_get_epoch (plan));
     json_builder_set_member_name (b, "plan-proposer");
     json_builder_add_string_value (b, gst_f2f_plan_get_proposer (plan));
   }
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  return json_to_string (root, FALSE);
+  return finish (b);
 }
 
 gchar *
@@ -92,25 +107,14 @@ gchar *
 gst_f2f_peer_message_feedback (guint64 seq, gint64 queue_ms, gint64 peak_ms,
     gint64 rate_kbps, gint64 loss_permille)
 {
-  g_autoptr (JsonBuilder) b = json_builder_new_immutable ();
-  g_autoptr (JsonNode) root = NULL;
+  JsonBuilder *b = begin ("feedback");
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "type");
-  json_builder_add_string_value (b, "feedback");
-  json_builder_set_member_name (b, "seq");
-  json_builder_add_int_value (b, (gint64) seq);
-  json_builder_set_member_name (b, "queue-ms");
-  json_builder_add_int_value (b, queue_ms);
-  json_builder_set_member_name (b, "peak-ms");
-  json_builder_add_int_value (b, peak_ms);
-  json_builder_set_member_name (b, "rate-kbps");
-  json_builder_add_int_value (b, rate_kbps);
-  json_builder_set_member_name (b, "loss-permille");
-  json_builder_add_int_value (b, loss_permille);
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  return json_to_string (root, FALSE);
+  add_int (b, "seq", (gint64) seq);
+  add_int (b, "queue-ms", queue_ms);
+  add_int (b, "peak-ms", peak_ms);
+  add_int (b, "rate-kbps", rate_kbps);
+  add_int (b, "loss-permille", loss_permille);
+  return finish (b);
 }
 
 /* json-glib's *_with_default getters emit a critical for a member of the

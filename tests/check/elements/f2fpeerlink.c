@@ -411,14 +411,14 @@ make_link_on_thread (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* as heartbeat_cb's rebuild does */
+/* @data: a link; as heartbeat_cb's rebuild does */
 static gboolean
 drop_link_on_thread (gpointer data)
 {
-  Hold *h = data;
+  F2fPeerLink *link = data;
 
-  f2f_peer_link_destroy (h->link);
-  f2f_peer_link_unref (h->link);
+  f2f_peer_link_destroy (link);
+  f2f_peer_link_unref (link);
   return G_SOURCE_REMOVE;
 }
 
@@ -455,7 +455,7 @@ GST_START_TEST (test_last_unref_never_waits_for_webrtcbin)
   g_mutex_init (&h.lock);
   g_cond_init (&h.cond);
   f2f_worker_call_sync (worker, make_link_on_thread, &h);
-  f2f_context_call (context, drop_link_on_thread, &h, NULL);
+  f2f_context_call (context, drop_link_on_thread, h.link, NULL);
 
   g_mutex_lock (&h.lock);
   entered = hold_wait (&h, (gboolean *) & h.finalizer, 5);
@@ -711,16 +711,6 @@ offer_on_thread (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-static gboolean
-destroy_on_thread (gpointer data)
-{
-  Answering *a = data;
-
-  f2f_peer_link_destroy (a->link);
-  f2f_peer_link_unref (a->link);
-  return G_SOURCE_REMOVE;
-}
-
 /* The video section of @sdp (up to the next section), or NULL. */
 static gchar *
 video_section (const gchar * sdp)
@@ -802,7 +792,7 @@ GST_START_TEST (test_answer_keeps_h264_sender)
       "made):\n%s", a.caps_before_answer ? "before" : "after",
       video ? video : a.answer);
 
-  f2f_worker_call_sync (worker, destroy_on_thread, &a);
+  f2f_worker_call_sync (worker, drop_link_on_thread, a.link);
   f2f_worker_stop (worker);
   gst_element_set_state (a.pipeline, GST_STATE_NULL);
   gst_object_unref (a.pipeline);
