@@ -45,6 +45,12 @@
  * scenario (its jitterbuffers' ts-offset included) is written there as
  * listener-k<k>-<n>.dot once the ticks are measured.
  *
+ * MIXER_LATENCY_LEAD=1 (a diagnostic) prints, per room, for every pad of
+ * every audiomixer (room views, mix-minus, sub-mixes) the running time of
+ * each buffer that reached it minus the clock's running time then ("lead":
+ * < 0 the buffer came after its time; for an output pad, how late the mix
+ * is made).
+ *
  * --check makes it a test (meson test integration/lipsync): exit 1 unless
  * every room ran and met issue 14's audio targets (p95 <= 150 ms, <= 40 ms
  * p95 per mixer hop over the mesh) and, with --video, every room's skew
@@ -285,6 +291,166 @@ vrx_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
+/* ---------------------------------------------------------------------- */
+/* MIXER_LATENCY_LEAD=1 (a diagnostic): for every buffer reaching an
+ * audiomixer's pad while ticks are measured, its running time minus the
+ * clock's running time ("lead": > 0, the aggregator must wait for the
+ * clock before it can mix it). */
+
+typedef struct
+{
+  gchar *what;
+  GstElement *pipeline;
+  GstPad *pad;
+  gulong probe;
+  GArray *ms;                   /* gdouble, protected by lead_lock */
+} Lead;
+
+static GMutex lead_lock;
+static GPtrArray *leads;
+static gboolean lead_on;
+
+static GstPadProbeReturn
+lead_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  Lead *l = user_data;
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstEvent *ev;
+  const GstSegment *seg;
+  GstClock *clock;
+  GstClockTime rt, now;
+  gdouble ms;
+
+  if (!GST_BUFFER_PTS_IS_VALID (buf))
+    return GST_PAD_PROBE_OK;
+  ev = gst_pad_get_sticky_event (pad, GST_EVENT_SEGMENT, 0);
+  if (ev == NULL)
+    return GST_PAD_PROBE_OK;
+  gst_event_parse_segment (ev, &seg);
+  rt = gst_segment_to_running_time (seg, GST_FORMAT_TIME, GST_BUFFER_PTS (buf));
+  gst_event_unref (ev);
+  clock = gst_element_get_clock (l->pipeline);
+  if (clock == NULL || !GST_CLOCK_TIME_IS_VALID (rt)) {
+    gst_clear_object (&clock);
+    return GST_PAD_PROBE_OK;
+  }
+  now = gst_clock_get_time (clock) - gst_element_get_base_time (l->pipeline);
+  gst_object_unref (clock);
+  ms = ((gdouble) rt - (gdouble) now) / 1e6;
+  g_mutex_lock (&lead_lock);
+  g_array_append_val (l->ms, ms);
+  g_mutex_unlock (&lead_lock);
+  return GST_PAD_PROBE_OK;
+}
+
+/* The probe's destroy notify: it runs once the probe is no longer called. */
+static void
+lead_free (gpointer data)
+{
+  Lead *l = data;
+
+  gst_object_unref (l->pad);
+  g_array_unref (l->ms);
+  g_free (l->what);
+  g_free (l);
+}
+
+static void
+lead_watch_pad (Peer * p, GstElement * mixer, GstPad * pad)
+{
+  Lead *l = g_new0 (Lead, 1);
+  GstObject *bin = gst_object_get_parent (GST_OBJECT (mixer));
+
+  /* e.g. "Listener view/mixer.sink_1": the f2fcompositor, its audiomixer */
+  l->what = g_strdup_printf ("%s %s/%s.%s", p->label,
+      bin ? GST_OBJECT_NAME (bin) : "?", GST_OBJECT_NAME (mixer),
+      GST_OBJECT_NAME (pad));
+  gst_clear_object (&bin);
+  l->pipeline = p->pipeline;
+  l->ms = g_array_new (FALSE, FALSE, sizeof (gdouble));
+  l->pad = gst_object_ref (pad);
+  g_mutex_lock (&lead_lock);
+  if (lead_on) {
+    g_ptr_array_add (leads, l);
+    l->probe = gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, lead_probe,
+        l, lead_free);
+    l = NULL;
+  }
+  g_mutex_unlock (&lead_lock);
+  if (l)
+    lead_free (l);
+}
+
+/* (connected swapped: the pipeline first, the audiomixer last) */
+static void
+lead_pad_added (GstElement * pipeline, GstPad * pad, GstElement * mixer)
+{
+  lead_watch_pad (g_object_get_data (G_OBJECT (pipeline), "peer"), mixer, pad);
+}
+
+static void
+lead_watch (Peer * p)
+{
+  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (p->pipeline));
+  GValue v = G_VALUE_INIT;
+
+  while (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
+    GstElement *e = g_value_get_object (&v);
+    GstElementFactory *f = gst_element_get_factory (e);
+
+    if (f && strcmp (GST_OBJECT_NAME (f), "audiomixer") == 0) {
+      GList *l;
+      GST_OBJECT_LOCK (e);
+      l = g_list_copy_deep (e->pads, (GCopyFunc) gst_object_ref, NULL);
+      GST_OBJECT_UNLOCK (e);
+      for (GList * i = l; i; i = i->next)
+        lead_watch_pad (p, e, i->data);
+      g_list_free_full (l, gst_object_unref);
+      g_signal_connect_object (e, "pad-added", G_CALLBACK (lead_pad_added),
+          p->pipeline, G_CONNECT_SWAPPED);
+    }
+    g_value_reset (&v);
+  }
+  g_value_unset (&v);
+  gst_iterator_free (it);
+}
+
+static gint
+cmp_double (gconstpointer a, gconstpointer b)
+{
+  gdouble x = *(const gdouble *) a, y = *(const gdouble *) b;
+  return x < y ? -1 : x > y;
+}
+
+static void
+lead_report (void)
+{
+  GPtrArray *done;
+  guint i;
+
+  g_mutex_lock (&lead_lock);
+  lead_on = FALSE;
+  for (i = 0; i < leads->len; i++) {
+    Lead *l = g_ptr_array_index (leads, i);
+    if (l->ms->len == 0)
+      continue;
+    g_array_sort (l->ms, cmp_double);
+    g_print ("  lead %s: n %u min %.1f p50 %.1f p95 %.1f max %.1f ms\n",
+        l->what, l->ms->len, g_array_index (l->ms, gdouble, 0),
+        g_array_index (l->ms, gdouble, l->ms->len / 2),
+        g_array_index (l->ms, gdouble, l->ms->len * 95 / 100),
+        g_array_index (l->ms, gdouble, l->ms->len - 1));
+  }
+  done = leads;
+  leads = g_ptr_array_new ();
+  g_mutex_unlock (&lead_lock);
+  for (i = 0; i < done->len; i++) {
+    Lead *l = g_ptr_array_index (done, i);
+    gst_pad_remove_probe (l->pad, l->probe);    /* frees l, once unused */
+  }
+  g_ptr_array_unref (done);
+}
+
 /* Any thread that adds an element inside a pipeline. */
 static void
 on_deep_element_added (GstBin * bin, GstBin * sub, GstElement * element,
@@ -438,6 +604,7 @@ peer_new (Scenario * sc, const gchar * label, gint mixer_index,
   p->in = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
   p->role = g_strdup ("mesh");
   p->pipeline = gst_pipeline_new (label);
+  g_object_set_data (G_OBJECT (p->pipeline), "peer", p);
   g_signal_connect (p->pipeline, "deep-element-added",
       G_CALLBACK (on_deep_element_added), p);
   bin = gst_parse_bin_from_description (desc, FALSE, &error);
@@ -771,6 +938,15 @@ run_scenario (Row * row, guint round)
   g_mutex_lock (&sc.lock);
   sc.measuring = TRUE;
   g_mutex_unlock (&sc.lock);
+  if (g_getenv ("MIXER_LATENCY_LEAD")) {
+    g_mutex_lock (&lead_lock);
+    if (leads == NULL)
+      leads = g_ptr_array_new ();
+    lead_on = TRUE;
+    g_mutex_unlock (&lead_lock);
+    for (i = 0; i < sc.peers->len; i++)
+      lead_watch (g_ptr_array_index (sc.peers, i));
+  }
   cpu0 = bench_self_cpu ();
   wall0 = g_get_monotonic_time ();
   if (opts.video)
@@ -789,6 +965,8 @@ run_scenario (Row * row, guint round)
   g_mutex_lock (&sc.lock);
   sc.measuring = FALSE;
   g_mutex_unlock (&sc.lock);
+  if (leads)
+    lead_report ();
 
   if (opts.video) {
     Peer *from = hops[1] ? hops[1] : hops[0] ? hops[0] : sc.talker;
