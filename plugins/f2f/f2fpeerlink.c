@@ -23,6 +23,7 @@
 
 #include "f2fpeerlink.h"
 #include "f2fworker.h"
+#include "f2fdtlscert.h"
 
 GST_DEBUG_CATEGORY_EXTERN (gst_f2f_signal_debug);
 #define GST_CAT_DEFAULT gst_f2f_signal_debug
@@ -47,6 +48,8 @@ struct _F2fPeerLink
   GstElement *audio_queue, *audio_pay;
   guint heartbeat_timeout_ms;
   gboolean video_fec;
+  gchar *dtls_pem;
+  gchar *dtls_fingerprint;      /* of dtls_pem, for our descriptions */
 
   /* Private thread only. */
   gboolean remote_set;
@@ -114,6 +117,8 @@ link_free (F2fPeerLink * link)
   g_free (link->heard_plan_proposer);
   g_free (link->peer_id);
   g_free (link->peer_name);
+  g_free (link->dtls_pem);
+  g_free (link->dtls_fingerprint);
   g_free (link);
 }
 
@@ -820,6 +825,31 @@ description_done_on_thread (F2fPeerLink * link, gpointer data)
     set_state (link, F2F_LINK_CONNECTING, NULL);
 }
 
+/* Every a=fingerprint of @sdp (session and media) says @fingerprint. */
+static void
+set_fingerprint (GstSDPMessage * sdp, const gchar * fingerprint)
+{
+  GstSDPAttribute attr;
+  guint i, j;
+
+  for (i = 0; i < gst_sdp_message_attributes_len (sdp); i++)
+    if (g_strcmp0 (gst_sdp_message_get_attribute (sdp, i)->key,
+            "fingerprint") == 0) {
+      gst_sdp_attribute_set (&attr, "fingerprint", fingerprint);
+      gst_sdp_message_replace_attribute (sdp, i, &attr);
+    }
+  for (i = 0; i < gst_sdp_message_medias_len (sdp); i++) {
+    GstSDPMedia *media = (GstSDPMedia *) gst_sdp_message_get_media (sdp, i);
+
+    for (j = 0; j < gst_sdp_media_attributes_len (media); j++)
+      if (g_strcmp0 (gst_sdp_media_get_attribute (media, j)->key,
+              "fingerprint") == 0) {
+        gst_sdp_attribute_set (&attr, "fingerprint", fingerprint);
+        gst_sdp_media_replace_attribute (media, j, &attr);
+      }
+  }
+}
+
 /* create-offer / create-answer replied: set it locally, send it. */
 static void
 on_description_created (GstPromise * promise, gpointer user_data)
@@ -839,8 +869,13 @@ on_description_created (GstPromise * promise, gpointer user_data)
   gst_promise_unref (promise);
 
   if (desc) {
-    g_autofree gchar *sdp = gst_sdp_message_as_text (desc->sdp);
+    g_autofree gchar *sdp = NULL;
     GstPromise *local = gst_promise_new ();
+
+    /* webrtcbin's is wrong for a certificate of ours: f2fdtlscert.h */
+    if (link->dtls_fingerprint)
+      set_fingerprint (desc->sdp, link->dtls_fingerprint);
+    sdp = gst_sdp_message_as_text (desc->sdp);
 
     g_signal_emit_by_name (link->webrtc, "set-local-description", desc, local);
     gst_promise_interrupt (local);
@@ -1440,6 +1475,13 @@ on_deep_element_added (GstBin * webrtc, GstBin * sub_bin, GstElement * element,
           GST_PAD_PROBE_TYPE_BUFFER_LIST, on_packet_in, link, NULL);
       gst_object_unref (src);
     }
+  } else if (strcmp (GST_OBJECT_NAME (factory), "dtlssrtpdec") == 0
+      && link->dtls_pem) {
+    /* The certificate this link presents (f2fdtlscert.c says why not
+     * webrtcbin's). webrtcbin adds the transport's bins, and with them
+     * this dtlssrtpdec, before it starts them and before any description
+     * takes the certificate's fingerprint. */
+    g_object_set (element, "pem", link->dtls_pem, NULL);
   } else if (strcmp (GST_OBJECT_NAME (factory), "clocksync") == 0) {
     GST_DEBUG_OBJECT (webrtc, "not syncing %" GST_PTR_FORMAT " to the clock",
         element);
@@ -1510,6 +1552,8 @@ f2f_peer_link_new (GstBin * bin, const gchar * peer_id,
   g_mutex_init (&link->lock);
   link->faststart_packets = config->faststart_packets;
   link->video_fec = config->video_fec;
+  link->dtls_pem = g_strdup (config->dtls_pem);
+  link->dtls_fingerprint = f2f_dtls_certificate_fingerprint (config->dtls_pem);
   link->first_packet_wait_us = (config->first_packet_wait_ms ?
       config->first_packet_wait_ms : DEFAULT_FIRST_PACKET_WAIT_MS) *
       G_TIME_SPAN_MILLISECOND;
@@ -1692,6 +1736,7 @@ f2f_peer_link_describe (F2fPeerLink * link)
   GstWebRTCRTPTransceiver *trans = NULL;
   GstWebRTCDTLSTransportState dtls = GST_WEBRTC_DTLS_TRANSPORT_STATE_NEW;
   gboolean client = FALSE, have_dtls = FALSE;
+  g_autofree gchar *remote_pem = NULL, *remote_key = NULL;
 
   if (link->webrtc == NULL || is_destroyed (link))
     return g_strdup ("gone");
@@ -1708,22 +1753,26 @@ f2f_peer_link_describe (F2fPeerLink * link)
     if (sender)
       g_object_get (sender, "transport", &transport, NULL);
     if (transport) {
-      g_object_get (transport, "state", &dtls, "client", &client, NULL);
+      g_object_get (transport, "state", &dtls, "client", &client,
+          "remote-certificate", &remote_pem, NULL);
       have_dtls = TRUE;
     }
     g_clear_object (&transport);
     g_clear_object (&sender);
     gst_object_unref (trans);
   }
+  remote_key = f2f_dtls_certificate_describe (remote_pem);
   return g_strdup_printf ("signaling %s, remote description %s, "
-      "%u candidates waiting for it, ICE %s, gathering %s, DTLS %s%s, "
+      "%u candidates waiting for it, ICE %s, gathering %s, DTLS %s%s%s%s%s, "
       "connection %s", enum_nick (GST_TYPE_WEBRTC_SIGNALING_STATE, signaling),
       link->remote_set ? "set" : "not set", link->pending_candidates->len,
       enum_nick (GST_TYPE_WEBRTC_ICE_CONNECTION_STATE, ice),
       enum_nick (GST_TYPE_WEBRTC_ICE_GATHERING_STATE, gathering),
       have_dtls ? enum_nick (GST_TYPE_WEBRTC_DTLS_TRANSPORT_STATE, dtls) :
       "(none)", have_dtls ? (client ? " as client" : " as server") : "",
-      enum_nick (GST_TYPE_WEBRTC_PEER_CONNECTION_STATE, pc));
+      remote_key ? " (the peer's key: " : "", remote_key ? remote_key : "",
+      remote_key ? ")" : "", enum_nick (GST_TYPE_WEBRTC_PEER_CONNECTION_STATE,
+          pc));
 }
 
 GstPad *

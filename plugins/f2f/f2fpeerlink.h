@@ -79,6 +79,8 @@ typedef struct
                                  * received stream; 0: no lip sync */
   gboolean video_fec;           /* offer ULPFEC/RED on video (its overhead
                                  * starts at 0: f2fcongestion sets it) */
+  const gchar *dtls_pem;        /* the DTLS certificate and key to present
+                                 * (f2fdtlscert.h); NULL: webrtcbin's own */
 } F2fPeerLinkConfig;
 
 F2fPeerLink *f2f_peer_link_new (GstBin * bin, const gchar * peer_id,

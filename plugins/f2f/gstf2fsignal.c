@@ -119,6 +119,7 @@
 #include "f2fworker.h"
 #include "f2fencode.h"
 #include "f2fmixer.h"
+#include "f2fdtlscert.h"
 
 GST_DEBUG_CATEGORY (gst_f2f_signal_debug);
 #define GST_CAT_DEFAULT gst_f2f_signal_debug
@@ -177,6 +178,24 @@ gst_f2f_video_codec_get_type (void)
   return type;
 }
 
+#define GST_TYPE_F2F_DTLS_KEY (gst_f2f_dtls_key_get_type ())
+static GType
+gst_f2f_dtls_key_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {F2F_DTLS_KEY_ECDSA_P256, "ECDSA P-256 (each handshake flight fits one "
+          "datagram)", "ecdsa-p256"},
+    {F2F_DTLS_KEY_RSA_2048, "RSA 2048 (webrtcbin's own)", "rsa-2048"},
+    {0, NULL, NULL}
+  };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstF2fDtlsKey",
+            values));
+  return type;
+}
+
 #define GST_TYPE_F2F_ROOM_VIEW (gst_f2f_room_view_get_type ())
 static GType
 gst_f2f_room_view_get_type (void)
@@ -218,6 +237,7 @@ gst_f2f_room_view_get_type (void)
 #define DEFAULT_STATS_INTERVAL 0
 #define DEFAULT_CONGESTION_CONTROL TRUE
 #define DEFAULT_VIDEO_FEC FALSE
+#define DEFAULT_DTLS_KEY F2F_DTLS_KEY_ECDSA_P256
 #define DEFAULT_MIN_BITRATE 30
 
 enum
@@ -244,6 +264,7 @@ enum
   PROP_TLS_CA_FILE,
   PROP_CONGESTION_CONTROL,
   PROP_VIDEO_FEC,
+  PROP_DTLS_KEY,
   PROP_MIN_BITRATE,
   PROP_MIXER,
   PROP_MIXERS,
@@ -317,6 +338,7 @@ struct _GstF2fSignal
   guint min_bitrate;
   gboolean congestion_control;
   gboolean video_fec;
+  F2fDtlsKey dtls_key;
   GstF2fRoomView room_view;
   gchar *local_addresses;
   guint connect_timeout;
@@ -1914,6 +1936,8 @@ start_on_thread (gpointer data)
   self->link_config.ice_pacing_ms =
       self->latency_profile == GST_F2F_LATENCY_WAN ? 0 : 5;
   self->link_config.video_fec = self->video_fec;
+  /* process-wide, made on first use (under a millisecond) */
+  self->link_config.dtls_pem = f2f_dtls_certificate_pem (self->dtls_key);
   gst_clear_caps (&self->link_config.video_caps);
   self->link_config.video_caps = video_rtp_caps (self->video_codec);
   self->link_config.video_payloader =
@@ -2432,6 +2456,8 @@ make_dtls_key (gpointer data)
 
   if (dtls)
     gst_object_unref (dtls);
+  /* ours (f2fdtlscert.c): fast, but off the join path all the same */
+  f2f_dtls_certificate_pem (F2F_DTLS_KEY_ECDSA_P256);
   return NULL;
 }
 
@@ -2853,6 +2879,9 @@ gst_f2f_signal_set_property (GObject * object, guint prop_id,
     case PROP_CONGESTION_CONTROL:
       self->congestion_control = g_value_get_boolean (value);
       break;
+    case PROP_DTLS_KEY:
+      self->dtls_key = g_value_get_enum (value);
+      break;
     case PROP_VIDEO_FEC:
       self->video_fec = g_value_get_boolean (value);
       break;
@@ -2945,6 +2974,9 @@ gst_f2f_signal_get_property (GObject * object, guint prop_id, GValue * value,
       break;
     case PROP_CONGESTION_CONTROL:
       g_value_set_boolean (value, self->congestion_control);
+      break;
+    case PROP_DTLS_KEY:
+      g_value_set_enum (value, self->dtls_key);
       break;
     case PROP_VIDEO_FEC:
       g_value_set_boolean (value, self->video_fec);
@@ -3102,6 +3134,14 @@ gst_f2f_signal_class_init (GstF2fSignalClass * klass)
           "link's receiver reports (none under 1 %, 4 x the loss, at most "
           "50 %) and the video bitrate makes room for it",
           DEFAULT_VIDEO_FEC, ready));
+  /* f2fdtlscert.c says why not webrtcbin's RSA */
+  g_object_class_install_property (gobject_class, PROP_DTLS_KEY,
+      g_param_spec_enum ("dtls-key", "DTLS key",
+          "The key of the certificate the links present in their DTLS "
+          "handshake: ECDSA P-256 keeps each handshake flight in one "
+          "datagram, so a lossy link loses fewer flights (each lost one "
+          "costs 1 s, then 2 s); rsa-2048 is webrtcbin's own",
+          GST_TYPE_F2F_DTLS_KEY, DEFAULT_DTLS_KEY, ready));
   g_object_class_install_property (gobject_class, PROP_ROOM_VIEW,
       g_param_spec_enum ("room-view", "Room view",
           "Composite the room on video_src/audio_src, or expose a pad per "
@@ -3238,6 +3278,7 @@ gst_f2f_signal_class_init (GstF2fSignalClass * klass)
   gst_type_mark_as_plugin_api (GST_TYPE_F2F_LATENCY_PROFILE, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_F2F_VIDEO_CODEC, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_F2F_ROOM_VIEW, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_F2F_DTLS_KEY, 0);
 }
 
 /* Exposes @element's @pad_name as the always pad @templ through a tee that
@@ -3281,6 +3322,7 @@ gst_f2f_signal_init (GstF2fSignal * self)
   self->min_bitrate = DEFAULT_MIN_BITRATE;
   self->congestion_control = DEFAULT_CONGESTION_CONTROL;
   self->video_fec = DEFAULT_VIDEO_FEC;
+  self->dtls_key = DEFAULT_DTLS_KEY;
   self->room_view = DEFAULT_ROOM_VIEW;
   self->connect_timeout = DEFAULT_CONNECT_TIMEOUT;
   self->heartbeat_timeout = DEFAULT_HEARTBEAT_TIMEOUT;
