@@ -1,0 +1,374 @@
+/* f2f — GStreamer peer-to-peer conference elements
+ * Copyright (C) 2026 the f2f authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * dtls-handshake: how long two f2f links take to connect when DTLS
+ * handshake datagrams are lost, with f2f's ECDSA P-256 certificate against
+ * webrtcbin's RSA-2048 one (the baseline), in the same run, alternating.
+ *
+ * Two F2fPeerLinks (f2fpeerlink.c, what f2fsignal makes per peer) in this
+ * process, one offering to the other, their signals handed straight over,
+ * ICE on 127.0.0.1 only. A probe on each link's nicesink drops each DTLS
+ * handshake datagram (record type 20, 21 or 22: handshake, change cipher
+ * spec, alert) with probability --loss, both ways; nothing else is
+ * dropped, so the figure is the handshake's alone. Per key type it prints
+ * the time from the offer to both links connected (p50, p95, max), the
+ * share of handshakes slower than 500 ms (a lost flight costs OpenSSL's
+ * first retransmission timer, 1 s), and the handshake datagrams and bytes
+ * each side sent (mean, and the largest datagram), the ratio ECDSA / RSA.
+ *
+ *   dtls-handshake [--runs N] [--loss PERCENT] [--seed S]
+ *
+ * (tests/bench/dtls-handshake.sh builds it and runs it in a private
+ * network namespace; docs/performance.md has the figures.)
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gst/gst.h>
+
+#include "../../plugins/f2f/f2fpeerlink.h"
+#include "../../plugins/f2f/f2fworker.h"
+#include "../../plugins/f2f/f2fdtlscert.h"
+
+GST_DEBUG_CATEGORY (gst_f2f_signal_debug);
+
+static gint opt_runs = 100;
+static gdouble opt_loss = 5.0;
+static guint opt_seed = 0;
+
+typedef struct
+{
+  GstElement *pipeline[2];
+  F2fPeerLink *link[2];
+  const gchar *pem;
+  GMutex lock;
+  GCond cond;
+  GRand *rand;                  /* lock */
+  gint connected;               /* lock */
+  gchar *failed;                /* lock */
+  /* per side: handshake datagrams and bytes it sent, the largest (lock) */
+  guint datagrams[2], bytes[2], largest[2];
+  guint dropped;                /* lock */
+} Pair;
+
+static Pair *the_pair;
+
+/* The datagram's first DTLS record type, or 0 when it is not DTLS. */
+static guint8
+record_type (GstBuffer * buf, gsize * size)
+{
+  guint8 first = 0;
+
+  *size = gst_buffer_get_size (buf);
+  if (gst_buffer_extract (buf, 0, &first, 1) != 1)
+    return 0;
+  return first >= 20 && first <= 63 ? first : 0;
+}
+
+static gboolean
+handshake_datagram (Pair * p, gint side, GstBuffer * buf)
+{
+  gsize size;
+  guint8 type = record_type (buf, &size);
+  gboolean drop;
+
+  if (type < 20 || type > 22)
+    return FALSE;
+  g_mutex_lock (&p->lock);
+  p->datagrams[side]++;
+  p->bytes[side] += size;
+  p->largest[side] = MAX (p->largest[side], (guint) size);
+  drop = g_rand_double (p->rand) * 100.0 < opt_loss;
+  p->dropped += drop;
+  g_mutex_unlock (&p->lock);
+  return drop;
+}
+
+static gboolean
+drop_from_list (GstBuffer ** buf, guint idx, gpointer user_data)
+{
+  gpointer *args = user_data;
+
+  if (handshake_datagram (args[0], GPOINTER_TO_INT (args[1]), *buf))
+    gst_clear_buffer (buf);     /* removes it from the list */
+  return TRUE;
+}
+
+static GstPadProbeReturn
+outgoing (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  Pair *p = the_pair;           /* set while a pair's pipelines play */
+  gint side = GPOINTER_TO_INT (user_data);
+
+  if (p == NULL)
+    return GST_PAD_PROBE_OK;
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    if (handshake_datagram (p, side, GST_PAD_PROBE_INFO_BUFFER (info)))
+      return GST_PAD_PROBE_DROP;
+  } else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
+    GstBufferList *list = gst_buffer_list_make_writable
+        (GST_PAD_PROBE_INFO_BUFFER_LIST (info));
+    gpointer args[2] = { p, GINT_TO_POINTER (side) };
+
+    gst_buffer_list_foreach (list, drop_from_list, args);
+    GST_PAD_PROBE_INFO_DATA (info) = list;
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+/* Every nicesink in pipeline @side: its outgoing datagrams. */
+static void
+on_deep_element_added (GstBin * bin, GstBin * sub, GstElement * element,
+    gpointer user_data)
+{
+  GstElementFactory *f = gst_element_get_factory (element);
+  GstPad *sink;
+
+  if (f == NULL || strcmp (GST_OBJECT_NAME (f), "nicesink") != 0)
+    return;
+  sink = gst_element_get_static_pad (element, "sink");
+  gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_BUFFER_LIST, outgoing, user_data, NULL);
+  gst_object_unref (sink);
+}
+
+static void
+pair_signal (F2fPeerLink * link, GstF2fMessage * msg, gpointer user_data)
+{
+  Pair *p = user_data;
+  F2fPeerLink *other = link == p->link[0] ? p->link[1] : p->link[0];
+
+  if (other)
+    f2f_peer_link_handle_signal (other, msg);
+}
+
+static void
+pair_state (F2fPeerLink * link, F2fLinkState state, const gchar * why,
+    gpointer user_data)
+{
+  Pair *p = user_data;
+
+  g_mutex_lock (&p->lock);
+  if (state == F2F_LINK_CONNECTED)
+    p->connected++;
+  else if (state == F2F_LINK_FAILED && p->failed == NULL)
+    p->failed = g_strdup (why ? why : "failed");
+  g_cond_broadcast (&p->cond);
+  g_mutex_unlock (&p->lock);
+}
+
+static gboolean
+make_pair_on_thread (gpointer data)
+{
+  static const gchar *const loopback[] = { "127.0.0.1", NULL };
+  Pair *p = data;
+  F2fPeerLinkConfig config = { 0 };
+  F2fPeerLinkCallbacks callbacks = { 0 };
+  gint i;
+
+  /* as f2fsignal's lan profile */
+  config.latency_ms = 40;
+  config.faststart_packets = 1;
+  config.ice_pacing_ms = 5;
+  config.local_addresses = loopback;
+  config.video_caps = gst_caps_from_string ("application/x-rtp,media=video,"
+      "encoding-name=VP8,payload=96,clock-rate=90000");
+  config.audio_caps = gst_caps_from_string ("application/x-rtp,media=audio,"
+      "encoding-name=OPUS,payload=97,clock-rate=48000");
+  config.video_payloader = "rtpvp8pay";
+  config.dtls_pem = p->pem;
+  callbacks.send_signal = pair_signal;
+  callbacks.state_changed = pair_state;
+  for (i = 0; i < 2; i++) {
+    p->pipeline[i] = gst_pipeline_new (NULL);
+    g_signal_connect (p->pipeline[i], "deep-element-added",
+        G_CALLBACK (on_deep_element_added), GINT_TO_POINTER (i));
+    gst_element_set_state (p->pipeline[i], GST_STATE_PLAYING);
+    p->link[i] = f2f_peer_link_new (GST_BIN (p->pipeline[i]), i ? "a" : "b",
+        i ? "A" : "B", i == 0, &config, &callbacks, p);
+    f2f_peer_link_catch_up_state (p->link[i]);
+  }
+  gst_caps_unref (config.video_caps);
+  gst_caps_unref (config.audio_caps);
+  f2f_peer_link_start (p->link[0]);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+drop_pair_on_thread (gpointer data)
+{
+  Pair *p = data;
+  F2fPeerLink *link[2] = { p->link[0], p->link[1] };
+  gint i;
+
+  p->link[0] = p->link[1] = NULL;
+  for (i = 0; i < 2; i++) {
+    f2f_peer_link_destroy (link[i]);
+    f2f_peer_link_unref (link[i]);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+typedef struct
+{
+  const gchar *name;
+  F2fDtlsKey key;
+  GArray *ms;                   /* gdouble: offer -> both connected */
+  guint failed, datagrams, bytes, largest, dropped, runs;
+} Row;
+
+/* One handshake; FALSE if it did not connect in 30 s. */
+static gboolean
+run_once (F2fWorker * worker, Row * row, GRand * rand)
+{
+  Pair p = { 0 };
+  gint64 start, deadline;
+  gboolean ok;
+  gint i;
+
+  p.pem = f2f_dtls_certificate_pem (row->key);
+  p.rand = rand;
+  g_mutex_init (&p.lock);
+  g_cond_init (&p.cond);
+  the_pair = &p;
+  start = g_get_monotonic_time ();
+  f2f_worker_call_sync (worker, make_pair_on_thread, &p);
+  deadline = start + 30 * G_TIME_SPAN_SECOND;
+  g_mutex_lock (&p.lock);
+  while (p.connected < 2 && g_cond_wait_until (&p.cond, &p.lock, deadline));
+  ok = p.connected >= 2;
+  if (ok) {
+    gdouble ms = (g_get_monotonic_time () - start) / 1000.0;
+    g_array_append_val (row->ms, ms);
+    for (i = 0; i < 2; i++) {
+      row->datagrams += p.datagrams[i];
+      row->bytes += p.bytes[i];
+      row->largest = MAX (row->largest, p.largest[i]);
+    }
+    row->dropped += p.dropped;
+    row->runs++;
+  } else {
+    row->failed++;
+    g_printerr ("dtls-handshake: %s: not connected in 30 s (%s)\n", row->name,
+        p.failed ? p.failed : "no failure reported");
+  }
+  g_mutex_unlock (&p.lock);
+  f2f_worker_call_sync (worker, drop_pair_on_thread, &p);
+  f2f_peer_link_wait_reaped (10000);
+  for (i = 0; i < 2; i++) {
+    gst_element_set_state (p.pipeline[i], GST_STATE_NULL);
+    gst_object_unref (p.pipeline[i]);
+  }
+  g_mutex_lock (&p.lock);
+  the_pair = NULL;
+  g_mutex_unlock (&p.lock);
+  g_free (p.failed);
+  g_mutex_clear (&p.lock);
+  g_cond_clear (&p.cond);
+  return ok;
+}
+
+static gint
+cmp_double (gconstpointer a, gconstpointer b)
+{
+  gdouble x = *(const gdouble *) a, y = *(const gdouble *) b;
+  return x < y ? -1 : x > y;
+}
+
+static gdouble
+quantile (GArray * a, gdouble q)
+{
+  if (a->len == 0)
+    return -1;
+  return g_array_index (a, gdouble, MIN (a->len - 1, (guint) (q * a->len)));
+}
+
+static guint
+slower_than (GArray * a, gdouble ms)
+{
+  guint i, n = 0;
+
+  for (i = 0; i < a->len; i++)
+    n += g_array_index (a, gdouble, i) > ms;
+  return n;
+}
+
+int
+main (int argc, char **argv)
+{
+  GOptionEntry entries[] = {
+    {"runs", 0, 0, G_OPTION_ARG_INT, &opt_runs, "handshakes per key type", "N"},
+    {"loss", 0, 0, G_OPTION_ARG_DOUBLE, &opt_loss,
+        "% of DTLS handshake datagrams dropped, each way", "PERCENT"},
+    {"seed", 0, 0, G_OPTION_ARG_INT, &opt_seed, "of the drops (0: random)",
+        "S"},
+    {NULL}
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("");
+  g_autoptr (GError) error = NULL;
+  Row rows[2] = {
+    {"ECDSA P-256 (f2f)", F2F_DTLS_KEY_ECDSA_P256},
+    {"RSA 2048 (webrtcbin)", F2F_DTLS_KEY_RSA_2048},
+  };
+  g_autofree gchar *load = NULL;
+  F2fWorker *worker;
+  GRand *rand;
+  gint i, r;
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_option_context_add_group (ctx, gst_init_get_option_group ());
+  if (!g_option_context_parse (ctx, &argc, &argv, &error)) {
+    g_printerr ("dtls-handshake: %s\n", error->message);
+    return 2;
+  }
+  GST_DEBUG_CATEGORY_INIT (gst_f2f_signal_debug, "f2fsignal", 0, "f2f link");
+  if (opt_seed == 0)
+    opt_seed = g_random_int ();
+  rand = g_rand_new_with_seed (opt_seed);
+  for (r = 0; r < 2; r++)
+    rows[r].ms = g_array_new (FALSE, FALSE, sizeof (gdouble));
+  /* both keys made before the first timed handshake */
+  f2f_dtls_certificate_pem (F2F_DTLS_KEY_ECDSA_P256);
+  gst_object_unref (gst_element_factory_make ("dtlsdec", NULL));
+  g_file_get_contents ("/proc/loadavg", &load, NULL, NULL);
+  printf ("dtls-handshake: %d handshakes per key, %.1f %% of handshake "
+      "datagrams dropped each way, seed %u, load %s", opt_runs, opt_loss,
+      opt_seed, load ? load : "?\n");
+  fflush (stdout);
+  worker = f2f_worker_start ("private", NULL, NULL, NULL);
+  /* alternating, so both keys see the same machine */
+  for (i = 0; i < opt_runs; i++)
+    for (r = 0; r < 2; r++)
+      run_once (worker, &rows[(i + r) % 2], rand);
+  f2f_worker_stop (worker);
+
+  printf ("%-22s %5s %6s %8s %8s %8s %14s %11s %9s %8s %8s\n", "key", "runs",
+      "failed", "p50 ms", "p95 ms", "max ms", ">500 ms", "datagrams",
+      "bytes", "largest", "dropped");
+  for (r = 0; r < 2; r++) {
+    Row *row = &rows[r];
+    guint n = MAX (row->runs, 1);
+
+    g_array_sort (row->ms, cmp_double);
+    printf ("%-22s %5u %6u %8.1f %8.1f %8.1f %6u (%4.1f %%) %11.1f %9.0f %8u "
+        "%8.2f\n", row->name, row->runs, row->failed,
+        quantile (row->ms, 0.5), quantile (row->ms, 0.95),
+        quantile (row->ms, 1.0), slower_than (row->ms, 500),
+        100.0 * slower_than (row->ms, 500) / n,
+        (gdouble) row->datagrams / n, (gdouble) row->bytes / n, row->largest,
+        (gdouble) row->dropped / n);
+  }
+  printf ("(datagrams, bytes: DTLS handshake datagrams both sides sent per "
+      "handshake, retransmissions included; dropped: per handshake)\n");
+  printf ("ratio ECDSA / RSA: p50 %.2f, p95 %.2f, share over 500 ms %.2f\n",
+      quantile (rows[0].ms, 0.5) / quantile (rows[1].ms, 0.5),
+      quantile (rows[0].ms, 0.95) / quantile (rows[1].ms, 0.95),
+      slower_than (rows[1].ms, 500) ? (gdouble) slower_than (rows[0].ms,
+          500) / slower_than (rows[1].ms, 500) : -1.0);
+  for (r = 0; r < 2; r++)
+    g_array_unref (rows[r].ms);
+  g_rand_free (rand);
+  return rows[0].failed + rows[1].failed ? 1 : 0;
+}

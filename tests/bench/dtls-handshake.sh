@@ -1,0 +1,24 @@
+#!/bin/sh
+# DTLS handshakes between two f2f links when handshake datagrams are lost:
+# f2f's ECDSA P-256 certificate against webrtcbin's RSA-2048 one, same run
+# (docs/performance.md), in a private network namespace (loopback only).
+# Builds build-bench/ first if needed.
+#
+#   tests/bench/dtls-handshake.sh [--runs N] [--loss PERCENT] [--seed S]
+#     (defaults: 100 handshakes per key, 5 % of handshake datagrams lost
+#      each way)
+#
+# Environment: BUILD_DIR (default build-bench), TIME_LIMIT (seconds before
+# everything is killed, default 1800).
+set -eu
+
+src_root=$(cd "$(dirname "$0")/../.." && pwd)
+build_dir=${BUILD_DIR:-$src_root/build-bench}
+limit=${TIME_LIMIT:-1800}
+. "$src_root/tests/bench/lib.sh"
+
+bench_build tests/bench/dtls-handshake
+bench_registry webrtcbin
+
+echo "== dtls-handshake, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg) =="
+bench_netns "$limit" dtls-handshake "$build_dir/tests/bench/dtls-handshake" "$@"
