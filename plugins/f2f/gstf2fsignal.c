@@ -184,8 +184,8 @@ gst_f2f_dtls_key_get_type (void)
 {
   static GType type = 0;
   static const GEnumValue values[] = {
-    {F2F_DTLS_KEY_ECDSA_P256, "ECDSA P-256 (each handshake flight fits one "
-          "datagram)", "ecdsa-p256"},
+    {F2F_DTLS_KEY_ECDSA_P256, "ECDSA P-256 (a handshake of 11 datagrams "
+          "instead of 17)", "ecdsa-p256"},
     {F2F_DTLS_KEY_RSA_2048, "RSA 2048 (webrtcbin's own)", "rsa-2048"},
     {0, NULL, NULL}
   };
@@ -3138,9 +3138,10 @@ gst_f2f_signal_class_init (GstF2fSignalClass * klass)
   g_object_class_install_property (gobject_class, PROP_DTLS_KEY,
       g_param_spec_enum ("dtls-key", "DTLS key",
           "The key of the certificate the links present in their DTLS "
-          "handshake: ECDSA P-256 keeps each handshake flight in one "
-          "datagram, so a lossy link loses fewer flights (each lost one "
-          "costs 1 s, then 2 s); rsa-2048 is webrtcbin's own",
+          "handshake: with ECDSA P-256 a handshake is 11 datagrams instead "
+          "of 17 (a smaller certificate, shorter signatures), so a lossy "
+          "link loses fewer of them (each loss costs the handshake 1 s, "
+          "then 2 s); rsa-2048 is webrtcbin's own",
           GST_TYPE_F2F_DTLS_KEY, DEFAULT_DTLS_KEY, ready));
   g_object_class_install_property (gobject_class, PROP_ROOM_VIEW,
       g_param_spec_enum ("room-view", "Room view",
