@@ -8,7 +8,7 @@
  *
  * Two F2fPeerLinks (f2fpeerlink.c, what f2fsignal makes per peer) in this
  * process, one offering to the other, their signals handed straight over,
- * ICE on 127.0.0.1 only. A probe on each link's nicesink drops each DTLS
+ * ICE on 127.0.0.1 only (tests/check/elements/f2flinkpair.c). A probe on each link's nicesink drops each DTLS
  * handshake datagram (record type 20, 21 or 22: handshake, change cipher
  * spec, alert) with probability --loss, both ways; nothing else is
  * dropped, so the figure is the handshake's alone. Per key type it prints
@@ -29,8 +29,9 @@
 #include <gst/gst.h>
 
 #include "../../plugins/f2f/f2fpeerlink.h"
-#include "../../plugins/f2f/f2fworker.h"
 #include "../../plugins/f2f/f2fdtlscert.h"
+#include "../check/elements/f2flinkpair.h"
+#include "benchutil.h"
 
 GST_DEBUG_CATEGORY (gst_f2f_signal_debug);
 
@@ -38,22 +39,16 @@ static gint opt_runs = 100;
 static gdouble opt_loss = 5.0;
 static guint opt_seed = 0;
 
+/* What one handshake's nicesinks saw, both sides (lock). */
 typedef struct
 {
-  GstElement *pipeline[2];
-  F2fPeerLink *link[2];
-  const gchar *pem;
   GMutex lock;
-  GCond cond;
-  GRand *rand;                  /* lock */
-  gint connected;               /* lock */
-  gchar *failed;                /* lock */
-  /* per side: handshake datagrams and bytes it sent, the largest (lock) */
+  GRand *rand;
   guint datagrams[2], bytes[2], largest[2];
-  guint dropped;                /* lock */
-} Pair;
+  guint dropped;
+} Counts;
 
-static Pair *the_pair;
+static Counts *the_counts;      /* set while a pair's pipelines play */
 
 /* The datagram's first DTLS record type, or 0 when it is not DTLS. */
 static guint8
@@ -68,7 +63,7 @@ record_type (GstBuffer * buf, gsize * size)
 }
 
 static gboolean
-handshake_datagram (Pair * p, gint side, GstBuffer * buf)
+handshake_datagram (Counts * p, gint side, GstBuffer * buf)
 {
   gsize size;
   guint8 type = record_type (buf, &size);
@@ -99,7 +94,7 @@ drop_from_list (GstBuffer ** buf, guint idx, gpointer user_data)
 static GstPadProbeReturn
 outgoing (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
-  Pair *p = the_pair;           /* set while a pair's pipelines play */
+  Counts *p = the_counts;
   gint side = GPOINTER_TO_INT (user_data);
 
   if (p == NULL)
@@ -134,81 +129,12 @@ on_deep_element_added (GstBin * bin, GstBin * sub, GstElement * element,
   gst_object_unref (sink);
 }
 
+/* f2flinkpair's hook: watch the nicesinks of side @side's pipeline. */
 static void
-pair_signal (F2fPeerLink * link, GstF2fMessage * msg, gpointer user_data)
+watch_pipeline (GstElement * pipeline, gint side, gpointer data)
 {
-  Pair *p = user_data;
-  F2fPeerLink *other = link == p->link[0] ? p->link[1] : p->link[0];
-
-  if (other)
-    f2f_peer_link_handle_signal (other, msg);
-}
-
-static void
-pair_state (F2fPeerLink * link, F2fLinkState state, const gchar * why,
-    gpointer user_data)
-{
-  Pair *p = user_data;
-
-  g_mutex_lock (&p->lock);
-  if (state == F2F_LINK_CONNECTED)
-    p->connected++;
-  else if (state == F2F_LINK_FAILED && p->failed == NULL)
-    p->failed = g_strdup (why ? why : "failed");
-  g_cond_broadcast (&p->cond);
-  g_mutex_unlock (&p->lock);
-}
-
-static gboolean
-make_pair_on_thread (gpointer data)
-{
-  static const gchar *const loopback[] = { "127.0.0.1", NULL };
-  Pair *p = data;
-  F2fPeerLinkConfig config = { 0 };
-  F2fPeerLinkCallbacks callbacks = { 0 };
-  gint i;
-
-  /* as f2fsignal's lan profile */
-  config.latency_ms = 40;
-  config.faststart_packets = 1;
-  config.ice_pacing_ms = 5;
-  config.local_addresses = loopback;
-  config.video_caps = gst_caps_from_string ("application/x-rtp,media=video,"
-      "encoding-name=VP8,payload=96,clock-rate=90000");
-  config.audio_caps = gst_caps_from_string ("application/x-rtp,media=audio,"
-      "encoding-name=OPUS,payload=97,clock-rate=48000");
-  config.video_payloader = "rtpvp8pay";
-  config.dtls_pem = p->pem;
-  callbacks.send_signal = pair_signal;
-  callbacks.state_changed = pair_state;
-  for (i = 0; i < 2; i++) {
-    p->pipeline[i] = gst_pipeline_new (NULL);
-    g_signal_connect (p->pipeline[i], "deep-element-added",
-        G_CALLBACK (on_deep_element_added), GINT_TO_POINTER (i));
-    gst_element_set_state (p->pipeline[i], GST_STATE_PLAYING);
-    p->link[i] = f2f_peer_link_new (GST_BIN (p->pipeline[i]), i ? "a" : "b",
-        i ? "A" : "B", i == 0, &config, &callbacks, p);
-    f2f_peer_link_catch_up_state (p->link[i]);
-  }
-  gst_caps_unref (config.video_caps);
-  gst_caps_unref (config.audio_caps);
-  f2f_peer_link_start (p->link[0]);
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-drop_pair_on_thread (gpointer data)
-{
-  Pair *p = data;
-  F2fPeerLink *link[2] = { p->link[0], p->link[1] };
-  gint i;
-
-  p->link[0] = p->link[1] = NULL;
-  for (i = 0; i < 2; i++) {
-    f2f_peer_link_destroy (link[i]);
-    f2f_peer_link_unref (link[i]);
-  }
-  return G_SOURCE_REMOVE;
+  g_signal_connect (pipeline, "deep-element-added",
+      G_CALLBACK (on_deep_element_added), GINT_TO_POINTER (side));
 }
 
 typedef struct
@@ -221,68 +147,44 @@ typedef struct
 
 /* One handshake; FALSE if it did not connect in 30 s. */
 static gboolean
-run_once (F2fWorker * worker, Row * row, GRand * rand)
+run_once (Row * row, GRand * rand)
 {
-  Pair p = { 0 };
-  gint64 start, deadline;
+  Counts c = { 0 };
+  F2fLinkPair *pair;
+  g_autofree gchar *why = NULL;
+  gint64 start;
   gboolean ok;
   gint i;
 
-  p.pem = f2f_dtls_certificate_pem (row->key);
-  p.rand = rand;
-  g_mutex_init (&p.lock);
-  g_cond_init (&p.cond);
-  the_pair = &p;
+  g_mutex_init (&c.lock);
+  c.rand = rand;
+  the_counts = &c;
   start = g_get_monotonic_time ();
-  f2f_worker_call_sync (worker, make_pair_on_thread, &p);
-  deadline = start + 30 * G_TIME_SPAN_SECOND;
-  g_mutex_lock (&p.lock);
-  while (p.connected < 2 && g_cond_wait_until (&p.cond, &p.lock, deadline));
-  ok = p.connected >= 2;
+  pair = f2f_link_pair_new (f2f_dtls_certificate_pem (row->key),
+      watch_pipeline, NULL);
+  ok = f2f_link_pair_wait (pair, 30000, &why);
   if (ok) {
     gdouble ms = (g_get_monotonic_time () - start) / 1000.0;
     g_array_append_val (row->ms, ms);
+    g_mutex_lock (&c.lock);
     for (i = 0; i < 2; i++) {
-      row->datagrams += p.datagrams[i];
-      row->bytes += p.bytes[i];
-      row->largest = MAX (row->largest, p.largest[i]);
+      row->datagrams += c.datagrams[i];
+      row->bytes += c.bytes[i];
+      row->largest = MAX (row->largest, c.largest[i]);
     }
-    row->dropped += p.dropped;
+    row->dropped += c.dropped;
+    g_mutex_unlock (&c.lock);
     row->runs++;
   } else {
     row->failed++;
     g_printerr ("dtls-handshake: %s: not connected in 30 s (%s)\n", row->name,
-        p.failed ? p.failed : "no failure reported");
+        why);
   }
-  g_mutex_unlock (&p.lock);
-  f2f_worker_call_sync (worker, drop_pair_on_thread, &p);
-  f2f_peer_link_wait_reaped (10000);
-  for (i = 0; i < 2; i++) {
-    gst_element_set_state (p.pipeline[i], GST_STATE_NULL);
-    gst_object_unref (p.pipeline[i]);
-  }
-  g_mutex_lock (&p.lock);
-  the_pair = NULL;
-  g_mutex_unlock (&p.lock);
-  g_free (p.failed);
-  g_mutex_clear (&p.lock);
-  g_cond_clear (&p.cond);
+  /* its pipelines are stopped when it returns: no probe runs after */
+  f2f_link_pair_free (pair);
+  the_counts = NULL;
+  g_mutex_clear (&c.lock);
   return ok;
-}
-
-static gint
-cmp_double (gconstpointer a, gconstpointer b)
-{
-  gdouble x = *(const gdouble *) a, y = *(const gdouble *) b;
-  return x < y ? -1 : x > y;
-}
-
-static gdouble
-quantile (GArray * a, gdouble q)
-{
-  if (a->len == 0)
-    return -1;
-  return g_array_index (a, gdouble, MIN (a->len - 1, (guint) (q * a->len)));
 }
 
 static guint
@@ -313,7 +215,6 @@ main (int argc, char **argv)
     {"RSA 2048 (webrtcbin)", F2F_DTLS_KEY_RSA_2048},
   };
   g_autofree gchar *load = NULL;
-  F2fWorker *worker;
   GRand *rand;
   gint i, r;
 
@@ -337,12 +238,10 @@ main (int argc, char **argv)
       "datagrams dropped each way, seed %u, load %s", opt_runs, opt_loss,
       opt_seed, load ? load : "?\n");
   fflush (stdout);
-  worker = f2f_worker_start ("private", NULL, NULL, NULL);
   /* alternating, so both keys see the same machine */
   for (i = 0; i < opt_runs; i++)
     for (r = 0; r < 2; r++)
-      run_once (worker, &rows[(i + r) % 2], rand);
-  f2f_worker_stop (worker);
+      run_once (&rows[(i + r) % 2], rand);
 
   printf ("%-22s %5s %6s %8s %8s %8s %14s %11s %9s %8s %8s\n", "key", "runs",
       "failed", "p50 ms", "p95 ms", "max ms", ">500 ms", "datagrams",
@@ -351,11 +250,10 @@ main (int argc, char **argv)
     Row *row = &rows[r];
     guint n = MAX (row->runs, 1);
 
-    g_array_sort (row->ms, cmp_double);
     printf ("%-22s %5u %6u %8.1f %8.1f %8.1f %6u (%4.1f %%) %11.1f %9.0f %8u "
         "%8.2f\n", row->name, row->runs, row->failed,
-        quantile (row->ms, 0.5), quantile (row->ms, 0.95),
-        quantile (row->ms, 1.0), slower_than (row->ms, 500),
+        bench_percentile (row->ms, 50), bench_percentile (row->ms, 95),
+        bench_percentile (row->ms, 100), slower_than (row->ms, 500),
         100.0 * slower_than (row->ms, 500) / n,
         (gdouble) row->datagrams / n, (gdouble) row->bytes / n, row->largest,
         (gdouble) row->dropped / n);
@@ -363,8 +261,8 @@ main (int argc, char **argv)
   printf ("(datagrams, bytes: DTLS handshake datagrams both sides sent per "
       "handshake, retransmissions included; dropped: per handshake)\n");
   printf ("ratio ECDSA / RSA: p50 %.2f, p95 %.2f, share over 500 ms %.2f\n",
-      quantile (rows[0].ms, 0.5) / quantile (rows[1].ms, 0.5),
-      quantile (rows[0].ms, 0.95) / quantile (rows[1].ms, 0.95),
+      bench_percentile (rows[0].ms, 50) / bench_percentile (rows[1].ms, 50),
+      bench_percentile (rows[0].ms, 95) / bench_percentile (rows[1].ms, 95),
       slower_than (rows[1].ms, 500) ? (gdouble) slower_than (rows[0].ms,
           500) / slower_than (rows[1].ms, 500) : -1.0);
   for (r = 0; r < 2; r++)

@@ -415,13 +415,6 @@ lead_watch (Peer * p)
   gst_iterator_free (it);
 }
 
-static gint
-cmp_double (gconstpointer a, gconstpointer b)
-{
-  gdouble x = *(const gdouble *) a, y = *(const gdouble *) b;
-  return x < y ? -1 : x > y;
-}
-
 static void
 lead_report (void)
 {
@@ -434,12 +427,10 @@ lead_report (void)
     Lead *l = g_ptr_array_index (leads, i);
     if (l->ms->len == 0)
       continue;
-    g_array_sort (l->ms, cmp_double);
     g_print ("  lead %s: n %u min %.1f p50 %.1f p95 %.1f max %.1f ms\n",
-        l->what, l->ms->len, g_array_index (l->ms, gdouble, 0),
-        g_array_index (l->ms, gdouble, l->ms->len / 2),
-        g_array_index (l->ms, gdouble, l->ms->len * 95 / 100),
-        g_array_index (l->ms, gdouble, l->ms->len - 1));
+        l->what, l->ms->len, bench_percentile (l->ms, 0),
+        bench_percentile (l->ms, 50), bench_percentile (l->ms, 95),
+        bench_percentile (l->ms, 100));
   }
   done = leads;
   leads = g_ptr_array_new ();

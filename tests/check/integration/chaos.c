@@ -21,7 +21,8 @@
  *
  * The victims come from a seeded generator; the seed is printed, and
  * F2F_CHAOS_SEED=n replays a run's victims. F2F_CHAOS_CYCLES=n runs fewer
- * (or more) cycles, for debugging.
+ * (or more) cycles, for debugging. F2F_CHAOS_PROPS adds f2fsignal
+ * properties to every peer (e.g. dtls-key=rsa-2048, to compare).
  *
  * With F2F_AUDIO_LOSS=0,2,5,10,20 this file also holds the audio loss
  * benchmark (tests/bench/audio-loss.sh): not part of the suite.
@@ -627,6 +628,7 @@ GST_START_TEST (test_chaos)
 
   g_print ("chaos seed %u (F2F_CHAOS_SEED=%u replays these victims)\n", seed,
       seed);
+  c.extra = g_getenv ("F2F_CHAOS_PROPS");
   watch_reset (&w);
   c.server = f2f_test_server_start (0, server_args);
   for (i = 0; i < PEERS; i++)
