@@ -9,7 +9,9 @@
 #      each way)
 #
 # Environment: BUILD_DIR (default build-bench), TIME_LIMIT (seconds before
-# everything is killed, default 1800).
+# everything is killed, default 1800), MEMORY_LIMIT_KB (address space the
+# bench may take, default 4000000: one run of this bench once grew to
+# 24 GB and was killed by the kernel's OOM killer, docs/performance.md).
 set -eu
 
 src_root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -21,4 +23,5 @@ bench_build tests/bench/dtls-handshake
 bench_registry webrtcbin
 
 echo "== dtls-handshake, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg) =="
+ulimit -v "${MEMORY_LIMIT_KB:-4000000}"
 bench_netns "$limit" dtls-handshake "$build_dir/tests/bench/dtls-handshake" "$@"
