@@ -1455,6 +1455,39 @@ on_packet_in (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
  * (seen in about one main-job run of five). f2fsignal's inputs are live
  * (captured, or paced by the user's own clocksync, as stream-file.sh does),
  * so sending as soon as a packet is ready is right. */
+/* Data for the DTLS connection (the data channels' SCTP packets) that
+ * comes once the link is being destroyed is dropped before dtlsenc sees
+ * it. GStreamer 1.22's dtlsenc (and today's) writes a buffer in a loop
+ * that only ends when the connection took all of it, and its connection
+ * answers "done, 0 bytes" without end once it has sent its close_notify
+ * (it then calls SSL_shutdown, which returns 0 until the peer's comes) or
+ * once its own source pad failed: the streaming thread spins, and every
+ * turn queues another DTLS record that nothing sends. Seen in the
+ * dtls-handshake bench, which tears links down right after they connect
+ * while SCTP is still setting up its association: 24 GB in minutes, in 2
+ * of 5 runs of 200 teardowns (docs/performance.md). The packets dropped
+ * here would go nowhere anyway: the link is going. */
+static GstPadProbeReturn
+drop_when_destroyed (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  return is_destroyed (user_data) ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+}
+
+/* dtlsenc's sink pads are request pads, made when the data channels'
+ * transport links to it. No reference to the link, as for nicesrc:
+ * dtlsenc stops with webrtcbin in f2f_peer_link_destroy, before the link
+ * can be freed, and makes no pad after that. */
+static void
+on_dtlsenc_pad_added (GstElement * dtlsenc, GstPad * pad, gpointer user_data)
+{
+  if (!GST_PAD_IS_SINK (pad))
+    return;
+  GST_DEBUG_OBJECT (dtlsenc, "dropping what reaches %" GST_PTR_FORMAT
+      " once the link is destroyed", pad);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_BUFFER_LIST, drop_when_destroyed, user_data, NULL);
+}
+
 static void
 on_deep_element_added (GstBin * webrtc, GstBin * sub_bin, GstElement * element,
     gpointer user_data)
@@ -1475,6 +1508,18 @@ on_deep_element_added (GstBin * webrtc, GstBin * sub_bin, GstElement * element,
           GST_PAD_PROBE_TYPE_BUFFER_LIST, on_packet_in, link, NULL);
       gst_object_unref (src);
     }
+  } else if (strcmp (GST_OBJECT_NAME (factory), "dtlsenc") == 0) {
+    GstIterator *it = gst_element_iterate_sink_pads (element);
+    GValue v = G_VALUE_INIT;
+
+    g_signal_connect (element, "pad-added", G_CALLBACK (on_dtlsenc_pad_added),
+        link);
+    while (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
+      on_dtlsenc_pad_added (element, g_value_get_object (&v), link);
+      g_value_reset (&v);
+    }
+    g_value_unset (&v);
+    gst_iterator_free (it);
   } else if (strcmp (GST_OBJECT_NAME (factory), "dtlssrtpdec") == 0
       && link->dtls_pem) {
     /* The certificate this link presents (f2fdtlscert.c says why not
