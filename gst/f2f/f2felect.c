@@ -551,18 +551,29 @@ same_effect (const GstF2fPlan * a, const GstF2fPlan * b,
   return TRUE;
 }
 
+static gboolean
+names_absent_mixer (const GstF2fPlan * plan, const gchar * const *members)
+{
+  guint i;
+
+  for (i = 0; i < gst_f2f_plan_get_n_mixers (plan); i++)
+    if (!g_strv_contains (members, gst_f2f_plan_get_mixer (plan, i)))
+      return TRUE;
+  return FALSE;
+}
+
 static GstF2fPlan *
 finish (Decision * d, const GstF2fPlan * current, GstF2fPlan * next,
     const gchar * const *members, GstF2fElectResult * result)
 {
   GstF2fElectReason reason = d->applied;
 
-  /* A mesh plan replacing one whose mixer left has the same effect (the
-   * room is a mesh already) but is still made: a plan naming a peer that
-   * left would come back to life if that peer rejoined with its id. */
-  if (next && current && same_effect (current, next, members)
-      && (gst_f2f_plan_get_n_mixers (next) > 0
-          || gst_f2f_plan_get_n_mixers (current) == 0)) {
+  /* A plan replacing one whose mixer left may have the same effect (the
+   * plan's own rule has moved that mixer's clients already, or made the
+   * room a mesh) but is still made: a plan naming a peer that left would
+   * come back to life if that peer rejoined with its id. */
+  if (next && current && !names_absent_mixer (current, members)
+      && same_effect (current, next, members)) {
     gst_f2f_plan_free (next);
     next = NULL;
   }
@@ -650,8 +661,9 @@ gst_f2f_elect_decide (const GstF2fElectConfig * config,
   }
 
   /* A room that fits a mesh, unless a peer's uplink cannot carry it.
-   * When a mixer left, the plan's rule has made it a mesh already; the
-   * explicit plan can wait like any shrink. */
+   * When a mixer left, the plan's rule has given its clients to the
+   * mixers still here (or made the room a mesh, with none left); the
+   * explicit mesh plan can wait like any shrink. */
   limited = n <= max_mesh && uplink_limited (config, peers, n,
       n_current ? GST_F2F_ELECT_LIMIT_MARGIN : 1.0)
       && measured_mixer_exists (config, peers, n);

@@ -121,9 +121,11 @@
  * still waits, so the caller can call again then. A result that would put
  * every present peer where the current plan puts it (the same mixers,
  * every client on the same mixer) is no change: NULL, never a new epoch;
- * except the mesh replacing a plan whose mixer left, which changes nothing
- * for the media but drops the departed id, so the old plan cannot come
- * back to life when that peer rejoins under the same id.
+ * except a plan replacing one that names a mixer that left (the plan's own
+ * rule has moved that mixer's clients already, or made the room a mesh),
+ * which may change nothing for the media but drops the departed id, so
+ * the old plan cannot come back to life when that peer rejoins under the
+ * same id.
  */
 #pragma once
 

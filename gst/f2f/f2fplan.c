@@ -613,28 +613,103 @@ is_present (const gchar * const *present, const gchar * peer)
   return peer != NULL && g_strv_contains (present, peer);
 }
 
-gboolean
-gst_f2f_plan_is_mesh (const GstF2fPlan * plan, const gchar * const *present)
+static gint
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const gchar **) a, *(const gchar **) b);
+}
+
+/* The first mixer of the plan's list that is present, or NULL. */
+static const gchar *
+first_present_mixer (const GstF2fPlan * plan, const gchar * const *present)
 {
   guint i;
 
+  for (i = 0; i < plan->mixers->len; i++)
+    if (is_present (present, g_ptr_array_index (plan->mixers, i)))
+      return g_ptr_array_index (plan->mixers, i);
+  return NULL;
+}
+
+/* @client's assignment when it names a mixer of the plan, else NULL (an
+ * assignment to a non-mixer counts as none). */
+static const gchar *
+assigned_mixer (const GstF2fPlan * plan, const gchar * client)
+{
+  const gchar *assigned = gst_f2f_plan_get_assignment (plan, client);
+
+  return assigned && gst_f2f_plan_is_mixer (plan, assigned) ? assigned : NULL;
+}
+
+gboolean
+gst_f2f_plan_is_mesh (const GstF2fPlan * plan, const gchar * const *present)
+{
   g_return_val_if_fail (plan != NULL && present != NULL, TRUE);
 
-  if (plan->mixers->len == 0)
-    return TRUE;
-  for (i = 0; i < plan->mixers->len; i++)
-    if (!is_present (present, g_ptr_array_index (plan->mixers, i)))
-      return TRUE;
-  return FALSE;
+  return first_present_mixer (plan, present) == NULL;
+}
+
+/* The present mixer that serves @client (present, not a mixer; the plan
+ * has a present mixer): its own, the first present one for a late joiner,
+ * and for a client whose mixer left, the rule of the header's "Effective
+ * plan". Every peer runs this on the same plan and the same present set,
+ * so all agree on where an orphan goes without a message. */
+static const gchar *
+serving_mixer (const GstF2fPlan * plan, const gchar * client,
+    const gchar * const *present)
+{
+  const gchar *first = first_present_mixer (plan, present);
+  const gchar *assigned = assigned_mixer (plan, client);
+  g_autofree guint *counts = NULL;
+  g_autoptr (GPtrArray) orphans = NULL;
+  guint i, j;
+
+  if (assigned == NULL)
+    return first;
+  if (is_present (present, assigned))
+    return assigned;
+
+  /* Each present mixer's clients that stay where they are (its own and,
+   * for the first, the late joiners); then the orphans, in id order, each
+   * to the mixer with the fewest so far, the earlier in the list on a tie:
+   * the least loaded, as the election would do, without waiting for it. */
+  counts = g_new0 (guint, plan->mixers->len);
+  orphans = g_ptr_array_new ();
+  for (i = 0; present[i]; i++) {
+    const gchar *m;
+
+    if (gst_f2f_plan_is_mixer (plan, present[i]))
+      continue;
+    m = assigned_mixer (plan, present[i]);
+    if (m && !is_present (present, m)) {
+      g_ptr_array_add (orphans, (gpointer) present[i]);
+      continue;
+    }
+    if (m == NULL)
+      m = first;
+    for (j = 0; j < plan->mixers->len; j++)
+      if (strcmp (g_ptr_array_index (plan->mixers, j), m) == 0)
+        counts[j]++;
+  }
+  g_ptr_array_sort (orphans, compare_strings);
+  for (i = 0; i < orphans->len; i++) {
+    guint best = G_MAXUINT;
+
+    for (j = 0; j < plan->mixers->len; j++)
+      if (is_present (present, g_ptr_array_index (plan->mixers, j))
+          && (best == G_MAXUINT || counts[j] < counts[best]))
+        best = j;
+    counts[best]++;
+    if (strcmp (g_ptr_array_index (orphans, i), client) == 0)
+      return g_ptr_array_index (plan->mixers, best);
+  }
+  return first;
 }
 
 GstF2fPlanRole
 gst_f2f_plan_get_role (const GstF2fPlan * plan, const gchar * peer,
     const gchar * const *present, const gchar ** mixer)
 {
-  const gchar *assigned;
-  guint index;
-
   if (mixer)
     *mixer = NULL;
   g_return_val_if_fail (plan != NULL && present != NULL,
@@ -646,14 +721,8 @@ gst_f2f_plan_get_role (const GstF2fPlan * plan, const gchar * peer,
     return GST_F2F_PLAN_ROLE_MESH;
   if (gst_f2f_plan_is_mixer (plan, peer))
     return GST_F2F_PLAN_ROLE_MIXER;
-  assigned = NULL;
-  if (find_assignment (plan, peer, &index)) {
-    Assignment *a = g_ptr_array_index (plan->assignments, index);
-    if (gst_f2f_plan_is_mixer (plan, a->mixer))
-      assigned = a->mixer;
-  }
   if (mixer)
-    *mixer = assigned ? assigned : g_ptr_array_index (plan->mixers, 0);
+    *mixer = serving_mixer (plan, peer, present);
   return GST_F2F_PLAN_ROLE_CLIENT;
 }
 
@@ -709,12 +778,6 @@ gst_f2f_plan_use (const GstF2fPlan * plan, const gchar * local,
     default:
       return GST_F2F_USE_NONE;
   }
-}
-
-static gint
-compare_strings (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(const gchar **) a, *(const gchar **) b);
 }
 
 static gboolean
@@ -778,7 +841,8 @@ inputs (const GstF2fPlan * plan, const gchar * mixer, const gchar * output,
    * anyone from being heard twice. */
   if (!to_mixer)
     for (i = 0; i < plan->mixers->len; i++)
-      if (strcmp (g_ptr_array_index (plan->mixers, i), mixer) != 0)
+      if (strcmp (g_ptr_array_index (plan->mixers, i), mixer) != 0
+          && is_present (present, g_ptr_array_index (plan->mixers, i)))
         add_once (ids, g_ptr_array_index (plan->mixers, i));
   g_ptr_array_add (ids, NULL);
   return (gchar **) g_ptr_array_free (g_steal_pointer (&ids), FALSE);

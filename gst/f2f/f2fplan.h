@@ -15,15 +15,25 @@
  * The plan with no mixers is the mesh.
  *
  * Effective plan. Every peer evaluates the plan against the peers present
- * right now (`present`: every peer in the room, the local one included).
- * When any mixer of the plan is not present, the effective plan is the
- * mesh: every peer falls back on its own, all the same way, without a
- * message, so a mixer leaving never leaves its clients deaf until a new
- * plan arrives. Otherwise a mixer is a MIXER; an assigned client is a
- * CLIENT of its mixer; a present peer the plan does not name (it joined
- * after the plan was made) is a CLIENT of the first mixer in the list, so
- * it gets sound and picture before the next plan; with no mixers everyone
- * is MESH. Assigned clients that are not present are simply absent.
+ * right now (`present`: every peer in the room, the local one included),
+ * all the same way and without a message, so a mixer leaving never leaves
+ * its clients deaf until a new plan arrives:
+ *   - the plan's mixers that are present are MIXERs; when none is (or the
+ *     plan has none), the effective plan is the mesh: everyone is MESH;
+ *   - an assigned client whose mixer is present is a CLIENT of it;
+ *   - a client whose mixer left (an orphan) is a CLIENT of a present
+ *     mixer: the orphans, in id order, each go to the present mixer with
+ *     the fewest clients so far (its own clients and the late joiners
+ *     counted first), the earlier in the list on a tie. The other mixers'
+ *     clients do not move, and the room does not fall back on the mesh
+ *     while a mixer is still here (at 8 peers on 2 cores, a 7-peer mesh for
+ *     the second before the election's next plan starved every peer);
+ *   - a present peer the plan does not name (it joined after the plan was
+ *     made) is a CLIENT of the first present mixer in the list, so it gets
+ *     sound and picture before the next plan.
+ * Assigned clients that are not present are simply absent. The election
+ * replaces a plan naming a mixer that left at once (f2felect.h), usually
+ * with the same effect.
  *
  * Media. Every peer keeps a link to every other peer (data channels stay
  * direct and the mesh fallback is instant); the plan only decides what
@@ -242,7 +252,7 @@ GST_F2F_API gboolean gst_f2f_plan_supersedes_known (const GstF2fPlan * plan,
     guint64 epoch, const gchar * proposer, const gchar * leader_id);
 
 /* The plan as it applies to @present (see the top of this file): TRUE
- * when it has no mixers or one of them is not present. */
+ * when none of its mixers is present (or it has none). */
 GST_F2F_API gboolean gst_f2f_plan_is_mesh (const GstF2fPlan * plan,
     const gchar * const *present);
 

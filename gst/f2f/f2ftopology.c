@@ -401,13 +401,17 @@ static void
 append_graph_label (GString * s, GstF2fTopology * topo, const Effective * e,
     guint n_peers)
 {
-  guint n_mixers;
+  guint n_mixers, n_here = 0, i;
 
   g_string_append (s, "  graph [label=\"room ");
   append_escaped (s, topo->room);
   g_string_append_printf (s, " · %u peers", n_peers);
   if (topo->plan) {
     n_mixers = gst_f2f_plan_get_n_mixers (topo->plan);
+    for (i = 0; i < n_mixers; i++)
+      if (g_strv_contains ((const gchar * const *) e->present,
+              gst_f2f_plan_get_mixer (topo->plan, i)))
+        n_here++;
     g_string_append_printf (s, "\\nplan %" G_GUINT64_FORMAT " by ",
         gst_f2f_plan_get_epoch (topo->plan));
     append_escaped (s, peer_name (topo,
@@ -415,7 +419,12 @@ append_graph_label (GString * s, GstF2fTopology * topo, const Effective * e,
     if (n_mixers == 0)
       g_string_append (s, ": mesh");
     else if (e->plan == NULL)
-      g_string_append (s, ": mesh while a mixer is away");
+      g_string_append_printf (s, ": mesh while %s away",
+          n_mixers == 1 ? "its mixer is" : "its mixers are");
+    else if (n_here < n_mixers)
+      g_string_append_printf (s, ": %u mixer%s (%u away: %s clients moved)",
+          n_here, n_here == 1 ? "" : "s", n_mixers - n_here,
+          n_mixers - n_here == 1 ? "its" : "their");
     else
       g_string_append_printf (s, ": %u mixer%s", n_mixers,
           n_mixers == 1 ? "" : "s");
@@ -602,9 +611,12 @@ gst_f2f_topology_to_structure (GstF2fTopology * topo)
   guint i;
 
   effective_init (&e, topo);
+  /* the mixers that mix: a plan's mixer that left is not drawn */
   for (i = 0; e.plan && i < gst_f2f_plan_get_n_mixers (e.plan); i++)
-    g_string_append_printf (mixers, "%s%s", i ? "," : "",
-        gst_f2f_plan_get_mixer (e.plan, i));
+    if (g_strv_contains ((const gchar * const *) e.present,
+            gst_f2f_plan_get_mixer (e.plan, i)))
+      g_string_append_printf (mixers, "%s%s", mixers->len ? "," : "",
+          gst_f2f_plan_get_mixer (e.plan, i));
 
   g_value_init (&nodes, GST_TYPE_LIST);
   g_value_init (&edges, GST_TYPE_LIST);

@@ -84,8 +84,8 @@
  *   (string, the plan's JSON form): the room adopted a topology plan.
  * * `f2f-role-changed`: `old-role`, `new-role` (strings: mesh, mixer,
  *   client), `mixer` (string, this peer's mixer as a client, else empty):
- *   this peer's role moved, by a new plan or because a mixer left (a plan
- *   whose mixer is gone is the mesh for everyone).
+ *   this peer's role moved, by a new plan or because a mixer left (its
+ *   clients go to the plan's other mixers; with none left, the mesh).
  *
  * Errors: a wrong password ends with "wrong password for room '…'"; an
  * unreachable server, after #GstF2fSignal:connect-timeout, with "Could not
@@ -606,7 +606,8 @@ remove_peer (GstF2fSignal * self, const gchar * peer_id, const gchar * reason)
   peer_teardown (self, peer);
   f2f_receiver_forget (self->receiver, peer->peer_id);
   peer_free (peer);
-  /* a mixer that left turns the plan into the mesh for everyone */
+  /* a mixer that left: its clients go to the mixers still here (the
+   * mesh, with none left), by the plan's own rule, for everyone */
   update_role (self);
 }
 
@@ -933,8 +934,9 @@ dup_peer_id (GstF2fSignal * self)
   return id;
 }
 
-/* Our role in the plan against who is here now (a plan whose mixer is gone
- * is the mesh for everyone); posts f2f-role-changed when it moved. Then
+/* Our role in the plan against who is here now (a client of a mixer that
+ * left is another mixer's, or in the mesh when none is left: f2fplan.h);
+ * posts f2f-role-changed when it moved. Then
  * re-routes the media to match. */
 static void
 update_role (GstF2fSignal * self)

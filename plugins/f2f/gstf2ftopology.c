@@ -25,8 +25,10 @@
  * arrows ("→ composite …, ← camera …"), links between mixers carry a
  * sub-mix each way and are thicker, and links that carry no media (a
  * client to anyone but its mixer) are grey, dashed and labelled "data
- * only". The graph's label names the plan's epoch and proposer; a plan
- * whose mixer left is drawn as the mesh everyone fell back on.
+ * only". The graph's label names the plan's epoch and proposer; a mixer
+ * that left is not drawn, its clients are drawn with the mixer that took
+ * them by the plan's rule ("1 mixer (1 away: its clients moved)"), and a
+ * plan none of whose mixers is here as the mesh everyone fell back on.
  *
  * Each f2ftopology sends the links it measured to the other peers (data
  * channel "f2f-topology"), so a room where every peer has one draws the
@@ -41,7 +43,8 @@
  * `f2f-topology` (element message) after every update: `room` (string),
  * `plan-epoch` (guint64, 0 before any plan), `plan-proposer` (string, ""
  * before any plan), `mixers` (string, the mixers' ids in the plan's order,
- * comma-separated; "" in the mesh, also when a plan's mixer left),
+ * comma-separated, those present only; "" in the mesh, also when none of
+ * the plan's mixers is here),
  * `nodes` (list of structures `node`: id, name, role ("mesh", "mixer" or
  * "client"), leader, local, served-by (a client's mixer; only on
  * clients)), `links` (list of structures `link`: a, b, state, quality,

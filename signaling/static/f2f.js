@@ -603,7 +603,8 @@ export class F2fRoom extends EventTarget {
         this.links.delete(msg.id);
         for (const f of this.files.values()) f.holders.delete(msg.id);
         this.emit('peer-left', { id: msg.id, reason: msg.reason });
-        // a mixer that left turns the plan into the mesh for everyone
+        // a mixer that left: its clients go to the mixers still here (the
+        // mesh, with none left), by the plan's own rule, for everyone
         this.applyRoutes();
         break;
       case 'leader-changed':

@@ -10,8 +10,10 @@
 //
 // A plan is { epoch, proposer, mixers: [ids in order], assign: { client:
 // mixer } }. With no mixers it is the mesh. Evaluated against the peers
-// present (the local one included): a plan whose mixer is not present is
-// the mesh; a present peer the plan does not name is a client of its first
+// present (the local one included): the plan's mixers that are present mix
+// (none present: the mesh); a client whose mixer left goes, in id order,
+// to the present mixer with the fewest clients (the earlier on a tie); a
+// present peer the plan does not name is a client of its first present
 // mixer.
 
 export const MAX_MIXERS = 64;
@@ -148,10 +150,41 @@ export function supersedesKnown (plan, epoch, proposer, leader = null) {
   return plan.proposer > proposer;
 }
 
-/** The plan as it applies to @present: the mesh when it has no mixers or
- * one of them is not present. */
+/** The plan as it applies to @present: the mesh when none of its mixers
+ * is present (or it has none). */
 export function isMesh (plan, present) {
-  return !plan || plan.mixers.length === 0 || plan.mixers.some((m) => !present.includes(m));
+  return !plan || !plan.mixers.some((m) => present.includes(m));
+}
+
+function assignedMixer (plan, client) {
+  const m = Object.prototype.hasOwnProperty.call(plan.assign, client) ? plan.assign[client] : null;
+  return m && plan.mixers.includes(m) ? m : null;
+}
+
+/** The present mixer that serves @client (serving_mixer in f2fplan.c). */
+function servingMixer (plan, client, present) {
+  const first = plan.mixers.find((m) => present.includes(m));
+  const assigned = assignedMixer(plan, client);
+  if (assigned === null) return first;
+  if (present.includes(assigned)) return assigned;
+  const counts = plan.mixers.map(() => 0);
+  const orphans = [];
+  for (const p of present) {
+    if (plan.mixers.includes(p)) continue;
+    const m = assignedMixer(plan, p);
+    if (m !== null && !present.includes(m)) { orphans.push(p); continue; }
+    counts[plan.mixers.indexOf(m ?? first)]++;
+  }
+  orphans.sort(compareIds);
+  for (const o of orphans) {
+    let best = -1;
+    plan.mixers.forEach((m, j) => {
+      if (present.includes(m) && (best < 0 || counts[j] < counts[best])) best = j;
+    });
+    counts[best]++;
+    if (o === client) return plan.mixers[best];
+  }
+  return first;
 }
 
 /** { role, mixer } of @peer under the effective plan (mixer: its mixer as
@@ -160,8 +193,7 @@ export function roleOf (plan, peer, present) {
   if (!present.includes(peer)) return { role: ROLE.ABSENT, mixer: null };
   if (isMesh(plan, present)) return { role: ROLE.MESH, mixer: null };
   if (plan.mixers.includes(peer)) return { role: ROLE.MIXER, mixer: null };
-  const assigned = Object.prototype.hasOwnProperty.call(plan.assign, peer) ? plan.assign[peer] : null;
-  return { role: ROLE.CLIENT, mixer: assigned && plan.mixers.includes(assigned) ? assigned : plan.mixers[0] };
+  return { role: ROLE.CLIENT, mixer: servingMixer(plan, peer, present) };
 }
 
 /** What @local sends on its link to @remote (gst_f2f_plan_feed). */

@@ -463,6 +463,8 @@ handle_msg (TestPeer * peer, const gchar * text)
         gst_structure_get_string (s, "new-role"));
     g_free (peer->role);
     peer->role = g_strdup (gst_structure_get_string (s, "new-role"));
+    g_free (peer->role_mixer);
+    peer->role_mixer = g_strdup (gst_structure_get_string (s, "mixer"));
     peer->role_changes++;
   } else if (strcmp (name, "f2f-topology") == 0) {
     if (peer->topology)
@@ -1311,6 +1313,7 @@ f2f_test_peer_free (TestPeer * peer)
   if (peer->topology_plan)
     gst_structure_free (peer->topology_plan);
   g_free (peer->role);
+  g_free (peer->role_mixer);
   g_string_free (peer->order, TRUE);
   g_free (peer->peer_id);
   g_free (peer->error);

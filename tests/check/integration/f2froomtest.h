@@ -79,6 +79,7 @@ typedef struct
                                  * f2f-measurement (-1 unknown) */
   gchar *role;                  /* the latest new-role of f2f-role-changed,
                                  * "mesh" before any */
+  gchar *role_mixer;            /* and its mixer ("" unless a client) */
   guint role_changes;
   gint64 stats_us;              /* the arrival of its latest
                                  * f2f-peer-stats (f2fsignal's own thread

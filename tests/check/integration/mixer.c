@@ -334,41 +334,71 @@ GST_START_TEST (test_phases)
 
 GST_END_TEST;
 
-/* The mixer is SIGKILLed: its clients hear and see each other again
- * within 3 s (the plan is the mesh once its mixer is gone). A client that
- * leaves stops nobody else's media. */
+/* One of two mixers is SIGKILLed: its clients go to the other mixer by
+ * the plan's own rule, with no new plan, and everyone hears and sees
+ * everyone again within 3 s; nobody falls back on the mesh, and the other
+ * mixer's clients do not move at all. A client that leaves stops nobody
+ * else's media. (The last mixer killed, and the room back in the mesh:
+ * integration/election.) */
 GST_START_TEST (test_mixer_killed)
 {
   TestServer *server = f2f_test_server_start (0, NULL);
   GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
       f2f_test_peer_free);
-  TestPeer *a, *b, *d;
+  TestPeer *a, *b, *c, *d;
+  guint changes[N_PEERS];
   gint64 killed;
-  guint i;
+  guint i, moved = 0;
 
   for (i = 0; i < N_PEERS; i++)
     start (peers, server, i, "failover");
   a = peers->pdata[0];
   b = peers->pdata[1];
+  c = peers->pdata[2];
   d = peers->pdata[3];
   fail_unless (f2f_test_wait_all_decode (peers, 10, 40000),
       "the room did not form");
   {
-    TestPeer *m[] = { a, NULL };
-    switch_to (peers, b, m);
-    expect_everyone_hears_everyone (peers, "mixer A", 10000);
+    TestPeer *m[] = { a, b, NULL };
+    switch_to (peers, c, m);
+    expect_everyone_hears_everyone (peers, "mixers A and B", 10000);
   }
+  for (i = 0; i < N_PEERS; i++) {
+    TestPeer *p = peers->pdata[i];
+    changes[i] = p->role_changes;
+    g_string_truncate (p->order, 0);
+  }
+
+  f2f_test_peer_kill (b);
+  killed = g_get_monotonic_time ();
+  g_ptr_array_remove (peers, b);
+  expect_everyone_hears_everyone (peers, "after mixer B died", 3000);
+  g_print ("media back %" G_GINT64_FORMAT " ms after the kill\n",
+      (g_get_monotonic_time () - killed) / 1000);
+  for (i = 0; i < N_PEERS; i++) {
+    TestPeer *p = (TestPeer *[]) { a, NULL, c, d }[i];
+
+    if (p == NULL)
+      continue;
+    fail_if (strstr (p->order->str, " mesh\n") != NULL, "%s fell back on "
+        "the mesh after mixer B died:\n%s", p->name, p->order->str);
+    if (p == a) {
+      fail_unless_equals_int (p->role_changes, changes[i]);
+      continue;
+    }
+    fail_unless_equals_string (p->role, "client");
+    fail_unless_equals_string (p->role_mixer, a->peer_id);
+    /* B's clients moved once, A's not at all */
+    fail_unless (p->role_changes <= changes[i] + 1, "%s: %s", p->name,
+        p->order->str);
+    moved += p->role_changes - changes[i];
+  }
+  fail_unless (moved >= 1, "B had no client to move");
+
   /* A client leaves: the others carry on. */
   fail_unless (f2f_test_peer_quit (d, 10000), "D did not quit");
   g_ptr_array_remove (peers, d);
   expect_everyone_hears_everyone (peers, "mixer A without D", 5000);
-
-  f2f_test_peer_kill (a);
-  killed = g_get_monotonic_time ();
-  g_ptr_array_remove (peers, a);
-  expect_everyone_hears_everyone (peers, "after the mixer died", 3000);
-  g_print ("media back %" G_GINT64_FORMAT " ms after the kill\n",
-      (g_get_monotonic_time () - killed) / 1000);
 
   g_ptr_array_unref (peers);
   f2f_test_server_free (server);

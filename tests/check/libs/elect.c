@@ -524,6 +524,13 @@ static const DecideCase decide_cases[] = {
   {"clear of the line with the margin, a still room: the mesh", 0, 0,
         "a=10M b=20M c=10M d=4M", "1 a | b | a>b c>b d>b", L, L, "2 a",
       R (SHRINK), 0},
+  /* The plan's own rule has already given m2's clients to m1, so the
+   * result changes no route; it is made all the same, so that no plan
+   * names a peer that left (it would mix again if it came back). */
+  {"one of two mixers left: the plan of the one still here is made", 0, 0,
+        "c1=4M c2=4M c3=4M c4=4M c5=4M m1=20M",
+        "1 c1 | m1 m2 | c1>m1 c2>m1 c3>m1 c4>m2 c5>m2", L, 1000,
+        "2 c1 | m1 | c1>m1 c2>m1 c3>m1 c4>m1 c5>m1", R (MIXER_LEFT), 0},
   {"the mixer of a limited room left: another at once", 0, 0,
         "a=10M c=10M d=1.5M", "1 a | b | a>b c>b d>b", 1000, 1000,
       "2 a | a | c>a d>a", R (MIXER_LEFT), 0},

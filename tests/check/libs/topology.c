@@ -135,7 +135,7 @@ GST_START_TEST (test_mesh_of_three_exact)
           "room demo · 3 peers\\nplan 0 by Bo: mesh\""},
       {"{\"epoch\":4,\"proposer\":\"gone\",\"mixers\":[\"gone\"],"
             "\"assign\":{\"p1\":\"gone\"}}",
-          "room demo · 3 peers\\nplan 4 by gone: mesh while a mixer is away\""},
+          "room demo · 3 peers\\nplan 4 by gone: mesh while its mixer is away\""},
     };
     guint i;
 
@@ -377,6 +377,7 @@ GST_START_TEST (test_two_mixers)
   const GstStructure *n, *l;
   GstStructure *s;
   guint64 epoch = 0;
+  guint i;
 
   fail_unless_equals_int (gst_f2f_topology_get_n_peers (t), 6);
   fail_unless_equals_int (gst_f2f_topology_get_n_links (t), 15);
@@ -420,17 +421,40 @@ GST_START_TEST (test_two_mixers)
       "composite");
   gst_structure_free (s);
 
-  /* a mixer leaves: its links go with it, and the plan is the mesh now */
+  /* a mixer leaves: its links go with it, and by the plan's own rule its
+   * clients are the other mixer's now (c2 and c3: in id order, each to
+   * the mixer with the fewest) */
   fail_unless (gst_f2f_topology_remove_peer (t, "mb"));
   fail_unless_equals_int (gst_f2f_topology_get_n_peers (t), 5);
   fail_unless_equals_int (gst_f2f_topology_get_n_links (t), 10);
   g_free (dot);
   dot = gst_f2f_topology_to_dot (t);
   fail_if (strstr (dot, "\"mb\"") != NULL);
+  fail_unless_equals_int (count (dot, "shape=box"), 1);
+  fail_unless_equals_int (count (dot, "dir=forward"), 4);
+  fail_unless (strstr (dot, "plan 9 by MA: 1 mixer (1 away: its clients "
+          "moved)"), "%s", dot);
+  check_dot (dot);
+  s = gst_f2f_topology_to_structure (t);
+  fail_unless_equals_string (gst_structure_get_string (s, "mixers"), "ma");
+  for (i = 0; i < 4; i++) {
+    n = nth (s, "nodes", i);
+    fail_unless_equals_string (gst_structure_get_string (n, "role"),
+        "client");
+    fail_unless_equals_string (gst_structure_get_string (n, "served-by"),
+        "ma");
+  }
+  gst_structure_free (s);
+
+  /* the other leaves too: the mesh, until a new plan (its proposer is
+   * drawn by id now: no name is known for a peer that left) */
+  fail_unless (gst_f2f_topology_remove_peer (t, "ma"));
+  g_free (dot);
+  dot = gst_f2f_topology_to_dot (t);
   fail_unless_equals_int (count (dot, "shape=box"), 0);
   fail_unless_equals_int (count (dot, "data only"), 0);
   fail_unless_equals_int (count (dot, "client of"), 0);
-  fail_unless (strstr (dot, "plan 9 by MA: mesh while a mixer is away"),
+  fail_unless (strstr (dot, "plan 9 by ma: mesh while its mixers are away"),
       "%s", dot);
   s = gst_f2f_topology_to_structure (t);
   fail_unless_equals_string (gst_structure_get_string (s, "mixers"), "");
