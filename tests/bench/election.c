@@ -287,7 +287,7 @@ grow_and_kill (guint n, guint run)
   Settled quiet = { peers, 0 };
   TestPeer *newcomer, *mixer;
   GstStructure *s;
-  gint64 joined_us, started_us, result_us, applied_us, killed_us,
+  gint64 joined_us, started_us, result_us, applied_us, killed_us = -1,
       kill_result_us, back_us, collect_ms = -1;
   guint i, answered = 0, asked = 0, survivors_mixers;
   Recovery rec;
@@ -372,7 +372,8 @@ grow_and_kill (guint n, guint run)
   rec = recovery (peers, killed_us, g_get_monotonic_time ());
   f2f_test_election_after (peers, "f2f-election-result", killed_us, NULL,
       &kill_result_us);
-  /* the plan may still name the dead mixer: by its rule that is the mesh */
+  /* the plan may still name the dead mixer: by its rule the other mixer
+   * serves its clients (or, with none, the room is the mesh) */
   survivors_mixers = 0;
   for (i = 0; i < peers->len; i++)
     survivors_mixers += g_strcmp0 (((TestPeer *) peers->pdata[i])->role,
@@ -412,6 +413,13 @@ out:
           p->role, p->topology_plan ?
           gst_structure_get_string (p->topology_plan, "mixers") : "none",
           p->tone_reports);
+    }
+    /* after a kill: what each survivor's last bad reports missed, so a
+     * run that never settled says who was not heard or seen by whom */
+    for (i = 0; killed_us >= 0 && i < peers->len; i++) {
+      TestPeer *p = g_ptr_array_index (peers, i);
+      print_last_bad (peers, p, p->tone_history, FALSE, killed_us, -1);
+      print_last_bad (peers, p, p->color_history, TRUE, killed_us, -1);
     }
   }
   g_ptr_array_unref (peers);
