@@ -512,6 +512,7 @@ static void set_role (GstF2fSignal * self);
 static void apply_routes (GstF2fSignal * self);
 static void start_settling (GstF2fSignal * self);
 static gboolean adopt_plan (GstF2fSignal * self, const GstF2fPlan * plan);
+static void send_plan_to_all (GstF2fSignal * self, const GstF2fPlan * plan);
 static void link_send_signal (F2fPeerLink * link, GstF2fMessage * msg,
     gpointer user_data);
 static void link_state_changed (F2fPeerLink * link, F2fLinkState state,
@@ -789,6 +790,33 @@ push_chat_text (GstF2fSignal * self, const gchar * name, const gchar * text)
   gst_app_src_push_buffer (GST_APP_SRC (self->text_appsrc), buf);
 }
 
+/* Private thread: a plan from @from, on its control channel or through
+ * the signaling server. */
+static void
+receive_plan (GstF2fSignal * self, const gchar * from, const GstF2fPlan * plan)
+{
+  GST_INFO_OBJECT (self, "%s holds plan epoch %" G_GUINT64_FORMAT, from,
+      gst_f2f_plan_get_epoch (plan));
+  if (self->ignore_plans_ms > 0) {
+    gint64 now = g_get_monotonic_time ();
+
+    if (self->ignore_plans_until_us == 0)
+      self->ignore_plans_until_us = now + self->ignore_plans_ms * 1000;
+    if (now < self->ignore_plans_until_us) {
+      GST_WARNING_OBJECT (self, "ignoring the plan from %s "
+          "(F2F_TEST_IGNORE_PLANS_MS)", from);
+      return;
+    }
+  }
+  /* Relay what we adopt, once (a plan we hold is never adopted again, so
+   * relays end): a peer the proposer's broadcast missed gets it from us.
+   * Seen: a mixer that held no plan 30 s after both other peers of its
+   * room adopted the talker's proposal (integration/lipsync, 2 of 7 runs;
+   * why the proposer's message did not reach it is not known). */
+  if (adopt_plan (self, plan))
+    send_plan_to_all (self, plan);
+}
+
 /* The data channel's thread: f2felection's channels go to the room from
  * here, not through the private thread. That thread re-routes for 0.5-1.4 s
  * after a mixer leaves a room of 8 on 2 cores (docs/performance.md, "The
@@ -850,31 +878,7 @@ link_data (F2fPeerLink * link, const gchar * channel, GBytes * data,
     f2f_congestion_feedback (self->congestion, link, msg->queue_ms,
         msg->rate_kbps, msg->loss_permille);
   } else if (msg->type == GST_F2F_PEER_MESSAGE_PLAN) {
-    GST_INFO_OBJECT (self, "%s holds plan epoch %" G_GUINT64_FORMAT,
-        peer->peer_id, gst_f2f_plan_get_epoch (msg->plan));
-    if (self->ignore_plans_ms > 0) {
-      gint64 now = g_get_monotonic_time ();
-
-      if (self->ignore_plans_until_us == 0)
-        self->ignore_plans_until_us = now + self->ignore_plans_ms * 1000;
-      if (now < self->ignore_plans_until_us) {
-        GST_WARNING_OBJECT (self, "ignoring the plan from %s "
-            "(F2F_TEST_IGNORE_PLANS_MS)", peer->peer_id);
-        return;
-      }
-    }
-    if (adopt_plan (self, msg->plan)) {
-      /* Relay what we adopt, once (a plan we hold is never adopted
-       * again, so relays end): a peer the proposer's broadcast missed
-       * gets it from us. Seen: a mixer that held no plan 30 s after both
-       * other peers of its room adopted the talker's proposal
-       * (integration/lipsync, 2 of 7 runs; why the proposer's message did
-       * not reach it is not known). */
-      g_autofree gchar *relay = gst_f2f_peer_message_plan (msg->plan);
-      g_autoptr (GBytes) bytes = g_bytes_new (relay, strlen (relay));
-
-      gst_f2f_room_broadcast (self->room, GST_F2F_CONTROL_CHANNEL, bytes);
-    }
+    receive_plan (self, peer->peer_id, msg->plan);
   }
 }
 
@@ -1149,18 +1153,43 @@ start_settling (GstF2fSignal * self)
   self->settle_source = add_timeout (self, SETTLE_MS, settled_cb);
 }
 
+/* Private thread: tells one peer @plan on its control channel or, while
+ * that is not open (a newcomer's links take 1-2 s to connect in a room of
+ * 8 on 2 cores), through the signaling server as an `app` frame carrying
+ * the same message (docs/protocol.md, "Plans"), so that a newcomer holds
+ * the room's plan, and the one an election makes for it, at once. */
+static void
+send_plan_to (GstF2fSignal * self, const gchar * peer_id,
+    const GstF2fPlan * plan)
+{
+  g_autofree gchar *text = gst_f2f_peer_message_plan (plan);
+  g_autoptr (GBytes) bytes = g_bytes_new (text, strlen (text));
+  g_autoptr (GstF2fMessage) app = NULL;
+
+  if (gst_f2f_room_send (self->room, peer_id, GST_F2F_CONTROL_CHANNEL, bytes))
+    return;
+  app = gst_f2f_message_new_app (peer_id, text);
+  if (self->conn == NULL || !f2f_signal_conn_send (self->conn, app))
+    GST_DEBUG_OBJECT (self, "no way to tell %s the plan now; its control "
+        "channel or its heartbeats will", peer_id);
+}
+
+static void
+send_plan_to_all (GstF2fSignal * self, const GstF2fPlan * plan)
+{
+  g_auto (GStrv) peers = gst_f2f_room_list_peers (self->room);
+  guint i;
+
+  for (i = 0; peers[i]; i++)
+    send_plan_to (self, peers[i], plan);
+}
+
 /* Tells one peer the plan we hold: a late joiner learns it this way. */
 static void
 send_plan (GstF2fSignal * self, const gchar * peer_id)
 {
-  g_autofree gchar *text = NULL;
-  g_autoptr (GBytes) bytes = NULL;
-
-  if (self->plan == NULL)
-    return;
-  text = gst_f2f_peer_message_plan (self->plan);
-  bytes = g_bytes_new (text, strlen (text));
-  gst_f2f_room_send (self->room, peer_id, GST_F2F_CONTROL_CHANNEL, bytes);
+  if (self->plan)
+    send_plan_to (self, peer_id, self->plan);
 }
 
 /* Plans heal through the heartbeats: each names the plan its sender holds,
@@ -1376,10 +1405,7 @@ propose_wish_cb (gpointer data)
 static void
 publish_plan (GstF2fSignal * self, const GstF2fPlan * plan)
 {
-  g_autofree gchar *text = gst_f2f_peer_message_plan (plan);
-  g_autoptr (GBytes) bytes = g_bytes_new (text, strlen (text));
-
-  gst_f2f_room_broadcast (self->room, GST_F2F_CONTROL_CHANNEL, bytes);
+  send_plan_to_all (self, plan);
   adopt_plan (self, plan);
 }
 
@@ -1680,6 +1706,33 @@ conn_connected (gpointer user_data)
   f2f_signal_conn_send (self->conn, join);
 }
 
+/* An `app` frame through the server: f2f's own peer messages that must not
+ * wait for a link (plans); anything else is an application's, not ours. */
+static void
+handle_app (GstF2fSignal * self, GstF2fMessage * msg)
+{
+  g_autoptr (GstF2fPeerMessage) peer_msg = NULL;
+  g_autoptr (GError) error = NULL;
+  gboolean known;
+
+  if (msg->from == NULL || msg->payload == NULL)
+    return;
+  SIGNAL_LOCK (self);
+  known = g_hash_table_contains (self->peers, msg->from);
+  SIGNAL_UNLOCK (self);
+  if (!known)
+    return;
+  peer_msg = gst_f2f_peer_message_parse (msg->payload, strlen (msg->payload),
+      &error);
+  if (peer_msg == NULL) {
+    GST_DEBUG_OBJECT (self, "an app frame from %s that is not f2f's: %s",
+        msg->from, error->message);
+    return;
+  }
+  if (peer_msg->type == GST_F2F_PEER_MESSAGE_PLAN)
+    receive_plan (self, msg->from, peer_msg->plan);
+}
+
 static void
 conn_message (GstF2fMessage * msg, gpointer user_data)
 {
@@ -1694,8 +1747,13 @@ conn_message (GstF2fMessage * msg, gpointer user_data)
       /* The newcomer offers; we wait for it with a link ready to answer. */
       if (peer->link == NULL)
         peer_connect (self, peer, FALSE);
+      /* and learns the room's plan before any link is up */
+      send_plan (self, msg->peer->id);
       break;
     }
+    case GST_F2F_MESSAGE_APP:
+      handle_app (self, msg);
+      break;
     case GST_F2F_MESSAGE_PEER_LEFT:
       remove_peer (self, msg->peer_id,
           gst_f2f_leave_reason_to_string (msg->reason));

@@ -630,6 +630,17 @@ export class F2fRoom extends EventTarget {
       case 'error':
         this.emit('error', { code: msg.code, message: msg.message });
         break;
+      case 'app': {
+        // f2f's own peer messages that must not wait for a link: a plan
+        // that a gst peer sends a newcomer through the server before their
+        // link is up (docs/protocol.md, "Plans"); other payloads are an
+        // application's
+        if (!this.peers.has(msg.from) || typeof msg.payload !== 'string') break;
+        let inner;
+        try { inner = JSON.parse(msg.payload); } catch { break; }
+        if (inner && typeof inner === 'object' && inner.type === 'plan') this.onPlanFrom(msg.from, inner.plan);
+        break;
+      }
       default:
         break;
     }
@@ -757,15 +768,19 @@ export class F2fRoom extends EventTarget {
   // A plan a peer holds (its `plan` message): adopted when it supersedes
   // ours; a plan that does not parse or validate is dropped.
   onPlan (link, obj) {
+    this.onPlanFrom(link.peer.id, obj);
+  }
+
+  onPlanFrom (from, obj) {
     let plan;
     try {
       plan = parsePlan(obj);
     } catch (e) {
       if (!(e instanceof PlanError)) throw e;
-      this.log(`ignoring a plan from ${link.peer.id}: ${e.message}`);
+      this.log(`ignoring a plan from ${from}: ${e.message}`);
       return;
     }
-    this.adoptPlan(plan, link.peer.id);
+    this.adoptPlan(plan, from);
   }
 
   adoptPlan (plan, from) {

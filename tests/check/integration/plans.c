@@ -3,9 +3,10 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Topology plans across real peer processes: a plan proposed by one peer
- * reaches everyone, late joiners learn it, roles follow it and fall back
- * to the mesh when a mixer leaves, and crossing proposals converge on one
- * plan; media follows the plan (integration/mixer checks what is heard and
+ * reaches everyone, late joiners learn it (through the signaling server
+ * before their links are up), roles follow it and fall back to the mesh
+ * when the mixer leaves, and crossing proposals converge on one plan;
+ * media follows the plan (integration/mixer checks what is heard and
  * seen).
  */
 
@@ -265,6 +266,28 @@ GST_START_TEST (test_plan_shared)
   if (!f2f_test_wait (same_plan, &sp, 5000)) {
     g_autofree gchar *state = describe_plans (peers);
     fail ("crossing proposals did not converge within 5 s:%s", state);
+  }
+
+  /* A newcomer holds the room's plan before any of its links is up: the
+   * others send it through the signaling server when it joins. Here E's
+   * links cannot connect at all (its only ICE address, 192.0.2.1, is on
+   * no interface), so the server is its only way to the plan. */
+  {
+    TestPeer *e = f2f_test_peer_start (server, "plans", "E", 4,
+        "local-addresses=192.0.2.1");
+    g_autoptr (GPtrArray) pair = g_ptr_array_new ();
+    SamePlan ep = { pair, 2, TRUE, NULL, NULL };
+
+    g_ptr_array_add (pair, a);
+    g_ptr_array_add (pair, e);
+    if (!f2f_test_wait (same_plan, &ep, 5000)) {
+      g_autofree gchar *state = describe_plans (pair);
+      fail ("a newcomer whose links cannot connect did not get the plan "
+          "through the server within 5 s:%s", state);
+    }
+    fail_unless (f2f_test_peer_video_from (e, a->peer_id) == 0,
+        "E's links connected after all");
+    f2f_test_peer_free (e);
   }
 
   g_ptr_array_unref (peers);
