@@ -47,8 +47,10 @@
 #include <gst/webrtc/webrtc.h>
 
 #include "rawmedia.h"
+/* the mixes encoded as f2fsignal encodes them (bitrate, frame size), so
+ * that both sides do the same media work */
+#include "f2fencode.h"
 
-#define MIX_BITRATE 64000
 
 typedef struct _App App;
 
@@ -405,11 +407,12 @@ mixer_description (gint n)
         "layout=interleaved,rate=48000,channels=2 ! queue leaky=2 "
         "max-size-buffers=3 max-size-bytes=0 max-size-time=0 ! audioconvert "
         "! audioresample ! audio/x-raw,rate=48000,channels=1 ! opusenc "
-        "frame-size=20 inband-fec=true packet-loss-percentage=10 "
+        "frame-size=%d inband-fec=true packet-loss-percentage=10 "
         "bitrate=%d audio-type=voice ! tee name=atee%d allow-not-linked=true "
         "audiotestsrc is-live=true wave=silence samplesperbuffer=480 ! "
         "audio/x-raw,format=S16LE,rate=48000,channels=2 ! minus%d. ", j,
-        (guint64) RAW_VIEW_LATENCY, MIX_BITRATE, j, j);
+        (guint64) RAW_VIEW_LATENCY, F2F_ENCODE_MIX_FRAME_MS,
+        F2F_ENCODE_MIX_BITRATE, j, j);
   return g_string_free (s, FALSE);
 }
 
