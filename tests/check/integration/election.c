@@ -782,12 +782,16 @@ GST_START_TEST (test_capped_uplinks_elect)
             " bit/s, not within 25 %%:\n%s%s", run + 1, v, figures->str,
             describe_elections (peers, leader));
     }
-    /* Media through the elected mixer is asserted by test_grow_elects and
-     * the kill tests. Not here: this room probes a 1 Mbit/s uplink every
-     * 1.5 s, and in 1 of 2 runs after the probe fix (the merged suite) D
-     * heard the capped peer A at -120 dB through the mixer for 15 s. That
-     * is the "a client plays nothing of one peer" intermittent tracked in
-     * the mixer issue; this test is about who is elected. */
+    /* Media through the elected mixer, once (the last run): everyone
+     * hears and sees everyone though A's 1 Mbit/s uplink is probed every
+     * 1.5 s. (Left out for a while: in 1 of 2 runs D heard A at -120 dB
+     * through the mixer for 15 s, the "a client plays nothing of one peer"
+     * intermittent, which was a new mix-minus's audiomixer linked before
+     * it played: fixed in f2fcompositor since, test_minus_added_while_
+     * streaming.) */
+    if (run == LAB_RUNS - 1)
+      expect_everyone_hears_everyone (peers, "through the elected mixer, "
+          "A on 1 Mbit/s and probed", 15000);
 
     /* back to the mesh, by hand, as a user would */
     above.epoch = plan_epoch (leader);
