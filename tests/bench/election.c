@@ -269,24 +269,6 @@ settled (gpointer data)
   return back >= 0 && now - back >= QUIET_MS * 1000;
 }
 
-typedef struct
-{
-  GPtrArray *peers;
-  gint64 since_us;
-} ResultAfter;
-
-/* The leader's f2f-election-result has reached the test: with the plan
- * sent to a newcomer through the server, everyone may hold the plan
- * before the test has read the leader's result line. */
-static gboolean
-has_result_after (gpointer data)
-{
-  ResultAfter *r = data;
-
-  return f2f_test_election_after (r->peers, "f2f-election-result",
-      r->since_us, NULL, NULL) != NULL;
-}
-
 /* One run: returns FALSE (having printed why) when it could not finish. */
 static gboolean
 grow_and_kill (guint n, guint run)
@@ -343,8 +325,10 @@ grow_and_kill (guint n, guint run)
   if (s)
     gst_structure_get_uint (s, "peers", &asked);
   {
-    ResultAfter ra = { peers, started_us };
-    f2f_test_wait (has_result_after, &ra, 5000);
+    /* with the plan sent to a newcomer through the server, everyone may
+     * hold it before the test has read the leader's result line */
+    F2fTestResultAfter ra = { peers, started_us };
+    f2f_test_wait (f2f_test_has_election_result, &ra, 5000);
   }
   s = f2f_test_election_after (peers, "f2f-election-result", started_us, NULL,
       &result_us);

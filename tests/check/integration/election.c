@@ -363,20 +363,6 @@ GST_END_TEST;
 
 typedef struct
 {
-  GPtrArray *peers;
-  gint64 since_us;
-} ResultAfter;
-
-static gboolean
-result_after (gpointer data)
-{
-  ResultAfter *r = data;
-  return f2f_test_election_after (r->peers, "f2f-election-result",
-      r->since_us, NULL, NULL) != NULL;
-}
-
-typedef struct
-{
   TestPeer *peer;
   guint n;
 } Estimates;
@@ -752,8 +738,8 @@ GST_START_TEST (test_capped_uplinks_elect)
     /* the leader's result travels on its own pipe to the test: the plan
      * may be seen everywhere first */
     {
-      ResultAfter ra = { peers, asked_us };
-      fail_unless (f2f_test_wait (result_after, &ra, 2000), "run %u: the "
+      F2fTestResultAfter ra = { peers, asked_us };
+      fail_unless (f2f_test_wait (f2f_test_has_election_result, &ra, 2000), "run %u: the "
           "plan came without the leader's f2f-election-result", run + 1);
     }
     result =

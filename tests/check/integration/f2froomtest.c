@@ -1711,3 +1711,12 @@ f2f_test_election_after (GPtrArray * peers, const gchar * name,
     *t_us = first ? first_t : -1;
   return first;
 }
+
+gboolean
+f2f_test_has_election_result (gpointer data)
+{
+  F2fTestResultAfter *r = data;
+
+  return f2f_test_election_after (r->peers, "f2f-election-result",
+      r->since_us, NULL, NULL) != NULL;
+}

@@ -325,5 +325,14 @@ gint64 f2f_test_plan_applied_us (GPtrArray * peers);
  * @since_us at any of @peers (NULL: none), who sent it and when. */
 GstStructure *f2f_test_election_after (GPtrArray * peers, const gchar * name,
     gint64 since_us, TestPeer ** who, gint64 * t_us);
+/* For f2f_test_wait: an f2f-election-result from any of @peers reached the
+ * test at or after @since_us. (Each peer's messages come on its own pipe,
+ * so everyone may hold a plan before the leader's result line is read.) */
+typedef struct
+{
+  GPtrArray *peers;
+  gint64 since_us;
+} F2fTestResultAfter;
+gboolean f2f_test_has_election_result (gpointer data);
 
 G_END_DECLS
