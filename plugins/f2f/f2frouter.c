@@ -74,7 +74,7 @@ keep_time_going (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
     tl->offset = GST_CLOCK_TIME_IS_VALID (tl->last_end)
         && tl->last_end > pts ? tl->last_end - pts : 0;
     /* for tracing a switch against what the receiver then plays */
-    GST_DEBUG_OBJECT (pad, "new source from %" GST_TIME_FORMAT
+    GST_INFO_OBJECT (pad, "new source from %" GST_TIME_FORMAT
         ", its times moved by %" G_GINT64_FORMAT " ms", GST_TIME_ARGS (pts),
         (gint64) (tl->offset / GST_MSECOND));
   }

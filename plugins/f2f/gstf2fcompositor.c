@@ -851,8 +851,10 @@ count_dropped (GstF2fCompositor * self, GstMessage * message)
   }
   GST_OBJECT_LOCK (self);
   if (dropped > *last) {
-    GST_WARNING_OBJECT (self, "%s dropped %" G_GUINT64_FORMAT " late samples",
-        GST_MESSAGE_SRC_NAME (message), dropped - *last);
+    /* which mixer (the full mix, a mix-minus) and which of its pads */
+    GST_WARNING_OBJECT (self, "%s:%s dropped %" G_GUINT64_FORMAT
+        " late samples", GST_DEBUG_PAD_NAME (GST_MESSAGE_SRC (message)),
+        dropped - *last);
     self->dropped_samples += dropped - *last;
     *last = dropped;
   }

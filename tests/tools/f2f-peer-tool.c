@@ -50,6 +50,11 @@
  *   break-link <peer-id> post an ERROR from inside the webrtcbin of the link
  *                        to that peer, as sctpenc does when an association
  *                        breaks; answers "broken yes|no"
+ *   drops                the late samples each f2fcompositor in the pipeline
+ *                        dropped so far (its dropped-samples: a room view's
+ *                        own mixer and a mixer's mix-minus), then the
+ *                        latency each audio aggregator in them works with;
+ *                        answers "drops <path>=<n> … latency <name>=<ms> …"
  *   dot <path>           write the pipeline's graph (every element, pad,
  *                        link, caps and state) to <path>; answers
  *                        "dotted yes|no" (a test's post-mortem of a peer)
@@ -74,6 +79,7 @@
 #include <gio/gio.h>
 #include <gio/gunixinputstream.h>
 #include <gst/gst.h>
+#include <gst/base/base.h>
 #include <gst/video/video.h>
 #include <gst/f2f/f2f.h>
 
@@ -479,6 +485,46 @@ read_line_cb (GObject * source, GAsyncResult * res, gpointer data)
     g_clear_object (&inner);
     g_clear_object (&w);
     g_clear_object (&s);
+  } else if (strcmp (line, "drops") == 0) {
+    GString *answer = g_string_new (NULL);
+    GstIterator *it = gst_bin_iterate_recurse (GST_BIN (pipeline));
+    GValue v = G_VALUE_INIT;
+    while (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
+      GObject *e = g_value_get_object (&v);
+      if (g_object_class_find_property (G_OBJECT_GET_CLASS (e),
+              "dropped-samples")) {
+        g_autofree gchar *path = gst_object_get_path_string (GST_OBJECT (e));
+        guint64 n = 0;
+        g_object_get (e, "dropped-samples", &n, NULL);
+        g_string_append_printf (answer, "%s%s=%" G_GUINT64_FORMAT,
+            answer->len ? " " : "", path, n);
+      }
+      g_value_reset (&v);
+    }
+    g_value_unset (&v);
+    gst_iterator_free (it);
+    /* what each audio aggregator waits for an input, upstream's latency
+     * included: an input later than that is dropped */
+    g_string_append (answer, " latency");
+    it = gst_bin_iterate_recurse (GST_BIN (pipeline));
+    while (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
+      GObject *e = g_value_get_object (&v);
+      if (GST_IS_AGGREGATOR (e) && g_object_class_find_property
+          (G_OBJECT_GET_CLASS (e), "ignore-inactive-pads")
+          && !GST_IS_BIN (e)) {
+        GstClockTime l = gst_aggregator_get_latency (GST_AGGREGATOR (e));
+        GstObject *parent = gst_object_get_parent (GST_OBJECT (e));
+        g_string_append_printf (answer, " %s/%s=%" G_GINT64_FORMAT,
+            parent ? GST_OBJECT_NAME (parent) : "", GST_OBJECT_NAME (e),
+            GST_CLOCK_TIME_IS_VALID (l) ? (gint64) (l / GST_MSECOND) : -1);
+        g_clear_object (&parent);
+      }
+      g_value_reset (&v);
+    }
+    g_value_unset (&v);
+    gst_iterator_free (it);
+    say ("drops", answer->str);
+    g_string_free (answer, TRUE);
   } else if (g_str_has_prefix (line, "dot ")) {
     g_autofree gchar *dot = gst_debug_bin_to_dot_data (GST_BIN (pipeline),
         GST_DEBUG_GRAPH_SHOW_ALL);

@@ -137,6 +137,70 @@ f2f_test_print_peer_stacks (GPtrArray * peers)
   }
 }
 
+typedef struct
+{
+  GPtrArray *peers;
+  guint *answers;
+} DropsAsked;
+
+static gboolean
+drops_answered (gpointer data)
+{
+  DropsAsked *d = data;
+  guint i;
+
+  for (i = 0; i < d->peers->len; i++) {
+    TestPeer *p = g_ptr_array_index (d->peers, i);
+    if (!p->exited && p->drops_answers <= d->answers[i])
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+never (gpointer data)
+{
+  return FALSE;
+}
+
+/* Asks each peer twice, one second apart, how many late samples its
+ * f2fcompositors (room view, mix-minus, sub-mix) dropped, and prints
+ * both: a peer that plays silence while it decodes is told apart from a
+ * mixer that sends it silence (every input dropped where it is mixed). */
+void
+f2f_test_print_peer_drops (GPtrArray * peers)
+{
+  g_autofree guint *answers = g_new0 (guint, peers->len);
+  g_auto (GStrv) before = g_new0 (gchar *, peers->len + 1);
+  DropsAsked d = { peers, answers };
+  guint round, i;
+
+  for (round = 0; round < 2; round++) {
+    for (i = 0; i < peers->len; i++) {
+      TestPeer *p = g_ptr_array_index (peers, i);
+      answers[i] = p->drops_answers;
+      if (!p->exited)
+        f2f_test_peer_send (p, "drops");
+    }
+    if (!f2f_test_wait (drops_answered, &d, 3000))
+      g_print ("late samples dropped: not every peer answered\n");
+    if (round == 0) {
+      for (i = 0; i < peers->len; i++) {
+        TestPeer *p = g_ptr_array_index (peers, i);
+        before[i] = g_strdup (p->drops ? p->drops : "?");
+      }
+      /* a window to measure over, not a wait for an event */
+      f2f_test_wait (never, NULL, 1000);
+    }
+  }
+  for (i = 0; i < peers->len; i++) {
+    TestPeer *p = g_ptr_array_index (peers, i);
+    g_print ("late samples dropped by %s's compositors (48 kHz; one "
+        "second apart): %s -> %s\n", p->name, before[i],
+        p->drops ? p->drops : "?");
+  }
+}
+
 static gpointer
 watchdog_func (gpointer data)
 {
@@ -540,7 +604,11 @@ line_cb (GObject * source, GAsyncResult * res, gpointer data)
     peer->proposed_no++;
   else if (g_str_has_prefix (line, "critical "))
     g_ptr_array_add (peer->criticals, g_strdup (line + 9));
-  else if (g_str_has_prefix (line, "sample ")) {
+  else if (g_str_has_prefix (line, "drops")) {
+    g_free (peer->drops);
+    peer->drops = g_strstrip (g_strdup (line + 5));
+    peer->drops_answers++;
+  } else if (g_str_has_prefix (line, "sample ")) {
     g_auto (GStrv) w = g_strsplit (line + 7, " ", -1);
     if (g_strv_length (w) == 3) {
       f2f_test_set_count (peer->bytes_sent, w[0],
@@ -1306,6 +1374,7 @@ f2f_test_peer_free (TestPeer * peer)
   g_ptr_array_unref (peer->elections);
   g_array_unref (peer->uplink_estimates);
   g_array_unref (peer->levels);
+  g_free (peer->drops);
   if (peer->files)
     gst_structure_free (peer->files);
   if (peer->topology)
@@ -1603,6 +1672,7 @@ f2f_test_expect_everyone_hears (GPtrArray * peers, const gchar * phase,
   if (!ok) {
     /* a peer that stalled is found by its threads (F2F_TEST_STACKS) */
     f2f_test_print_peer_stacks (peers);
+    f2f_test_print_peer_drops (peers);
     fail ("%s: not everyone hears and sees everyone else within %u ms: %s",
         phase, ms, h.why);
   }

@@ -110,6 +110,10 @@ typedef struct
   GHashTable *bytes_received;   /* peer id → bytes received, as last
                                  * sampled */
   guint samples;                /* answers to sample commands */
+  gchar *drops;                 /* the latest answer to a drops command:
+                                 * "<f2fcompositor path>=<late samples
+                                 * dropped> …" */
+  guint drops_answers;
   /* How the process ended: its stderr is read (and passed on to the
    * test's, each line after the peer's name) so that a peer that dies
    * can be told with its last words. */
@@ -157,6 +161,7 @@ void f2f_test_teardown (void);
  * @peers (TestPeer*) writes its pipeline's graph there; with
  * F2F_TEST_STACKS set, every thread's stack of each on stderr. */
 void f2f_test_print_peer_stacks (GPtrArray * peers);
+void f2f_test_print_peer_drops (GPtrArray * peers);
 
 gint64 f2f_test_deadline_ms (guint ms);
 /* Iterates the default main context until @cond or the deadline. */
