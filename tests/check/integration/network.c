@@ -421,9 +421,11 @@ link_double (TestPeer * p, TestPeer * other, const gchar * field)
  * the next periodic keyframe (4 s): PLIs are sent, video is smooth within
  * 1 s of the loss ending, links stay up. Audio: each 20 ms frame of the
  * other's tone at the receiver is checked for a hole (more than 6 dB under
- * its level before the loss). The share of whole frames is printed and
- * checked against @min_audio; the issue's targets (99 % at 5 %, 97 % at
- * 10 %) are printed next to it. */
+ * its level before the loss). The share of whole frames must reach
+ * @min_audio: the issue's targets, 99 % at 5 % and 97 % at 10 % (asserted
+ * since 2026-12-06; before, 90 % and 85 % were asserted and the targets
+ * only printed: in eight clean-clone CI runs of 2026-12-05/06 the lowest
+ * share was 99.4 % at 5 % and 97.6 % at 10 %, each of ~1,000 frames). */
 /* The middle of @n readings (sorted in place; @n odd). */
 static gdouble
 median_of (gdouble * v, guint n)
@@ -553,9 +555,6 @@ check_loss (guint percent, gdouble min_audio, gdouble min_video, gboolean fec)
     fail_unless (fec_percent[0] == 0 && fec_percent[1] == 0
         && fec_recovered[0] == 0 && fec_recovered[1] == 0, "FEC without "
         "video-fec");
-  g_print ("the issue's audio target (%s of the frames whole): %s\n",
-      percent <= 5 ? "99 %" : "97 %", MIN (a_audio, b_audio) >=
-      (percent <= 5 ? 0.99 : 0.97) ? "met" : "NOT met");
   fail_unless (plis_after > plis_before, "no keyframe request (PLI/FIR) was "
       "sent under %u %% loss", percent);
   /* … and they reached the senders (whose one encoder makes the keyframe:
@@ -591,14 +590,14 @@ check_loss (guint percent, gdouble min_audio, gdouble min_video, gboolean fec)
 
 GST_START_TEST (test_loss_5)
 {
-  check_loss (5, 0.90, 0.85, FALSE);
+  check_loss (5, 0.99, 0.85, FALSE);
 }
 
 GST_END_TEST;
 
 GST_START_TEST (test_loss_10)
 {
-  check_loss (10, 0.85, 0.7, FALSE);
+  check_loss (10, 0.97, 0.7, FALSE);
 }
 
 GST_END_TEST;
@@ -607,7 +606,7 @@ GST_END_TEST;
  * the loss, and repairs packets of the other's with it. */
 GST_START_TEST (test_loss_10_fec)
 {
-  check_loss (10, 0.85, 0.7, TRUE);
+  check_loss (10, 0.97, 0.7, TRUE);
 }
 
 GST_END_TEST;
