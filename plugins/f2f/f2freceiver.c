@@ -58,6 +58,7 @@ typedef struct
   F2fBranches *branches;        /* protected by rx->lock */
   gsize video_frames, audio_frames;     /* atomic */
   gint video_seen, audio_seen;  /* atomic */
+  gint audio_delay_ms;          /* atomic: of the latest decoded audio */
 } RxPeer;
 
 struct _F2fReceiver
@@ -385,7 +386,7 @@ f2f_receiver_forget (F2fReceiver * rx, const gchar * peer_id)
 
 gboolean
 f2f_receiver_get_frames (F2fReceiver * rx, const gchar * peer_id,
-    guint64 * video, guint64 * audio)
+    guint64 * video, guint64 * audio, gint * audio_delay_ms)
 {
   RxPeer *p;
 
@@ -394,6 +395,7 @@ f2f_receiver_get_frames (F2fReceiver * rx, const gchar * peer_id,
   if (p) {
     *video = g_atomic_pointer_get (&p->video_frames);
     *audio = g_atomic_pointer_get (&p->audio_frames);
+    *audio_delay_ms = g_atomic_int_get (&p->audio_delay_ms);
   }
   RX_UNLOCK (rx);
   return p != NULL;
@@ -458,6 +460,35 @@ counter_free (gpointer data)
   g_free (c);
 }
 
+/* How old decoded sound is as it leaves the decoder: the running time now
+ * less its end's. A room view mixes what is at most its latency old, so
+ * a stream whose figure stays above that is heard as silence although it
+ * decodes (a mixer's mix with send times that trail its timestamps is the
+ * case this was made to see). Audio only: ~50-100 times a second. */
+static void
+record_audio_delay (Counter * c, GstPad * pad, GstBuffer * buf)
+{
+  GstClockTime now = gst_element_get_current_running_time (GST_ELEMENT_CAST
+      (c->rx->bin));
+  GstEvent *event;
+  const GstSegment *segment;
+  GstClockTime end;
+
+  if (!GST_BUFFER_PTS_IS_VALID (buf) || !GST_CLOCK_TIME_IS_VALID (now))
+    return;
+  event = gst_pad_get_sticky_event (pad, GST_EVENT_SEGMENT, 0);
+  if (event == NULL)
+    return;
+  gst_event_parse_segment (event, &segment);
+  end = gst_segment_to_running_time (segment, GST_FORMAT_TIME,
+      GST_BUFFER_PTS (buf) + (GST_BUFFER_DURATION_IS_VALID (buf) ?
+          GST_BUFFER_DURATION (buf) : 0));
+  gst_event_unref (event);
+  if (GST_CLOCK_TIME_IS_VALID (end))
+    g_atomic_int_set (&c->peer->audio_delay_ms,
+        (gint) (GST_CLOCK_DIFF (end, now) / GST_MSECOND));
+}
+
 static GstPadProbeReturn
 count_frames (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
@@ -470,6 +501,7 @@ count_frames (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   } else {
     g_atomic_pointer_add (&c->peer->audio_frames, 1);
     first = g_atomic_int_compare_and_exchange (&c->peer->audio_seen, 0, 1);
+    record_audio_delay (c, pad, GST_PAD_PROBE_INFO_BUFFER (info));
   }
   if (first && c->rx->first_frame)
     c->rx->first_frame (c->peer->peer_id, c->video ? "video" : "audio",

@@ -1935,14 +1935,17 @@ stats_cb (gpointer user_data)
   while (g_hash_table_iter_next (&iter, NULL, &value)) {
     Peer *peer = value;
     guint64 video = 0, audio = 0;
+    gint audio_delay = 0;
 
-    f2f_receiver_get_frames (self->receiver, peer->peer_id, &video, &audio);
+    f2f_receiver_get_frames (self->receiver, peer->peer_id, &video, &audio,
+        &audio_delay);
     g_ptr_array_add (msgs, gst_structure_new ("f2f-peer-stats",
             "peer-id", G_TYPE_STRING, peer->peer_id,
             "state", G_TYPE_STRING, peer->link ?
             link_state_name (f2f_peer_link_get_state (peer->link)) : "failed",
             "video-frames", G_TYPE_UINT64, video,
             "audio-frames", G_TYPE_UINT64, audio,
+            "audio-delay", G_TYPE_INT, audio_delay,
             "negotiations", G_TYPE_UINT64, peer->negotiations, NULL));
   }
   SIGNAL_UNLOCK (self);

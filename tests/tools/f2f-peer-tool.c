@@ -53,8 +53,12 @@
  *   drops                the late samples each f2fcompositor in the pipeline
  *                        dropped so far (its dropped-samples: a room view's
  *                        own mixer and a mixer's mix-minus), then the
- *                        latency each audio aggregator in them works with;
- *                        answers "drops <path>=<n> … latency <name>=<ms> …"
+ *                        latency each aggregator in them works with and how
+ *                        far behind now its output is, then what each
+ *                        jitterbuffer pushed, declared lost and dropped as
+ *                        late; answers "drops <path>=<n> … latency
+ *                        <name>=<ms>@<ms> … jitterbuffers
+ *                        <peer>/<name>=<pushed>/<lost>/<late> …"
  *   dot <path>           write the pipeline's graph (every element, pad,
  *                        link, caps and state) to <path>; answers
  *                        "dotted yes|no" (a test's post-mortem of a peer)
@@ -514,10 +518,53 @@ read_line_cb (GObject * source, GAsyncResult * res, gpointer data)
           && !GST_IS_BIN (e)) {
         GstClockTime l = gst_aggregator_get_latency (GST_AGGREGATOR (e));
         GstObject *parent = gst_object_get_parent (GST_OBJECT (e));
-        g_string_append_printf (answer, " %s/%s=%" G_GINT64_FORMAT,
-            parent ? GST_OBJECT_NAME (parent) : "", GST_OBJECT_NAME (e),
-            GST_CLOCK_TIME_IS_VALID (l) ? (gint64) (l / GST_MSECOND) : -1);
+        GstAggregatorPad *src = GST_AGGREGATOR_PAD (GST_AGGREGATOR (e)->srcpad);
+        GstClockTime now = gst_element_get_current_running_time
+            (GST_ELEMENT (e)), out;
+        GST_OBJECT_LOCK (src);
+        out = gst_segment_to_running_time (&src->segment, GST_FORMAT_TIME,
+            src->segment.position);
+        GST_OBJECT_UNLOCK (src);
+        /* its latency, and how far behind now its output is */
+        g_string_append_printf (answer, " %s/%s=%" G_GINT64_FORMAT "@%"
+            G_GINT64_FORMAT, parent ? GST_OBJECT_NAME (parent) : "",
+            GST_OBJECT_NAME (e), GST_CLOCK_TIME_IS_VALID (l) ?
+            (gint64) (l / GST_MSECOND) : -1, GST_CLOCK_TIME_IS_VALID (now)
+            && GST_CLOCK_TIME_IS_VALID (out) ? GST_CLOCK_DIFF (out,
+                now) / GST_MSECOND : -1);
         g_clear_object (&parent);
+      }
+      g_value_reset (&v);
+    }
+    g_value_unset (&v);
+    gst_iterator_free (it);
+    /* what each jitterbuffer received and pushed, by link */
+    g_string_append (answer, " jitterbuffers");
+    it = gst_bin_iterate_recurse (GST_BIN (pipeline));
+    while (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
+      GstElement *e = g_value_get_object (&v);
+      GstElementFactory *f = gst_element_get_factory (e);
+      if (f && g_str_equal (GST_OBJECT_NAME (f), "rtpjitterbuffer")) {
+        GstStructure *stats = NULL;
+        GstObject *o = gst_object_get_parent (GST_OBJECT (e));
+        guint64 pushed = 0, lost = 0, late = 0;
+        /* up to the webrtcbin, named after the peer */
+        while (o && !g_str_has_prefix (GST_OBJECT_NAME (o), "webrtc-")) {
+          GstObject *up = gst_object_get_parent (o);
+          gst_object_unref (o);
+          o = up;
+        }
+        g_object_get (e, "stats", &stats, NULL);
+        if (stats) {
+          gst_structure_get_uint64 (stats, "num-pushed", &pushed);
+          gst_structure_get_uint64 (stats, "num-lost", &lost);
+          gst_structure_get_uint64 (stats, "num-late", &late);
+          gst_structure_free (stats);
+        }
+        g_string_append_printf (answer, " %s/%s=%" G_GUINT64_FORMAT "/%"
+            G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT, o ? GST_OBJECT_NAME (o)
+            + 7 : "?", GST_OBJECT_NAME (e), pushed, lost, late);
+        g_clear_object (&o);
       }
       g_value_reset (&v);
     }

@@ -468,6 +468,11 @@ handle_msg (TestPeer * peer, const gchar * text)
     gst_structure_get_uint64 (s, "audio-frames", &a);
     f2f_test_set_count (peer->video, id, v);
     f2f_test_set_count (peer->audio, id, a);
+    {
+      gint delay;
+      if (gst_structure_get_int (s, "audio-delay", &delay))
+        f2f_test_set_count (peer->audio_delay, id, (guint64) (gint64) delay);
+    }
     if (gst_structure_get_uint64 (s, "negotiations", &v))
       f2f_test_set_count (peer->negotiations, id, v);
   } else if (strcmp (name, "f2f-link-bitrate") == 0) {
@@ -1136,6 +1141,8 @@ peer_start (TestHost * host, const gchar * server_uri, const gchar * room,
       g_free);
   peer->audio = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       g_free);
+  peer->audio_delay = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      g_free);
   peer->present = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       NULL);
   peer->left = g_ptr_array_new_with_free_func (g_free);
@@ -1350,6 +1357,7 @@ f2f_test_peer_free (TestPeer * peer)
   g_free (peer->pid);
   g_hash_table_unref (peer->video);
   g_hash_table_unref (peer->audio);
+  g_hash_table_unref (peer->audio_delay);
   g_hash_table_unref (peer->present);
   g_ptr_array_unref (peer->left);
   g_ptr_array_unref (peer->chats);
@@ -1663,8 +1671,10 @@ f2f_test_expect_everyone_hears (GPtrArray * peers, const gchar * phase,
       TestPeer *q = g_ptr_array_index (peers, j);
       if (q != p)
         g_string_append_printf (line, " %s %" G_GUINT64_FORMAT "/%"
-            G_GUINT64_FORMAT, q->name, f2f_test_peer_video_from (p,
-                q->peer_id), f2f_test_peer_audio_from (p, q->peer_id));
+            G_GUINT64_FORMAT " (%" G_GINT64_FORMAT " ms old)", q->name,
+            f2f_test_peer_video_from (p, q->peer_id),
+            f2f_test_peer_audio_from (p, q->peer_id),
+            (gint64) f2f_test_count_of (p->audio_delay, q->peer_id));
     }
     g_print ("%s: %s plays%s\n", phase, p->name, line->str);
     g_string_free (line, TRUE);

@@ -46,6 +46,9 @@ typedef struct
   guint joins;                  /* f2f-joined messages seen */
   GHashTable *video;            /* peer id → latest decoded video frames */
   GHashTable *audio;            /* peer id → latest decoded audio frames */
+  GHashTable *audio_delay;      /* peer id → how old (ms) its latest
+                                 * decoded audio was (a gint64 stored as
+                                 * guint64) */
   GHashTable *present;          /* peer id → TRUE while in the room */
   GPtrArray *left;              /* "id/reason" of f2f-peer-left, in order */
   GPtrArray *chats;             /* "name|text" of f2f-chat, in order */
