@@ -12,6 +12,9 @@
 
 #include "f2fencode.h"
 
+GST_DEBUG_CATEGORY_EXTERN (gst_f2f_signal_debug);
+#define GST_CAT_DEFAULT gst_f2f_signal_debug
+
 gboolean
 f2f_encode_video (gboolean h264, guint kbps,
     GstElement * out[F2F_ENCODE_MAX_ELEMENTS + 1])
@@ -80,6 +83,54 @@ f2f_encode_opus (guint bitrate, guint frame_ms)
       "packet-loss-percentage", 10, "bitrate", (gint) bitrate, NULL);
   gst_util_set_object_arg (G_OBJECT (enc), "audio-type", "voice");
   return enc;
+}
+
+/* opusdec with use-inband-fec holds each packet back until the next one
+ * comes, to rebuild a lost packet from the FEC its successor carries. A
+ * gap (a lost packet, as a jitterbuffer and depayloader report it) takes
+ * the place of the held packet; when that gap is shorter than the 2.5 ms
+ * Opus conceals in, opusdec (1.22, and main in 2026) returns before it
+ * replaces the held gap with the packet that came: from then on every
+ * packet is taken for that same short gap and nothing is decoded again
+ * (elements/f2fencode, test_short_gap). Seen in a call: a client of a
+ * mixer, on a lossy link, whose jitterbuffer went on pushing 80+ packets
+ * a second of the mixer's stream while its decoder made nothing but gaps
+ * for the rest of the call, after a topology switch made the stream's
+ * timestamps jump. A gap that short holds no sound to conceal: it goes. */
+#define OPUS_CONCEALMENT_STEP (2500 * GST_USECOND)
+
+static GstPadProbeReturn
+drop_short_gaps (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  GstClockTime timestamp, duration;
+
+  if (GST_EVENT_TYPE (event) != GST_EVENT_GAP)
+    return GST_PAD_PROBE_OK;
+  gst_event_parse_gap (event, &timestamp, &duration);
+  /* (no duration, or 0: opusdec conceals the last packet's duration) */
+  if (!GST_CLOCK_TIME_IS_VALID (duration) || duration == 0
+      || duration >= OPUS_CONCEALMENT_STEP)
+    return GST_PAD_PROBE_OK;
+  GST_INFO_OBJECT (pad, "dropping a gap of %" G_GUINT64_FORMAT " ns at %"
+      GST_TIME_FORMAT, duration, GST_TIME_ARGS (timestamp));
+  return GST_PAD_PROBE_DROP;
+}
+
+GstElement *
+f2f_decode_opus (void)
+{
+  GstElement *dec = gst_element_factory_make ("opusdec", NULL);
+  GstPad *sink;
+
+  if (dec == NULL)
+    return NULL;
+  g_object_set (dec, "plc", TRUE, "use-inband-fec", TRUE, NULL);
+  sink = gst_element_get_static_pad (dec, "sink");
+  gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      drop_short_gaps, NULL, NULL);
+  gst_object_unref (sink);
+  return dec;
 }
 
 /* Frames entered and not yet out: a few at most (no lag), more only if

@@ -30,6 +30,12 @@ GstCaps *f2f_encode_audio_caps (void);
  * FEC, voice, @bitrate bit/s. NULL when missing. */
 GstElement *f2f_encode_opus (guint bitrate, guint frame_ms);
 
+/* A new opusdec for what f2f_encode_opus makes: concealment and in-band
+ * FEC on, and a probe on its sink pad that drops gaps shorter than Opus's
+ * 2.5 ms concealment step (why: f2fencode.c, drop_short_gaps). NULL when
+ * missing. */
+GstElement *f2f_decode_opus (void);
+
 /* One voice, and a mix of several: a mix needs more bits, or the coding
  * noise of each voice is heard under the others. */
 #define F2F_ENCODE_VOICE_BITRATE 32000

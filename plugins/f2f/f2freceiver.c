@@ -26,6 +26,7 @@
 
 #include "f2freceiver.h"
 #include "f2fpads.h"
+#include "f2fencode.h"
 
 GST_DEBUG_CATEGORY_EXTERN (gst_f2f_signal_debug);
 #define GST_CAT_DEFAULT gst_f2f_signal_debug
@@ -551,12 +552,11 @@ f2f_receiver_add_stream (F2fReceiver * rx, F2fPeerLink * link, GstPad * pad,
     conv = make ("videoconvert");
   } else {
     depay = make ("rtpopusdepay");
-    dec = make ("opusdec");
+    dec = f2f_decode_opus ();
+    if (dec == NULL)
+      GST_ERROR ("missing element opusdec");
     conv = make ("audioconvert");
     resample = make ("audioresample");
-    if (dec) {
-      g_object_set (dec, "plc", TRUE, "use-inband-fec", TRUE, NULL);
-    }
   }
   gst_clear_caps (&caps);
   queue = make ("queue");
