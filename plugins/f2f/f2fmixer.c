@@ -298,10 +298,11 @@ update_locked (F2fMixer * m, const F2fMixerWant * want, gboolean prune)
     if (m->composite == NULL)
       m->composite = video_out (m, m->view_video, "src_%u", NULL);
     for (i = 0; want->clients && want->clients[i]; i++)
-      if (!g_hash_table_contains (m->minus, want->clients[i]))
+      if (!g_hash_table_contains (m->minus, want->clients[i])) {
+        GST_INFO_OBJECT (m->bin, "mixer: a mix-minus for %s", want->clients[i]);
         g_hash_table_insert (m->minus, g_strdup (want->clients[i]),
-            audio_out (m, m->view, "audio_minus_%u", NULL,
-                want->clients[i]));
+            audio_out (m, m->view, "audio_minus_%u", NULL, want->clients[i]));
+      }
     m->mixing = TRUE;
   }
   if (submix) {
@@ -344,6 +345,8 @@ update_locked (F2fMixer * m, const F2fMixerWant * want, gboolean prune)
   g_hash_table_iter_init (&iter, m->minus);
   while (g_hash_table_iter_next (&iter, &key, &value)) {
     if (!mixing || !str_in (want->clients, key)) {
+      GST_INFO_OBJECT (m->bin, "mixer: no more mix-minus for %s",
+          (const gchar *) key);
       chain_free_m (value);
       g_hash_table_iter_remove (&iter);
     }

@@ -521,17 +521,25 @@ read_line_cb (GObject * source, GAsyncResult * res, gpointer data)
         GstAggregatorPad *src = GST_AGGREGATOR_PAD (GST_AGGREGATOR (e)->srcpad);
         GstClockTime now = gst_element_get_current_running_time
             (GST_ELEMENT (e)), out;
+        guint pads = 0, inactive = 0;
+        GList *p;
         GST_OBJECT_LOCK (src);
         out = gst_segment_to_running_time (&src->segment, GST_FORMAT_TIME,
             src->segment.position);
         GST_OBJECT_UNLOCK (src);
-        /* its latency, and how far behind now its output is */
+        GST_OBJECT_LOCK (e);
+        for (p = GST_ELEMENT (e)->sinkpads; p; p = p->next, pads++)
+          if (gst_aggregator_pad_is_inactive (p->data))
+            inactive++;
+        GST_OBJECT_UNLOCK (e);
+        /* its latency, how far behind now its output is, its inputs and
+         * how many of them never had data */
         g_string_append_printf (answer, " %s/%s=%" G_GINT64_FORMAT "@%"
-            G_GINT64_FORMAT, parent ? GST_OBJECT_NAME (parent) : "",
+            G_GINT64_FORMAT "/%u-%u", parent ? GST_OBJECT_NAME (parent) : "",
             GST_OBJECT_NAME (e), GST_CLOCK_TIME_IS_VALID (l) ?
             (gint64) (l / GST_MSECOND) : -1, GST_CLOCK_TIME_IS_VALID (now)
             && GST_CLOCK_TIME_IS_VALID (out) ? GST_CLOCK_DIFF (out,
-                now) / GST_MSECOND : -1);
+                now) / GST_MSECOND : -1, pads, inactive);
         g_clear_object (&parent);
       }
       g_value_reset (&v);
@@ -565,6 +573,44 @@ read_line_cb (GObject * source, GAsyncResult * res, gpointer data)
             G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT, o ? GST_OBJECT_NAME (o)
             + 7 : "?", GST_OBJECT_NAME (e), pushed, lost, late);
         g_clear_object (&o);
+      }
+      g_value_reset (&v);
+    }
+    g_value_unset (&v);
+    gst_iterator_free (it);
+    /* each Opus decoder: gaps and concealment, and where its output is */
+    g_string_append (answer, " opus");
+    it = gst_bin_iterate_recurse (GST_BIN (pipeline));
+    while (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
+      GstElement *e = g_value_get_object (&v);
+      GstElementFactory *f = gst_element_get_factory (e);
+      if (f && g_str_equal (GST_OBJECT_NAME (f), "opusdec")) {
+        GstStructure *stats = NULL;
+        guint64 gaps = 0, plc = 0;
+        gint64 pos = -1;
+        GstPad *src = gst_element_get_static_pad (e, "src");
+        GstEvent *seg = gst_pad_get_sticky_event (src, GST_EVENT_SEGMENT, 0);
+        const GstSegment *segment = NULL;
+        g_object_get (e, "stats", &stats, NULL);
+        if (stats) {
+          gst_structure_get_uint64 (stats, "num-gap", &gaps);
+          gst_structure_get_uint64 (stats, "plc-num-samples", &plc);
+          gst_structure_free (stats);
+        }
+        gst_pad_query_position (src, GST_FORMAT_TIME, &pos);
+        if (seg)
+          gst_event_parse_segment (seg, &segment);
+        g_string_append_printf (answer, " %s=gaps:%" G_GUINT64_FORMAT
+            ",plc:%" G_GUINT64_FORMAT ",pos:%" G_GINT64_FORMAT
+            ",seg:%" G_GINT64_FORMAT "-%" G_GINT64_FORMAT ",now:%"
+            G_GINT64_FORMAT, GST_OBJECT_NAME (e), gaps, plc,
+            pos / (gint64) GST_MSECOND, segment ? (gint64) (segment->start
+                / GST_MSECOND) : -1, segment && GST_CLOCK_TIME_IS_VALID
+            (segment->stop) ? (gint64) (segment->stop / GST_MSECOND) : -1,
+            (gint64) (gst_element_get_current_running_time (e) / GST_MSECOND));
+        if (seg)
+          gst_event_unref (seg);
+        gst_object_unref (src);
       }
       g_value_reset (&v);
     }
