@@ -53,12 +53,15 @@
  *   drops                the late samples each f2fcompositor in the pipeline
  *                        dropped so far (its dropped-samples: a room view's
  *                        own mixer and a mixer's mix-minus), then the
- *                        latency each aggregator in them works with and how
- *                        far behind now its output is, then what each
- *                        jitterbuffer pushed, declared lost and dropped as
- *                        late; answers "drops <path>=<n> … latency
- *                        <name>=<ms>@<ms> … jitterbuffers
- *                        <peer>/<name>=<pushed>/<lost>/<late> …"
+ *                        latency each aggregator works with, how far behind
+ *                        now its output is, its inputs and how many never
+ *                        had data, then what each jitterbuffer pushed,
+ *                        declared lost and dropped as late, then each
+ *                        opusdec's gaps, concealed samples and position;
+ *                        answers "drops <path>=<n> … latency
+ *                        <parent>/<name>=<ms>@<ms>/<inputs>-<idle> …
+ *                        jitterbuffers <peer>/<name>=<pushed>/<lost>/<late>
+ *                        … opus <name>=gaps:<n>,plc:<n>,pos:<ms>,now:<ms> …"
  *   dot <path>           write the pipeline's graph (every element, pad,
  *                        link, caps and state) to <path>; answers
  *                        "dotted yes|no" (a test's post-mortem of a peer)
@@ -383,6 +386,142 @@ get_room (void)
   return room;
 }
 
+/* The "drops" command's parts: what one element tells, appended to
+ * @answer (nothing when it is not of the kind). */
+typedef void (*DescribeFunc) (GstElement * e, GString * answer);
+
+/* an f2fcompositor's late samples */
+static void
+describe_drops (GstElement * e, GString * answer)
+{
+  g_autofree gchar *path = NULL;
+  guint64 n = 0;
+
+  if (!g_object_class_find_property (G_OBJECT_GET_CLASS (e), "dropped-samples"))
+    return;
+  path = gst_object_get_path_string (GST_OBJECT (e));
+  g_object_get (e, "dropped-samples", &n, NULL);
+  g_string_append_printf (answer, " %s=%" G_GUINT64_FORMAT, path, n);
+}
+
+/* an aggregator's latency (an input later than that is dropped), how far
+ * behind now its output is, its inputs and how many never had data */
+static void
+describe_aggregator (GstElement * e, GString * answer)
+{
+  GstClockTime latency, now, out;
+  GstAggregatorPad *src;
+  GstObject *parent;
+  guint pads = 0, inactive = 0;
+  GList *p;
+
+  if (!GST_IS_AGGREGATOR (e))
+    return;
+  latency = gst_aggregator_get_latency (GST_AGGREGATOR (e));
+  now = gst_element_get_current_running_time (e);
+  src = GST_AGGREGATOR_PAD (GST_AGGREGATOR (e)->srcpad);
+  GST_OBJECT_LOCK (src);
+  out = gst_segment_to_running_time (&src->segment, GST_FORMAT_TIME,
+      src->segment.position);
+  GST_OBJECT_UNLOCK (src);
+  GST_OBJECT_LOCK (e);
+  for (p = e->sinkpads; p; p = p->next, pads++)
+    if (gst_aggregator_pad_is_inactive (p->data))
+      inactive++;
+  GST_OBJECT_UNLOCK (e);
+  parent = gst_object_get_parent (GST_OBJECT (e));
+  g_string_append_printf (answer, " %s/%s=%" G_GINT64_FORMAT "@%"
+      G_GINT64_FORMAT "/%u-%u", parent ? GST_OBJECT_NAME (parent) : "",
+      GST_OBJECT_NAME (e), GST_CLOCK_TIME_IS_VALID (latency) ?
+      (gint64) (latency / GST_MSECOND) : -1, GST_CLOCK_TIME_IS_VALID (now)
+      && GST_CLOCK_TIME_IS_VALID (out) ? GST_CLOCK_DIFF (out,
+          now) / GST_MSECOND : -1, pads, inactive);
+  g_clear_object (&parent);
+}
+
+static gboolean
+made_by (GstElement * e, const gchar * factory)
+{
+  GstElementFactory *f = gst_element_get_factory (e);
+
+  return f && g_str_equal (GST_OBJECT_NAME (f), factory);
+}
+
+static guint64
+stat_of (const GstStructure * stats, const gchar * field)
+{
+  guint64 v = 0;
+
+  if (stats)
+    gst_structure_get_uint64 (stats, field, &v);
+  return v;
+}
+
+/* a jitterbuffer's packets pushed, declared lost and dropped late, under
+ * the id of the peer its webrtcbin links to */
+static void
+describe_jitterbuffer (GstElement * e, GString * answer)
+{
+  GstStructure *stats = NULL;
+  GstObject *o;
+
+  if (!made_by (e, "rtpjitterbuffer"))
+    return;
+  o = gst_object_get_parent (GST_OBJECT (e));
+  while (o && !g_str_has_prefix (GST_OBJECT_NAME (o), "webrtc-")) {
+    GstObject *up = gst_object_get_parent (o);
+    gst_object_unref (o);
+    o = up;
+  }
+  g_object_get (e, "stats", &stats, NULL);
+  g_string_append_printf (answer, " %s/%s=%" G_GUINT64_FORMAT "/%"
+      G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT, o ? GST_OBJECT_NAME (o) + 7 :
+      "?", GST_OBJECT_NAME (e), stat_of (stats, "num-pushed"),
+      stat_of (stats, "num-lost"), stat_of (stats, "num-late"));
+  if (stats)
+    gst_structure_free (stats);
+  g_clear_object (&o);
+}
+
+/* an Opus decoder's gaps, concealed samples and output position, with the
+ * running time now */
+static void
+describe_opusdec (GstElement * e, GString * answer)
+{
+  GstStructure *stats = NULL;
+  gint64 pos = -1;
+  GstPad *src;
+
+  if (!made_by (e, "opusdec"))
+    return;
+  src = gst_element_get_static_pad (e, "src");
+  g_object_get (e, "stats", &stats, NULL);
+  gst_pad_query_position (src, GST_FORMAT_TIME, &pos);
+  g_string_append_printf (answer, " %s=gaps:%" G_GUINT64_FORMAT ",plc:%"
+      G_GUINT64_FORMAT ",pos:%" G_GINT64_FORMAT ",now:%" G_GINT64_FORMAT,
+      GST_OBJECT_NAME (e), stat_of (stats, "num-gap"), stat_of (stats,
+          "plc-num-samples"), pos / (gint64) GST_MSECOND,
+      (gint64) (gst_element_get_current_running_time (e) / GST_MSECOND));
+  if (stats)
+    gst_structure_free (stats);
+  gst_object_unref (src);
+}
+
+/* @func on every element of the pipeline, however deep */
+static void
+describe_each (DescribeFunc func, GString * answer)
+{
+  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (pipeline));
+  GValue v = G_VALUE_INIT;
+
+  while (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
+    func (g_value_get_object (&v), answer);
+    g_value_reset (&v);
+  }
+  g_value_unset (&v);
+  gst_iterator_free (it);
+}
+
 static void
 read_line_cb (GObject * source, GAsyncResult * res, gpointer data)
 {
@@ -491,132 +630,22 @@ read_line_cb (GObject * source, GAsyncResult * res, gpointer data)
     g_clear_object (&s);
   } else if (strcmp (line, "drops") == 0) {
     GString *answer = g_string_new (NULL);
-    GstIterator *it = gst_bin_iterate_recurse (GST_BIN (pipeline));
-    GValue v = G_VALUE_INIT;
-    while (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
-      GObject *e = g_value_get_object (&v);
-      if (g_object_class_find_property (G_OBJECT_GET_CLASS (e),
-              "dropped-samples")) {
-        g_autofree gchar *path = gst_object_get_path_string (GST_OBJECT (e));
-        guint64 n = 0;
-        g_object_get (e, "dropped-samples", &n, NULL);
-        g_string_append_printf (answer, "%s%s=%" G_GUINT64_FORMAT,
-            answer->len ? " " : "", path, n);
-      }
-      g_value_reset (&v);
+    static const struct
+    {
+      const gchar *title;
+      DescribeFunc func;
+    } parts[] = {
+      {NULL, describe_drops}, {"latency", describe_aggregator},
+      {"jitterbuffers", describe_jitterbuffer}, {"opus", describe_opusdec},
+    };
+    guint i;
+
+    for (i = 0; i < G_N_ELEMENTS (parts); i++) {
+      if (parts[i].title)
+        g_string_append_printf (answer, " %s", parts[i].title);
+      describe_each (parts[i].func, answer);
     }
-    g_value_unset (&v);
-    gst_iterator_free (it);
-    /* what each audio aggregator waits for an input, upstream's latency
-     * included: an input later than that is dropped */
-    g_string_append (answer, " latency");
-    it = gst_bin_iterate_recurse (GST_BIN (pipeline));
-    while (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
-      GObject *e = g_value_get_object (&v);
-      if (GST_IS_AGGREGATOR (e) && g_object_class_find_property
-          (G_OBJECT_GET_CLASS (e), "ignore-inactive-pads")
-          && !GST_IS_BIN (e)) {
-        GstClockTime l = gst_aggregator_get_latency (GST_AGGREGATOR (e));
-        GstObject *parent = gst_object_get_parent (GST_OBJECT (e));
-        GstAggregatorPad *src = GST_AGGREGATOR_PAD (GST_AGGREGATOR (e)->srcpad);
-        GstClockTime now = gst_element_get_current_running_time
-            (GST_ELEMENT (e)), out;
-        guint pads = 0, inactive = 0;
-        GList *p;
-        GST_OBJECT_LOCK (src);
-        out = gst_segment_to_running_time (&src->segment, GST_FORMAT_TIME,
-            src->segment.position);
-        GST_OBJECT_UNLOCK (src);
-        GST_OBJECT_LOCK (e);
-        for (p = GST_ELEMENT (e)->sinkpads; p; p = p->next, pads++)
-          if (gst_aggregator_pad_is_inactive (p->data))
-            inactive++;
-        GST_OBJECT_UNLOCK (e);
-        /* its latency, how far behind now its output is, its inputs and
-         * how many of them never had data */
-        g_string_append_printf (answer, " %s/%s=%" G_GINT64_FORMAT "@%"
-            G_GINT64_FORMAT "/%u-%u", parent ? GST_OBJECT_NAME (parent) : "",
-            GST_OBJECT_NAME (e), GST_CLOCK_TIME_IS_VALID (l) ?
-            (gint64) (l / GST_MSECOND) : -1, GST_CLOCK_TIME_IS_VALID (now)
-            && GST_CLOCK_TIME_IS_VALID (out) ? GST_CLOCK_DIFF (out,
-                now) / GST_MSECOND : -1, pads, inactive);
-        g_clear_object (&parent);
-      }
-      g_value_reset (&v);
-    }
-    g_value_unset (&v);
-    gst_iterator_free (it);
-    /* what each jitterbuffer received and pushed, by link */
-    g_string_append (answer, " jitterbuffers");
-    it = gst_bin_iterate_recurse (GST_BIN (pipeline));
-    while (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
-      GstElement *e = g_value_get_object (&v);
-      GstElementFactory *f = gst_element_get_factory (e);
-      if (f && g_str_equal (GST_OBJECT_NAME (f), "rtpjitterbuffer")) {
-        GstStructure *stats = NULL;
-        GstObject *o = gst_object_get_parent (GST_OBJECT (e));
-        guint64 pushed = 0, lost = 0, late = 0;
-        /* up to the webrtcbin, named after the peer */
-        while (o && !g_str_has_prefix (GST_OBJECT_NAME (o), "webrtc-")) {
-          GstObject *up = gst_object_get_parent (o);
-          gst_object_unref (o);
-          o = up;
-        }
-        g_object_get (e, "stats", &stats, NULL);
-        if (stats) {
-          gst_structure_get_uint64 (stats, "num-pushed", &pushed);
-          gst_structure_get_uint64 (stats, "num-lost", &lost);
-          gst_structure_get_uint64 (stats, "num-late", &late);
-          gst_structure_free (stats);
-        }
-        g_string_append_printf (answer, " %s/%s=%" G_GUINT64_FORMAT "/%"
-            G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT, o ? GST_OBJECT_NAME (o)
-            + 7 : "?", GST_OBJECT_NAME (e), pushed, lost, late);
-        g_clear_object (&o);
-      }
-      g_value_reset (&v);
-    }
-    g_value_unset (&v);
-    gst_iterator_free (it);
-    /* each Opus decoder: gaps and concealment, and where its output is */
-    g_string_append (answer, " opus");
-    it = gst_bin_iterate_recurse (GST_BIN (pipeline));
-    while (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
-      GstElement *e = g_value_get_object (&v);
-      GstElementFactory *f = gst_element_get_factory (e);
-      if (f && g_str_equal (GST_OBJECT_NAME (f), "opusdec")) {
-        GstStructure *stats = NULL;
-        guint64 gaps = 0, plc = 0;
-        gint64 pos = -1;
-        GstPad *src = gst_element_get_static_pad (e, "src");
-        GstEvent *seg = gst_pad_get_sticky_event (src, GST_EVENT_SEGMENT, 0);
-        const GstSegment *segment = NULL;
-        g_object_get (e, "stats", &stats, NULL);
-        if (stats) {
-          gst_structure_get_uint64 (stats, "num-gap", &gaps);
-          gst_structure_get_uint64 (stats, "plc-num-samples", &plc);
-          gst_structure_free (stats);
-        }
-        gst_pad_query_position (src, GST_FORMAT_TIME, &pos);
-        if (seg)
-          gst_event_parse_segment (seg, &segment);
-        g_string_append_printf (answer, " %s=gaps:%" G_GUINT64_FORMAT
-            ",plc:%" G_GUINT64_FORMAT ",pos:%" G_GINT64_FORMAT
-            ",seg:%" G_GINT64_FORMAT "-%" G_GINT64_FORMAT ",now:%"
-            G_GINT64_FORMAT, GST_OBJECT_NAME (e), gaps, plc,
-            pos / (gint64) GST_MSECOND, segment ? (gint64) (segment->start
-                / GST_MSECOND) : -1, segment && GST_CLOCK_TIME_IS_VALID
-            (segment->stop) ? (gint64) (segment->stop / GST_MSECOND) : -1,
-            (gint64) (gst_element_get_current_running_time (e) / GST_MSECOND));
-        if (seg)
-          gst_event_unref (seg);
-        gst_object_unref (src);
-      }
-      g_value_reset (&v);
-    }
-    g_value_unset (&v);
-    gst_iterator_free (it);
-    say ("drops", answer->str);
+    say ("drops", g_strstrip (answer->str));
     g_string_free (answer, TRUE);
   } else if (g_str_has_prefix (line, "dot ")) {
     g_autofree gchar *dot = gst_debug_bin_to_dot_data (GST_BIN (pipeline),
