@@ -222,7 +222,7 @@ struct _F2fCongestion
   guint opus_loss;              /* applied to opusenc */
   /* Atomics, counted by probes on the video encoder's src pad: keyframe
    * requests that reached it (from any link), keyframes it made. */
-  gint encoder_key_requests, encoder_keyframes;
+  gint encoder_key_requests, encoder_keyframes, encoder_frames;
   gboolean downscaled;          /* the video is sent at half size */
   gint64 upscale_since_us;      /* the target allows full size since (0:
                                  * it does not) */
@@ -1490,7 +1490,9 @@ tick_cb (gpointer data)
               "encoder-key-requests", G_TYPE_UINT,
               (guint) g_atomic_int_get (&cc->encoder_key_requests),
               "encoder-keyframes", G_TYPE_UINT,
-              (guint) g_atomic_int_get (&cc->encoder_keyframes), NULL));
+              (guint) g_atomic_int_get (&cc->encoder_keyframes),
+              "encoder-frames", G_TYPE_UINT,
+              (guint) g_atomic_int_get (&cc->encoder_frames), NULL));
     if (control)
       set_rtcp_budget (ls);
     g_array_append_val (estimates, ls->law.estimate_kbps);
@@ -1639,6 +1641,8 @@ count_keyframes (GstPad * pad, GstPadProbeInfo * info, gpointer data)
 
   if (buffer && !GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT))
     g_atomic_int_inc (&cc->encoder_keyframes);
+  if (buffer)
+    g_atomic_int_inc (&cc->encoder_frames);
   return GST_PAD_PROBE_OK;
 }
 

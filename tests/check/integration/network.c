@@ -452,6 +452,8 @@ check_loss (guint percent, gdouble min_audio, gdouble min_video, gboolean fec)
   guint plis_before, plis_after, got_before, got_after;
   guint keyframes_before, keyframes_after;
   guint64 a_before, b_before;
+  guint a_made0, b_made0;
+  gdouble a_share, b_share;
   gdouble a_loss, b_loss, loss_min = 1, loss_max = 0;
   gdouble a_read[15], b_read[15];
   guint i;
@@ -474,6 +476,8 @@ check_loss (guint percent, gdouble min_audio, gdouble min_video, gboolean fec)
       "encoder-keyframes");
   a_before = f2f_test_peer_video_from (a, b->peer_id);
   b_before = f2f_test_peer_video_from (b, a->peer_id);
+  a_made0 = plis (a, b, "encoder-frames");
+  b_made0 = plis (b, a, "encoder-frames");
   a_level0 = a->levels->len;
   b_level0 = b->levels->len;
   f2f_test_host_set_loss (lab->hosts[1], percent);
@@ -512,6 +516,12 @@ check_loss (guint percent, gdouble min_audio, gdouble min_video, gboolean fec)
   b_level1 = b->levels->len;
   a_fps = (f2f_test_peer_video_from (a, b->peer_id) - a_before) / 20.0;
   b_fps = (f2f_test_peer_video_from (b, a->peer_id) - b_before) / 20.0;
+  /* of the frames each one's encoder made in those 20 s (each count as its
+   * peer last reported it, up to a report period apart: a frame or two) */
+  a_share = b_made0 < plis (b, a, "encoder-frames") ? a_fps * 20 /
+      (plis (b, a, "encoder-frames") - b_made0) : 0;
+  b_share = a_made0 < plis (a, b, "encoder-frames") ? b_fps * 20 /
+      (plis (a, b, "encoder-frames") - a_made0) : 0;
   a_audio = share_whole (a, a_level0, a_level1, a_ref);
   b_audio = share_whole (b, b_level0, b_level1, b_ref);
 
@@ -526,14 +536,15 @@ check_loss (guint percent, gdouble min_audio, gdouble min_video, gboolean fec)
   keyframes_after = plis (a, b, "encoder-keyframes") + plis (b, a,
       "encoder-keyframes");
   g_print ("%u %% loss for 20 s: video %.1f / %.1f fps of 10 (%.0f %% / "
-      "%.0f %%), audio frames whole %.1f %% / %.1f %% (of %u / %u; the "
+      "%.0f %%; %.0f %% / %.0f %% of the frames the other's encoder made), "
+      "audio frames whole %.1f %% / %.1f %% (of %u / %u; the "
       "issue asks %s), keyframe requests (PLI/FIR) sent %u, reaching the encoders %u, keyframes made %u, after: longest gap %" G_GINT64_FORMAT
       " / %" G_GINT64_FORMAT " ms\n", percent, a_fps, b_fps, a_fps * 10,
-      b_fps * 10, a_audio * 100, b_audio * 100, a_level1 - a_level0,
-      b_level1 - b_level0, percent <= 5 ? ">= 99 %" : ">= 97 %",
-      plis_after - plis_before, got_after - got_before,
-      keyframes_after - keyframes_before, ws.w[0].longest_gap_us / 1000,
-      ws.w[1].longest_gap_us / 1000);
+      b_fps * 10, a_share * 100, b_share * 100, a_audio * 100,
+      b_audio * 100, a_level1 - a_level0, b_level1 - b_level0,
+      percent <= 5 ? ">= 99 %" : ">= 97 %", plis_after - plis_before,
+      got_after - got_before, keyframes_after - keyframes_before,
+      ws.w[0].longest_gap_us / 1000, ws.w[1].longest_gap_us / 1000);
 
   g_print ("the loss the senders measured (the median of 15 readings a "
       "second apart): A's link to B %.3f, B's to A %.3f; single readings "
