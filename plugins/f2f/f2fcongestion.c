@@ -308,11 +308,9 @@ configure_element (GstElement * element)
      * for the next periodic one, seconds away. */
     if (has_property (element, "request-keyframe"))
       g_object_set (element, "request-keyframe", TRUE, NULL);
-  } else if (strcmp (name, "opusdec") == 0) {
-    /* A lost 20 ms frame is rebuilt from the FEC the next packet carries,
-     * else concealed, instead of a hole. */
-    g_object_set (element, "plc", TRUE, "use-inband-fec", TRUE, NULL);
   }
+  /* (Opus decoders get concealment and in-band FEC where they are made:
+   * f2f_decode_opus, f2fencode.c.) */
 }
 
 static void
