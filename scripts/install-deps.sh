@@ -13,6 +13,7 @@ packages=(
   glib-networking openssl libssl-dev iproute2 util-linux procps xvfb coturn
   nftables chromium firefox-esr
   gnuplot-nox
+  gdb
 )
 # The browser tests run Node (puppeteer-core). A Node from elsewhere (say
 # NodeSource's nodejs, which carries its own npm and conflicts with Debian's

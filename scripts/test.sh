@@ -5,5 +5,11 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/install-node-deps.sh
 bash scripts/build.sh
+# A failing room test prints its peers' threads (gdb) and a peer prints the
+# stack of any critical it raises: CI's log is all there is to go on.
+# (Set either to empty to leave it off.)
+for v in F2F_TEST_STACKS F2F_PEER_TOOL_STACKS; do
+  if [ -z "${!v-1}" ]; then unset "$v"; else export "$v=${!v-1}"; fi
+done
 # the stress suite runs by hand (meson test -C build --suite stress)
 meson test -C build --print-errorlogs --num-processes 2 --no-suite stress "$@"
