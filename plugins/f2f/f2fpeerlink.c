@@ -66,6 +66,11 @@ struct _F2fPeerLink
   gboolean heard_plan;
   guint64 heard_plan_epoch;
   gchar *heard_plan_proposer;   /* NULL: it holds none */
+  /* NACK per stream ("NACK per stream" below): each SSRC the remote
+   * description names → 1 when NACK is agreed for it (video), 0 else */
+  GHashTable *remote_ssrcs;
+  GPtrArray *nack_jitterbuffers;        /* the jitterbuffers of the 1s */
+  gboolean nack_paused;         /* f2f_peer_link_pause_nack */
 };
 
 #define LINK_LOCK(l) g_mutex_lock (&(l)->lock)
@@ -107,6 +112,8 @@ link_free (F2fPeerLink * link)
 {
   g_hash_table_unref (link->channels);
   g_ptr_array_unref (link->pending_candidates);
+  g_hash_table_unref (link->remote_ssrcs);
+  g_ptr_array_unref (link->nack_jitterbuffers);
   g_clear_object (&link->webrtc);
   g_clear_object (&link->video_queue);
   g_clear_object (&link->video_pay);
@@ -1021,6 +1028,132 @@ adopt_offered_payload_types (F2fPeerLink * link, const GstSDPMessage * sdp)
   }
 }
 
+/* ---------------------------------------------------------------------- */
+/* NACK per stream
+ *
+ * webrtcbin (1.22, and main) sets a new jitterbuffer's do-retransmission
+ * from every transceiver of the bundled session in turn, not from the
+ * stream's own (jitter_buffer_set_retransmission is called for each entry
+ * of the session's SSRC map): the last wins, and between f2f peers that
+ * was the audio transceiver, so video was never NACKed and each lost
+ * packet cost a keyframe request. So the link sets it again, after
+ * webrtcbin, from the remote description: NACK for a stream whose media
+ * section names its SSRC and agrees "nack" (f2f: video only). A stream the
+ * description does not name keeps webrtcbin's setting.
+ *
+ * The receiver asks only while it sees random loss, loss without a
+ * standing queue on the peer's path (f2f_peer_link_pause_nack, from
+ * f2fcongestion's arrival counts; NACK_QUEUE_MS there says why), and not
+ * before: a new stream starts paused. */
+
+static gboolean
+sdp_media_agrees_nack (const GstSDPMedia * media)
+{
+  guint i;
+
+  for (i = 0; i < gst_sdp_media_attributes_len (media); i++) {
+    const GstSDPAttribute *a = gst_sdp_media_get_attribute (media, i);
+    const gchar *space;
+    g_autofree gchar *type = NULL;
+
+    /* "rtcp-fb:<pt> nack" (with no parameter: "nack pli" is a PLI) */
+    if (g_strcmp0 (a->key, "rtcp-fb") != 0 || a->value == NULL
+        || (space = strchr (a->value, ' ')) == NULL)
+      continue;
+    type = g_strstrip (g_strdup (space + 1));
+    if (g_ascii_strcasecmp (type, "nack") == 0)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+static void
+remember_nack_streams (F2fPeerLink * link, const GstSDPMessage * sdp)
+{
+  guint i, j;
+
+  LINK_LOCK (link);
+  for (i = 0; i < gst_sdp_message_medias_len (sdp); i++) {
+    const GstSDPMedia *media = gst_sdp_message_get_media (sdp, i);
+    gboolean nack = g_strcmp0 (gst_sdp_media_get_media (media), "video") == 0
+        && sdp_media_agrees_nack (media);
+
+    for (j = 0; j < gst_sdp_media_attributes_len (media); j++) {
+      const GstSDPAttribute *a = gst_sdp_media_get_attribute (media, j);
+      guint64 ssrc;
+
+      if (g_strcmp0 (a->key, "ssrc") != 0 || a->value == NULL)
+        continue;
+      ssrc = g_ascii_strtoull (a->value, NULL, 10);
+      if (ssrc > 0 && ssrc <= G_MAXUINT32)
+        g_hash_table_insert (link->remote_ssrcs, GUINT_TO_POINTER (ssrc),
+            GINT_TO_POINTER (nack));
+    }
+  }
+  LINK_UNLOCK (link);
+}
+
+/* rtpbin's streaming thread, after webrtcbin's own handler. */
+static void
+on_new_jitterbuffer (GstElement * rtpbin, GstElement * jitterbuffer,
+    guint session, guint ssrc, F2fPeerLink * link)
+{
+  gpointer value;
+  gboolean known, nack, paused;
+
+  LINK_LOCK (link);
+  known = g_hash_table_lookup_extended (link->remote_ssrcs,
+      GUINT_TO_POINTER (ssrc), NULL, &value);
+  nack = known && GPOINTER_TO_INT (value);
+  paused = link->nack_paused;
+  if (nack)
+    g_ptr_array_add (link->nack_jitterbuffers, gst_object_ref (jitterbuffer));
+  LINK_UNLOCK (link);
+  if (!known)
+    return;
+  GST_INFO ("link to %s: stream %08x %s", link->peer_id, ssrc,
+      nack ? (paused ? "NACKed (paused now)" : "NACKed") : "not NACKed");
+  g_object_set (jitterbuffer, "do-retransmission", nack && !paused, NULL);
+}
+
+static void
+connect_nack (F2fPeerLink * link)
+{
+  GstElement *rtpbin = gst_bin_get_by_name (GST_BIN (link->webrtc), "rtpbin");
+
+  if (rtpbin == NULL) {
+    GST_WARNING ("link to %s: no rtpbin; NACK is webrtcbin's", link->peer_id);
+    return;
+  }
+  /* (connected after webrtcbin's handler, which it made with the rtpbin) */
+  g_signal_connect (rtpbin, "new-jitterbuffer",
+      G_CALLBACK (on_new_jitterbuffer), link);
+  gst_object_unref (rtpbin);
+}
+
+void
+f2f_peer_link_pause_nack (F2fPeerLink * link, gboolean paused)
+{
+  g_autoptr (GPtrArray) jbs = NULL;
+  guint i;
+
+  LINK_LOCK (link);
+  if (link->nack_paused != paused) {
+    link->nack_paused = paused;
+    jbs = g_ptr_array_copy (link->nack_jitterbuffers,
+        (GCopyFunc) gst_object_ref, NULL);
+    g_ptr_array_set_free_func (jbs, gst_object_unref);
+  }
+  LINK_UNLOCK (link);
+  if (jbs == NULL)
+    return;
+  GST_INFO ("link to %s: NACK %s", link->peer_id, paused ? "paused" :
+      "resumed");
+  /* (outside the lock: the jitterbuffer takes its own) */
+  for (i = 0; i < jbs->len; i++)
+    g_object_set (jbs->pdata[i], "do-retransmission", !paused, NULL);
+}
+
 static void
 set_remote (F2fPeerLink * link, const gchar * sdp_text, GstWebRTCSDPType type)
 {
@@ -1036,6 +1169,7 @@ set_remote (F2fPeerLink * link, const gchar * sdp_text, GstWebRTCSDPType type)
     return;
   }
   link->remote_medias = gst_sdp_message_medias_len (sdp);
+  remember_nack_streams (link, sdp);
   if (type == GST_WEBRTC_SDP_TYPE_OFFER)
     adopt_offered_payload_types (link, sdp);
   desc = gst_webrtc_session_description_new (type, sdp);
@@ -1614,6 +1748,10 @@ f2f_peer_link_new (GstBin * bin, const gchar * peer_id,
       g_ptr_array_new_with_free_func ((GDestroyNotify) gst_f2f_message_free);
   link->channels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       g_object_unref);
+  link->remote_ssrcs = g_hash_table_new (NULL, NULL);
+  link->nack_jitterbuffers = g_ptr_array_new_with_free_func (gst_object_unref);
+  /* until loss is seen (f2f_peer_link_pause_nack) */
+  link->nack_paused = TRUE;
   link->state = F2F_LINK_NEW;
 
   link->webrtc = gst_element_factory_make ("webrtcbin", name);
@@ -1628,6 +1766,7 @@ f2f_peer_link_new (GstBin * bin, const gchar * peer_id,
   g_signal_connect (link->webrtc, "deep-element-added",
       G_CALLBACK (on_deep_element_added), link);
   set_lip_sync (link->webrtc, config->lip_sync_max_delay_ms);
+  connect_nack (link);
   if (config->stun_server)
     g_object_set (link->webrtc, "stun-server", config->stun_server, NULL);
   if (config->turn_server)

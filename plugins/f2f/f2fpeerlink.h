@@ -142,6 +142,11 @@ gboolean f2f_peer_link_sample (F2fPeerLink * link, GstF2fLinkSample * sample);
 /* webrtcbin's whole get-stats reply (a copy), waited for as above; NULL
  * when there is none. */
 GstStructure *f2f_peer_link_get_stats (F2fPeerLink * link);
+/* Any thread: stops (@paused) or lets this side ask the peer to send
+ * lost video packets again (NACK, where the descriptions agreed it).
+ * Paused from the start; f2fcongestion lets it while the link shows loss
+ * without a standing queue. */
+void f2f_peer_link_pause_nack (F2fPeerLink * link, gboolean paused);
 /* Any thread: the link failed for a reason found outside it (an error
  * message from one of its elements). Reported like an ICE failure. */
 void f2f_peer_link_fail (F2fPeerLink * link, const gchar * why);

@@ -180,6 +180,13 @@ f2f_link_pair_sent_sdp (F2fLinkPair * p, gint i)
   return p->sdp[i];
 }
 
+/* the link itself (a reference), while the pair lives */
+F2fPeerLink *
+f2f_link_pair_get_link (F2fLinkPair * p, gint i)
+{
+  return f2f_peer_link_ref (p->link[i]);
+}
+
 static gboolean
 drop_on_thread (gpointer data)
 {

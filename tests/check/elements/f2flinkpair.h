@@ -35,6 +35,8 @@ gboolean f2f_link_pair_wait (F2fLinkPair * pair, guint timeout_ms,
 const gchar *f2f_link_pair_described (F2fLinkPair * pair, gint i);
 const gchar *f2f_link_pair_presented (F2fLinkPair * pair, gint i);
 const gchar *f2f_link_pair_sent_sdp (F2fLinkPair * pair, gint i);
+/* Side @i's link (a reference; unref it before freeing the pair). */
+struct _F2fPeerLink *f2f_link_pair_get_link (F2fLinkPair * pair, gint i);
 /* Drops the links, then stops and frees everything. */
 void f2f_link_pair_free (F2fLinkPair * pair);
 

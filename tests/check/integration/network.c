@@ -416,7 +416,10 @@ link_double (TestPeer * p, TestPeer * other, const gchar * field)
 /* ---------------------------------------------------------------------- */
 
 /* Two peers; @percent % random loss of UDP both ways on B's link for 20 s.
- * NACK/RTX repair most of it; what they do not, the depayloader turns into
+ * NACK/RTX repair most of it (retransmissions asserted; video decoded at
+ * 10 fps: 90 % of it at 5 % loss, the issue's target, 80 % at 10 %; 93-99 %
+ * and 89-100 % were measured since NACK works per stream, 2026-12-06, and
+ * 89-95 % at 5 % before); what they do not, the depayloader turns into
  * a keyframe request (PLI), so the picture heals at once rather than at
  * the next periodic keyframe (4 s): PLIs are sent, video is smooth within
  * 1 s of the loss ending, links stay up. Audio: each 20 ms frame of the
@@ -550,10 +553,11 @@ check_loss (guint percent, gdouble min_audio, gdouble min_video, gboolean fec)
       got_after - got_before, keyframes_after - keyframes_before,
       ws.w[0].longest_gap_us / 1000, ws.w[1].longest_gap_us / 1000);
 
-  /* 0 in every run: webrtcbin (1.22, and main) sets do-retransmission on
-   * each jitterbuffer from every transceiver of the bundled session in
-   * turn, and the audio one (no NACK) comes last (docs/architecture.md,
-   * "Loss resilience") */
+  /* NACK/RTX on video: 0 until 2026-12-06, when webrtcbin's setting
+   * (do-retransmission from the session's last transceiver, the audio one)
+   * was all there was; now each side asks for the other's lost video
+   * packets while its link shows loss without a queue
+   * (docs/architecture.md, "NACK per stream") */
   rtx = plis (a, b, "rtx-packets") + plis (b, a, "rtx-packets") - rtx0;
   g_print ("retransmissions sent under the loss: %u\n", rtx);
   g_print ("the loss the senders measured (the median of 15 readings a "
@@ -579,6 +583,8 @@ check_loss (guint percent, gdouble min_audio, gdouble min_video, gboolean fec)
   g_print ("the issue's audio target (%s of the frames whole): %s\n",
       percent <= 5 ? "99 %" : "97 %", MIN (a_audio, b_audio) >=
       (percent <= 5 ? 0.99 : 0.97) ? "met" : "NOT met");
+  fail_unless (rtx > 0, "no video packet was sent again (NACK/RTX) under "
+      "%u %% loss", percent);
   fail_unless (plis_after > plis_before, "no keyframe request (PLI/FIR) was "
       "sent under %u %% loss", percent);
   /* … and they reached the senders (whose one encoder makes the keyframe:
@@ -614,14 +620,14 @@ check_loss (guint percent, gdouble min_audio, gdouble min_video, gboolean fec)
 
 GST_START_TEST (test_loss_5)
 {
-  check_loss (5, 0.985, 0.85, FALSE);
+  check_loss (5, 0.985, 0.9, FALSE);
 }
 
 GST_END_TEST;
 
 GST_START_TEST (test_loss_10)
 {
-  check_loss (10, 0.97, 0.7, FALSE);
+  check_loss (10, 0.97, 0.8, FALSE);
 }
 
 GST_END_TEST;
@@ -630,7 +636,7 @@ GST_END_TEST;
  * the loss, and repairs packets of the other's with it. */
 GST_START_TEST (test_loss_10_fec)
 {
-  check_loss (10, 0.97, 0.7, TRUE);
+  check_loss (10, 0.97, 0.8, TRUE);
 }
 
 GST_END_TEST;
