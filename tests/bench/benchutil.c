@@ -476,3 +476,32 @@ bench_print_load (void)
   g_file_get_contents ("/proc/loadavg", &load, NULL, NULL);
   g_print ("loadavg %s", load ? load : "?\n");
 }
+
+static gpointer
+watchdog_func (gpointer data)
+{
+  g_autofree gchar *pid = g_strdup_printf ("%d", (gint) getpid ());
+  const gchar *argv[] = { "gdb", "-nx", "-batch", "-p", pid,
+    "-ex", "set print frame-arguments none",
+    "-ex", "thread apply all bt 25", NULL
+  };
+
+  g_usleep (GPOINTER_TO_UINT (data) * G_USEC_PER_SEC);
+  g_printerr ("\n*** still running after %u s; its threads:\n",
+      GPOINTER_TO_UINT (data));
+  if (!g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_SEARCH_PATH |
+          G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, NULL, NULL))
+    g_printerr ("*** (gdb could not be run)\n");
+  return NULL;
+}
+
+void
+bench_watchdog_start (guint after_s)
+{
+  if (after_s == 0)
+    return;
+  /* gdb is our child: let it trace us where Yama asks for that */
+  prctl (PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
+  g_thread_unref (g_thread_new ("watchdog", watchdog_func,
+          GUINT_TO_POINTER (after_s)));
+}

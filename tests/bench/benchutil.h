@@ -140,6 +140,10 @@ gdouble bench_result_field (const gchar * line, const gchar * key);
 
 /* Prints "loadavg " and the line of /proc/loadavg. */
 void bench_print_load (void);
+/* After @after_s seconds (0: never), unless the process ended first:
+ * every thread's stack on stderr, gdb attached to this process. For a run
+ * that hangs where nobody can attach (CI kills it at its timeout). */
+void bench_watchdog_start (guint after_s);
 
 /* g_array_sort () of gdouble */
 gint bench_cmp_double (gconstpointer a, gconstpointer b);

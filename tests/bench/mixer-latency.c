@@ -91,6 +91,7 @@ static struct
   gint ticks, rounds, interval_ms, settle_ms, view_latency_ms;
   gint video_interval_ms;
   gboolean video, verbose, check, netns, hop_report;
+  gint watchdog_s;
 } opts = {
   NULL, NULL, 100, 1, 407, 2000, -1, 1013, FALSE, FALSE, FALSE, FALSE
 };
@@ -1081,6 +1082,9 @@ main (int argc, char **argv)
         NULL},
     {"netns", 0, 0, G_OPTION_ARG_NONE, &opts.netns,
         "Run in a private network namespace (loopback only)", NULL},
+    {"watchdog", 0, 0, G_OPTION_ARG_INT, &opts.watchdog_s,
+          "Print every thread's stack (gdb) if still running after S seconds",
+        "S"},
     {NULL}
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- client to client "
@@ -1119,6 +1123,7 @@ main (int argc, char **argv)
     g_printerr ("mixer-latency: %s\n", error->message);
     return 2;
   }
+  bench_watchdog_start (opts.watchdog_s);
   if (opts.server == NULL)
     opts.server = (gchar *) g_getenv ("F2F_SIGNALING_SERVER");
   if (opts.server == NULL) {
