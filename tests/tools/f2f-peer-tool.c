@@ -69,7 +69,8 @@
  *
  * LATENCY messages are answered by redistributing the latency, as
  * gst-launch-1.0 does. With F2F_PEER_TOOL_STACKS set in the environment a
- * g_critical also prints the stack of the thread that raised it.
+ * g_critical also prints the stack of the thread that raised it, and a
+ * crash (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT) every thread's (gdb).
  *
  * End of input is not a quit, so a test can leave stdin open.
  */
@@ -78,6 +79,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <execinfo.h>
 #ifdef HAVE_LIBCRYPTO
 #include <openssl/crypto.h>
@@ -675,6 +679,61 @@ print_stack (void)
   backtrace_symbols_fd (frames, n, STDERR_FILENO);
 }
 
+/* With F2F_PEER_TOOL_STACKS set, a crash prints the crashing thread's
+ * stack, then every thread's by gdb (the peer is dying: freezing it costs
+ * nothing), then dies of the same signal. A CI run lost a peer to SIGSEGV
+ * with nothing on stderr. Everything the handler needs is made at start;
+ * in the handler only async-signal-safe calls, but backtrace(), which is
+ * loaded at start so that it does not allocate. */
+static char crash_pid[16];
+
+static void
+crash_handler (int sig)
+{
+  static const char head[] = "*** f2f-peer-tool crashed; the crashing "
+      "thread:\n";
+  void *frames[48];
+  int n = backtrace (frames, G_N_ELEMENTS (frames));
+  pid_t child;
+
+  if (write (STDERR_FILENO, head, sizeof (head) - 1) < 0)
+    _exit (128 + sig);
+  backtrace_symbols_fd (frames, n, STDERR_FILENO);
+  child = fork ();
+  if (child == 0) {
+    dup2 (STDERR_FILENO, STDOUT_FILENO);
+    execlp ("gdb", "gdb", "-batch", "-nx", "-p", crash_pid, "-ex",
+        "thread apply all bt", (char *) NULL);
+    _exit (127);
+  } else if (child > 0) {
+    waitpid (child, NULL, 0);
+  }
+  /* (SA_RESETHAND: the default action now) */
+  raise (sig);
+}
+
+static void
+catch_crashes (void)
+{
+  static const int sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
+  struct sigaction sa;
+  void *frame[1];
+  guint i;
+
+  if (!g_getenv ("F2F_PEER_TOOL_STACKS"))
+    return;
+  backtrace (frame, 1);
+  g_snprintf (crash_pid, sizeof (crash_pid), "%d", (gint) getpid ());
+  /* gdb, our child, may trace us even where Yama's ptrace_scope is 1 */
+  prctl (PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
+  memset (&sa, 0, sizeof (sa));
+  sa.sa_handler = crash_handler;
+  sa.sa_flags = SA_RESETHAND | SA_NODEFER;
+  sigemptyset (&sa.sa_mask);
+  for (i = 0; i < G_N_ELEMENTS (sigs); i++)
+    sigaction (sigs[i], &sa, NULL);
+}
+
 static void
 log_handler (const gchar * domain, GLogLevelFlags level, const gchar * text,
     gpointer data)
@@ -713,6 +772,8 @@ main (int argc, char **argv)
   g_log_set_handler (NULL, G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING,
       log_handler, NULL);
   gst_init (&argc, &argv);
+  /* (after gst_init, which may set its own SIGSEGV handler) */
+  catch_crashes ();
   if (argc < 2) {
     g_printerr ("usage: %s PIPELINE-DESCRIPTION...\n", argv[0]);
     return 2;

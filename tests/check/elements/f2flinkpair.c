@@ -92,6 +92,24 @@ pair_state (F2fPeerLink * link, F2fLinkState state, const gchar * why,
   g_mutex_unlock (&p->lock);
 }
 
+/* What the peer sends ends in a fakesink, so that it flows (jitterbuffers,
+ * reports) as in a room. */
+static void
+pair_src_pad (F2fPeerLink * link, GstPad * pad, const gchar * media,
+    gpointer user_data)
+{
+  F2fLinkPair *p = user_data;
+  GstElement *sink = gst_element_factory_make ("fakesink", NULL);
+  GstPad *sinkpad = gst_element_get_static_pad (sink, "sink");
+
+  g_object_set (sink, "sync", FALSE, "async", FALSE, NULL);
+  gst_bin_add (GST_BIN (p->pipeline[side_of (p, link)]), sink);
+  gst_element_sync_state_with_parent (sink);
+  if (gst_pad_link (pad, sinkpad) != GST_PAD_LINK_OK)
+    GST_WARNING ("could not link %" GST_PTR_FORMAT, pad);
+  gst_object_unref (sinkpad);
+}
+
 static gboolean
 make_on_thread (gpointer data)
 {
@@ -114,6 +132,7 @@ make_on_thread (gpointer data)
   config.dtls_pem = p->pem;
   callbacks.send_signal = pair_signal;
   callbacks.state_changed = pair_state;
+  callbacks.src_pad = pair_src_pad;
   for (i = 0; i < 2; i++) {
     p->pipeline[i] = gst_pipeline_new (NULL);
     if (p->hook)

@@ -13,6 +13,7 @@
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/rtp/gstrtpbuffer.h>
+#include <gst/rtp/gstrtcpbuffer.h>
 #include <gst/webrtc/webrtc.h>
 #include <string.h>
 
@@ -906,6 +907,225 @@ GST_START_TEST (test_nack_per_stream)
 
 GST_END_TEST;
 
+/* What side 0 sends, what its rtpsession reports, what rtpsource logs. */
+typedef struct
+{
+  GMutex lock;
+  GHashTable *reported;         /* SSRCs with a sender report (lock) */
+  GString *asked;               /* rtpsource's "no clock-rate" lines (lock) */
+  gint rtp_seen;                /* RTP packets at side 1 (atomic) */
+} SenderWatch;
+
+static void
+log_asked_clock_rate (GstDebugCategory * category, GstDebugLevel level,
+    const gchar * file, const gchar * function, gint line, GObject * object,
+    GstDebugMessage * message, gpointer data)
+{
+  SenderWatch *w = data;
+  const gchar *text;
+
+  if (strcmp (gst_debug_category_get_name (category), "rtpsource") != 0)
+    return;
+  text = gst_debug_message_get (message);
+  if (text == NULL || strstr (text, "no clock-rate") == NULL)
+    return;
+  g_mutex_lock (&w->lock);
+  g_string_append_printf (w->asked, "\n  %s", text);
+  g_mutex_unlock (&w->lock);
+}
+
+static gboolean
+on_sending_rtcp (GObject * session, GstBuffer * buffer, gboolean early,
+    gpointer data)
+{
+  SenderWatch *w = data;
+  GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
+  GstRTCPPacket packet;
+  gboolean more;
+
+  if (!gst_rtcp_buffer_map (buffer, GST_MAP_READ, &rtcp))
+    return FALSE;
+  for (more = gst_rtcp_buffer_get_first_packet (&rtcp, &packet); more;
+      more = gst_rtcp_packet_move_to_next (&packet)) {
+    guint32 ssrc;
+
+    if (gst_rtcp_packet_get_type (&packet) != GST_RTCP_TYPE_SR)
+      continue;
+    gst_rtcp_packet_sr_get_sender_info (&packet, &ssrc, NULL, NULL, NULL,
+        NULL);
+    g_mutex_lock (&w->lock);
+    g_hash_table_add (w->reported, GUINT_TO_POINTER (ssrc));
+    g_mutex_unlock (&w->lock);
+  }
+  gst_rtcp_buffer_unmap (&rtcp);
+  return FALSE;
+}
+
+/* Every 12th RTP packet that reaches side 1 is lost. */
+static GstPadProbeReturn
+lose_some_rtp (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  SenderWatch *w = data;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  guint8 head[2];
+
+  if (gst_buffer_extract (buffer, 0, head, 2) != 2
+      || (head[0] & 0xc0) != 0x80 || (head[1] >= 192 && head[1] <= 223))
+    return GST_PAD_PROBE_OK;
+  return g_atomic_int_add (&w->rtp_seen, 1) % 12 == 11 ?
+      GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+}
+
+static void
+watch_element (GstElement * element, const gchar * factory, gpointer data)
+{
+  GstElement **found = data;
+
+  if (g_strcmp0 (factory, "rtpsession") == 0 && found[0] == NULL)
+    found[0] = gst_object_ref (element);
+  else if (g_strcmp0 (factory, "nicesrc") == 0 && found[1] == NULL)
+    found[1] = gst_object_ref (element);
+  else if (g_strcmp0 (factory, "rtprtxsend") == 0 && found[2] == NULL)
+    found[2] = gst_object_ref (element);
+}
+
+static void
+watch_restart (gpointer data)
+{
+  GstElement **found = data;
+  gint i;
+
+  for (i = 0; i < 3; i++)
+    gst_clear_object (&found[i]);
+}
+
+static void
+keep_pipeline (GstElement * pipeline, gint side, gpointer data)
+{
+  ((GstElement **) data)[side] = pipeline;
+}
+
+static guint
+reported_count (SenderWatch * w)
+{
+  guint n;
+
+  g_mutex_lock (&w->lock);
+  n = g_hash_table_size (w->reported);
+  g_mutex_unlock (&w->lock);
+  return n;
+}
+
+/* webrtcbin bundles every stream a link sends through one rtpfunnel, whose
+ * caps name no SSRC, so 1.22's rtpsession knows no sender's clock rate and
+ * asks for it while it builds that sender's first report: it lets go of its
+ * lock in the middle of walking its sources, and a source another thread
+ * adds then makes the walk fail ("g_hash_table_foreach: assertion 'version
+ * == hash_table->version' failed") or crash (a peer died so in CI). The
+ * link tells the session each stream's clock rate before its first packet:
+ * side 0 sends video, audio and, as side 1 loses packets and asks again,
+ * retransmissions, and its session reports on all three without asking. */
+GST_START_TEST (test_sessions_know_clock_rates)
+{
+  GstElement *pipelines[2] = { NULL, NULL };
+  GstElement *sender[3] = { NULL, NULL, NULL };
+  GstElement *receiver[3] = { NULL, NULL, NULL };
+  GstElement *media;
+  GObject *session = NULL;
+  F2fLinkPair *pair;
+  F2fPeerLink *link[2];
+  SenderWatch w = { 0 };
+  g_autofree gchar *why = NULL;
+  GError *error = NULL;
+  GstPad *pad;
+  guint rtx = 0, i;
+  gint64 deadline;
+
+  g_mutex_init (&w.lock);
+  w.reported = g_hash_table_new (NULL, NULL);
+  w.asked = g_string_new (NULL);
+  gst_debug_set_threshold_for_name ("rtpsource", GST_LEVEL_INFO);
+  gst_debug_add_log_function (log_asked_clock_rate, &w, NULL);
+
+  pair = f2f_link_pair_new (NULL, keep_pipeline, pipelines);
+  fail_unless (f2f_link_pair_wait (pair, 20000, &why), "the two links did "
+      "not connect: %s", why);
+  for (i = 0; i < 2; i++)
+    link[i] = f2f_link_pair_get_link (pair, i);
+  f2f_peer_link_pause_nack (link[1], FALSE);
+  f2f_bin_foreach_element (GST_BIN (f2f_peer_link_get_webrtcbin (link[0])),
+      watch_element, watch_restart, sender);
+  f2f_bin_foreach_element (GST_BIN (f2f_peer_link_get_webrtcbin (link[1])),
+      watch_element, watch_restart, receiver);
+  fail_unless (sender[0] != NULL && sender[2] != NULL && receiver[1] != NULL,
+      "no rtpsession, rtprtxsend or nicesrc in the links");
+  g_object_get (sender[0], "internal-session", &session, NULL);
+  g_signal_connect (session, "on-sending-rtcp", G_CALLBACK (on_sending_rtcp),
+      &w);
+  pad = gst_element_get_static_pad (receiver[1], "src");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, lose_some_rtp, &w, NULL);
+  gst_object_unref (pad);
+
+  media = gst_parse_bin_from_description ("videotestsrc is-live=true "
+      "! video/x-raw,width=320,height=240,framerate=30/1 "
+      "! vp8enc deadline=1 target-bitrate=400000 keyframe-max-dist=30 "
+      "! queue name=video audiotestsrc is-live=true "
+      "! opusenc ! queue name=audio", FALSE, &error);
+  fail_unless (media != NULL, "%s", error ? error->message : "?");
+  gst_bin_add (GST_BIN (pipelines[0]), media);
+  for (i = 0; i < 2; i++) {
+    const gchar *kind = i ? "audio" : "video";
+    GstElement *queue = gst_bin_get_by_name (GST_BIN (media), kind);
+    GstPad *src = gst_element_get_static_pad (queue, "src");
+    GstPad *ghost = gst_ghost_pad_new (kind, src);
+    GstPad *sink = f2f_peer_link_get_sink (link[0], kind);
+
+    gst_element_add_pad (media, ghost);
+    fail_unless_equals_int (gst_pad_link (ghost, sink), GST_PAD_LINK_OK);
+    gst_object_unref (sink);
+    gst_object_unref (src);
+    gst_object_unref (queue);
+  }
+  gst_element_sync_state_with_parent (media);
+
+  /* until the session reported on video, audio and the retransmissions */
+  deadline = g_get_monotonic_time () + 30 * G_TIME_SPAN_SECOND;
+  while (g_get_monotonic_time () < deadline) {
+    g_object_get (sender[2], "num-rtx-packets", &rtx, NULL);
+    if (rtx > 0 && reported_count (&w) >= 3)
+      break;
+    g_usleep (50 * 1000);
+  }
+  fail_unless (rtx > 0, "side 0 sent no retransmission (%d RTP packets "
+      "reached side 1)", g_atomic_int_get (&w.rtp_seen));
+  fail_unless (reported_count (&w) >= 3, "side 0 sent sender reports for "
+      "%u streams, not video, audio and retransmissions",
+      reported_count (&w));
+  g_mutex_lock (&w.lock);
+  fail_unless (w.asked->len == 0, "rtpsession asked for a sender's clock "
+      "rate while building its reports:%s", w.asked->str);
+  g_mutex_unlock (&w.lock);
+
+  gst_debug_remove_log_function (log_asked_clock_rate);
+  gst_debug_unset_threshold_for_name ("rtpsource");
+  g_signal_handlers_disconnect_by_data (session, &w);
+  g_object_unref (session);
+  for (i = 0; i < 3; i++) {
+    gst_clear_object (&sender[i]);
+    gst_clear_object (&receiver[i]);
+  }
+  gst_element_set_state (media, GST_STATE_NULL);
+  gst_bin_remove (GST_BIN (pipelines[0]), media);
+  for (i = 0; i < 2; i++)
+    f2f_peer_link_unref (link[i]);
+  f2f_link_pair_free (pair);
+  g_hash_table_destroy (w.reported);
+  g_string_free (w.asked, TRUE);
+  g_mutex_clear (&w.lock);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_dtls_key)
 {
   const struct
@@ -973,6 +1193,7 @@ f2fpeerlink_suite (void)
   tcase_add_test (tc, test_answer_keeps_h264_sender);
   tcase_add_test (tc, test_dtls_key);
   tcase_add_test (tc, test_nack_per_stream);
+  tcase_add_test (tc, test_sessions_know_clock_rates);
   return s;
 }
 
