@@ -388,6 +388,25 @@ share_whole (TestPeer * p, guint from, guint to, gdouble reference)
   return to > from ? (gdouble) good / (to - from) : 0;
 }
 
+/* Each of @p's 20 ms levels in [@from, @to) that share_whole does not
+ * count: its position and dB under @reference. */
+static void
+print_bad_frames (TestPeer * p, guint from, guint to, gdouble reference)
+{
+  GString *text = g_string_new (NULL);
+  guint i;
+
+  for (i = from; i < to; i++) {
+    gdouble level = g_array_index (p->levels, gdouble, i);
+
+    if (level < reference - 6)
+      g_string_append_printf (text, " %u:%.0f", i - from, level - reference);
+  }
+  g_print ("%s's frames not whole (20 ms frame: dB under the tone):%s\n",
+      p->name, text->str);
+  g_string_free (text, TRUE);
+}
+
 static guint
 plis (TestPeer * p, TestPeer * other, const gchar * field)
 {
@@ -431,7 +450,9 @@ link_double (TestPeer * p, TestPeer * other, const gchar * field)
  * 5 % and 97.6 % at 10 % (each of ~1,000 frames), but one of six runs by
  * hand on 2026-12-06 had 98.9 % at 5 %: Opus's FEC rebuilds a single lost
  * packet, not two in a row, and the loss is random. (Until 2026-12-06, 90 %
- * and 85 % were asserted.) */
+ * and 85 % were asserted.) A run under the issue's figure prints what the
+ * receivers' jitterbuffers and decoders counted and where the frames that
+ * were not whole fell. */
 /* The middle of @n readings (sorted in place; @n odd). */
 static gdouble
 median_of (gdouble * v, guint n)
@@ -531,6 +552,17 @@ check_loss (guint percent, gdouble min_audio, gdouble min_video, gboolean fec)
       (plis (a, b, "encoder-frames") - a_made0) : 0;
   a_audio = share_whole (a, a_level0, a_level1, a_ref);
   b_audio = share_whole (b, b_level0, b_level1, b_ref);
+  /* Under the issue's figure: what the receivers' jitterbuffers and Opus
+   * decoders counted, and where the frames that were not whole fell
+   * (scattered single frames a few dB down are concealments after two
+   * lost packets in a row, which Opus's FEC cannot repair; runs of them
+   * are something else) */
+  if (a_audio < (percent <= 5 ? 0.99 : 0.97)
+      || b_audio < (percent <= 5 ? 0.99 : 0.97)) {
+    f2f_test_print_peer_drops (lab->peers);
+    print_bad_frames (a, a_level0, a_level1, a_ref);
+    print_bad_frames (b, b_level0, b_level1, b_ref);
+  }
 
   /* smooth again: 8 of the 10 frames in a second, the second starting
    * within 1 s of the loss ending */
