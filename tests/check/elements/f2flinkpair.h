@@ -26,7 +26,8 @@ typedef void (*F2fLinkPairHook) (GstElement * pipeline, gint side,
 /* Starts the handshake; @pem as F2fPeerLinkConfig's dtls_pem. */
 F2fLinkPair *f2f_link_pair_new (const gchar * pem, F2fLinkPairHook hook,
     gpointer data);
-/* TRUE once both links said connected; FALSE after @timeout_ms or when
+/* TRUE once both links said connected; FALSE after @timeout_ms (ten times
+ * that under valgrind, F2F_UNDER_VALGRIND) or when
  * one failed (then @why, if not NULL, says why; free it). */
 gboolean f2f_link_pair_wait (F2fLinkPair * pair, guint timeout_ms,
     gchar ** why);
