@@ -19,7 +19,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <gst/rtp/gstrtpbuffer.h>
 #include <gst/sdp/sdp.h>
 
 #include "f2fpeerlink.h"
@@ -72,11 +71,6 @@ struct _F2fPeerLink
   GHashTable *remote_ssrcs;
   GPtrArray *nack_jitterbuffers;        /* the jitterbuffers of the 1s */
   gboolean nack_paused;         /* f2f_peer_link_pause_nack */
-  /* Clock rates for rtpsession ("Each sender's clock rate" below): each
-   * payload type of the descriptions → its clock rate, and the SSRCs
-   * whose rate the session was told */
-  GHashTable *clock_rates;
-  GHashTable *told_ssrcs;
 };
 
 #define LINK_LOCK(l) g_mutex_lock (&(l)->lock)
@@ -119,8 +113,6 @@ link_free (F2fPeerLink * link)
   g_hash_table_unref (link->channels);
   g_ptr_array_unref (link->pending_candidates);
   g_hash_table_unref (link->remote_ssrcs);
-  g_hash_table_unref (link->clock_rates);
-  g_hash_table_unref (link->told_ssrcs);
   g_ptr_array_unref (link->nack_jitterbuffers);
   g_clear_object (&link->webrtc);
   g_clear_object (&link->video_queue);
@@ -865,136 +857,6 @@ set_fingerprint (GstSDPMessage * sdp, const gchar * fingerprint)
   }
 }
 
-/* ---------------------------------------------------------------------- */
-/* Each sender's clock rate
- *
- * webrtcbin bundles every stream a link sends through one rtpfunnel, whose
- * caps name no SSRC, so 1.22's rtpsession learns no sender's clock rate
- * from its caps. It asks for it (request-pt-map) when it builds that
- * sender's first report, from inside its walk over all its sources, and
- * lets go of its lock to ask: a source another thread adds in that moment
- * (the peer's first retransmission, a new stream) breaks the walk —
- * "g_hash_table_foreach: assertion 'version == hash_table->version'
- * failed", or a crash when the table grew (an f2f peer died so in CI).
- * Fixed upstream in 1.22.10 by walking a copy; Debian 12 has 1.22.0. So the
- * link tells the session each stream's clock rate, as caps naming the
- * stream's SSRC, before the stream's first packet reaches it: the session
- * then never needs to ask. The rates come from the link's caps and both
- * descriptions (retransmission and FEC payload types included). */
-
-static void
-remember_caps_clock_rate (F2fPeerLink * link, const GstCaps * caps)
-{
-  const GstStructure *s;
-  gint pt, rate;
-
-  if (caps == NULL || gst_caps_is_empty (caps))
-    return;
-  s = gst_caps_get_structure (caps, 0);
-  if (gst_structure_get_int (s, "payload", &pt)
-      && gst_structure_get_int (s, "clock-rate", &rate) && rate > 0)
-    g_hash_table_insert (link->clock_rates, GINT_TO_POINTER (pt),
-        GINT_TO_POINTER (rate));
-}
-
-static void
-remember_clock_rates (F2fPeerLink * link, const GstSDPMessage * sdp)
-{
-  guint i, j;
-
-  LINK_LOCK (link);
-  for (i = 0; i < gst_sdp_message_medias_len (sdp); i++) {
-    const GstSDPMedia *media = gst_sdp_message_get_media (sdp, i);
-
-    for (j = 0; j < gst_sdp_media_formats_len (media); j++) {
-      gint pt = atoi (gst_sdp_media_get_format (media, j));
-      GstCaps *caps = gst_sdp_media_get_caps_from_media (media, pt);
-
-      remember_caps_clock_rate (link, caps);
-      gst_clear_caps (&caps);
-    }
-  }
-  LINK_UNLOCK (link);
-}
-
-/* rtpsession's send_rtp_sink, before the session sees @buffer. */
-static void
-tell_clock_rate (F2fPeerLink * link, GstPad * pad, GstBuffer * buffer)
-{
-  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-  GstCaps *caps;
-  guint32 ssrc;
-  guint8 pt;
-  gint rate = 0;
-
-  if (!gst_rtp_buffer_map (buffer, GST_MAP_READ, &rtp))
-    return;
-  ssrc = gst_rtp_buffer_get_ssrc (&rtp);
-  pt = gst_rtp_buffer_get_payload_type (&rtp);
-  gst_rtp_buffer_unmap (&rtp);
-
-  LINK_LOCK (link);
-  if (!g_hash_table_contains (link->told_ssrcs, GUINT_TO_POINTER (ssrc))) {
-    rate = GPOINTER_TO_INT (g_hash_table_lookup (link->clock_rates,
-            GINT_TO_POINTER (pt)));
-    /* (a payload type no description names: the session asks, as before) */
-    if (rate > 0)
-      g_hash_table_add (link->told_ssrcs, GUINT_TO_POINTER (ssrc));
-  }
-  LINK_UNLOCK (link);
-  if (rate <= 0)
-    return;
-
-  /* The funnel's caps plus the stream: rtpsession takes a sender's clock
-   * rate from caps that name its SSRC, and passes them on (srtpenc notes
-   * the SSRC, nothing else reads it). */
-  caps = gst_pad_get_current_caps (pad);
-  caps = caps ? gst_caps_make_writable (caps) :
-      gst_caps_new_empty_simple ("application/x-rtp");
-  gst_caps_set_simple (caps, "ssrc", G_TYPE_UINT, ssrc, "payload", G_TYPE_INT,
-      (gint) pt, "clock-rate", G_TYPE_INT, rate, NULL);
-  GST_DEBUG ("link to %s: stream %08x, payload type %u, clock rate %d",
-      link->peer_id, ssrc, pt, rate);
-  if (!gst_pad_send_event (pad, gst_event_new_caps (caps)))
-    GST_WARNING ("link to %s: rtpsession refused %" GST_PTR_FORMAT,
-        link->peer_id, caps);
-  gst_caps_unref (caps);
-}
-
-static gboolean
-tell_clock_rate_in_list (GstBuffer ** buffer, guint idx, gpointer user_data)
-{
-  gpointer *args = user_data;
-
-  tell_clock_rate (args[0], args[1], *buffer);
-  return TRUE;
-}
-
-static GstPadProbeReturn
-on_packet_to_send (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
-{
-  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
-    tell_clock_rate (user_data, pad, GST_PAD_PROBE_INFO_BUFFER (info));
-  } else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
-    gpointer args[2] = { user_data, pad };
-
-    gst_buffer_list_foreach (GST_PAD_PROBE_INFO_BUFFER_LIST (info),
-        tell_clock_rate_in_list, args);
-  }
-  return GST_PAD_PROBE_OK;
-}
-
-/* No reference to the link, as for nicesrc: the session stops with
- * webrtcbin in f2f_peer_link_destroy, before the link can be freed. */
-static void
-on_session_pad_added (GstElement * session, GstPad * pad, gpointer user_data)
-{
-  if (strcmp (GST_PAD_NAME (pad), "send_rtp_sink") != 0)
-    return;
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
-      GST_PAD_PROBE_TYPE_BUFFER_LIST, on_packet_to_send, user_data, NULL);
-}
-
 /* create-offer / create-answer replied: set it locally, send it. */
 static void
 on_description_created (GstPromise * promise, gpointer user_data)
@@ -1021,7 +883,6 @@ on_description_created (GstPromise * promise, gpointer user_data)
     if (link->dtls_fingerprint)
       set_fingerprint (desc->sdp, link->dtls_fingerprint);
     sdp = gst_sdp_message_as_text (desc->sdp);
-    remember_clock_rates (link, desc->sdp);
 
     g_signal_emit_by_name (link->webrtc, "set-local-description", desc, local);
     gst_promise_interrupt (local);
@@ -1309,7 +1170,6 @@ set_remote (F2fPeerLink * link, const gchar * sdp_text, GstWebRTCSDPType type)
   }
   link->remote_medias = gst_sdp_message_medias_len (sdp);
   remember_nack_streams (link, sdp);
-  remember_clock_rates (link, sdp);
   if (type == GST_WEBRTC_SDP_TYPE_OFFER)
     adopt_offered_payload_types (link, sdp);
   desc = gst_webrtc_session_description_new (type, sdp);
@@ -1813,17 +1673,8 @@ on_deep_element_added (GstBin * webrtc, GstBin * sub_bin, GstElement * element,
      * 20 ms packet. Probation guards against stray unauthenticated RTP;
      * here every packet has passed srtpdec's authentication before the
      * session sees it, so it only costs time. */
-    GstPad *pad = gst_element_get_static_pad (element, "send_rtp_sink");
-
     GST_DEBUG_OBJECT (webrtc, "no probation in %" GST_PTR_FORMAT, element);
     g_object_set (element, "probation", 0, NULL);
-    /* see "Each sender's clock rate" (a request pad, made later) */
-    g_signal_connect (element, "pad-added", G_CALLBACK (on_session_pad_added),
-        link);
-    if (pad) {
-      on_session_pad_added (element, pad, link);
-      gst_object_unref (pad);
-    }
   } else if (strcmp (GST_OBJECT_NAME (factory), "rtpjitterbuffer") == 0
       && link->faststart_packets > 0) {
     /* A new stream's first packet otherwise waits for a deadline (the
@@ -1898,10 +1749,6 @@ f2f_peer_link_new (GstBin * bin, const gchar * peer_id,
   link->channels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       g_object_unref);
   link->remote_ssrcs = g_hash_table_new (NULL, NULL);
-  link->clock_rates = g_hash_table_new (NULL, NULL);
-  link->told_ssrcs = g_hash_table_new (NULL, NULL);
-  remember_caps_clock_rate (link, config->video_caps);
-  remember_caps_clock_rate (link, config->audio_caps);
   link->nack_jitterbuffers = g_ptr_array_new_with_free_func (gst_object_unref);
   /* until loss is seen (f2f_peer_link_pause_nack) */
   link->nack_paused = TRUE;
