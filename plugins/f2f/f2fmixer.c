@@ -146,6 +146,14 @@ chain_new (F2fMixer * m, GstElement * src, const gchar * src_templ,
   } else {
     c->src_pad = gst_element_get_static_pad (src, src_name);
   }
+  {
+    g_autofree gchar *what = g_strdup_printf ("%s:%s into the mixer's %s",
+        GST_OBJECT_NAME (src), GST_PAD_NAME (c->src_pad),
+        GST_OBJECT_NAME (elements[0]));
+
+    /* (our camera and mic feed the encoder and every link too) */
+    f2f_pad_shield_branch (c->src_pad, GST_ELEMENT (m->bin), what);
+  }
   sink = gst_element_get_static_pad (elements[0], "sink");
   if (gst_pad_link (c->src_pad, sink) != GST_PAD_LINK_OK)
     GST_WARNING_OBJECT (m->bin, "mixer: could not link %s:%s",

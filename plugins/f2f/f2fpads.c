@@ -76,3 +76,100 @@ f2f_pad_unlink_idle (GstPad * src)
   g_mutex_unlock (&u->lock);
   unlinked_unref (u);
 }
+
+typedef struct
+{
+  GWeakRef owner;
+  gchar *what;
+  gint warned;                  /* atomic */
+} Shield;
+
+static void
+shield_free (gpointer data)
+{
+  Shield *s = data;
+
+  g_weak_ref_clear (&s->owner);
+  g_free (s->what);
+  g_free (s);
+}
+
+/* Whether @peer refuses data: flushing itself, or the sink of a queue
+ * whose thread's last push came back FLUSHING (GstQueue keeps that result
+ * and returns it for everything it is given after). */
+static gboolean
+refuses (GstPad * peer)
+{
+  GstElement *element;
+  gboolean refused = GST_PAD_IS_FLUSHING (peer);
+
+  if (refused)
+    return TRUE;
+  element = gst_pad_get_parent_element (peer);
+  if (element) {
+    GstElementFactory *factory = gst_element_get_factory (element);
+
+    if (factory && g_str_equal (GST_OBJECT_NAME (factory), "queue")) {
+      GstPad *out = gst_element_get_static_pad (element, "src");
+
+      if (out) {
+        refused = gst_pad_get_last_flow_return (out) == GST_FLOW_FLUSHING;
+        gst_object_unref (out);
+      }
+    }
+    gst_object_unref (element);
+  }
+  return refused;
+}
+
+static GstPadProbeReturn
+shield_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  Shield *s = user_data;
+  GstPad *peer = gst_pad_get_peer (pad);
+  gboolean refused = peer && refuses (peer);
+  GstElement *owner;
+
+  g_clear_object (&peer);
+  if (!refused)
+    return GST_PAD_PROBE_OK;
+  owner = g_weak_ref_get (&s->owner);
+  if (owner) {
+    gboolean playing;
+
+    /* Going down, every branch flushes, sinks first: no news. */
+    GST_OBJECT_LOCK (owner);
+    playing = GST_STATE_TARGET (owner) == GST_STATE_PLAYING;
+    GST_OBJECT_UNLOCK (owner);
+    if (!playing)
+      g_clear_object (&owner);
+  }
+  if (owner == NULL
+      || !g_atomic_int_compare_and_exchange (&s->warned, 0, 1)) {
+    g_clear_object (&owner);
+    return GST_PAD_PROBE_DROP;
+  }
+  GST_WARNING_OBJECT (pad, "%s refuses data (flushing); dropping",
+      s->what);
+  GST_ELEMENT_WARNING (owner, STREAM, FAILED,
+      ("The branch that carries %s stopped taking data; f2f drops what it "
+          "would send there, so that everything else fed from the same "
+          "source keeps running.", s->what),
+      ("%s:%s's peer is flushing", GST_DEBUG_PAD_NAME (pad)));
+  gst_object_unref (owner);
+  return GST_PAD_PROBE_DROP;
+}
+
+void
+f2f_pad_shield_branch (GstPad * src, GstElement * owner, const gchar * what)
+{
+  Shield *s;
+
+  if (src == NULL)
+    return;
+  s = g_new0 (Shield, 1);
+  g_weak_ref_init (&s->owner, owner);
+  s->what = g_strdup (what);
+  gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_BUFFER_LIST, shield_probe, s, shield_free);
+}

@@ -19,4 +19,16 @@ G_BEGIN_DECLS
  * Returns at once when @src is idle or not linked. */
 void f2f_pad_unlink_idle (GstPad * src);
 
+/* Keeps a refusing branch from stopping what feeds it. A tee passes any
+ * FLUSHING from one of its pads up to its source, whose task then pauses
+ * for good: one branch that stopped (its elements shut down while still
+ * linked, or a queue whose own downstream once said FLUSHING and that
+ * refuses everything since) silences the camera or mic for every other
+ * branch, encoder and link alike. On @src (a tee's pad), buffers that its
+ * peer would refuse so are dropped instead, and the first time @owner
+ * posts a warning naming @what. Races a refusal that starts during the
+ * push itself; catches every one after. */
+void f2f_pad_shield_branch (GstPad * src, GstElement * owner,
+    const gchar * what);
+
 G_END_DECLS

@@ -224,9 +224,10 @@ from_keyframe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
  * With @gate_out, the branch starts closed (f2fgate.h); else video starts
  * at the next keyframe. Under the lock. */
 static GstPad *
-connect_tee (GstElement * tee, F2fPeerLink * link, guint m,
-    F2fGate ** gate_out)
+connect_tee (GstElement * owner, GstElement * tee, F2fPeerLink * link,
+    guint m, F2fGate ** gate_out)
 {
+  g_autofree gchar *what = NULL;
   GstPad *tee_pad, *sink;
 
   if (tee == NULL)
@@ -241,6 +242,11 @@ connect_tee (GstElement * tee, F2fPeerLink * link, guint m,
     return NULL;
   }
   tee_pad = gst_element_request_pad_simple (tee, "src_%u");
+  /* a link whose webrtcbin went down under its queue must not stop the
+   * encoder (or the mix) that feeds every other link */
+  what = g_strdup_printf ("%s to %s", media_names[m],
+      f2f_peer_link_get_peer_id (link));
+  f2f_pad_shield_branch (tee_pad, owner, what);
   if (gate_out) {
     /* Before linking: no buffer may pass before the gate is there. */
     *gate_out = f2f_gate_new (tee_pad, sink);
@@ -375,7 +381,7 @@ connect_route (GstElement * owner, Route * route, guint m, GstElement * tee,
   route->fed_before[m] = TRUE;
   /* before linking: the first buffer of the new source must see it */
   g_atomic_int_set (&tl->switched, 1);
-  route->tee_pads[m] = connect_tee (tee, route->link, m, gate_out);
+  route->tee_pads[m] = connect_tee (owner, tee, route->link, m, gate_out);
   if (route->tee_pads[m])
     route->tees[m] = gst_object_ref (tee);
   return route->tee_pads[m] != NULL;

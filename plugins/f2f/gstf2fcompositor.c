@@ -91,6 +91,7 @@
 #include <gst/f2f/f2f.h>
 
 #include "gstf2fcompositor.h"
+#include "f2fpads.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_f2f_compositor_debug);
 #define GST_CAT_DEFAULT gst_f2f_compositor_debug
@@ -973,6 +974,13 @@ add_branch (GstF2fCompositor * self, AudioInput * in, MinusOutput * out)
   b->output = out;
   b->mixer_pad = request_mixer_pad (mixer, TRUE);
   b->tee_pad = gst_element_request_pad_simple (in->tee, "src_%u");
+  if (b->tee_pad) {
+    g_autofree gchar *what = g_strdup_printf ("%s into %s",
+        GST_OBJECT_NAME (in->pad), GST_OBJECT_NAME (mixer));
+
+    /* (the input feeds the other mixes too) */
+    f2f_pad_shield_branch (b->tee_pad, GST_ELEMENT (self), what);
+  }
   if (!b->mixer_pad || !b->tee_pad ||
       gst_pad_link (b->tee_pad, b->mixer_pad) != GST_PAD_LINK_OK) {
     GST_ERROR_OBJECT (self, "could not route %s to %s",

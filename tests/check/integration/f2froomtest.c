@@ -199,6 +199,14 @@ f2f_test_print_peer_drops (GPtrArray * peers)
         "second apart): %s -> %s\n", p->name, before[i],
         p->drops ? p->drops : "?");
   }
+  for (i = 0; i < peers->len; i++) {
+    TestPeer *p = g_ptr_array_index (peers, i);
+    guint j;
+
+    for (j = 0; j < p->warnings->len; j++)
+      g_print ("%s warned: %s\n", p->name,
+          (const gchar *) g_ptr_array_index (p->warnings, j));
+  }
 }
 
 static gpointer
@@ -591,9 +599,12 @@ line_cb (GObject * source, GAsyncResult * res, gpointer data)
     GstStructure *s = gst_structure_from_string (line + 9, NULL);
     if (s)
       g_ptr_array_add (peer->file_events, s);
-  } else if (g_str_has_prefix (line, "warning "))
+  } else if (g_str_has_prefix (line, "warning ")) {
     g_ptr_array_add (peer->warnings, g_strdup (line + 8));
-  else if (g_str_has_prefix (line, "shared "))
+    /* f2f_pad_shield_branch: a branch died; say so whatever fails later */
+    if (strstr (line, "stopped taking data"))
+      g_print ("%s warned: %s\n", peer->name, line + 8);
+  } else if (g_str_has_prefix (line, "shared "))
     g_ptr_array_add (peer->shared_ids, g_strdup (line + 7));
   else if (g_str_has_prefix (line, "files ")) {
     if (peer->files)
