@@ -262,6 +262,15 @@ stream_route (F2fReceiver * rx, RxStream * st, guint outputs,
             GST_OBJECT_NAME (dest));
       gst_element_sync_state_with_parent (queue);
       tee_pad = gst_element_request_pad_simple (st->tee, "src_%u");
+      {
+        g_autofree gchar *what = g_strdup_printf ("the %s of %s into %s",
+            st->video ? "video" : "audio", peer_id_and_name[0],
+            GST_OBJECT_NAME (dest));
+
+        /* one destination that stops must not stop the peer's stream, up
+         * to its link, for the others */
+        f2f_pad_shield_branch (tee_pad, GST_ELEMENT (rx->bin), what);
+      }
       gst_pad_link (tee_pad, q_sink);
       gst_object_unref (q_sink);
       gst_object_unref (q_src);
