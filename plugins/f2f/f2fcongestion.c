@@ -30,6 +30,8 @@ GST_DEBUG_CATEGORY_EXTERN (gst_f2f_signal_debug);
  * polling costs CPU on every link (four times a second on three peers'
  * six links was measurable on two loaded cores). */
 #define TICK_MS 500
+/* f2f-link-bitrate at least this often per link (see tick_cb) */
+#define POST_US (1000 * 1000)
 /* Kept for Opus on each link: 32 kbit/s and 50 packets a second of
  * headers (PACKET_OVERHEAD each). */
 #define AUDIO_KBPS 64
@@ -167,6 +169,7 @@ typedef struct
   gint64 report_lost;           /* the last report, to tell a new one */
   gdouble report_fraction, report_rtt;
   gint64 report_us;             /* when it came */
+  gint64 posted_us;             /* the latest f2f-link-bitrate about it */
   guint64 bytes_sent, packets_sent;
   gint64 bytes_at_us;
   gdouble sent_kbps;
@@ -1485,7 +1488,13 @@ tick_cb (gpointer data)
         && now - ls->feedback_loss_us < FEEDBACK_LOSS_FRESH_US ?
         ls->feedback_loss : 0);
     update_fec (ls);
-    if (updated)
+    /* The message goes out with each new report, and at least once every
+     * POST_US without one: its loss (and FEC, rates) are recomputed at
+     * every tick, and a reader must never see one that is many seconds old
+     * (a receiver's reports may stop changing for 8 s and more under
+     * loss: the integration tests read a stale loss then) */
+    if (updated || now - ls->posted_us >= POST_US) {
+      ls->posted_us = now;
       g_ptr_array_add (msgs, gst_structure_new ("f2f-link-bitrate",
               "peer-id", G_TYPE_STRING, ls->peer_id,
               "estimate", G_TYPE_UINT, (guint) ls->law.estimate_kbps,
@@ -1515,6 +1524,7 @@ tick_cb (gpointer data)
               (guint) g_atomic_int_get (&cc->encoder_keyframes),
               "encoder-frames", G_TYPE_UINT,
               (guint) g_atomic_int_get (&cc->encoder_frames), NULL));
+    }
     if (control)
       set_rtcp_budget (ls);
     g_array_append_val (estimates, ls->law.estimate_kbps);

@@ -50,12 +50,13 @@
  *   (string), `state` (string), `video-frames`, `audio-frames` (guint64,
  *   decoded so far), `negotiations` (guint64, offers and answers sent to
  *   that peer so far: one per link made; a topology change makes none).
- * * `f2f-link-bitrate` (at each new receiver report of a link, about once a
- *   second): `peer-id` (string), `estimate` (guint, kbit/s the link may
+ * * `f2f-link-bitrate` (at each new receiver report of a link, and at least
+ *   once a second without one): `peer-id` (string), `estimate` (guint, kbit/s the link may
  *   carry on the wire, audio and RTCP included), `target` (guint, the shared video encoder's
  *   kbit/s), `sent` (guint, kbit/s sent on the link, RTP payload and
  *   headers),
- *   `loss` (gdouble, fraction lost in the latest report), `rtt` (gdouble,
+ *   `loss` (gdouble, fraction lost: the worse of the latest receiver
+ *   report's and the peer's own count of the last second), `rtt` (gdouble,
  *   ms; negative when unknown, or when the report's cannot be real:
  *   gst_f2f_bitrate_report_rtt), `action` (string: increase, hold,
  *   decrease-loss, decrease-delay), `key-requests-sent`,

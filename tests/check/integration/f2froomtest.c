@@ -484,8 +484,12 @@ handle_msg (TestPeer * peer, const gchar * text)
     if (gst_structure_get_uint64 (s, "negotiations", &v))
       f2f_test_set_count (peer->negotiations, id, v);
   } else if (strcmp (name, "f2f-link-bitrate") == 0) {
-    g_hash_table_replace (peer->link_bitrate, g_strdup (id),
-        gst_structure_copy (s));
+    GstStructure *copy = gst_structure_copy (s);
+
+    /* (when it came: a reading's age is part of what tests check) */
+    gst_structure_set (copy, "f2f-test-received-us", G_TYPE_INT64,
+        g_get_monotonic_time (), NULL);
+    g_hash_table_replace (peer->link_bitrate, g_strdup (id), copy);
   } else if (strcmp (name, "f2f-link-limited") == 0) {
     g_ptr_array_add (peer->limited, gst_structure_copy (s));
   } else if (strcmp (name, "f2f-peer-joined") == 0) {

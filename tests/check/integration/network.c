@@ -135,6 +135,20 @@ any_failure (gpointer data)
   return FALSE;
 }
 
+/* How old, in ms, @p's latest f2f-link-bitrate about @other is (-1: none
+ * yet) */
+static gint64
+link_age_ms (TestPeer * p, TestPeer * other)
+{
+  GstStructure *s = other->peer_id ? g_hash_table_lookup (p->link_bitrate,
+      other->peer_id) : NULL;
+  gint64 at;
+
+  if (s == NULL || !gst_structure_get_int64 (s, "f2f-test-received-us", &at))
+    return -1;
+  return (g_get_monotonic_time () - at) / 1000;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Watching video: frames per second and the longest freeze */
 
@@ -483,6 +497,7 @@ check_loss (guint percent, gdouble min_audio, gdouble min_video, gboolean fec)
   gdouble a_share, b_share;
   gdouble a_loss, b_loss, loss_min = 1, loss_max = 0;
   gdouble a_read[15], b_read[15];
+  gint64 oldest_ms = 0;
   guint i;
 
   lab_wait_room (lab);
@@ -528,6 +543,8 @@ check_loss (guint percent, gdouble min_audio, gdouble min_video, gboolean fec)
 
       a_read[i - 5] = la;
       b_read[i - 5] = lb;
+      oldest_ms = MAX (oldest_ms, MAX (link_age_ms (a, b), link_age_ms (b,
+                  a)));
       loss_min = MIN (loss_min, MIN (la, lb));
       loss_max = MAX (loss_max, MAX (la, lb));
     }
@@ -595,6 +612,8 @@ check_loss (guint percent, gdouble min_audio, gdouble min_video, gboolean fec)
   g_print ("the loss the senders measured (the median of 15 readings a "
       "second apart): A's link to B %.3f, B's to A %.3f; single readings "
       "%.3f to %.3f\n", a_loss, b_loss, loss_min, loss_max);
+  g_print ("the oldest of those readings was %" G_GINT64_FORMAT " ms old\n",
+      oldest_ms);
   g_print ("video-fec=%s: A sent FEC at %u %%, B at %u %%; A repaired %u of "
       "B's packets, B %u of A's\n", fec ? "true" : "false", fec_percent[0],
       fec_percent[1], fec_recovered[0], fec_recovered[1]);
@@ -642,6 +661,15 @@ check_loss (guint percent, gdouble min_audio, gdouble min_video, gboolean fec)
    * 0.086-0.112 under 10 %. (0 before the senders read the feedback's
    * loss; 0.024-0.117 under 5 % while the receiver counted one stream in
    * 150 ms.) */
+  /* A reading is the latest f2f-link-bitrate, which goes out at least once
+   * a second (f2fcongestion.c, POST_US; its 500 ms tick, the peer's and
+   * this process's main loops: 2.5 s is far from it). It once went out
+   * only with a changed receiver report, and B's reading stayed the same
+   * for 8 s and more (ci31, 2026-12-06): the senders then "measured" a
+   * loss of seconds before. */
+  fail_unless (oldest_ms >= 0 && oldest_ms <= 2500, "a sender's reading of "
+      "its link (f2f-link-bitrate) was %" G_GINT64_FORMAT " ms old under "
+      "%u %% loss", oldest_ms, percent);
   fail_unless (a_loss >= percent / 200.0 && b_loss >= percent / 200.0
       && a_loss <= percent / 50.0 && b_loss <= percent / 50.0,
       "under %u %% loss the senders measured %.3f (A to B) and %.3f (B to "
