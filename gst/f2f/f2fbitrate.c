@@ -84,6 +84,19 @@
 #define PROBE_SENT 1.05
 #define PROBE_CONFIRM_US (2 * G_USEC_PER_SEC)
 #define RAMP_PER_S 1.5
+/* A probe that stood this long without a queue, the link sending clearly
+ * under its base all along (APP_LIMITED_SHARE), was not held back by the
+ * link: the encoder makes less than it may (a still picture, a small
+ * one). The capacity measured in an old queue is then forgotten and the
+ * estimate grows as a new link's does, until a queue measures it again.
+ * Without this a link once capped kept its low estimate (and was named as
+ * limiting its peer's mesh, f2f-link-limited) for as long as the picture
+ * stayed simple: 25 s and more after a cap on its peer's downlink was
+ * lifted (integration/network test_downlink_limited, 2026-12-06). Longer
+ * than any confirmation (2 s), so a probe the encoder is still catching up
+ * with is judged by the rules above first. */
+#define APP_LIMITED_US (6 * G_USEC_PER_SEC)
+#define APP_LIMITED_SHARE 0.90
 
 /* Reports come about every 0.4 s (rtcp-min-interval 200 ms); a second
  * without one while NACKs arrive is the receiver's feedback crowding its
@@ -170,6 +183,7 @@ gst_f2f_bitrate_link_init (GstF2fBitrateLink * link,
   link->next_probe_us = 0;
   link->probe_us = 0;
   link->probe_sent_us = 0;
+  link->app_limited_us = 0;
   link->ramp = FALSE;
   link->prev_rtt_ms = -1;
   link->prev_rtt_us = 0;
@@ -213,6 +227,7 @@ end_probe (GstF2fBitrateLink * link, gint64 now_us)
 {
   link->probe_us = 0;
   link->probe_sent_us = 0;
+  link->app_limited_us = 0;
   link->ramp = FALSE;
   link->next_probe_us = now_us + PROBE_INTERVAL_US;
 }
@@ -226,6 +241,21 @@ increase_near_capacity (GstF2fBitrateLink * link, gint64 now_us,
 {
   gdouble plateau = plateau_share * link->capacity_kbps;
 
+  if (link->probe_us && sent_kbps < APP_LIMITED_SHARE *
+      link->probe_base_kbps) {
+    if (link->app_limited_us == 0)
+      link->app_limited_us = now_us;
+    if (now_us - link->app_limited_us >= APP_LIMITED_US) {
+      /* see APP_LIMITED_US */
+      link->capacity_kbps = 0;
+      link->probe_us = 0;
+      link->probe_sent_us = 0;
+      link->app_limited_us = 0;
+      return GST_F2F_BITRATE_HOLD;
+    }
+  } else {
+    link->app_limited_us = 0;
+  }
   if (link->probe_us && sent_is_mean) {
     /* @sent_kbps is the mean of the last @confirm_us: once the probe has
      * stood that long, the whole of it was sent under the probe */
@@ -249,6 +279,7 @@ increase_near_capacity (GstF2fBitrateLink * link, gint64 now_us,
     link->capacity_kbps = 0;
     link->probe_us = 0;
     link->probe_sent_us = 0;
+    link->app_limited_us = 0;
     link->ramp = TRUE;
     link->estimate_kbps *= pow (ramp_per_s, (gdouble) step_us /
         G_USEC_PER_SEC);
@@ -269,6 +300,7 @@ increase_near_capacity (GstF2fBitrateLink * link, gint64 now_us,
       PROBE_GAIN * link->probe_base_kbps);
   link->probe_us = MAX (now_us, 1);
   link->probe_sent_us = 0;
+  link->app_limited_us = 0;
   return GST_F2F_BITRATE_INCREASE;
 }
 

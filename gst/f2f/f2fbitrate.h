@@ -50,6 +50,7 @@ typedef struct
   gint64 next_probe_us;         /* when to look above the capacity again */
   gint64 probe_us;              /* a probe above it since (0: none) */
   gint64 probe_sent_us;         /* … really sent above it since (0: not) */
+  gint64 app_limited_us;        /* … sent clearly under its base since */
   gdouble probe_base_kbps;      /* … what it must be sent above */
   gboolean ramp;                /* a probe found the capacity gone */
   gdouble prev_rtt_ms;          /* the previous report's (< 0: none) */

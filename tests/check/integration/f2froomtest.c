@@ -904,6 +904,18 @@ f2f_test_host_set_uplink_cap (TestHost * host, guint kbit)
 }
 
 void
+f2f_test_host_set_downlink_cap (TestHost * host, guint kbit)
+{
+  /* (the router's end is in the test's own namespace) */
+  if (kbit == 0) {
+    run_cmd ("tc qdisc del dev %s root", host->host_if);
+    return;
+  }
+  run_cmd ("tc qdisc replace dev %s root tbf rate %ukbit burst 32kbit "
+      "latency 400ms", host->host_if, kbit);
+}
+
+void
 f2f_test_host_uplink_counters (TestHost * host, guint64 * sent_bytes,
     guint64 * sent_packets, guint64 * dropped)
 {

@@ -202,6 +202,9 @@ TestHost *f2f_test_host_new (guint index);
  * the pair, as its modem would: a queue of up to 400 ms, then drops.
  * 0 lifts the cap. */
 void f2f_test_host_set_uplink_cap (TestHost * host, guint kbit);
+/* Caps the rate of what reaches the peer (its downlink) the same way, on
+ * the router's end of the pair. 0 lifts the cap. */
+void f2f_test_host_set_downlink_cap (TestHost * host, guint kbit);
 /* What the peer's uplink qdisc sent (bytes, packets) and dropped (packets)
  * so far. */
 void f2f_test_host_uplink_counters (TestHost * host, guint64 * sent_bytes,

@@ -1116,6 +1116,148 @@ check_low_cap (void)
   lab_free (lab);
 }
 
+/* C's downlink capped: what A and B send C must squeeze through
+ * DOWN_CAP_KBIT together, while their link to each other is free. */
+#define DOWN_CAP_KBIT 300
+/* … for this long; the issue's "say in a bus message that this peer's mesh
+ * is limited by that link" must come within DOWN_SAY_S of the cap, and
+ * "no longer" within DOWN_CLEAR_S of the lift */
+#define DOWN_CAP_S 25
+#define DOWN_SAY_S 15
+#define DOWN_CLEAR_S 25
+
+typedef struct
+{
+  TestPeer *about, *sayers[2];
+  gboolean limited;
+  guint from[2];                /* f2f-link-limited messages before these */
+} SaidLimited;
+
+/* Each sayer's latest f2f-link-limited about @about since from[i] says
+ * limited (or, with !limited, that it no longer is). */
+static gboolean
+both_say_limited (gpointer data)
+{
+  SaidLimited *sl = data;
+  guint i, j;
+
+  for (i = 0; i < 2; i++) {
+    TestPeer *p = sl->sayers[i];
+    gboolean found = FALSE, latest = FALSE;
+
+    for (j = sl->from[i]; j < p->limited->len; j++) {
+      GstStructure *s = p->limited->pdata[j];
+      gboolean limited = FALSE;
+
+      gst_structure_get_boolean (s, "limited", &limited);
+      if (g_strcmp0 (gst_structure_get_string (s, "peer-id"),
+              sl->about->peer_id) == 0) {
+        found = TRUE;
+        latest = limited;
+      } else if (limited) {
+        /* (another link named: no longer this one) */
+        found = TRUE;
+        latest = FALSE;
+      }
+    }
+    if (!found || latest != sl->limited)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* Issue 16: "Where one link is far weaker than the rest, say in a bus
+ * message that this peer's mesh is limited by that link (the election issue
+ * uses it)". With C's downlink capped, A's and B's links to C are the
+ * weak ones of their meshes (the uplink cap of check_cap makes none weaker
+ * than another: all of C's own links are capped alike, and since the delay
+ * feedback A and B see no queue on theirs). A and B must name C, C must
+ * keep decoding both (their one encoder follows the weakest link), and
+ * once the cap is lifted A and B must say C's link no longer limits them. */
+static void
+check_downlink_limited (void)
+{
+  Lab *lab = lab_new (18, 3, "downcap", NULL, NULL);
+  TestPeer *a = lab_peer (lab, 0), *b = lab_peer (lab, 1),
+      *c = lab_peer (lab, 2);
+  SaidLimited sl = { c, {a, b}, TRUE, {0, 0} };
+  Watcher ws = { 0, };
+  gint64 capped_us, said_us, lifted_us, cleared_us = 0;
+  gboolean said, cleared;
+  gdouble fps_a, fps_b;
+  gint64 gap_a, gap_b;
+  guint i;
+
+  lab_wait_room (lab);
+  sl.from[0] = a->limited->len;
+  sl.from[1] = b->limited->len;
+  f2f_test_host_set_downlink_cap (lab->hosts[2], DOWN_CAP_KBIT);
+  capped_us = g_get_monotonic_time ();
+  said = f2f_test_wait (both_say_limited, &sl, DOWN_SAY_S * 1000);
+  said_us = g_get_monotonic_time ();
+  /* what C decodes of A and B for the rest of the cap, once settled */
+  f2f_test_wait (any_failure, lab->peers, MAX (0, capped_us +
+          (DOWN_CAP_S - 10) * G_USEC_PER_SEC - g_get_monotonic_time ()) /
+      1000);
+  watcher_start (&ws, lab->peers, NULL);
+  watcher_run (&ws, 10000);
+  fps_a = fps_b = 0;
+  gap_a = gap_b = 0;
+  for (i = 0; i < ws.n; i++) {
+    if (ws.w[i].watcher != c)
+      continue;
+    if (ws.w[i].from == a) {
+      fps_a = watch_fps (&ws.w[i]);
+      gap_a = ws.w[i].longest_gap_us / 1000;
+    } else if (ws.w[i].from == b) {
+      fps_b = watch_fps (&ws.w[i]);
+      gap_b = ws.w[i].longest_gap_us / 1000;
+    }
+  }
+  f2f_test_host_set_downlink_cap (lab->hosts[2], 0);
+  lifted_us = g_get_monotonic_time ();
+  sl.limited = FALSE;
+  cleared = f2f_test_wait (both_say_limited, &sl, DOWN_CLEAR_S * 1000);
+  if (cleared)
+    cleared_us = g_get_monotonic_time ();
+  g_print ("C's downlink capped at %u kbit/s: A and B said C's link limited "
+      "them %s %.1f s; C decoded A at %.1f fps (longest gap %" G_GINT64_FORMAT
+      " ms), B at %.1f fps (%" G_GINT64_FORMAT " ms) in the last 10 s of "
+      "the cap; A's video target %u, B's %u kbit/s; lifted: they said it "
+      "no longer did after %.1f s\n", DOWN_CAP_KBIT, said ? "after" :
+      "NOT within", (said_us - capped_us) / (gdouble) G_USEC_PER_SEC, fps_a,
+      gap_a, fps_b, gap_b, link_field (a, b, "target"), link_field (b, a,
+          "target"), cleared ? (cleared_us - lifted_us) /
+      (gdouble) G_USEC_PER_SEC : -1.0);
+  for (i = 0; i < 2; i++) {
+    GstStructure *st = g_hash_table_lookup (sl.sayers[i]->link_bitrate,
+        c->peer_id);
+    g_autofree gchar *text = st ? gst_structure_to_string (st) : NULL;
+
+    g_print ("%s's latest about C: %s\n", sl.sayers[i]->name, text);
+  }
+  fail_unless (said, "A and B did not both say, within %u s of C's downlink "
+      "being capped at %u kbit/s, that their link to C limits them",
+      DOWN_SAY_S, DOWN_CAP_KBIT);
+  /* (the lab's pictures are 10 fps: 8 of them a second, as after the
+   * loss in check_loss) */
+  fail_unless (fps_a >= 8 && fps_b >= 8, "C decoded A at %.1f fps and B at "
+      "%.1f fps under the %u kbit/s cap on its downlink", fps_a, fps_b,
+      DOWN_CAP_KBIT);
+  fail_unless (cleared, "A and B did not both say, within %u s of the cap on "
+      "C's downlink being lifted, that their link to C no longer limits them",
+      DOWN_CLEAR_S);
+  fail_if (any_failure (lab->peers), "a link failed under the downlink cap");
+  lab_free (lab);
+}
+
+GST_START_TEST (test_downlink_limited)
+{
+  check_downlink_limited ();
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_cap_20k)
 {
   check_low_cap ();
@@ -1156,6 +1298,7 @@ network_suite (void)
   tcase_add_test (tc, test_cap_with_control);
   tcase_add_test (tc, test_cap_without_control);
   tcase_add_test (tc, test_cap_20k);
+  tcase_add_test (tc, test_downlink_limited);
   return s;
 }
 

@@ -600,7 +600,7 @@ typedef struct
 {
   const gchar *what;
   gdouble start_kbps;
-  Feedback feedback[10];
+  Feedback feedback[12];
 } FeedbackScript;
 
 static const FeedbackScript feedback_scripts[] = {
@@ -673,6 +673,23 @@ static const FeedbackScript feedback_scripts[] = {
           {7150 * MS, 0, 312, 312, HOLD, 330},
           /* a queue ends it, back to the plateau */
           {7300 * MS, 45, 300, 312, DELAY, 225},
+          {0}}},
+  {"a probe the encoder does not come near (a still picture) for 6 s: the "
+        "old capacity is forgotten and the estimate grows as a new link's",
+        500, {
+          {150 * MS, 300, 300, 500, DELAY, 150},
+          {1150 * MS, 0, 150, 150, UP, 187.5},
+          {2150 * MS, 0, 190, 190, UP, 225},
+          {3150 * MS, 0, 225, 225, HOLD, 225},
+          {4150 * MS, 0, 225, 225, UP, 330},
+          /* under 90 % of the probe's base (300) from here */
+          {5150 * MS, 0, 200, 200, HOLD, 330},
+          /* one feedback at the base starts the 6 s again */
+          {6150 * MS, 0, 280, 280, HOLD, 330},
+          {7150 * MS, 0, 200, 200, HOLD, 330},
+          {13150 * MS, 0, 200, 200, HOLD, 330},
+          /* no capacity known, far from the last cut: +16 %/s */
+          {14150 * MS, 0, 200, 200, UP, 382.8},
           {0}}},
   {"while feedback comes, a report's RTT is not used", 500, {
           {150 * MS, 0, 500, 500, HOLD, 500},
