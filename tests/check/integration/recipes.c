@@ -79,6 +79,11 @@ handle_line (Recipe * r, const gchar * line)
     return;
   name = gst_structure_get_name (s);
   id = gst_structure_get_string (s, "peer-id");
+  /* (what a failure needs to tell where the recipe's link stopped: its
+   * states and first frames, as they came) */
+  if (strcmp (name, "f2f-link-state") == 0 || strcmp (name, "f2f-media") == 0
+      || strcmp (name, "f2f-joined") == 0)
+    remember (r, body + strlen (" (element): "));
   if (strcmp (name, "f2f-file-received") == 0 && r->received == NULL) {
     r->received = g_steal_pointer (&s);
   } else if (strcmp (name, "f2f-joined") == 0) {
