@@ -1552,6 +1552,11 @@ tick_cb (gpointer data)
     g_object_set (audio_enc, "packet-loss-percentage", opus_loss, NULL);
     cc->opus_loss = opus_loss;
   }
+  /* (what Opus was told: the issue's "packet-loss-percentage following
+   * measured loss", for applications and tests to read) */
+  for (i = 0; audio_enc && i < msgs->len; i++)
+    gst_structure_set (g_ptr_array_index (msgs, i), "opus-loss-percentage",
+        G_TYPE_UINT, cc->opus_loss, NULL);
 
   weakest = gst_f2f_bitrate_weakest_link ((gdouble *) estimates->data,
       estimates->len, LIMITED_RATIO);

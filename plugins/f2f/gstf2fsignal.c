@@ -72,7 +72,8 @@
  *   retransmissions, RTCP, DTLS), `wire-rtp-pps`, `wire-rtcp-pps`
  *   (gdouble, packets a second), `video-sent` (guint, kbit/s of video RTP
  *   with headers), `overhead` (guint, kbit/s the link sends besides
- *   video).
+ *   video), `opus-loss-percentage` (guint, the packet-loss-percentage this
+ *   peer's Opus encoder was last given: the worst of its links' loss).
  * * `f2f-link-limited`: `peer-id` (string), `limited` (gboolean): the link
  *   to that peer became far weaker than the others (below half their
  *   median estimate; it then sets everyone's video bitrate), or stopped

@@ -496,7 +496,8 @@ check_loss (guint percent, gdouble min_audio, gdouble min_video, gboolean fec)
   guint a_made0, b_made0, rtx0, rtx;
   gdouble a_share, b_share;
   gdouble a_loss, b_loss, loss_min = 1, loss_max = 0;
-  gdouble a_read[15], b_read[15];
+  gdouble a_read[15], b_read[15], a_opus[15], b_opus[15];
+  gdouble a_opus_loss, b_opus_loss;
   gint64 oldest_ms = 0;
   guint i;
 
@@ -543,6 +544,8 @@ check_loss (guint percent, gdouble min_audio, gdouble min_video, gboolean fec)
 
       a_read[i - 5] = la;
       b_read[i - 5] = lb;
+      a_opus[i - 5] = plis (a, b, "opus-loss-percentage");
+      b_opus[i - 5] = plis (b, a, "opus-loss-percentage");
       oldest_ms = MAX (oldest_ms, MAX (link_age_ms (a, b), link_age_ms (b,
                   a)));
       loss_min = MIN (loss_min, MIN (la, lb));
@@ -552,6 +555,8 @@ check_loss (guint percent, gdouble min_audio, gdouble min_video, gboolean fec)
   f2f_test_host_set_loss (lab->hosts[1], 0);
   a_loss = median_of (a_read, 15);
   b_loss = median_of (b_read, 15);
+  a_opus_loss = median_of (a_opus, 15);
+  b_opus_loss = median_of (b_opus, 15);
   /* (what each sent as FEC, and repaired of the other's, under the loss) */
   fec_percent[0] = plis (a, b, "fec-percentage");
   fec_percent[1] = plis (b, a, "fec-percentage");
@@ -614,6 +619,8 @@ check_loss (guint percent, gdouble min_audio, gdouble min_video, gboolean fec)
       "%.3f to %.3f\n", a_loss, b_loss, loss_min, loss_max);
   g_print ("the oldest of those readings was %" G_GINT64_FORMAT " ms old\n",
       oldest_ms);
+  g_print ("Opus's packet-loss-percentage (the median of the same seconds): "
+      "A %.0f, B %.0f\n", a_opus_loss, b_opus_loss);
   g_print ("video-fec=%s: A sent FEC at %u %%, B at %u %%; A repaired %u of "
       "B's packets, B %u of A's\n", fec ? "true" : "false", fec_percent[0],
       fec_percent[1], fec_recovered[0], fec_recovered[1]);
@@ -670,6 +677,14 @@ check_loss (guint percent, gdouble min_audio, gdouble min_video, gboolean fec)
   fail_unless (oldest_ms >= 0 && oldest_ms <= 2500, "a sender's reading of "
       "its link (f2f-link-bitrate) was %" G_GINT64_FORMAT " ms old under "
       "%u %% loss", oldest_ms, percent);
+  /* The issue: "Opus packet-loss-percentage following measured loss" (it
+   * was fixed at 10): the percentage each sender's Opus encoder was given
+   * follows the worst of its links, so it lies within the same bounds as
+   * the loss measured. */
+  fail_unless (a_opus_loss >= percent / 2.0 && b_opus_loss >= percent / 2.0
+      && a_opus_loss <= percent * 2.0 && b_opus_loss <= percent * 2.0,
+      "under %u %% loss Opus was told %.0f %% (A) and %.0f %% (B)", percent,
+      a_opus_loss, b_opus_loss);
   fail_unless (a_loss >= percent / 200.0 && b_loss >= percent / 200.0
       && a_loss <= percent / 50.0 && b_loss <= percent / 50.0,
       "under %u %% loss the senders measured %.3f (A to B) and %.3f (B to "
