@@ -903,6 +903,13 @@ f2f_test_host_set_uplink_cap (TestHost * host, guint kbit)
       "burst 32kbit latency 400ms", host->pid, host->peer_if, kbit);
 }
 
+gboolean
+f2f_test_critical_is_rtpsession_race (const gchar * critical)
+{
+  return g_strcmp0 (critical, "GLib: g_hash_table_foreach: assertion "
+      "'version == hash_table->version' failed") == 0;
+}
+
 void
 f2f_test_host_set_downlink_cap (TestHost * host, guint kbit)
 {
