@@ -181,6 +181,20 @@ start (GPtrArray * peers, TestServer * server, guint i, const gchar * room)
   return start_with (peers, server, i, room, NULL);
 }
 
+/* … measuring what it plays every 20 ms and its view every 50 ms, every
+ * report kept (tone_history, color_history) */
+static TestPeer *
+start_fast (GPtrArray * peers, TestServer * server, guint i,
+    const gchar * room)
+{
+  TestPeer *p = f2f_test_peer_start_av_fast (NULL, server->uri, room,
+      names[i], i, NULL);
+
+  g_object_set_data (G_OBJECT (p->proc), "index", GUINT_TO_POINTER (i));
+  g_ptr_array_add (peers, p);
+  return p;
+}
+
 static gboolean
 all_present (gpointer data)
 {
@@ -702,12 +716,8 @@ GST_START_TEST (test_switch_gap)
   GString *report = g_string_new (NULL);
   guint i;
 
-  for (i = 0; i < 3; i++) {
-    TestPeer *p = f2f_test_peer_start_av_fast (NULL, server->uri, "switches",
-        names[i], i, NULL);
-    g_object_set_data (G_OBJECT (p->proc), "index", GUINT_TO_POINTER (i));
-    g_ptr_array_add (peers, p);
-  }
+  for (i = 0; i < 3; i++)
+    start_fast (peers, server, i, "switches");
   a = peers->pdata[0];
   c = peers->pdata[2];
   fail_unless (f2f_test_wait_all_decode (peers, 10, 40000),
@@ -792,6 +802,86 @@ GST_START_TEST (test_switch_gap)
 
 GST_END_TEST;
 
+static gboolean
+keep_measuring (gpointer data)
+{
+  return FALSE;
+}
+
+/* Issue 14: "a client that leaves: its mixer stops its branch without
+ * disturbing the others". Mixer A serves B and C (each measuring what it
+ * plays every 20 ms and its view every 50 ms); C quits. Across the leave
+ * and 3 s after it, A and B must keep hearing and seeing each other: no
+ * dip of a voice under HEARD_DB longer than 200 ms and no picture gone for
+ * longer than 500 ms (the switch targets of test_switch_gap: a leave is a
+ * smaller change than a switch). Three peers, not four: with 20 ms
+ * spectra a fourth tone 300 Hz from the third leaks into its band at
+ * about -20 dB, under the 30 dB a peer's own voice must stay below. */
+GST_START_TEST (test_client_leaves)
+{
+  TestServer *server = f2f_test_server_start (0, NULL);
+  GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      f2f_test_peer_free);
+  GString *report = g_string_new (NULL);
+  TestPeer *a, *leaver;
+  guint tone_at[2], color_at[2];
+  gint64 worst_audio = 0, worst_video = 0;
+  guint i, j;
+
+  for (i = 0; i < 3; i++)
+    start_fast (peers, server, i, "leaves");
+  a = peers->pdata[0];
+  leaver = peers->pdata[2];
+  fail_unless (f2f_test_wait_all_decode (peers, 10, 40000),
+      "the room did not form");
+  {
+    TestPeer *m[] = { a, NULL };
+    switch_to (peers, a, m);
+    expect_everyone_hears_everyone (peers, "mixer A", 10000);
+  }
+
+  for (i = 0; i < 2; i++) {
+    TestPeer *p = peers->pdata[i];
+    tone_at[i] = p->tone_history->len;
+    color_at[i] = p->color_history->len;
+  }
+  fail_unless (f2f_test_peer_quit (leaver, 10000), "C did not quit");
+  g_ptr_array_remove (peers, leaver);
+  f2f_test_wait (keep_measuring, NULL, 3000);
+
+  for (i = 0; i < 2; i++) {
+    TestPeer *l = peers->pdata[i];
+    for (j = 0; j < 2; j++) {
+      TestPeer *t = peers->pdata[j];
+      guint idx = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (t->proc),
+              "index"));
+      gint64 audio, video;
+
+      if (j == i)
+        continue;
+      audio = longest_gap (l->tone_history, tone_at[i], l->tone_history->len,
+          idx, HEARD_DB, 20, NULL);
+      video = longest_gap (l->color_history, color_at[i],
+          l->color_history->len, idx, SEEN_PIXELS, 100, NULL);
+      g_string_append_printf (report, " %s hears %s: %" G_GINT64_FORMAT
+          " / %" G_GINT64_FORMAT " ms;", l->name, t->name, audio, video);
+      worst_audio = MAX (worst_audio, audio);
+      worst_video = MAX (worst_video, video);
+    }
+  }
+  g_print ("C left mixer A's room: the longest dip of a voice / picture "
+      "gone, from the leave to 3 s after:%s\n", report->str);
+  fail_unless (worst_audio <= 200 && worst_video <= 500, "a client leaving "
+      "disturbed the others (voice under %.0f dB / picture gone, ms):%s",
+      HEARD_DB, report->str);
+  expect_everyone_hears_everyone (peers, "mixer A without C", 5000);
+  g_string_free (report, TRUE);
+  g_ptr_array_unref (peers);
+  f2f_test_server_free (server);
+}
+
+GST_END_TEST;
+
 static Suite *
 mixer_suite (void)
 {
@@ -806,6 +896,7 @@ mixer_suite (void)
   tcase_add_test (tc, test_mixer_properties);
   tcase_add_test (tc, test_missed_plan_heals);
   tcase_add_test (tc, test_switch_gap);
+  tcase_add_test (tc, test_client_leaves);
   tcase_add_test (tc, test_mixer_node_recipe);
   tcase_add_test (tc, test_mixer_with_a_lossy_client);
   return s;
