@@ -602,14 +602,43 @@ gst_f2f_delay_filter_init (GstF2fDelayFilter * filter, guint32 ssrc)
 /* More than this above the floor is not a queue but a jump of the
  * sender's timestamps (a restarted stream): start again. */
 #define DELAY_DISCONTINUITY_MS 5000.0
+/* An audio frame is at most this long (Opus: 120 ms); a longer step between
+ * two packets' timestamps is a gap, not a frame. */
+#define DELAY_MAX_FRAME_MS 120
+
+/* One delay: @arrival_us against @ts (unwrapped, the clock known). */
+static void
+delay_sample (GstF2fDelayFilter * filter, gint64 arrival_us, gint64 ts)
+{
+  gdouble delay_ms, queue_ms;
+
+  delay_ms = (arrival_us - filter->first_us) / 1000.0 -
+      (ts - filter->first_ts) * 1000.0 / filter->clock;
+  if (arrival_us - filter->window_us >= RTT_BASE_WINDOW_US) {
+    filter->prev_base_ms = filter->base_ms;
+    filter->base_ms = G_MAXDOUBLE;
+    filter->window_us = arrival_us;
+  }
+  filter->base_ms = MIN (filter->base_ms, delay_ms);
+  queue_ms = delay_ms - MIN (filter->base_ms, filter->prev_base_ms);
+  if (queue_ms > DELAY_DISCONTINUITY_MS) {
+    guint32 ssrc = filter->ssrc;
+
+    gst_f2f_delay_filter_init (filter, ssrc);
+    return;
+  }
+  filter->queue_min_ms = filter->queue_min_ms < 0 ? queue_ms :
+      MIN (filter->queue_min_ms, queue_ms);
+  filter->queue_max_ms = MAX (filter->queue_max_ms, queue_ms);
+}
 
 void
 gst_f2f_delay_filter_packet (GstF2fDelayFilter * filter, gint64 arrival_us,
-    guint32 rtp_ts)
+    guint32 rtp_ts, guint16 seq)
 {
   static const guint clocks[] = { 8000, 16000, 48000, 90000 };
-  gint64 ts;
-  gdouble delay_ms, queue_ms;
+  gint64 ts, pending_us, pending_ts;
+  gboolean next;
 
   g_return_if_fail (filter != NULL);
 
@@ -643,24 +672,31 @@ gst_f2f_delay_filter_packet (GstF2fDelayFilter * filter, gint64 arrival_us,
     }
   }
 
-  delay_ms = (arrival_us - filter->first_us) / 1000.0 -
-      (ts - filter->first_ts) * 1000.0 / filter->clock;
-  if (arrival_us - filter->window_us >= RTT_BASE_WINDOW_US) {
-    filter->prev_base_ms = filter->base_ms;
-    filter->base_ms = G_MAXDOUBLE;
-    filter->window_us = arrival_us;
-  }
-  filter->base_ms = MIN (filter->base_ms, delay_ms);
-  queue_ms = delay_ms - MIN (filter->base_ms, filter->prev_base_ms);
-  if (queue_ms > DELAY_DISCONTINUITY_MS) {
-    guint32 ssrc = filter->ssrc;
-
-    gst_f2f_delay_filter_init (filter, ssrc);
+  /* Video's frames leave as soon as they are encoded: counted from the
+   * timestamp. */
+  if (filter->clock == 90000) {
+    delay_sample (filter, arrival_us, ts);
     return;
   }
-  filter->queue_min_ms = filter->queue_min_ms < 0 ? queue_ms :
-      MIN (filter->queue_min_ms, queue_ms);
-  filter->queue_max_ms = MAX (filter->queue_max_ms, queue_ms);
+  /* An audio packet leaves once the last sample of its frame is captured,
+   * one frame after its timestamp, so its delay is counted from where its
+   * frame ends: the next packet's timestamp, once that packet comes (by
+   * sequence number: after a lost packet the frame's end is not known,
+   * and the packet is not measured). Counted from the timestamp, Opus's
+   * frames growing under a cap (20 to 40 to 60 ms) read as that much more
+   * queue for the 30-60 s the floor is kept, and a link measured on its
+   * audio never grew again (integration/network test_downlink_limited in
+   * CI, 2026-12-06). */
+  pending_us = filter->pending_us;
+  pending_ts = filter->pending_ts;
+  next = pending_us > 0 && seq == (guint16) (filter->pending_seq + 1)
+      && ts > pending_ts && ts - pending_ts <= (gint64) filter->clock *
+      DELAY_MAX_FRAME_MS / 1000;
+  filter->pending_us = arrival_us;
+  filter->pending_ts = ts;
+  filter->pending_seq = seq;
+  if (next)
+    delay_sample (filter, pending_us, ts);
 }
 
 gboolean

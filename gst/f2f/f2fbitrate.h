@@ -136,6 +136,10 @@ typedef struct
   gint64 first_ts;              /* … and timestamp, unwrapped */
   gint64 ts;                    /* the latest timestamp, unwrapped */
   guint clock;                  /* Hz; 0: not learnt yet */
+  /* Audio: the latest packet, measured once the next one (by sequence
+   * number) tells where its frame ends (0 pending_us: none) */
+  gint64 pending_us, pending_ts;
+  guint16 pending_seq;
   gdouble base_ms, prev_base_ms; /* lowest delay, this and the previous
                                   * window (G_MAXDOUBLE: none) */
   gint64 window_us;
@@ -145,10 +149,11 @@ typedef struct
 GST_F2F_API
 void gst_f2f_delay_filter_init (GstF2fDelayFilter * filter, guint32 ssrc);
 
-/* One RTP packet of the filter's stream, arrived at @arrival_us. */
+/* One RTP packet of the filter's stream (its timestamp and sequence
+ * number), arrived at @arrival_us. */
 GST_F2F_API
 void gst_f2f_delay_filter_packet (GstF2fDelayFilter * filter,
-    gint64 arrival_us, guint32 rtp_ts);
+    gint64 arrival_us, guint32 rtp_ts, guint16 seq);
 
 /* The interval's figures, and a new interval: the lowest queueing delay
  * seen (FALSE when none: no packet, or the clock not learnt yet) and the

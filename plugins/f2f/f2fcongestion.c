@@ -810,7 +810,7 @@ arrival_count_buffer (ArrivalCount * ac, GstBuffer * buffer, gint64 now)
   if (i < ARRIVAL_SSRCS)
     ac->ssrcs[i].bytes += size;
   if (ssrc != 0 && ssrc == ac->filter.ssrc)
-    gst_f2f_delay_filter_packet (&ac->filter, now, ts);
+    gst_f2f_delay_filter_packet (&ac->filter, now, ts, seq);
   gst_f2f_loss_count_packet (&ac->loss, ssrc, seq);
 done:
   g_mutex_unlock (&ac->lock);

@@ -552,8 +552,8 @@ GST_START_TEST (test_delay_filter)
   gst_f2f_delay_filter_init (&f, 1234);
   /* 1.2 s without a queue: 18 frames of 2 packets, 20 ms on the way */
   for (i = 0; i < 18; i++) {
-    gst_f2f_delay_filter_packet (&f, t + 20 * MS, ts);
-    gst_f2f_delay_filter_packet (&f, t + 21 * MS, ts);
+    gst_f2f_delay_filter_packet (&f, t + 20 * MS, ts, 2 * i);
+    gst_f2f_delay_filter_packet (&f, t + 21 * MS, ts, 2 * i + 1);
     t += S / 15;
     ts += 6000;
   }
@@ -565,7 +565,7 @@ GST_START_TEST (test_delay_filter)
   fail_if (gst_f2f_delay_filter_take (&f, &queue, &peak));
   /* a queue of 100, 150, 200 ms */
   for (i = 0; i < 3; i++) {
-    gst_f2f_delay_filter_packet (&f, t + (120 + 50 * i) * MS, ts);
+    gst_f2f_delay_filter_packet (&f, t + (120 + 50 * i) * MS, ts, 36 + i);
     t += S / 15;
     ts += 6000;
   }
@@ -573,17 +573,57 @@ GST_START_TEST (test_delay_filter)
   fail_unless (fabs (queue - 100) < 0.5 && fabs (peak - 200) < 0.5,
       "queue %.1f / %.1f ms", queue, peak);
   /* a jump of the sender's timestamps is not a queue: start again */
-  gst_f2f_delay_filter_packet (&f, t, ts - 90000 * 60);
+  gst_f2f_delay_filter_packet (&f, t, ts - 90000 * 60, 39);
   fail_if (gst_f2f_delay_filter_take (&f, &queue, &peak));
   fail_unless_equals_int (f.clock, 0);
 
   /* a 48 kHz stream (audio, 20 ms frames) is learnt as such */
   gst_f2f_delay_filter_init (&f, 99);
   for (i = 0; i < 60; i++)
-    gst_f2f_delay_filter_packet (&f, t + i * 20 * MS, i * 960);
+    gst_f2f_delay_filter_packet (&f, t + i * 20 * MS, i * 960, i);
   fail_unless_equals_int (f.clock, 48000);
   fail_unless (gst_f2f_delay_filter_take (&f, &queue, &peak));
   fail_unless (queue < 0.5 && peak < 0.5, "audio: %.1f / %.1f", queue, peak);
+
+  /* An audio packet leaves once its frame's last sample is captured, a
+   * frame after its timestamp: Opus going from 20 to 40 ms frames (as the
+   * law does under a cap) must not read as 20 ms of queue. (It did, for
+   * the 30-60 s the old floor was kept: a link measured on its audio then
+   * never grew again, integration/network test_downlink_limited in CI.) */
+  gst_f2f_delay_filter_init (&f, 98);
+  t = 5000 * (gint64) S;
+  for (i = 0; i < 100; i++)     /* 2 s of 20 ms frames, 10 ms on the way */
+    gst_f2f_delay_filter_packet (&f, t + (i * 20 + 20 + 10) * MS, i * 960,
+        i);
+  fail_unless (gst_f2f_delay_filter_take (&f, &queue, &peak));
+  fail_unless (queue < 0.5, "20 ms frames: %.1f ms", queue);
+  for (i = 0; i < 50; i++)      /* then 2 s of 40 ms frames */
+    gst_f2f_delay_filter_packet (&f, t + (2000 + i * 40 + 40 + 10) * MS,
+        96000 + i * 1920, 100 + i);
+  fail_unless (gst_f2f_delay_filter_take (&f, &queue, &peak));
+  fail_unless (queue < 0.5, "40 ms frames after 20 ms ones read as %.1f ms "
+      "of queue", queue);
+  /* … and back to 20 ms frames, every third packet lost: still no queue
+   * (a packet whose frame's end is not known is not measured; one that
+   * was would lower the floor by a frame) */
+  for (i = 0; i < 100; i++)
+    if (i % 3 != 2)
+      gst_f2f_delay_filter_packet (&f, t + (4000 + i * 20 + 20 + 10) * MS,
+          192000 + i * 960, 150 + i);
+  fail_unless (gst_f2f_delay_filter_take (&f, &queue, &peak));
+  fail_unless (queue < 0.5 && peak < 0.5, "20 ms frames again, with loss: "
+      "%.1f / %.1f ms", queue, peak);
+  /* then a real queue of 60 ms shows (from the second such packet's
+   * arrival on: a packet is measured when the next one comes) */
+  for (i = 100; i < 110; i++) {
+    gst_f2f_delay_filter_packet (&f, t + (4000 + i * 20 + 20 + 70) * MS,
+        192000 + i * 960, 150 + i);
+    if (i == 100)
+      gst_f2f_delay_filter_take (&f, NULL, NULL);
+  }
+  fail_unless (gst_f2f_delay_filter_take (&f, &queue, &peak));
+  fail_unless (fabs (queue - 60) < 0.5, "a 60 ms queue read as %.1f ms",
+      queue);
 }
 
 GST_END_TEST;
