@@ -32,7 +32,7 @@
 /* Join, ICE, DTLS and the first key frame, with a loaded machine. */
 #define MEDIA_TIMEOUT_MS 20000
 #define RECORD_SECONDS 6
-#define LOG_TAIL 4096
+#define LOG_TAIL 16384
 
 /* One recipe script running; its stdout and stderr are read line by line
  * (gst-launch-1.0 -m prints every bus message on one line). */
@@ -614,7 +614,16 @@ GST_START_TEST (test_stream_file)
   make_webm (file);
   args[0] = file;
 
-  room_start (&room, "recipes", "stream-file.sh", args, NULL);
+  {
+    /* f2fsignal's INFO lines in the tail a failure prints: this case
+     * failed 2 of ~10 clean-clone CI runs (2026-12-06) with the link
+     * connected and the recipe decoding the test peer, but nothing of the
+     * file reaching it, and never by hand (not reproduced) */
+    const gchar *env[] = { "GST_DEBUG=f2fsignal:4", "GST_DEBUG_NO_COLOR=1",
+      NULL
+    };
+    room_start (&room, "recipes", "stream-file.sh", args, env);
+  }
   expect_video_and_audio (&room, "the file streamed by stream-file.sh");
   room_stop (&room);
   g_unlink (file);
