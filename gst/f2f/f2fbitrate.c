@@ -121,8 +121,10 @@
  * feedback over QUEUE_HIGH_MS: what is under it is known to be safe. With
  * the lab's 400 ms tbf queue and 650 kbit/s into a 300 kbit/s cap, the
  * queue grows by ~1.2 ms per ms: the first feedback after the cap sees
- * 100-300 ms, and the issue allows 200 ms of queue once settled. */
-#define FEEDBACK_FRESH_US (1 * G_USEC_PER_SEC)
+ * 100-300 ms, and the issue allows 200 ms of queue once settled.
+ * Fresh for twice the longest interval between feedbacks (a slow link's,
+ * gst_f2f_bitrate_feedback_interval_us), less the way's own queue. */
+#define FEEDBACK_FRESH_US (2 * G_USEC_PER_SEC)
 #define QUEUE_LOW_MS 20.0
 #define QUEUE_HIGH_MS 40.0
 #define QUEUE_FULL_MS 100.0
@@ -148,6 +150,38 @@
  * old. At 1.5/s the lab's target took 4 s from the probe to 80 % of the
  * old rate and missed the issue's 10 s by ~1 s. */
 #define FEEDBACK_RAMP_PER_S 2.0
+
+/* Video is suspended when the capacity is under SUSPEND_MARGIN × what the
+ * least video and the rest need: the estimate never goes under that need
+ * (clamp_estimate), so a link whose capacity is just over it would sit
+ * on a standing queue. libwebrtc suspends a stream under its minimum the
+ * same way (and probes with padding, which f2f cannot send: it tries with
+ * video instead). The 20 kbit/s cap of integration/network: with video at
+ * its least 30 kbit/s the capped peer's voice lost half its frames. */
+#define SUSPEND_MARGIN 1.10
+/* … and only while the link delivers under this share of what it sends:
+ * in integration/network's downlink cap, B's light picture (~90 kbit/s
+ * in all, delivered whole) measured a capacity of what it sent behind
+ * A's queue, and B's video to C was suspended for 10 s */
+#define SUSPEND_DELIVERED 0.60
+/* (the first try waits 10 s: each try on a link still capped costs the
+ * voice 1-2 s of holes, and the lab's 10 s cap with a try 5 s in kept 75 %
+ * of the voice; a cap lifted is found within 10-20 s) */
+#define RESUME_FIRST_US (10 * G_USEC_PER_SEC)
+#define RESUME_MAX_US (20 * G_USEC_PER_SEC)
+/* A try that a queue ended this soon failed: the next waits twice as long */
+#define RESUME_FAILED_US (5 * G_USEC_PER_SEC)
+/* A try is judged by the rate delivered once it stood this long (the
+ * rate sent is a mean over the last second): under TRY_DELIVERED of what
+ * was sent, the rate delivered is the capacity. Not by the queue: on a
+ * link whose voice alone keeps a drop-tail queue full (20 kbit/s), video
+ * makes no more queue, only loss. The receiver's rate is smoothed (half
+ * the last interval's, half the one before, and a slow link's interval is
+ * 1 s): a try that the link carries reads at least half of what it sends
+ * after one interval; at 0.75 and 1 s, tries after the lab's cap was
+ * lifted were ended so (and video came back 20 s later). */
+#define TRY_JUDGED_US (1500 * 1000)
+#define TRY_DELIVERED 0.50
 
 static gboolean
 feedback_fresh (const GstF2fBitrateLink * link, gint64 now_us)
@@ -190,6 +224,13 @@ gst_f2f_bitrate_link_init (GstF2fBitrateLink * link,
   link->feedback_us = 0;
   link->feedback_step_us = 0;
   link->queued_feedbacks = 0;
+  link->video_suspended = FALSE;
+  link->suspended_us = 0;
+  link->resumed_us = 0;
+  link->failed_resumes = 0;
+  link->suspended_kbps = 0;
+  link->delivered_kbps = 0;
+  link->delivered_sent_kbps = 0;
 }
 
 /* GStreamer 1.22's rtpsource computes a report's RTT as now − LSR − DLSR
@@ -509,6 +550,14 @@ gst_f2f_bitrate_link_feedback (GstF2fBitrateLink * link,
             link->last_decrease_us), 0, MAX_STEP_US);
   link->feedback_step_us = MAX (now_us, 1);
   link->feedback_us = MAX (now_us, 1);
+  link->delivered_kbps = received_kbps;
+  link->delivered_sent_kbps = sent_kbps;
+  /* see TRY_JUDGED_US */
+  if (link->resumed_us > 0 && !link->video_suspended
+      && link->capacity_kbps == 0 && now_us - link->resumed_us >= TRY_JUDGED_US
+      && now_us - link->resumed_us < RESUME_FAILED_US && received_kbps > 0
+      && received_kbps < TRY_DELIVERED * sent_kbps)
+    link->capacity_kbps = received_kbps;
   if (queue_ms < 0)
     return action;
   if (queue_ms >= QUEUE_HIGH_MS)
@@ -573,6 +622,80 @@ gst_f2f_bitrate_link_probing (const GstF2fBitrateLink * link)
   g_return_val_if_fail (link != NULL, FALSE);
 
   return link->probe_us != 0;
+}
+
+
+gboolean
+gst_f2f_bitrate_link_suspend_video (GstF2fBitrateLink * link,
+    const GstF2fBitrateConfig * config, gint64 now_us)
+{
+  gdouble need;
+
+  g_return_val_if_fail (link != NULL && config != NULL, FALSE);
+
+  need = config->min_kbps + config->audio_kbps;
+  if (link->video_suspended && link->capacity_kbps > 0)
+    link->suspended_kbps = link->capacity_kbps;
+  if (!link->video_suspended) {
+    if (link->capacity_kbps > 0 && link->capacity_kbps < SUSPEND_MARGIN *
+        need && link->delivered_sent_kbps > 0 && link->delivered_kbps <
+        SUSPEND_DELIVERED * link->delivered_sent_kbps) {
+      link->video_suspended = TRUE;
+      link->suspended_kbps = link->capacity_kbps;
+      link->suspended_us = now_us;
+      if (link->resumed_us && now_us - link->resumed_us < RESUME_FAILED_US)
+        link->failed_resumes++;
+      else
+        link->failed_resumes = 0;
+    }
+  } else if (now_us - link->suspended_us >= MIN (RESUME_MAX_US,
+          RESUME_FIRST_US << MIN (link->failed_resumes, 8))) {
+    /* try again: the capacity is measured anew, by the next queue if any */
+    link->video_suspended = FALSE;
+    link->resumed_us = MAX (now_us, 1);
+    link->capacity_kbps = 0;
+    link->probe_us = 0;
+    link->probe_sent_us = 0;
+    link->app_limited_us = 0;
+    link->ramp = FALSE;
+  }
+  return link->video_suspended;
+}
+
+/* What one feedback costs on the wire: its sender sends ~190 bytes (the
+ * JSON ~95, SCTP 28, DTLS 29, UDP, IP and Ethernet 42), its receiver
+ * acknowledges it with an SCTP SACK of ~100. */
+#define FEEDBACK_BYTES 190
+#define FEEDBACK_SACK_BYTES 100
+#define FEEDBACK_SHARE 0.05
+#define FEEDBACK_MIN_US (150 * 1000)
+#define FEEDBACK_MAX_US (1 * G_USEC_PER_SEC)
+
+static gint64
+feedback_interval_for (guint bytes, gdouble kbps)
+{
+  if (kbps <= 0)
+    return FEEDBACK_MIN_US;
+  return (gint64) (bytes * 8 * 1000.0 / (FEEDBACK_SHARE * kbps));
+}
+
+gint64
+gst_f2f_bitrate_feedback_interval_us (gdouble own_kbps, gdouble peer_kbps)
+{
+  gint64 us = MAX (feedback_interval_for (FEEDBACK_BYTES, own_kbps),
+      feedback_interval_for (FEEDBACK_SACK_BYTES, peer_kbps));
+
+  return CLAMP (us, FEEDBACK_MIN_US, FEEDBACK_MAX_US);
+}
+
+gdouble
+gst_f2f_bitrate_link_audio_room (const GstF2fBitrateLink * link)
+{
+  g_return_val_if_fail (link != NULL, 0);
+
+  if (link->video_suspended && link->suspended_kbps > 0)
+    return MIN (link->estimate_kbps, link->suspended_kbps);
+  return link->estimate_kbps;
 }
 
 void
@@ -900,6 +1023,13 @@ audio_level_kbps (guint level)
 {
   return audio_levels[level].kbps + 1000.0 / audio_levels[level].frame_ms *
       AUDIO_HEADER_BYTES * 8 / 1000;
+}
+
+gboolean
+gst_f2f_bitrate_audio_level_constant (guint level)
+{
+  level = MIN (level, G_N_ELEMENTS (audio_levels) - 1);
+  return audio_levels[level].frame_ms > 20;
 }
 
 guint

@@ -58,6 +58,14 @@ typedef struct
   gint64 feedback_us;           /* the latest delay feedback (0: none) */
   gint64 feedback_step_us;      /* … the one before, for the step */
   guint queued_feedbacks;       /* feedbacks in a row with a queue */
+  gboolean video_suspended;     /* see gst_f2f_bitrate_link_suspend_video */
+  gint64 suspended_us;          /* … since */
+  gint64 resumed_us;            /* the latest try with video again (0: none) */
+  guint failed_resumes;         /* tries in a row that a queue ended */
+  gdouble suspended_kbps;       /* the latest capacity measured while
+                                 * suspended (see …_audio_room) */
+  gdouble delivered_kbps;       /* the latest feedback's rate received */
+  gdouble delivered_sent_kbps;  /* … and the rate sent then */
 } GstF2fBitrateLink;
 
 /* A new link starts at @start_kbps (its whole rate, audio included). */
@@ -105,6 +113,44 @@ GST_F2F_API
 GstF2fBitrateAction gst_f2f_bitrate_link_feedback (GstF2fBitrateLink * link,
     const GstF2fBitrateConfig * config, gint64 now_us, gdouble queue_ms,
     gdouble received_kbps, gdouble sent_kbps);
+
+/* Whether the link should carry no video, only what it sends besides
+ * (Opus, RTCP, the data channels): once a queue measured a capacity under
+ * what the least video (config->min_kbps) and the rest (config->audio_kbps)
+ * need together, with a margin, while the latest delay feedback says the
+ * link delivers clearly less than it sends (under 60 %), video would only
+ * fill the bottleneck's queue and drown the voice. (A link that sends
+ * little, behind a queue another flow builds, measures a low capacity but
+ * delivers what it sends: it is not suspended. Without feedback — a
+ * browser peer — nothing is.) The link cannot learn that its capacity came
+ * back without sending more, so every while (10 s, then 20 s after a try
+ * that ended within 5 s) the capacity is forgotten and video goes again;
+ * a try whose rate delivered (the feedback's) is under half of what was
+ * sent, 1.5 s in, ends at once. A try on a link still capped costs the
+ * voice 1-2 s of holes. Call at each update of the link; returns the
+ * state, TRUE while suspended. */
+GST_F2F_API
+gboolean gst_f2f_bitrate_link_suspend_video (GstF2fBitrateLink * link,
+    const GstF2fBitrateConfig * config, gint64 now_us);
+
+/* What the link may carry for the voice (and what else it sends besides
+ * video): its estimate, or while its video is suspended the latest
+ * capacity measured, which is under the estimate's floor (the least video
+ * and the rest); the law may forget it meanwhile (a probe that the voice
+ * alone cannot fill), the voice must not. */
+GST_F2F_API
+gdouble gst_f2f_bitrate_link_audio_room (const GstF2fBitrateLink * link);
+
+/* How long to wait between two delay feedbacks on a link (µs): 150 ms,
+ * unless what they cost would take more than 5 % of @own_kbps (what we may
+ * send on the link, gst_f2f_bitrate_link_audio_room) or their SCTP
+ * acknowledgements more than 5 % of @peer_kbps (what arrives from the
+ * peer: its way back); at most 1 s. Under a 20 kbit/s cap, feedback every
+ * 150 ms both ways took 8-10 kbit/s of the capped peer's uplink, half of
+ * what its voice needs. <= 0: not known. */
+GST_F2F_API
+gint64 gst_f2f_bitrate_feedback_interval_us (gdouble own_kbps,
+    gdouble peer_kbps);
 
 /* Whether the link is probing above its capacity. */
 GST_F2F_API
@@ -266,5 +312,13 @@ guint gst_f2f_bitrate_fec_percentage (gdouble loss);
 GST_F2F_API
 guint gst_f2f_bitrate_audio_level (gdouble weakest_kbps, guint previous,
     guint * bitrate_bps, guint * frame_ms);
+
+/* Whether Opus must hold @level's rate as a constant one: the levels of
+ * frames longer than 20 ms, for a tight cap. In its default (VBR) mode
+ * opusenc 1.22 sends a steady tone at 16 kbit/s when told 6 or 10, and at
+ * 42 and 52 when told 24 and 32 (constrained VBR: 16, 16, 24, 32); only
+ * CBR held 6 and 10. */
+GST_F2F_API
+gboolean gst_f2f_bitrate_audio_level_constant (guint level);
 
 G_END_DECLS

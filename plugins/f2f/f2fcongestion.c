@@ -75,7 +75,8 @@ GST_DEBUG_CATEGORY_EXTERN (gst_f2f_signal_debug);
 #define RTCP_FLOOR_BPS 10000
 #define RTCP_FLOOR_SHARE 0.10
 /* How often each link's peer is told the queueing delay and the rate of
- * what arrives from it (send_feedback): a 400 ms drop-tail queue filling
+ * what arrives from it (send_feedback), on a link that is not slow (see
+ * gst_f2f_bitrate_feedback_interval_us): a 400 ms drop-tail queue filling
  * at 1.2 ms per ms (650 kbit/s into a 300 kbit/s cap) must be seen within
  * a few hundred ms. A message of ~90 bytes, ~5 kbit/s a link with SCTP's
  * and DTLS's headers, on the receiver's uplink. */
@@ -192,6 +193,7 @@ typedef struct
   gint64 arrival_at_us;
   gdouble received_kbps;
   guint64 feedback_seq;
+  gint64 next_feedback_us;      /* the next feedback to send, not before */
   gint64 nack_queue_us;         /* the latest standing queue (NACK_QUEUE_MS) */
   gint64 nack_loss_us;          /* the latest loss without one */
   guint32 rival_ssrc;           /* a stream carrying more than the measured */
@@ -222,6 +224,7 @@ struct _F2fCongestion
 {
   GstBin *owner;
   F2fCongestionLinksFunc links_func;
+  F2fCongestionPauseFunc pause_func;
   gpointer user_data;
 
   GMutex lock;
@@ -252,6 +255,8 @@ struct _F2fCongestion
   /* Atomic: the Opus frame size (ms) to set from the audio encoder's
    * streaming thread (apply_frame_size), 0 when none is pending. */
   gint pending_frame_ms;
+  /* … and its bitrate type: 1 CBR, 2 VBR, 0 none pending */
+  gint pending_cbr;
 };
 
 #define CC_LOCK(c) g_mutex_lock (&(c)->lock)
@@ -967,8 +972,10 @@ set_rtcp_fraction (GstElement * element, const gchar * factory, gpointer data)
 static void
 set_rtcp_budget (LinkState * ls)
 {
-  gdouble bps = MAX (RTCP_SHARE * ls->law.estimate_kbps * 1000,
-      MIN (RTCP_FLOOR_BPS, RTCP_FLOOR_SHARE * ls->law.estimate_kbps * 1000));
+  /* (a link whose video is suspended may carry less than its estimate) */
+  gdouble kbps = gst_f2f_bitrate_link_audio_room (&ls->law);
+  gdouble bps = MAX (RTCP_SHARE * kbps * 1000,
+      MIN (RTCP_FLOOR_BPS, RTCP_FLOOR_SHARE * kbps * 1000));
 
   if (f2f_peer_link_get_webrtcbin (ls->link) == NULL || (ls->rtcp_bps > 0
           && ABS (bps - ls->rtcp_bps) < 0.1 * ls->rtcp_bps))
@@ -1174,6 +1181,8 @@ apply_target (F2fCongestion * cc, const GstF2fBitrateConfig * cfg,
     gboolean control, GstElement * video_enc, GstElement * audio_enc)
 {
   g_autoptr (GArray) estimates = g_array_new (FALSE, FALSE, sizeof (gdouble));
+  g_autoptr (GArray) audio_estimates = g_array_new (FALSE, FALSE,
+      sizeof (gdouble));
   GstF2fBitrateConfig config = *cfg;
   GHashTableIter iter;
   gpointer value;
@@ -1185,11 +1194,19 @@ apply_target (F2fCongestion * cc, const GstF2fBitrateConfig * cfg,
     /* the FEC a link sends comes out of what it may carry */
     gdouble room = ls->law.estimate_kbps * 100 / (100 + ls->fec_percentage);
 
-    g_array_append_val (estimates, room);
+    /* a link sent no video has no say in its rate (but in Opus's) */
+    if (ls->law.video_suspended) {
+      room = gst_f2f_bitrate_link_audio_room (&ls->law);
+      g_array_append_val (audio_estimates, room);
+    } else
+      g_array_append_val (estimates, room);
   }
 
   target = control ? gst_f2f_bitrate_video_target (&config,
       (gdouble *) estimates->data, estimates->len) : config.max_kbps;
+  /* every link suspended: the least, for the first frames of a try */
+  if (control && estimates->len == 0 && audio_estimates->len > 0)
+    target = config.min_kbps;
   if (video_enc && (cc->target_kbps == 0 || ABS ((gint) target -
               (gint) cc->target_kbps) > TARGET_STEP * cc->target_kbps
           || (target != cc->target_kbps && (target == config.min_kbps
@@ -1200,12 +1217,14 @@ apply_target (F2fCongestion * cc, const GstF2fBitrateConfig * cfg,
   }
   if (video_enc && control)
     scale_for_target (cc, video_enc, cc->target_kbps);
-  if (audio_enc && control && estimates->len > 0) {
+  if (audio_enc && control && estimates->len + audio_estimates->len > 0) {
     gdouble weakest = G_MAXDOUBLE;
     guint level, bitrate, frame_ms;
 
     for (i = 0; i < estimates->len; i++)
       weakest = MIN (weakest, g_array_index (estimates, gdouble, i));
+    for (i = 0; i < audio_estimates->len; i++)
+      weakest = MIN (weakest, g_array_index (audio_estimates, gdouble, i));
     level = gst_f2f_bitrate_audio_level (weakest, cc->audio_level, &bitrate,
         &frame_ms);
     if (level != cc->audio_level) {
@@ -1213,6 +1232,8 @@ apply_target (F2fCongestion * cc, const GstF2fBitrateConfig * cfg,
           "carry %.0f kbit/s)", bitrate, frame_ms, weakest);
       g_object_set (audio_enc, "bitrate", (gint) bitrate, NULL);
       /* (not here: see apply_frame_size) */
+      g_atomic_int_set (&cc->pending_cbr,
+          gst_f2f_bitrate_audio_level_constant (level) ? 1 : 2);
       g_atomic_int_set (&cc->pending_frame_ms, frame_ms);
       cc->audio_level = level;
     }
@@ -1343,8 +1364,16 @@ feedback_tick_cb (gpointer data)
   gpointer value;
 
   g_hash_table_iter_init (&iter, cc->links);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    send_feedback (value, now);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    LinkState *ls = value;
+
+    /* (a tick early rather than one late: ticks are FEEDBACK_MS apart) */
+    if (now + FEEDBACK_MS * 1000 / 2 < ls->next_feedback_us)
+      continue;
+    send_feedback (ls, now);
+    ls->next_feedback_us = now + gst_f2f_bitrate_feedback_interval_us
+        (gst_f2f_bitrate_link_audio_room (&ls->law), ls->received_kbps);
+  }
   return G_SOURCE_CONTINUE;
 }
 
@@ -1479,6 +1508,19 @@ tick_cb (gpointer data)
     }
     ls->seen = TRUE;
     updated = update_link (cc, ls, &config, now, &action);
+    if (control) {
+      gboolean was = ls->law.video_suspended;
+
+      if (gst_f2f_bitrate_link_suspend_video (&ls->law, &config, now) != was) {
+        GST_INFO ("%s: video %s (capacity %.0f kbit/s, the least video and "
+            "the rest need %u)", ls->peer_id, was ? "tried again" :
+            "suspended", ls->law.capacity_kbps, config.min_kbps +
+            config.audio_kbps);
+        if (cc->pause_func)
+          cc->pause_func (ls->link, !was, cc->user_data);
+        updated = TRUE;
+      }
+    }
     /* The loss of the link (Opus's packet-loss-percentage, the message):
      * the reports' and the feedback's, whichever is worse. The reports
      * alone said 0 under the lab's 10 % loss: 1.22's rtpsession keeps one
@@ -1498,6 +1540,8 @@ tick_cb (gpointer data)
       g_ptr_array_add (msgs, gst_structure_new ("f2f-link-bitrate",
               "peer-id", G_TYPE_STRING, ls->peer_id,
               "estimate", G_TYPE_UINT, (guint) ls->law.estimate_kbps,
+              "capacity", G_TYPE_UINT, (guint) ls->law.capacity_kbps,
+              "video-suspended", G_TYPE_BOOLEAN, ls->law.video_suspended,
               "sent", G_TYPE_UINT, (guint) ls->sent_kbps,
               "wire", G_TYPE_UINT, (guint) link_wire_kbps (ls),
               "overhead", G_TYPE_UINT, (guint) link_overhead_kbps (ls),
@@ -1631,12 +1675,13 @@ worker_stopping (gpointer data)
 
 F2fCongestion *
 f2f_congestion_new (GstBin * owner, F2fCongestionLinksFunc links,
-    gpointer user_data)
+    F2fCongestionPauseFunc pause, gpointer user_data)
 {
   F2fCongestion *cc = g_new0 (F2fCongestion, 1);
 
   cc->owner = owner;
   cc->links_func = links;
+  cc->pause_func = pause;
   cc->user_data = user_data;
   g_mutex_init (&cc->lock);
   cc->links = g_hash_table_new_full (NULL, NULL, NULL,
@@ -1695,13 +1740,19 @@ apply_frame_size (GstPad * pad, GstPadProbeInfo * info, gpointer data)
 {
   F2fCongestion *cc = data;
   gint frame_ms = g_atomic_int_exchange (&cc->pending_frame_ms, 0);
+  gint cbr = g_atomic_int_exchange (&cc->pending_cbr, 0);
 
-  if (frame_ms > 0) {
+  if (frame_ms > 0 || cbr > 0) {
     g_autofree gchar *frame = g_strdup_printf ("%d", frame_ms);
     GstElement *enc = GST_ELEMENT (gst_pad_get_parent (pad));
 
     if (enc) {
-      gst_util_set_object_arg (G_OBJECT (enc), "frame-size", frame);
+      if (frame_ms > 0)
+        gst_util_set_object_arg (G_OBJECT (enc), "frame-size", frame);
+      /* (see gst_f2f_bitrate_audio_level_constant) */
+      if (cbr > 0)
+        gst_util_set_object_arg (G_OBJECT (enc), "bitrate-type",
+            cbr == 1 ? "cbr" : "vbr");
       gst_object_unref (enc);
     }
   }

@@ -9,7 +9,9 @@
  * video encoder's target is the weakest link's estimate less what the
  * links send besides video, Opus's rate and frame size follow the weakest
  * link, its packet-loss-percentage the worst loss, and each link's RTCP
- * gets a budget from its estimate. It also sets up the receiving
+ * gets a budget from its estimate. A link whose capacity cannot carry the
+ * least video beside the voice is sent no video until a later try finds
+ * it can (and leaves the video target to the others). It also sets up the receiving
  * side of every link as it is built: depayloaders that ask for a keyframe
  * after loss NACK did not repair (a PLI to the sender), Opus decoders with
  * in-band FEC and concealment, and a video encoder that turns many such
@@ -32,10 +34,17 @@ typedef struct _F2fCongestion F2fCongestion;
  * Called on the congestion thread; may take the owner's lock. */
 typedef GPtrArray *(*F2fCongestionLinksFunc) (gpointer user_data);
 
+/* Stop sending video on @link, or send it again
+ * (gst_f2f_bitrate_link_suspend_video): f2fsignal's router owns what a
+ * link sends. Called on the congestion thread, no lock held. */
+typedef void (*F2fCongestionPauseFunc) (F2fPeerLink * link, gboolean paused,
+    gpointer user_data);
+
 /* @owner: f2fsignal, whose decode branches and webrtcbins are set up as
  * they are added, and which posts the messages. */
 F2fCongestion *f2f_congestion_new (GstBin * owner,
-    F2fCongestionLinksFunc links, gpointer user_data);
+    F2fCongestionLinksFunc links, F2fCongestionPauseFunc pause,
+    gpointer user_data);
 void f2f_congestion_free (F2fCongestion * cc);
 
 /* The shared encoder of "video" or "audio" (NULL: gone). Any thread. */

@@ -99,6 +99,7 @@ typedef struct
   Timeline *timelines[N_MEDIA];
   gboolean fed_before[N_MEDIA]; /* a branch was ever linked */
   gboolean sends[N_MEDIA];      /* what its negotiation lets it send */
+  gboolean paused[N_MEDIA];     /* not to be sent now (congestion) */
   /* What the link should carry (f2f_router_set_feed): the camera's tees,
    * or its own sources (NULL: nothing of that media). */
   gboolean camera;
@@ -406,7 +407,8 @@ reconcile (F2fRouter * router)
     Route *route = value;
     for (m = 0; m < N_MEDIA; m++) {
       GstElement *tee = wanted (router, route, m);
-      gboolean fed = route->connected ? route->sends[m] : route->gate != NULL;
+      gboolean fed = route->connected ? route->sends[m] && !route->paused[m]
+          : route->gate != NULL;
       if (route->tee_pads[m] && (!fed || route->tees[m] != tee))
         take_branch (branches, route, m);
     }
@@ -420,7 +422,7 @@ reconcile (F2fRouter * router)
     Route *route = value;
     for (m = 0; m < N_MEDIA; m++) {
       GstElement *tee = wanted (router, route, m);
-      if (route->connected && route->sends[m] && tee
+      if (route->connected && route->sends[m] && !route->paused[m] && tee
           && route->tee_pads[m] == NULL)
         connect_route (router->owner, route, m, tee, NULL);
     }
@@ -473,6 +475,30 @@ f2f_router_set_feed (F2fRouter * router, F2fPeerLink * link,
     GST_DEBUG ("%s is fed %s", f2f_peer_link_get_peer_id (link),
         camera ? "the camera" : own[AUDIO] ? GST_OBJECT_NAME (own[AUDIO]) :
         "nothing");
+    reconcile (router);
+  }
+}
+
+void
+f2f_router_pause_video (F2fRouter * router, F2fPeerLink * link,
+    gboolean paused)
+{
+  gboolean changed = FALSE;
+  Route *route;
+
+  ROUTER_LOCK (router);
+  /* (not ensure_route: a link removed meanwhile must stay removed) */
+  route = g_hash_table_lookup (router->routes, link);
+  if (route && route->paused[VIDEO] != paused) {
+    route->paused[VIDEO] = paused;
+    changed = TRUE;
+  }
+  ROUTER_UNLOCK (router);
+  if (changed) {
+    GST_INFO ("video to %s %s", f2f_peer_link_get_peer_id (link),
+        paused ? "paused" : "resumed");
+    /* unlinked between two buffers; linked again from a keyframe asked
+     * for then (connect_tee) */
     reconcile (router);
   }
 }

@@ -46,6 +46,13 @@ void f2f_router_set_source (F2fRouter * router, F2fRouterMedia media,
 void f2f_router_set_feed (F2fRouter * router, F2fPeerLink * link,
     gboolean camera, GstElement * video, GstElement * audio);
 
+/* Stops sending video on @link (its branch is unlinked; the transceiver
+ * stays) or starts again, from a keyframe. The congestion controller's
+ * thread, when the link cannot carry the least video beside the voice
+ * (gst_f2f_bitrate_link_suspend_video). A link starts not paused. */
+void f2f_router_pause_video (F2fRouter * router, F2fPeerLink * link,
+    gboolean paused);
+
 /* f2fsignal's private thread, as the link's state changes. connecting:
  * video starts waiting behind the link's gate. connected: the link is fed
  * what its negotiation lets it send; returns the media it cannot send

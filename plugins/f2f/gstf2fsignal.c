@@ -2229,6 +2229,15 @@ connected_links (gpointer user_data)
   return dup_links (user_data, TRUE);
 }
 
+/* f2fcongestion's thread: the router owns what a link sends. */
+static void
+pause_video (F2fPeerLink * link, gboolean paused, gpointer user_data)
+{
+  GstF2fSignal *self = user_data;
+
+  f2f_router_pause_video (self->router, link, paused);
+}
+
 static gboolean
 room_sample (gpointer user_data, const gchar * peer_id,
     GstF2fLinkSample * sample)
@@ -3404,7 +3413,7 @@ gst_f2f_signal_init (GstF2fSignal * self)
   self->room = gst_f2f_room_new ();
   self->router = f2f_router_new (GST_ELEMENT_CAST (self));
   self->congestion = f2f_congestion_new (GST_BIN_CAST (self),
-      connected_links, self);
+      connected_links, pause_video, self);
   self->role = GST_F2F_PLAN_ROLE_MESH;
   gst_f2f_room_set_transport (self->room, room_send, self, NULL);
   gst_f2f_room_set_sampler (self->room, room_sample, self);

@@ -791,6 +791,106 @@ GST_START_TEST (test_probe_soon)
 
 GST_END_TEST;
 
+/* A queue measures a capacity under what the least video and the rest
+ * need (50 + 48 kbit/s here, with a 10 % margin): video is suspended, tried
+ * again 10 s later, then 20 s after each try a queue (or what it delivers)
+ * ended within 5 s; a try that stood resets the wait. A capacity over the
+ * need never suspends. */
+GST_START_TEST (test_suspend_video)
+{
+  GstF2fBitrateLink link;
+  gint64 t = 0;
+  guint i;
+
+  gst_f2f_bitrate_link_init (&link, &config, 500, 0);
+  fail_if (gst_f2f_bitrate_link_suspend_video (&link, &config, t));
+  /* a 130 kbit/s bottleneck: not suspended */
+  gst_f2f_bitrate_link_feedback (&link, &config, t += 150 * MS, 300, 130,
+      500);
+  fail_unless (link.capacity_kbps > 100);
+  fail_if (gst_f2f_bitrate_link_suspend_video (&link, &config, t));
+
+  /* a link that sends little behind a queue another flow builds: a low
+   * capacity, but all it sends arrives */
+  gst_f2f_bitrate_link_init (&link, &config, 500, 0);
+  gst_f2f_bitrate_link_feedback (&link, &config, t += 150 * MS, 300, 60, 65);
+  fail_unless (link.capacity_kbps > 0 && link.capacity_kbps < 98);
+  fail_if (gst_f2f_bitrate_link_suspend_video (&link, &config, t));
+
+  /* a 20 kbit/s one: suspended at once */
+  gst_f2f_bitrate_link_init (&link, &config, 500, 0);
+  gst_f2f_bitrate_link_feedback (&link, &config, t += 150 * MS, 300, 20, 500);
+  fail_unless (gst_f2f_bitrate_link_suspend_video (&link, &config, t));
+  /* the voice is given what the queue measured, not the estimate's floor */
+  fail_unless (link.estimate_kbps >= 98);
+  fail_unless (fabs (gst_f2f_bitrate_link_audio_room (&link) - 20) < 0.5,
+      "%.1f", gst_f2f_bitrate_link_audio_room (&link));
+  /* the waits, each try ended by a queue 1 s in */
+  for (i = 0; i < 4; i++) {
+    gint64 wait = (i == 0 ? 10 : 20) * S, from = t;
+
+    fail_unless (gst_f2f_bitrate_link_suspend_video (&link, &config,
+            from + wait - MS), "try %u came early", i);
+    t = from + wait;
+    fail_if (gst_f2f_bitrate_link_suspend_video (&link, &config, t),
+        "try %u did not come after %" G_GINT64_FORMAT " s", i, wait / S);
+    fail_unless (link.capacity_kbps == 0, "the capacity was not forgotten");
+    fail_if (gst_f2f_bitrate_link_suspend_video (&link, &config, t + 500 *
+            MS));
+    gst_f2f_bitrate_link_feedback (&link, &config, t += S, 300, 20, 100);
+    fail_unless (gst_f2f_bitrate_link_suspend_video (&link, &config, t));
+  }
+  /* a try judged by what is delivered, without a queue (one full before
+   * it): 1.5 s in, 20 of 60 kbit/s arrive */
+  t += 20 * S;
+  fail_if (gst_f2f_bitrate_link_suspend_video (&link, &config, t));
+  gst_f2f_bitrate_link_feedback (&link, &config, t + 1400 * MS, -1, 20, 60);
+  fail_if (gst_f2f_bitrate_link_suspend_video (&link, &config, t + 1400 * MS));
+  gst_f2f_bitrate_link_feedback (&link, &config, t + 1600 * MS, 5, 20, 60);
+  fail_unless (gst_f2f_bitrate_link_suspend_video (&link, &config, t + 1600 *
+          MS));
+  t += 1600 * MS;
+  /* … and not one that delivers what it sends, behind a smoothed rate
+   * (half of the 20 kbit/s the voice alone made) */
+  t += 20 * S;
+  fail_if (gst_f2f_bitrate_link_suspend_video (&link, &config, t));
+  gst_f2f_bitrate_link_feedback (&link, &config, t + 1600 * MS, 5, 40, 60);
+  fail_if (gst_f2f_bitrate_link_suspend_video (&link, &config, t + 1600 *
+          MS));
+
+  /* a try that stands (the cap lifted): a later queue waits 10 s again */
+  t += 6 * S;
+  gst_f2f_bitrate_link_feedback (&link, &config, t, 300, 20, 100);
+  fail_unless (gst_f2f_bitrate_link_suspend_video (&link, &config, t));
+  fail_unless (gst_f2f_bitrate_link_suspend_video (&link, &config, t + 10 * S
+          - MS));
+  fail_if (gst_f2f_bitrate_link_suspend_video (&link, &config, t + 10 * S));
+}
+
+GST_END_TEST;
+
+/* Feedback every 150 ms unless it would cost more than 5 % of a slow
+ * link's own way (190 bytes each) or its acknowledgements 5 % of the way
+ * back (100 bytes); at most 1 s apart. */
+GST_START_TEST (test_feedback_interval)
+{
+  fail_unless_equals_int64 (gst_f2f_bitrate_feedback_interval_us (500, 500),
+      150 * MS);
+  fail_unless_equals_int64 (gst_f2f_bitrate_feedback_interval_us (0, 0),
+      150 * MS);
+  /* 190 × 8 bits in 5 % of 100 kbit/s */
+  fail_unless_equals_int64 (gst_f2f_bitrate_feedback_interval_us (100, 500),
+      304 * MS);
+  /* 100 × 8 bits in 5 % of 40 kbit/s */
+  fail_unless_equals_int64 (gst_f2f_bitrate_feedback_interval_us (500, 40),
+      400 * MS);
+  fail_unless_equals_int64 (gst_f2f_bitrate_feedback_interval_us (20, 500),
+      S);
+  fail_unless_equals_int64 (gst_f2f_bitrate_feedback_interval_us (500, 5), S);
+}
+
+GST_END_TEST;
+
 /* With feedback coming, a report acts on loss only: its RTT (0.5-2 s old,
  * and crossing the way back's queue too) neither cuts nor increases, and
  * the NACK rule is not needed. */
@@ -1072,6 +1172,9 @@ GST_START_TEST (test_audio_level)
     fail_unless (level == rows[i].level && bitrate == rows[i].bitrate
         && frame_ms == rows[i].frame_ms, "row %u: level %u (%u bit/s, %u "
         "ms), expected %u", i, level, bitrate, frame_ms, rows[i].level);
+    /* a constant rate for the frames a tight cap makes longer */
+    fail_unless (gst_f2f_bitrate_audio_level_constant (level) ==
+        (frame_ms > 20), "row %u", i);
   }
 }
 
@@ -1092,6 +1195,8 @@ bitrate_suite (void)
   tcase_add_test (tc, test_feedback_scripts);
   tcase_add_test (tc, test_feedback_silences_reports);
   tcase_add_test (tc, test_probe_soon);
+  tcase_add_test (tc, test_suspend_video);
+  tcase_add_test (tc, test_feedback_interval);
   tcase_add_test (tc, test_fec_percentage);
   tcase_add_test (tc, test_loss_count);
   tcase_add_test (tc, test_feedback_cap_then_lifted);
