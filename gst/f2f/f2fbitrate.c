@@ -150,20 +150,45 @@
  * old. At 1.5/s the lab's target took 4 s from the probe to 80 % of the
  * old rate and missed the issue's 10 s by ~1 s. */
 #define FEEDBACK_RAMP_PER_S 2.0
+/* A feedback that measured no queue (its receiver had no stream to time:
+ * under an overflow of five times the link, 640×480 at 30 fps into 150
+ * kbit/s, most of the video was lost and the receiver's filter measured
+ * nothing) while under this share of what was sent arrived, twice in a
+ * row, is taken for a full queue: the rate received is the capacity. Until
+ * 2026-12-06 such feedback did nothing, and the receiver reports act on
+ * loss only while feedback comes: the link was not cut at all, its
+ * picture frozen for the whole cap (integration/network
+ * test_cap_half_rate). */
+#define UNMEASURED_DELIVERED 0.50
 
-/* Video is suspended when the capacity is under SUSPEND_MARGIN × what the
- * least video and the rest need: the estimate never goes under that need
- * (clamp_estimate), so a link whose capacity is just over it would sit
- * on a standing queue. libwebrtc suspends a stream under its minimum the
- * same way (and probes with padding, which f2f cannot send: it tries with
- * video instead). The 20 kbit/s cap of integration/network: with video at
- * its least 30 kbit/s the capped peer's voice lost half its frames. */
+/* Video is suspended when the link delivers (the rate its peer's delay
+ * feedback says it received) under SUSPEND_MARGIN × what the least video
+ * and the least of the rest need, and under SUSPEND_DELIVERED of what it
+ * sends, for SUSPEND_AFTER_US: the estimate never goes under that need
+ * (clamp_estimate), so such a link would sit on a full queue. libwebrtc
+ * suspends a stream under its minimum the same way (and probes with
+ * padding, which f2f cannot send: it tries with video instead). The 20
+ * kbit/s cap of integration/network: with video at its least 30 kbit/s
+ * the capped peer's voice lost two thirds of its frames. */
 #define SUSPEND_MARGIN 1.10
-/* … and only while the link delivers under this share of what it sends:
- * in integration/network's downlink cap, B's light picture (~90 kbit/s
- * in all, delivered whole) measured a capacity of what it sent behind
- * A's queue, and B's video to C was suspended for 10 s */
+/* What a link sends besides video at the least: Opus's lowest level (6
+ * kbit/s in 60 ms frames, ~16 on the wire), RTCP at its floor share and
+ * the data channels. Not config->audio_kbps, which is measured at the
+ * rate the link has now: at 800 kbit/s, RTCP's 5 % and Opus at 32 kbit/s
+ * made it 110, and a 150 kbit/s cap (integration/network
+ * test_cap_half_rate) suspended video that fit. */
+#define SUSPEND_REST_KBPS 25
+/* A link that sends little behind a queue another flow builds delivers
+ * what it sends (integration/network's downlink cap: B's light picture,
+ * ~90 kbit/s in all, measured a capacity of what it sent behind A's queue,
+ * and a rule on that capacity suspended B's video to C for 10 s). */
 #define SUSPEND_DELIVERED 0.60
+/* … for this long: a receiver whose process stalls (a loaded machine)
+ * reads a queue and a rate delivered far under the rate sent for as long
+ * as the stall, and catches up after it. In a clean-clone CI run a mixer
+ * link on loopback suspended so, and a client saw nothing of a peer for
+ * 10 s (integration/mixer test_phases, 2026-12-06). */
+#define SUSPEND_AFTER_US (1500 * 1000)
 /* (the first try waits 10 s: each try on a link still capped costs the
  * voice 1-2 s of holes, and the lab's 10 s cap with a try 5 s in kept 75 %
  * of the voice; a cap lifted is found within 10-20 s) */
@@ -171,15 +196,15 @@
 #define RESUME_MAX_US (20 * G_USEC_PER_SEC)
 /* A try that a queue ended this soon failed: the next waits twice as long */
 #define RESUME_FAILED_US (5 * G_USEC_PER_SEC)
-/* A try is judged by the rate delivered once it stood this long (the
- * rate sent is a mean over the last second): under TRY_DELIVERED of what
- * was sent, the rate delivered is the capacity. Not by the queue: on a
- * link whose voice alone keeps a drop-tail queue full (20 kbit/s), video
- * makes no more queue, only loss. The receiver's rate is smoothed (half
- * the last interval's, half the one before, and a slow link's interval is
- * 1 s): a try that the link carries reads at least half of what it sends
- * after one interval; at 0.75 and 1 s, tries after the lab's cap was
- * lifted were ended so (and video came back 20 s later). */
+/* A try is judged once it stood this long (the rate sent is a mean over
+ * the last second), with TRY_DELIVERED instead of SUSPEND_DELIVERED and
+ * no wait. Not by the queue: on a link whose voice alone keeps a
+ * drop-tail queue full (20 kbit/s), video makes no more queue, only loss.
+ * The receiver's rate is smoothed (half the last interval's, half the one
+ * before, and a slow link's interval is 1 s): a try that the link carries
+ * reads at least half of what it sends after one interval; at 0.75 and 1
+ * s, tries after the lab's cap was lifted were ended so (and video came
+ * back 20 s later). */
 #define TRY_JUDGED_US (1500 * 1000)
 #define TRY_DELIVERED 0.50
 
@@ -231,6 +256,8 @@ gst_f2f_bitrate_link_init (GstF2fBitrateLink * link,
   link->suspended_kbps = 0;
   link->delivered_kbps = 0;
   link->delivered_sent_kbps = 0;
+  link->short_since_us = 0;
+  link->undelivered_feedbacks = 0;
 }
 
 /* GStreamer 1.22's rtpsource computes a report's RTT as now − LSR − DLSR
@@ -552,14 +579,19 @@ gst_f2f_bitrate_link_feedback (GstF2fBitrateLink * link,
   link->feedback_us = MAX (now_us, 1);
   link->delivered_kbps = received_kbps;
   link->delivered_sent_kbps = sent_kbps;
-  /* see TRY_JUDGED_US */
-  if (link->resumed_us > 0 && !link->video_suspended
-      && link->capacity_kbps == 0 && now_us - link->resumed_us >= TRY_JUDGED_US
-      && now_us - link->resumed_us < RESUME_FAILED_US && received_kbps > 0
-      && received_kbps < TRY_DELIVERED * sent_kbps)
-    link->capacity_kbps = received_kbps;
-  if (queue_ms < 0)
-    return action;
+  if (queue_ms < 0) {
+    /* see UNMEASURED_DELIVERED */
+    if (received_kbps > 0 && received_kbps < UNMEASURED_DELIVERED *
+        sent_kbps)
+      link->undelivered_feedbacks++;
+    else
+      link->undelivered_feedbacks = 0;
+    if (link->undelivered_feedbacks < 2)
+      return action;
+    queue_ms = QUEUE_FULL_MS;
+  } else {
+    link->undelivered_feedbacks = 0;
+  }
   if (queue_ms >= QUEUE_HIGH_MS)
     link->queued_feedbacks++;
   else
@@ -633,21 +665,41 @@ gst_f2f_bitrate_link_suspend_video (GstF2fBitrateLink * link,
 
   g_return_val_if_fail (link != NULL && config != NULL, FALSE);
 
-  need = config->min_kbps + config->audio_kbps;
+  need = SUSPEND_MARGIN * (config->min_kbps + SUSPEND_REST_KBPS);
   if (link->video_suspended && link->capacity_kbps > 0)
     link->suspended_kbps = link->capacity_kbps;
   if (!link->video_suspended) {
-    if (link->capacity_kbps > 0 && link->capacity_kbps < SUSPEND_MARGIN *
-        need && link->delivered_sent_kbps > 0 && link->delivered_kbps <
-        SUSPEND_DELIVERED * link->delivered_sent_kbps) {
-      link->video_suspended = TRUE;
-      link->suspended_kbps = link->capacity_kbps;
-      link->suspended_us = now_us;
-      if (link->resumed_us && now_us - link->resumed_us < RESUME_FAILED_US)
-        link->failed_resumes++;
-      else
-        link->failed_resumes = 0;
+    gboolean trying = link->resumed_us > 0
+        && now_us - link->resumed_us < RESUME_FAILED_US;
+    gboolean short_of_need = link->delivered_sent_kbps > 0
+        && link->delivered_kbps < need
+        && link->delivered_kbps < (trying ? TRY_DELIVERED : SUSPEND_DELIVERED)
+        * link->delivered_sent_kbps;
+
+    if (trying) {
+      /* see TRY_JUDGED_US */
+      link->short_since_us = 0;
+      if (!short_of_need || now_us - link->resumed_us < TRY_JUDGED_US)
+        return FALSE;
+    } else if (!short_of_need) {
+      link->short_since_us = 0;
+      return FALSE;
+    } else if (link->short_since_us == 0) {
+      link->short_since_us = MAX (now_us, 1);
+      return FALSE;
+    } else if (now_us - link->short_since_us < SUSPEND_AFTER_US) {
+      return FALSE;
     }
+    link->short_since_us = 0;
+    link->video_suspended = TRUE;
+    link->suspended_kbps = link->capacity_kbps > 0 ?
+        MIN (link->capacity_kbps, link->delivered_kbps) :
+        link->delivered_kbps;
+    link->suspended_us = now_us;
+    if (trying)
+      link->failed_resumes++;
+    else
+      link->failed_resumes = 0;
   } else if (now_us - link->suspended_us >= MIN (RESUME_MAX_US,
           RESUME_FIRST_US << MIN (link->failed_resumes, 8))) {
     /* try again: the capacity is measured anew, by the next queue if any */
@@ -1023,6 +1075,48 @@ audio_level_kbps (guint level)
 {
   return audio_levels[level].kbps + 1000.0 / audio_levels[level].frame_ms *
       AUDIO_HEADER_BYTES * 8 / 1000;
+}
+
+/* See gst_f2f_bitrate_picture. vp8enc, 320×240 at 15 fps, makes ~85
+ * kbit/s whatever lower target it is given (0.07 bit per pixel); at half
+ * the size the same target is four times as many bits a pixel. */
+#define DOWNSCALE_BPP 0.08
+#define HALF_RATE_BPP 0.02
+#define HALF_RATE_MIN_FPS 10.0
+#define UPSCALE_AFTER_US (5 * G_USEC_PER_SEC)
+
+GstF2fPicture
+gst_f2f_bitrate_picture (gdouble kbps, gint width, gint height, gdouble fps,
+    GstF2fPicture current, gint64 now_us, gint64 * up_since_us)
+{
+  gdouble bpp, up_bpp;
+  GstF2fPicture allowed;
+
+  g_return_val_if_fail (up_since_us != NULL, current);
+
+  bpp = kbps * 1000.0 / MAX ((gdouble) width * height * fps, 1.0);
+  if (bpp < HALF_RATE_BPP && fps >= HALF_RATE_MIN_FPS)
+    allowed = GST_F2F_PICTURE_HALF_RATE;
+  else if (bpp < DOWNSCALE_BPP)
+    allowed = GST_F2F_PICTURE_HALF_SIZE;
+  else
+    allowed = GST_F2F_PICTURE_FULL;
+  if (allowed >= current) {
+    *up_since_us = 0;
+    return allowed;
+  }
+  up_bpp = 2 * (current == GST_F2F_PICTURE_HALF_RATE ? HALF_RATE_BPP :
+      DOWNSCALE_BPP);
+  if (bpp < up_bpp) {
+    *up_since_us = 0;
+    return current;
+  }
+  if (*up_since_us == 0)
+    *up_since_us = MAX (now_us, 1);
+  if (now_us - *up_since_us < UPSCALE_AFTER_US)
+    return current;
+  *up_since_us = 0;
+  return current - 1;
 }
 
 gboolean

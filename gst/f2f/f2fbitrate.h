@@ -58,6 +58,7 @@ typedef struct
   gint64 feedback_us;           /* the latest delay feedback (0: none) */
   gint64 feedback_step_us;      /* … the one before, for the step */
   guint queued_feedbacks;       /* feedbacks in a row with a queue */
+  guint undelivered_feedbacks;  /* … without one but far under the rate sent */
   gboolean video_suspended;     /* see gst_f2f_bitrate_link_suspend_video */
   gint64 suspended_us;          /* … since */
   gint64 resumed_us;            /* the latest try with video again (0: none) */
@@ -66,6 +67,8 @@ typedef struct
                                  * suspended (see …_audio_room) */
   gdouble delivered_kbps;       /* the latest feedback's rate received */
   gdouble delivered_sent_kbps;  /* … and the rate sent then */
+  gint64 short_since_us;        /* the capacity is short of the need
+                                 * since (0: it is not) */
 } GstF2fBitrateLink;
 
 /* A new link starts at @start_kbps (its whole rate, audio included). */
@@ -116,9 +119,11 @@ GstF2fBitrateAction gst_f2f_bitrate_link_feedback (GstF2fBitrateLink * link,
 
 /* Whether the link should carry no video, only what it sends besides
  * (Opus, RTCP, the data channels): once a queue measured a capacity under
- * what the least video (config->min_kbps) and the rest (config->audio_kbps)
- * need together, with a margin, while the latest delay feedback says the
- * link delivers clearly less than it sends (under 60 %), video would only
+ * what the least video (config->min_kbps) and the least of the rest (25
+ * kbit/s: Opus at its lowest level, RTCP, the data channels) need
+ * together, with a margin, while the latest delay feedback says the
+ * link delivers clearly less than it sends (under 60 %), for 2 s (at once
+ * in the 5 s after a try), video would only
  * fill the bottleneck's queue and drown the voice. (A link that sends
  * little, behind a queue another flow builds, measures a low capacity but
  * delivers what it sends: it is not suspended. Without feedback — a
@@ -312,6 +317,27 @@ guint gst_f2f_bitrate_fec_percentage (gdouble loss);
 GST_F2F_API
 guint gst_f2f_bitrate_audio_level (gdouble weakest_kbps, guint previous,
     guint * bitrate_bps, guint * frame_ms);
+
+/* How the camera's picture is sent, from the best. */
+typedef enum
+{
+  GST_F2F_PICTURE_FULL,         /* as it comes */
+  GST_F2F_PICTURE_HALF_SIZE,    /* at half its width and height */
+  GST_F2F_PICTURE_HALF_RATE,    /* … and half its frame rate */
+} GstF2fPicture;
+
+/* The picture a video target of @kbps allows for a camera of @width ×
+ * @height at @fps, moving from @current: half size below 0.08 bit per
+ * pixel of the camera's (an encoder asked for less than it can make of a
+ * picture overshoots its target), half size and half rate below 0.02 (0.08
+ * of the half-size picture; only from 10 fps up). Worse at once; better
+ * one step at a time, once the target stood at twice the step's line for
+ * 5 s (each step costs a keyframe at the new size, and a sawtooth under a
+ * cap crosses the lines every few seconds). @up_since_us keeps that
+ * time (0 to start). */
+GST_F2F_API
+GstF2fPicture gst_f2f_bitrate_picture (gdouble kbps, gint width, gint height,
+    gdouble fps, GstF2fPicture current, gint64 now_us, gint64 * up_since_us);
 
 /* Whether Opus must hold @level's rate as a constant one: the levels of
  * frames longer than 20 ms, for a tight cap. In its default (VBR) mode

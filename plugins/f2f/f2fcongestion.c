@@ -46,17 +46,11 @@ GST_DEBUG_CATEGORY_EXTERN (gst_f2f_signal_debug);
 /* The shared video encoder makes at most one keyframe per this interval
  * however many peers ask (PLI from N receivers after one loss burst). */
 #define KEY_UNIT_INTERVAL (250 * GST_MSECOND)
-/* Below this many bits per pixel (of the camera's size and rate) the
- * picture is sent at half its width and height: an encoder asked for less
- * than it can make of a full-size picture overshoots its target (vp8enc,
- * 320×240 at 15 fps: ~85 kbit/s whatever lower target it is given), and
- * the link's queue never drains. Back to full size above twice that. */
-#define DOWNSCALE_BPP 0.08
-#define UPSCALE_BPP 0.16
-/* … and only after the target stayed there this long: each switch costs a
- * keyframe at the new size, and a sawtooth under a cap crosses both lines
- * every few seconds. */
-#define UPSCALE_AFTER_US (5 * G_USEC_PER_SEC)
+/* The picture is sent at half size, and at half its frame rate, below
+ * the lines of gst_f2f_bitrate_picture. The frame rate is halved by
+ * dropping every other frame before the encoder (keep_frame), not with
+ * videorate, which holds each frame until the next one comes: a frame of
+ * latency (67 ms at 15 fps) for every picture, all the time. */
 /* RTCP reports at least this often (see configure_element). */
 #define RTCP_MIN_INTERVAL (200 * GST_MSECOND)
 /* The RTCP a link sends: RFC 3550's 5 %, but of what the link may carry.
@@ -245,9 +239,13 @@ struct _F2fCongestion
   /* Atomics, counted by probes on the video encoder's src pad: keyframe
    * requests that reached it (from any link), keyframes it made. */
   gint encoder_key_requests, encoder_keyframes, encoder_frames;
-  gboolean downscaled;          /* the video is sent at half size */
-  gint64 upscale_since_us;      /* the target allows full size since (0:
-                                 * it does not) */
+  GstF2fPicture picture;        /* how the camera's picture is sent */
+  gint64 picture_up_us;         /* a better one allowed since (0: not) */
+  /* Atomic: keep a frame only this long (µs) after the last one kept (0:
+   * keep every frame), for keep_frame on the encoder's streaming thread,
+   * which alone touches last_kept. */
+  gint keep_gap_us;
+  GstClockTime last_kept;
   gchar *limited_peer;          /* the far weaker link's peer, or NULL */
   gdouble overhead_kbps;        /* the most a link sends besides video
                                  * (0: not measured) */
@@ -583,42 +581,72 @@ find_scaler_filter (GstElement * enc, gint * width, gint * height,
   return filter;
 }
 
-/* Halves the picture below DOWNSCALE_BPP, restores it above UPSCALE_BPP. */
+/* The picture the target allows (gst_f2f_bitrate_picture): its size set
+ * in the capsfilter before the encoder (the encoder renegotiates: a
+ * keyframe, and the receivers follow), its rate by keep_frame. */
 static void
 scale_for_target (F2fCongestion * cc, GstElement * enc, guint kbps)
 {
   gint width = 0, height = 0;
-  gdouble fps = 15, bpp;
+  gdouble fps = 15;
   GstElement *filter = find_scaler_filter (enc, &width, &height, &fps);
-  gboolean down;
+  GstF2fPicture picture;
+  gboolean half_size, was_half_size;
   GstCaps *caps;
 
   if (filter == NULL)
     return;
-  bpp = kbps * 1000.0 / MAX (width * height * fps, 1);
-  down = cc->downscaled ? bpp < UPSCALE_BPP : bpp < DOWNSCALE_BPP;
-  if (cc->downscaled && !down) {
-    gint64 now = g_get_monotonic_time ();
-
-    if (cc->upscale_since_us == 0)
-      cc->upscale_since_us = now;
-    if (now - cc->upscale_since_us < UPSCALE_AFTER_US)
-      down = TRUE;
-  } else {
-    cc->upscale_since_us = 0;
+  if (width < 64 || height < 64) {
+    gst_object_unref (filter);
+    return;
   }
-  if (down != cc->downscaled && width >= 64 && height >= 64) {
-    GST_INFO ("video at %u kbit/s (%.3f bit per pixel of %dx%d): sent at "
-        "%s size", kbps, bpp, width, height, down ? "half" : "full");
-    caps = down ? gst_caps_new_simple ("video/x-raw", "format", G_TYPE_STRING,
-        "I420", "width", G_TYPE_INT, (width / 2) & ~1, "height", G_TYPE_INT,
-        (height / 2) & ~1, NULL) : gst_caps_new_simple ("video/x-raw",
-        "format", G_TYPE_STRING, "I420", NULL);
+  picture = gst_f2f_bitrate_picture (kbps, width, height, fps, cc->picture,
+      g_get_monotonic_time (), &cc->picture_up_us);
+  if (picture == cc->picture) {
+    gst_object_unref (filter);
+    return;
+  }
+  GST_INFO ("video at %u kbit/s (%.3f bit per pixel of %dx%d at %.1f fps): "
+      "sent at %s", kbps, kbps * 1000.0 / (width * height * fps), width,
+      height, fps, picture == GST_F2F_PICTURE_FULL ? "full size" :
+      picture == GST_F2F_PICTURE_HALF_SIZE ? "half size" :
+      "half size and half rate");
+  half_size = picture != GST_F2F_PICTURE_FULL;
+  was_half_size = cc->picture != GST_F2F_PICTURE_FULL;
+  if (half_size != was_half_size) {
+    caps = half_size ? gst_caps_new_simple ("video/x-raw", "format",
+        G_TYPE_STRING, "I420", "width", G_TYPE_INT, (width / 2) & ~1,
+        "height", G_TYPE_INT, (height / 2) & ~1, NULL) :
+        gst_caps_new_simple ("video/x-raw", "format", G_TYPE_STRING, "I420",
+        NULL);
     g_object_set (filter, "caps", caps, NULL);
     gst_caps_unref (caps);
-    cc->downscaled = down;
   }
+  /* two frame times less half of one: a frame in two, with the camera's
+   * jitter */
+  g_atomic_int_set (&cc->keep_gap_us, picture == GST_F2F_PICTURE_HALF_RATE ?
+      (gint) (1.5 * G_USEC_PER_SEC / fps) : 0);
+  cc->picture = picture;
   gst_object_unref (filter);
+}
+
+/* On the video encoder's sink pad: at half rate, every other frame goes
+ * (see scale_for_target). The encoder's rate control spends the target on
+ * the frames it gets (vp8enc and x264enc follow the timestamps). */
+static GstPadProbeReturn
+keep_frame (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  F2fCongestion *cc = data;
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstClockTime pts = GST_BUFFER_PTS (buf);
+  gint gap_us = g_atomic_int_get (&cc->keep_gap_us);
+
+  if (gap_us > 0 && GST_CLOCK_TIME_IS_VALID (pts)
+      && GST_CLOCK_TIME_IS_VALID (cc->last_kept) && pts > cc->last_kept
+      && pts - cc->last_kept < (GstClockTime) gap_us * GST_USECOND)
+    return GST_PAD_PROBE_DROP;
+  cc->last_kept = pts;
+  return GST_PAD_PROBE_OK;
 }
 
 /* Calls @fn on every element inside @link's webrtcbin, with its factory's
@@ -1508,14 +1536,16 @@ tick_cb (gpointer data)
     }
     ls->seen = TRUE;
     updated = update_link (cc, ls, &config, now, &action);
-    if (control) {
+    /* (a link that carries no video, e.g. a client's link to a peer not
+     * its mixer, has none to suspend) */
+    if (control && (ls->law.video_suspended || ls->video_kbps > 0)) {
       gboolean was = ls->law.video_suspended;
 
       if (gst_f2f_bitrate_link_suspend_video (&ls->law, &config, now) != was) {
-        GST_INFO ("%s: video %s (capacity %.0f kbit/s, the least video and "
-            "the rest need %u)", ls->peer_id, was ? "tried again" :
-            "suspended", ls->law.capacity_kbps, config.min_kbps +
-            config.audio_kbps);
+        GST_INFO ("%s: video %s (the peer received %.0f kbit/s of the %.0f "
+            "sent, capacity %.0f)", ls->peer_id, was ? "tried again" :
+            "suspended", ls->law.delivered_kbps, ls->law.delivered_sent_kbps,
+            ls->law.capacity_kbps);
         if (cc->pause_func)
           cc->pause_func (ls->link, !was, cc->user_data);
         updated = TRUE;
@@ -1586,7 +1616,10 @@ tick_cb (gpointer data)
   target = apply_target (cc, &config, control, video_enc, audio_enc);
   for (i = 0; i < msgs->len; i++)
     gst_structure_set (g_ptr_array_index (msgs, i), "target", G_TYPE_UINT,
-        cc->target_kbps ? cc->target_kbps : target, NULL);
+        cc->target_kbps ? cc->target_kbps : target, "picture", G_TYPE_STRING,
+        cc->picture == GST_F2F_PICTURE_FULL ? "full" :
+        cc->picture == GST_F2F_PICTURE_HALF_SIZE ? "half-size" : "half-rate",
+        NULL);
 
   opus_loss = gst_f2f_bitrate_opus_loss_percentage (worst_loss,
       cc->opus_loss);
@@ -1781,6 +1814,14 @@ f2f_congestion_set_encoder (F2fCongestion * cc, const gchar * media,
     /* what reaches the one encoder from every link, and what it makes of
      * it (reported in f2f-link-bitrate); the probes go with the encoder */
     GstPad *src = gst_element_get_static_pad (encoder, "src");
+    GstPad *sink = gst_element_get_static_pad (encoder, "sink");
+
+    if (sink) {
+      cc->last_kept = GST_CLOCK_TIME_NONE;
+      gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_BUFFER, keep_frame, cc,
+          NULL);
+      gst_object_unref (sink);
+    }
     if (src) {
       gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
           count_key_requests, cc, NULL);
@@ -1822,8 +1863,9 @@ f2f_congestion_start (F2fCongestion * cc, gboolean control, guint min_kbps,
   cc->target_kbps = 0;
   cc->overhead_kbps = 0;
   cc->audio_level = 0;
-  cc->downscaled = FALSE;
-  cc->upscale_since_us = 0;
+  cc->picture = GST_F2F_PICTURE_FULL;
+  cc->picture_up_us = 0;
+  g_atomic_int_set (&cc->keep_gap_us, 0);
   /* what f2fsignal makes its opusenc with */
   cc->opus_loss = F2F_CONGESTION_INITIAL_OPUS_LOSS;
   cc->worker = f2f_worker_start ("f2f-congestion", worker_started,

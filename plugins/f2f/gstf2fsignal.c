@@ -73,7 +73,11 @@
  *   (gdouble, packets a second), `video-sent` (guint, kbit/s of video RTP
  *   with headers), `overhead` (guint, kbit/s the link sends besides
  *   video), `opus-loss-percentage` (guint, the packet-loss-percentage this
- *   peer's Opus encoder was last given: the worst of its links' loss).
+ *   peer's Opus encoder was last given: the worst of its links' loss),
+ *   `capacity` (guint, kbit/s the link carried when a queue last stood; 0:
+ *   not known), `video-suspended` (gboolean: the link is sent no video, its
+ *   capacity being under what the least video and the voice need; tried
+ *   again after 10-20 s).
  * * `f2f-link-limited`: `peer-id` (string), `limited` (gboolean): the link
  *   to that peer became far weaker than the others (below half their
  *   median estimate; it then sets everyone's video bitrate), or stopped

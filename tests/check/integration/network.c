@@ -1256,6 +1256,60 @@ check_low_cap_pair (void)
   lab_free (lab);
 }
 
+/* The issue's "below documented thresholds, frame rate and resolution":
+ * B's camera is 640×480 at 30 fps and its uplink is capped at
+ * HALF_RATE_CAP_KBIT, so the video target (~100 kbit/s) is under 0.02 bit
+ * per pixel of the camera's: the picture must be sent at half size and
+ * half rate (gst_f2f_bitrate_picture; f2f-link-bitrate's "picture"), and
+ * A must decode it smoothly, from HALF_RATE_SETTLE_S after the cap for 10
+ * s: at least 10 fps of the 15 sent (as under the 300 kbit/s cap), no gap
+ * over 1 s. */
+#define HALF_RATE_CAP_KBIT 150
+#define HALF_RATE_SETTLE_S 8
+
+static void
+check_half_rate (void)
+{
+  static const TestPeerMedia big = { "width=640,height=480,framerate=30/1",
+    "smpte", FALSE
+  };
+  const TestPeerMedia *media[] = { NULL, &big };
+  Lab *lab = lab_new (24, 2, "halfrate", NULL, media);
+  TestPeer *a = lab_peer (lab, 0), *b = lab_peer (lab, 1);
+  Watcher ws = { 0, };
+  GstStructure *st;
+  const gchar *picture = NULL;
+  gdouble fps;
+  gint64 gap;
+
+  lab_wait_room (lab);
+  f2f_test_host_set_uplink_cap (lab->hosts[1], HALF_RATE_CAP_KBIT);
+  f2f_test_wait (any_failure, lab->peers, HALF_RATE_SETTLE_S * 1000);
+  watcher_start (&ws, lab->peers, b);
+  watcher_run (&ws, 10000);
+  fps = watch_fps (&ws.w[0]);
+  gap = ws.w[0].longest_gap_us / 1000;
+  st = g_hash_table_lookup (b->link_bitrate, a->peer_id);
+  if (st)
+    picture = gst_structure_get_string (st, "picture");
+  g_print ("B (640x480 at 30 fps) capped at %u kbit/s: sent its picture at "
+      "%s, video target %u kbit/s; A decoded it at %.1f fps (longest gap %"
+      G_GINT64_FORMAT " ms)\n", HALF_RATE_CAP_KBIT, picture ? picture :
+      "(not known)", link_field (b, a, "target"), fps, gap);
+  if (st) {
+    g_autofree gchar *text = gst_structure_to_string (st);
+    g_print ("B's latest about A: %s\n", text);
+  }
+  fail_unless (g_strcmp0 (picture, "half-rate") == 0, "B's picture under a "
+      "%u kbit/s cap was sent at %s, not at half size and half rate",
+      HALF_RATE_CAP_KBIT, picture ? picture : "(not known)");
+  fail_unless (fps >= 10 && gap <= 1000 + STATS_MS, "A decoded B's half-"
+      "rate picture at %.1f fps (longest gap %" G_GINT64_FORMAT " ms)", fps,
+      gap);
+  fail_if (any_failure (lab->peers), "a link failed under the cap");
+  lab_free (lab);
+}
+
 /* C's downlink capped: what A and B send C must squeeze through
  * DOWN_CAP_KBIT together, while their link to each other is free. */
 #define DOWN_CAP_KBIT 300
@@ -1424,6 +1478,13 @@ GST_START_TEST (test_cap_20k_pair)
 
 GST_END_TEST;
 
+GST_START_TEST (test_cap_half_rate)
+{
+  check_half_rate ();
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_cap_with_control)
 {
   check_cap (TRUE);
@@ -1458,6 +1519,7 @@ network_suite (void)
   tcase_add_test (tc, test_cap_without_control);
   tcase_add_test (tc, test_cap_20k);
   tcase_add_test (tc, test_cap_20k_pair);
+  tcase_add_test (tc, test_cap_half_rate);
   tcase_add_test (tc, test_downlink_limited);
   return s;
 }

@@ -281,14 +281,17 @@ GST_START_TEST (test_simultaneous_join)
         g_print ("repetition %u, %s: a link was retried: %s\n", r + 1,
             p->name, reason);
       }
-      /* No critical or warning from f2f's own code. Others are logged:
-       * 1.22's rtpsession has a known hash-table race on its RTCP thread,
-       * fixed in 1.24 (docs/architecture.md). */
+      /* No critical or warning, but the one of 1.22.0's rtpsession race
+       * on its RTCP thread (fixed upstream, docs/architecture.md), which is
+       * printed. (Until 2026-12-06 any critical from outside f2f's own
+       * domain was only printed: a new one from GStreamer or GLib, which
+       * f2f may well cause, went unnoticed.) */
       for (j = 0; j < p->criticals->len; j++) {
         const gchar *c = g_ptr_array_index (p->criticals, j);
-        fail_if (g_str_has_prefix (c, "GStreamer-F2F"), "%s: %s", p->name, c);
-        g_print ("repetition %u, %s: foreign critical: %s\n", r + 1,
-            p->name, c);
+        fail_unless (f2f_test_critical_is_rtpsession_race (c),
+            "repetition %u, %s: %s", r + 1, p->name, c);
+        g_print ("repetition %u, %s: GStreamer 1.22.0's rtpsession race: "
+            "%s\n", r + 1, p->name, c);
       }
     }
     g_ptr_array_unref (peers);

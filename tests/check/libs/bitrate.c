@@ -791,11 +791,12 @@ GST_START_TEST (test_probe_soon)
 
 GST_END_TEST;
 
-/* A queue measures a capacity under what the least video and the rest
- * need (50 + 48 kbit/s here, with a 10 % margin): video is suspended, tried
- * again 10 s later, then 20 s after each try a queue (or what it delivers)
- * ended within 5 s; a try that stood resets the wait. A capacity over the
- * need never suspends. */
+/* Video is suspended once the link delivered under what the least video
+ * and the least of the rest need (50 + 25 kbit/s here, with a 10 %
+ * margin: 82.5) and under 60 % of what it sent, for 1.5 s; tried again 10 s
+ * later, then 20 s after each try that a shortfall ended within 5 s (a
+ * try is judged 1.5 s in, at half of what was sent); a try that stood
+ * resets the wait. */
 GST_START_TEST (test_suspend_video)
 {
   GstF2fBitrateLink link;
@@ -804,28 +805,43 @@ GST_START_TEST (test_suspend_video)
 
   gst_f2f_bitrate_link_init (&link, &config, 500, 0);
   fail_if (gst_f2f_bitrate_link_suspend_video (&link, &config, t));
-  /* a 130 kbit/s bottleneck: not suspended */
-  gst_f2f_bitrate_link_feedback (&link, &config, t += 150 * MS, 300, 130,
+  /* a 90 kbit/s bottleneck: not suspended */
+  gst_f2f_bitrate_link_feedback (&link, &config, t += 150 * MS, 300, 90,
       500);
-  fail_unless (link.capacity_kbps > 100);
   fail_if (gst_f2f_bitrate_link_suspend_video (&link, &config, t));
+  fail_if (gst_f2f_bitrate_link_suspend_video (&link, &config, t += 3 * S));
 
   /* a link that sends little behind a queue another flow builds: a low
    * capacity, but all it sends arrives */
   gst_f2f_bitrate_link_init (&link, &config, 500, 0);
   gst_f2f_bitrate_link_feedback (&link, &config, t += 150 * MS, 300, 60, 65);
-  fail_unless (link.capacity_kbps > 0 && link.capacity_kbps < 98);
+  fail_unless (link.capacity_kbps > 0 && link.capacity_kbps < 82.5);
   fail_if (gst_f2f_bitrate_link_suspend_video (&link, &config, t));
+  fail_if (gst_f2f_bitrate_link_suspend_video (&link, &config, t += 3 * S));
 
-  /* a 20 kbit/s one: suspended at once */
+  /* a stall of the receiver: a queue and little delivered, for less than
+   * 1.5 s, then what was held back arrives */
+  gst_f2f_bitrate_link_init (&link, &config, 500, 0);
+  gst_f2f_bitrate_link_feedback (&link, &config, t += 150 * MS, 300, 20, 80);
+  fail_if (gst_f2f_bitrate_link_suspend_video (&link, &config, t));
+  fail_if (gst_f2f_bitrate_link_suspend_video (&link, &config, t += S));
+  gst_f2f_bitrate_link_feedback (&link, &config, t += 400 * MS, 0, 120, 80);
+  fail_if (gst_f2f_bitrate_link_suspend_video (&link, &config, t));
+  fail_if (gst_f2f_bitrate_link_suspend_video (&link, &config, t += 2 * S));
+
+  /* a 20 kbit/s one: suspended once it stood 1.5 s */
   gst_f2f_bitrate_link_init (&link, &config, 500, 0);
   gst_f2f_bitrate_link_feedback (&link, &config, t += 150 * MS, 300, 20, 500);
-  fail_unless (gst_f2f_bitrate_link_suspend_video (&link, &config, t));
-  /* the voice is given what the queue measured, not the estimate's floor */
+  fail_if (gst_f2f_bitrate_link_suspend_video (&link, &config, t));
+  fail_if (gst_f2f_bitrate_link_suspend_video (&link, &config, t + 1500 * MS
+          - 1));
+  fail_unless (gst_f2f_bitrate_link_suspend_video (&link, &config, t += 1500 *
+          MS));
+  /* the voice is given what was delivered, not the estimate's floor */
   fail_unless (link.estimate_kbps >= 98);
   fail_unless (fabs (gst_f2f_bitrate_link_audio_room (&link) - 20) < 0.5,
       "%.1f", gst_f2f_bitrate_link_audio_room (&link));
-  /* the waits, each try ended by a queue 1 s in */
+  /* the waits, each try ended 1.5 s in */
   for (i = 0; i < 4; i++) {
     gint64 wait = (i == 0 ? 10 : 20) * S, from = t;
 
@@ -835,36 +851,56 @@ GST_START_TEST (test_suspend_video)
     fail_if (gst_f2f_bitrate_link_suspend_video (&link, &config, t),
         "try %u did not come after %" G_GINT64_FORMAT " s", i, wait / S);
     fail_unless (link.capacity_kbps == 0, "the capacity was not forgotten");
-    fail_if (gst_f2f_bitrate_link_suspend_video (&link, &config, t + 500 *
-            MS));
-    gst_f2f_bitrate_link_feedback (&link, &config, t += S, 300, 20, 100);
+    /* (not judged before 1.5 s) */
+    gst_f2f_bitrate_link_feedback (&link, &config, t + S, -1, 20, 100);
+    fail_if (gst_f2f_bitrate_link_suspend_video (&link, &config, t + S));
+    gst_f2f_bitrate_link_feedback (&link, &config, t += 1500 * MS, -1, 20,
+        100);
     fail_unless (gst_f2f_bitrate_link_suspend_video (&link, &config, t));
   }
-  /* a try judged by what is delivered, without a queue (one full before
-   * it): 1.5 s in, 20 of 60 kbit/s arrive */
-  t += 20 * S;
-  fail_if (gst_f2f_bitrate_link_suspend_video (&link, &config, t));
-  gst_f2f_bitrate_link_feedback (&link, &config, t + 1400 * MS, -1, 20, 60);
-  fail_if (gst_f2f_bitrate_link_suspend_video (&link, &config, t + 1400 * MS));
-  gst_f2f_bitrate_link_feedback (&link, &config, t + 1600 * MS, 5, 20, 60);
-  fail_unless (gst_f2f_bitrate_link_suspend_video (&link, &config, t + 1600 *
-          MS));
-  t += 1600 * MS;
-  /* … and not one that delivers what it sends, behind a smoothed rate
-   * (half of the 20 kbit/s the voice alone made) */
+  /* a try that the link carries, behind a smoothed rate (half of the 20
+   * kbit/s the voice alone made): it stands */
   t += 20 * S;
   fail_if (gst_f2f_bitrate_link_suspend_video (&link, &config, t));
   gst_f2f_bitrate_link_feedback (&link, &config, t + 1600 * MS, 5, 40, 60);
   fail_if (gst_f2f_bitrate_link_suspend_video (&link, &config, t + 1600 *
           MS));
-
-  /* a try that stands (the cap lifted): a later queue waits 10 s again */
+  /* a shortfall later: suspended after 1.5 s, and the wait is 10 s again */
   t += 6 * S;
   gst_f2f_bitrate_link_feedback (&link, &config, t, 300, 20, 100);
-  fail_unless (gst_f2f_bitrate_link_suspend_video (&link, &config, t));
+  fail_if (gst_f2f_bitrate_link_suspend_video (&link, &config, t));
+  fail_unless (gst_f2f_bitrate_link_suspend_video (&link, &config, t += 1500 *
+          MS));
   fail_unless (gst_f2f_bitrate_link_suspend_video (&link, &config, t + 10 * S
           - MS));
   fail_if (gst_f2f_bitrate_link_suspend_video (&link, &config, t + 10 * S));
+}
+
+GST_END_TEST;
+
+/* Feedback that measured no queue but says far less arrived than was sent
+ * (under half), twice in a row, counts as a full queue: the rate received
+ * is the capacity. Once is not enough (a keyframe's burst), nor is a rate
+ * received near the rate sent. */
+GST_START_TEST (test_feedback_without_queue)
+{
+  GstF2fBitrateLink link;
+
+  gst_f2f_bitrate_link_init (&link, &config, 800, 0);
+  fail_unless_equals_int (gst_f2f_bitrate_link_feedback (&link, &config,
+          150 * MS, -1, 700, 800), GST_F2F_BITRATE_HOLD);
+  fail_unless_equals_int (gst_f2f_bitrate_link_feedback (&link, &config,
+          300 * MS, -1, 150, 800), GST_F2F_BITRATE_HOLD);
+  fail_unless_equals_int (gst_f2f_bitrate_link_feedback (&link, &config,
+          450 * MS, -1, 700, 800), GST_F2F_BITRATE_HOLD);
+  fail_unless_equals_int (gst_f2f_bitrate_link_feedback (&link, &config,
+          600 * MS, -1, 150, 800), GST_F2F_BITRATE_HOLD);
+  fail_unless (link.estimate_kbps > 700);
+  fail_unless_equals_int (gst_f2f_bitrate_link_feedback (&link, &config,
+          750 * MS, -1, 150, 800), GST_F2F_BITRATE_DECREASE_DELAY);
+  fail_unless (link.capacity_kbps > 149 && link.capacity_kbps < 151,
+      "%.1f", link.capacity_kbps);
+  fail_unless (link.estimate_kbps <= 0.75 * 150, "%.1f", link.estimate_kbps);
 }
 
 GST_END_TEST;
@@ -887,6 +923,58 @@ GST_START_TEST (test_feedback_interval)
   fail_unless_equals_int64 (gst_f2f_bitrate_feedback_interval_us (20, 500),
       S);
   fail_unless_equals_int64 (gst_f2f_bitrate_feedback_interval_us (500, 5), S);
+}
+
+GST_END_TEST;
+
+/* The picture a target allows: half size under 0.08 bit per pixel of
+ * the camera's, half size and half rate under 0.02 (from 10 fps); worse at
+ * once, better one step at a time after 5 s at twice the step's line. */
+GST_START_TEST (test_picture)
+{
+  gint64 up = 0;
+  GstF2fPicture p;
+
+  /* 320×240 at 15 fps: 1.152 Mpixel/s */
+  fail_unless_equals_int (gst_f2f_bitrate_picture (800, 320, 240, 15,
+          GST_F2F_PICTURE_FULL, 0, &up), GST_F2F_PICTURE_FULL);
+  fail_unless_equals_int (gst_f2f_bitrate_picture (30, 320, 240, 15,
+          GST_F2F_PICTURE_FULL, 0, &up), GST_F2F_PICTURE_HALF_SIZE);
+  /* 640×480 at 30: 9.216 Mpixel/s; 100 kbit/s is 0.011 */
+  fail_unless_equals_int (gst_f2f_bitrate_picture (100, 640, 480, 30,
+          GST_F2F_PICTURE_FULL, 0, &up), GST_F2F_PICTURE_HALF_RATE);
+  /* … not at 5 fps */
+  fail_unless_equals_int (gst_f2f_bitrate_picture (10, 640, 480, 5,
+          GST_F2F_PICTURE_FULL, 0, &up), GST_F2F_PICTURE_HALF_SIZE);
+  /* up from half rate: 0.03 holds; 0.05 for 5 s goes to half size */
+  p = GST_F2F_PICTURE_HALF_RATE;
+  fail_unless_equals_int (gst_f2f_bitrate_picture (276, 640, 480, 30, p,
+          0, &up), p);
+  fail_unless_equals_int (gst_f2f_bitrate_picture (461, 640, 480, 30, p,
+          S, &up), p);
+  fail_unless_equals_int (gst_f2f_bitrate_picture (461, 640, 480, 30, p,
+          6 * S - 1, &up), p);
+  p = gst_f2f_bitrate_picture (461, 640, 480, 30, p, 6 * S, &up);
+  fail_unless_equals_int (p, GST_F2F_PICTURE_HALF_SIZE);
+  /* 0.1 holds half size; 0.2 for 5 s goes to full, from a new start */
+  fail_unless_equals_int (gst_f2f_bitrate_picture (922, 640, 480, 30, p,
+          7 * S, &up), p);
+  fail_unless_equals_int (gst_f2f_bitrate_picture (1843, 640, 480, 30, p,
+          8 * S, &up), p);
+  fail_unless_equals_int (gst_f2f_bitrate_picture (1843, 640, 480, 30, p,
+          13 * S - 1, &up), p);
+  p = gst_f2f_bitrate_picture (1843, 640, 480, 30, p, 13 * S, &up);
+  fail_unless_equals_int (p, GST_F2F_PICTURE_FULL);
+  /* a dip under the line starts the wait again */
+  p = GST_F2F_PICTURE_HALF_SIZE;
+  up = 0;
+  gst_f2f_bitrate_picture (1843, 640, 480, 30, p, 20 * S, &up);
+  gst_f2f_bitrate_picture (922, 640, 480, 30, p, 23 * S, &up);
+  fail_unless_equals_int (gst_f2f_bitrate_picture (1843, 640, 480, 30, p,
+          26 * S, &up), p);
+  /* down at once, two steps if need be */
+  fail_unless_equals_int (gst_f2f_bitrate_picture (50, 640, 480, 30,
+          GST_F2F_PICTURE_FULL, 30 * S, &up), GST_F2F_PICTURE_HALF_RATE);
 }
 
 GST_END_TEST;
@@ -1197,6 +1285,8 @@ bitrate_suite (void)
   tcase_add_test (tc, test_probe_soon);
   tcase_add_test (tc, test_suspend_video);
   tcase_add_test (tc, test_feedback_interval);
+  tcase_add_test (tc, test_picture);
+  tcase_add_test (tc, test_feedback_without_queue);
   tcase_add_test (tc, test_fec_percentage);
   tcase_add_test (tc, test_loss_count);
   tcase_add_test (tc, test_feedback_cap_then_lifted);
