@@ -77,7 +77,8 @@
  *   `capacity` (guint, kbit/s the link carried when a queue last stood; 0:
  *   not known), `video-suspended` (gboolean: the link is sent no video, its
  *   capacity being under what the least video and the voice need; tried
- *   again after 10-20 s).
+ *   again after 10-20 s), `picture` (string: full, half-size or
+ *   half-rate, how the camera's picture is sent for the video target).
  * * `f2f-link-limited`: `peer-id` (string), `limited` (gboolean): the link
  *   to that peer became far weaker than the others (below half their
  *   median estimate; it then sets everyone's video bitrate), or stopped
