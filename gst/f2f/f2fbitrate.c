@@ -230,34 +230,14 @@ gst_f2f_bitrate_link_init (GstF2fBitrateLink * link,
 {
   g_return_if_fail (link != NULL && config != NULL);
 
+  /* (every counter and time 0, every flag FALSE, but these) */
+  memset (link, 0, sizeof (*link));
   link->estimate_kbps = clamp_estimate (config, start_kbps);
   link->rtt_min_ms = -1;
   link->rtt_prev_min_ms = -1;
   link->rtt_window_us = now_us;
   link->last_us = now_us;
-  link->last_decrease_us = 0;
-  link->last_nacked_us = 0;
-  link->delayed_reports = 0;
-  link->capacity_kbps = 0;
-  link->next_probe_us = 0;
-  link->probe_us = 0;
-  link->probe_sent_us = 0;
-  link->app_limited_us = 0;
-  link->ramp = FALSE;
   link->prev_rtt_ms = -1;
-  link->prev_rtt_us = 0;
-  link->feedback_us = 0;
-  link->feedback_step_us = 0;
-  link->queued_feedbacks = 0;
-  link->video_suspended = FALSE;
-  link->suspended_us = 0;
-  link->resumed_us = 0;
-  link->failed_resumes = 0;
-  link->suspended_kbps = 0;
-  link->delivered_kbps = 0;
-  link->delivered_sent_kbps = 0;
-  link->short_since_us = 0;
-  link->undelivered_feedbacks = 0;
 }
 
 /* GStreamer 1.22's rtpsource computes a report's RTT as now − LSR − DLSR
