@@ -118,31 +118,28 @@ GstF2fBitrateAction gst_f2f_bitrate_link_feedback (GstF2fBitrateLink * link,
     gdouble received_kbps, gdouble sent_kbps);
 
 /* Whether the link should carry no video, only what it sends besides
- * (Opus, RTCP, the data channels): once a queue measured a capacity under
- * what the least video (config->min_kbps) and the least of the rest (25
- * kbit/s: Opus at its lowest level, RTCP, the data channels) need
- * together, with a margin, while the latest delay feedback says the
- * link delivers clearly less than it sends (under 60 %), for 2 s (at once
- * in the 5 s after a try), video would only
- * fill the bottleneck's queue and drown the voice. (A link that sends
- * little, behind a queue another flow builds, measures a low capacity but
- * delivers what it sends: it is not suspended. Without feedback — a
- * browser peer — nothing is.) The link cannot learn that its capacity came
- * back without sending more, so every while (10 s, then 20 s after a try
- * that ended within 5 s) the capacity is forgotten and video goes again;
- * a try whose rate delivered (the feedback's) is under half of what was
- * sent, 1.5 s in, ends at once. A try on a link still capped costs the
- * voice 1-2 s of holes. Call at each update of the link; returns the
- * state, TRUE while suspended. */
+ * (Opus, RTCP, the data channels): once the latest delay feedback says the
+ * link delivers under 1.1 × what the least video (config->min_kbps) and
+ * the least of the rest (25 kbit/s: Opus at its lowest level, RTCP, the
+ * data channels) need together, and under 60 % of what it sends, for
+ * 1.5 s, video would only fill the bottleneck's queue and drown the voice.
+ * (A link that sends little behind a queue another flow builds delivers
+ * what it sends: it is not suspended; nor is one without feedback — a
+ * browser peer.) The link cannot learn that its capacity came back without
+ * sending more, so video goes again 10 s later, then 20 s after a try that
+ * failed within 5 s; a try is judged 1.5 s in, by the same rule with half
+ * instead of 60 % and no wait. A try on a link still capped costs the
+ * voice 1-2 s of holes. Call at each tick of the link; returns the state,
+ * TRUE while suspended. */
 GST_F2F_API
 gboolean gst_f2f_bitrate_link_suspend_video (GstF2fBitrateLink * link,
     const GstF2fBitrateConfig * config, gint64 now_us);
 
 /* What the link may carry for the voice (and what else it sends besides
- * video): its estimate, or while its video is suspended the latest
- * capacity measured, which is under the estimate's floor (the least video
- * and the rest); the law may forget it meanwhile (a probe that the voice
- * alone cannot fill), the voice must not. */
+ * video): its estimate, or while its video is suspended what it delivered
+ * when it was suspended (or a capacity a queue measured since), which is
+ * under the estimate's floor; the law may forget a capacity meanwhile (a
+ * probe that the voice alone cannot fill), the voice must not. */
 GST_F2F_API
 gdouble gst_f2f_bitrate_link_audio_room (const GstF2fBitrateLink * link);
 

@@ -65,12 +65,8 @@ static TestPeer *
 start (GPtrArray * peers, TestServer * server, guint i, const gchar * room,
     const gchar * election)
 {
-  TestPeer *p = f2f_test_peer_start_av_fast (NULL, server->uri, room,
-      names[i], i, election);
-
-  g_object_set_data (G_OBJECT (p->proc), "index", GUINT_TO_POINTER (i));
-  g_ptr_array_add (peers, p);
-  return p;
+  return f2f_test_room_add_av (peers, server->uri, room, names[i], i,
+      election, TRUE);
 }
 
 static guint

@@ -1155,6 +1155,18 @@ f2f_test_peer_start_av_fast (TestHost * host, const gchar * server_uri,
   return start_av (host, server_uri, room, name, index, extra, TRUE);
 }
 
+TestPeer *
+f2f_test_room_add_av (GPtrArray * peers, const gchar * server_uri,
+    const gchar * room, const gchar * name, guint index, const gchar * extra,
+    gboolean fast)
+{
+  TestPeer *p = start_av (NULL, server_uri, room, name, index, extra, fast);
+
+  g_object_set_data (G_OBJECT (p->proc), "index", GUINT_TO_POINTER (index));
+  g_ptr_array_add (peers, p);
+  return p;
+}
+
 static TestPeer *
 peer_start (TestHost * host, const gchar * server_uri, const gchar * room,
     const gchar * name, guint index, const gchar * extra,

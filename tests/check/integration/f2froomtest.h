@@ -255,6 +255,12 @@ TestPeer *f2f_test_peer_start_av (TestHost * host, const gchar * server_uri,
 TestPeer *f2f_test_peer_start_av_fast (TestHost * host,
     const gchar * server_uri, const gchar * room, const gchar * name,
     guint index, const gchar * extra);
+/* f2f_test_peer_start_av (or, with @fast, …_av_fast) in the test's own
+ * namespace, its room @index kept as the process's "index" object data
+ * (what f2f_test_expect_everyone_hears reads), added to @peers. */
+TestPeer *f2f_test_room_add_av (GPtrArray * peers, const gchar * server_uri,
+    const gchar * room, const gchar * name, guint index, const gchar * extra,
+    gboolean fast);
 guint f2f_test_av_tone (guint index);
 guint32 f2f_test_av_color (guint index);
 /* Sends a command line; fails the test, saying how the peer ended and

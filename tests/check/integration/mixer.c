@@ -167,12 +167,8 @@ static TestPeer *
 start_with (GPtrArray * peers, TestServer * server, guint i,
     const gchar * room, const gchar * extra)
 {
-  TestPeer *p = f2f_test_peer_start_av (NULL, server->uri, room, names[i], i,
-      extra);
-
-  g_object_set_data (G_OBJECT (p->proc), "index", GUINT_TO_POINTER (i));
-  g_ptr_array_add (peers, p);
-  return p;
+  return f2f_test_room_add_av (peers, server->uri, room, names[i], i, extra,
+      FALSE);
 }
 
 static TestPeer *
@@ -181,18 +177,18 @@ start (GPtrArray * peers, TestServer * server, guint i, const gchar * room)
   return start_with (peers, server, i, room, NULL);
 }
 
-/* … measuring what it plays every 20 ms and its view every 50 ms, every
- * report kept (tone_history, color_history) */
-static TestPeer *
-start_fast (GPtrArray * peers, TestServer * server, guint i,
-    const gchar * room)
+/* Three peers A, B, C measuring what they play every 20 ms and their view
+ * every 50 ms, every report kept (tone_history, color_history), once each
+ * decodes the others. */
+static void
+start_three_fast (GPtrArray * peers, TestServer * server, const gchar * room)
 {
-  TestPeer *p = f2f_test_peer_start_av_fast (NULL, server->uri, room,
-      names[i], i, NULL);
+  guint i;
 
-  g_object_set_data (G_OBJECT (p->proc), "index", GUINT_TO_POINTER (i));
-  g_ptr_array_add (peers, p);
-  return p;
+  for (i = 0; i < 3; i++)
+    f2f_test_room_add_av (peers, server->uri, room, names[i], i, NULL, TRUE);
+  fail_unless (f2f_test_wait_all_decode (peers, 10, 40000),
+      "the room did not form");
 }
 
 static gboolean
@@ -716,12 +712,9 @@ GST_START_TEST (test_switch_gap)
   GString *report = g_string_new (NULL);
   guint i;
 
-  for (i = 0; i < 3; i++)
-    start_fast (peers, server, i, "switches");
+  start_three_fast (peers, server, "switches");
   a = peers->pdata[0];
   c = peers->pdata[2];
-  fail_unless (f2f_test_wait_all_decode (peers, 10, 40000),
-      "the room did not form");
   expect_everyone_hears_everyone (peers, "mesh", 15000);
 
   for (i = 0; i < SWITCHES; i++) {
@@ -828,12 +821,9 @@ GST_START_TEST (test_client_leaves)
   gint64 worst_audio = 0, worst_video = 0;
   guint i, j;
 
-  for (i = 0; i < 3; i++)
-    start_fast (peers, server, i, "leaves");
+  start_three_fast (peers, server, "leaves");
   a = peers->pdata[0];
   leaver = peers->pdata[2];
-  fail_unless (f2f_test_wait_all_decode (peers, 10, 40000),
-      "the room did not form");
   {
     TestPeer *m[] = { a, NULL };
     switch_to (peers, a, m);
