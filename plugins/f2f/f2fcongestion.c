@@ -75,6 +75,8 @@ GST_DEBUG_CATEGORY_EXTERN (gst_f2f_signal_debug);
  * a few hundred ms. A message of ~90 bytes, ~5 kbit/s a link with SCTP's
  * and DTLS's headers, on the receiver's uplink. */
 #define FEEDBACK_MS 150
+/* (see feedback_tick_cb) */
+#define THIN_FEEDBACK_US (500 * 1000)
 /* NACK is for random loss. A receiver asks a link's peer to send lost
  * video packets again only while it sees loss on arrival without a
  * standing queue: loss in the last NACK_LOSS_US, counted at least
@@ -711,6 +713,8 @@ wire_count_buffer (WireCount * wc, GstBuffer * buffer)
   if (gst_buffer_extract (buffer, 0, head, 2) == 2 && head[0] >= 128
       && head[0] <= 191)
     cls = head[1] >= 192 && head[1] <= 223 ? WIRE_RTCP : WIRE_RTP;
+  if (cls == WIRE_OTHER)
+    GST_TRACE ("other %u %" G_GSIZE_FORMAT, head[0], size);
   g_mutex_lock (&wc->lock);
   wc->bytes[cls] += size + WIRE_OVERHEAD;
   wc->packets[cls]++;
@@ -1394,13 +1398,19 @@ feedback_tick_cb (gpointer data)
   g_hash_table_iter_init (&iter, cc->links);
   while (g_hash_table_iter_next (&iter, NULL, &value)) {
     LinkState *ls = value;
+    gint64 interval;
 
     /* (a tick early rather than one late: ticks are FEEDBACK_MS apart) */
     if (now + FEEDBACK_MS * 1000 / 2 < ls->next_feedback_us)
       continue;
     send_feedback (ls, now);
-    ls->next_feedback_us = now + gst_f2f_bitrate_feedback_interval_us
+    interval = gst_f2f_bitrate_feedback_interval_us
         (gst_f2f_bitrate_link_audio_room (&ls->law), ls->received_kbps);
+    ls->next_feedback_us = now + interval;
+    /* one side of the link is so slow that the feedback must be spaced
+     * out to keep within its budget: so must the heartbeats, that the
+     * feedback makes redundant (f2f_peer_link_thin_heartbeats) */
+    f2f_peer_link_thin_heartbeats (ls->link, interval >= THIN_FEEDBACK_US);
   }
   return G_SOURCE_CONTINUE;
 }

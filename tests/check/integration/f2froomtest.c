@@ -885,18 +885,27 @@ host_apply (TestHost * host, guint loss, gboolean block_tcp)
 
 /* The cap sits where an access link's bottleneck is: the queue of the
  * peer's own uplink (its modem), so that what the peer sends above the
- * rate waits there (up to 400 ms: a modem's buffer) and is then dropped,
+ * rate waits there (a modem's buffer: 400 ms of the rate plus the 4000-
+ * byte burst, 0.5 s at 300 kbit/s, 2 s at 20 kbit/s) and is then dropped,
  * and the peer's RTCP reports see the queue as delay before any loss. A
  * cap on the router's side would have to police the ingress (tbf shapes
  * egress only; no ifb here), which drops at once without a queue: a
  * network that shows congestion only as loss. */
+/* A cap is lifted as a network's capacity grows: what waits in the queue
+ * is sent at once, not dropped. Deleting the qdisc dropped it, up to 2 s
+ * of packets under a 20 kbit/s cap: a hole in the voice at the lift that
+ * no network makes (issue 16: traced in test_cap_20k_pair, 1.8-2.0 s of
+ * silence in 7 of 9 runs). So the tbf is changed in place (its queue
+ * kept) to a rate no test reaches. */
+#define LIFTED_CAP "tbf rate 10gbit burst 4mb latency 400ms"
+
 void
 f2f_test_host_set_uplink_cap (TestHost * host, guint kbit)
 {
   fail_unless (host->pid != NULL, "the host has no peer yet");
   if (kbit == 0) {
-    run_cmd ("nsenter -t %s -n tc qdisc del dev %s root", host->pid,
-        host->peer_if);
+    run_cmd ("nsenter -t %s -n tc qdisc replace dev %s root %s", host->pid,
+        host->peer_if, LIFTED_CAP);
     return;
   }
   run_cmd ("nsenter -t %s -n tc qdisc replace dev %s root tbf rate %ukbit "
@@ -915,7 +924,7 @@ f2f_test_host_set_downlink_cap (TestHost * host, guint kbit)
 {
   /* (the router's end is in the test's own namespace) */
   if (kbit == 0) {
-    run_cmd ("tc qdisc del dev %s root", host->host_if);
+    run_cmd ("tc qdisc replace dev %s root %s", host->host_if, LIFTED_CAP);
     return;
   }
   run_cmd ("tc qdisc replace dev %s root tbf rate %ukbit burst 32kbit "
@@ -1065,6 +1074,34 @@ f2f_test_tone_missing (TestPeer * p, guint tone, guint from, guint to,
   return n;
 }
 
+gint64
+f2f_test_tone_longest_hole_ms (TestPeer * p, guint tone, guint from,
+    guint to, gdouble reference)
+{
+  gint64 longest = 0, start = -1, prev = -1;
+  guint i;
+
+  for (i = from; i < to; i++) {
+    const F2fTestLevels *l = &g_array_index (p->tone_history, F2fTestLevels,
+        i);
+
+    if (l->t_ms < 0)
+      continue;
+    if (l->v[tone] < reference - 6) {
+      if (start < 0)
+        start = prev >= 0 ? prev + 20 : l->t_ms;
+      longest = MAX (longest, l->t_ms + 20 - start);
+    } else {
+      /* a gap in the running times before a heard report */
+      if (start < 0 && prev >= 0)
+        longest = MAX (longest, l->t_ms - prev - 20);
+      start = -1;
+    }
+    prev = l->t_ms;
+  }
+  return longest;
+}
+
 /* Where the holes are: each run of consecutive missing reports as
  * "start+length ms (lowest level dB)", start in the peer's running time;
  * the first 12 runs. */
@@ -1096,7 +1133,8 @@ f2f_test_tone_holes (TestPeer * p, guint tone, guint from, guint to,
     }
     if (runs < 12)
       g_string_append_printf (out, "%s%" G_GINT64_FORMAT "+%" G_GINT64_FORMAT
-          " ms (%.0f dB)", runs ? ", " : "", start, end - start + 20, lowest);
+          " ms (%u reports, %.0f dB)", runs ? ", " : "", start,
+          end - start + 20, j - i, lowest);
     runs++;
     i = j;
   }

@@ -241,6 +241,11 @@ guint f2f_test_tone_missing (TestPeer * p, guint tone, guint from, guint to,
  * (g_free it). */
 gchar *f2f_test_tone_holes (TestPeer * p, guint tone, guint from, guint to,
     gdouble reference);
+/* The longest time (ms) @p did not hear tone @tone in [@from, @to): runs
+ * of missing reports, and gaps between the reports' running times (a
+ * stream that stopped makes none). */
+gint64 f2f_test_tone_longest_hole_ms (TestPeer * p, guint tone, guint from,
+    guint to, gdouble reference);
 /* A tone at or over this (dB) is heard. */
 #define F2F_TEST_HEARD_DB -45.0
 /* A peer whose camera is a solid colour and whose microphone is a tone,

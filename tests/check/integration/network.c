@@ -1149,11 +1149,17 @@ check_low_cap (void)
  * reports from LOW_CAP_SETTLE_S after the cap to its end (the issue's
  * "audio survives"). Once the cap is lifted B's video must be decoded at A
  * again within RECOVER_LOW_S (a try comes 5-20 s after the suspension)
- * and then smoothly. What B's link sent each second is printed. (With
+ * and then smoothly, and B's voice must have no hole over LIFT_HOLE_MS
+ * from the lift on. What B's link sent each second is printed. (With
  * three peers, check_low_cap, the capped peer's two voices need ~31
  * kbit/s: no rate control fits them under 20.) */
 #define LOW_CAP_SETTLE_S 4
 #define LOW_CAP_AUDIO 0.80
+/* From the lift on (B's queue draining, then its video tried again and
+ * back) B's voice must never be gone for longer than this at A. It was,
+ * for 1.8-2.0 s in 7 of 9 runs, while the lab dropped the queue at the
+ * lift (see f2f_test_host_set_uplink_cap). */
+#define LIFT_HOLE_MS 400
 
 static void
 check_low_cap_pair (void)
@@ -1170,7 +1176,8 @@ check_low_cap_pair (void)
   Watcher ws = { 0, };
   Resumed resumed = { b, {a, a}, {0, 0} };
   GString *trace = g_string_new (NULL);
-  guint tone0, settle0, missing, n, i;
+  guint tone0, settle0, capped_end, lift0, missing, n, i;
+  gint64 lift_hole_ms;
   gdouble tone_ref, resume_s = -1;
   gint64 capped_us, lifted_us;
   gboolean suspended = FALSE, back;
@@ -1200,12 +1207,12 @@ check_low_cap_pair (void)
     suspended |= s;
     g_string_append_printf (trace, "\n  %us: wire %u (rtp %u in %.0f "
         "packets/s, rtcp %u, other %u) kbit/s, %u retransmitted, capacity %u, "
-        "estimate %u, video %s", i + 1, link_field (b, a, "wire"),
+        "estimate %u, RTT %.0f ms, video %s", i + 1, link_field (b, a, "wire"),
         link_field (b, a, "wire-rtp"), link_double (b, a, "wire-rtp-pps"),
         link_field (b, a, "wire-rtcp"), link_field (b, a, "wire-other"),
         link_field (b, a, "rtx-packets"),
         link_field (b, a, "capacity"), link_field (b, a, "estimate"),
-        s ? "suspended" : "sent");
+        link_rtt (b, a), s ? "suspended" : "sent");
   }
   if (any_failure (lab->peers)) {
     g_autofree gchar *state = describe (lab->peers);
@@ -1213,9 +1220,11 @@ check_low_cap_pair (void)
   }
   missing = f2f_test_tone_missing (a, 1, settle0, a->tone_history->len,
       tone_ref);
-  n = a->tone_history->len - settle0;
+  capped_end = a->tone_history->len;
+  n = capped_end - settle0;
 
   f2f_test_host_set_uplink_cap (lab->hosts[1], 0);
+  lift0 = a->tone_history->len;
   lifted_us = g_get_monotonic_time ();
   resumed.from[0] = resumed.from[1] = f2f_test_peer_video_from (a,
       b->peer_id);
@@ -1225,17 +1234,28 @@ check_low_cap_pair (void)
         (gdouble) G_USEC_PER_SEC;
   watcher_start (&ws, lab->peers, b);
   watcher_run (&ws, 2000);
+  /* from the lift to 2 s after B's video came back (its try included) */
+  lift_hole_ms = f2f_test_tone_longest_hole_ms (a, 1, lift0,
+      a->tone_history->len, tone_ref);
   g_print ("B capped at %u kbit/s for %u s, alone with A; per second:%s\n"
       "B's tone at A (%.1f dB before the cap): %u of %u 20 ms reports "
       "missing from %u s after the cap to its end (%.1f %% whole); cap "
       "lifted: B's video decoded again after %.1f s, then %.1f fps (longest "
-      "gap %" G_GINT64_FORMAT " ms)\n", LOW_CAP_KBIT, LOW_CAP_S, trace->str,
+      "gap %" G_GINT64_FORMAT " ms); B's voice from the lift on: longest "
+      "hole %" G_GINT64_FORMAT " ms\n", LOW_CAP_KBIT, LOW_CAP_S, trace->str,
       tone_ref, missing, n, LOW_CAP_SETTLE_S, n ? 100.0 * (n - missing) / n :
-      0, resume_s, watch_fps (&ws.w[0]), ws.w[0].longest_gap_us / 1000);
+      0, resume_s, watch_fps (&ws.w[0]), ws.w[0].longest_gap_us / 1000,
+      lift_hole_ms);
   if (missing > 0) {
     g_autofree gchar *holes = f2f_test_tone_holes (a, 1, settle0,
+        capped_end, tone_ref);
+    g_print ("  B's tone missing at A under the cap (running time, ms): "
+        "%s\n", holes);
+  }
+  if (lift_hole_ms > 0) {
+    g_autofree gchar *holes = f2f_test_tone_holes (a, 1, lift0,
         a->tone_history->len, tone_ref);
-    g_print ("  B's tone missing at A (running time, ms): %s\n", holes);
+    g_print ("  B's tone missing at A from the lift on: %s\n", holes);
   }
   g_string_free (trace, TRUE);
   fail_unless (suspended, "B's link did not suspend its video under the "
@@ -1251,6 +1271,9 @@ check_low_cap_pair (void)
       "B's video after the %u kbit/s cap: %.1f fps (gap %" G_GINT64_FORMAT
       " ms)", LOW_CAP_KBIT, watch_fps (&ws.w[0]),
       ws.w[0].longest_gap_us / 1000);
+  fail_unless (lift_hole_ms <= LIFT_HOLE_MS, "B's voice was gone at A for %"
+      G_GINT64_FORMAT " ms after the %u kbit/s cap was lifted (at most %u "
+      "ms may be)", lift_hole_ms, LOW_CAP_KBIT, LIFT_HOLE_MS);
   fail_if (any_failure (lab->peers), "a link failed after the %u kbit/s "
       "cap", LOW_CAP_KBIT);
   lab_free (lab);
