@@ -309,7 +309,8 @@ typedef gdouble F2fTestLevelTable[F2F_TEST_AV_MAX][F2F_TEST_AV_MAX];
  * each process carrying its room index as its "index" object data) has
  * reported twice since the call (the first report may predate a switch)
  * and plays every other peer's tone (≥ −45 dB) and shows its colour (≥ 12
- * pixels), with its own tone 40 dB under the quietest other one; with
+ * pixels), with its own tone 40 dB under the quietest other one (30 for
+ * peers reporting every 20 ms: OWN_BELOW_FAST_DB); with
  * @reference, no voice 3 dB or more louder than there (heard twice).
  * Prints what each peer plays, labelled @phase; fails the test with the
  * first reason otherwise. Returns the ms it took. */

@@ -808,8 +808,9 @@ keep_measuring (gpointer data)
  * dip of a voice under HEARD_DB longer than 200 ms and no picture gone for
  * longer than 500 ms (the switch targets of test_switch_gap: a leave is a
  * smaller change than a switch). Three peers, not four: with 20 ms
- * spectra a fourth tone 300 Hz from the third leaks into its band at
- * about -20 dB, under the 30 dB a peer's own voice must stay below. */
+ * spectra the old fourth tone, 300 Hz from the third, leaked into its band
+ * at about -20 dB, under the 30 dB a peer's own voice must stay below
+ * (the fourth is 3000 Hz since the tones changed: see av_tones). */
 GST_START_TEST (test_client_leaves)
 {
   TestServer *server = f2f_test_server_start (0, NULL);
