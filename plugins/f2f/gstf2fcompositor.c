@@ -1360,9 +1360,24 @@ release_audio_input (GstF2fCompositor * self, AudioInput * in)
   g_free (in);
 }
 
+/* A mix-minus going away: its branches leave the inputs' tees first (the
+ * tee then ignores a push in flight), its mixer is stopped, and only then
+ * do the mixer's sink pads go (with it). Not the other way round:
+ * GStreamer 1.22's audioaggregator mixes each sink pad with the pad's and
+ * the element's locks released, in the middle of a walk over its sink
+ * pads that holds no reference to them (later versions hold one), so a
+ * sink pad released by another thread at that moment is freed under the
+ * walk and the mixer's thread crashes (audiomixer casting the freed pad).
+ * A clean-clone CI run lost an elected mixer so, as it released its
+ * mix-minus outputs going back to the mesh (integration/election,
+ * 2026-12-06; its mixer thread's and f2fsignal's stacks: the mix's pads
+ * released a moment before, the mixer being stopped). Branches removed
+ * from a mix that stays (a participant leaving, a mix-minus changing
+ * hands) still take that risk: docs/architecture.md. */
 static void
 release_minus_output (GstF2fCompositor * self, MinusOutput * out)
 {
+  GPtrArray *mixer_pads = g_ptr_array_new_with_free_func (gst_object_unref);
   GList *l;
 
   hide_pad (self, out->pad);
@@ -1373,11 +1388,18 @@ release_minus_output (GstF2fCompositor * self, MinusOutput * out)
     AudioInput *in = l->data;
     Branch *b = find_branch (in, out);
 
-    if (b)
-      remove_branch (self, in, b);
+    if (b == NULL)
+      continue;
+    gst_element_release_request_pad (in->tee, b->tee_pad);
+    gst_object_unref (b->tee_pad);
+    g_ptr_array_add (mixer_pads, b->mixer_pad);
+    in->branches = g_list_remove (in->branches, b);
+    g_free (b);
   }
   remove_children (self, out->silence, out->silence_caps, out->mixer,
       out->capsfilter, NULL);
+  /* (the stopped mixer's pads went with it; these are our references) */
+  g_ptr_array_unref (mixer_pads);
   g_free (out);
 }
 
