@@ -131,7 +131,8 @@ gint64 f2f_peer_link_buffered_amount (F2fPeerLink * link,
 gboolean f2f_peer_link_heartbeat (F2fPeerLink * link, gint64 now_us,
     const GstF2fPlan * plan);
 /* Any thread. Heartbeats only when the control channel is otherwise
- * silent (or every 3 s): for a link whose video is suspended. */
+ * silent (or every 3 s): for a link so slow one way that its delay
+ * feedback is spaced out (f2fcongestion). */
 void f2f_peer_link_thin_heartbeats (F2fPeerLink * link, gboolean thin);
 /* Any thread. The plan the peer's latest heartbeat named: FALSE when no
  * heartbeat came yet; else @epoch and @proposer (NULL: it holds none;
