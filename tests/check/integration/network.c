@@ -1158,8 +1158,10 @@ check_low_cap (void)
 /* From the lift on (B's queue draining, then its video tried again and
  * back) B's voice must never be gone for longer than this at A. It was,
  * for 1.8-2.0 s in 7 of 9 runs, while the lab dropped the queue at the
- * lift (see f2f_test_host_set_uplink_cap). */
-#define LIFT_HOLE_MS 400
+ * lift (see f2f_test_host_set_uplink_cap); since, 0-100 ms in 6 runs by
+ * hand and 0 and 300 ms in two clean-clone CI runs (the 1.9 s queue
+ * drained at once: A's jitterbuffer resets its clock). */
+#define LIFT_HOLE_MS 600
 
 static void
 check_low_cap_pair (void)
