@@ -999,19 +999,31 @@ add_branch (GstF2fCompositor * self, AudioInput * in, MinusOutput * out)
   return TRUE;
 }
 
+/* Takes branch @b out of @in: the tee's pad goes (the tee then ignores a
+ * push in flight, which it reports as not-linked). Returns the mixer's
+ * pad, unlinked, for the caller to release (or to let go with its mixer:
+ * release_minus_output). */
+static GstPad *
+take_branch_out (AudioInput * in, Branch * b)
+{
+  GstPad *mixer_pad = b->mixer_pad;
+
+  gst_element_release_request_pad (in->tee, b->tee_pad);
+  gst_object_unref (b->tee_pad);
+  in->branches = g_list_remove (in->branches, b);
+  g_free (b);
+  return mixer_pad;
+}
+
 static void
 remove_branch (GstF2fCompositor * self, AudioInput * in, Branch * b)
 {
   GstElement *mixer = b->output ? b->output->mixer : self->mixer;
+  /* Tee first: the mixer pad going away second cannot stall the tee. */
+  GstPad *mixer_pad = take_branch_out (in, b);
 
-  /* Tee first: it then reports a push in flight as not-linked, which it
-   * ignores; the mixer pad going away second cannot stall the tee. */
-  gst_element_release_request_pad (in->tee, b->tee_pad);
-  gst_element_release_request_pad (mixer, b->mixer_pad);
-  gst_object_unref (b->tee_pad);
-  gst_object_unref (b->mixer_pad);
-  in->branches = g_list_remove (in->branches, b);
-  g_free (b);
+  gst_element_release_request_pad (mixer, mixer_pad);
+  gst_object_unref (mixer_pad);
 }
 
 /* Makes the links match the ids: every audio input feeds the full mix and
@@ -1388,13 +1400,8 @@ release_minus_output (GstF2fCompositor * self, MinusOutput * out)
     AudioInput *in = l->data;
     Branch *b = find_branch (in, out);
 
-    if (b == NULL)
-      continue;
-    gst_element_release_request_pad (in->tee, b->tee_pad);
-    gst_object_unref (b->tee_pad);
-    g_ptr_array_add (mixer_pads, b->mixer_pad);
-    in->branches = g_list_remove (in->branches, b);
-    g_free (b);
+    if (b)
+      g_ptr_array_add (mixer_pads, take_branch_out (in, b));
   }
   remove_children (self, out->silence, out->silence_caps, out->mixer,
       out->capsfilter, NULL);
