@@ -164,8 +164,9 @@
 /* Video is suspended when the link delivers (the rate its peer's delay
  * feedback says it received) under SUSPEND_MARGIN × what the least video
  * and the least of the rest need, and under SUSPEND_DELIVERED of what it
- * sends, for SUSPEND_AFTER_US: the estimate never goes under that need
- * (clamp_estimate), so such a link would sit on a full queue. libwebrtc
+ * sends, for SUSPEND_AFTER_US: the estimate never goes under what the
+ * least video and the least of the rest need (clamp_estimate), so such a
+ * link would sit on a full queue. libwebrtc
  * suspends a stream under its minimum the same way (and probes with
  * padding, which f2f cannot send: it tries with video instead). The 20
  * kbit/s cap of integration/network: with video at its least 30 kbit/s
@@ -218,7 +219,17 @@ feedback_fresh (const GstF2fBitrateLink * link, gint64 now_us)
 static gdouble
 clamp_estimate (const GstF2fBitrateConfig * config, gdouble kbps)
 {
-  gdouble lo = config->min_kbps + config->audio_kbps;
+  /* The floor is what the least video and the least of the rest need
+   * (SUSPEND_REST_KBPS), not config->audio_kbps: that is measured at the
+   * rate the link has now, and at the start of a cap it still holds Opus
+   * at the old rate, RTCP's share of it and the retransmissions of what
+   * the queue dropped. In integration/network test_cap_half_rate it read
+   * 215 kbit/s 0.6 s into a 150 kbit/s cap, and a cut to 123 kbit/s came
+   * out at 245: the link sat on a full queue for the rest of the cap, its
+   * picture at 8-11 fps (3 of 10 runs by hand; libs/bitrate
+   * test_floor_not_the_overhead). What the link cannot carry above the
+   * floor is the suspension's to judge. */
+  gdouble lo = config->min_kbps + SUSPEND_REST_KBPS;
   gdouble hi = MAX (config->max_kbps, config->min_kbps) + config->audio_kbps;
 
   return CLAMP (kbps, lo, hi);
