@@ -323,17 +323,7 @@ struct _MinusOutput
   GstElement *mixer, *capsfilter, *silence, *silence_caps;
 };
 
-/* A branch's pads waiting to be released on their mixer's thread
- * (remove_branch). */
-typedef struct
-{
-  GstElement *tee, *mixer;
-  GstPad *tee_pad, *mixer_pad;
-} Release;
-
 /* Lock order: config_lock → layout_lock → object lock → a pad's object lock.
- * release_lock is a leaf: nothing is taken or waited for while holding it
- * (it guards the releases a mixer's thread takes from its source pad).
  * config_lock serialises changes to the element's structure (pads, internal
  * branches) and is only ever taken from application threads, never from a
  * streaming thread, because releasing a pad waits for streaming threads.
@@ -345,9 +335,6 @@ struct _GstF2fCompositor
 
   GMutex config_lock;
   GMutex layout_lock;
-  GMutex release_lock;
-  GCond release_cond;
-  GList *releases;              /* Release*, protected by release_lock */
 
   /* fixed after init */
   GstElement *compositor, *video_caps, *background, *background_caps;
@@ -1028,121 +1015,15 @@ take_branch_out (AudioInput * in, Branch * b)
   return mixer_pad;
 }
 
-/* Tee first: the mixer pad going away second cannot stall the tee. */
-static void
-release_now (Release * r)
-{
-  gst_element_release_request_pad (r->tee, r->tee_pad);
-  gst_element_release_request_pad (r->mixer, r->mixer_pad);
-  gst_object_unref (r->tee_pad);
-  gst_object_unref (r->mixer_pad);
-  gst_object_unref (r->tee);
-  gst_object_unref (r->mixer);
-  g_free (r);
-}
-
-/* A mixer's source pad, on the mixer's own thread, as it pushes a mix:
- * between two of its walks over its sink pads, the one moment a sink pad
- * of a running audiomixer can be released. GStreamer 1.22's
- * audioaggregator mixes each sink pad with the pad's and the element's
- * locks released, in the middle of a walk that holds no reference to
- * them (later versions hold one): a pad released by another thread then
- * is freed under the walk, and the mixer's thread crashes
- * (elements/f2fcompositor test_minus_changes_while_mixing). The branch
- * was fed up to here, so the live mixer never waited for a pad without
- * data: a pad unlinked first and released here cost 180-380 ms of sound
- * at each topology switch (the mixer timed out on it and resynced). */
-static GstPadProbeReturn
-release_on_mixer_thread (GstPad * pad, GstPadProbeInfo * info, gpointer data)
-{
-  GstF2fCompositor *self = data;
-  GstObject *mixer = GST_OBJECT_PARENT (pad);
-  GList *mine = NULL, *l, *next;
-
-  g_mutex_lock (&self->release_lock);
-  for (l = self->releases; l; l = next) {
-    Release *r = l->data;
-
-    next = l->next;
-    if ((GstObject *) r->mixer == mixer) {
-      self->releases = g_list_remove_link (self->releases, l);
-      mine = g_list_concat (l, mine);
-    }
-  }
-  g_mutex_unlock (&self->release_lock);
-  if (mine == NULL)
-    return GST_PAD_PROBE_OK;
-  g_list_free_full (mine, (GDestroyNotify) release_now);
-  g_mutex_lock (&self->release_lock);
-  g_cond_broadcast (&self->release_cond);
-  g_mutex_unlock (&self->release_lock);
-  return GST_PAD_PROBE_OK;
-}
-
-/* Watches @mixer's output for the releases due on its thread. */
-static void
-watch_mixer (GstF2fCompositor * self, GstElement * mixer)
-{
-  GstPad *src = gst_element_get_static_pad (mixer, "src");
-
-  gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER |
-      GST_PAD_PROBE_TYPE_BUFFER_LIST, release_on_mixer_thread, self, NULL);
-  gst_object_unref (src);
-}
-
-/* How long a release may wait for its mixer's thread (which pushes a mix
- * every 10 ms while playing: each mixer has a live silence source) before
- * it is done here: a mixer that is not pushing is not mixing either. */
-#define RELEASE_WAIT_US (200 * 1000)
-
-/* Takes branch @b out of @in. While its mixer may be mixing, the pads go
- * on the mixer's thread (release_on_mixer_thread): the caller then calls
- * wait_releases. config_lock held. */
 static void
 remove_branch (GstF2fCompositor * self, AudioInput * in, Branch * b)
 {
   GstElement *mixer = b->output ? b->output->mixer : self->mixer;
-  Release *r = g_new0 (Release, 1);
-  gboolean running;
+  /* Tee first: the mixer pad going away second cannot stall the tee. */
+  GstPad *mixer_pad = take_branch_out (in, b);
 
-  r->tee = gst_object_ref (in->tee);
-  r->mixer = gst_object_ref (mixer);
-  r->tee_pad = b->tee_pad;
-  r->mixer_pad = b->mixer_pad;
-  in->branches = g_list_remove (in->branches, b);
-  g_free (b);
-  GST_OBJECT_LOCK (mixer);
-  running = GST_STATE (mixer) >= GST_STATE_PAUSED
-      || GST_STATE_PENDING (mixer) >= GST_STATE_PAUSED;
-  GST_OBJECT_UNLOCK (mixer);
-  if (!running) {
-    release_now (r);
-    return;
-  }
-  g_mutex_lock (&self->release_lock);
-  self->releases = g_list_append (self->releases, r);
-  g_mutex_unlock (&self->release_lock);
-}
-
-/* Waits for the mixers' threads to release what remove_branch gave them;
- * what is left after RELEASE_WAIT_US (a mixer not pushing: paused, or its
- * output blocked) is released here. config_lock held. */
-static void
-wait_releases (GstF2fCompositor * self)
-{
-  gint64 deadline = g_get_monotonic_time () + RELEASE_WAIT_US;
-  GList *left;
-
-  g_mutex_lock (&self->release_lock);
-  while (self->releases && g_cond_wait_until (&self->release_cond,
-          &self->release_lock, deadline));
-  left = self->releases;
-  self->releases = NULL;
-  g_mutex_unlock (&self->release_lock);
-  if (left)
-    GST_DEBUG_OBJECT (self, "%u branches released without their mixer's "
-        "thread", g_list_length (left));
-  g_list_free_full (left, (GDestroyNotify) release_now);
+  gst_element_release_request_pad (mixer, mixer_pad);
+  gst_object_unref (mixer_pad);
 }
 
 /* Makes the links match the ids: every audio input feeds the full mix and
@@ -1179,7 +1060,6 @@ reconcile_routes (GstF2fCompositor * self)
   }
   g_list_free (inputs);
   g_list_free (outputs);
-  wait_releases (self);
 }
 
 static void
@@ -1392,7 +1272,6 @@ add_minus_output (GstF2fCompositor * self, GstPadTemplate * templ,
   gst_object_unref (target);
   gst_object_unref (sinkpad);
 
-  watch_mixer (self, mixer);
   out = g_new0 (MinusOutput, 1);
   out->mixer = mixer;
   out->capsfilter = capsfilter;
@@ -1487,8 +1366,6 @@ release_audio_input (GstF2fCompositor * self, AudioInput * in)
 {
   while (in->branches)
     remove_branch (self, in, in->branches->data);
-  /* (its branches fed their mixers until released: then it stops) */
-  wait_releases (self);
   remove_children (self, in->convert, in->resample, in->capsfilter, in->level,
       in->tee, NULL);
   hide_pad (self, in->pad);
@@ -1508,7 +1385,7 @@ release_audio_input (GstF2fCompositor * self, AudioInput * in)
  * 2026-12-06; its mixer thread's and f2fsignal's stacks: the mix's pads
  * released a moment before, the mixer being stopped). Branches removed
  * from a mix that stays (a participant leaving, a mix-minus changing
- * hands) are released on the mixer's thread (remove_branch). */
+ * hands) still take that risk: docs/architecture.md. */
 static void
 release_minus_output (GstF2fCompositor * self, MinusOutput * out)
 {
@@ -1912,10 +1789,6 @@ gst_f2f_compositor_finalize (GObject * object)
   g_free (self->missing_factory);
   g_mutex_clear (&self->config_lock);
   g_mutex_clear (&self->layout_lock);
-  /* (every release is done before config_lock is let go: wait_releases) */
-  g_warn_if_fail (self->releases == NULL);
-  g_mutex_clear (&self->release_lock);
-  g_cond_clear (&self->release_cond);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
@@ -2055,8 +1928,6 @@ gst_f2f_compositor_init (GstF2fCompositor * self)
 
   g_mutex_init (&self->config_lock);
   g_mutex_init (&self->layout_lock);
-  g_mutex_init (&self->release_lock);
-  g_cond_init (&self->release_cond);
   self->width = DEFAULT_WIDTH;
   self->height = DEFAULT_HEIGHT;
   self->fps_n = DEFAULT_FPS_N;
@@ -2128,7 +1999,6 @@ gst_f2f_compositor_init (GstF2fCompositor * self)
   gst_object_unref (bg_pad);
 
   configure_mixer (self, self->mixer);
-  watch_mixer (self, self->mixer);
   configure_silence (self, self->silence);
   caps = mix_caps (self);
   g_object_set (self->mixer_caps, "caps", caps, NULL);
