@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <gst/check/gstcheck.h>
+#include <json-glib/json-glib.h>
 #ifdef HAVE_LIBCRYPTO
 #include <openssl/crypto.h>
 #endif
@@ -873,9 +874,14 @@ host_apply (TestHost * host, guint loss, gboolean block_tcp)
     run_cmd ("%snft add table netdev f2flab", enter);
     run_cmd ("%snft add chain netdev f2flab in { type filter hook ingress "
         "device %s priority 0 ; policy accept ; }", enter, dev);
-    if (loss > 0)
+    /* (counted: what arrived, then what was dropped of it, for
+     * f2f_test_host_loss_counts) */
+    if (loss > 0) {
+      run_cmd ("%snft add rule netdev f2flab in ip protocol udp counter",
+          enter);
       run_cmd ("%snft add rule netdev f2flab in ip protocol udp numgen "
-          "random mod 100 < %u drop", enter, loss);
+          "random mod 100 < %u counter drop", enter, loss);
+    }
     if (block_tcp)
       run_cmd ("%snft add rule netdev f2flab in ip protocol tcp drop", enter);
   }
@@ -953,6 +959,78 @@ f2f_test_host_uplink_counters (TestHost * host, guint64 * sent_bytes,
   }
   if ((p = strstr (out, "dropped ")))
     *dropped = g_ascii_strtoull (p + 8, NULL, 10);
+}
+
+/* The UDP packets that reached one end's ingress hook, and how many of
+ * them its loss rule dropped (0 and 0 without loss). */
+static void
+loss_counts (TestHost * host, gboolean peer_end, guint64 * seen,
+    guint64 * dropped)
+{
+  g_autofree gchar *cmd = g_strdup_printf ("%s%s%snft -j list table "
+      "netdev f2flab", peer_end ? "nsenter -t " : "", peer_end ? host->pid :
+      "", peer_end ? " -n " : "");
+  g_autofree gchar *out = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonNode *root;
+  JsonArray *items;
+  gint status = 0;
+  guint i, j;
+
+  *seen = *dropped = 0;
+  if (host->loss == 0)
+    return;
+  fail_unless (g_spawn_command_line_sync (cmd, &out, NULL, &status, NULL)
+      && g_spawn_check_wait_status (status, NULL), "'%s' failed", cmd);
+  fail_unless (json_parser_load_from_data (parser, out, -1, NULL),
+      "'%s' said: %s", cmd, out);
+  root = json_parser_get_root (parser);
+  fail_unless (JSON_NODE_HOLDS_OBJECT (root)
+      && json_object_has_member (json_node_get_object (root), "nftables"),
+      "'%s' said: %s", cmd, out);
+  items = json_object_get_array_member (json_node_get_object (root),
+      "nftables");
+  for (i = 0; i < json_array_get_length (items); i++) {
+    JsonObject *item = json_array_get_object_element (items, i);
+    JsonObject *rule;
+    JsonArray *expr;
+    guint64 packets = 0;
+    gboolean drop = FALSE, counted = FALSE;
+
+    if (item == NULL || !json_object_has_member (item, "rule"))
+      continue;
+    rule = json_object_get_object_member (item, "rule");
+    if (rule == NULL || !json_object_has_member (rule, "expr"))
+      continue;
+    expr = json_object_get_array_member (rule, "expr");
+    for (j = 0; j < json_array_get_length (expr); j++) {
+      JsonObject *e = json_array_get_object_element (expr, j);
+
+      if (e && json_object_has_member (e, "counter")) {
+        JsonObject *c = json_object_get_object_member (e, "counter");
+
+        counted = c != NULL;
+        packets = c ? json_object_get_int_member_with_default (c, "packets",
+            0) : 0;
+      }
+      if (e && json_object_has_member (e, "drop"))
+        drop = TRUE;
+    }
+    if (counted && drop)
+      *dropped = packets;
+    else if (counted)
+      *seen = packets;
+  }
+}
+
+void
+f2f_test_host_loss_counts (TestHost * host, guint64 * to_peer,
+    guint64 * to_peer_dropped, guint64 * from_peer,
+    guint64 * from_peer_dropped)
+{
+  /* (the peer's end takes what comes to it; the router's what it sends) */
+  loss_counts (host, TRUE, to_peer, to_peer_dropped);
+  loss_counts (host, FALSE, from_peer, from_peer_dropped);
 }
 
 void

@@ -211,6 +211,11 @@ void f2f_test_host_uplink_counters (TestHost * host, guint64 * sent_bytes,
     guint64 * sent_packets, guint64 * dropped);
 /* Random loss of @percent % of UDP packets in each direction (0: none). */
 void f2f_test_host_set_loss (TestHost * host, guint percent);
+/* Since that loss was set: the UDP packets that came to the peer and the
+ * ones of them dropped, and the same of what it sent. */
+void f2f_test_host_loss_counts (TestHost * host, guint64 * to_peer,
+    guint64 * to_peer_dropped, guint64 * from_peer,
+    guint64 * from_peer_dropped);
 /* Drops every TCP packet on the pair (its signaling), both ways, or not. */
 void f2f_test_host_block_tcp (TestHost * host, gboolean block);
 void f2f_test_host_free (TestHost * host);
