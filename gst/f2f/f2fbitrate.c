@@ -165,8 +165,8 @@
  * feedback says it received) under SUSPEND_MARGIN × what the least video
  * and the least of the rest need, and under SUSPEND_DELIVERED of what it
  * sends, for SUSPEND_AFTER_US: the estimate never goes under what the
- * least video and the least of the rest need (clamp_estimate), so such a
- * link would sit on a full queue. libwebrtc
+ * least video and the rest need (clamp_estimate), so such a link would
+ * sit on a full queue. libwebrtc
  * suspends a stream under its minimum the same way (and probes with
  * padding, which f2f cannot send: it tries with video instead). The 20
  * kbit/s cap of integration/network: with video at its least 30 kbit/s
@@ -216,23 +216,33 @@ feedback_fresh (const GstF2fBitrateLink * link, gint64 now_us)
       FEEDBACK_FRESH_US;
 }
 
+/* The estimate within its bounds after an update that began at @before
+ * (< 0: a new link). The floor is the least video and what the rest of
+ * the link sends (config->audio_kbps, measured at the rate the link has
+ * now), but a floor only holds an estimate up: it never lifts one over
+ * where the update found it, nor under the least video and the least the
+ * rest needs (SUSPEND_REST_KBPS). At the start of a cap the rest still
+ * holds Opus at the old rate, RTCP's share of it and the retransmissions
+ * of what the queue dropped: in integration/network test_cap_half_rate it
+ * read 215 kbit/s 0.6 s into a 150 kbit/s cap, and a cut to 123 kbit/s
+ * came out at 245 (30 + 215), where the link sat on its full queue for
+ * the rest of the cap, its picture at 8-11 fps (3 of 10 runs by hand;
+ * libs/bitrate test_floor_not_the_overhead). A floor of the least alone
+ * (55 kbit/s here) let loopback rooms' estimates fall under what Opus and
+ * RTCP send at a topology switch (a loaded machine reads as a queue), and
+ * the voices of integration/mixer test_phases came out too degraded (a
+ * voice missing or one's own 28 dB under the others in 4 of 5 runs). */
 static gdouble
-clamp_estimate (const GstF2fBitrateConfig * config, gdouble kbps)
+clamp_estimate (const GstF2fBitrateConfig * config, gdouble kbps,
+    gdouble before)
 {
-  /* The floor is what the least video and the least of the rest need
-   * (SUSPEND_REST_KBPS), not config->audio_kbps: that is measured at the
-   * rate the link has now, and at the start of a cap it still holds Opus
-   * at the old rate, RTCP's share of it and the retransmissions of what
-   * the queue dropped. In integration/network test_cap_half_rate it read
-   * 215 kbit/s 0.6 s into a 150 kbit/s cap, and a cut to 123 kbit/s came
-   * out at 245: the link sat on a full queue for the rest of the cap, its
-   * picture at 8-11 fps (3 of 10 runs by hand; libs/bitrate
-   * test_floor_not_the_overhead). What the link cannot carry above the
-   * floor is the suspension's to judge. */
-  gdouble lo = config->min_kbps + SUSPEND_REST_KBPS;
+  gdouble least = config->min_kbps + SUSPEND_REST_KBPS;
+  gdouble lo = config->min_kbps + config->audio_kbps;
   gdouble hi = MAX (config->max_kbps, config->min_kbps) + config->audio_kbps;
 
-  return CLAMP (kbps, lo, hi);
+  if (before >= 0)
+    lo = MIN (lo, MAX (before, least));
+  return CLAMP (kbps, MIN (lo, hi), hi);
 }
 
 void
@@ -243,7 +253,7 @@ gst_f2f_bitrate_link_init (GstF2fBitrateLink * link,
 
   /* (every counter and time 0, every flag FALSE, but these) */
   memset (link, 0, sizeof (*link));
-  link->estimate_kbps = clamp_estimate (config, start_kbps);
+  link->estimate_kbps = clamp_estimate (config, start_kbps, -1);
   link->rtt_min_ms = -1;
   link->rtt_prev_min_ms = -1;
   link->rtt_window_us = now_us;
@@ -372,8 +382,10 @@ gst_f2f_bitrate_link_update (GstF2fBitrateLink * link,
   gint64 step_us;
   gboolean delayed = FALSE, episode;
   gdouble rtt_growth = 0;       /* ms of RTT per ms since the last report */
+  gdouble before;
 
   g_return_val_if_fail (link != NULL && config != NULL, action);
+  before = link->estimate_kbps;
 
   /* (a cut by NACKs between two reports starts the step anew) */
   step_us = CLAMP (now_us - MAX (link->last_us, link->last_decrease_us), 0,
@@ -416,7 +428,7 @@ gst_f2f_bitrate_link_update (GstF2fBitrateLink * link,
     link->delayed_reports = 0;
     if (loss > LOSS_HIGH) {
       link->estimate_kbps = clamp_estimate (config, link->estimate_kbps *
-          (1.0 - 0.5 * loss));
+          (1.0 - 0.5 * loss), before);
       link->last_decrease_us = MAX (now_us, 1);
       end_probe (link, now_us);
       return GST_F2F_BITRATE_DECREASE_LOSS;
@@ -496,7 +508,7 @@ gst_f2f_bitrate_link_update (GstF2fBitrateLink * link,
   if (action == GST_F2F_BITRATE_DECREASE_LOSS
       || action == GST_F2F_BITRATE_DECREASE_DELAY)
     link->last_decrease_us = MAX (now_us, 1);
-  link->estimate_kbps = clamp_estimate (config, link->estimate_kbps);
+  link->estimate_kbps = clamp_estimate (config, link->estimate_kbps, before);
   return action;
 }
 
@@ -505,9 +517,10 @@ gst_f2f_bitrate_link_nacked (GstF2fBitrateLink * link,
     const GstF2fBitrateConfig * config, gint64 now_us, guint nacked,
     guint sent, gdouble sent_kbps)
 {
-  gdouble decrease, share;
+  gdouble decrease, share, before;
 
   g_return_val_if_fail (link != NULL && config != NULL, GST_F2F_BITRATE_HOLD);
+  before = link->estimate_kbps;
 
   /* (the receiver's delay feedback sees an overflowing queue before any
    * NACK, and reports are not needed for it) */
@@ -541,7 +554,7 @@ gst_f2f_bitrate_link_nacked (GstF2fBitrateLink * link,
       NACKED_DECREASE;
   link->estimate_kbps = clamp_estimate (config, (sent_kbps > 0 ?
           MIN (link->estimate_kbps, sent_kbps) : link->estimate_kbps) *
-      decrease);
+      decrease, before);
   link->last_decrease_us = MAX (now_us, 1);
   link->last_nacked_us = MAX (now_us, 1);
   /* (the capacity stays: the rate sent in an overflow says nothing of it) */
@@ -560,8 +573,10 @@ gst_f2f_bitrate_link_feedback (GstF2fBitrateLink * link,
   GstF2fBitrateAction action = GST_F2F_BITRATE_HOLD;
   gint64 step_us = 0;
   gboolean overuse;
+  gdouble before;
 
   g_return_val_if_fail (link != NULL && config != NULL, action);
+  before = link->estimate_kbps;
 
   if (link->feedback_step_us > 0)
     step_us = CLAMP (now_us - MAX (link->feedback_step_us,
@@ -635,7 +650,7 @@ gst_f2f_bitrate_link_feedback (GstF2fBitrateLink * link,
   }
   if (action == GST_F2F_BITRATE_DECREASE_DELAY)
     link->last_decrease_us = MAX (now_us, 1);
-  link->estimate_kbps = clamp_estimate (config, link->estimate_kbps);
+  link->estimate_kbps = clamp_estimate (config, link->estimate_kbps, before);
   return action;
 }
 
