@@ -864,7 +864,7 @@ never (gpointer data)
 
 /* Two peers, A and B, B's link losing each listed percentage of UDP both
  * ways for F2F_AUDIO_LOSS_SECONDS (default 20) in turn, with 3 s without
- * loss between. Each 20 ms report of what A and B play (spectrum, 100 Hz
+ * loss between. Each 20 ms report of what A and B play (spectrum, 50 Hz
  * bands) is checked for the other's tone at its level without loss: a
  * report more than 6 dB under it is a frame lost or concealed audibly.
  * Prints one "audio-loss" line per percentage for the script's table. */

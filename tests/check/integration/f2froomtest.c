@@ -1075,7 +1075,7 @@ f2f_test_host_free (TestHost * host)
  * the first three keeps them 150 Hz away, of four 140 Hz, five 70, six
  * 40, seven 30, eight 20 (a search over 10 Hz steps, the first four
  * within 500-2200 Hz, the rest within 400-3000, tones at least 250 Hz
- * apart so that the 100 Hz bands of the fast reports never share one).
+ * apart so that the bands of the fast reports never share one).
  * See OWN_BELOW_DB. */
 static const guint av_tones[F2F_TEST_AV_MAX] = { 740, 1170, 1760, 2050,
   3000, 2300, 2680, 400
@@ -1365,7 +1365,7 @@ peer_start (TestHost * host, const gchar * server_uri, const gchar * room,
         server_uri ? server_uri : "ws://127.0.0.1:1/ws", room, name,
         extra ? extra : "", g_getenv ("F2F_TEST_PEER_PROPS") ?
         g_getenv ("F2F_TEST_PEER_PROPS") : "", f2f_test_av_color (index),
-        f2f_test_av_tone (index), fast ? 240 : 2400,
+        f2f_test_av_tone (index), fast ? 480 : 2400,
         fast ? 20000000 : 200000000);
     if (fast) {
       peer->tone_history = g_array_new (FALSE, FALSE, sizeof (F2fTestLevels));
@@ -1735,12 +1735,12 @@ f2f_test_sees_left (gpointer data)
  * only a voice that stays within 40 dB for the whole wait fails it; a
  * voice that really came back (a mix-minus with its own voice in it) is
  * within a few dB of the others. Peers reporting every 20 ms
- * (f2f_test_peer_start_av_fast) measure 100 Hz bands, where the window's
- * sidelobes carry a tone two bands away (320 Hz) into one's own at -37 to
- * -39 dB (B in a mesh of three, integration/mixer test_switch_gap, where
- * nothing carries its voice back): for them 30 dB. */
+ * (f2f_test_peer_start_av_fast) measure 50 Hz bands (start_av: the whole
+ * 20 ms in one FFT); in 100 Hz bands (half of it) the window carried a
+ * tone 320 Hz away into one's own at -37 to -39 dB (B in a mesh of three,
+ * integration/mixer test_switch_gap, where nothing carries its voice
+ * back), and 30 dB was asserted for them until 2026-12-07. */
 #define OWN_BELOW_DB 40.0
-#define OWN_BELOW_FAST_DB 30.0
 /* Pixels of a peer's colour in a 64×48 view: a tile in a grid of a grid
  * (a client's view of a mixer's composite) is still ~40. */
 #define SEEN_PIXELS 12
@@ -1773,7 +1773,7 @@ everyone_hears_everyone (gpointer data)
   for (i = 0; i < h->peers->len; i++) {
     TestPeer *p = g_ptr_array_index (h->peers, i);
     guint idx = room_index (p);
-    gdouble quietest = 0, own_below;
+    gdouble quietest = 0;
 
     if (p->tone_reports < h->reports[2 * i] + 2
         || p->color_reports < h->reports[2 * i + 1] + 2) {
@@ -1808,9 +1808,7 @@ everyone_hears_everyone (gpointer data)
       }
       quietest = MIN (quietest, p->tones[qidx]);
     }
-    /* (only the fast peers keep a history: start_av) */
-    own_below = p->tone_history ? OWN_BELOW_FAST_DB : OWN_BELOW_DB;
-    if (h->peers->len > 1 && p->tones[idx] > quietest - own_below) {
+    if (h->peers->len > 1 && p->tones[idx] > quietest - OWN_BELOW_DB) {
       h->why = g_strdup_printf ("%s hears itself at %.1f dB (others from "
           "%.1f dB)", p->name, p->tones[idx], quietest);
       return FALSE;

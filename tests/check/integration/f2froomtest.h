@@ -260,7 +260,7 @@ gint64 f2f_test_tone_longest_hole_ms (TestPeer * p, guint tone, guint from,
  * tones, colors). */
 TestPeer *f2f_test_peer_start_av (TestHost * host, const gchar * server_uri,
     const gchar * room, const gchar * name, guint index, const gchar * extra);
-/* … measuring every 20 ms (tones, with 100 Hz bands) and 50 ms (colours),
+/* … measuring every 20 ms (tones, with 50 Hz bands) and 50 ms (colours),
  * and keeping every report in tone_history and color_history. */
 TestPeer *f2f_test_peer_start_av_fast (TestHost * host,
     const gchar * server_uri, const gchar * room, const gchar * name,
@@ -314,8 +314,7 @@ typedef gdouble F2fTestLevelTable[F2F_TEST_AV_MAX][F2F_TEST_AV_MAX];
  * each process carrying its room index as its "index" object data) has
  * reported twice since the call (the first report may predate a switch)
  * and plays every other peer's tone (≥ −45 dB) and shows its colour (≥ 12
- * pixels), with its own tone 40 dB under the quietest other one (30 for
- * peers reporting every 20 ms: OWN_BELOW_FAST_DB); with
+ * pixels), with its own tone 40 dB under the quietest other one; with
  * @reference, no voice 3 dB or more louder than there (heard twice).
  * Prints what each peer plays, labelled @phase; fails the test with the
  * first reason otherwise. Returns the ms it took. */
