@@ -231,7 +231,7 @@ feedback_fresh (const GstF2fBitrateLink * link, gint64 now_us)
  * (55 kbit/s here) let loopback rooms' estimates fall under what Opus and
  * RTCP send at a topology switch (a loaded machine reads as a queue), and
  * the voices of integration/mixer test_phases came out too degraded (a
- * voice missing or one's own 28 dB under the others in 4 of 5 runs). */
+ * voice missing or one's own 28 dB under the others, 4 of 5 suites). */
 static gdouble
 clamp_estimate (const GstF2fBitrateConfig * config, gdouble kbps,
     gdouble before)

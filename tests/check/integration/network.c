@@ -486,10 +486,11 @@ median_of (gdouble * v, guint n)
  * as dropped of the UDP packets each way in the same seconds (from 1.5 s
  * before the first reading, which the first reading's count and smoothing
  * reach back to): the ~1,500 packets of 15 s are themselves a sample of
- * the 5 %, 0.046 to 0.064 dropped in 8 runs. The mean came out at 0.87 to
- * 1.09 of what was dropped (8 runs, 16 links, 4 of them under 10 %: 0.085
- * to 0.100 dropped). The median of 15 readings
- * a second apart, checked against the nominal 5 % until 2026-12-07, read
+ * the 5 %, 0.046 to 0.064 dropped per link (12 links). The mean came out
+ * at 0.87 to 1.09 of what was dropped (8 runs, 16 links, 4 of them under
+ * 10 %: 0.085 to 0.100 dropped); one reading of a burst (0.426 once in a
+ * clean-clone CI run) would move it by 0.014. The median of 15 readings a
+ * second apart, checked against the nominal 5 % until 2026-12-07, read
  * 0.031 to 0.062 over 18 links by hand and once 0.022 in a clean-clone
  * CI run, under the 0.025 asserted; the mean of the middle 18 of these
  * 30, 0.71 to 0.98 of what was dropped (a reading's distribution is
