@@ -756,6 +756,19 @@ gst_f2f_bitrate_link_audio_room (const GstF2fBitrateLink * link)
   return link->estimate_kbps;
 }
 
+gdouble
+gst_f2f_bitrate_link_control_room (const GstF2fBitrateLink * link)
+{
+  gdouble room;
+
+  g_return_val_if_fail (link != NULL, 0);
+
+  room = gst_f2f_bitrate_link_audio_room (link);
+  if (link->capacity_kbps > 0)
+    room = MIN (room, link->capacity_kbps);
+  return room;
+}
+
 void
 gst_f2f_bitrate_link_probe_soon (GstF2fBitrateLink * link, gint64 now_us)
 {

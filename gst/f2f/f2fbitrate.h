@@ -143,6 +143,16 @@ gboolean gst_f2f_bitrate_link_suspend_video (GstF2fBitrateLink * link,
 GST_F2F_API
 gdouble gst_f2f_bitrate_link_audio_room (const GstF2fBitrateLink * link);
 
+/* What the link may carry for its control plane (the delay feedback we
+ * send the peer, gst_f2f_bitrate_feedback_interval_us): its audio room,
+ * or the capacity a queue measured when that is lower. At a cap's onset
+ * the estimate is cut a step at a time and its floor holds it over the
+ * capacity; the feedback paced by it went every 300 ms into a 20 kbit/s
+ * cap's full queue for the first 2 s, and SCTP sent the messages that
+ * queue held again in one burst (0.5-1 kB, 200-400 ms of the link). */
+GST_F2F_API
+gdouble gst_f2f_bitrate_link_control_room (const GstF2fBitrateLink * link);
+
 /* How long to wait between two delay feedbacks on a link (µs): 150 ms,
  * unless what they cost would take more than 5 % of @own_kbps (what we may
  * send on the link, gst_f2f_bitrate_link_audio_room) or their SCTP

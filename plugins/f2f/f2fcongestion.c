@@ -1405,7 +1405,7 @@ feedback_tick_cb (gpointer data)
       continue;
     send_feedback (ls, now);
     interval = gst_f2f_bitrate_feedback_interval_us
-        (gst_f2f_bitrate_link_audio_room (&ls->law), ls->received_kbps);
+        (gst_f2f_bitrate_link_control_room (&ls->law), ls->received_kbps);
     ls->next_feedback_us = now + interval;
     /* one side of the link is so slow that the feedback must be spaced
      * out to keep within its budget: so must the heartbeats, that the

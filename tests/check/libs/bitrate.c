@@ -941,6 +941,31 @@ GST_START_TEST (test_floor_not_the_overhead)
 
 GST_END_TEST;
 
+/* The control plane's room at a cap's onset: the first feedback with a
+ * queue measures a 20 kbit/s capacity while the estimate is still cut a
+ * step at a time (and held up by its floor): the feedback we send the
+ * peer is paced by the capacity (1 s apart), not by the estimate (300
+ * ms). Where no queue measured a capacity, the estimate. */
+GST_START_TEST (test_control_room)
+{
+  GstF2fBitrateLink link;
+  gint64 t = 0;
+
+  gst_f2f_bitrate_link_init (&link, &config, 500, 0);
+  fail_unless (gst_f2f_bitrate_link_control_room (&link) ==
+      gst_f2f_bitrate_link_audio_room (&link));
+  gst_f2f_bitrate_link_feedback (&link, &config, t += 150 * MS, 300, 20, 500);
+  fail_unless (link.estimate_kbps >= 60, "%.1f", link.estimate_kbps);
+  fail_unless (fabs (gst_f2f_bitrate_link_control_room (&link) - 20) < 0.5,
+      "%.1f", gst_f2f_bitrate_link_control_room (&link));
+  fail_unless_equals_int64 (gst_f2f_bitrate_feedback_interval_us
+      (gst_f2f_bitrate_link_control_room (&link), 500), S);
+  fail_unless (gst_f2f_bitrate_feedback_interval_us
+      (gst_f2f_bitrate_link_audio_room (&link), 500) < 500 * MS);
+}
+
+GST_END_TEST;
+
 /* Feedback every 150 ms unless it would cost more than 5 % of a slow
  * link's own way (190 bytes each) or its acknowledgements 5 % of the way
  * back (100 bytes); at most 1 s apart. */
@@ -1321,6 +1346,7 @@ bitrate_suite (void)
   tcase_add_test (tc, test_probe_soon);
   tcase_add_test (tc, test_suspend_video);
   tcase_add_test (tc, test_feedback_interval);
+  tcase_add_test (tc, test_control_room);
   tcase_add_test (tc, test_picture);
   tcase_add_test (tc, test_feedback_without_queue);
   tcase_add_test (tc, test_floor_not_the_overhead);
