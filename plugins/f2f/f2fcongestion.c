@@ -1607,7 +1607,9 @@ tick_cb (gpointer data)
               "encoder-keyframes", G_TYPE_UINT,
               (guint) g_atomic_int_get (&cc->encoder_keyframes),
               "encoder-frames", G_TYPE_UINT,
-              (guint) g_atomic_int_get (&cc->encoder_frames), NULL));
+              (guint) g_atomic_int_get (&cc->encoder_frames),
+              "feedback-age", G_TYPE_INT64, ls->feedback_loss_us > 0 ?
+              (now - ls->feedback_loss_us) / 1000 : (gint64) - 1, NULL));
     }
     if (control)
       set_rtcp_budget (ls);

@@ -75,7 +75,9 @@
  *   video), `opus-loss-percentage` (guint, the packet-loss-percentage this
  *   peer's Opus encoder was last given: the worst of its links' loss),
  *   `capacity` (guint, kbit/s the link carried when a queue last stood; 0:
- *   not known), `video-suspended` (gboolean: the link is sent no video, its
+ *   not known), `feedback-age` (gint64, ms since the peer's latest delay
+ *   feedback came; -1: none yet, e.g. a browser's link), `video-suspended`
+ *   (gboolean: the link is sent no video, its
  *   capacity being under what the least video and the voice need; tried
  *   again after 10-20 s), `picture` (string: full, half-size or
  *   half-rate, how the camera's picture is sent for the video target).
