@@ -62,6 +62,12 @@
  *                        <parent>/<name>=<ms>@<ms>/<inputs>-<idle> …
  *                        jitterbuffers <peer>/<name>=<pushed>/<lost>/<late>
  *                        … opus <name>=gaps:<n>,plc:<n>,pos:<ms>,now:<ms> …"
+ *   heals                for each video depayloader (one per link, named
+ *                        by the peer whose webrtcbin feeds it): the
+ *                        keyframe requests it sent upstream after loss it
+ *                        could not repair, and each wait from the first
+ *                        request to the next keyframe it got; answers
+ *                        "heals <peer>/<requests>/<ms>,<ms>,… …"
  *   dot <path>           write the pipeline's graph (every element, pad,
  *                        link, caps and state) to <path>; answers
  *                        "dotted yes|no" (a test's post-mortem of a peer)
@@ -461,6 +467,20 @@ stat_of (const GstStructure * stats, const gchar * field)
   return v;
 }
 
+/* the webrtcbin ("webrtc-<peer id>") an element is in, if any */
+static GstObject *
+link_of (GstElement * e)
+{
+  GstObject *o = gst_object_get_parent (GST_OBJECT (e));
+
+  while (o && !g_str_has_prefix (GST_OBJECT_NAME (o), "webrtc-")) {
+    GstObject *up = gst_object_get_parent (o);
+    gst_object_unref (o);
+    o = up;
+  }
+  return o;
+}
+
 /* a jitterbuffer's packets pushed, declared lost and dropped late, under
  * the id of the peer its webrtcbin links to */
 static void
@@ -471,12 +491,7 @@ describe_jitterbuffer (GstElement * e, GString * answer)
 
   if (!made_by (e, "rtpjitterbuffer"))
     return;
-  o = gst_object_get_parent (GST_OBJECT (e));
-  while (o && !g_str_has_prefix (GST_OBJECT_NAME (o), "webrtc-")) {
-    GstObject *up = gst_object_get_parent (o);
-    gst_object_unref (o);
-    o = up;
-  }
+  o = link_of (e);
   g_object_get (e, "stats", &stats, NULL);
   g_string_append_printf (answer, " %s/%s=%" G_GUINT64_FORMAT "/%"
       G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT, o ? GST_OBJECT_NAME (o) + 7 :
@@ -509,6 +524,133 @@ describe_opusdec (GstElement * e, GString * answer)
   if (stats)
     gst_structure_free (stats);
   gst_object_unref (src);
+}
+
+/* A video depayloader's keyframe requests (request-keyframe: sent
+ * upstream when loss broke a frame) and how long each took to be answered:
+ * from the first request since the last keyframe to the next keyframe it
+ * depayloads, what a viewer sees as a broken picture. */
+typedef struct
+{
+  GMutex lock;
+  guint requests;
+  gint64 pending_us;            /* the first request not answered (0: none) */
+  GArray *heals_ms;             /* gint64 each, oldest first */
+} Heals;
+
+#define MAX_HEALS 1000
+
+static void
+heals_free (gpointer data)
+{
+  Heals *h = data;
+
+  g_mutex_clear (&h->lock);
+  g_array_unref (h->heals_ms);
+  g_free (h);
+}
+
+static GstPadProbeReturn
+heals_request (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  Heals *h = data;
+
+  if (gst_video_event_is_force_key_unit (GST_PAD_PROBE_INFO_EVENT (info))) {
+    g_mutex_lock (&h->lock);
+    h->requests++;
+    if (h->pending_us == 0)
+      h->pending_us = g_get_monotonic_time ();
+    g_mutex_unlock (&h->lock);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn
+heals_keyframe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  Heals *h = data;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+
+  if (buffer && !GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT)) {
+    g_mutex_lock (&h->lock);
+    if (h->pending_us > 0 && h->heals_ms->len < MAX_HEALS) {
+      gint64 ms = (g_get_monotonic_time () - h->pending_us) / 1000;
+      g_array_append_val (h->heals_ms, ms);
+    }
+    h->pending_us = 0;
+    g_mutex_unlock (&h->lock);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+deep_element_added_cb (GstBin * bin, GstBin * sub, GstElement * e,
+    gpointer data)
+{
+  Heals *h;
+  GstPad *sink, *src;
+
+  if (!made_by (e, "rtpvp8depay") && !made_by (e, "rtph264depay"))
+    return;
+  h = g_new0 (Heals, 1);
+  g_mutex_init (&h->lock);
+  h->heals_ms = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_object_set_data_full (G_OBJECT (e), "f2f-peer-tool-heals", h, heals_free);
+  sink = gst_element_get_static_pad (e, "sink");
+  src = gst_element_get_static_pad (e, "src");
+  gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, heals_request,
+      h, NULL);
+  gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER, heals_keyframe, h, NULL);
+  gst_object_unref (sink);
+  gst_object_unref (src);
+}
+
+/* The webrtcbin a receiving branch is fed by (f2fsignal's receiver makes
+ * its branches beside the webrtcbins, not in them): up its sink pads. */
+static GstObject *
+link_upstream_of (GstElement * e)
+{
+  GstElement *up = gst_object_ref (e);
+  guint hops;
+
+  for (hops = 0; up && hops < 8; hops++) {
+    GstPad *sink, *peer;
+    GstElement *next = NULL;
+
+    if (g_str_has_prefix (GST_OBJECT_NAME (up), "webrtc-"))
+      return GST_OBJECT (up);
+    sink = gst_element_get_static_pad (up, "sink");
+    peer = sink ? gst_pad_get_peer (sink) : NULL;
+    /* (a ghost pad's parent is the bin it leads out of) */
+    if (peer)
+      next = gst_pad_get_parent_element (peer);
+    g_clear_object (&peer);
+    g_clear_object (&sink);
+    gst_object_unref (up);
+    up = next;
+  }
+  g_clear_object (&up);
+  return NULL;
+}
+
+static void
+describe_heals (GstElement * e, GString * answer)
+{
+  Heals *h = g_object_get_data (G_OBJECT (e), "f2f-peer-tool-heals");
+  GstObject *o;
+  guint i;
+
+  if (h == NULL)
+    return;
+  o = link_upstream_of (e);
+  g_mutex_lock (&h->lock);
+  g_string_append_printf (answer, " %s/%u/", o ? GST_OBJECT_NAME (o) + 7 :
+      "?", h->requests);
+  for (i = 0; i < h->heals_ms->len; i++)
+    g_string_append_printf (answer, "%s%" G_GINT64_FORMAT, i ? "," : "",
+        g_array_index (h->heals_ms, gint64, i));
+  g_mutex_unlock (&h->lock);
+  g_clear_object (&o);
 }
 
 /* @func on every element of the pipeline, however deep */
@@ -651,6 +793,12 @@ read_line_cb (GObject * source, GAsyncResult * res, gpointer data)
     }
     say ("drops", g_strstrip (answer->str));
     g_string_free (answer, TRUE);
+  } else if (strcmp (line, "heals") == 0) {
+    GString *answer = g_string_new (NULL);
+
+    describe_each (describe_heals, answer);
+    say ("heals", answer->len ? answer->str + 1 : "");
+    g_string_free (answer, TRUE);
   } else if (g_str_has_prefix (line, "dot ")) {
     g_autofree gchar *dot = gst_debug_bin_to_dot_data (GST_BIN (pipeline),
         GST_DEBUG_GRAPH_SHOW_ALL);
@@ -784,6 +932,8 @@ main (int argc, char **argv)
     return 1;
   }
   loop = g_main_loop_new (NULL, FALSE);
+  g_signal_connect (pipeline, "deep-element-added",
+      G_CALLBACK (deep_element_added_cb), NULL);
   bus = gst_element_get_bus (pipeline);
   gst_bus_add_watch (bus, bus_cb, NULL);
   gst_object_unref (bus);

@@ -158,6 +158,54 @@ drops_answered (gpointer data)
   return TRUE;
 }
 
+typedef struct
+{
+  TestPeer *peer;
+  guint answers;
+} HealsAsked;
+
+static gboolean
+heals_answered (gpointer data)
+{
+  HealsAsked *h = data;
+
+  return h->peer->exited || h->peer->heals_answers > h->answers;
+}
+
+gboolean
+f2f_test_peer_heals (TestPeer * peer, const gchar * from_id,
+    guint * requests, GArray * waits_ms)
+{
+  HealsAsked h = { peer, peer->heals_answers };
+  g_auto (GStrv) links = NULL;
+  guint i;
+
+  f2f_test_peer_send (peer, "heals");
+  if (!f2f_test_wait (heals_answered, &h, 3000) || peer->exited)
+    return FALSE;
+  links = g_strsplit (peer->heals ? peer->heals : "", " ", -1);
+  for (i = 0; links[i]; i++) {
+    g_auto (GStrv) f = g_strsplit (links[i], "/", 3);
+    g_auto (GStrv) waits = NULL;
+    guint k;
+
+    if (g_strv_length (f) != 3 || g_strcmp0 (f[0], from_id) != 0)
+      continue;
+    *requests = (guint) g_ascii_strtoull (f[1], NULL, 10);
+    waits = g_strsplit (f[2], ",", -1);
+    for (k = 0; waits[k]; k++) {
+      gint64 ms;
+
+      if (!*waits[k])
+        continue;
+      ms = g_ascii_strtoll (waits[k], NULL, 10);
+      g_array_append_val (waits_ms, ms);
+    }
+    return TRUE;
+  }
+  return FALSE;
+}
+
 static gboolean
 never (gpointer data)
 {
@@ -625,7 +673,11 @@ line_cb (GObject * source, GAsyncResult * res, gpointer data)
     peer->proposed_no++;
   else if (g_str_has_prefix (line, "critical "))
     g_ptr_array_add (peer->criticals, g_strdup (line + 9));
-  else if (g_str_has_prefix (line, "drops")) {
+  else if (g_str_has_prefix (line, "heals")) {
+    g_free (peer->heals);
+    peer->heals = g_strstrip (g_strdup (line + 5));
+    peer->heals_answers++;
+  } else if (g_str_has_prefix (line, "drops")) {
     g_free (peer->drops);
     peer->drops = g_strstrip (g_strdup (line + 5));
     peer->drops_answers++;
@@ -1552,6 +1604,7 @@ f2f_test_peer_free (TestPeer * peer)
   g_array_unref (peer->uplink_estimates);
   g_array_unref (peer->levels);
   g_free (peer->drops);
+  g_free (peer->heals);
   if (peer->files)
     gst_structure_free (peer->files);
   if (peer->topology)

@@ -117,6 +117,9 @@ typedef struct
                                  * "<f2fcompositor path>=<late samples
                                  * dropped> …" */
   guint drops_answers;
+  gchar *heals;                 /* the latest answer to a heals command:
+                                 * "<peer>/<requests>/<ms>,<ms>,… …" */
+  guint heals_answers;
   /* How the process ended: its stderr is read (and passed on to the
    * test's, each line after the peer's name) so that a peer that dies
    * can be told with its last words. */
@@ -165,6 +168,13 @@ void f2f_test_teardown (void);
  * F2F_TEST_STACKS set, every thread's stack of each on stderr. */
 void f2f_test_print_peer_stacks (GPtrArray * peers);
 void f2f_test_print_peer_drops (GPtrArray * peers);
+/* Asks @peer about its video depayloader for the link to @from_id: the
+ * keyframe requests it sent upstream after loss it could not repair, and
+ * each wait, in ms, from the first request to the next keyframe it got
+ * (appended to @waits_ms, gint64), oldest first. FALSE when the peer did
+ * not answer within 3 s or has no such depayloader. */
+gboolean f2f_test_peer_heals (TestPeer * peer, const gchar * from_id,
+    guint * requests, GArray * waits_ms);
 
 gint64 f2f_test_deadline_ms (guint ms);
 /* Iterates the default main context until @cond or the deadline. */
