@@ -1166,3 +1166,35 @@ gst_f2f_bitrate_audio_level (gdouble weakest_kbps, guint previous,
     *frame_ms = audio_levels[level].frame_ms;
   return level;
 }
+
+void
+gst_f2f_key_request_sent (GstF2fKeyRequest * kr, gint64 now_us)
+{
+  g_return_if_fail (kr != NULL);
+
+  now_us = MAX (now_us, 1);
+  if (kr->pending_us == 0)
+    kr->pending_us = now_us;
+  kr->last_us = now_us;
+}
+
+void
+gst_f2f_key_request_answered (GstF2fKeyRequest * kr)
+{
+  g_return_if_fail (kr != NULL);
+
+  kr->pending_us = 0;
+}
+
+gboolean
+gst_f2f_key_request_due (GstF2fKeyRequest * kr, gint64 now_us)
+{
+  g_return_val_if_fail (kr != NULL, FALSE);
+
+  if (kr->pending_us == 0 || now_us - kr->last_us <
+      GST_F2F_KEY_REQUEST_REPEAT_US)
+    return FALSE;
+  kr->repeats++;
+  gst_f2f_key_request_sent (kr, now_us);
+  return TRUE;
+}

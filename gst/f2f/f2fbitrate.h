@@ -354,4 +354,37 @@ GstF2fPicture gst_f2f_bitrate_picture (gdouble kbps, gint width, gint height,
 GST_F2F_API
 gboolean gst_f2f_bitrate_audio_level_constant (guint level);
 
+/* A receiver's keyframe requests for one video stream. The depayloader
+ * asks once when loss breaks a frame; if that request (an RTCP PLI or
+ * FIR, itself a packet that loss may take) or the keyframe that answers
+ * it is lost, the picture stays broken until the sender's next periodic
+ * keyframe, seconds away. So while a request stands unanswered, it is
+ * made again every GST_F2F_KEY_REQUEST_REPEAT_US. */
+typedef struct
+{
+  gint64 pending_us;            /* the first request no keyframe answered
+                                 * yet (0: none) */
+  gint64 last_us;               /* the latest request (0: none) */
+  guint repeats;                /* requests made again, in all */
+} GstF2fKeyRequest;
+
+/* Long enough for an answer to come on a slow path (a round trip of
+ * 600 ms, the jitterbuffer's 200 and a frame), short against the
+ * periodic keyframe (4 s). */
+#define GST_F2F_KEY_REQUEST_REPEAT_US (1 * G_USEC_PER_SEC)
+
+/* A request was sent upstream (by anyone) at @now_us. */
+GST_F2F_API
+void gst_f2f_key_request_sent (GstF2fKeyRequest * kr, gint64 now_us);
+
+/* A keyframe came: every request is answered. */
+GST_F2F_API
+void gst_f2f_key_request_answered (GstF2fKeyRequest * kr);
+
+/* Whether to ask again at @now_us: a request stands unanswered and the
+ * latest is GST_F2F_KEY_REQUEST_REPEAT_US old. TRUE counts the repeat
+ * and records it as sent. */
+GST_F2F_API
+gboolean gst_f2f_key_request_due (GstF2fKeyRequest * kr, gint64 now_us);
+
 G_END_DECLS

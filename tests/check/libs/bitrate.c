@@ -966,6 +966,37 @@ GST_START_TEST (test_control_room)
 
 GST_END_TEST;
 
+/* A standing keyframe request is made again every second until a
+ * keyframe answers it; none is made without one. */
+GST_START_TEST (test_key_request_repeat)
+{
+  GstF2fKeyRequest kr = { 0, };
+  gint64 t = 5 * S;
+
+  fail_if (gst_f2f_key_request_due (&kr, t));
+  fail_if (gst_f2f_key_request_due (&kr, t + 10 * S));
+  /* the depayloader asks */
+  gst_f2f_key_request_sent (&kr, t);
+  fail_if (gst_f2f_key_request_due (&kr, t + 999 * MS));
+  fail_unless (gst_f2f_key_request_due (&kr, t + S));
+  /* … once a second, counting from each */
+  fail_if (gst_f2f_key_request_due (&kr, t + 1500 * MS));
+  fail_unless (gst_f2f_key_request_due (&kr, t + 2 * S));
+  /* the depayloader asked again in between: a second from that */
+  gst_f2f_key_request_sent (&kr, t + 2500 * MS);
+  fail_if (gst_f2f_key_request_due (&kr, t + 3 * S));
+  fail_unless (gst_f2f_key_request_due (&kr, t + 3500 * MS));
+  fail_unless_equals_int (kr.repeats, 3);
+  /* answered: no more */
+  gst_f2f_key_request_answered (&kr);
+  fail_if (gst_f2f_key_request_due (&kr, t + 10 * S));
+  /* the wait counts from the first request after the answer */
+  gst_f2f_key_request_sent (&kr, t + 11 * S);
+  fail_unless_equals_int64 (kr.pending_us, t + 11 * S);
+}
+
+GST_END_TEST;
+
 /* Feedback every 150 ms unless it would cost more than 5 % of a slow
  * link's own way (190 bytes each) or its acknowledgements 5 % of the way
  * back (100 bytes); at most 1 s apart. */
@@ -1347,6 +1378,7 @@ bitrate_suite (void)
   tcase_add_test (tc, test_suspend_video);
   tcase_add_test (tc, test_feedback_interval);
   tcase_add_test (tc, test_control_room);
+  tcase_add_test (tc, test_key_request_repeat);
   tcase_add_test (tc, test_picture);
   tcase_add_test (tc, test_feedback_without_queue);
   tcase_add_test (tc, test_floor_not_the_overhead);
