@@ -781,7 +781,8 @@ check_loss (guint percent, gdouble min_audio, gdouble min_video, gboolean fec)
    * under 5 % loss by hand, 100-230 ms in 2 under 10 % (the receiver's
    * jitterbuffer latency, the request's RTCP, the encoder's next frame);
    * the tail is printed, not asserted: one wait of 2.4-5.8 s in 3 of the
-   * 9 (not traced: docs/performance.md). */
+   * 9 while a lost request was never made again, the longest 2.1 s in 6
+   * runs since the receiver repeats it every second (f2freceiver.c). */
   for (i = 0; i < 2; i++)
     fail_unless (heals[i]->len == 0 || heal_median[i] <= HEAL_MEDIAN_MS,
         "under %u %% loss %s's broken pictures waited %.0f ms for a keyframe "
