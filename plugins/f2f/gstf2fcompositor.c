@@ -497,6 +497,147 @@ request_mixer_pad (GstElement * mixer, gboolean participant)
   return pad;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Mixer sink pads leave a running mixer from the mixer's own thread */
+
+/* GStreamer 1.22's audioaggregator mixes each sink pad with the pad's and
+ * the element's locks released, in the middle of a walk over its sink
+ * pads that holds no reference to them (later versions hold one). A sink
+ * pad released by another thread at that moment is freed under the walk:
+ * the mixer's thread crashes, or waits for ever on the freed pad's lock
+ * while holding its element's — and the next gst_bin_remove in the
+ * compositor (a participant leaving) waits on that element's lock for
+ * ever, holding ours (a peer of the election suite hung so, switching
+ * from mixer to client, in a clean-clone CI run on 2026-12-07). So a
+ * running mixer's pads are not released by the thread that takes a
+ * branch out: they wait, unlinked, for the mixer's next push — a moment
+ * when its thread walks no pad list — and its thread releases them. A
+ * mixer that does not run (its source pad inactive) walks nothing: its
+ * pads go at once; and the pads still waiting when the compositor stops
+ * go then (release_retired_pads_now). Lock order: a Retired's lock is a
+ * leaf; nothing is called with it held. */
+typedef struct
+{
+  GMutex lock;
+  GPtrArray *pads;              /* unlinked sink pads to release (owned) */
+  gint waiting;                 /* atomic: pads->len, read without the lock */
+} Retired;
+
+static GQuark retired_quark;
+
+static void
+retired_free (gpointer data)
+{
+  Retired *r = data;
+
+  /* (the mixer is going: its pads go with it) */
+  g_ptr_array_unref (r->pads);
+  g_mutex_clear (&r->lock);
+  g_free (r);
+}
+
+static GPtrArray *
+take_retired (GstElement * mixer)
+{
+  Retired *r = g_object_get_qdata (G_OBJECT (mixer), retired_quark);
+  GPtrArray *pads;
+
+  if (!r || g_atomic_int_get (&r->waiting) == 0)
+    return NULL;
+  g_mutex_lock (&r->lock);
+  pads = r->pads;
+  r->pads = g_ptr_array_new_with_free_func (gst_object_unref);
+  g_atomic_int_set (&r->waiting, 0);
+  g_mutex_unlock (&r->lock);
+  return pads;
+}
+
+static void
+release_all (GstElement * mixer, GPtrArray * pads)
+{
+  guint i;
+
+  if (!pads)
+    return;
+  for (i = 0; i < pads->len; i++)
+    gst_element_release_request_pad (mixer, g_ptr_array_index (pads, i));
+  g_ptr_array_unref (pads);
+}
+
+/* In the mixer's thread, pushing a mix: between two walks. */
+static GstPadProbeReturn
+release_retired_pads (GstPad * src, GstPadProbeInfo * info,
+    gpointer user_data)
+{
+  GstElement *mixer = user_data;
+
+  release_all (mixer, take_retired (mixer));
+  return GST_PAD_PROBE_OK;
+}
+
+/* Once, for each audiomixer we make. (The probe's data is not a reference:
+ * the probe goes with the source pad, which goes with the mixer.) */
+static void
+watch_mixer (GstElement * mixer)
+{
+  Retired *r = g_new0 (Retired, 1);
+  GstPad *src = gst_element_get_static_pad (mixer, "src");
+
+  g_mutex_init (&r->lock);
+  r->pads = g_ptr_array_new_with_free_func (gst_object_unref);
+  g_object_set_qdata_full (G_OBJECT (mixer), retired_quark, r, retired_free);
+  gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_BUFFER_LIST, release_retired_pads, mixer, NULL);
+  gst_object_unref (src);
+}
+
+/* Releases @pad (unlinked; the reference is taken) from @mixer now if the
+ * mixer does not run, else on its thread's next push. */
+static void
+release_mixer_pad (GstElement * mixer, GstPad * pad)
+{
+  Retired *r = g_object_get_qdata (G_OBJECT (mixer), retired_quark);
+  GstPad *src = gst_element_get_static_pad (mixer, "src");
+  gboolean running;
+
+  GST_OBJECT_LOCK (src);
+  running = GST_PAD_MODE (src) != GST_PAD_MODE_NONE;
+  GST_OBJECT_UNLOCK (src);
+  gst_object_unref (src);
+  if (running && r) {
+    /* Ended, so that the mixer does not wait for it: a pad that had data
+     * and has none is waited for up to the latency budget, and so was
+     * every mix until the next push released it. (Serialized: what the
+     * pad still holds is mixed first.) */
+    gst_pad_send_event (pad, gst_event_new_eos ());
+    g_mutex_lock (&r->lock);
+    g_ptr_array_add (r->pads, pad);
+    g_atomic_int_set (&r->waiting, r->pads->len);
+    g_mutex_unlock (&r->lock);
+    return;
+  }
+  gst_element_release_request_pad (mixer, pad);
+  gst_object_unref (pad);
+}
+
+/* The compositor stopped: no mixer runs; what still waits goes now. */
+static void
+release_retired_pads_now (GstF2fCompositor * self)
+{
+  GList *mixers = NULL, *l;
+
+  GST_OBJECT_LOCK (self);
+  if (self->mixer)
+    mixers = g_list_prepend (mixers, gst_object_ref (self->mixer));
+  for (l = self->minus_outputs; l; l = l->next)
+    mixers = g_list_prepend (mixers,
+        gst_object_ref (((MinusOutput *) l->data)->mixer));
+  GST_OBJECT_UNLOCK (self);
+  for (l = mixers; l; l = l->next)
+    release_all (l->data, take_retired (l->data));
+  g_list_free_full (mixers, gst_object_unref);
+}
+
 /* Drop what an unlinked output pad would push: NOT_LINKED would stop the
  * mixer behind it and, through the shared input tees, the other mixes. */
 static GstPadProbeReturn
@@ -988,10 +1129,9 @@ add_branch (GstF2fCompositor * self, AudioInput * in, MinusOutput * out)
         "audio_src");
     if (b->tee_pad)
       gst_element_release_request_pad (in->tee, b->tee_pad);
-    if (b->mixer_pad)
-      gst_element_release_request_pad (mixer, b->mixer_pad);
     g_clear_object (&b->tee_pad);
-    g_clear_object (&b->mixer_pad);
+    if (b->mixer_pad)
+      release_mixer_pad (mixer, g_steal_pointer (&b->mixer_pad));
     g_free (b);
     return FALSE;
   }
@@ -1008,6 +1148,11 @@ take_branch_out (AudioInput * in, Branch * b)
 {
   GstPad *mixer_pad = b->mixer_pad;
 
+  /* Unlinked first, while no push is in flight: released as the input's
+   * thread was pushing its sticky events there, the tee pad lost its
+   * segment (deactivating a pad drops its events) between the caps and
+   * the buffer, and the mixer got data before any segment. */
+  f2f_pad_unlink_idle (b->tee_pad);
   gst_element_release_request_pad (in->tee, b->tee_pad);
   gst_object_unref (b->tee_pad);
   in->branches = g_list_remove (in->branches, b);
@@ -1022,8 +1167,7 @@ remove_branch (GstF2fCompositor * self, AudioInput * in, Branch * b)
   /* Tee first: the mixer pad going away second cannot stall the tee. */
   GstPad *mixer_pad = take_branch_out (in, b);
 
-  gst_element_release_request_pad (mixer, mixer_pad);
-  gst_object_unref (mixer_pad);
+  release_mixer_pad (mixer, mixer_pad);
 }
 
 /* Makes the links match the ids: every audio input feeds the full mix and
@@ -1257,6 +1401,7 @@ add_minus_output (GstF2fCompositor * self, GstPadTemplate * templ,
   }
 
   configure_mixer (self, mixer);
+  watch_mixer (mixer);
   configure_silence (self, silence);
   caps = mix_caps (self);
   g_object_set (capsfilter, "caps", caps, NULL);
@@ -1372,20 +1517,11 @@ release_audio_input (GstF2fCompositor * self, AudioInput * in)
   g_free (in);
 }
 
-/* A mix-minus going away: its branches leave the inputs' tees first (the
- * tee then ignores a push in flight), its mixer is stopped, and only then
- * do the mixer's sink pads go (with it). Not the other way round:
- * GStreamer 1.22's audioaggregator mixes each sink pad with the pad's and
- * the element's locks released, in the middle of a walk over its sink
- * pads that holds no reference to them (later versions hold one), so a
- * sink pad released by another thread at that moment is freed under the
- * walk and the mixer's thread crashes (audiomixer casting the freed pad).
- * A clean-clone CI run lost an elected mixer so, as it released its
- * mix-minus outputs going back to the mesh (integration/election,
- * 2026-12-06; its mixer thread's and f2fsignal's stacks: the mix's pads
- * released a moment before, the mixer being stopped). Branches removed
- * from a mix that stays (a participant leaving, a mix-minus changing
- * hands) still take that risk: docs/architecture.md. */
+/* A mix-minus going away: its branches leave the inputs' tees first, its
+ * mixer is stopped, and only then do the mixer's sink pads go (with it):
+ * a stopped mixer walks no pads (see "Mixer sink pads leave a running
+ * mixer from the mixer's own thread" above; a clean-clone CI run lost an
+ * elected mixer to that walk, 2026-12-06, releasing the pads first). */
 static void
 release_minus_output (GstF2fCompositor * self, MinusOutput * out)
 {
@@ -1482,6 +1618,7 @@ gst_f2f_compositor_change_state (GstElement * element,
     GstStateChange transition)
 {
   GstF2fCompositor *self = GST_F2F_COMPOSITOR (element);
+  GstStateChangeReturn ret;
 
   if (transition == GST_STATE_CHANGE_NULL_TO_READY && (!self->compositor
           || !self->mixer || !self->background || !self->silence)) {
@@ -1491,7 +1628,11 @@ gst_f2f_compositor_change_state (GstElement * element,
         ("install gstreamer1.0-plugins-base"));
     return GST_STATE_CHANGE_FAILURE;
   }
-  return GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+  /* (the mixers' threads stopped with their source pads) */
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
+    release_retired_pads_now (self);
+  return ret;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1899,6 +2040,7 @@ gst_f2f_compositor_class_init (GstF2fCompositorClass * klass)
       GST_DEBUG_FUNCPTR (gst_f2f_compositor_handle_message);
 
   dropped_quark = g_quark_from_static_string ("f2f-compositor-dropped");
+  retired_quark = g_quark_from_static_string ("f2f-compositor-retired");
   gst_type_mark_as_plugin_api (GST_TYPE_F2F_LAYOUT_MODE, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_F2F_COMPOSITOR_PAD, 0);
 }
@@ -1999,6 +2141,7 @@ gst_f2f_compositor_init (GstF2fCompositor * self)
   gst_object_unref (bg_pad);
 
   configure_mixer (self, self->mixer);
+  watch_mixer (self->mixer);
   configure_silence (self, self->silence);
   caps = mix_caps (self);
   g_object_set (self->mixer_caps, "caps", caps, NULL);

@@ -1241,6 +1241,134 @@ GST_START_TEST (test_minus_added_while_streaming)
 
 GST_END_TEST;
 
+/* Routes changing while every mix runs: each change takes an input out of
+ * one mix-minus and puts it into another. Two faults showed here:
+ * - changes in a burst: a branch taken out while the input's thread was
+ *   pushing its first sticky events there lost its segment, and the mixer
+ *   got data before any segment (a critical; the first run failed);
+ * - one change per mix, 1000 of them: GStreamer 1.22's audioaggregator
+ *   mixes each sink pad with its locks released, in a walk over its sink
+ *   pads that holds no reference to them, and a pad released by another
+ *   thread at that moment was freed under the walk: the mixer's thread
+ *   crashed ("invalid unclassed pointer in cast to GstAudioMixerPad",
+ *   2 runs of 8), or hung on the freed pad's lock holding its element's,
+ *   and the next gst_bin_remove in the compositor waited on it for ever
+ *   (an election-suite peer hung so in a CI run, 2026-12-07).
+ * The mixes must go on, every one of them. */
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  guint buffers[3];
+} MinusFlow;
+
+static GstPadProbeReturn
+count_minus (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  MinusFlow *f = user_data;
+  guint i = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (pad), "index"));
+
+  g_mutex_lock (&f->lock);
+  f->buffers[i]++;
+  g_cond_broadcast (&f->cond);
+  g_mutex_unlock (&f->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+static gboolean
+every_minus_flows (MinusFlow * f, guint more, gint seconds)
+{
+  gint64 deadline = deadline_in (seconds);
+  guint start[3], i;
+  gboolean ok = FALSE;
+
+  g_mutex_lock (&f->lock);
+  memcpy (start, f->buffers, sizeof (start));
+  while (!ok) {
+    ok = TRUE;
+    for (i = 0; i < 3; i++)
+      ok = ok && f->buffers[i] >= start[i] + more;
+    if (!ok && !g_cond_wait_until (&f->cond, &f->lock, deadline))
+      break;
+  }
+  g_mutex_unlock (&f->lock);
+  return ok;
+}
+
+GST_START_TEST (test_routes_churn_while_mixing)
+{
+  GString *desc = g_string_new ("f2fcompositor name=room ");
+  GstElement *pipeline, *room;
+  GstPad *inputs[3];
+  MinusFlow f = { 0, };
+  guint i, burst = under_valgrind ()? 30 : 300,
+      paced = under_valgrind ()? 50 : 1000;
+  const gchar *ids[] = { "a", "b", "c" };
+
+  /* 1 ms input buffers: the mixers walk their pads as often as they can */
+  for (i = 0; i < 3; i++)
+    g_string_append_printf (desc, "audiotestsrc is-live=true freq=%u "
+        "samplesperbuffer=48 ! audio/x-raw,rate=48000,channels=1 ! "
+        "room.audio_%u ", 300 + 100 * i, i);
+  for (i = 0; i < 3; i++)
+    g_string_append_printf (desc, "room.audio_minus_%u ! fakesink "
+        "name=m%u async=false ", i, i);
+  g_string_append (desc, "room.audio_src ! fakesink async=false");
+  pipeline = launch (desc->str);
+  room = get (pipeline, "room");
+  g_mutex_init (&f.lock);
+  g_cond_init (&f.cond);
+  for (i = 0; i < 3; i++) {
+    gchar *name = g_strdup_printf ("audio_%u", i);
+    GstPad *minus;
+    GstElement *sink;
+
+    inputs[i] = gst_element_get_static_pad (room, name);
+    g_object_set (inputs[i], "participant-id", ids[i], NULL);
+    g_free (name);
+    name = g_strdup_printf ("audio_minus_%u", i);
+    minus = gst_element_get_static_pad (room, name);
+    g_object_set (minus, "participant-id", ids[i], NULL);
+    gst_object_unref (minus);
+    g_free (name);
+    name = g_strdup_printf ("m%u", i);
+    sink = get (pipeline, name);
+    minus = gst_element_get_static_pad (sink, "sink");
+    g_object_set_data (G_OBJECT (minus), "index", GUINT_TO_POINTER (i));
+    gst_pad_add_probe (minus, GST_PAD_PROBE_TYPE_BUFFER, count_minus, &f,
+        NULL);
+    gst_object_unref (minus);
+    gst_object_unref (sink);
+    g_free (name);
+  }
+  play (pipeline);
+  fail_unless (every_minus_flows (&f, 20, 5), "the mixes did not start");
+
+  /* Input 0 is "a", then "b", then "a"...: each change takes it out of
+   * one mix-minus and into another while both mix. */
+  for (i = 0; i < burst; i++)
+    g_object_set (inputs[0], "participant-id", ids[(i + 1) % 2], NULL);
+  fail_unless (every_minus_flows (&f, 20, 10), "a mix stopped after %u "
+      "route changes in a burst", burst);
+  /* and one change per mix: the mixers walk pads that held data */
+  for (i = 0; i < paced; i++) {
+    g_object_set (inputs[0], "participant-id", ids[(i + 1) % 2], NULL);
+    fail_unless (every_minus_flows (&f, 1, 10), "a mix stopped after %u "
+        "route changes, one per mix", i + 1);
+  }
+  fail_on_bus_error (pipeline);
+
+  for (i = 0; i < 3; i++)
+    gst_object_unref (inputs[i]);
+  gst_object_unref (room);
+  stop (pipeline);
+  g_cond_clear (&f.cond);
+  g_mutex_clear (&f.lock);
+  g_string_free (desc, TRUE);
+}
+
+GST_END_TEST;
+
 static Suite *
 f2fcompositor_suite (void)
 {
@@ -1275,6 +1403,7 @@ f2fcompositor_suite (void)
   tcase_add_test (live, test_late_joiner_within_budget);
   tcase_add_test (live, test_late_joiner_without_budget_drops);
   tcase_add_test (live, test_minus_added_while_streaming);
+  tcase_add_test (live, test_routes_churn_while_mixing);
   return s;
 }
 
