@@ -605,10 +605,13 @@ release_mixer_pad (GstElement * mixer, GstPad * pad)
   GST_OBJECT_UNLOCK (src);
   gst_object_unref (src);
   if (running && r) {
-    /* Ended, so that the mixer does not wait for it: a pad that had data
-     * and has none is waited for up to the latency budget, and so was
-     * every mix until the next push released it. (Serialized: what the
-     * pad still holds is mixed first.) */
+    /* Muted: a mix made before the release (the one after the mix in the
+     * making, if the mixer's thread is just past its push) must not play
+     * what the pad still holds — a mix-minus changing hands must never
+     * give its new listener its own voice. Ended, so that the mixer does
+     * not wait for it: a pad that had data and has none is waited for up
+     * to the latency budget, and so was every mix until the next push. */
+    g_object_set (pad, "mute", TRUE, NULL);
     gst_pad_send_event (pad, gst_event_new_eos ());
     g_mutex_lock (&r->lock);
     g_ptr_array_add (r->pads, pad);
