@@ -48,8 +48,12 @@
  *   from that peer was decoded.
  * * `f2f-peer-stats` (every #GstF2fSignal:stats-interval): `peer-id`
  *   (string), `state` (string), `video-frames`, `audio-frames` (guint64,
- *   decoded so far), `negotiations` (guint64, offers and answers sent to
- *   that peer so far: one per link made; a topology change makes none).
+ *   decoded so far), `audio-delay` (gint, ms: how old the peer's latest
+ *   decoded audio was as it left the decoder; a room view mixes sound at
+ *   most its latency old, so a figure that stays above that means the peer
+ *   is decoded but not heard), `negotiations` (guint64, offers and answers
+ *   sent to that peer so far: one per link made; a topology change makes
+ *   none).
  * * `f2f-link-bitrate` (at each new receiver report of a link, and at least
  *   once a second without one): `peer-id` (string), `estimate` (guint, kbit/s the link may
  *   carry on the wire, audio and RTCP included), `target` (guint, the shared video encoder's
