@@ -62,6 +62,7 @@ typedef struct
   gsize video_frames, audio_frames;     /* atomic */
   gint video_seen, audio_seen;  /* atomic */
   gint audio_delay_ms;          /* atomic: of the latest decoded audio */
+  gint key_repeats;             /* atomic: keyframe requests made again */
 } RxPeer;
 
 struct _F2fReceiver
@@ -398,7 +399,8 @@ f2f_receiver_forget (F2fReceiver * rx, const gchar * peer_id)
 
 gboolean
 f2f_receiver_get_frames (F2fReceiver * rx, const gchar * peer_id,
-    guint64 * video, guint64 * audio, gint * audio_delay_ms)
+    guint64 * video, guint64 * audio, gint * audio_delay_ms,
+    guint * key_repeats)
 {
   RxPeer *p;
 
@@ -408,6 +410,7 @@ f2f_receiver_get_frames (F2fReceiver * rx, const gchar * peer_id,
     *video = g_atomic_pointer_get (&p->video_frames);
     *audio = g_atomic_pointer_get (&p->audio_frames);
     *audio_delay_ms = g_atomic_int_get (&p->audio_delay_ms);
+    *key_repeats = g_atomic_int_get (&p->key_repeats);
   }
   RX_UNLOCK (rx);
   return p != NULL;
@@ -531,7 +534,7 @@ typedef struct
 {
   GMutex lock;
   GstF2fKeyRequest kr;
-  gchar *peer_id;
+  RxPeer *peer;                 /* (a reference) counts the repeats */
 } KeyRepeat;
 
 static void
@@ -540,7 +543,7 @@ key_repeat_free (gpointer data)
   KeyRepeat *k = data;
 
   g_mutex_clear (&k->lock);
-  g_free (k->peer_id);
+  rx_peer_unref (k->peer);
   g_free (k);
 }
 
@@ -564,7 +567,8 @@ key_repeat_sink (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   due = gst_f2f_key_request_due (&k->kr, now);
   g_mutex_unlock (&k->lock);
   if (due) {
-    GST_DEBUG ("no keyframe from %s yet: asking again", k->peer_id);
+    GST_DEBUG ("no keyframe from %s yet: asking again", k->peer->peer_id);
+    g_atomic_int_inc (&k->peer->key_repeats);
     /* (a PLI where the link negotiated one: every PLI is a new request,
      * where a FIR repeated with the same sequence number is not) */
     gst_pad_push_event (pad, gst_video_event_new_upstream_force_key_unit
@@ -589,14 +593,14 @@ key_repeat_src (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 }
 
 static void
-repeat_key_requests (GstElement * depay, const gchar * peer_id)
+repeat_key_requests (GstElement * depay, RxPeer * peer)
 {
   KeyRepeat *k = g_new0 (KeyRepeat, 1);
   GstPad *sink = gst_element_get_static_pad (depay, "sink");
   GstPad *src = gst_element_get_static_pad (depay, "src");
 
   g_mutex_init (&k->lock);
-  k->peer_id = g_strdup (peer_id);
+  k->peer = rx_peer_ref (peer);
   /* (the state goes with the depayloader) */
   g_object_set_data_full (G_OBJECT (depay), "f2f-key-repeat", k,
       key_repeat_free);
@@ -673,8 +677,6 @@ f2f_receiver_add_stream (F2fReceiver * rx, F2fPeerLink * link, GstPad * pad,
   per_peer = rx->per_peer || rx->view == NULL;
   RX_UNLOCK (rx);
 
-  if (video)
-    repeat_key_requests (depay, link_peer);
   gst_bin_add_many (rx->bin, queue, depay, dec, conv, NULL);
   gst_element_link_many (queue, depay, dec, conv, NULL);
   out = conv;
@@ -708,6 +710,9 @@ f2f_receiver_add_stream (F2fReceiver * rx, F2fPeerLink * link, GstPad * pad,
     return;
   }
   rx_peer_ref (peer);
+  /* (nothing flows before the link at the end) */
+  if (video)
+    repeat_key_requests (depay, peer);
   g_ptr_array_add (peer->branches->elements, gst_object_ref (queue));
   g_ptr_array_add (peer->branches->elements, gst_object_ref (depay));
   g_ptr_array_add (peer->branches->elements, gst_object_ref (dec));

@@ -72,11 +72,13 @@ void f2f_receiver_set_outputs (F2fReceiver * rx, const gchar * peer_id,
 void f2f_receiver_set_destination (F2fReceiver * rx, F2fReceiverDest dest,
     GstElement * element);
 
-/* Frames decoded from @peer_id so far, and how old (ms, running time) its
- * latest decoded audio was as it left the decoder (0 before any) (FALSE:
- * unknown peer). */
+/* Frames decoded from @peer_id so far, how old (ms, running time) its
+ * latest decoded audio was as it left the decoder (0 before any), and how
+ * many keyframe requests for its video were made again, unanswered after
+ * a second (FALSE: unknown peer). */
 gboolean f2f_receiver_get_frames (F2fReceiver * rx, const gchar * peer_id,
-    guint64 * video, guint64 * audio, gint * audio_delay_ms);
+    guint64 * video, guint64 * audio, gint * audio_delay_ms,
+    guint * key_repeats);
 /* The peer whose decode branches include @element (a new string), or
  * NULL. */
 gchar *f2f_receiver_owner_of (F2fReceiver * rx, GstElement * element);

@@ -51,9 +51,11 @@
  *   decoded so far), `audio-delay` (gint, ms: how old the peer's latest
  *   decoded audio was as it left the decoder; a room view mixes sound at
  *   most its latency old, so a figure that stays above that means the peer
- *   is decoded but not heard), `negotiations` (guint64, offers and answers
- *   sent to that peer so far: one per link made; a topology change makes
- *   none).
+ *   is decoded but not heard), `key-requests-repeated` (guint: keyframe
+ *   requests for the peer's video made again, as PLIs, because no keyframe
+ *   came within a second of the first — a request or its answer lost),
+ *   `negotiations` (guint64, offers and answers sent to that peer so far:
+ *   one per link made; a topology change makes none).
  * * `f2f-link-bitrate` (at each new receiver report of a link, and at least
  *   once a second without one): `peer-id` (string), `estimate` (guint, kbit/s the link may
  *   carry on the wire, audio and RTCP included), `target` (guint, the shared video encoder's
@@ -1949,9 +1951,10 @@ stats_cb (gpointer user_data)
     Peer *peer = value;
     guint64 video = 0, audio = 0;
     gint audio_delay = 0;
+    guint key_repeats = 0;
 
     f2f_receiver_get_frames (self->receiver, peer->peer_id, &video, &audio,
-        &audio_delay);
+        &audio_delay, &key_repeats);
     g_ptr_array_add (msgs, gst_structure_new ("f2f-peer-stats",
             "peer-id", G_TYPE_STRING, peer->peer_id,
             "state", G_TYPE_STRING, peer->link ?
@@ -1959,6 +1962,7 @@ stats_cb (gpointer user_data)
             "video-frames", G_TYPE_UINT64, video,
             "audio-frames", G_TYPE_UINT64, audio,
             "audio-delay", G_TYPE_INT, audio_delay,
+            "key-requests-repeated", G_TYPE_UINT, key_repeats,
             "negotiations", G_TYPE_UINT64, peer->negotiations, NULL));
   }
   SIGNAL_UNLOCK (self);

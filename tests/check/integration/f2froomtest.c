@@ -532,6 +532,11 @@ handle_msg (TestPeer * peer, const gchar * text)
     }
     if (gst_structure_get_uint64 (s, "negotiations", &v))
       f2f_test_set_count (peer->negotiations, id, v);
+    {
+      guint repeats;
+      if (gst_structure_get_uint (s, "key-requests-repeated", &repeats))
+        f2f_test_set_count (peer->key_repeats, id, repeats);
+    }
   } else if (strcmp (name, "f2f-link-bitrate") == 0) {
     GstStructure *copy = gst_structure_copy (s);
 
@@ -1364,6 +1369,8 @@ peer_start (TestHost * host, const gchar * server_uri, const gchar * room,
       g_free);
   peer->audio_delay = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       g_free);
+  peer->key_repeats = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      g_free);
   peer->present = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       NULL);
   peer->left = g_ptr_array_new_with_free_func (g_free);
@@ -1579,6 +1586,7 @@ f2f_test_peer_free (TestPeer * peer)
   g_hash_table_unref (peer->video);
   g_hash_table_unref (peer->audio);
   g_hash_table_unref (peer->audio_delay);
+  g_hash_table_unref (peer->key_repeats);
   g_hash_table_unref (peer->present);
   g_ptr_array_unref (peer->left);
   g_ptr_array_unref (peer->chats);

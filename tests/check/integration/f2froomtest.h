@@ -49,6 +49,8 @@ typedef struct
   GHashTable *audio_delay;      /* peer id → how old (ms) its latest
                                  * decoded audio was (a gint64 stored as
                                  * guint64) */
+  GHashTable *key_repeats;      /* peer id → keyframe requests for its
+                                 * video made again (f2f-peer-stats) */
   GHashTable *present;          /* peer id → TRUE while in the room */
   GPtrArray *left;              /* "id/reason" of f2f-peer-left, in order */
   GPtrArray *chats;             /* "name|text" of f2f-chat, in order */
