@@ -157,6 +157,7 @@ typedef struct
   TestPeer *watcher, *from;
   guint64 start_count, count;
   gint64 start_us, changed_us;
+  gint64 sampled_us;            /* the latest watcher_sample */
   gint64 longest_gap_us;
 } Watch;
 
@@ -203,7 +204,7 @@ watcher_start (Watcher * ws, GPtrArray * peers, TestPeer * from_only)
       w->watcher = p;
       w->from = q;
       w->start_count = w->count = f2f_test_peer_video_from (p, q->peer_id);
-      w->start_us = w->changed_us = now;
+      w->start_us = w->changed_us = w->sampled_us = now;
       w->longest_gap_us = 0;
     }
   if (ws->capped) {
@@ -245,6 +246,7 @@ watcher_sample (gpointer data)
     guint64 count = f2f_test_peer_video_from (w->watcher, w->from->peer_id);
 
     w->longest_gap_us = MAX (w->longest_gap_us, now - w->changed_us);
+    w->sampled_us = now;
     if (count != w->count) {
       w->count = count;
       w->changed_us = now;
@@ -356,13 +358,13 @@ watcher_run (Watcher * ws, guint ms)
   f2f_test_wait (watcher_sample, ws, ms);
 }
 
+/* Over the watched time (to the latest sample: what the test does after
+ * watching, e.g. waiting for a report, must not count as frames missed) */
 static gdouble
 watch_fps (Watch * w)
 {
-  gint64 now = g_get_monotonic_time ();
-
   return (w->count - w->start_count) * (gdouble) G_USEC_PER_SEC /
-      MAX (now - w->start_us, 1);
+      MAX (w->sampled_us - w->start_us, 1);
 }
 
 /* ---------------------------------------------------------------------- */
