@@ -17,3 +17,4 @@
 #include <gst/f2f/f2felect.h>
 #include <gst/f2f/f2felectproto.h>
 #include <gst/f2f/f2fprobeturn.h>
+#include <gst/f2f/f2ftimeline.h>

@@ -1186,13 +1186,22 @@ gst_f2f_key_request_answered (GstF2fKeyRequest * kr)
   kr->pending_us = 0;
 }
 
+gint64
+gst_f2f_key_request_interval_us (gint rtt_ms)
+{
+  if (rtt_ms < 0)
+    return GST_F2F_KEY_REQUEST_REPEAT_US;
+  return MIN (GST_F2F_KEY_REQUEST_ANSWER_US + 2 * (gint64) rtt_ms *
+      G_TIME_SPAN_MILLISECOND, GST_F2F_KEY_REQUEST_REPEAT_US);
+}
+
 gboolean
-gst_f2f_key_request_due (GstF2fKeyRequest * kr, gint64 now_us)
+gst_f2f_key_request_due (GstF2fKeyRequest * kr, gint64 now_us,
+    gint64 interval_us)
 {
   g_return_val_if_fail (kr != NULL, FALSE);
 
-  if (kr->pending_us == 0 || now_us - kr->last_us <
-      GST_F2F_KEY_REQUEST_REPEAT_US)
+  if (kr->pending_us == 0 || now_us - kr->last_us < interval_us)
     return FALSE;
   kr->repeats++;
   gst_f2f_key_request_sent (kr, now_us);

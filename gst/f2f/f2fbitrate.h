@@ -359,7 +359,8 @@ gboolean gst_f2f_bitrate_audio_level_constant (guint level);
  * FIR, itself a packet that loss may take) or the keyframe that answers
  * it is lost, the picture stays broken until the sender's next periodic
  * keyframe, seconds away. So while a request stands unanswered, it is
- * made again every GST_F2F_KEY_REQUEST_REPEAT_US. */
+ * made again, every gst_f2f_key_request_interval_us() of the link's round
+ * trip. */
 typedef struct
 {
   gint64 pending_us;            /* the first request no keyframe answered
@@ -368,10 +369,26 @@ typedef struct
   guint repeats;                /* requests made again, in all */
 } GstF2fKeyRequest;
 
-/* Long enough for an answer to come on a slow path (a round trip of
- * 600 ms, the jitterbuffer's 200 and a frame), short against the
- * periodic keyframe (4 s). */
+/* How long a request waits for its keyframe before it is made again:
+ * GST_F2F_KEY_REQUEST_ANSWER_US (what an answer takes besides the network:
+ * the sender's next frame, at most one forced keyframe per 250 ms at the
+ * encoder, the jitterbuffer's latency, a NACKed packet of the keyframe)
+ * plus two round trips (the request's and, for a lost packet of the
+ * keyframe, its retransmission's), at most GST_F2F_KEY_REQUEST_REPEAT_US,
+ * which is also the wait when the round trip is not known (@rtt_ms < 0).
+ * Until 2026-12-07 every request waited the full second: on the network
+ * lab's 5 % loss (a round trip of ~2 ms) a lost request or answer then
+ * cost its picture 1.16-1.3 s (about 6 of 79 waits, in 4 of 8 runs), and
+ * a test's median of two waits 650 ms. Short against the periodic
+ * keyframe (4 s); long enough that most answers on their way are not
+ * asked for twice (on that link most came within 300 ms, a few after
+ * 460-760 ms: one more request each, which the encoder's 250 ms limit
+ * keeps cheap). */
+#define GST_F2F_KEY_REQUEST_ANSWER_US (500 * G_TIME_SPAN_MILLISECOND)
 #define GST_F2F_KEY_REQUEST_REPEAT_US (1 * G_USEC_PER_SEC)
+
+GST_F2F_API
+gint64 gst_f2f_key_request_interval_us (gint rtt_ms);
 
 /* A request was sent upstream (by anyone) at @now_us. */
 GST_F2F_API
@@ -382,9 +399,10 @@ GST_F2F_API
 void gst_f2f_key_request_answered (GstF2fKeyRequest * kr);
 
 /* Whether to ask again at @now_us: a request stands unanswered and the
- * latest is GST_F2F_KEY_REQUEST_REPEAT_US old. TRUE counts the repeat
- * and records it as sent. */
+ * latest is @interval_us old (gst_f2f_key_request_interval_us). TRUE
+ * counts the repeat and records it as sent. */
 GST_F2F_API
-gboolean gst_f2f_key_request_due (GstF2fKeyRequest * kr, gint64 now_us);
+gboolean gst_f2f_key_request_due (GstF2fKeyRequest * kr, gint64 now_us,
+    gint64 interval_us);
 
 G_END_DECLS

@@ -1184,6 +1184,7 @@ update_link (F2fCongestion * cc, LinkState * ls,
   ls->report_fraction = sample.fraction;
   ls->report_rtt = sample.rtt_ms;
   ls->rtt_ms = sample.rtt_ms;
+  f2f_peer_link_set_rtt (ls->link, ls->rtt_ms);
   probing = gst_f2f_bitrate_link_probing (&ls->law);
   *act = gst_f2f_bitrate_link_update (&ls->law, config, now,
       sample.fraction, sample.rtt_ms, link_wire_kbps (ls));

@@ -81,6 +81,9 @@ typedef struct
                                  * starts at 0: f2fcongestion sets it) */
   const gchar *dtls_pem;        /* the DTLS certificate and key to present
                                  * (f2fdtlscert.h); NULL: webrtcbin's own */
+  gboolean dtls_handshake_once; /* send each DTLS handshake datagram once,
+                                 * as webrtcbin does; FALSE (f2f): twice,
+                                 * see send_handshake_twice in the .c */
 } F2fPeerLinkConfig;
 
 F2fPeerLink *f2f_peer_link_new (GstBin * bin, const gchar * peer_id,
@@ -97,6 +100,12 @@ void f2f_peer_link_unref (F2fPeerLink * link);
 gboolean f2f_peer_link_wait_reaped (guint timeout_ms);
 
 const gchar *f2f_peer_link_get_peer_id (F2fPeerLink * link);
+/* The link's round-trip time in ms as its congestion controller last read
+ * it from the receiver reports (-1: none yet, or no longer valid). The
+ * controller writes it; the receiver reads it to pace its keyframe
+ * requests. Any thread. */
+void f2f_peer_link_set_rtt (F2fPeerLink * link, gdouble rtt_ms);
+gint f2f_peer_link_get_rtt (F2fPeerLink * link);
 const gchar *f2f_peer_link_get_peer_name (F2fPeerLink * link);
 gboolean f2f_peer_link_is_offerer (F2fPeerLink * link);
 F2fLinkState f2f_peer_link_get_state (F2fPeerLink * link);

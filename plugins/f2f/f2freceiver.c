@@ -535,6 +535,7 @@ typedef struct
   GMutex lock;
   GstF2fKeyRequest kr;
   RxPeer *peer;                 /* (a reference) counts the repeats */
+  F2fPeerLink *link;            /* (a reference) its round trip paces them */
 } KeyRepeat;
 
 static void
@@ -544,6 +545,7 @@ key_repeat_free (gpointer data)
 
   g_mutex_clear (&k->lock);
   rx_peer_unref (k->peer);
+  f2f_peer_link_unref (k->link);
   g_free (k);
 }
 
@@ -564,7 +566,8 @@ key_repeat_sink (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
     return GST_PAD_PROBE_OK;
   }
   g_mutex_lock (&k->lock);
-  due = gst_f2f_key_request_due (&k->kr, now);
+  due = gst_f2f_key_request_due (&k->kr, now,
+      gst_f2f_key_request_interval_us (f2f_peer_link_get_rtt (k->link)));
   g_mutex_unlock (&k->lock);
   if (due) {
     GST_DEBUG ("no keyframe from %s yet: asking again", k->peer->peer_id);
@@ -593,7 +596,7 @@ key_repeat_src (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 }
 
 static void
-repeat_key_requests (GstElement * depay, RxPeer * peer)
+repeat_key_requests (GstElement * depay, RxPeer * peer, F2fPeerLink * link)
 {
   KeyRepeat *k = g_new0 (KeyRepeat, 1);
   GstPad *sink = gst_element_get_static_pad (depay, "sink");
@@ -601,6 +604,7 @@ repeat_key_requests (GstElement * depay, RxPeer * peer)
 
   g_mutex_init (&k->lock);
   k->peer = rx_peer_ref (peer);
+  k->link = f2f_peer_link_ref (link);
   /* (the state goes with the depayloader) */
   g_object_set_data_full (G_OBJECT (depay), "f2f-key-repeat", k,
       key_repeat_free);
@@ -712,7 +716,7 @@ f2f_receiver_add_stream (F2fReceiver * rx, F2fPeerLink * link, GstPad * pad,
   rx_peer_ref (peer);
   /* (nothing flows before the link at the end) */
   if (video)
-    repeat_key_requests (depay, peer);
+    repeat_key_requests (depay, peer, link);
   g_ptr_array_add (peer->branches->elements, gst_object_ref (queue));
   g_ptr_array_add (peer->branches->elements, gst_object_ref (depay));
   g_ptr_array_add (peer->branches->elements, gst_object_ref (dec));

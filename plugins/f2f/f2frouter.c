@@ -15,6 +15,8 @@
 
 #include <gst/video/video.h>
 
+#include <gst/f2f/f2ftimeline.h>
+
 #include "f2frouter.h"
 #include "f2fgate.h"
 #include "f2fpads.h"
@@ -27,22 +29,19 @@ enum
 
 static const gchar *media_names[N_MEDIA] = { "video", "audio" };
 
-/* One link's media timeline, as its payloader sees it. A link's source may
- * switch (the camera, a mixer's composite or mix-minus): those run on the
- * same clock, but a mix is made from what arrived earlier, so its
- * timestamps trail the camera's by the mixer's latency. A receiver's
- * jitterbuffer drops what seems to go back in time — after such a switch,
- * a whole keyframe and ~150 ms of sound. So each new source's timestamps
- * are moved forward, when needed, to carry on from the last buffer sent:
- * the link never goes back in time. Streaming thread only, but `switched`,
- * set by whoever links a new branch. */
+/* One link's media timeline, as its payloader sees it: a link's source
+ * may switch (the camera, a mixer's composite or mix-minus), and the
+ * stream must neither go back in time nor run ahead of its sending
+ * (GstF2fTimeline, gst/f2f/f2ftimeline.c, says why and how). The probe
+ * holds a reference; `tl` is fed by the link's streaming thread only, but
+ * gst_f2f_timeline_new_source() is called by whoever links a new branch. */
 typedef struct
 {
   gint refcount;
-  gint switched;                /* atomic: a new source follows */
   gboolean watching;            /* under the router's lock: probe on */
-  GstClockTime last_end;        /* end of the last buffer that went out */
-  GstClockTime offset;          /* added to the current source's times */
+  GstF2fTimeline *tl;
+  gboolean dropping;            /* streaming thread: the last buffer was
+                                 * dropped */
 } Timeline;
 
 static Timeline *
@@ -57,8 +56,10 @@ timeline_unref (gpointer data)
 {
   Timeline *tl = data;
 
-  if (g_atomic_int_dec_and_test (&tl->refcount))
+  if (g_atomic_int_dec_and_test (&tl->refcount)) {
+    gst_f2f_timeline_free (tl->tl);
     g_free (tl);
+  }
 }
 
 static GstPadProbeReturn
@@ -66,29 +67,54 @@ keep_time_going (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
   Timeline *tl = user_data;
   GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
-  GstClockTime pts = GST_BUFFER_PTS (buf), end;
+  GstClockTime pts = GST_BUFFER_PTS (buf), rt, now = GST_CLOCK_TIME_NONE, out;
+  GstElement *parent;
+  GstEvent *event;
+  const GstSegment *segment;
+  GstClockTimeDiff moved;
 
   if (!GST_CLOCK_TIME_IS_VALID (pts))
     return GST_PAD_PROBE_OK;
-  if (g_atomic_int_compare_and_exchange (&tl->switched, 1, 0)) {
-    tl->offset = GST_CLOCK_TIME_IS_VALID (tl->last_end)
-        && tl->last_end > pts ? tl->last_end - pts : 0;
-    /* for tracing a switch against what the receiver then plays */
-    GST_INFO_OBJECT (pad, "new source from %" GST_TIME_FORMAT
-        ", its times moved by %" G_GINT64_FORMAT " ms", GST_TIME_ARGS (pts),
-        (gint64) (tl->offset / GST_MSECOND));
+  event = gst_pad_get_sticky_event (pad, GST_EVENT_SEGMENT, 0);
+  if (event == NULL)
+    return GST_PAD_PROBE_OK;
+  gst_event_parse_segment (event, &segment);
+  rt = segment->format == GST_FORMAT_TIME ?
+      gst_segment_to_running_time (segment, GST_FORMAT_TIME, pts) :
+      GST_CLOCK_TIME_NONE;
+  gst_event_unref (event);
+  if (!GST_CLOCK_TIME_IS_VALID (rt))
+    return GST_PAD_PROBE_OK;
+  parent = gst_pad_get_parent_element (pad);
+  if (parent) {
+    now = gst_element_get_current_running_time (parent);
+    gst_object_unref (parent);
   }
-  if (tl->offset) {
+
+  if (!gst_f2f_timeline_place (tl->tl, rt, GST_BUFFER_DURATION (buf), now,
+          &out)) {
+    /* for tracing a switch against what the receiver then plays */
+    if (!tl->dropping)
+      GST_INFO_OBJECT (pad, "source ahead of the stream's lag: its audio "
+          "from %" GST_TIME_FORMAT " dropped at %" GST_TIME_FORMAT " (it "
+          "would go over what went out)", GST_TIME_ARGS (rt),
+          GST_TIME_ARGS (now));
+    tl->dropping = TRUE;
+    return GST_PAD_PROBE_DROP;
+  }
+  tl->dropping = FALSE;
+  moved = GST_CLOCK_DIFF (rt, out);
+  GST_DEBUG_OBJECT (pad, "%" GST_TIME_FORMAT " at %" GST_TIME_FORMAT
+      " goes out as %" GST_TIME_FORMAT, GST_TIME_ARGS (rt),
+      GST_TIME_ARGS (now), GST_TIME_ARGS (out));
+  if (moved != 0) {
     buf = gst_buffer_make_writable (buf);
-    GST_BUFFER_PTS (buf) += tl->offset;
+    GST_BUFFER_PTS (buf) = (GstClockTime) ((GstClockTimeDiff) pts + moved);
     if (GST_BUFFER_DTS_IS_VALID (buf))
-      GST_BUFFER_DTS (buf) += tl->offset;
+      GST_BUFFER_DTS (buf) = (GstClockTime) MAX (0,
+          (GstClockTimeDiff) GST_BUFFER_DTS (buf) + moved);
     GST_PAD_PROBE_INFO_DATA (info) = buf;
   }
-  end = GST_BUFFER_PTS (buf) + (GST_BUFFER_DURATION_IS_VALID (buf) ?
-      GST_BUFFER_DURATION (buf) : 1);
-  if (!GST_CLOCK_TIME_IS_VALID (tl->last_end) || end > tl->last_end)
-    tl->last_end = end;
   return GST_PAD_PROBE_OK;
 }
 
@@ -341,7 +367,7 @@ ensure_route (F2fRouter * router, F2fPeerLink * link)
       Timeline *tl = g_new0 (Timeline, 1);
 
       tl->refcount = 1;
-      tl->last_end = GST_CLOCK_TIME_NONE;
+      tl->tl = gst_f2f_timeline_new (m == AUDIO);
       route->timelines[m] = tl;
     }
     g_hash_table_insert (router->routes, link, route);
@@ -372,7 +398,8 @@ connect_route (GstElement * owner, Route * route, guint m, GstElement * tee,
     GstPad *sink = f2f_peer_link_get_sink (route->link, media_names[m]);
 
     if (sink) {
-      tl->last_end = gst_element_get_current_running_time (owner);
+      gst_f2f_timeline_start (tl->tl,
+          gst_element_get_current_running_time (owner));
       tl->watching = TRUE;
       gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_BUFFER, keep_time_going,
           timeline_ref (tl), timeline_unref);
@@ -381,7 +408,7 @@ connect_route (GstElement * owner, Route * route, guint m, GstElement * tee,
   }
   route->fed_before[m] = TRUE;
   /* before linking: the first buffer of the new source must see it */
-  g_atomic_int_set (&tl->switched, 1);
+  gst_f2f_timeline_new_source (tl->tl);
   route->tee_pads[m] = connect_tee (owner, tee, route->link, m, gate_out);
   if (route->tee_pads[m])
     route->tees[m] = gst_object_ref (tee);

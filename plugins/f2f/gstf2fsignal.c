@@ -53,7 +53,8 @@
  *   most its latency old, so a figure that stays above that means the peer
  *   is decoded but not heard), `key-requests-repeated` (guint: keyframe
  *   requests for the peer's video made again, as PLIs, because no keyframe
- *   came within a second of the first — a request or its answer lost),
+ *   came within 500 ms and two round trips of the link (at most a second)
+ *   of the latest — a request or its answer lost),
  *   `negotiations` (guint64, offers and answers sent to that peer so far:
  *   one per link made; a topology change makes none).
  * * `f2f-link-bitrate` (at each new receiver report of a link, and at least
@@ -3229,8 +3230,9 @@ gst_f2f_signal_class_init (GstF2fSignalClass * klass)
           "The key of the certificate the links present in their DTLS "
           "handshake: with ECDSA P-256 a handshake is 11 datagrams instead "
           "of 17 (a smaller certificate, shorter signatures), so a lossy "
-          "link loses fewer of them (each loss costs the handshake 1 s, "
-          "then 2 s); rsa-2048 is webrtcbin's own",
+          "link loses fewer of them (each goes out twice; a flight whose "
+          "copies are both lost costs the handshake 1 s, then 2 s); "
+          "rsa-2048 is webrtcbin's own",
           GST_TYPE_F2F_DTLS_KEY, DEFAULT_DTLS_KEY, ready));
   g_object_class_install_property (gobject_class, PROP_ROOM_VIEW,
       g_param_spec_enum ("room-view", "Room view",

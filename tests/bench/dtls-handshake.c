@@ -3,19 +3,25 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * dtls-handshake: how long two f2f links take to connect when DTLS
- * handshake datagrams are lost, with f2f's ECDSA P-256 certificate against
- * webrtcbin's RSA-2048 one (the baseline), in the same run, alternating.
+ * handshake datagrams are lost: f2f's way (an ECDSA P-256 certificate,
+ * each handshake datagram sent twice) against the same certificate with
+ * each datagram sent once (f2f before 2026-12-07) and against webrtcbin's
+ * own way (an RSA-2048 certificate, sent once: the baseline), in the same
+ * run, alternating.
  *
  * Two F2fPeerLinks (f2fpeerlink.c, what f2fsignal makes per peer) in this
  * process, one offering to the other, their signals handed straight over,
  * ICE on 127.0.0.1 only (tests/check/elements/f2flinkpair.c). A probe on each link's nicesink drops each DTLS
  * handshake datagram (record type 20, 21 or 22: handshake, change cipher
  * spec, alert) with probability --loss, both ways; nothing else is
- * dropped, so the figure is the handshake's alone. Per key type it prints
+ * dropped, so the figure is the handshake's alone (a copy f2f sends is
+ * dropped or not on its own, as a network's random loss would). Per row
+ * it prints
  * the time from the offer to both links connected (p50, p95, max), the
  * share of handshakes slower than 500 ms (a lost flight costs OpenSSL's
  * first retransmission timer, 1 s), and the handshake datagrams and bytes
- * each side sent (mean, and the largest datagram), the ratio ECDSA / RSA.
+ * each side sent (mean, and the largest datagram), and the ratios to the
+ * rows sent once.
  *
  *   dtls-handshake [--runs N] [--loss PERCENT] [--seed S]
  *
@@ -113,34 +119,18 @@ outgoing (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
-/* Every nicesink in pipeline @side: its outgoing datagrams. */
-static void
-on_deep_element_added (GstBin * bin, GstBin * sub, GstElement * element,
-    gpointer user_data)
-{
-  GstElementFactory *f = gst_element_get_factory (element);
-  GstPad *sink;
-
-  if (f == NULL || strcmp (GST_OBJECT_NAME (f), "nicesink") != 0)
-    return;
-  sink = gst_element_get_static_pad (element, "sink");
-  gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_BUFFER |
-      GST_PAD_PROBE_TYPE_BUFFER_LIST, outgoing, user_data, NULL);
-  gst_object_unref (sink);
-}
-
 /* f2flinkpair's hook: watch the nicesinks of side @side's pipeline. */
 static void
 watch_pipeline (GstElement * pipeline, gint side, gpointer data)
 {
-  g_signal_connect (pipeline, "deep-element-added",
-      G_CALLBACK (on_deep_element_added), GINT_TO_POINTER (side));
+  f2f_link_pair_watch_nicesinks (pipeline, side, outgoing);
 }
 
 typedef struct
 {
   const gchar *name;
   F2fDtlsKey key;
+  gboolean once;                /* each handshake datagram sent once */
   GArray *ms;                   /* gdouble: offer -> both connected */
   guint failed, datagrams, bytes, largest, dropped, runs;
 } Row;
@@ -160,8 +150,8 @@ run_once (Row * row, GRand * rand)
   c.rand = rand;
   the_counts = &c;
   start = g_get_monotonic_time ();
-  pair = f2f_link_pair_new (f2f_dtls_certificate_pem (row->key),
-      watch_pipeline, NULL);
+  pair = f2f_link_pair_new_full (f2f_dtls_certificate_pem (row->key),
+      row->once, watch_pipeline, NULL);
   ok = f2f_link_pair_wait (pair, 30000, &why);
   if (ok) {
     gdouble ms = (g_get_monotonic_time () - start) / 1000.0;
@@ -201,7 +191,7 @@ int
 main (int argc, char **argv)
 {
   GOptionEntry entries[] = {
-    {"runs", 0, 0, G_OPTION_ARG_INT, &opt_runs, "handshakes per key type", "N"},
+    {"runs", 0, 0, G_OPTION_ARG_INT, &opt_runs, "handshakes per row", "N"},
     {"loss", 0, 0, G_OPTION_ARG_DOUBLE, &opt_loss,
         "% of DTLS handshake datagrams dropped, each way", "PERCENT"},
     {"seed", 0, 0, G_OPTION_ARG_INT, &opt_seed, "of the drops (0: random)",
@@ -210,10 +200,12 @@ main (int argc, char **argv)
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("");
   g_autoptr (GError) error = NULL;
-  Row rows[2] = {
-    {"ECDSA P-256 (f2f)", F2F_DTLS_KEY_ECDSA_P256},
-    {"RSA 2048 (webrtcbin)", F2F_DTLS_KEY_RSA_2048},
+  Row rows[] = {
+    {"ECDSA, twice (f2f)", F2F_DTLS_KEY_ECDSA_P256, FALSE},
+    {"ECDSA, once", F2F_DTLS_KEY_ECDSA_P256, TRUE},
+    {"RSA 2048, once (webrtcbin)", F2F_DTLS_KEY_RSA_2048, TRUE},
   };
+  const guint n_rows = G_N_ELEMENTS (rows);
   g_autofree gchar *load = NULL;
   GRand *rand;
   gint i, r;
@@ -228,29 +220,29 @@ main (int argc, char **argv)
   if (opt_seed == 0)
     opt_seed = g_random_int ();
   rand = g_rand_new_with_seed (opt_seed);
-  for (r = 0; r < 2; r++)
+  for (r = 0; r < n_rows; r++)
     rows[r].ms = g_array_new (FALSE, FALSE, sizeof (gdouble));
   /* both keys made before the first timed handshake */
   f2f_dtls_certificate_pem (F2F_DTLS_KEY_ECDSA_P256);
   gst_object_unref (gst_element_factory_make ("dtlsdec", NULL));
   g_file_get_contents ("/proc/loadavg", &load, NULL, NULL);
-  printf ("dtls-handshake: %d handshakes per key, %.1f %% of handshake "
+  printf ("dtls-handshake: %d handshakes per row, %.1f %% of handshake "
       "datagrams dropped each way, seed %u, load %s", opt_runs, opt_loss,
       opt_seed, load ? load : "?\n");
   fflush (stdout);
-  /* alternating, so both keys see the same machine */
+  /* alternating, so every row sees the same machine */
   for (i = 0; i < opt_runs; i++)
-    for (r = 0; r < 2; r++)
-      run_once (&rows[(i + r) % 2], rand);
+    for (r = 0; r < n_rows; r++)
+      run_once (&rows[(i + r) % n_rows], rand);
 
-  printf ("%-22s %5s %6s %8s %8s %8s %14s %11s %9s %8s %8s\n", "key", "runs",
+  printf ("%-26s %5s %6s %8s %8s %8s %14s %11s %9s %8s %8s\n", "key", "runs",
       "failed", "p50 ms", "p95 ms", "max ms", ">500 ms", "datagrams",
       "bytes", "largest", "dropped");
-  for (r = 0; r < 2; r++) {
+  for (r = 0; r < n_rows; r++) {
     Row *row = &rows[r];
     guint n = MAX (row->runs, 1);
 
-    printf ("%-22s %5u %6u %8.1f %8.1f %8.1f %6u (%4.1f %%) %11.1f %9.0f %8u "
+    printf ("%-26s %5u %6u %8.1f %8.1f %8.1f %6u (%4.1f %%) %11.1f %9.0f %8u "
         "%8.2f\n", row->name, row->runs, row->failed,
         bench_percentile (row->ms, 50), bench_percentile (row->ms, 95),
         bench_percentile (row->ms, 100), slower_than (row->ms, 500),
@@ -260,13 +252,21 @@ main (int argc, char **argv)
   }
   printf ("(datagrams, bytes: DTLS handshake datagrams both sides sent per "
       "handshake, retransmissions included; dropped: per handshake)\n");
-  printf ("ratio ECDSA / RSA: p50 %.2f, p95 %.2f, share over 500 ms %.2f\n",
-      bench_percentile (rows[0].ms, 50) / bench_percentile (rows[1].ms, 50),
-      bench_percentile (rows[0].ms, 95) / bench_percentile (rows[1].ms, 95),
-      slower_than (rows[1].ms, 500) ? (gdouble) slower_than (rows[0].ms,
-          500) / slower_than (rows[1].ms, 500) : -1.0);
-  for (r = 0; r < 2; r++)
+  for (r = 1; r < n_rows; r++)
+    printf ("ratio %s / %s: p50 %.2f, p95 %.2f, share over 500 ms %.2f\n",
+        rows[0].name, rows[r].name, bench_percentile (rows[0].ms, 50) /
+        bench_percentile (rows[r].ms, 50), bench_percentile (rows[0].ms, 95) /
+        bench_percentile (rows[r].ms, 95), slower_than (rows[r].ms, 500) ?
+        (gdouble) slower_than (rows[0].ms, 500) / slower_than (rows[r].ms,
+            500) : -1.0);
+  printf ("ratio %s / %s: p50 %.2f, p95 %.2f\n", rows[1].name, rows[2].name,
+      bench_percentile (rows[1].ms, 50) / bench_percentile (rows[2].ms, 50),
+      bench_percentile (rows[1].ms, 95) / bench_percentile (rows[2].ms, 95));
+  for (r = 0; r < n_rows; r++)
     g_array_unref (rows[r].ms);
   g_rand_free (rand);
-  return rows[0].failed + rows[1].failed ? 1 : 0;
+  for (r = 0; r < n_rows; r++)
+    if (rows[r].failed)
+      return 1;
+  return 0;
 }

@@ -1,11 +1,12 @@
 #!/bin/sh
 # DTLS handshakes between two f2f links when handshake datagrams are lost:
-# f2f's ECDSA P-256 certificate against webrtcbin's RSA-2048 one, same run
+# f2f's way (ECDSA P-256, each handshake datagram sent twice) against the
+# same sent once and webrtcbin's RSA-2048 sent once, same run
 # (docs/performance.md), in a private network namespace (loopback only).
 # Builds build-bench/ first if needed.
 #
 #   tests/bench/dtls-handshake.sh [--runs N] [--loss PERCENT] [--seed S]
-#     (defaults: 100 handshakes per key, 5 % of handshake datagrams lost
+#     (defaults: 100 handshakes per row, 5 % of handshake datagrams lost
 #      each way)
 #
 # Environment: BUILD_DIR (default build-bench), TIME_LIMIT (seconds before

@@ -3,6 +3,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#include <string.h>
+
 #include "f2flinkpair.h"
 
 #include <gst/webrtc/webrtc.h>
@@ -16,6 +18,7 @@ struct _F2fLinkPair
   GstElement *pipeline[2];
   F2fPeerLink *link[2];         /* worker thread */
   gchar *pem;
+  gboolean dtls_handshake_once;
   F2fLinkPairHook hook;
   gpointer hook_data;
   GMutex lock;
@@ -130,6 +133,7 @@ make_on_thread (gpointer data)
       "encoding-name=OPUS,payload=97,clock-rate=48000");
   config.video_payloader = "rtpvp8pay";
   config.dtls_pem = p->pem;
+  config.dtls_handshake_once = p->dtls_handshake_once;
   callbacks.send_signal = pair_signal;
   callbacks.state_changed = pair_state;
   callbacks.src_pad = pair_src_pad;
@@ -148,12 +152,54 @@ make_on_thread (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+typedef struct
+{
+  gint side;
+  GstPadProbeCallback probe;
+} NicesinkWatch;
+
+static void
+watch_nicesink (GstBin * bin, GstBin * sub, GstElement * element,
+    NicesinkWatch * w)
+{
+  GstElementFactory *f = gst_element_get_factory (element);
+  GstPad *sink;
+
+  if (f == NULL || strcmp (GST_OBJECT_NAME (f), "nicesink") != 0
+      || !(sink = gst_element_get_static_pad (element, "sink")))
+    return;
+  gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_BUFFER_LIST, w->probe, GINT_TO_POINTER (w->side),
+      NULL);
+  gst_object_unref (sink);
+}
+
+void
+f2f_link_pair_watch_nicesinks (GstElement * pipeline, gint side,
+    GstPadProbeCallback probe)
+{
+  NicesinkWatch *w = g_new0 (NicesinkWatch, 1);
+
+  w->side = side;
+  w->probe = probe;
+  g_signal_connect_data (pipeline, "deep-element-added",
+      G_CALLBACK (watch_nicesink), w, (GClosureNotify) g_free, 0);
+}
+
 F2fLinkPair *
 f2f_link_pair_new (const gchar * pem, F2fLinkPairHook hook, gpointer data)
+{
+  return f2f_link_pair_new_full (pem, FALSE, hook, data);
+}
+
+F2fLinkPair *
+f2f_link_pair_new_full (const gchar * pem, gboolean dtls_handshake_once,
+    F2fLinkPairHook hook, gpointer data)
 {
   F2fLinkPair *p = g_new0 (F2fLinkPair, 1);
 
   p->pem = g_strdup (pem);
+  p->dtls_handshake_once = dtls_handshake_once;
   p->hook = hook;
   p->hook_data = data;
   g_mutex_init (&p->lock);

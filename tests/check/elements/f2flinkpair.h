@@ -23,9 +23,18 @@ typedef struct _F2fLinkPair F2fLinkPair;
 typedef void (*F2fLinkPairHook) (GstElement * pipeline, gint side,
     gpointer data);
 
+/* For a hook: @probe on the sink pad of every nicesink added to @pipeline
+ * from now on (buffers and buffer lists: its outgoing datagrams), with
+ * @side as its user data (GINT_TO_POINTER). */
+void f2f_link_pair_watch_nicesinks (GstElement * pipeline, gint side,
+    GstPadProbeCallback probe);
+
 /* Starts the handshake; @pem as F2fPeerLinkConfig's dtls_pem. */
 F2fLinkPair *f2f_link_pair_new (const gchar * pem, F2fLinkPairHook hook,
     gpointer data);
+/* … and @dtls_handshake_once as F2fPeerLinkConfig's. */
+F2fLinkPair *f2f_link_pair_new_full (const gchar * pem,
+    gboolean dtls_handshake_once, F2fLinkPairHook hook, gpointer data);
 /* TRUE once both links said connected; FALSE after @timeout_ms (ten times
  * that under valgrind, F2F_UNDER_VALGRIND) or when
  * one failed (then @why, if not NULL, says why; free it). */

@@ -960,6 +960,110 @@ GST_START_TEST (test_dtls_key)
 
 GST_END_TEST;
 
+/* A network that loses the first copy of every DTLS handshake datagram:
+ * a probe on each side's nicesink drops a handshake datagram unless it is
+ * the same as the one just before it. f2f's links, which send each
+ * handshake datagram twice (send_handshake_twice, f2fpeerlink.c), connect
+ * through it; links that send each once lose every flight, OpenSSL's
+ * retransmissions included (each is a new record), and do not connect —
+ * which is what one lost flight costs them, a second at a time, on a
+ * lossy network. */
+typedef struct
+{
+  GMutex lock;
+  GBytes *last[2];
+  guint dropped[2], passed[2];
+} FirstCopyLoss;
+
+static FirstCopyLoss *first_copy_loss;
+
+static GstPadProbeReturn
+lose_first_copy (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  FirstCopyLoss *l = first_copy_loss;
+  gint side = GPOINTER_TO_INT (user_data);
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  guint8 first = 0;
+  GBytes *bytes;
+  gboolean drop;
+  GstMapInfo map;
+
+  /* (handshake and change_cipher_spec records; an alert at the end is
+   * sent once and let through) */
+  if (l == NULL || !(info->type & GST_PAD_PROBE_TYPE_BUFFER)
+      || gst_buffer_extract (buf, 0, &first, 1) != 1 || (first != 20
+          && first != 22) || !gst_buffer_map (buf, &map, GST_MAP_READ))
+    return GST_PAD_PROBE_OK;
+  bytes = g_bytes_new (map.data, map.size);
+  gst_buffer_unmap (buf, &map);
+  g_mutex_lock (&l->lock);
+  drop = l->last[side] == NULL || !g_bytes_equal (l->last[side], bytes);
+  g_clear_pointer (&l->last[side], g_bytes_unref);
+  if (drop) {
+    l->last[side] = bytes;
+    l->dropped[side]++;
+  } else {
+    g_bytes_unref (bytes);
+    l->passed[side]++;
+  }
+  g_mutex_unlock (&l->lock);
+  return drop ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+}
+
+static void
+lose_first_copies (GstElement * pipeline, gint side, gpointer data)
+{
+  f2f_link_pair_watch_nicesinks (pipeline, side, lose_first_copy);
+}
+
+GST_START_TEST (test_dtls_handshake_sent_twice)
+{
+  const gchar *pem = f2f_dtls_certificate_pem (F2F_DTLS_KEY_ECDSA_P256);
+  FirstCopyLoss loss = { 0, };
+  F2fLinkPair *pair;
+  g_autofree gchar *why = NULL;
+  gint once, i;
+
+  g_mutex_init (&loss.lock);
+  for (once = 0; once < 2; once++) {
+    memset (loss.dropped, 0, sizeof (loss.dropped));
+    memset (loss.passed, 0, sizeof (loss.passed));
+    first_copy_loss = &loss;
+    pair = f2f_link_pair_new_full (pem, once, lose_first_copies, NULL);
+    if (!once) {
+      fail_unless (f2f_link_pair_wait (pair, 20000, &why), "links that send "
+          "each handshake datagram twice did not connect when the first "
+          "copy of each was lost: %s", why);
+    } else {
+      /* (6 s: OpenSSL resends after 1, 2 and 4 s; each of those lost too) */
+      fail_if (f2f_link_pair_wait (pair, 6000, NULL), "links that send each "
+          "handshake datagram once connected although every one was lost");
+    }
+    f2f_link_pair_free (pair);
+    first_copy_loss = NULL;
+    /* (sent once, the client's first flight is lost, and the server,
+     * hearing nothing, sends nothing) */
+    fail_unless (loss.dropped[0] + loss.dropped[1] > 0, "no handshake "
+        "datagram was sent");
+    for (i = 0; i < 2; i++) {
+      GST_INFO ("%s, side %d: %u handshake datagrams dropped, %u passed",
+          once ? "once" : "twice", i, loss.dropped[i], loss.passed[i]);
+      fail_unless (once || loss.dropped[i] > 0, "side %d sent no handshake "
+          "datagram", i);
+      if (once) {
+        fail_unless_equals_int (loss.passed[i], 0);
+      } else {
+        fail_unless_equals_int (loss.passed[i], loss.dropped[i]);
+      }
+      g_clear_pointer (&loss.last[i], g_bytes_unref);
+    }
+    g_clear_pointer (&why, g_free);
+  }
+  g_mutex_clear (&loss.lock);
+}
+
+GST_END_TEST;
+
 static Suite *
 f2fpeerlink_suite (void)
 {
@@ -980,6 +1084,7 @@ f2fpeerlink_suite (void)
   tcase_add_test (tc, test_answer_keeps_h264_sender);
   tcase_add_test (tc, test_dtls_key);
   tcase_add_test (tc, test_nack_per_stream);
+  tcase_add_test (tc, test_dtls_handshake_sent_twice);
   return s;
 }
 

@@ -11,9 +11,8 @@
  *
  * What a user would notice is asserted: after each restart every peer
  * decodes everyone in the room, video and audio, and sees each one's
- * colour and hears each one's tone, within 5 s (10 s for the pairs across
- * D's lossy link: RECOVER_LOSSY_MS says why; their times are printed
- * against the 5 s); no peer ever goes a whole
+ * colour and hears each one's tone, within 5 s, the pairs across D's
+ * lossy link included (RECOVER_MS); no peer ever goes a whole
  * second without decoding a video or an audio frame of a peer that stayed
  * (each peer's own counts, reported every 250 ms); while the server is
  * stopped media goes on between all peers, every second; afterwards nobody
@@ -49,22 +48,24 @@
 #define LOSS_PERCENT 5
 #define CYCLES 10
 #define CYCLE_MS 10000
+/* The issue's 5 s, for every pair. Until 2026-12-07 the pairs across D's
+ * lossy link had 16 s: each DTLS handshake flight lost there cost 1 s,
+ * then 2 s, then 4 s (OpenSSL's retransmission timer, which GStreamer's
+ * DTLS elements leave as it is), and 4 of 160 restarts in 16 clean-clone
+ * CI runs took 5.3-10 s. f2fpeerlink now sends every handshake datagram
+ * twice (send_handshake_twice), so a flight is lost only when both copies
+ * are: 50 restarts in 5 runs after took 0.64-1.57 s (docs/
+ * performance.md). */
 #define RECOVER_MS 5000
-/* … except for the pairs across D's lossy link, which get this: each lost
- * DTLS handshake flight costs 1 s, then 2 s, then 4 s (OpenSSL's
- * retransmission timer, which GStreamer's DTLS elements leave as it is),
- * and at 5 % loss both ways one in four restarts took longer than 5 s on
- * those pairs (docs/performance.md, "Chaos"); in a CI run one took 9.7 s
- * to connect (three flights lost: 1 + 2 + 4 s and more), so 10 s was not
- * enough; 16 s covers three lost flights and the fourth attempt. The
- * issue's 5 s is printed for them, met or not. */
-#define RECOVER_LOSSY_MS 16000
+/* How long a recovery is waited for, so that one over RECOVER_MS is
+ * measured and said, not only failed */
+#define RECOVER_WAIT_MS 16000
 #define STALL_MS 15000
 /* The newcomer after the stall: a first join, which builds four links,
- * one of them across D's lossy link. That pair's DTLS handshake meets the
- * same lost flights as a restarted peer's (RECOVER_LOSSY_MS): it gets that
- * bound, the three others this one (the pairs not across the lossy link,
- * as for the restarts). The lossy pair took 8.8 s in one of three runs. */
+ * one of them across D's lossy link; every pair. (Until 2026-12-07 the
+ * lossy pair had RECOVER_WAIT_MS: it took 8.8 s in one of three runs, 6.6 s
+ * in one of 16 clean-clone CI runs, before the handshake was sent twice;
+ * 0.78-1.29 s in 5 runs after.) */
 #define JOIN_MS 10000
 /* Fresh frames that show a link carries media again. */
 #define RECOVER_FRAMES 3
@@ -658,7 +659,7 @@ GST_START_TEST (test_chaos)
     chaos_start (&c, victim, "chaos");
     g_ptr_array_unref (room);
     room = chaos_room (&c);
-    took = expect_everyone (&w, room, phase, RECOVER_LOSSY_MS,
+    took = expect_everyone (&w, room, phase, RECOVER_WAIT_MS,
         c.peers[victim], gone_id, &timing, c.peers[LOSSY], &clean);
     g_array_append_val (recoveries, took);
     g_array_append_val (clean_recoveries, clean);
@@ -670,6 +671,9 @@ GST_START_TEST (test_chaos)
     fail_unless (clean <= RECOVER_MS, "%s: the pairs not across the lossy "
         "link took %u ms to decode, see and hear each other, over %u ms",
         phase, clean, RECOVER_MS);
+    fail_unless (took <= RECOVER_MS, "%s: everyone decoded, saw and heard "
+        "everyone %u ms after the restart, over %u ms %s", phase, took,
+        RECOVER_MS, timing);
     watch_wait (&w, NULL, NULL, MAX (0, CYCLE_MS - (g_get_monotonic_time ()
                 - cycle_start) / 1000));
     if (w.stopped) {
@@ -725,14 +729,15 @@ GST_START_TEST (test_chaos)
     guint clean;
 
     join_ms = expect_everyone (&w, room, "a newcomer after the stall",
-        RECOVER_LOSSY_MS, c.peers[PEERS], NULL, &timing, c.peers[LOSSY],
+        RECOVER_WAIT_MS, c.peers[PEERS], NULL, &timing, c.peers[LOSSY],
         &clean);
     g_print ("a newcomer after the stall: everyone decodes, sees and hears "
         "everyone %u ms after its start %s; without %s's lossy link %u ms\n",
         join_ms, timing, names[LOSSY], clean);
-    fail_unless (clean <= JOIN_MS, "a newcomer after the stall: the pairs "
-        "not across the lossy link took %u ms to decode, see and hear each "
-        "other, over %u ms", clean, JOIN_MS);
+    fail_unless (join_ms <= JOIN_MS, "a newcomer after the stall: everyone "
+        "decoded, saw and heard everyone %u ms after its start, over %u ms "
+        "(without %s's lossy link %u ms; %s)", join_ms, JOIN_MS,
+        names[LOSSY], clean, timing);
   }
   for (i = 0; i < PEERS; i++)
     fail_unless (c.peers[i]->left->len == left_before[i], "%s saw %s leave "

@@ -49,6 +49,10 @@ typedef struct
   GHashTable *audio_delay;      /* peer id → how old (ms) its latest
                                  * decoded audio was (a gint64 stored as
                                  * guint64) */
+  GHashTable *audio_ahead;      /* peer id → the most (ms) its decoded
+                                 * audio was stamped ahead of this peer's
+                                 * clock since the table was emptied
+                                 * (f2f_test_expect_everyone_hears) */
   GHashTable *key_repeats;      /* peer id → keyframe requests for its
                                  * video made again (f2f-peer-stats) */
   GHashTable *present;          /* peer id → TRUE while in the room */
@@ -169,6 +173,9 @@ void f2f_test_teardown (void);
  * @peers (TestPeer*) writes its pipeline's graph there; with
  * F2F_TEST_STACKS set, every thread's stack of each on stderr. */
 void f2f_test_print_peer_stacks (GPtrArray * peers);
+/* With F2F_TEST_STACKS: every thread's stack of @proc (gdb), after a line
+ * naming it @what. */
+void f2f_test_print_process_stacks (GSubprocess * proc, const gchar * what);
 void f2f_test_print_peer_drops (GPtrArray * peers);
 /* Asks @peer about its video depayloader for the link to @from_id: the
  * keyframe requests it sent upstream after loss it could not repair, and
@@ -327,11 +334,18 @@ typedef gdouble F2fTestLevelTable[F2F_TEST_AV_MAX][F2F_TEST_AV_MAX];
  * reported twice since the call (the first report may predate a switch)
  * and plays every other peer's tone (≥ −45 dB) and shows its colour (≥ 12
  * pixels), with its own tone 40 dB under the quietest other one; with
- * @reference, no voice 3 dB or more louder than there (heard twice).
- * Prints what each peer plays, labelled @phase; fails the test with the
- * first reason otherwise. Returns the ms it took. */
+ * @reference, no voice 3 dB or more louder than there (heard twice);
+ * and, with f2f_test_audio_ahead_ms, no peer decoded anyone's audio
+ * stamped more than that ahead of its clock since the call. Prints what
+ * each peer plays, labelled @phase; fails the test with the first reason
+ * otherwise. Returns the ms it took. */
 guint f2f_test_expect_everyone_hears (GPtrArray * peers, const gchar * phase,
     guint ms, const F2fTestLevelTable * reference);
+
+/* What f2f_test_expect_everyone_hears allows (ms) of decoded audio stamped
+ * ahead of its listener's clock: 150 unless a test says otherwise (0: not
+ * asserted, only printed). */
+extern guint f2f_test_audio_ahead_ms;
 
 /* The latest state f2fsignal reported for its link to @to, or "-". */
 const gchar *f2f_test_peer_link_state (TestPeer * peer, const gchar * to);

@@ -47,6 +47,10 @@ typedef struct
   gchar *error;                 /* the first ERROR line */
   GstStructure *received;       /* its first f2f-file-received */
   GString *tail;                /* its last lines, other than bus messages */
+  GString *progress;            /* gst-launch's own lines on the pipeline's
+                                 * states ("Setting pipeline to …",
+                                 * "Pipeline is …"), which the tail of a
+                                 * debugged recipe loses */
   gboolean eof;
 } Recipe;
 
@@ -66,6 +70,10 @@ handle_line (Recipe * r, const gchar * line)
   const gchar *name, *id;
 
   if (body == NULL) {
+    if ((g_str_has_prefix (line, "Setting pipeline to ")
+            || g_str_has_prefix (line, "Pipeline is "))
+        && r->progress->len < 512)
+      g_string_append_printf (r->progress, " [%s]", line);
     if (!g_str_has_prefix (line, "Got message #")
         && !g_str_has_prefix (line, "Redistribute latency")
         && !g_str_has_prefix (line, "Got context"))
@@ -114,6 +122,14 @@ line_cb (GObject * source, GAsyncResult * res, gpointer data)
     return;
   }
   GST_LOG ("%s: %s", r->name, line);
+  if (g_getenv ("F2F_TEST_RECIPE_LOG")) {
+    /* every line of the recipe, for tracing one by hand */
+    FILE *f = fopen (g_getenv ("F2F_TEST_RECIPE_LOG"), "a");
+    if (f) {
+      fprintf (f, "%s\n", line);
+      fclose (f);
+    }
+  }
   handle_line (r, line);
   read_next (r);
 }
@@ -145,6 +161,7 @@ recipe_start (TestServer * server, const gchar * room, const gchar * script,
   r->video = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   r->audio = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   r->tail = g_string_new (NULL);
+  r->progress = g_string_new (NULL);
 
   g_ptr_array_add (argv, g_build_filename (source_root, "pipelines", script,
           NULL));
@@ -199,6 +216,7 @@ recipe_free (Recipe * r)
   g_hash_table_unref (r->video);
   g_hash_table_unref (r->audio);
   g_string_free (r->tail, TRUE);
+  g_string_free (r->progress, TRUE);
   if (r->received)
     gst_structure_free (r->received);
   g_free (r->peer_id);
@@ -264,12 +282,13 @@ describe (Room * room)
   return g_strdup_printf ("\n  %s (%s): from P v%" G_GUINT64_FORMAT
       " a%" G_GUINT64_FORMAT "%s%s"
       "\n  P (%s): from %s v%" G_GUINT64_FORMAT " a%" G_GUINT64_FORMAT
-      "%s%s\n  %s said:%s", r->name, r->peer_id,
+      "%s%s\n  %s's pipeline:%s\n  %s said:%s", r->name, r->peer_id,
       f2f_test_count_of (r->video, p->peer_id), f2f_test_count_of (r->audio, p->peer_id),
       r->error ? ", " : "", r->error ? r->error : "", p->peer_id, r->name,
       f2f_test_peer_video_from (p, r->peer_id),
       f2f_test_peer_audio_from (p, r->peer_id), p->error ? ", error: " : "",
-      p->error ? p->error : "", r->name, r->tail->str);
+      p->error ? p->error : "", r->name, r->progress->str, r->name,
+      r->tail->str);
 }
 
 /* Conditions, over a Room. */
@@ -325,8 +344,15 @@ expect_video_and_audio (Room * room, const gchar * what)
 {
   if (!f2f_test_wait (peer_decodes_video_and_audio, room, MEDIA_TIMEOUT_MS)) {
     g_autofree gchar *state = describe (room);
+    /* (printed, not in the failure's text: with the recipe's debug lines
+     * it passed check's message limit, and check then exited with no
+     * text at all — clean-clone CI ci58, 2026-12-07) */
+    g_print ("both sides, as the wait ended:%s\n", state);
+    /* ci61: the recipe PLAYING, its link connected, and nothing moving
+     * either way for 20 s: where its threads are */
+    f2f_test_print_process_stacks (room->recipe->proc, room->recipe->name);
     fail ("the test peer did not decode %d video and audio frames from "
-        "%s:%s", FRAMES, what, state);
+        "%s (both sides printed above)", FRAMES, what);
   }
 }
 
@@ -618,13 +644,13 @@ GST_START_TEST (test_stream_file)
 
   {
     /* f2fsignal's DEBUG lines (the router's branches, the gate, the
-     * controller's readings of the link) in the tail a failure prints:
-     * this case failed 3 of ~12 clean-clone CI runs (2026-12-06, ci33,
-     * ci37, ci40) with the link connected and the recipe decoding the test
-     * peer, but nothing of the file reaching it; never by hand, alone, in
-     * the whole suite, under load or with MALLOC_PERTURB_ (not
-     * reproduced). ci40's INFO lines showed both encoders there and the
-     * link up at 0.28 s, nothing more. */
+     * controller's readings of the link) in the tail a failure prints.
+     * This case failed in clean-clone CI runs ci33, ci37, ci40, ci58 and
+     * ci61 with the link connected and nothing of the file reaching it:
+     * gst-launch had started uridecodebin before the queues it feeds (a
+     * pipeline with no sink), and the file's first push, refused as
+     * flushing, stopped it for good (stream-file.sh says how it is
+     * avoided; 3 of 15 runs by hand before, 0 of 16 after). */
     const gchar *env[] = { "GST_DEBUG=f2fsignal:5", "GST_DEBUG_NO_COLOR=1",
       NULL
     };

@@ -966,33 +966,54 @@ GST_START_TEST (test_control_room)
 
 GST_END_TEST;
 
-/* A standing keyframe request is made again every second until a
- * keyframe answers it; none is made without one. */
+/* A standing keyframe request is made again every interval (here a
+ * second) until a keyframe answers it; none is made without one. */
 GST_START_TEST (test_key_request_repeat)
 {
   GstF2fKeyRequest kr = { 0, };
   gint64 t = 5 * S;
 
-  fail_if (gst_f2f_key_request_due (&kr, t));
-  fail_if (gst_f2f_key_request_due (&kr, t + 10 * S));
+  fail_if (gst_f2f_key_request_due (&kr, t, S));
+  fail_if (gst_f2f_key_request_due (&kr, t + 10 * S, S));
   /* the depayloader asks */
   gst_f2f_key_request_sent (&kr, t);
-  fail_if (gst_f2f_key_request_due (&kr, t + 999 * MS));
-  fail_unless (gst_f2f_key_request_due (&kr, t + S));
+  fail_if (gst_f2f_key_request_due (&kr, t + 999 * MS, S));
+  fail_unless (gst_f2f_key_request_due (&kr, t + S, S));
   /* … once a second, counting from each */
-  fail_if (gst_f2f_key_request_due (&kr, t + 1500 * MS));
-  fail_unless (gst_f2f_key_request_due (&kr, t + 2 * S));
+  fail_if (gst_f2f_key_request_due (&kr, t + 1500 * MS, S));
+  fail_unless (gst_f2f_key_request_due (&kr, t + 2 * S, S));
   /* the depayloader asked again in between: a second from that */
   gst_f2f_key_request_sent (&kr, t + 2500 * MS);
-  fail_if (gst_f2f_key_request_due (&kr, t + 3 * S));
-  fail_unless (gst_f2f_key_request_due (&kr, t + 3500 * MS));
+  fail_if (gst_f2f_key_request_due (&kr, t + 3 * S, S));
+  fail_unless (gst_f2f_key_request_due (&kr, t + 3500 * MS, S));
   fail_unless_equals_int (kr.repeats, 3);
   /* answered: no more */
   gst_f2f_key_request_answered (&kr);
-  fail_if (gst_f2f_key_request_due (&kr, t + 10 * S));
+  fail_if (gst_f2f_key_request_due (&kr, t + 10 * S, S));
   /* the wait counts from the first request after the answer */
   gst_f2f_key_request_sent (&kr, t + 11 * S);
   fail_unless_equals_int64 (kr.pending_us, t + 11 * S);
+}
+
+GST_END_TEST;
+
+/* The wait before a request is made again: 500 ms and two round trips,
+ * at most a second, a second when the round trip is not known. */
+GST_START_TEST (test_key_request_interval)
+{
+  static const struct
+  {
+    gint rtt_ms;
+    gint64 interval_us;
+  } cases[] = {
+    {-1, S}, {0, 500 * MS}, {2, 504 * MS}, {100, 700 * MS}, {250, S},
+    {600, S}, {G_MAXINT, S},
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++)
+    fail_unless_equals_int64 (gst_f2f_key_request_interval_us
+        (cases[i].rtt_ms), cases[i].interval_us);
 }
 
 GST_END_TEST;
@@ -1379,6 +1400,7 @@ bitrate_suite (void)
   tcase_add_test (tc, test_feedback_interval);
   tcase_add_test (tc, test_control_room);
   tcase_add_test (tc, test_key_request_repeat);
+  tcase_add_test (tc, test_key_request_interval);
   tcase_add_test (tc, test_picture);
   tcase_add_test (tc, test_feedback_without_queue);
   tcase_add_test (tc, test_floor_not_the_overhead);
