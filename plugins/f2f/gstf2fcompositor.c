@@ -484,6 +484,39 @@ configure_mixer (GstF2fCompositor * self, GstElement * mixer)
   g_object_set (mixer, "latency", latency, "ignore-inactive-pads", TRUE, NULL);
 }
 
+/* ALLOCATION is answered on a mixer's sink pad here, in the asking
+ * thread, as the mixer itself would answer it: GStreamer 1.22's
+ * aggregator (compositor, audiomixer) queues a serialized query for its
+ * own thread and, when the pad is released meanwhile, lets the asker go
+ * on and free the query while its thread still writes into it (a
+ * use-after-free upstream fixed in 1.23.1; one critical in a clean-clone
+ * CI run, in test_video_inputs_churn_while_composing, where inputs leave
+ * while their sources negotiate). It also never makes an input wait for a
+ * mixer that is busy downstream. What the mixers would say: videoaggregator
+ * offers GstVideoMeta; audioaggregator proposes nothing (the query fails,
+ * and the upstream element allocates for itself). */
+static GstPadProbeReturn
+answer_allocation (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  GstQuery *query = GST_PAD_PROBE_INFO_QUERY (info);
+  gboolean video = GPOINTER_TO_INT (data);
+
+  if (GST_QUERY_TYPE (query) != GST_QUERY_ALLOCATION)
+    return GST_PAD_PROBE_OK;
+  if (!video)
+    return GST_PAD_PROBE_DROP;
+  if (!gst_query_find_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL))
+    gst_query_add_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL);
+  return GST_PAD_PROBE_HANDLED;
+}
+
+static void
+answer_allocation_on (GstPad * mixer_pad, gboolean video)
+{
+  gst_pad_add_probe (mixer_pad, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM,
+      answer_allocation, GINT_TO_POINTER (video), NULL);
+}
+
 /* Participant pads report drops (counted in dropped-samples); the internal
  * silence pads do not: late silence loses nothing. */
 static GstPad *
@@ -491,6 +524,8 @@ request_mixer_pad (GstElement * mixer, gboolean participant)
 {
   GstPad *pad = gst_element_request_pad_simple (mixer, "sink_%u");
 
+  if (pad)
+    answer_allocation_on (pad, FALSE);
   if (pad && participant && g_object_class_find_property (G_OBJECT_GET_CLASS
           (pad), "qos-messages"))
     g_object_set (pad, "qos-messages", TRUE, NULL);
@@ -1272,6 +1307,7 @@ add_video_input (GstF2fCompositor * self, GstPadTemplate * templ,
   }
 
   mixer_pad = gst_element_request_pad_simple (self->compositor, "sink_%u");
+  answer_allocation_on (mixer_pad, TRUE);
   gst_util_set_object_arg (G_OBJECT (mixer_pad), "sizing-policy",
       "keep-aspect-ratio");
   /* Off-screen until the layout places it, so a half-set-up tile never
@@ -2137,6 +2173,7 @@ gst_f2f_compositor_init (GstF2fCompositor * self)
   gst_element_link (self->compositor, self->video_caps);
   gst_element_link (self->background, self->background_caps);
   bg_pad = gst_element_request_pad_simple (self->compositor, "sink_%u");
+  answer_allocation_on (bg_pad, TRUE);
   g_object_set (bg_pad, "alpha", 0.0, "zorder", 0, NULL);
   bg_src = gst_element_get_static_pad (self->background_caps, "src");
   gst_pad_link (bg_src, bg_pad);

@@ -1540,13 +1540,16 @@ GST_START_TEST (test_video_inputs_churn_while_composing)
 
   for (i = 0; i < rounds; i++) {
     gchar *name = g_strdup_printf ("video_%u", 2 + i);
+    /* (a bare caps string cannot end a description: a capsfilter) */
     g_autofree gchar *src_desc = g_strdup_printf ("videotestsrc "
-        "name=joinsrc%u is-live=true pattern=ball ! video/x-raw,width=160,"
-        "height=120,framerate=30/1", i);
-    GstElement *src = gst_parse_bin_from_description (src_desc, TRUE, NULL);
+        "name=joinsrc%u is-live=true pattern=ball ! capsfilter "
+        "caps=video/x-raw,width=160,height=120,framerate=30/1", i);
+    g_autoptr (GError) error = NULL;
+    GstElement *src = gst_parse_bin_from_description (src_desc, TRUE, &error);
     GstPad *pad, *src_pad;
 
-    fail_unless (src != NULL);
+    fail_unless (src != NULL && error == NULL, "%s: %s", src_desc,
+        error ? error->message : "no bin");
     gst_bin_add (GST_BIN (pipeline), src);
     pad = gst_element_request_pad_simple (room, name);
     fail_unless (pad != NULL, "no pad %s", name);
@@ -1583,6 +1586,161 @@ GST_START_TEST (test_video_inputs_churn_while_composing)
   stop (pipeline);
   g_cond_clear (&f.cond);
   g_mutex_clear (&f.lock);
+  g_free (v0);
+  g_free (v1);
+  g_free (desc);
+}
+
+GST_END_TEST;
+
+/* GStreamer 1.22's aggregator (compositor, audiomixer) answers a
+ * serialized query on a sink pad from its own thread; a pad released
+ * meanwhile lets the query's sender go on and free the query while that
+ * thread still writes in it (fixed upstream in 1.23.1). f2fcompositor
+ * answers ALLOCATION before it reaches the mixers' queues, so it never
+ * waits for their threads: here those threads are held, downstream. */
+typedef struct
+{
+  GstPad *pad;
+  GstQuery *query;
+  gboolean answered, result;
+  GMutex lock;
+  GCond cond;
+} AllocationAsk;
+
+static gpointer
+ask_allocation (gpointer data)
+{
+  AllocationAsk *a = data;
+  gboolean result = gst_pad_query (a->pad, a->query);
+
+  g_mutex_lock (&a->lock);
+  a->answered = TRUE;
+  a->result = result;
+  g_cond_signal (&a->cond);
+  g_mutex_unlock (&a->lock);
+  return NULL;
+}
+
+static GstPadProbeReturn
+hold (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  g_atomic_int_set ((gint *) data, 1);
+  return GST_PAD_PROBE_OK;
+}
+
+/* Every sink pad of @room's mixer elements (the aggregators inside it). */
+static GPtrArray *
+mixer_sink_pads (GstElement * room, const gchar * factory)
+{
+  GPtrArray *pads = g_ptr_array_new_with_free_func (gst_object_unref);
+  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (room));
+  GValue v = G_VALUE_INIT;
+
+  while (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
+    GstElement *e = g_value_get_object (&v);
+    GstElementFactory *f = gst_element_get_factory (e);
+    GList *l;
+
+    if (f && strcmp (GST_OBJECT_NAME (f), factory) == 0) {
+      GST_OBJECT_LOCK (e);
+      for (l = e->sinkpads; l; l = l->next)
+        g_ptr_array_add (pads, gst_object_ref (l->data));
+      GST_OBJECT_UNLOCK (e);
+    }
+    g_value_reset (&v);
+  }
+  g_value_unset (&v);
+  gst_iterator_free (it);
+  return pads;
+}
+
+static void
+check_allocation_answered (GstElement * room, const gchar * factory,
+    const gchar * caps_str, gboolean video)
+{
+  GPtrArray *pads = mixer_sink_pads (room, factory);
+  GstCaps *caps = gst_caps_from_string (caps_str);
+  guint i;
+
+  fail_unless (pads->len >= 2, "no %s with inputs in f2fcompositor", factory);
+  for (i = 0; i < pads->len; i++) {
+    AllocationAsk a = { g_ptr_array_index (pads, i), NULL, FALSE, FALSE };
+    gint64 deadline = g_get_monotonic_time () + 3 * G_TIME_SPAN_SECOND;
+    GThread *thread;
+    gboolean answered;
+
+    a.query = gst_query_new_allocation (caps, TRUE);
+    g_mutex_init (&a.lock);
+    g_cond_init (&a.cond);
+    thread = g_thread_new ("ask", ask_allocation, &a);
+    g_mutex_lock (&a.lock);
+    while (!a.answered && g_cond_wait_until (&a.cond, &a.lock, deadline));
+    answered = a.answered;
+    g_mutex_unlock (&a.lock);
+    fail_unless (answered, "an ALLOCATION query on %s's %s waited 3 s for "
+        "its thread, which is held", factory, GST_OBJECT_NAME (a.pad));
+    g_thread_join (thread);
+    if (video) {
+      fail_unless (a.result, "%s's %s refused ALLOCATION", factory,
+          GST_OBJECT_NAME (a.pad));
+      fail_unless (gst_query_find_allocation_meta (a.query,
+              GST_VIDEO_META_API_TYPE, NULL), "%s's %s did not offer "
+          "GstVideoMeta", factory, GST_OBJECT_NAME (a.pad));
+    }
+    gst_query_unref (a.query);
+    g_cond_clear (&a.cond);
+    g_mutex_clear (&a.lock);
+  }
+  gst_caps_unref (caps);
+  g_ptr_array_unref (pads);
+}
+
+GST_START_TEST (test_allocation_answered_while_mixers_are_held)
+{
+  gchar *v0 = video_source (0, colours[0]);
+  gchar *v1 = video_source (1, colours[1]);
+  gchar *desc = g_strdup_printf ("f2fcompositor name=room %s %s "
+      "audiotestsrc is-live=true ! room.audio_0 "
+      "audiotestsrc is-live=true wave=silence ! room.audio_1 "
+      "room.audio_src ! fakesink async=false name=asink "
+      "room.audio_minus_0 ! fakesink async=false "
+      "room.video_src ! fakesink async=false name=vsink", v0, v1);
+  GstElement *pipeline = launch (desc), *room = get (pipeline, "room");
+  GstElement *vsink = get (pipeline, "vsink"), *asink = get (pipeline,
+      "asink");
+  GstPad *vpad = gst_element_get_static_pad (vsink, "sink");
+  GstPad *apad = gst_element_get_static_pad (asink, "sink");
+  gint held_v = 0, held_a = 0;
+  gulong pv, pa;
+  gint64 deadline = deadline_in (10);
+
+  play (pipeline);
+  /* the mixers' threads stop in their next push, held there */
+  pv = gst_pad_add_probe (vpad, GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM |
+      GST_PAD_PROBE_TYPE_BUFFER, hold, &held_v, NULL);
+  pa = gst_pad_add_probe (apad, GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM |
+      GST_PAD_PROBE_TYPE_BUFFER, hold, &held_a, NULL);
+  while ((!g_atomic_int_get (&held_v) || !g_atomic_int_get (&held_a))
+      && g_get_monotonic_time () < deadline)
+    g_usleep (10000);
+  fail_unless (g_atomic_int_get (&held_v) && g_atomic_int_get (&held_a),
+      "the composite and the mix did not both flow within 10 s");
+
+  check_allocation_answered (room, "compositor",
+      "video/x-raw,format=AYUV,width=320,height=240,framerate=15/1", TRUE);
+  check_allocation_answered (room, "audiomixer",
+      "audio/x-raw,format=S16LE,layout=interleaved,rate=48000,channels=2",
+      FALSE);
+
+  gst_pad_remove_probe (vpad, pv);
+  gst_pad_remove_probe (apad, pa);
+  gst_object_unref (vpad);
+  gst_object_unref (apad);
+  gst_object_unref (vsink);
+  gst_object_unref (asink);
+  gst_object_unref (room);
+  stop (pipeline);
   g_free (v0);
   g_free (v1);
   g_free (desc);
@@ -1627,6 +1785,7 @@ f2fcompositor_suite (void)
   tcase_add_test (live, test_routes_churn_while_mixing);
   tcase_add_test (live, test_minus_changing_hands);
   tcase_add_test (live, test_video_inputs_churn_while_composing);
+  tcase_add_test (live, test_allocation_answered_while_mixers_are_held);
   return s;
 }
 

@@ -787,12 +787,21 @@ err_closed (gpointer data)
   return ((TestPeer *) data)->err_closed;
 }
 
+static gboolean
+peer_reaped (gpointer data)
+{
+  return ((TestPeer *) data)->reaped;
+}
+
 gchar *
 f2f_test_peer_describe_end (TestPeer * peer)
 {
   GString *text = g_string_new (NULL);
   GList *l;
 
+  /* a process that has ended is reaped by the main loop: let it run */
+  if (peer->proc && !peer->reaped && peer->exited)
+    f2f_test_wait (peer_reaped, peer, 2000);
   if (peer->proc == NULL || !peer->reaped)
     g_string_append (text, "running");
   else if (g_subprocess_get_if_signaled (peer->proc)) {
@@ -830,11 +839,6 @@ reaped_cb (GObject * source, GAsyncResult * res, gpointer data)
   }
 }
 
-static gboolean
-peer_reaped (gpointer data)
-{
-  return ((TestPeer *) data)->reaped;
-}
 
 static const gchar *patterns[] = { "smpte", "ball", "snow", "red", "green",
   "blue", "checkers-8", "circular"

@@ -138,9 +138,13 @@ quit_all (GPtrArray * peers)
   for (i = 0; i < peers->len; i++) {
     TestPeer *p = g_ptr_array_index (peers, i);
     g_subprocess_wait (p->proc, NULL, NULL);
-    fail_unless (g_subprocess_get_if_exited (p->proc)
-        && g_subprocess_get_exit_status (p->proc) == 0,
-        "%s did not exit cleanly after quit", p->name);
+    if (!g_subprocess_get_if_exited (p->proc)
+        || g_subprocess_get_exit_status (p->proc) != 0) {
+      /* CI keeps the failure line: say in it how the peer ended */
+      g_autofree gchar *end = f2f_test_peer_describe_end (p);
+      fail ("%s did not exit cleanly after quit (its first error: %s): %s",
+          p->name, p->error ? p->error : "none", end);
+    }
   }
 }
 
