@@ -208,6 +208,16 @@
  * back 20 s later). */
 #define TRY_JUDGED_US (1500 * 1000)
 #define TRY_DELIVERED 0.50
+/* … and a try fails on a shortfall that stood this long, not on one
+ * reading: a receiver that stalls (a loaded machine) reads a rate far
+ * under the rate sent for as long as the stall, as SUSPEND_AFTER_US says,
+ * and a try that one such reading ended waited 20 s for the next — a
+ * peer's picture gone at one receiver for all of that (integration/network
+ * test_cap_20k in the project's CI, 2026-12-07: A 15 fps, B none, after
+ * the cap was lifted; not traced, and this is the one path in the law
+ * that ends video on a single reading). A try on a link still capped
+ * costs the voice this much more. */
+#define TRY_SHORT_US (1000 * 1000)
 
 static gboolean
 feedback_fresh (const GstF2fBitrateLink * link, gint64 now_us)
@@ -683,9 +693,16 @@ gst_f2f_bitrate_link_suspend_video (GstF2fBitrateLink * link,
         * link->delivered_sent_kbps;
 
     if (trying) {
-      /* see TRY_JUDGED_US */
-      link->short_since_us = 0;
-      if (!short_of_need || now_us - link->resumed_us < TRY_JUDGED_US)
+      /* see TRY_JUDGED_US and TRY_SHORT_US */
+      if (!short_of_need || now_us - link->resumed_us < TRY_JUDGED_US) {
+        link->short_since_us = 0;
+        return FALSE;
+      }
+      if (link->short_since_us == 0) {
+        link->short_since_us = MAX (now_us, 1);
+        return FALSE;
+      }
+      if (now_us - link->short_since_us < TRY_SHORT_US)
         return FALSE;
     } else if (!short_of_need) {
       link->short_since_us = 0;

@@ -554,6 +554,21 @@ handle_msg (TestPeer * peer, const gchar * text)
     }
   } else if (strcmp (name, "f2f-link-bitrate") == 0) {
     GstStructure *copy = gst_structure_copy (s);
+    const GstStructure *last = g_hash_table_lookup (peer->link_bitrate, id);
+    gboolean was = FALSE, now = FALSE;
+    guint received = 0, sent = 0, capacity = 0;
+
+    if (last)
+      gst_structure_get_boolean (last, "video-suspended", &was);
+    gst_structure_get_boolean (s, "video-suspended", &now);
+    if (was != now) {
+      gst_structure_get_uint (s, "feedback-rate", &received);
+      gst_structure_get_uint (s, "sent", &sent);
+      gst_structure_get_uint (s, "capacity", &capacity);
+      g_string_append_printf (peer->suspensions, "%" G_GINT64_FORMAT
+          " %s %s (%u/%u/%u)\n", g_get_monotonic_time () / 1000, id,
+          now ? "suspended" : "tried", received, sent, capacity);
+    }
 
     /* (when it came: a reading's age is part of what tests check) */
     gst_structure_set (copy, "f2f-test-received-us", G_TYPE_INT64,
@@ -1416,6 +1431,7 @@ peer_start (TestHost * host, const gchar * server_uri, const gchar * room,
   peer->role = g_strdup ("mesh");
   peer->order = g_string_new (NULL);
   peer->encode_ms = -1;
+  peer->suspensions = g_string_new (NULL);
   peer->link_bitrate = g_hash_table_new_full (g_str_hash, g_str_equal,
       g_free, (GDestroyNotify) gst_structure_free);
   peer->limited = g_ptr_array_new_with_free_func ((GDestroyNotify)
@@ -1629,6 +1645,7 @@ f2f_test_peer_free (TestPeer * peer)
   g_ptr_array_unref (peer->chat_times);
   g_ptr_array_unref (peer->shared_ids);
   g_hash_table_unref (peer->link_bitrate);
+  g_string_free (peer->suspensions, TRUE);
   g_ptr_array_unref (peer->limited);
   g_ptr_array_unref (peer->elections);
   g_array_unref (peer->uplink_estimates);

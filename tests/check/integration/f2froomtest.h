@@ -99,6 +99,11 @@ typedef struct
   GHashTable *link_bitrate;     /* peer id → the latest f2f-link-bitrate
                                  * (GstStructure) about the link to it */
   GPtrArray *limited;           /* f2f-link-limited messages, in order */
+  GString *suspensions;         /* "<ms> <peer id> suspended|tried
+                                 * (delivered/sent/capacity kbit/s)" lines:
+                                 * each change of a link's video-suspended
+                                 * in its f2f-link-bitrate, ms on the
+                                 * test's monotonic clock */
   GArray *levels;               /* gdouble: the loudest channel's RMS in
                                  * dB of each level message (with
                                  * TestPeerMedia.audio_level) */

@@ -1385,6 +1385,9 @@ check_low_cap (void)
       "%u s of the %u kbit/s cap being lifted", RECOVER_LOW_S, LOW_CAP_KBIT);
   smooth = watch_until_smooth (&ws, lab->peers, c, g_get_monotonic_time () +
       SMOOTH_LOW_S * G_USEC_PER_SEC, &windows);
+  g_print ("  C's links' video suspended and tried (ms; the cap was lifted at "
+      "%" G_GINT64_FORMAT "; delivered/sent/capacity kbit/s):\n%s",
+      lifted_us / 1000, c->suspensions->str);
   if (windows > 1)
     g_print ("  C's video smooth at A and B %s %u windows of 2 s: A %.1f "
         "fps (gap %" G_GINT64_FORMAT " ms), B %.1f fps (%" G_GINT64_FORMAT

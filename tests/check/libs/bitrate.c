@@ -795,7 +795,8 @@ GST_END_TEST;
  * and the least of the rest need (50 + 25 kbit/s here, with a 10 %
  * margin: 82.5) and under 60 % of what it sent, for 1.5 s; tried again 10 s
  * later, then 20 s after each try that a shortfall ended within 5 s (a
- * try is judged 1.5 s in, at half of what was sent); a try that stood
+ * try is judged from 1.5 s in, at half of what was sent, and ended by a
+ * shortfall that stood 1 s: one reading is a stall); a try that stood
  * resets the wait. */
 GST_START_TEST (test_suspend_video)
 {
@@ -841,7 +842,7 @@ GST_START_TEST (test_suspend_video)
   fail_unless (link.estimate_kbps >= 98);
   fail_unless (fabs (gst_f2f_bitrate_link_audio_room (&link) - 20) < 0.5,
       "%.1f", gst_f2f_bitrate_link_audio_room (&link));
-  /* the waits, each try ended 1.5 s in */
+  /* the waits, each try ended 2.5 s in */
   for (i = 0; i < 4; i++) {
     gint64 wait = (i == 0 ? 10 : 20) * S, from = t;
 
@@ -856,8 +857,31 @@ GST_START_TEST (test_suspend_video)
     fail_if (gst_f2f_bitrate_link_suspend_video (&link, &config, t + S));
     gst_f2f_bitrate_link_feedback (&link, &config, t += 1500 * MS, -1, 20,
         100);
-    fail_unless (gst_f2f_bitrate_link_suspend_video (&link, &config, t));
+    fail_if (gst_f2f_bitrate_link_suspend_video (&link, &config, t),
+        "try %u ended on one reading", i);
+    gst_f2f_bitrate_link_feedback (&link, &config, t + 999 * MS, -1, 20, 100);
+    fail_if (gst_f2f_bitrate_link_suspend_video (&link, &config, t + 999 *
+            MS), "try %u ended before its shortfall stood 1 s", i);
+    gst_f2f_bitrate_link_feedback (&link, &config, t += S, -1, 20, 100);
+    fail_unless (gst_f2f_bitrate_link_suspend_video (&link, &config, t),
+        "try %u did not end after its shortfall stood 1 s", i);
   }
+  /* a try that a stall of its receiver reads short once: it stands */
+  t += 20 * S;
+  fail_if (gst_f2f_bitrate_link_suspend_video (&link, &config, t));
+  gst_f2f_bitrate_link_feedback (&link, &config, t + 1600 * MS, -1, 20, 100);
+  fail_if (gst_f2f_bitrate_link_suspend_video (&link, &config, t + 1600 *
+          MS));
+  gst_f2f_bitrate_link_feedback (&link, &config, t + 2100 * MS, 5, 90, 100);
+  fail_if (gst_f2f_bitrate_link_suspend_video (&link, &config, t + 2100 *
+          MS));
+  fail_if (gst_f2f_bitrate_link_suspend_video (&link, &config, t + 4 * S),
+      "a try was ended by a stall its receiver caught up from");
+  /* (back to 20 kbit/s for the rest: suspended, tried) */
+  gst_f2f_bitrate_link_feedback (&link, &config, t += 6 * S, 300, 20, 100);
+  fail_if (gst_f2f_bitrate_link_suspend_video (&link, &config, t));
+  fail_unless (gst_f2f_bitrate_link_suspend_video (&link, &config, t += 1500 *
+          MS));
   /* a try that the link carries, behind a smoothed rate (half of the 20
    * kbit/s the voice alone made): it stands */
   t += 20 * S;
