@@ -1622,10 +1622,26 @@ ask_allocation (gpointer data)
   return NULL;
 }
 
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  GstPad *video;                /* the composite's sink pad */
+  gboolean video_held, audio_held;
+} Held;
+
 static GstPadProbeReturn
 hold (GstPad * pad, GstPadProbeInfo * info, gpointer data)
 {
-  g_atomic_int_set ((gint *) data, 1);
+  Held *h = data;
+
+  g_mutex_lock (&h->lock);
+  if (pad == h->video)
+    h->video_held = TRUE;
+  else
+    h->audio_held = TRUE;
+  g_cond_signal (&h->cond);
+  g_mutex_unlock (&h->lock);
   return GST_PAD_PROBE_OK;
 }
 
@@ -1711,21 +1727,28 @@ GST_START_TEST (test_allocation_answered_while_mixers_are_held)
       "asink");
   GstPad *vpad = gst_element_get_static_pad (vsink, "sink");
   GstPad *apad = gst_element_get_static_pad (asink, "sink");
-  gint held_v = 0, held_a = 0;
+  Held h;
   gulong pv, pa;
   gint64 deadline = deadline_in (10);
+  gboolean held;
 
+  g_mutex_init (&h.lock);
+  g_cond_init (&h.cond);
+  h.video = vpad;
+  h.video_held = h.audio_held = FALSE;
   play (pipeline);
   /* the mixers' threads stop in their next push, held there */
   pv = gst_pad_add_probe (vpad, GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM |
-      GST_PAD_PROBE_TYPE_BUFFER, hold, &held_v, NULL);
+      GST_PAD_PROBE_TYPE_BUFFER, hold, &h, NULL);
   pa = gst_pad_add_probe (apad, GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM |
-      GST_PAD_PROBE_TYPE_BUFFER, hold, &held_a, NULL);
-  while ((!g_atomic_int_get (&held_v) || !g_atomic_int_get (&held_a))
-      && g_get_monotonic_time () < deadline)
-    g_usleep (10000);
-  fail_unless (g_atomic_int_get (&held_v) && g_atomic_int_get (&held_a),
-      "the composite and the mix did not both flow within 10 s");
+      GST_PAD_PROBE_TYPE_BUFFER, hold, &h, NULL);
+  g_mutex_lock (&h.lock);
+  while (!(h.video_held && h.audio_held)
+      && g_cond_wait_until (&h.cond, &h.lock, deadline));
+  held = h.video_held && h.audio_held;
+  g_mutex_unlock (&h.lock);
+  fail_unless (held, "the composite and the mix did not both flow within "
+      "10 s");
 
   check_allocation_answered (room, "compositor",
       "video/x-raw,format=AYUV,width=320,height=240,framerate=15/1", TRUE);
@@ -1735,6 +1758,8 @@ GST_START_TEST (test_allocation_answered_while_mixers_are_held)
 
   gst_pad_remove_probe (vpad, pv);
   gst_pad_remove_probe (apad, pa);
+  g_cond_clear (&h.cond);
+  g_mutex_clear (&h.lock);
   gst_object_unref (vpad);
   gst_object_unref (apad);
   gst_object_unref (vsink);
