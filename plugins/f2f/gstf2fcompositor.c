@@ -489,9 +489,9 @@ configure_mixer (GstF2fCompositor * self, GstElement * mixer)
  * aggregator (compositor, audiomixer) queues a serialized query for its
  * own thread and, when the pad is released meanwhile, lets the asker go
  * on and free the query while its thread still writes into it (a
- * use-after-free upstream fixed in 1.23.1; one critical in a clean-clone
- * CI run, in test_video_inputs_churn_while_composing, where inputs leave
- * while their sources negotiate). It also never makes an input wait for a
+ * use-after-free upstream fixed in 1.23.1; one critical in the project's
+ * CI, 2026-12-07, in test_video_inputs_churn_while_composing, where inputs
+ * leave while their sources negotiate). It also never makes an input wait for a
  * mixer that is busy downstream. What the mixers would say: videoaggregator
  * offers GstVideoMeta; audioaggregator proposes nothing (the query fails,
  * and the upstream element allocates for itself). */
