@@ -78,6 +78,11 @@ struct _F2fPeerLink
   gboolean thin_heartbeats;
   gint64 heartbeat_tx_us;
   gint64 control_tx_us;
+  /* How the link's setup went (f2f_peer_link_get_setup_ms): when it was
+   * made, when the remote description was set, when ICE first said
+   * connected and when the link first was connected (ICE and DTLS), each
+   * on the monotonic clock (0: not yet) */
+  gint64 made_us, remote_set_us, ice_connected_us, connected_us;
 };
 
 #define LINK_LOCK(l) g_mutex_lock (&(l)->lock)
@@ -262,8 +267,11 @@ set_state (F2fPeerLink * link, F2fLinkState state, const gchar * why)
   changed = link->state != state && link->state != F2F_LINK_FAILED;
   if (changed) {
     link->state = state;
-    if (state == F2F_LINK_CONNECTED)
+    if (state == F2F_LINK_CONNECTED) {
       link->last_rx_us = g_get_monotonic_time ();
+      if (link->connected_us == 0)
+        link->connected_us = link->last_rx_us;
+    }
   }
   LINK_UNLOCK (link);
   if (changed)
@@ -325,6 +333,37 @@ on_connection_state (GstElement * webrtc, GParamSpec * pspec,
     F2fPeerLink * link)
 {
   invoke (link, connection_state_on_thread, NULL, NULL);
+}
+
+/* webrtcbin's thread: only the time is kept (f2f_peer_link_get_setup_ms),
+ * taken at once, so that it is not the private thread's delay */
+static void
+on_ice_connection_state (GstElement * webrtc, GParamSpec * pspec,
+    F2fPeerLink * link)
+{
+  GstWebRTCICEConnectionState ice;
+
+  g_object_get (webrtc, "ice-connection-state", &ice, NULL);
+  if (ice != GST_WEBRTC_ICE_CONNECTION_STATE_CONNECTED
+      && ice != GST_WEBRTC_ICE_CONNECTION_STATE_COMPLETED)
+    return;
+  LINK_LOCK (link);
+  if (link->ice_connected_us == 0)
+    link->ice_connected_us = g_get_monotonic_time ();
+  LINK_UNLOCK (link);
+}
+
+void
+f2f_peer_link_get_setup_ms (F2fPeerLink * link, gint * description_ms,
+    gint * ice_ms, gint * connected_ms)
+{
+  LINK_LOCK (link);
+#define SINCE_MADE(us) ((us) ? (gint) (((us) - link->made_us) / 1000) : -1)
+  *description_ms = SINCE_MADE (link->remote_set_us);
+  *ice_ms = SINCE_MADE (link->ice_connected_us);
+  *connected_ms = SINCE_MADE (link->connected_us);
+#undef SINCE_MADE
+  LINK_UNLOCK (link);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -802,6 +841,10 @@ remote_description_set (F2fPeerLink * link)
   guint i;
 
   link->remote_set = TRUE;
+  LINK_LOCK (link);
+  if (link->remote_set_us == 0)
+    link->remote_set_us = g_get_monotonic_time ();
+  LINK_UNLOCK (link);
   for (i = 0; i < link->pending_candidates->len; i++)
     if (!add_candidate (link, g_ptr_array_index (link->pending_candidates,
                 i)))
@@ -1854,6 +1897,7 @@ f2f_peer_link_new (GstBin * bin, const gchar * peer_id,
 
   link->refcount = 1;
   link->rtt_ms = -1;
+  link->made_us = g_get_monotonic_time ();
   g_mutex_init (&link->lock);
   link->faststart_packets = config->faststart_packets;
   link->video_fec = config->video_fec;
@@ -1905,6 +1949,8 @@ f2f_peer_link_new (GstBin * bin, const gchar * peer_id,
       G_CALLBACK (on_ice_candidate), link);
   g_signal_connect (link->webrtc, "notify::connection-state",
       G_CALLBACK (on_connection_state), link);
+  g_signal_connect (link->webrtc, "notify::ice-connection-state",
+      G_CALLBACK (on_ice_connection_state), link);
   g_signal_connect (link->webrtc, "on-data-channel",
       G_CALLBACK (on_data_channel), link);
   g_signal_connect (link->webrtc, "pad-added", G_CALLBACK (on_pad_added),

@@ -109,6 +109,11 @@ gint f2f_peer_link_get_rtt (F2fPeerLink * link);
 const gchar *f2f_peer_link_get_peer_name (F2fPeerLink * link);
 gboolean f2f_peer_link_is_offerer (F2fPeerLink * link);
 F2fLinkState f2f_peer_link_get_state (F2fPeerLink * link);
+/* How long the link's setup took, ms from its making to: the remote
+ * description set, ICE first connected, the link first connected (ICE
+ * and DTLS); -1 where not yet. Any thread. */
+void f2f_peer_link_get_setup_ms (F2fPeerLink * link, gint * description_ms,
+    gint * ice_ms, gint * connected_ms);
 GstElement *f2f_peer_link_get_webrtcbin (F2fPeerLink * link);
 /* Calls @fn on every element inside @bin, however deep, with its
  * factory's name (NULL for an element made without one). If the bin

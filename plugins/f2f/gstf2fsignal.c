@@ -43,7 +43,10 @@
  *   timed-out).
  * * `f2f-leader-changed`: `leader` (string).
  * * `f2f-link-state`: `peer-id`, `state` (strings: connecting, connected,
- *   failed), `reason` (string, with failed).
+ *   failed), `reason` (string, with failed); with connected, where the
+ *   link's setup went: `description-ms`, `ice-ms`, `setup-ms` (gint, ms
+ *   from the link's making to its remote description set, ICE first
+ *   connected and the link connected, ICE and DTLS; -1: not reached).
  * * `f2f-media`: `peer-id`, `media` ("video" or "audio"): the first frame
  *   from that peer was decoded.
  * * `f2f-peer-stats` (every #GstF2fSignal:stats-interval): `peer-id`
@@ -782,6 +785,17 @@ link_state_changed (F2fPeerLink * link, F2fLinkState state, const gchar * why,
   }
   s = gst_structure_new ("f2f-link-state", "peer-id", G_TYPE_STRING,
       peer->peer_id, "state", G_TYPE_STRING, link_state_name (state), NULL);
+  if (state == F2F_LINK_CONNECTED) {
+    gint description_ms, ice_ms, connected_ms;
+
+    /* where a slow join's time went (a restarted peer across a lossy
+     * link took 8 s once in integration/chaos, untraced) */
+    f2f_peer_link_get_setup_ms (link, &description_ms, &ice_ms,
+        &connected_ms);
+    gst_structure_set (s, "description-ms", G_TYPE_INT, description_ms,
+        "ice-ms", G_TYPE_INT, ice_ms, "setup-ms", G_TYPE_INT, connected_ms,
+        NULL);
+  }
   if (why)
     gst_structure_set (s, "reason", G_TYPE_STRING, why, NULL);
   post_element_message (self, s);

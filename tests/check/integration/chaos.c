@@ -519,10 +519,16 @@ slowest_pair_of (Everyone * e, TestPeer ** sp_out, TestPeer ** sq_out)
   if (sp == NULL)
     return g_strdup ("");
   at = e->pair_us[slowest];
+  /* and where each end's link setup went (its f2f-link-state), so that a
+   * slow one says whether it was the description, ICE or DTLS */
   return g_strdup_printf ("; slowest: %s of %s, connected %" G_GINT64_FORMAT
       ", video %" G_GINT64_FORMAT ", audio %" G_GINT64_FORMAT ", tone %"
-      G_GINT64_FORMAT ", colour %" G_GINT64_FORMAT " ms", sp->name, sq->name,
-      at[0] / 1000, at[1] / 1000, at[2] / 1000, at[3] / 1000, at[4] / 1000);
+      G_GINT64_FORMAT ", colour %" G_GINT64_FORMAT " ms (%s's link: %s; %s's: "
+      "%s)", sp->name, sq->name,
+      at[0] / 1000, at[1] / 1000, at[2] / 1000, at[3] / 1000, at[4] / 1000,
+      sp->name, sq->peer_id ? (gchar *) g_hash_table_lookup (sp->link_setups,
+          sq->peer_id) : NULL, sq->name, sp->peer_id ? (gchar *)
+      g_hash_table_lookup (sq->link_setups, sp->peer_id) : NULL);
 }
 
 static gchar *

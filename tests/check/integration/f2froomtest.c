@@ -593,8 +593,19 @@ handle_msg (TestPeer * peer, const gchar * text)
             gst_structure_get_string (s, "text")));
     g_ptr_array_add (peer->chat_times, now);
   } else if (strcmp (name, "f2f-link-state") == 0) {
+    gint description = -2, ice = -2, setup = -2;
+
     g_hash_table_replace (peer->link_states, g_strdup (id),
         g_strdup (gst_structure_get_string (s, "state")));
+    if (g_strcmp0 (gst_structure_get_string (s, "state"), "connected") == 0) {
+      /* (-2: the field is missing) */
+      gst_structure_get_int (s, "description-ms", &description);
+      gst_structure_get_int (s, "ice-ms", &ice);
+      gst_structure_get_int (s, "setup-ms", &setup);
+      g_hash_table_replace (peer->link_setups, g_strdup (id),
+          g_strdup_printf ("description %d, ICE %d, setup %d ms",
+              description, ice, setup));
+    }
     if (g_strcmp0 (gst_structure_get_string (s, "state"), "failed") == 0)
       g_ptr_array_add (peer->failures,
           g_strdup (gst_structure_get_string (s, "reason")));
@@ -1414,6 +1425,8 @@ peer_start (TestHost * host, const gchar * server_uri, const gchar * room,
   peer->failures = g_ptr_array_new_with_free_func (g_free);
   peer->link_states = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       g_free);
+  peer->link_setups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      g_free);
   peer->negotiations = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       g_free);
   peer->bytes_sent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
@@ -1630,6 +1643,7 @@ f2f_test_peer_free (TestPeer * peer)
   g_ptr_array_unref (peer->chats);
   g_ptr_array_unref (peer->failures);
   g_hash_table_unref (peer->link_states);
+  g_hash_table_unref (peer->link_setups);
   g_hash_table_unref (peer->negotiations);
   g_hash_table_unref (peer->bytes_sent);
   g_hash_table_unref (peer->bytes_received);

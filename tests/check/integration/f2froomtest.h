@@ -64,6 +64,9 @@ typedef struct
   GstStructure *topology;       /* the latest f2f-topology message */
   GPtrArray *failures;          /* reasons of failed links */
   GHashTable *link_states;      /* peer id → the latest state of its link */
+  GHashTable *link_setups;      /* peer id → "description D, ICE I, setup
+                                 * S ms" of its link's latest connected
+                                 * f2f-link-state (-1: not reached) */
   gchar *error;                 /* the first error line */
   GPtrArray *criticals;         /* "domain: text" of criticals/warnings */
   gboolean exited;

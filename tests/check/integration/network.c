@@ -1296,6 +1296,27 @@ watch_until_smooth (Watcher * ws, GPtrArray * peers, TestPeer * from,
   return TRUE;
 }
 
+/* @p's links' video suspended and tried, short, for a failure line (CI
+ * keeps those): " <id, 4 chars> <suspended|tried> <ms from @from_us>
+ * (delivered/sent/capacity)," each. */
+static gchar *
+suspensions_since (TestPeer * p, gint64 from_us)
+{
+  g_auto (GStrv) lines = g_strsplit (p->suspensions->str, "\n", -1);
+  GString *text = g_string_new (NULL);
+
+  for (guint i = 0; lines[i] && lines[i][0]; i++) {
+    g_auto (GStrv) f = g_strsplit (lines[i], " ", 4);
+    if (g_strv_length (f) < 4)
+      continue;
+    g_string_append_printf (text, " %.4s %s %+" G_GINT64_FORMAT " ms %s,",
+        f[1], f[2], g_ascii_strtoll (f[0], NULL, 10) - from_us / 1000, f[3]);
+  }
+  if (text->len == 0)
+    g_string_append (text, " never suspended");
+  return g_string_free (text, FALSE);
+}
+
 typedef struct
 {
   TestPeer *c, *watchers[2];
@@ -1344,6 +1365,7 @@ check_low_cap (void)
   gdouble resume_s;
   gboolean failed, back, smooth;
   guint windows;
+  gchar *changes;
 
   lab_wait_room (lab);
   /* the rate of C's audio at A and B before the cap, for comparison */
@@ -1385,6 +1407,7 @@ check_low_cap (void)
       "%u s of the %u kbit/s cap being lifted", RECOVER_LOW_S, LOW_CAP_KBIT);
   smooth = watch_until_smooth (&ws, lab->peers, c, g_get_monotonic_time () +
       SMOOTH_LOW_S * G_USEC_PER_SEC, &windows);
+  changes = suspensions_since (c, lifted_us);
   g_print ("  C's links' video suspended and tried (ms; the cap was lifted at "
       "%" G_GINT64_FORMAT "; delivered/sent/capacity kbit/s):\n%s",
       lifted_us / 1000, c->suspensions->str);
@@ -1397,9 +1420,12 @@ check_low_cap (void)
   fail_unless (smooth, "C's video after the %u kbit/s cap was not smooth "
       "(>= %u fps, no freeze over 1 s in 2 s) within %u s of coming back: "
       "A %.1f fps (gap %" G_GINT64_FORMAT " ms), B %.1f fps (gap %"
-      G_GINT64_FORMAT " ms) in the last 2 s", LOW_CAP_KBIT, SMOOTH_FPS,
+      G_GINT64_FORMAT " ms) in the last 2 s; C's links to A (%.4s) and B "
+      "(%.4s):%s", LOW_CAP_KBIT, SMOOTH_FPS,
       SMOOTH_LOW_S, watch_fps (&ws.w[0]), ws.w[0].longest_gap_us / 1000,
-      watch_fps (&ws.w[1]), ws.w[1].longest_gap_us / 1000);
+      watch_fps (&ws.w[1]), ws.w[1].longest_gap_us / 1000, a->peer_id,
+      b->peer_id, changes);
+  g_free (changes);
   fail_if (any_failure (lab->peers), "a link failed after the %u kbit/s "
       "cap", LOW_CAP_KBIT);
   lab_free (lab);

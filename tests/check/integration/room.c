@@ -148,6 +148,33 @@ quit_all (GPtrArray * peers)
   }
 }
 
+/* Every link of every peer said, as it connected, where its setup went
+ * (f2f-link-state's description-ms, ice-ms, setup-ms), in the order it
+ * goes: the remote description, then ICE, then the link (ICE and DTLS). */
+static void
+expect_setup_times (GPtrArray * peers)
+{
+  guint i, j;
+
+  for (i = 0; i < peers->len; i++)
+    for (j = 0; j < peers->len; j++) {
+      TestPeer *p = peers->pdata[i], *q = peers->pdata[j];
+      const gchar *text;
+      gint description, ice, setup;
+
+      if (p == q)
+        continue;
+      text = g_hash_table_lookup (p->link_setups, q->peer_id);
+      fail_unless (text != NULL, "%s's link to %s never said it connected",
+          p->name, q->name);
+      fail_unless (sscanf (text, "description %d, ICE %d, setup %d ms",
+              &description, &ice, &setup) == 3 && description >= 0
+          && description <= ice && ice <= setup && setup < 60000,
+          "%s's link to %s: setup times out of order or missing: %s",
+          p->name, q->name, text);
+    }
+}
+
 static void
 check_full_mesh (guint n, guint timeout_ms)
 {
@@ -161,6 +188,7 @@ check_full_mesh (guint n, guint timeout_ms)
     fail ("not every peer decoded %d frames of video and audio from every "
         "other within %u ms:%s", FRAMES, timeout_ms, state);
   }
+  expect_setup_times (peers);
   quit_all (peers);
   g_ptr_array_unref (peers);
   f2f_test_server_free (server);
