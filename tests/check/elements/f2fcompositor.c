@@ -1598,36 +1598,18 @@ GST_END_TEST;
  * meanwhile lets the query's sender go on and free the query while that
  * thread still writes in it (fixed upstream in 1.23.1). f2fcompositor
  * answers ALLOCATION before it reaches the mixers' queues, so it never
- * waits for their threads: here those threads are held, downstream. */
-typedef struct
-{
-  GstPad *pad;
-  GstQuery *query;
-  gboolean answered, result;
-  GMutex lock;
-  GCond cond;
-} AllocationAsk;
-
-static gpointer
-ask_allocation (gpointer data)
-{
-  AllocationAsk *a = data;
-  gboolean result = gst_pad_query (a->pad, a->query);
-
-  g_mutex_lock (&a->lock);
-  a->answered = TRUE;
-  a->result = result;
-  g_cond_signal (&a->cond);
-  g_mutex_unlock (&a->lock);
-  return NULL;
-}
-
+ * waits for their threads. Here those threads are held downstream and a
+ * video and an audio input join: their elements ask ALLOCATION as they
+ * negotiate, on their own streaming threads (a serialized query takes the
+ * pad's stream lock: only the thread that streams into a pad may ask it),
+ * and their first buffers must then reach every mixer pad they feed. */
 typedef struct
 {
   GMutex lock;
   GCond cond;
   GstPad *video;                /* the composite's sink pad */
   gboolean video_held, audio_held;
+  guint reached;                /* new mixer pads a buffer reached */
 } Held;
 
 static GstPadProbeReturn
@@ -1645,9 +1627,21 @@ hold (GstPad * pad, GstPadProbeInfo * info, gpointer data)
   return GST_PAD_PROBE_OK;
 }
 
-/* Every sink pad of @room's mixer elements (the aggregators inside it). */
+static GstPadProbeReturn
+reached (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  Held *h = data;
+
+  g_mutex_lock (&h->lock);
+  h->reached++;
+  g_cond_signal (&h->cond);
+  g_mutex_unlock (&h->lock);
+  return GST_PAD_PROBE_REMOVE;
+}
+
+/* Every sink pad of @room's mixer elements (compositor, audiomixer). */
 static GPtrArray *
-mixer_sink_pads (GstElement * room, const gchar * factory)
+mixer_sink_pads (GstElement * room)
 {
   GPtrArray *pads = g_ptr_array_new_with_free_func (gst_object_unref);
   GstIterator *it = gst_bin_iterate_recurse (GST_BIN (room));
@@ -1658,7 +1652,8 @@ mixer_sink_pads (GstElement * room, const gchar * factory)
     GstElementFactory *f = gst_element_get_factory (e);
     GList *l;
 
-    if (f && strcmp (GST_OBJECT_NAME (f), factory) == 0) {
+    if (f && (strcmp (GST_OBJECT_NAME (f), "compositor") == 0
+            || strcmp (GST_OBJECT_NAME (f), "audiomixer") == 0)) {
       GST_OBJECT_LOCK (e);
       for (l = e->sinkpads; l; l = l->next)
         g_ptr_array_add (pads, gst_object_ref (l->data));
@@ -1671,45 +1666,25 @@ mixer_sink_pads (GstElement * room, const gchar * factory)
   return pads;
 }
 
+/* A source from @desc into a new request pad @templ of @room. */
 static void
-check_allocation_answered (GstElement * room, const gchar * factory,
-    const gchar * caps_str, gboolean video)
+join_source (GstElement * pipeline, GstElement * room, const gchar * templ,
+    const gchar * desc)
 {
-  GPtrArray *pads = mixer_sink_pads (room, factory);
-  GstCaps *caps = gst_caps_from_string (caps_str);
-  guint i;
+  g_autoptr (GError) error = NULL;
+  GstElement *src = gst_parse_bin_from_description (desc, TRUE, &error);
+  GstPad *pad, *src_pad;
 
-  fail_unless (pads->len >= 2, "no %s with inputs in f2fcompositor", factory);
-  for (i = 0; i < pads->len; i++) {
-    AllocationAsk a = { g_ptr_array_index (pads, i), NULL, FALSE, FALSE };
-    gint64 deadline = g_get_monotonic_time () + 3 * G_TIME_SPAN_SECOND;
-    GThread *thread;
-    gboolean answered;
-
-    a.query = gst_query_new_allocation (caps, TRUE);
-    g_mutex_init (&a.lock);
-    g_cond_init (&a.cond);
-    thread = g_thread_new ("ask", ask_allocation, &a);
-    g_mutex_lock (&a.lock);
-    while (!a.answered && g_cond_wait_until (&a.cond, &a.lock, deadline));
-    answered = a.answered;
-    g_mutex_unlock (&a.lock);
-    fail_unless (answered, "an ALLOCATION query on %s's %s waited 3 s for "
-        "its thread, which is held", factory, GST_OBJECT_NAME (a.pad));
-    g_thread_join (thread);
-    if (video) {
-      fail_unless (a.result, "%s's %s refused ALLOCATION", factory,
-          GST_OBJECT_NAME (a.pad));
-      fail_unless (gst_query_find_allocation_meta (a.query,
-              GST_VIDEO_META_API_TYPE, NULL), "%s's %s did not offer "
-          "GstVideoMeta", factory, GST_OBJECT_NAME (a.pad));
-    }
-    gst_query_unref (a.query);
-    g_cond_clear (&a.cond);
-    g_mutex_clear (&a.lock);
-  }
-  gst_caps_unref (caps);
-  g_ptr_array_unref (pads);
+  fail_unless (src != NULL && error == NULL, "%s: %s", desc,
+      error ? error->message : "no bin");
+  gst_bin_add (GST_BIN (pipeline), src);
+  pad = gst_element_request_pad_simple (room, templ);
+  fail_unless (pad != NULL, "no pad %s", templ);
+  src_pad = gst_element_get_static_pad (src, "src");
+  fail_unless_equals_int (gst_pad_link (src_pad, pad), GST_PAD_LINK_OK);
+  gst_object_unref (src_pad);
+  gst_object_unref (pad);
+  fail_unless (gst_element_sync_state_with_parent (src));
 }
 
 GST_START_TEST (test_allocation_answered_while_mixers_are_held)
@@ -1727,15 +1702,18 @@ GST_START_TEST (test_allocation_answered_while_mixers_are_held)
       "asink");
   GstPad *vpad = gst_element_get_static_pad (vsink, "sink");
   GstPad *apad = gst_element_get_static_pad (asink, "sink");
+  GPtrArray *before, *after;
   Held h;
   gulong pv, pa;
   gint64 deadline = deadline_in (10);
   gboolean held;
+  guint i, fresh = 0, got;
 
   g_mutex_init (&h.lock);
   g_cond_init (&h.cond);
   h.video = vpad;
   h.video_held = h.audio_held = FALSE;
+  h.reached = 0;
   play (pipeline);
   /* the mixers' threads stop in their next push, held there */
   pv = gst_pad_add_probe (vpad, GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM |
@@ -1750,22 +1728,46 @@ GST_START_TEST (test_allocation_answered_while_mixers_are_held)
   fail_unless (held, "the composite and the mix did not both flow within "
       "10 s");
 
-  check_allocation_answered (room, "compositor",
-      "video/x-raw,format=AYUV,width=320,height=240,framerate=15/1", TRUE);
-  check_allocation_answered (room, "audiomixer",
-      "audio/x-raw,format=S16LE,layout=interleaved,rate=48000,channels=2",
-      FALSE);
+  /* a video input of another size and format (converted, so its
+   * converter asks ALLOCATION downstream) and an audio input join */
+  before = mixer_sink_pads (room);
+  join_source (pipeline, room, "video_2", "videotestsrc is-live=true "
+      "pattern=ball ! capsfilter caps=video/x-raw,format=RGB,width=160,"
+      "height=120,framerate=15/1");
+  join_source (pipeline, room, "audio_2", "audiotestsrc is-live=true ! "
+      "capsfilter caps=audio/x-raw,format=F32LE,rate=44100,channels=1");
+  after = mixer_sink_pads (room);
+  for (i = 0; i < after->len; i++)
+    if (!g_ptr_array_find (before, after->pdata[i], NULL)) {
+      gst_pad_add_probe (after->pdata[i], GST_PAD_PROBE_TYPE_BUFFER, reached,
+          &h, NULL);
+      fresh++;
+    }
+  /* the composite, the full mix and audio_minus_0's mix */
+  fail_unless (fresh >= 3, "the inputs made %u mixer pads", fresh);
+  /* (at once; 3 s, ten times that under valgrind) */
+  deadline = deadline_in (3);
+  g_mutex_lock (&h.lock);
+  while (h.reached < fresh && g_cond_wait_until (&h.cond, &h.lock, deadline));
+  got = h.reached;
+  g_mutex_unlock (&h.lock);
+  fail_unless (got == fresh, "with the mixers' threads held, the joining "
+      "inputs' first buffers reached %u of their %u mixer pads in 3 s (30 "
+      "under valgrind): their ALLOCATION queries wait for a mixer's thread",
+      got, fresh);
 
   gst_pad_remove_probe (vpad, pv);
   gst_pad_remove_probe (apad, pa);
-  g_cond_clear (&h.cond);
-  g_mutex_clear (&h.lock);
+  g_ptr_array_unref (before);
+  g_ptr_array_unref (after);
   gst_object_unref (vpad);
   gst_object_unref (apad);
   gst_object_unref (vsink);
   gst_object_unref (asink);
   gst_object_unref (room);
   stop (pipeline);
+  g_cond_clear (&h.cond);
+  g_mutex_clear (&h.lock);
   g_free (v0);
   g_free (v1);
   g_free (desc);
