@@ -1520,6 +1520,33 @@ frames_flow (Flow * f, guint more, gint seconds)
   return ok;
 }
 
+/* A source from @desc (a bin; its elements' errors are the caller's)
+ * into a new request pad @templ of @room, playing; the pad in @pad_out if
+ * not NULL (a reference). */
+static GstElement *
+join_source (GstElement * pipeline, GstElement * room, const gchar * templ,
+    const gchar * desc, GstPad ** pad_out)
+{
+  g_autoptr (GError) error = NULL;
+  GstElement *src = gst_parse_bin_from_description (desc, TRUE, &error);
+  GstPad *pad, *src_pad;
+
+  fail_unless (src != NULL && error == NULL, "%s: %s", desc,
+      error ? error->message : "no bin");
+  gst_bin_add (GST_BIN (pipeline), src);
+  pad = gst_element_request_pad_simple (room, templ);
+  fail_unless (pad != NULL, "no pad %s", templ);
+  src_pad = gst_element_get_static_pad (src, "src");
+  fail_unless_equals_int (gst_pad_link (src_pad, pad), GST_PAD_LINK_OK);
+  gst_object_unref (src_pad);
+  fail_unless (gst_element_sync_state_with_parent (src));
+  if (pad_out)
+    *pad_out = pad;
+  else
+    gst_object_unref (pad);
+  return src;
+}
+
 GST_START_TEST (test_video_inputs_churn_while_composing)
 {
   gchar *v0 = video_source (0, colours[0]);
@@ -1544,19 +1571,9 @@ GST_START_TEST (test_video_inputs_churn_while_composing)
     g_autofree gchar *src_desc = g_strdup_printf ("videotestsrc "
         "name=joinsrc%u is-live=true pattern=ball ! capsfilter "
         "caps=video/x-raw,width=160,height=120,framerate=30/1", i);
-    g_autoptr (GError) error = NULL;
-    GstElement *src = gst_parse_bin_from_description (src_desc, TRUE, &error);
-    GstPad *pad, *src_pad;
+    GstPad *pad;
+    GstElement *src = join_source (pipeline, room, name, src_desc, &pad);
 
-    fail_unless (src != NULL && error == NULL, "%s: %s", src_desc,
-        error ? error->message : "no bin");
-    gst_bin_add (GST_BIN (pipeline), src);
-    pad = gst_element_request_pad_simple (room, name);
-    fail_unless (pad != NULL, "no pad %s", name);
-    src_pad = gst_element_get_static_pad (src, "src");
-    fail_unless_equals_int (gst_pad_link (src_pad, pad), GST_PAD_LINK_OK);
-    gst_object_unref (src_pad);
-    fail_unless (gst_element_sync_state_with_parent (src));
     /* composed with it, or (every third round) not yet */
     if (i % 3 != 0)
       fail_unless (frames_flow (&f, 2, 10), "the composite stopped after %u "
@@ -1666,27 +1683,6 @@ mixer_sink_pads (GstElement * room)
   return pads;
 }
 
-/* A source from @desc into a new request pad @templ of @room. */
-static void
-join_source (GstElement * pipeline, GstElement * room, const gchar * templ,
-    const gchar * desc)
-{
-  g_autoptr (GError) error = NULL;
-  GstElement *src = gst_parse_bin_from_description (desc, TRUE, &error);
-  GstPad *pad, *src_pad;
-
-  fail_unless (src != NULL && error == NULL, "%s: %s", desc,
-      error ? error->message : "no bin");
-  gst_bin_add (GST_BIN (pipeline), src);
-  pad = gst_element_request_pad_simple (room, templ);
-  fail_unless (pad != NULL, "no pad %s", templ);
-  src_pad = gst_element_get_static_pad (src, "src");
-  fail_unless_equals_int (gst_pad_link (src_pad, pad), GST_PAD_LINK_OK);
-  gst_object_unref (src_pad);
-  gst_object_unref (pad);
-  fail_unless (gst_element_sync_state_with_parent (src));
-}
-
 GST_START_TEST (test_allocation_answered_while_mixers_are_held)
 {
   gchar *v0 = video_source (0, colours[0]);
@@ -1733,9 +1729,9 @@ GST_START_TEST (test_allocation_answered_while_mixers_are_held)
   before = mixer_sink_pads (room);
   join_source (pipeline, room, "video_2", "videotestsrc is-live=true "
       "pattern=ball ! capsfilter caps=video/x-raw,format=RGB,width=160,"
-      "height=120,framerate=15/1");
+      "height=120,framerate=15/1", NULL);
   join_source (pipeline, room, "audio_2", "audiotestsrc is-live=true ! "
-      "capsfilter caps=audio/x-raw,format=F32LE,rate=44100,channels=1");
+      "capsfilter caps=audio/x-raw,format=F32LE,rate=44100,channels=1", NULL);
   after = mixer_sink_pads (room);
   for (i = 0; i < after->len; i++)
     if (!g_ptr_array_find (before, after->pdata[i], NULL)) {
