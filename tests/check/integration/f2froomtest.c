@@ -1296,6 +1296,13 @@ gchar *
 f2f_test_tone_holes (TestPeer * p, guint tone, guint from, guint to,
     gdouble reference)
 {
+  return f2f_test_tone_holes_told (p, tone, from, to, reference, NULL, NULL);
+}
+
+gchar *
+f2f_test_tone_holes_told (TestPeer * p, guint tone, guint from, guint to,
+    gdouble reference, F2fTestHoleTeller tell, gpointer data)
+{
   GString *out = g_string_new (NULL);
   guint i, runs = 0;
 
@@ -1318,10 +1325,20 @@ f2f_test_tone_holes (TestPeer * p, guint tone, guint from, guint to,
       end = m->t_ms;
       lowest = MIN (lowest, m->v[tone]);
     }
-    if (runs < 12)
+    if (runs < 12) {
       g_string_append_printf (out, "%s%" G_GINT64_FORMAT "+%" G_GINT64_FORMAT
-          " ms (%u reports, %.0f dB)", runs ? ", " : "", start,
+          " ms (%u reports, %.0f dB", runs ? ", " : "", start,
           end - start + 20, j - i, lowest);
+      if (tell) {
+        /* (the test's clock: when the hole's first and last reports
+         * came) */
+        g_autofree gchar *told = tell (g_array_index (p->tone_history,
+                F2fTestLevels, i).arrived_us, g_array_index (p->tone_history,
+                F2fTestLevels, j - 1).arrived_us, data);
+        g_string_append_printf (out, "; %s", told);
+      }
+      g_string_append (out, ")");
+    }
     runs++;
     i = j;
   }

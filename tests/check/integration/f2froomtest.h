@@ -273,6 +273,13 @@ guint f2f_test_tone_missing (TestPeer * p, guint tone, guint from, guint to,
  * (g_free it). */
 gchar *f2f_test_tone_holes (TestPeer * p, guint tone, guint from, guint to,
     gdouble reference);
+/* What else was so while a hole was heard: @from_us and @to_us are when
+ * its first and last reports came (g_get_monotonic_time); a new string. */
+typedef gchar *(*F2fTestHoleTeller) (gint64 from_us, gint64 to_us,
+    gpointer data);
+/* f2f_test_tone_holes, each hole followed by what @tell says of it. */
+gchar *f2f_test_tone_holes_told (TestPeer * p, guint tone, guint from,
+    guint to, gdouble reference, F2fTestHoleTeller tell, gpointer data);
 /* The longest time (ms) @p did not hear tone @tone in [@from, @to): runs
  * of missing reports, and gaps between the reports' running times (a
  * stream that stopped makes none). */
