@@ -196,6 +196,83 @@ GST_START_TEST (test_short_gap_upstream)
 
 GST_END_TEST;
 
+/* Through f2f_decode_opus: 100 packets of 10 ms; from the 41st on their
+ * timestamps @step later, from the 71st on as before (every packet there:
+ * a jitterbuffer that restamped a stream by its arrival, then went back).
+ * The largest distance, either way, between where a decoded buffer starts
+ * and where the one before it ended, in ms; and where the first decoded
+ * buffer from the 41st packet on starts, relative to its packet. */
+static gdouble
+restamped_discontinuity_ms (GstClockTime step, gdouble * moved_ms)
+{
+  GstCaps *caps = NULL;
+  g_autoptr (GPtrArray) packets = opus_packets (100, &caps);
+  GstHarness *h = gst_harness_new_with_element (f2f_decode_opus (), "sink",
+      "src");
+  GstClockTime step_at = GST_BUFFER_PTS (g_ptr_array_index (packets, 40));
+  GstClockTime end = GST_CLOCK_TIME_NONE;
+  GstBuffer *buf;
+  gdouble worst = 0;
+  guint i;
+
+  *moved_ms = -1;
+  /* (the harness takes the caps) */
+  gst_harness_set_src_caps (h, caps);
+  for (i = 0; i < packets->len; i++) {
+    GstBuffer *in = gst_buffer_copy (g_ptr_array_index (packets, i));
+
+    if (i >= 40 && i < 70)
+      GST_BUFFER_PTS (in) += step;
+    fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
+  }
+  while ((buf = gst_harness_try_pull (h))) {
+    if (GST_CLOCK_TIME_IS_VALID (end))
+      worst = MAX (worst, ABS (GST_CLOCK_DIFF (end, GST_BUFFER_PTS (buf)))
+          / (gdouble) GST_MSECOND);
+    if (*moved_ms < 0 && GST_BUFFER_PTS (buf) + 5 * GST_MSECOND >= step_at)
+      *moved_ms = GST_CLOCK_DIFF (step_at, GST_BUFFER_PTS (buf)) /
+          (gdouble) GST_MSECOND;
+    end = GST_BUFFER_PTS (buf) + GST_BUFFER_DURATION (buf);
+    gst_buffer_unref (buf);
+  }
+  gst_harness_teardown (h);
+  return worst;
+}
+
+/* A stream restamped by up to F2F_OPUS_TOLERANCE is decoded as one
+ * continuous stream: rtpjitterbuffer (1.22, its default slave mode)
+ * restamps a stream by arrival when a packet comes later than its
+ * timestamp and its latency, as a sending peer's queue makes them when it
+ * grows, and restamps it back as the queue drains (f2fencode.c). Decoded
+ * as stamped, each such step was a hole of its size in the room view's
+ * mix (65-80 ms at a capped peer's listeners, integration/network's
+ * test_cap_with_control) and each step back dropped as much. */
+GST_START_TEST (test_restamped_stream_continuous)
+{
+  gdouble moved, worst = restamped_discontinuity_ms (65 * GST_MSECOND,
+      &moved);
+
+  fail_unless (worst <= 1, "a stream restamped by 65 ms and back was "
+      "decoded with a step of %.1f ms", worst);
+  fail_unless (moved >= -6 && moved <= 1, "decoded audio from the "
+      "restamped packets moved %.1f ms", moved);
+}
+
+GST_END_TEST;
+
+/* A step beyond the tolerance is a new timeline (a mixer's stream
+ * switching source, a restarted sender): the decoder follows it. */
+GST_START_TEST (test_new_timeline_followed)
+{
+  gdouble moved, worst = restamped_discontinuity_ms (500 * GST_MSECOND,
+      &moved);
+
+  fail_unless (moved >= 494 && moved <= 501, "decoded audio from packets "
+      "500 ms later moved %.1f ms (step %.1f ms)", moved, worst);
+}
+
+GST_END_TEST;
+
 static Suite *
 f2fencode_suite (void)
 {
@@ -208,6 +285,8 @@ f2fencode_suite (void)
   tcase_add_test (tc, test_times_frames);
   tcase_add_test (tc, test_short_gap);
   tcase_add_test (tc, test_short_gap_upstream);
+  tcase_add_test (tc, test_restamped_stream_continuous);
+  tcase_add_test (tc, test_new_timeline_followed);
   return s;
 }
 

@@ -190,7 +190,10 @@ GST_START_TEST (test_link_alive_under_loss)
         " in the last second:%s", history_last_second (&h[0]),
         history_last_second (&h[1]), state);
   }
-  fail_if (any_failure (peers), "a link failed after the loss");
+  if (any_failure (peers)) {
+    g_autofree gchar *state = describe (peers);
+    fail ("a link failed after the loss:%s", state);
+  }
 
   g_ptr_array_unref (peers);
   f2f_test_host_free (host);

@@ -1010,7 +1010,10 @@ check_loss (guint percent, gdouble min_audio, gdouble min_video, gboolean fec)
       "under %u %% loss the senders measured %.3f (A to B) and %.3f (B to "
       "A); the lab dropped %.3f and %.3f", percent, a_loss, b_loss,
       dropped_ab, dropped_ba);
-  fail_if (any_failure (lab->peers), "a link failed after the loss");
+  if (any_failure (lab->peers)) {
+    g_autofree gchar *state = describe (lab->peers);
+    fail ("a link failed after the loss:%s", state);
+  }
   lab_free (lab);
 }
 
@@ -1316,7 +1319,10 @@ check_cap (gboolean control)
         "ms reports at A and %u of %u at B without its tone (at A: %s; at "
         "B: %s)", missing[0], n[0], missing[1], n[1], holes_a, holes_b);
   }
-  fail_if (any_failure (lab->peers), "a link failed under the cap");
+  if (any_failure (lab->peers)) {
+    g_autofree gchar *state = describe (lab->peers);
+    fail ("a link failed under the cap:%s", state);
+  }
   /* C's uplink is C's problem: A's and B's video (to each other, and to C,
    * whose downlink is free) keeps its rate. Before the delay feedback the
    * RTT was all A and B had, and C's reports to them came back through
@@ -1361,7 +1367,10 @@ check_cap (gboolean control)
   fail_unless (recovered, "the cap lifted, C's video target was %u kbit/s "
       "after %u s, under 80 %% of the %u before the cap", after_target,
       RECOVER_S, before_target);
-  fail_if (any_failure (lab->peers), "a link failed after the cap");
+  if (any_failure (lab->peers)) {
+    g_autofree gchar *state = describe (lab->peers);
+    fail ("a link failed after the cap:%s", state);
+  }
   fail_unless (rate <= 0.9 * CAP_KBIT, "C's uplink sent %.0f kbit/s on "
       "average under the %u kbit/s cap (%.0f %%; the issue asks <= 90 %%)",
       rate, CAP_KBIT, rate * 100 / CAP_KBIT);
@@ -1543,8 +1552,10 @@ check_low_cap (void)
       watch_fps (&ws.w[1]), ws.w[1].longest_gap_us / 1000, a->peer_id,
       b->peer_id, changes);
   g_free (changes);
-  fail_if (any_failure (lab->peers), "a link failed after the %u kbit/s "
-      "cap", LOW_CAP_KBIT);
+  if (any_failure (lab->peers)) {
+    g_autofree gchar *state = describe (lab->peers);
+    fail ("a link failed after the %u kbit/s cap:%s", LOW_CAP_KBIT, state);
+  }
   lab_free (lab);
 }
 
@@ -1700,8 +1711,10 @@ check_low_cap_pair (void)
   fail_unless (lift_hole_ms <= LIFT_HOLE_MS, "B's voice was gone at A for %"
       G_GINT64_FORMAT " ms after the %u kbit/s cap was lifted (at most %u "
       "ms may be)", lift_hole_ms, LOW_CAP_KBIT, LIFT_HOLE_MS);
-  fail_if (any_failure (lab->peers), "a link failed after the %u kbit/s "
-      "cap", LOW_CAP_KBIT);
+  if (any_failure (lab->peers)) {
+    g_autofree gchar *state = describe (lab->peers);
+    fail ("a link failed after the %u kbit/s cap:%s", LOW_CAP_KBIT, state);
+  }
   lab_free (lab);
 }
 
@@ -1755,7 +1768,10 @@ check_half_rate (void)
   fail_unless (fps >= 10 && gap <= 1000 + STATS_MS, "A decoded B's half-"
       "rate picture at %.1f fps (longest gap %" G_GINT64_FORMAT " ms)", fps,
       gap);
-  fail_if (any_failure (lab->peers), "a link failed under the cap");
+  if (any_failure (lab->peers)) {
+    g_autofree gchar *state = describe (lab->peers);
+    fail ("a link failed under the cap:%s", state);
+  }
   lab_free (lab);
 }
 
@@ -1902,7 +1918,10 @@ check_downlink_limited (void)
     g_print ("NOT ASSERTED, but the issue's message should clear: A and B "
         "did not both say, within %u s of the lift, that C's link no longer "
         "limits them\n", DOWN_CLEAR_S);
-  fail_if (any_failure (lab->peers), "a link failed under the downlink cap");
+  if (any_failure (lab->peers)) {
+    g_autofree gchar *state = describe (lab->peers);
+    fail ("a link failed under the downlink cap:%s", state);
+  }
   lab_free (lab);
 }
 
