@@ -329,9 +329,13 @@ tell_hole (gint64 from_us, gint64 to_us, gpointer data)
   }
   if (!any)
     return g_strdup ("nothing sampled then");
-  return g_strdup_printf ("its audio there up to %" G_GINT64_FORMAT " ms old, "
-      "%" G_GUINT64_FORMAT " packets dropped by the cap, RTT up to %.0f ms",
-      oldest, dropped_last - dropped_first, rtt);
+  /* (when, on the test's clock from the cap: F2F_TEST_TRACE stamps the
+   * peers' logs with that clock) */
+  return g_strdup_printf ("%.1f s into the cap; its audio there up to %"
+      G_GINT64_FORMAT " ms old, %" G_GUINT64_FORMAT " packets dropped by the "
+      "cap, RTT up to %.0f ms", (from_us - g_array_index (told, ToldSample,
+              0).t_us) / (gdouble) G_USEC_PER_SEC, oldest,
+      dropped_last - dropped_first, rtt);
 }
 
 static gboolean
@@ -1174,6 +1178,9 @@ check_cap (gboolean control)
   f2f_test_host_set_uplink_cap (lab->hosts[2], CAP_KBIT);
   trace_event (&ws, "cap");
   watcher_tell_start (&ws, lab->hosts[2], c, a, b);
+  if (g_getenv ("F2F_TEST_TRACE"))
+    g_printerr ("%" G_GINT64_FORMAT " the cap\n", g_get_monotonic_time () /
+        1000);
   tone0[0] = a->tone_history->len;
   tone0[1] = b->tone_history->len;
   f2f_test_wait (watcher_sample, &ws, 5000);
