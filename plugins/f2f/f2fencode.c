@@ -117,25 +117,6 @@ drop_short_gaps (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_DROP;
 }
 
-/* The decoder's tolerance (GstAudioDecoder: output stamped by its own
- * sample count while the packets' timestamps stay within it of that).
- * rtpjitterbuffer (1.22, the slave mode webrtcbin uses) restamps a stream
- * by arrival whenever a packet comes later than its timestamp plus the
- * jitterbuffer's latency ("the server paused") — 40 ms with the lan
- * profile — and then slides the stamps back as its skew estimate follows
- * the packets coming earlier again. Every packet is still there; only the
- * stamps moved. A sending peer's uplink queue makes exactly that: a
- * capped peer's probe for more rate queues its packets 50-70 ms more for
- * a second. Decoded as stamped (tolerance 0, resync at every packet), the
- * step forward was a hole of its size in every listener's mix and the
- * step back dropped as much (integration/network, test_cap_with_control:
- * 60-80 ms of silence at a listener at a probe, and at the cap itself).
- * Within the tolerance the decoder keeps its own time, so the audio comes
- * up to 80 ms older than it would have been stamped: the room view's
- * mixers wait for it (their latency, 100 ms by default, beyond the
- * jitterbuffer's). A larger step is a new timeline (a mixer's stream
- * switching source, a restarted sender) and is followed at once, as
- * before. */
 GstElement *
 f2f_decode_opus (void)
 {
@@ -144,8 +125,7 @@ f2f_decode_opus (void)
 
   if (dec == NULL)
     return NULL;
-  g_object_set (dec, "plc", TRUE, "use-inband-fec", TRUE, "tolerance",
-      (gint64) F2F_OPUS_TOLERANCE, NULL);
+  g_object_set (dec, "plc", TRUE, "use-inband-fec", TRUE, NULL);
   sink = gst_element_get_static_pad (dec, "sink");
   gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
       drop_short_gaps, NULL, NULL);

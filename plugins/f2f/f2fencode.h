@@ -30,15 +30,10 @@ GstCaps *f2f_encode_audio_caps (void);
  * FEC, voice, @bitrate bit/s. NULL when missing. */
 GstElement *f2f_encode_opus (guint bitrate, guint frame_ms);
 
-/* How far (ns) the timestamps of the packets an Opus decoder is given may
- * move before its output follows them: within it, the decoded audio stays
- * one continuous stream (why: f2fencode.c, f2f_decode_opus). */
-#define F2F_OPUS_TOLERANCE (80 * GST_MSECOND)
-
 /* A new opusdec for what f2f_encode_opus makes: concealment and in-band
- * FEC on, a probe on its sink pad that drops gaps shorter than Opus's
- * 2.5 ms concealment step (why: f2fencode.c, drop_short_gaps), and
- * F2F_OPUS_TOLERANCE. NULL when missing. */
+ * FEC on, and a probe on its sink pad that drops gaps shorter than Opus's
+ * 2.5 ms concealment step (why: f2fencode.c, drop_short_gaps). NULL when
+ * missing. */
 GstElement *f2f_decode_opus (void);
 
 /* One voice, and a mix of several: a mix needs more bits, or the coding

@@ -1239,9 +1239,9 @@ check_cap (gboolean control)
   /* 60-80 ms silences of C's whole tone (-80 dB, not a concealment), in 4
    * of 25 clean-clone runs (ci39, ci44, ci59, ci60) and 7 of 30 by hand:
    * the listeners' jitterbuffers restamping C's stream by arrival at each
-   * probe's queue (docs/performance.md, "The capped peer's silences"), now
-   * within the Opus decoders' tolerance. If the room view dropped C's
-   * audio as late, its compositors' counts say so. */
+   * probe's queue (docs/performance.md, "The capped peer's silences"; a
+   * decoder tolerance that hid them was tried and reverted). If the room
+   * view dropped C's audio as late, its compositors' counts say so. */
   if (control && (f2f_test_tone_longest_hole_ms (a, 2, tone0[0],
               a->tone_history->len, tone_ref[0]) >= 60
           || f2f_test_tone_longest_hole_ms (b, 2, tone0[1],
